@@ -20,7 +20,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use x509_cert::{TbsCertificate, Version};
 
-use super::key::{encode_err, oids, signature_algorithm, KeyPair, KeyType, SigHash};
+use super::key::{default_hash, encode_err, oids, signature_algorithm, KeyPair, KeyType, SigHash};
 use super::{dn, pem, PkiError};
 
 /// A parsed certificate that keeps its exact DER.
@@ -152,7 +152,8 @@ pub struct CertParams {
     pub key_usage: Option<Vec<KeyUsage>>,
     /// None: serverAuth + clientAuth on leaves, nothing on CAs. Some(empty): none.
     pub ext_key_usage: Option<Vec<Eku>>,
-    pub hash: SigHash,
+    /// None: SHA-256 for RSA and P-256 signers, SHA-384 for P-384 signers.
+    pub hash: Option<SigHash>,
     /// None: a deterministic serial derived from the certificate's content.
     pub serial: Option<Vec<u8>>,
     /// Add SubjectKeyIdentifier / AuthorityKeyIdentifier (default true).
@@ -174,7 +175,7 @@ impl CertParams {
             ca: None,
             key_usage: None,
             ext_key_usage: None,
-            hash: SigHash::Sha256,
+            hash: None,
             serial: None,
             key_ids: true,
         })
@@ -288,7 +289,8 @@ pub fn issue(
         }
         (None, None) => return Err(PkiError::BadKey("nothing to sign with".into())),
     };
-    let sig_alg = signature_algorithm(signer.key_type(), p.hash)?;
+    let hash = p.hash.unwrap_or_else(|| default_hash(signer.key_type()));
+    let sig_alg = signature_algorithm(signer.key_type(), hash)?;
     let spki = SubjectPublicKeyInfoOwned::from_der(subject_spki).map_err(encode_err)?;
     let subject_is_rsa = spki.algorithm.oid == oids::RSA_ENCRYPTION;
 
@@ -394,7 +396,7 @@ pub fn issue(
         extensions: if exts.is_empty() { None } else { Some(exts) },
     };
     let tbs_der = tbs.to_der().map_err(encode_err)?;
-    let sig = signer.sign(p.hash, &tbs_der)?;
+    let sig = signer.sign(hash, &tbs_der)?;
     let cert = x509_cert::Certificate {
         tbs_certificate: tbs,
         signature_algorithm: sig_alg,
