@@ -1,1 +1,5 @@
-fn main() {}
+//! The `ccelab` command. Everything is in the library's [`ccelab::cli`].
+
+fn main() {
+    std::process::exit(ccelab::cli::main(std::env::args_os()));
+}

@@ -48,7 +48,7 @@ fn keyword_oid(k: &str) -> Option<ObjectIdentifier> {
         .iter()
         .find(|(n, _)| *n == k)
         .and_then(|(_, o)| ObjectIdentifier::new(o).ok())
-        .or_else(|| ObjectIdentifier::new(&k).ok())
+        .or_else(|| ObjectIdentifier::new(k).ok())
 }
 
 fn oid_keyword(oid: &ObjectIdentifier) -> String {

@@ -78,7 +78,8 @@ pub fn generate(kt: KeyType, index: usize) -> Result<Arc<KeyPair>, PkiError> {
 
 /// Key `(kt, index)`: embedded when committed, else generated once per process.
 pub fn key(kt: KeyType, index: usize) -> Result<Arc<KeyPair>, PkiError> {
-    static CACHE: OnceLock<Mutex<HashMap<(KeyType, usize), Arc<KeyPair>>>> = OnceLock::new();
+    type Cache = Mutex<HashMap<(KeyType, usize), Arc<KeyPair>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(k) = cache
         .lock()

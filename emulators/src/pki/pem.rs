@@ -102,6 +102,22 @@ pub fn encode(label: &str, der: &[u8]) -> String {
     s
 }
 
+/// Encodes one block as `keytool -exportcert -rfc` writes it: Java's MIME
+/// base-64 encoder breaks the body at 64 columns with CRLF, while the BEGIN
+/// and END lines end in LF (checked against JDK 17 keytool in the CLI tests).
+pub fn encode_java_rfc(label: &str, der: &[u8]) -> String {
+    let b64 = STANDARD.encode(der);
+    let body: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        body.join("\r\n")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,19 +26,30 @@ pub fn run_in(dir: Option<&Path>, tool: &str, args: &[&str]) -> Output {
     }
     match c.output() {
         Ok(o) => o,
-        Err(e) => panic!("cannot run `{tool}` ({e}): install it (bash .ci/run installs what the tests need)"),
+        Err(e) => panic!(
+            "cannot run `{tool}` ({e}): install it (bash .ci/run installs what the tests need)"
+        ),
     }
 }
 
 /// stdout + stderr as text.
 pub fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// Runs and asserts success, returning the combined output.
 pub fn ok(tool: &str, args: &[&str]) -> String {
     let o = run(tool, args);
-    assert!(o.status.success(), "`{tool} {}` failed:\n{}", args.join(" "), text(&o));
+    assert!(
+        o.status.success(),
+        "`{tool} {}` failed:\n{}",
+        args.join(" "),
+        text(&o)
+    );
     text(&o)
 }
 
@@ -49,5 +60,7 @@ pub fn p(dir: &Path, name: &str) -> String {
 
 /// The shared fixtures made by the real keytool.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/keystores").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures/keystores")
+        .join(name)
 }

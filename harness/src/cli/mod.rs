@@ -1,0 +1,106 @@
+//! The command line: `ccelab pki …` and `ccelab store …`.
+//!
+//! Conventions for every command: `--help` explains it; bad input (a
+//! truncated or garbage file, a wrong password, a key where a certificate is
+//! expected, a missing alias) prints ONE line `ccelab: <file>: <problem>` on
+//! stderr and exits 2; output files are written whole or not at all
+//! (temporary file, then rename); nothing is overwritten unless asked.
+
+mod pki;
+mod store;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::Path;
+
+use clap::{Parser, Subcommand};
+
+/// ccelab: an emulator and test harness of a Cisco Packaged/Unified CCE 12.x
+/// contact-center topology.
+#[derive(Parser, Debug)]
+#[command(name = "ccelab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Make CAs, certificates and CSRs, and sign CSRs as a Microsoft CA does.
+    #[command(subcommand)]
+    Pki(pki::PkiCommand),
+    /// Read and edit key/trust stores (JKS, JCEKS, PKCS#12, PEM, DER) as keytool does.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
+}
+
+/// A failure to report: the file (or other subject) it concerns and the problem.
+#[derive(Debug)]
+pub struct Failure {
+    pub subject: String,
+    pub problem: String,
+}
+
+impl Failure {
+    pub fn new(subject: impl fmt::Display, problem: impl fmt::Display) -> Self {
+        Failure {
+            subject: subject.to_string(),
+            problem: problem.to_string(),
+        }
+    }
+
+    pub fn file(path: &Path, problem: impl fmt::Display) -> Self {
+        Self::new(path.display(), problem)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // one line, whatever the problem text holds
+        let problem = self.problem.replace(['\n', '\r'], " ");
+        write!(f, "ccelab: {}: {}", self.subject, problem)
+    }
+}
+
+pub type CliResult = Result<(), Failure>;
+
+/// Runs the command line; returns the process exit code.
+pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Pki(c) => pki::run(c),
+        Command::Store(c) => store::run(c),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(f) => {
+            eprintln!("{f}");
+            2
+        }
+    }
+}
+
+/// Writes several files, each atomically, after everything was computed.
+pub(crate) fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> CliResult {
+    std::fs::create_dir_all(dir).map_err(|e| Failure::file(dir, e))?;
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        ccelab_emulators::stores::write_atomic(&path, bytes)
+            .map_err(|e| Failure::file(&path, e))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+    ccelab_emulators::stores::read_file(path).map_err(|e| match e {
+        ccelab_emulators::stores::StoreError::NotFound(_) => Failure::file(path, "no such file"),
+        other => Failure::file(path, other),
+    })
+}

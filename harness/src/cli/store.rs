@@ -1,0 +1,361 @@
+//! `ccelab store`: keytool's everyday operations on key/trust stores of any
+//! format, with keytool's texts: `list` prints what `keytool -list -v` prints
+//! (without the extension dump), `import` refuses an existing alias with
+//! keytool's message, wrong passwords give keytool's exception texts.
+
+use std::path::PathBuf;
+
+use ccelab_emulators::pki::{Certificate, KeyType};
+use ccelab_emulators::stores::{detect, Entry, Keystore, StoreError, StoreType};
+use clap::{Args, Subcommand};
+use time::OffsetDateTime;
+
+use super::{read, CliResult, Failure};
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// List entries like `keytool -list -v`: alias, creation date, entry type,
+    /// owner, issuer, serial, validity, fingerprints.
+    List(ListArgs),
+    /// Import a trusted certificate (PEM or DER) like `keytool -importcert -noprompt`.
+    /// Creates the store if missing (type from --storetype, default pkcs12 as JDK 17).
+    Import(ImportArgs),
+    /// Write an entry's certificate to a file (PEM, or DER with --der) like `keytool -exportcert`.
+    Export(ExportArgs),
+    /// Delete an entry like `keytool -delete`.
+    Delete(DeleteArgs),
+    /// Convert a store to another format (jks, jceks, pkcs12, pem, der).
+    Convert(ConvertArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PassArgs {
+    /// Store password (the JDK cacerts default is changeit).
+    #[arg(long, default_value = "changeit")]
+    storepass: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// The store file (format found from its content).
+    file: PathBuf,
+    #[command(flatten)]
+    pass: PassArgs,
+    /// Only entries with this alias.
+    #[arg(long)]
+    alias: Option<String>,
+    /// One line per entry, like `keytool -list` without -v.
+    #[arg(long)]
+    short: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    file: PathBuf,
+    #[arg(long)]
+    alias: String,
+    /// The certificate file (PEM or DER; the first certificate is taken).
+    #[arg(long)]
+    cert: PathBuf,
+    #[command(flatten)]
+    pass: PassArgs,
+    /// Type of a new store: jks, jceks, pkcs12 (ignored when the store exists).
+    #[arg(long, default_value = "pkcs12")]
+    storetype: StoreType,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    file: PathBuf,
+    #[arg(long)]
+    alias: String,
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    pass: PassArgs,
+    /// Write DER instead of PEM.
+    #[arg(long)]
+    der: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    file: PathBuf,
+    #[arg(long)]
+    alias: String,
+    #[command(flatten)]
+    pass: PassArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// Source store.
+    input: PathBuf,
+    /// Destination file (refused if it exists, unless --force).
+    output: PathBuf,
+    /// Destination format.
+    #[arg(long)]
+    to: StoreType,
+    #[command(flatten)]
+    pass: PassArgs,
+    /// Destination password (default: the source's).
+    #[arg(long)]
+    deststorepass: Option<String>,
+    /// Password of the source's private keys (default: the store password, as keytool).
+    #[arg(long)]
+    keypass: Option<String>,
+    /// Replace an existing destination.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(cmd: StoreCommand) -> CliResult {
+    match cmd {
+        StoreCommand::List(a) => list(a),
+        StoreCommand::Import(a) => import(a),
+        StoreCommand::Export(a) => export(a),
+        StoreCommand::Delete(a) => delete(a),
+        StoreCommand::Convert(a) => convert(a),
+    }
+}
+
+fn load(path: &std::path::Path, storepass: &str) -> Result<Keystore, Failure> {
+    let bytes = ccelab_emulators::stores::read_file(path).map_err(|e| Failure::file(path, e))?;
+    Keystore::load(&bytes, Some(storepass)).map_err(|e| Failure::file(path, e))
+}
+
+/// keytool's `MMM d, yyyy` creation date.
+fn medium_date(t: OffsetDateTime) -> String {
+    const M: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!("{} {}, {}", M[t.month() as usize - 1], t.day(), t.year())
+}
+
+/// Java's `Date.toString()` in UTC: `Sun Nov 22 12:52:43 UTC 2026`.
+fn java_date(t: OffsetDateTime) -> String {
+    const M: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const D: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    format!(
+        "{} {} {:02} {:02}:{:02}:{:02} UTC {}",
+        D[t.weekday().number_days_from_monday() as usize],
+        M[t.month() as usize - 1],
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.year()
+    )
+}
+
+/// JDK 17's `jdk.security.legacyAlgorithms` (`SHA1, RSA keySize < 2048, …`):
+/// keytool marks such keys and signature algorithms ` (weak)`.
+fn weak(s: String, is_weak: bool) -> String {
+    if is_weak {
+        s + " (weak)"
+    } else {
+        s
+    }
+}
+
+fn key_algorithm(c: &Certificate) -> String {
+    let rsa_small = matches!(c.key_type(), Some(k) if k.rsa_bits().is_some_and(|b| b < 2048));
+    weak(key_algorithm_plain(c), rsa_small)
+}
+
+fn key_algorithm_plain(c: &Certificate) -> String {
+    match c.key_type() {
+        Some(KeyType::EcP256) => "256-bit EC (secp256r1) key".into(),
+        Some(KeyType::EcP384) => "384-bit EC (secp384r1) key".into(),
+        Some(k) => format!("{}-bit RSA key", k.bits()),
+        None => c
+            .key_bits()
+            .map(|b| format!("{b}-bit key"))
+            .unwrap_or_else(|| "unknown key".into()),
+    }
+}
+
+/// `trusted`: the certificate is a trustedCertEntry of the store listed;
+/// keytool does not flag the signature algorithm of a trust anchor.
+fn describe(c: &Certificate, trusted: bool) -> String {
+    format!(
+        "Owner: {}\nIssuer: {}\nSerial number: {}\nValid from: {} until: {}\nCertificate fingerprints:\n\t SHA1: {}\n\t SHA256: {}\nSignature algorithm name: {}\nSubject Public Key Algorithm: {}\nVersion: 3\n",
+        c.subject_string(),
+        c.issuer_string(),
+        c.serial_hex(),
+        java_date(c.not_before()),
+        java_date(c.not_after()),
+        c.sha1_fingerprint(),
+        c.sha256_fingerprint(),
+        weak(c.signature_algorithm_name(), !trusted && c.signature_algorithm_name().starts_with("SHA1")),
+        key_algorithm(c)
+    )
+}
+
+fn list(a: ListArgs) -> CliResult {
+    let ks = load(&a.file, &a.pass.storepass)?;
+    let now = OffsetDateTime::now_utc();
+    let mut entries: Vec<_> = ks.entries().iter().collect();
+    // keytool sorts aliases
+    entries.sort_by_key(|e| e.alias.to_lowercase());
+    if let Some(al) = &a.alias {
+        entries.retain(|e| e.alias.eq_ignore_ascii_case(al));
+        if entries.is_empty() {
+            return Err(Failure::file(&a.file, StoreError::AliasMissing(al.clone())));
+        }
+    }
+    let mut out = String::new();
+    if a.alias.is_none() {
+        out.push_str(&format!(
+            "Keystore type: {}\nKeystore provider: {}\n\nYour keystore contains {} entr{}\n\n",
+            ks.store_type.keytool_name(),
+            ks.store_type.keytool_provider(),
+            ks.entries().len(),
+            if ks.entries().len() == 1 { "y" } else { "ies" }
+        ));
+    }
+    let is_trusted = |c: &Certificate| {
+        ks.entries()
+            .iter()
+            .any(|e| matches!(&e.entry, Entry::Trusted(t) if t == c))
+    };
+    for e in entries {
+        let alias = e.alias.to_lowercase();
+        let date = medium_date(e.created.unwrap_or(now));
+        if a.short {
+            out.push_str(&format!("{alias}, {date}, {}, \n", e.entry.keytool_kind()));
+            if let Some(c) = e.entry.certificate() {
+                out.push_str(&format!(
+                    "Certificate fingerprint (SHA-256): {}\n",
+                    c.sha256_fingerprint()
+                ));
+            }
+            continue;
+        }
+        out.push_str(&format!(
+            "Alias name: {alias}\nCreation date: {date}\nEntry type: {}\n",
+            e.entry.keytool_kind()
+        ));
+        match &e.entry {
+            Entry::Trusted(c) => {
+                out.push('\n');
+                out.push_str(&describe(c, true));
+            }
+            Entry::PrivateKey { chain, .. } => {
+                out.push_str(&format!("Certificate chain length: {}\n", chain.len()));
+                for (i, c) in chain.iter().enumerate() {
+                    out.push_str(&format!("Certificate[{}]:\n", i + 1));
+                    out.push_str(&describe(c, is_trusted(c)));
+                    out.push('\n');
+                }
+            }
+            Entry::Secret(_) => {}
+        }
+        out.push_str("\n\n*******************************************\n*******************************************\n\n\n");
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn read_cert(path: &std::path::Path) -> Result<Certificate, Failure> {
+    let bytes = read(path)?;
+    let cert = match detect(&bytes) {
+        Some(StoreType::Pem) => Certificate::all_from_pem(&String::from_utf8_lossy(&bytes))
+            .map_err(|e| Failure::file(path, e))?
+            .into_iter()
+            .next(),
+        Some(StoreType::Der) => Certificate::from_der(&bytes).ok(),
+        _ => None,
+    };
+    cert.ok_or_else(|| Failure::file(path, StoreError::NotACertificate))
+}
+
+fn import(a: ImportArgs) -> CliResult {
+    let cert = read_cert(&a.cert)?;
+    let mut ks = if a.file.exists() {
+        load(&a.file, &a.pass.storepass)?
+    } else {
+        if !a.storetype.has_password() {
+            return Err(Failure::new(
+                "--storetype",
+                "import creates jks, jceks or pkcs12 stores",
+            ));
+        }
+        Keystore::new(a.storetype)
+    };
+    let duplicate_of = ks
+        .entries()
+        .iter()
+        .find(|e| e.entry.certificate() == Some(&cert))
+        .map(|e| e.alias.clone());
+    ks.import_cert(&a.alias, cert, OffsetDateTime::now_utc())
+        .map_err(|e| Failure::file(&a.file, e))?;
+    if let Some(existing) = duplicate_of {
+        // keytool -noprompt imports anyway; say so as keytool's prompt would
+        eprintln!("Certificate already exists in keystore under alias <{existing}>");
+    }
+    ks.save(&a.file, &a.pass.storepass, None)
+        .map_err(|e| Failure::file(&a.file, e))?;
+    eprintln!("Certificate was added to keystore");
+    Ok(())
+}
+
+fn export(a: ExportArgs) -> CliResult {
+    let ks = load(&a.file, &a.pass.storepass)?;
+    let e = ks
+        .get(&a.alias)
+        .ok_or_else(|| Failure::file(&a.file, StoreError::AliasMissing(a.alias.clone())))?;
+    let c = e.entry.certificate().ok_or_else(|| {
+        Failure::file(&a.file, format!("alias <{}> holds no certificate", a.alias))
+    })?;
+    let bytes = if a.der {
+        c.der().to_vec()
+    } else {
+        ccelab_emulators::pki::pem::encode_java_rfc("CERTIFICATE", c.der()).into_bytes()
+    };
+    ccelab_emulators::stores::write_atomic(&a.out, &bytes).map_err(|e| Failure::file(&a.out, e))?;
+    eprintln!("Certificate stored in file <{}>", a.out.display());
+    Ok(())
+}
+
+fn delete(a: DeleteArgs) -> CliResult {
+    let mut ks = load(&a.file, &a.pass.storepass)?;
+    ks.delete(&a.alias).map_err(|e| Failure::file(&a.file, e))?;
+    ks.save(&a.file, &a.pass.storepass, None)
+        .map_err(|e| Failure::file(&a.file, e))
+}
+
+fn convert(a: ConvertArgs) -> CliResult {
+    if a.output.exists() && !a.force {
+        return Err(Failure::file(
+            &a.output,
+            "exists; give --force to replace it",
+        ));
+    }
+    let mut ks = load(&a.input, &a.pass.storepass)?;
+    let keypass = a
+        .keypass
+        .clone()
+        .unwrap_or_else(|| a.pass.storepass.clone());
+    let dest_pass = a
+        .deststorepass
+        .clone()
+        .unwrap_or_else(|| a.pass.storepass.clone());
+    if a.to != ks.store_type {
+        ks.unlock_keys(&keypass)
+            .map_err(|e| Failure::file(&a.input, e))?;
+    }
+    ks.store_type = a.to;
+    ks.save(&a.output, &dest_pass, Some(&keypass))
+        .map_err(|e| Failure::file(&a.output, e))?;
+    let n = ks.entries().len();
+    eprintln!(
+        "{n} entr{} written to {} ({})",
+        if n == 1 { "y" } else { "ies" },
+        a.output.display(),
+        a.to
+    );
+    Ok(())
+}
