@@ -486,3 +486,70 @@ fn refuses_damaged_requests_and_certificates() {
     );
     assert!(matches!(Csr::parse(b"garbage"), Err(PkiError::BadCsr(_))));
 }
+
+#[test]
+fn explicit_serial_key_usage_eku_and_path_length() {
+    use ccelab_emulators::pki::{Eku, KeyUsage};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut ca_p = CertParams::ca("CN=Constrained CA", T0, T0 + Duration::days(365)).unwrap();
+    ca_p.ca = Some(Some(0));
+    ca_p.serial = Some(vec![0x01, 0x02, 0x03]);
+    let ca = Ca::root(&ca_p, pool(KeyType::EcP384, 1)).unwrap();
+    assert_eq!(ca.cert.serial_hex(), "10203");
+    assert_eq!(ca.cert.basic_constraints_ca(), Some(Some(0)));
+    let f = p_(d, "ca.pem", &ca.cert.to_pem());
+    let t = ok(
+        "openssl",
+        &[
+            "x509",
+            "-in",
+            &f,
+            "-noout",
+            "-serial",
+            "-ext",
+            "basicConstraints",
+        ],
+    );
+    assert!(
+        t.contains("serial=010203") && t.contains("CA:TRUE, pathlen:0"),
+        "{t}"
+    );
+    let mut leaf = leaf_params("client.example.com");
+    leaf.key_usage = Some(vec![KeyUsage::DigitalSignature]);
+    leaf.ext_key_usage = Some(vec![Eku::ClientAuth]);
+    let c = ca.issue(&leaf, pool(KeyType::EcP256, 5)).unwrap();
+    let f = p_(d, "leaf.pem", &c.cert.to_pem());
+    let t = ok(
+        "openssl",
+        &[
+            "x509",
+            "-in",
+            &f,
+            "-noout",
+            "-ext",
+            "keyUsage,extendedKeyUsage",
+            "-text",
+        ],
+    );
+    assert!(
+        t.contains("Digital Signature") && !t.contains("Key Encipherment"),
+        "{t}"
+    );
+    assert!(
+        t.contains("TLS Web Client Authentication") && !t.contains("TLS Web Server Authentication"),
+        "{t}"
+    );
+    assert!(
+        t.contains("ecdsa-with-SHA384"),
+        "a P-384 CA signs with SHA-384: {t}"
+    );
+    // no SANs, no key usage at all: a bare CN-only certificate
+    let mut bare = leaf_params("bare.example.com");
+    bare.key_usage = Some(vec![]);
+    bare.ext_key_usage = Some(vec![]);
+    bare.key_ids = false;
+    let b = Issued::self_signed(&bare, pool(KeyType::Rsa2048, 7)).unwrap();
+    assert!(b.cert.x509().tbs_certificate.extensions.is_none());
+    assert!(b.cert.sans().is_empty());
+}

@@ -386,6 +386,33 @@ impl KeyPair {
         pem::encode("PRIVATE KEY", &self.pkcs8)
     }
 
+    /// The "traditional" PEM form: PKCS#1 (`RSA PRIVATE KEY`) for RSA keys,
+    /// SEC1 (`EC PRIVATE KEY`) for EC keys — what `openssl rsa -traditional`
+    /// and `openssl ec` write, and what older IIS/Windows tooling expects.
+    pub fn to_traditional_pem(&self) -> Result<String, PkiError> {
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        let err = |e: &dyn std::fmt::Display| PkiError::Encoding(e.to_string());
+        match (&self.rsa, &self.signer) {
+            (Some(k), _) => Ok(pem::encode(
+                "RSA PRIVATE KEY",
+                k.to_pkcs1_der().map_err(|e| err(&e))?.as_bytes(),
+            )),
+            (None, Signer::P256(sk)) => {
+                let der = p256::SecretKey::from(sk)
+                    .to_sec1_der()
+                    .map_err(|e| err(&e))?;
+                sec1_with_curve(&der, oids::P256)
+            }
+            (None, Signer::P384(sk)) => {
+                let der = p384::SecretKey::from(sk)
+                    .to_sec1_der()
+                    .map_err(|e| err(&e))?;
+                sec1_with_curve(&der, oids::P384)
+            }
+            _ => Err(PkiError::Unsupported("traditional PEM of this key".into())),
+        }
+    }
+
     /// The `SubjectPublicKeyInfo` DER.
     pub fn spki_der(&self) -> &[u8] {
         &self.spki
@@ -445,6 +472,15 @@ impl KeyPair {
         };
         Ok(sig)
     }
+}
+
+/// SEC1 `ECPrivateKey` with the named-curve parameters openssl needs to read it.
+fn sec1_with_curve(der: &[u8], curve: ObjectIdentifier) -> Result<String, PkiError> {
+    use der::Encode;
+    let mut k = sec1::EcPrivateKey::from_der(der).map_err(|e| PkiError::Encoding(e.to_string()))?;
+    k.parameters = Some(sec1::EcParameters::NamedCurve(curve));
+    let out = k.to_der().map_err(|e| PkiError::Encoding(e.to_string()))?;
+    Ok(pem::encode("EC PRIVATE KEY", &out))
 }
 
 /// Verifies `sig` over `msg` with the public key `spki_der` and the signature

@@ -78,9 +78,37 @@ pub struct ValidityArgs {
     /// End of validity: as --not-before, e.g. -1d for an already expired certificate.
     #[arg(long, allow_hyphen_values = true)]
     not_after: Option<String>,
-    /// Signature hash: sha256 (default), sha1, sha384, sha512.
+    /// Signature hash: sha256 (default; sha384 for P-384 signers), sha1, sha384, sha512.
     #[arg(long)]
     hash: Option<SigHash>,
+    /// Serial number in hex (default: derived from the certificate's content, so reproducible).
+    #[arg(long, value_name = "HEX")]
+    serial: Option<String>,
+}
+
+fn serial(v: &ValidityArgs) -> Result<Option<Vec<u8>>, Failure> {
+    let Some(h) = &v.serial else { return Ok(None) };
+    let h = h.trim_start_matches("0x");
+    let h = if h.len() % 2 == 1 {
+        format!("0{h}")
+    } else {
+        h.to_string()
+    };
+    let bytes =
+        hex::decode(&h).map_err(|_| Failure::new("--serial", format!("`{h}` is not hex")))?;
+    let trimmed: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
+    if trimmed.is_empty() || trimmed.len() > 20 {
+        return Err(Failure::new(
+            "--serial",
+            "a serial is 1 to 20 bytes and not zero (RFC 5280 4.1.2.2)",
+        ));
+    }
+    // a positive DER INTEGER: prefix 00 when the high bit is set
+    Ok(Some(if trimmed[0] & 0x80 != 0 {
+        [vec![0], trimmed].concat()
+    } else {
+        trimmed
+    }))
 }
 
 #[derive(Args, Debug)]
@@ -283,6 +311,7 @@ fn ca(a: CaArgs, clock: &Clock) -> CliResult {
     let mut params = CertParams::ca(&subj, nb, na).map_err(|e| Failure::new("--subject", e))?;
     params.ca = Some(a.path_len);
     params.hash = a.validity.hash;
+    params.serial = serial(&a.validity)?;
     let parent = a.issuer.as_deref().map(load_ca).transpose()?;
     let key = pick_key(&a.key, &subj, parent.as_ref().map(|p| p.key.as_ref()))?;
     let made = match &parent {
@@ -397,6 +426,7 @@ fn sign(a: SignArgs, clock: &Clock) -> CliResult {
         .with_sans(req.sans());
     params.subject = req.subject().clone();
     params.hash = a.validity.hash;
+    params.serial = serial(&a.validity)?;
     let cert = ca
         .issue_for_spki(&params, &req.spki_der())
         .map_err(|e| Failure::file(&a.csr, e))?;
