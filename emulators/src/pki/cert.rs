@@ -90,6 +90,48 @@ impl std::fmt::Display for San {
     }
 }
 
+/// The SubjectAltName extension value for `sans`.
+pub(crate) fn san_extension(sans: &[San]) -> Result<SubjectAltName, PkiError> {
+    let names = sans
+        .iter()
+        .map(|s| match s {
+            San::Dns(d) => Ia5String::new(d)
+                .map(GeneralName::DnsName)
+                .map_err(|_| PkiError::BadName(format!("`{d}` is not an ASCII DNS name"))),
+            San::Ip(ip) => {
+                let octets = match ip {
+                    IpAddr::V4(a) => a.octets().to_vec(),
+                    IpAddr::V6(a) => a.octets().to_vec(),
+                };
+                OctetString::new(octets)
+                    .map(GeneralName::IpAddress)
+                    .map_err(encode_err)
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SubjectAltName(names))
+}
+
+/// The DNS and IP names of a SubjectAltName, in order (other types are skipped).
+pub(crate) fn sans_of(san: &SubjectAltName) -> Vec<San> {
+    san.0
+        .iter()
+        .filter_map(|g| match g {
+            GeneralName::DnsName(d) => Some(San::Dns(d.to_string())),
+            GeneralName::IpAddress(o) => match o.as_bytes().len() {
+                4 => <[u8; 4]>::try_from(o.as_bytes())
+                    .ok()
+                    .map(|a| San::Ip(IpAddr::from(a))),
+                16 => <[u8; 16]>::try_from(o.as_bytes())
+                    .ok()
+                    .map(|a| San::Ip(IpAddr::from(a))),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 /// Key usage bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyUsage {
@@ -342,23 +384,7 @@ pub fn issue(
         )?);
     }
     if !p.sans.is_empty() {
-        let mut names = Vec::new();
-        for s in &p.sans {
-            names.push(match s {
-                San::Dns(d) => {
-                    GeneralName::DnsName(Ia5String::new(d).map_err(|_| {
-                        PkiError::BadName(format!("`{d}` is not an ASCII DNS name"))
-                    })?)
-                }
-                San::Ip(IpAddr::V4(a)) => GeneralName::IpAddress(
-                    OctetString::new(a.octets().to_vec()).map_err(encode_err)?,
-                ),
-                San::Ip(IpAddr::V6(a)) => GeneralName::IpAddress(
-                    OctetString::new(a.octets().to_vec()).map_err(encode_err)?,
-                ),
-            });
-        }
-        exts.push(ext(&SubjectAltName(names), &p.subject, &exts)?);
+        exts.push(ext(&san_extension(&p.sans)?, &p.subject, &exts)?);
     }
     if p.key_ids {
         exts.push(ext(
@@ -549,22 +575,7 @@ impl Certificate {
         let Ok(san) = SubjectAltName::from_der(e.extn_value.as_bytes()) else {
             return Vec::new();
         };
-        san.0
-            .iter()
-            .filter_map(|g| match g {
-                GeneralName::DnsName(d) => Some(San::Dns(d.to_string())),
-                GeneralName::IpAddress(o) => match o.as_bytes().len() {
-                    4 => <[u8; 4]>::try_from(o.as_bytes())
-                        .ok()
-                        .map(|a| San::Ip(IpAddr::from(a))),
-                    16 => <[u8; 16]>::try_from(o.as_bytes())
-                        .ok()
-                        .map(|a| San::Ip(IpAddr::from(a))),
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect()
+        sans_of(&san)
     }
 
     /// Subject and issuer are the same name.

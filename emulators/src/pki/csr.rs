@@ -10,7 +10,6 @@ use der::asn1::{BitString, ObjectIdentifier, SetOfVec};
 use der::{Decode, Encode};
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::attr::Attribute;
-use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::{AsExtension, Extension};
 use x509_cert::name::Name;
@@ -38,24 +37,7 @@ impl Csr {
     ) -> Result<Self, PkiError> {
         let mut attributes = SetOfVec::new();
         if !sans.is_empty() {
-            let names = sans
-                .iter()
-                .map(|s| match s {
-                    San::Dns(d) => der::asn1::Ia5String::new(d)
-                        .map(GeneralName::DnsName)
-                        .map_err(|_| PkiError::BadName(format!("`{d}` is not an ASCII DNS name"))),
-                    San::Ip(ip) => {
-                        let octets = match ip {
-                            std::net::IpAddr::V4(a) => a.octets().to_vec(),
-                            std::net::IpAddr::V6(a) => a.octets().to_vec(),
-                        };
-                        der::asn1::OctetString::new(octets)
-                            .map(GeneralName::IpAddress)
-                            .map_err(encode_err)
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let san = SubjectAltName(names)
+            let san = super::cert::san_extension(sans)?
                 .to_extension(subject, &[])
                 .map_err(encode_err)?;
             let attr = Attribute::try_from(ExtensionReq(vec![san])).map_err(encode_err)?;
@@ -164,20 +146,7 @@ impl Csr {
             .iter()
             .filter(|e| e.extn_id == san_oid)
             .filter_map(|e| SubjectAltName::from_der(e.extn_value.as_bytes()).ok())
-            .flat_map(|s| s.0)
-            .filter_map(|g| match g {
-                GeneralName::DnsName(d) => Some(San::Dns(d.to_string())),
-                GeneralName::IpAddress(o) => match o.as_bytes().len() {
-                    4 => <[u8; 4]>::try_from(o.as_bytes())
-                        .ok()
-                        .map(|a| San::Ip(a.into())),
-                    16 => <[u8; 16]>::try_from(o.as_bytes())
-                        .ok()
-                        .map(|a| San::Ip(a.into())),
-                    _ => None,
-                },
-                _ => None,
-            })
+            .flat_map(|s| super::cert::sans_of(&s))
             .collect()
     }
 }
