@@ -7,3 +7,4 @@
 pub mod clock;
 pub mod pki;
 pub mod stores;
+pub mod tls;

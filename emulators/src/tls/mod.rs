@@ -1,0 +1,597 @@
+//! TLS serving with IIS site-binding semantics ([ECE] 1.2, F6), on
+//! tokio-rustls and hyper 1. Every emulated HTTPS endpoint of the topology
+//! (ECE web server, CCE Administration, VOS cmplatform, CVP reporting :8111)
+//! is a [`TlsServer`] with one or more [`Binding`]s.
+//!
+//! The IIS model: a site binding is (IP, port, host name, "Require Server Name
+//! Indication", certificate). Bindings without Require SNI are IP:port SSL
+//! bindings — one certificate for the address whatever the client asks; their
+//! host name only routes HTTP requests (the `Host` header), never the
+//! handshake. Bindings with Require SNI are hostname:port bindings, chosen
+//! only when the ClientHello's SNI equals their host name. When nothing
+//! matches — a client that sends no SNI (Java to an IP literal or a dot-less
+//! name, old OpenSSL without `-servername`) or another name, and no IP:port
+//! fallback exists — HTTP.sys sends no ServerHello and the client sees the
+//! connection reset: the widely reported `openssl s_client` symptom against
+//! SNI-only IIS sites is `write:errno=104` (ECONNRESET), and Microsoft's
+//! guidance (a `netsh http add sslcert ipport=0.0.0.0:443` fallback binding
+//! for non-SNI clients) describes the same "no certificate is sent". ccelab
+//! therefore resets by default ([`NoMatch::Reset`]); [`NoMatch::Close`] and
+//! [`NoMatch::Alert`] model other servers.
+//!
+//! Every connection yields a [`TlsEvent`]: peer, SNI offered, protocol,
+//! cipher suite, binding, chain sent, or why it failed.
+
+mod signing;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use rustls::ServerConfig;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{broadcast, watch};
+
+use crate::pki::{Certificate, KeyPair};
+
+pub use signing::certified_key;
+
+/// Protocol versions a binding accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TlsVersion {
+    /// Emulated as a server that speaks only TLS 1.0: modern clients, which
+    /// do not offer it, get a `protocol_version` alert (rustls implements no
+    /// TLS 1.0; a client that does offer 1.0 gets the same alert).
+    Tls10,
+    Tls11,
+    Tls12,
+    Tls13,
+}
+
+/// What a TLS listener does when no binding matches the ClientHello.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum NoMatch {
+    /// TCP reset before any ServerHello (HTTP.sys; the default).
+    #[default]
+    Reset,
+    /// An orderly close (FIN) before any ServerHello.
+    Close,
+    /// A fatal alert (`unrecognized_name`, 112, or `handshake_failure`, 40).
+    Alert(u8),
+}
+
+/// One IIS-style site binding.
+#[derive(Clone, Debug)]
+pub struct Binding {
+    /// A label for events and logs (e.g. `Default Web Site https *:443:`).
+    pub name: String,
+    /// The binding's host name (IIS "Host name"; empty in the documented setup).
+    pub host_name: Option<String>,
+    /// IIS "Require Server Name Indication" (unchecked in the documented setup).
+    pub require_sni: bool,
+    /// What the server sends: leaf only (F8's missing intermediate), leaf +
+    /// intermediates, or with the root too.
+    pub chain: Vec<Certificate>,
+    pub key: Arc<KeyPair>,
+    /// Accepted versions (default TLS 1.2 and 1.3).
+    pub versions: Vec<TlsVersion>,
+}
+
+impl Binding {
+    /// A binding with IIS's defaults: no host name, no Require SNI, TLS 1.2+1.3.
+    pub fn new(name: impl Into<String>, chain: Vec<Certificate>, key: Arc<KeyPair>) -> Self {
+        Binding {
+            name: name.into(),
+            host_name: None,
+            require_sni: false,
+            chain,
+            key,
+            versions: vec![TlsVersion::Tls12, TlsVersion::Tls13],
+        }
+    }
+}
+
+/// A listener's configuration.
+#[derive(Clone, Debug, Default)]
+pub struct SiteConfig {
+    pub bindings: Vec<Binding>,
+    pub no_match: NoMatch,
+    /// Serve plain HTTP instead of TLS (a port that is not TLS at all).
+    pub plain_http: bool,
+}
+
+impl SiteConfig {
+    /// The binding IIS would use for this SNI: a hostname:port (Require SNI)
+    /// binding whose host name equals the SNI, else the IP:port binding.
+    pub fn select(&self, sni: Option<&str>) -> Option<usize> {
+        if let Some(n) = sni {
+            let hit = self.bindings.iter().position(|b| {
+                b.require_sni
+                    && b.host_name
+                        .as_deref()
+                        .is_some_and(|h| h.eq_ignore_ascii_case(n))
+            });
+            if hit.is_some() {
+                return hit;
+            }
+        }
+        self.bindings.iter().position(|b| !b.require_sni)
+    }
+}
+
+/// What happened on one connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsEvent {
+    pub peer: SocketAddr,
+    pub local: SocketAddr,
+    /// The SNI the client offered.
+    pub sni: Option<String>,
+    pub outcome: Outcome,
+}
+
+/// The result of one connection's handshake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Completed {
+        binding: String,
+        version: String,
+        cipher_suite: String,
+        /// SHA-256 fingerprints of the certificates sent, leaf first.
+        chain_sent: Vec<String>,
+    },
+    /// No binding matched; what the server did.
+    NoBinding(NoMatch),
+    /// The binding accepts only versions the emulation answers with an alert.
+    ProtocolVersionAlert { binding: String },
+    /// The handshake failed (the client's alert or a protocol error).
+    Failed {
+        binding: Option<String>,
+        error: String,
+    },
+    /// The first bytes were not TLS (e.g. plain HTTP sent to a TLS port).
+    NotTls,
+    /// A plain-HTTP listener served the connection.
+    PlainHttp,
+}
+
+/// The event log of a topology: kept in order, and broadcast to followers.
+#[derive(Clone, Debug)]
+pub struct Events {
+    log: Arc<Mutex<Vec<TlsEvent>>>,
+    tx: broadcast::Sender<TlsEvent>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            log: Arc::default(),
+            tx: broadcast::channel(1024).0,
+        }
+    }
+}
+
+impl Events {
+    pub fn record(&self, e: TlsEvent) {
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(e.clone());
+        let _ = self.tx.send(e);
+    }
+
+    /// Everything recorded so far.
+    pub fn snapshot(&self) -> Vec<TlsEvent> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Events from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<TlsEvent> {
+        self.tx.subscribe()
+    }
+}
+
+/// An HTTP request as an emulated product's handler sees it.
+#[derive(Clone, Debug)]
+pub struct HttpRequest {
+    pub method: String,
+    pub path: String,
+    pub host: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub sni: Option<String>,
+    /// The binding that served the handshake (None on plain HTTP).
+    pub binding: Option<String>,
+}
+
+/// An HTTP response.
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn text(status: u16, body: impl Into<String>) -> Self {
+        HttpResponse {
+            status,
+            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+            body: body.into().into_bytes(),
+        }
+    }
+}
+
+/// The request handler of a server.
+pub type Handler = Arc<dyn Fn(HttpRequest) -> HttpResponse + Send + Sync>;
+
+/// A handler answering 200 with the binding's name (tests, benchmarks).
+pub fn hello_handler() -> Handler {
+    Arc::new(|r: HttpRequest| {
+        HttpResponse::text(
+            200,
+            format!(
+                "ccelab: {} via {}\n",
+                r.path,
+                r.binding.as_deref().unwrap_or("plain http")
+            ),
+        )
+    })
+}
+
+struct Fixed(Arc<CertifiedKey>);
+
+impl std::fmt::Debug for Fixed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fixed")
+    }
+}
+
+impl ResolvesServerCert for Fixed {
+    fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
+/// Errors starting a server.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("binding `{binding}`: {error}")]
+    Binding { binding: String, error: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+struct Prepared {
+    config: SiteConfig,
+    /// One rustls config per binding (None for an emulated TLS 1.0/1.1-only binding).
+    rustls: Vec<Option<Arc<ServerConfig>>>,
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+fn prepare(config: SiteConfig) -> Result<Prepared, TlsError> {
+    let mut rustls_configs = Vec::new();
+    for b in &config.bindings {
+        let err = |e: &dyn std::fmt::Display| TlsError::Binding {
+            binding: b.name.clone(),
+            error: e.to_string(),
+        };
+        let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
+        if b.versions.contains(&TlsVersion::Tls13) {
+            versions.push(&rustls::version::TLS13);
+        }
+        if b.versions.contains(&TlsVersion::Tls12) {
+            versions.push(&rustls::version::TLS12);
+        }
+        if versions.is_empty() {
+            rustls_configs.push(None);
+            continue;
+        }
+        let ck = certified_key(&b.chain, &b.key).map_err(|e| err(&e))?;
+        let mut sc = ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(&versions)
+            .map_err(|e| err(&e))?
+            .with_no_client_auth()
+            .with_cert_resolver(Arc::new(Fixed(ck)));
+        sc.alpn_protocols = vec![b"http/1.1".to_vec()];
+        rustls_configs.push(Some(Arc::new(sc)));
+    }
+    Ok(Prepared {
+        config,
+        rustls: rustls_configs,
+    })
+}
+
+/// A running listener. Dropping it (or [`TlsServer::stop`]) stops accepting.
+pub struct TlsServer {
+    local: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TlsServer {
+    /// Binds `addr` (use port 0 for an ephemeral port) and serves `site`.
+    pub async fn start(
+        addr: SocketAddr,
+        site: SiteConfig,
+        handler: Handler,
+        events: Events,
+    ) -> Result<Self, TlsError> {
+        let prepared = Arc::new(prepare(site)?);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| TlsError::Listen { addr, source })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| TlsError::Listen { addr, source })?;
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stopped.changed() => break,
+                    accepted = listener.accept() => {
+                        let Ok((tcp, peer)) = accepted else { continue };
+                        let p = prepared.clone();
+                        let h = handler.clone();
+                        let ev = events.clone();
+                        tokio::spawn(async move { serve_connection(tcp, peer, local, p, h, ev).await });
+                    }
+                }
+            }
+        });
+        Ok(TlsServer {
+            local,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// The address really bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Stops accepting new connections and waits for the accept loop to end.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// The longest a client may take to send its ClientHello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn serve_connection(
+    mut tcp: TcpStream,
+    peer: SocketAddr,
+    local: SocketAddr,
+    p: Arc<Prepared>,
+    handler: Handler,
+    events: Events,
+) {
+    let record = |sni: Option<String>, outcome: Outcome| {
+        events.record(TlsEvent {
+            peer,
+            local,
+            sni,
+            outcome,
+        })
+    };
+    if p.config.plain_http {
+        record(None, Outcome::PlainHttp);
+        serve_http(hyper_util::rt::TokioIo::new(tcp), handler, None, None).await;
+        return;
+    }
+    // Read the ClientHello ourselves, keeping the socket to reset or alert.
+    let mut acceptor = rustls::server::Acceptor::default();
+    let mut buf = vec![0u8; 16 * 1024];
+    let accepted = loop {
+        let n = match tokio::time::timeout(HELLO_TIMEOUT, tcp.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => {
+                record(
+                    None,
+                    Outcome::Failed {
+                        binding: None,
+                        error: "closed before a ClientHello".into(),
+                    },
+                );
+                return;
+            }
+            Ok(Ok(n)) => n,
+        };
+        if acceptor.read_tls(&mut &buf[..n]).is_err() {
+            record(None, Outcome::NotTls);
+            return;
+        }
+        match acceptor.accept() {
+            Ok(None) => continue,
+            Ok(Some(a)) => break a,
+            Err((e, mut alert)) => {
+                let looks_http = buf[..n]
+                    .iter()
+                    .take(8)
+                    .all(|b| b.is_ascii_uppercase() || *b == b' ' || *b == b'/');
+                let mut out = Vec::new();
+                let _ = alert.write_all(&mut out);
+                let _ = tcp.write_all(&out).await;
+                if looks_http || matches!(e, rustls::Error::InvalidMessage(_)) {
+                    record(None, Outcome::NotTls);
+                } else {
+                    record(
+                        None,
+                        Outcome::Failed {
+                            binding: None,
+                            error: e.to_string(),
+                        },
+                    );
+                }
+                return;
+            }
+        }
+    };
+    let sni = accepted.client_hello().server_name().map(str::to_string);
+    let Some(idx) = p.config.select(sni.as_deref()) else {
+        match p.config.no_match {
+            NoMatch::Reset => {
+                let _ = tcp.set_zero_linger();
+            }
+            NoMatch::Close => {
+                let _ = tcp.shutdown().await;
+            }
+            NoMatch::Alert(code) => {
+                let _ = tcp
+                    .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, code])
+                    .await;
+            }
+        }
+        record(sni, Outcome::NoBinding(p.config.no_match));
+        return;
+    };
+    let binding = &p.config.bindings[idx];
+    let Some(cfg) = p.rustls[idx].clone() else {
+        // TLS 1.0/1.1-only binding: protocol_version (70)
+        let _ = tcp
+            .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 70])
+            .await;
+        record(
+            sni,
+            Outcome::ProtocolVersionAlert {
+                binding: binding.name.clone(),
+            },
+        );
+        return;
+    };
+    let start = tokio_rustls::StartHandshake::from_parts(accepted, tcp);
+    let tls = match tokio::time::timeout(HELLO_TIMEOUT, start.into_stream(cfg)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            record(
+                sni,
+                Outcome::Failed {
+                    binding: Some(binding.name.clone()),
+                    error: e.to_string(),
+                },
+            );
+            return;
+        }
+        Err(_) => {
+            record(
+                sni,
+                Outcome::Failed {
+                    binding: Some(binding.name.clone()),
+                    error: "handshake timed out".into(),
+                },
+            );
+            return;
+        }
+    };
+    let (_, conn) = tls.get_ref();
+    let version = conn
+        .protocol_version()
+        .map(|v| format!("{v:?}"))
+        .unwrap_or_default();
+    let cipher_suite = conn
+        .negotiated_cipher_suite()
+        .map(|s| format!("{:?}", s.suite()))
+        .unwrap_or_default();
+    record(
+        sni.clone(),
+        Outcome::Completed {
+            binding: binding.name.clone(),
+            version,
+            cipher_suite,
+            chain_sent: binding
+                .chain
+                .iter()
+                .map(|c| c.sha256_fingerprint())
+                .collect(),
+        },
+    );
+    serve_http(
+        hyper_util::rt::TokioIo::new(tls),
+        handler,
+        sni,
+        Some(binding.name.clone()),
+    )
+    .await;
+}
+
+async fn serve_http<IO>(
+    io: hyper_util::rt::TokioIo<IO>,
+    handler: Handler,
+    sni: Option<String>,
+    binding: Option<String>,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let handler = handler.clone();
+        let sni = sni.clone();
+        let binding = binding.clone();
+        async move {
+            use http_body_util::BodyExt;
+            let (parts, body) = req.into_parts();
+            // bounded: a peer cannot make the server buffer without limit
+            let limited = http_body_util::Limited::new(body, 1 << 20);
+            let body = limited
+                .collect()
+                .await
+                .map(|b| b.to_bytes().to_vec())
+                .unwrap_or_default();
+            let headers = parts
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect::<Vec<_>>();
+            let host = parts
+                .headers
+                .get(hyper::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string);
+            let r = handler(HttpRequest {
+                method: parts.method.to_string(),
+                path: parts.uri.path().to_string(),
+                host,
+                headers,
+                body,
+                sni,
+                binding,
+            });
+            let mut resp = hyper::Response::builder().status(r.status);
+            for (k, v) in &r.headers {
+                resp = resp.header(k, v);
+            }
+            Ok::<_, std::convert::Infallible>(
+                resp.body(Full::new(Bytes::from(r.body)))
+                    .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new()))),
+            )
+        }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(io, service)
+        .await;
+}

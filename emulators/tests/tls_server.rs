@@ -1,0 +1,346 @@
+//! The TLS server with IIS binding semantics, checked with real curl and
+//! openssl s_client: chains as configured, RSA-1024 served, SNI-only bindings
+//! resetting clients that send no SNI, TLS 1.0-only sites, plain HTTP.
+
+mod common;
+use common::*;
+
+use std::net::SocketAddr;
+
+use ccelab_emulators::pki::{keypool, Ca, CertParams, Issued, KeyType, San};
+use ccelab_emulators::tls::{
+    hello_handler, Binding, Events, NoMatch, Outcome, SiteConfig, TlsServer, TlsVersion,
+};
+use time::{Duration, OffsetDateTime};
+
+struct Lab {
+    root: Ca,
+    leaf: Issued,
+}
+
+fn lab(kt: KeyType) -> Lab {
+    // valid around the real now: curl and openssl check the machine's clock
+    let now = OffsetDateTime::now_utc();
+    let p = CertParams::ca(
+        "CN=Example Enterprise CA, DC=example, DC=local",
+        now - Duration::days(1),
+        now + Duration::days(3650),
+    )
+    .unwrap();
+    let root = Ca::root(&p, keypool::key(KeyType::Rsa2048, 0).unwrap()).unwrap();
+    let ip = CertParams::ca(
+        "CN=Example Issuing CA, DC=example, DC=local",
+        now - Duration::days(1),
+        now + Duration::days(1825),
+    )
+    .unwrap();
+    let issuing = root
+        .intermediate(&ip, keypool::key(KeyType::Rsa2048, 1).unwrap())
+        .unwrap();
+    let lp = CertParams::leaf(
+        "CN=ece.example.com",
+        now - Duration::days(1),
+        now + Duration::days(365),
+    )
+    .unwrap()
+    .with_sans([San::Dns("ece.example.com".into())]);
+    let leaf = issuing.issue(&lp, keypool::key(kt, 2).unwrap()).unwrap();
+    Lab { root, leaf }
+}
+
+async fn serve(site: SiteConfig) -> (TlsServer, Events) {
+    let events = Events::default();
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let s = TlsServer::start(addr, site, hello_handler(), events.clone())
+        .await
+        .unwrap();
+    (s, events)
+}
+
+async fn blocking(tool: &'static str, args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(tool, &a)
+    })
+    .await
+    .unwrap()
+}
+
+fn curl_args(name: &str, port: u16, cafile: &str) -> Vec<String> {
+    vec![
+        "-sS".into(),
+        "--max-time".into(),
+        "10".into(),
+        "--cacert".into(),
+        cafile.into(),
+        "--resolve".into(),
+        format!("{name}:{port}:127.0.0.1"),
+        format!("https://{name}:{port}/default"),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_configured_chain_to_curl_and_openssl() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = lab(KeyType::Rsa2048);
+    let root_pem = p(dir.path(), "root.pem");
+    std::fs::write(&root_pem, l.root.cert.to_pem()).unwrap();
+    for (chain, expect_ok) in [(l.leaf.chain(), true), (vec![l.leaf.cert.clone()], false)] {
+        let n = chain.len();
+        let site = SiteConfig {
+            bindings: vec![Binding::new(
+                "Default Web Site https *:443:",
+                chain,
+                l.leaf.key.clone(),
+            )],
+            ..Default::default()
+        };
+        let (server, events) = serve(site).await;
+        let port = server.local_addr().port();
+        let o = blocking("curl", curl_args("ece.example.com", port, &root_pem)).await;
+        if expect_ok {
+            assert!(o.status.success(), "{}", text(&o));
+            assert_eq!(
+                String::from_utf8_lossy(&o.stdout),
+                "ccelab: /default via Default Web Site https *:443:\n"
+            );
+        } else {
+            // F8: the intermediate is not sent
+            assert_eq!(o.status.code(), Some(60), "{}", text(&o));
+            assert!(
+                text(&o).contains("unable to get local issuer certificate"),
+                "{}",
+                text(&o)
+            );
+        }
+        let ev = events.snapshot();
+        match &ev[0].outcome {
+            Outcome::Completed { chain_sent, .. } => assert_eq!(chain_sent.len(), n),
+            // curl refused the chain: its alert is the event
+            Outcome::Failed { error, .. } => {
+                assert!(!expect_ok);
+                assert_eq!(error, "received fatal alert: UnknownCA");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(ev[0].sni.as_deref(), Some("ece.example.com"));
+        server.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rsa1024_and_ecdsa_keys_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    for kt in [KeyType::Rsa1024, KeyType::EcP256, KeyType::Rsa4096] {
+        let l = lab(kt);
+        let root_pem = p(dir.path(), "root.pem");
+        std::fs::write(&root_pem, l.root.cert.to_pem()).unwrap();
+        let site = SiteConfig {
+            bindings: vec![Binding::new("b", l.leaf.chain(), l.leaf.key.clone())],
+            ..Default::default()
+        };
+        let (server, _) = serve(site).await;
+        let port = server.local_addr().port();
+        for tls in ["-tls1_2", "-tls1_3"] {
+            let o = blocking(
+                "openssl",
+                vec![
+                    "s_client".into(),
+                    "-connect".into(),
+                    format!("127.0.0.1:{port}"),
+                    "-servername".into(),
+                    "ece.example.com".into(),
+                    "-CAfile".into(),
+                    root_pem.clone(),
+                    "-verify_return_error".into(),
+                    tls.into(),
+                    // OpenSSL's default security level 2 refuses RSA-1024 (F24); level 1 allows it
+                    "-cipher".into(),
+                    "DEFAULT:@SECLEVEL=0".into(),
+                ],
+            )
+            .await;
+            let t = text(&o);
+            assert!(t.contains("Verify return code: 0 (ok)"), "{kt} {tls}: {t}");
+            assert!(
+                t.contains(&format!("Server public key is {} bit", kt.bits())),
+                "{kt} {tls}: {t}"
+            );
+        }
+        server.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sni_required_binding_resets_clients_without_sni() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = lab(KeyType::Rsa2048);
+    let root_pem = p(dir.path(), "root.pem");
+    std::fs::write(&root_pem, l.root.cert.to_pem()).unwrap();
+    let mut b = Binding::new(
+        "Default Web Site https *:443:ece.example.com",
+        l.leaf.chain(),
+        l.leaf.key.clone(),
+    );
+    b.host_name = Some("ece.example.com".into());
+    b.require_sni = true;
+    let (server, events) = serve(SiteConfig {
+        bindings: vec![b],
+        ..Default::default()
+    })
+    .await;
+    let port = server.local_addr().port();
+    // by name: SNI sent, served
+    let o = blocking("curl", curl_args("ece.example.com", port, &root_pem)).await;
+    assert!(o.status.success(), "{}", text(&o));
+    // by IP: no SNI (RFC 6066 forbids IP literals), reset before any ServerHello
+    let o = blocking(
+        "curl",
+        vec![
+            "-sS".into(),
+            "--max-time".into(),
+            "10".into(),
+            "-k".into(),
+            format!("https://127.0.0.1:{port}/"),
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(35), "{}", text(&o));
+    assert!(
+        text(&o).contains("Connection reset by peer"),
+        "{}",
+        text(&o)
+    );
+    // openssl without SNI: the classic IIS symptom
+    let o = blocking(
+        "openssl",
+        vec![
+            "s_client".into(),
+            "-connect".into(),
+            format!("127.0.0.1:{port}"),
+            "-noservername".into(),
+        ],
+    )
+    .await;
+    let t = text(&o);
+    assert!(
+        t.contains("errno=104") || t.contains("Connection reset by peer"),
+        "{t}"
+    );
+    assert!(t.contains("no peer certificate available"), "{t}");
+    let ev = events.snapshot();
+    assert!(
+        matches!(ev[1].outcome, Outcome::NoBinding(NoMatch::Reset)),
+        "{ev:?}"
+    );
+    assert_eq!(ev[1].sni, None);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls10_only_and_plain_http_ports() {
+    let l = lab(KeyType::Rsa2048);
+    let mut b = Binding::new("legacy", l.leaf.chain(), l.leaf.key.clone());
+    b.versions = vec![TlsVersion::Tls10];
+    let (server, events) = serve(SiteConfig {
+        bindings: vec![b],
+        ..Default::default()
+    })
+    .await;
+    let port = server.local_addr().port();
+    let o = blocking(
+        "curl",
+        vec![
+            "-sS".into(),
+            "-k".into(),
+            "--max-time".into(),
+            "10".into(),
+            format!("https://127.0.0.1:{port}/"),
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(35), "{}", text(&o));
+    assert!(text(&o).contains("alert protocol version"), "{}", text(&o));
+    assert!(matches!(
+        events.snapshot()[0].outcome,
+        Outcome::ProtocolVersionAlert { .. }
+    ));
+    server.stop().await;
+
+    let (server, _) = serve(SiteConfig {
+        plain_http: true,
+        ..Default::default()
+    })
+    .await;
+    let port = server.local_addr().port();
+    let o = blocking(
+        "curl",
+        vec![
+            "-sS".into(),
+            "--max-time".into(),
+            "10".into(),
+            format!("http://127.0.0.1:{port}/x"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "ccelab: /x via plain http\n"
+    );
+    // https to the plain port: curl's wrong-version error
+    let o = blocking(
+        "curl",
+        vec![
+            "-sS".into(),
+            "-k".into(),
+            "--max-time".into(),
+            "10".into(),
+            format!("https://127.0.0.1:{port}/"),
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(35), "{}", text(&o));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_peers_do_not_take_the_server_down() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = lab(KeyType::EcP256);
+    let (server, events) = serve(SiteConfig {
+        bindings: vec![Binding::new("b", l.leaf.chain(), l.leaf.key.clone())],
+        ..Default::default()
+    })
+    .await;
+    let addr = server.local_addr();
+    for junk in [
+        &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+        &[0x16, 0x03, 0x01, 0xff, 0xff, 1, 2, 3][..],
+        &[0u8; 64][..],
+    ] {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let _ = s.write_all(junk).await;
+        let _ = s.shutdown().await;
+        let mut sink = Vec::new();
+        let _ =
+            tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut sink)).await;
+    }
+    // still serving
+    let o = blocking(
+        "curl",
+        vec![
+            "-sS".into(),
+            "-k".into(),
+            "--max-time".into(),
+            "10".into(),
+            format!("https://{addr}/"),
+        ],
+    )
+    .await;
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(events
+        .snapshot()
+        .iter()
+        .any(|e| e.outcome == Outcome::NotTls));
+    server.stop().await;
+}
