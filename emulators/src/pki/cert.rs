@@ -567,6 +567,11 @@ impl Certificate {
         bc.ca.then_some(bc.path_len_constraint)
     }
 
+    /// Whether the certificate has a SubjectAltName extension at all.
+    pub fn has_subject_alt_name(&self) -> bool {
+        self.extension("2.5.29.17").is_some()
+    }
+
     /// SANs of type DNS and IP, in order (other types are skipped).
     pub fn sans(&self) -> Vec<San> {
         let Some(e) = self.extension("2.5.29.17") else {

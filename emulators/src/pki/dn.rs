@@ -229,6 +229,30 @@ pub fn java_string(name: &Name) -> String {
     parts.join(", ")
 }
 
+/// The name as OpenSSL 3 prints it by default (`depth=` lines, `-subject`):
+/// DER order, `KEY = value`, comma-separated: `DC = local, DC = example, CN = Example Issuing CA`.
+pub fn openssl_string(name: &Name) -> String {
+    let mut parts = Vec::new();
+    for rdn in name.0.iter() {
+        let p: Vec<String> = rdn
+            .0
+            .iter()
+            .map(|a| {
+                let k = match oid_keyword(&a.oid).as_str() {
+                    "EMAILADDRESS" => "emailAddress".to_string(),
+                    "SERIALNUMBER" => "serialNumber".to_string(),
+                    "T" => "title".to_string(),
+                    "STREET" => "street".to_string(),
+                    other => other.trim_start_matches("OID.").to_string(),
+                };
+                format!("{k} = {}", value_text(&a.value))
+            })
+            .collect();
+        parts.push(p.join(" + "));
+    }
+    parts.join(", ")
+}
+
 /// The value of the most specific CN, if any.
 pub fn common_name(name: &Name) -> Option<String> {
     let cn = ObjectIdentifier::new_unwrap("2.5.4.3");

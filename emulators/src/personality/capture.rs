@@ -1,0 +1,166 @@
+//! Fetching what a server presents: a real TLS connection (rustls on
+//! aws-lc) that records the certificate chain and protocol facts and accepts
+//! everything, so that a personality can then judge the chain exactly as its
+//! client would. Connection-level outcomes (refused, reset, closed, an alert,
+//! a port that does not speak TLS) are reported as [`Contact`] variants.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+use crate::pki::Certificate;
+
+/// What happened when a client reached for a server.
+#[derive(Clone, Debug)]
+pub enum Contact {
+    /// The handshake got as far as the server's certificates.
+    Presented {
+        chain: Vec<Certificate>,
+        sni_sent: Option<String>,
+    },
+    /// Nothing listens there (ECONNREFUSED).
+    Refused,
+    /// The server reset the connection before presenting a certificate.
+    Reset,
+    /// The server closed the connection before presenting a certificate.
+    Closed,
+    /// The server sent a fatal alert (its description code) before presenting a certificate.
+    Alert(u8),
+    /// The server answered with something that is not TLS (e.g. plain HTTP).
+    NotTls,
+    /// No answer in time.
+    TimedOut,
+}
+
+#[derive(Debug)]
+struct Recorder {
+    chain: Mutex<Vec<CertificateDer<'static>>>,
+    schemes: Vec<SignatureScheme>,
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut c = self.chain.lock().unwrap_or_else(|e| e.into_inner());
+        c.push(end_entity.clone().into_owned());
+        c.extend(intermediates.iter().map(|i| i.clone().into_owned()));
+        // Stop here: the chain is all we came for, and judging is the personality's job.
+        Err(rustls::Error::General("ccelab: chain captured".into()))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.schemes.clone()
+    }
+}
+
+/// Connects to `addr` as a client that asks for `name` and sends SNI only
+/// when `send_sni` (Java sends none for IP literals and dot-less names).
+pub async fn fetch_chain(
+    addr: SocketAddr,
+    name: &str,
+    send_sni: bool,
+    timeout: Duration,
+) -> Contact {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let schemes = provider
+        .signature_verification_algorithms
+        .supported_schemes();
+    let recorder = Arc::new(Recorder {
+        chain: Mutex::new(Vec::new()),
+        schemes,
+    });
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|b| {
+            b.dangerous()
+                .with_custom_certificate_verifier(recorder.clone())
+                .with_no_client_auth()
+        });
+    let Ok(mut config) = config else {
+        return Contact::Closed;
+    };
+    config.enable_sni = send_sni;
+    let server_name = match name.parse::<std::net::IpAddr>() {
+        Ok(ip) => ServerName::IpAddress(ip.into()),
+        Err(_) => match ServerName::try_from(name.to_string()) {
+            Ok(n) => n,
+            // a name rustls cannot even express is reached without SNI
+            Err(_) => ServerName::IpAddress(addr.ip().into()),
+        },
+    };
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Err(_) => return Contact::TimedOut,
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Contact::Refused,
+        Ok(Err(_)) => return Contact::Reset,
+        Ok(Ok(t)) => t,
+    };
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let sni_sent =
+        (send_sni && matches!(server_name, ServerName::DnsName(_))).then(|| name.to_string());
+    let result = tokio::time::timeout(timeout, connector.connect(server_name, tcp)).await;
+    let chain: Vec<Certificate> = recorder
+        .chain
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter_map(|d| Certificate::from_der(d.as_ref()).ok())
+        .collect();
+    if !chain.is_empty() {
+        return Contact::Presented { chain, sni_sent };
+    }
+    match result {
+        Err(_) => Contact::TimedOut,
+        Ok(Ok(mut s)) => {
+            let _ = s.shutdown().await;
+            Contact::Closed
+        }
+        Ok(Err(e)) => classify(&e),
+    }
+}
+
+fn classify(e: &std::io::Error) -> Contact {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::ConnectionReset => return Contact::Reset,
+        ErrorKind::UnexpectedEof | ErrorKind::ConnectionAborted => return Contact::Closed,
+        _ => {}
+    }
+    if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return match inner {
+            rustls::Error::AlertReceived(a) => Contact::Alert(u8::from(*a)),
+            rustls::Error::InvalidMessage(_) => Contact::NotTls,
+            _ => Contact::Closed,
+        };
+    }
+    Contact::Closed
+}
