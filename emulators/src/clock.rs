@@ -78,7 +78,7 @@ impl Default for Clock {
 
 /// Parses a time as the CLI accepts it: RFC 3339 (`2026-01-01T00:00:00Z`), a
 /// bare date (`2026-01-01`, midnight UTC), or an offset from `now` such as
-/// `-1d`, `+365d`, `90d`, `-2h`, `30m`, `0` (units s, m, h, d, w).
+/// `-1d`, `+365d`, `90d`, `-2h`, `30m`, `2y`, `0` (units s, m, h, d, w, y = 365 days).
 pub fn parse_time(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, String> {
     let s = text.trim();
     if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
@@ -96,9 +96,9 @@ pub fn parse_time(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, Str
         Some(b'+') => (1, &s[1..]),
         _ => (1, s),
     };
-    let unit_at = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("`{text}`: an offset needs a unit (s, m, h, d, w), e.g. `-1d`"))?;
+    let unit_at = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(|| {
+        format!("`{text}`: an offset needs a unit (s, m, h, d, w, y), e.g. `-1d`")
+    })?;
     let (num, unit) = rest.split_at(unit_at);
     let n: i64 = num
         .parse()
@@ -155,6 +155,10 @@ mod tests {
             datetime!(2020-04-15 1:00 UTC)
         );
         assert!(parse_time("yesterday", now).is_err());
-        assert!(parse_time("5y", now).unwrap_err().contains("unknown unit"));
+        assert!(parse_time("5x", now).unwrap_err().contains("unknown unit"));
+        assert_eq!(
+            parse_time("1y", now).unwrap(),
+            datetime!(2027-06-01 12:00 UTC)
+        );
     }
 }

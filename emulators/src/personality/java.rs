@@ -102,11 +102,7 @@ fn pkix(
         return None;
     }
     let Some(path) = build_path(chain_sent, anchors) else {
-        return Some(chain(vec![
-            format!("{SSL_HANDSHAKE}: {BUILD_FAILED}"),
-            format!("sun.security.validator.ValidatorException: {BUILD_FAILED}"),
-            "sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target".into(),
-        ]));
+        return Some(pkix_failure());
     };
     // PKIXCertPathValidator checks from the anchor's side down to the leaf.
     for c in path.iter().rev() {
@@ -263,4 +259,63 @@ mod tests {
             "Sat Nov 21 22:21:04 UTC 2026"
         );
     }
+}
+
+/// How Java's default trust manager gets its anchors from
+/// `-Djavax.net.ssl.trustStore=PATH [-Djavax.net.ssl.trustStorePassword=P]
+/// [-Djavax.net.ssl.trustStoreType=T]`, as verified on JDK 17.0.15:
+///
+/// * a missing file (or a directory) is silently ignored and the JDK's own
+///   `cacerts` is used instead (`jdk_cacerts`, public CAs only);
+/// * JKS and PKCS12 are dual-format (`keystore.type.compat=true`): either type
+///   name reads either file; JCEKS, PEM, an empty file, a wrong password or an
+///   unknown type make the store unusable ([`truststore_unusable`]);
+/// * without a password a JKS loads (no integrity check) but a PKCS12 loads
+///   no certificate at all (its certificate bags are encrypted), which fails
+///   later with "the trustAnchors parameter must be non-empty".
+pub fn trust_anchors(
+    path: &std::path::Path,
+    password: Option<&str>,
+    store_type: Option<crate::stores::StoreType>,
+    jdk_cacerts: Option<&std::path::Path>,
+) -> Result<Vec<Certificate>, Verdict> {
+    use crate::stores::{detect, Keystore, StoreType};
+    let Ok(bytes) = std::fs::read(path) else {
+        return match jdk_cacerts.and_then(|p| std::fs::read(p).ok()) {
+            Some(b) => Keystore::load(&b, None)
+                .map(|k| k.java_trust_anchors())
+                .map_err(|_| truststore_unusable()),
+            // no JDK cacerts here: public CAs only, which never anchor a lab chain
+            None => Err(pkix_failure()),
+        };
+    };
+    let content = detect(&bytes);
+    let readable = match (store_type, content) {
+        (Some(StoreType::Jceks), Some(StoreType::Jceks)) => true,
+        (
+            Some(StoreType::Jks | StoreType::Pkcs12) | None,
+            Some(StoreType::Jks | StoreType::Pkcs12),
+        ) => true,
+        (None, Some(StoreType::Jceks)) => false, // the default type (PKCS12/JKS) cannot read JCEKS
+        _ => false,
+    };
+    if !readable {
+        return Err(truststore_unusable());
+    }
+    let password = password.filter(|p| !p.is_empty());
+    if content == Some(StoreType::Pkcs12) && password.is_none() {
+        return Ok(Vec::new());
+    }
+    Keystore::load(&bytes, password)
+        .map(|k| k.java_trust_anchors())
+        .map_err(|_| truststore_unusable())
+}
+
+/// The PKIX path-building failure chain (F1's exception, as Java 17 prints it).
+pub fn pkix_failure() -> Verdict {
+    chain(vec![
+        format!("{SSL_HANDSHAKE}: {BUILD_FAILED}"),
+        format!("sun.security.validator.ValidatorException: {BUILD_FAILED}"),
+        "sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target".into(),
+    ])
 }

@@ -6,6 +6,7 @@
 //! stderr and exits 2; output files are written whole or not at all
 //! (temporary file, then rename); nothing is overwritten unless asked.
 
+mod check;
 mod pki;
 mod store;
 
@@ -32,6 +33,9 @@ enum Command {
     /// Read and edit key/trust stores (JKS, JCEKS, PKCS#12, PEM, DER) as keytool does.
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Say what a client (java, openssl, curl, browser) would say about a server or a
+    /// chain, with its exact text. Exit 0: it would accept; 1: it would refuse; 2: bad input.
+    Check(check::CheckArgs),
 }
 
 /// A failure to report: the file (or other subject) it concerns and the problem.
@@ -75,11 +79,12 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Pki(c) => pki::run(c),
-        Command::Store(c) => store::run(c),
+        Command::Pki(c) => pki::run(c).map(|()| 0),
+        Command::Store(c) => store::run(c).map(|()| 0),
+        Command::Check(c) => check::run(c),
     };
     match result {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(f) => {
             eprintln!("{f}");
             2

@@ -1,0 +1,225 @@
+//! `ccelab check`: what a given client would say about a server or a chain —
+//! "what will the ADS say about this certificate?" — with the client's exact
+//! text. Exit 0 when the client would accept, 1 when it would refuse, 2 on bad
+//! input.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+use ccelab_emulators::clock::parse_time;
+use ccelab_emulators::personality::{self, java, Personality, Verdict};
+use ccelab_emulators::pki::Certificate;
+use ccelab_emulators::stores::{detect, Keystore, StoreType};
+use clap::Args;
+use time::OffsetDateTime;
+
+use super::{read, Failure};
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The client: java (Java 17 JSSE, as CCE Administration), openssl (s_client),
+    /// curl, browser (rustls-webpki).
+    #[arg(long = "as", value_name = "CLIENT")]
+    client: Personality,
+    /// The trust store: for java a keystore as `-Djavax.net.ssl.trustStore`
+    /// (missing → the JDK's cacerts, as Java does); for openssl/curl a PEM CA
+    /// file (`-CAfile` / `--cacert`); for browser any store.
+    #[arg(long)]
+    trust: PathBuf,
+    /// Trust store password (`-Djavax.net.ssl.trustStorePassword`; none: as Java without it).
+    #[arg(long)]
+    storepass: Option<String>,
+    /// Trust store type (`-Djavax.net.ssl.trustStoreType`).
+    #[arg(long)]
+    storetype: Option<StoreType>,
+    /// Connect to this server: https://HOST:PORT[/…].
+    #[arg(long, conflicts_with_all = ["chain", "host"], required_unless_present = "chain")]
+    url: Option<String>,
+    /// Resolve HOST:PORT to ADDR (as curl --resolve).
+    #[arg(long, value_name = "HOST:PORT:ADDR", requires = "url")]
+    resolve: Vec<String>,
+    /// Judge this chain (PEM, leaf first) instead of connecting.
+    #[arg(long, requires = "host")]
+    chain: Option<PathBuf>,
+    /// The name the client asked for (with --chain).
+    #[arg(long)]
+    host: Option<String>,
+    /// Judge at this time (RFC 3339, YYYY-MM-DD or an offset like +400d; default now).
+    #[arg(long, allow_hyphen_values = true)]
+    at: Option<String>,
+}
+
+fn jdk_cacerts() -> Option<PathBuf> {
+    let from_home =
+        std::env::var_os("JAVA_HOME").map(|h| PathBuf::from(h).join("lib/security/cacerts"));
+    let from_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("java"))
+            .find(|j| j.exists())
+            .and_then(|j| std::fs::canonicalize(j).ok())
+            .and_then(|j| j.parent()?.parent().map(|h| h.join("lib/security/cacerts")))
+    });
+    [from_home, from_path]
+        .into_iter()
+        .flatten()
+        .find(|p| p.exists())
+}
+
+/// The anchors, or the verdict the client gives before any connection.
+fn anchors(a: &CheckArgs) -> Result<Result<Vec<Certificate>, Verdict>, Failure> {
+    match a.client {
+        Personality::Java => Ok(java::trust_anchors(
+            &a.trust,
+            a.storepass.as_deref(),
+            a.storetype,
+            jdk_cacerts().as_deref(),
+        )),
+        Personality::Curl | Personality::OpenSsl => {
+            let bytes = read(&a.trust)?;
+            if detect(&bytes) != Some(StoreType::Pem) {
+                if a.client == Personality::Curl {
+                    // curl: (77) for a CA file it cannot load
+                    return Ok(Err(Verdict {
+                        ok: false,
+                        text: format!(
+                            "curl: (77) error setting certificate file: {}",
+                            a.trust.display()
+                        ),
+                        detail: vec![],
+                        exit_code: Some(77),
+                    }));
+                }
+                return Ok(Ok(Vec::new()));
+            }
+            let certs = Certificate::all_from_pem(&String::from_utf8_lossy(&bytes))
+                .map_err(|e| Failure::file(&a.trust, e))?;
+            Ok(Ok(certs))
+        }
+        Personality::Browser => {
+            let bytes = read(&a.trust)?;
+            let ks = Keystore::load(&bytes, a.storepass.as_deref().or(Some("changeit")))
+                .map_err(|e| Failure::file(&a.trust, e))?;
+            Ok(Ok(ks.java_trust_anchors()))
+        }
+    }
+}
+
+fn parse_url(url: &str) -> Result<(String, u16), Failure> {
+    let rest = url
+        .strip_prefix("https://")
+        .ok_or_else(|| Failure::new("--url", format!("`{url}` is not an https:// URL")))?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if let Some(v6) = authority.strip_prefix('[') {
+        let (host, port) = v6.split_once(']').unwrap_or((v6, ""));
+        let port = port
+            .strip_prefix(':')
+            .map(str::parse)
+            .transpose()
+            .map_err(|_| Failure::new("--url", "bad port"))?;
+        return Ok((host.to_string(), port.unwrap_or(443)));
+    }
+    match authority.rsplit_once(':') {
+        Some((h, p)) => Ok((
+            h.to_string(),
+            p.parse()
+                .map_err(|_| Failure::new("--url", format!("bad port `{p}`")))?,
+        )),
+        None => Ok((authority.to_string(), 443)),
+    }
+}
+
+fn resolve(host: &str, port: u16, rules: &[String]) -> Result<SocketAddr, Failure> {
+    for r in rules {
+        let mut parts = r.splitn(3, ':');
+        let (h, p, addr) = (parts.next(), parts.next(), parts.next());
+        if let (Some(h), Some(p), Some(addr)) = (h, p, addr) {
+            if h.eq_ignore_ascii_case(host) && p == port.to_string() {
+                let ip = addr.trim_start_matches('[').trim_end_matches(']');
+                return ip
+                    .parse()
+                    .map(|ip| SocketAddr::new(ip, port))
+                    .map_err(|_| Failure::new("--resolve", format!("`{addr}` is not an address")));
+            }
+        } else {
+            return Err(Failure::new(
+                "--resolve",
+                format!("`{r}` is not HOST:PORT:ADDR"),
+            ));
+        }
+    }
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            Failure::new(
+                "--url",
+                format!("cannot resolve `{host}` (give --resolve {host}:{port}:ADDR)"),
+            )
+        })
+}
+
+fn print(v: &Verdict, p: Personality) {
+    if v.ok {
+        println!("{}: accepted", name(p));
+        return;
+    }
+    println!("{}", v.text);
+    let rest: Vec<&String> = match p {
+        // the Java chain's first line is the text itself
+        Personality::Java => v.detail.iter().skip(1).collect(),
+        _ => v.detail.iter().filter(|d| **d != v.text).collect(),
+    };
+    for l in rest {
+        println!("{l}");
+    }
+}
+
+fn name(p: Personality) -> &'static str {
+    match p {
+        Personality::Java => "java",
+        Personality::OpenSsl => "openssl",
+        Personality::Curl => "curl",
+        Personality::Browser => "browser",
+    }
+}
+
+/// Runs the check; Ok(exit code).
+pub fn run(a: CheckArgs) -> Result<i32, Failure> {
+    let at = match &a.at {
+        Some(t) => parse_time(t, OffsetDateTime::now_utc()).map_err(|e| Failure::new("--at", e))?,
+        None => OffsetDateTime::now_utc(),
+    };
+    let anchors = match anchors(&a)? {
+        Ok(v) => v,
+        Err(verdict) => {
+            print(&verdict, a.client);
+            return Ok(1);
+        }
+    };
+    let verdict = if let Some(url) = &a.url {
+        let (host, port) = parse_url(url)?;
+        let addr = resolve(&host, port, &a.resolve)?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::new("runtime", e))?;
+        rt.block_on(personality::connect(a.client, addr, &host, &anchors, at))
+    } else {
+        let path = a.chain.clone().unwrap_or_default();
+        let chain = Certificate::all_from_pem(&String::from_utf8_lossy(&read(&path)?))
+            .map_err(|e| Failure::file(&path, e))?;
+        if chain.is_empty() {
+            return Err(Failure::file(&path, "no certificate in the file"));
+        }
+        personality::judge(
+            a.client,
+            &chain,
+            &anchors,
+            a.host.as_deref().unwrap_or_default(),
+            at,
+        )
+    };
+    print(&verdict, a.client);
+    Ok(if verdict.ok { 0 } else { 1 })
+}
