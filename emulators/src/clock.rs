@@ -109,9 +109,10 @@ pub fn parse_time(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, Str
         "h" => 3600,
         "d" => 86_400,
         "w" => 604_800,
+        "y" => 365 * 86_400,
         _ => {
             return Err(format!(
-                "`{text}`: unknown unit `{unit}` (use s, m, h, d, w)"
+                "`{text}`: unknown unit `{unit}` (use s, m, h, d, w, y)"
             ))
         }
     };

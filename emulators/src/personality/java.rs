@@ -240,27 +240,6 @@ pub fn truststore_unusable() -> Verdict {
     ])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards_as_hostname_checker() {
-        assert!(name_matches("*.example.com", "ece.example.com"));
-        assert!(!name_matches("*.example.com", "a.b.example.com"));
-        assert!(!name_matches("*.example.com", "example.com"));
-        assert!(name_matches("ECE.example.com", "ece.EXAMPLE.com"));
-    }
-
-    #[test]
-    fn java_dates() {
-        assert_eq!(
-            java_date(time::macros::datetime!(2026-11-21 22:21:04 UTC)),
-            "Sat Nov 21 22:21:04 UTC 2026"
-        );
-    }
-}
-
 /// How Java's default trust manager gets its anchors from
 /// `-Djavax.net.ssl.trustStore=PATH [-Djavax.net.ssl.trustStorePassword=P]
 /// [-Djavax.net.ssl.trustStoreType=T]`, as verified on JDK 17.0.15:
@@ -318,4 +297,25 @@ pub fn pkix_failure() -> Verdict {
         format!("sun.security.validator.ValidatorException: {BUILD_FAILED}"),
         "sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target".into(),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_as_hostname_checker() {
+        assert!(name_matches("*.example.com", "ece.example.com"));
+        assert!(!name_matches("*.example.com", "a.b.example.com"));
+        assert!(!name_matches("*.example.com", "example.com"));
+        assert!(name_matches("ECE.example.com", "ece.EXAMPLE.com"));
+    }
+
+    #[test]
+    fn java_dates() {
+        assert_eq!(
+            java_date(time::macros::datetime!(2026-11-21 22:21:04 UTC)),
+            "Sat Nov 21 22:21:04 UTC 2026"
+        );
+    }
 }
