@@ -8,6 +8,7 @@
 
 mod check;
 mod pki;
+mod serve;
 mod store;
 
 use std::ffi::OsString;
@@ -36,6 +37,9 @@ enum Command {
     /// Say what a client (java, openssl, curl, browser) would say about a server or a
     /// chain, with its exact text. Exit 0: it would accept; 1: it would refuse; 2: bad input.
     Check(check::CheckArgs),
+    /// Serve one HTTPS site with IIS binding semantics from a certificate directory
+    /// (loopback by default; stops by itself after --duration).
+    Serve(serve::ServeArgs),
 }
 
 /// A failure to report: the file (or other subject) it concerns and the problem.
@@ -82,6 +86,7 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Pki(c) => pki::run(c).map(|()| 0),
         Command::Store(c) => store::run(c).map(|()| 0),
         Command::Check(c) => check::run(c),
+        Command::Serve(c) => serve::run(c),
     };
     match result {
         Ok(code) => code,

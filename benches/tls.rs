@@ -1,0 +1,229 @@
+//! TLS benchmarks: full handshakes through ccelab's server path per key type
+//! × chain depth × protocol version, resumed handshakes, and the personality
+//! verdicts on a 3-certificate chain next to raw rustls-webpki verification.
+//!
+//! `cargo bench -p ccelab-benches --bench tls`
+
+use std::hint::black_box;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use ccelab_emulators::personality::{self, Personality};
+use ccelab_emulators::pki::{keypool, Ca, CertParams, Certificate, Issued, KeyType, San};
+use ccelab_emulators::tls::{hello_handler, Binding, Events, SiteConfig, TlsServer, TlsVersion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use time::{Duration, OffsetDateTime};
+
+struct Chain {
+    root: Certificate,
+    leaf: Issued,
+}
+
+/// A chain of `depth` certificates (1: self-signed leaf; 2: root → leaf; 3: root → issuing → leaf).
+fn chain(kt: KeyType, depth: usize) -> Chain {
+    let now = OffsetDateTime::now_utc();
+    let ca =
+        |cn: &str| CertParams::ca(cn, now - Duration::days(1), now + Duration::days(3650)).unwrap();
+    let lp = CertParams::leaf(
+        "CN=bench.example.com",
+        now - Duration::days(1),
+        now + Duration::days(365),
+    )
+    .unwrap()
+    .with_sans([San::Dns("bench.example.com".into())]);
+    let key = keypool::key(kt, 5).unwrap();
+    match depth {
+        1 => {
+            let leaf = Issued::self_signed(&lp, key).unwrap();
+            Chain {
+                root: leaf.cert.clone(),
+                leaf,
+            }
+        }
+        2 => {
+            let root = Ca::root(&ca("CN=Bench Root"), keypool::key(kt, 6).unwrap()).unwrap();
+            Chain {
+                root: root.cert.clone(),
+                leaf: root.issue(&lp, key).unwrap(),
+            }
+        }
+        _ => {
+            let root = Ca::root(&ca("CN=Bench Root"), keypool::key(kt, 6).unwrap()).unwrap();
+            let inter = root
+                .intermediate(&ca("CN=Bench Issuing"), keypool::key(kt, 7).unwrap())
+                .unwrap();
+            Chain {
+                root: root.cert.clone(),
+                leaf: inter.issue(&lp, key).unwrap(),
+            }
+        }
+    }
+}
+
+fn client(
+    root: &Certificate,
+    version: &'static rustls::SupportedProtocolVersion,
+    resume: bool,
+) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from(root.der().to_vec()))
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut c = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[version])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    if !resume {
+        c.resumption = rustls::client::Resumption::disabled();
+    }
+    Arc::new(c)
+}
+
+async fn handshake(addr: SocketAddr, cfg: Arc<rustls::ClientConfig>) {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = ServerName::try_from("bench.example.com").unwrap();
+    let s = tokio_rustls::TlsConnector::from(cfg)
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    drop(s);
+}
+
+fn handshakes(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut g = c.benchmark_group("full_handshake");
+    g.measurement_time(StdDuration::from_secs(3))
+        .warm_up_time(StdDuration::from_secs(1));
+    for kt in [
+        KeyType::Rsa2048,
+        KeyType::Rsa3072,
+        KeyType::Rsa4096,
+        KeyType::EcP256,
+    ] {
+        for depth in 1..=3 {
+            let ch = chain(kt, depth);
+            let site = SiteConfig {
+                bindings: vec![Binding::new("b", ch.leaf.chain(), ch.leaf.key.clone())],
+                ..Default::default()
+            };
+            let server = rt
+                .block_on(TlsServer::start(
+                    "127.0.0.1:0".parse().unwrap(),
+                    site,
+                    hello_handler(),
+                    Events::default(),
+                ))
+                .unwrap();
+            for (vname, v) in [
+                ("tls12", &rustls::version::TLS12),
+                ("tls13", &rustls::version::TLS13),
+            ] {
+                let cfg = client(&ch.root, v, false);
+                let id = BenchmarkId::new(format!("{kt}/depth{depth}"), vname);
+                g.bench_function(id, |b| {
+                    b.iter(|| rt.block_on(handshake(server.local_addr(), cfg.clone())))
+                });
+            }
+            rt.block_on(server.stop());
+        }
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("resumed_handshake");
+    g.measurement_time(StdDuration::from_secs(3))
+        .warm_up_time(StdDuration::from_secs(1));
+    let ch = chain(KeyType::Rsa2048, 3);
+    let mut b = Binding::new("b", ch.leaf.chain(), ch.leaf.key.clone());
+    b.versions = vec![TlsVersion::Tls12, TlsVersion::Tls13];
+    let site = SiteConfig {
+        bindings: vec![b],
+        ..Default::default()
+    };
+    let server = rt
+        .block_on(TlsServer::start(
+            "127.0.0.1:0".parse().unwrap(),
+            site,
+            hello_handler(),
+            Events::default(),
+        ))
+        .unwrap();
+    for (vname, v) in [
+        ("tls12", &rustls::version::TLS12),
+        ("tls13", &rustls::version::TLS13),
+    ] {
+        let cfg = client(&ch.root, v, true);
+        rt.block_on(handshake(server.local_addr(), cfg.clone()));
+        g.bench_function(BenchmarkId::new("rsa2048/depth3", vname), |b| {
+            b.iter(|| rt.block_on(handshake(server.local_addr(), cfg.clone())))
+        });
+    }
+    g.finish();
+    rt.block_on(server.stop());
+}
+
+fn verdicts(c: &mut Criterion) {
+    let ch = chain(KeyType::Rsa2048, 3);
+    let sent = ch.leaf.chain();
+    let anchors = vec![ch.root.clone()];
+    let now = OffsetDateTime::now_utc();
+    let mut g = c.benchmark_group("verdict_3_cert_chain");
+    for p in [
+        Personality::Java,
+        Personality::OpenSsl,
+        Personality::Curl,
+        Personality::Browser,
+    ] {
+        g.bench_function(format!("{p:?}"), |b| {
+            b.iter(|| {
+                black_box(personality::judge(
+                    p,
+                    &sent,
+                    &anchors,
+                    "bench.example.com",
+                    now,
+                ))
+            })
+        });
+    }
+    // the reference: raw rustls-webpki on the same chain
+    let root_der = CertificateDer::from(ch.root.der().to_vec());
+    let anchor = webpki::anchor_from_trusted_cert(&root_der)
+        .unwrap()
+        .to_owned();
+    let leaf_der = CertificateDer::from(sent[0].der().to_vec());
+    let inter: Vec<CertificateDer<'static>> = sent[1..]
+        .iter()
+        .map(|c| CertificateDer::from(c.der().to_vec()))
+        .collect();
+    let algs = rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
+    let t = UnixTime::since_unix_epoch(StdDuration::from_secs(now.unix_timestamp() as u64));
+    g.bench_function("raw_webpki", |b| {
+        b.iter(|| {
+            let ee = webpki::EndEntityCert::try_from(&leaf_der).unwrap();
+            black_box(
+                ee.verify_for_usage(
+                    algs.all,
+                    &[anchor.clone()],
+                    &inter,
+                    t,
+                    webpki::KeyUsage::server_auth(),
+                    None,
+                    None,
+                )
+                .is_ok(),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, handshakes, verdicts);
+criterion_main!(benches);
