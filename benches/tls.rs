@@ -211,7 +211,7 @@ fn verdicts(c: &mut Criterion) {
             black_box(
                 ee.verify_for_usage(
                     algs.all,
-                    &[anchor.clone()],
+                    std::slice::from_ref(&anchor),
                     &inter,
                     t,
                     webpki::KeyUsage::server_auth(),
