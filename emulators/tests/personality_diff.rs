@@ -16,7 +16,9 @@ use ccelab_emulators::pki::{
     keypool, Ca, CertParams, Certificate, Issued, KeyPair, KeyType, San, SigHash,
 };
 use ccelab_emulators::stores::{Keystore, StoreType};
-use ccelab_emulators::tls::{hello_handler, Binding, Events, SiteConfig, TlsServer, TlsVersion};
+use ccelab_emulators::tls::{
+    hello_handler, Binding, Events, NoMatch, SiteConfig, TlsServer, TlsVersion,
+};
 use time::{Duration, OffsetDateTime};
 
 /// One row of the matrix.

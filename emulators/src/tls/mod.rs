@@ -15,8 +15,14 @@
 //! connection reset: the widely reported `openssl s_client` symptom against
 //! SNI-only IIS sites is `write:errno=104` (ECONNRESET), and Microsoft's
 //! guidance (a `netsh http add sslcert ipport=0.0.0.0:443` fallback binding
-//! for non-SNI clients) describes the same "no certificate is sent". ccelab
-//! therefore resets by default ([`NoMatch::Reset`]); [`NoMatch::Close`] and
+//! for non-SNI clients) describes the same "no certificate is sent". Client
+//! reports against HTTP.sys with an unknown SNI show a reset too, never an
+//! alert (github.com/ansible/ansible issues 33273, 21725, 16818;
+//! github.com/urllib3/urllib3 pull 1287: http.sys "aborts the connection").
+//! Checked here: `openssl s_client` prints exactly `write:errno=104` when a
+//! server resets right after the ClientHello (an alert would print `SSL alert
+//! number 112`, a FIN `unexpected eof while reading`). ccelab therefore
+//! resets by default ([`NoMatch::Reset`]); [`NoMatch::Close`] and
 //! [`NoMatch::Alert`] model other servers.
 //!
 //! Every connection yields a [`TlsEvent`]: peer, SNI offered, protocol,
