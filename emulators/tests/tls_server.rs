@@ -57,6 +57,18 @@ async fn serve(site: SiteConfig) -> (TlsServer, Events) {
     (s, events)
 }
 
+/// The events once at least `n` were recorded (the server records after the client is gone).
+async fn settled(events: &Events, n: usize) -> Vec<ccelab_emulators::tls::TlsEvent> {
+    for _ in 0..500 {
+        let ev = events.snapshot();
+        if ev.len() >= n {
+            return ev;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    events.snapshot()
+}
+
 async fn blocking(tool: &'static str, args: Vec<String>) -> std::process::Output {
     tokio::task::spawn_blocking(move || {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -113,7 +125,7 @@ async fn serves_the_configured_chain_to_curl_and_openssl() {
                 text(&o)
             );
         }
-        let ev = events.snapshot();
+        let ev = settled(&events, 1).await;
         match &ev[0].outcome {
             Outcome::Completed { chain_sent, .. } => assert_eq!(chain_sent.len(), n),
             // curl refused the chain: its alert is the event

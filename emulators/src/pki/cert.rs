@@ -28,6 +28,34 @@ use super::{dn, pem, PkiError};
 pub struct Certificate {
     der: Arc<[u8]>,
     inner: Arc<x509_cert::Certificate>,
+    /// The signed bytes (`tbsCertificate` exactly as in `der`) and the SPKI,
+    /// kept so that chain checks never re-encode.
+    tbs: std::ops::Range<usize>,
+    spki: Arc<[u8]>,
+}
+
+/// The byte range of the first element inside the outer SEQUENCE of `der`.
+fn first_inner_element(der: &[u8]) -> Option<std::ops::Range<usize>> {
+    fn header(b: &[u8], at: usize) -> Option<(usize, usize)> {
+        // (header length, content length) of the TLV at `at`
+        let l0 = *b.get(at + 1)? as usize;
+        if l0 < 0x80 {
+            return Some((2, l0));
+        }
+        let n = l0 & 0x7f;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let len = b
+            .get(at + 2..at + 2 + n)?
+            .iter()
+            .fold(0usize, |acc, x| (acc << 8) | *x as usize);
+        Some((2 + n, len))
+    }
+    let (outer_hdr, _) = header(der, 0)?;
+    let (h, l) = header(der, outer_hdr)?;
+    let end = outer_hdr.checked_add(h)?.checked_add(l)?;
+    (end <= der.len()).then_some(outer_hdr..end)
 }
 
 impl std::fmt::Debug for Certificate {
@@ -437,9 +465,18 @@ impl Certificate {
     pub fn from_der(der: &[u8]) -> Result<Self, PkiError> {
         let inner = x509_cert::Certificate::from_der(der)
             .map_err(|e| PkiError::BadCertificate(e.to_string()))?;
+        let tbs = first_inner_element(der)
+            .ok_or_else(|| PkiError::BadCertificate("no tbsCertificate".into()))?;
+        let spki = inner
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .map_err(|e| PkiError::BadCertificate(e.to_string()))?;
         Ok(Certificate {
             der: der.into(),
             inner: Arc::new(inner),
+            tbs,
+            spki: spki.into(),
         })
     }
 
@@ -513,11 +550,7 @@ impl Certificate {
 
     /// `SubjectPublicKeyInfo` DER.
     pub fn spki_der(&self) -> Vec<u8> {
-        self.inner
-            .tbs_certificate
-            .subject_public_key_info
-            .to_der()
-            .unwrap_or_default()
+        self.spki.to_vec()
     }
 
     /// Public key size in bits.
@@ -609,19 +642,13 @@ impl Certificate {
 
     /// True when `issuer`'s key verifies this certificate's signature.
     pub fn is_signed_by(&self, issuer: &Certificate) -> bool {
-        let Ok(tbs) = self.inner.tbs_certificate.to_der() else {
+        let Some(tbs) = self.der.get(self.tbs.clone()) else {
             return false;
         };
         let Some(sig) = self.inner.signature.as_bytes() else {
             return false;
         };
-        super::verify(
-            &issuer.spki_der(),
-            &self.inner.signature_algorithm.oid,
-            &tbs,
-            sig,
-        )
-        .unwrap_or(false)
+        super::verify(&issuer.spki, &self.inner.signature_algorithm.oid, tbs, sig).unwrap_or(false)
     }
 }
 

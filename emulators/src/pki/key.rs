@@ -492,6 +492,53 @@ pub fn verify(
     msg: &[u8],
     sig: &[u8],
 ) -> Result<bool, PkiError> {
+    if let Some(ok) = verify_aws(spki_der, alg, msg, sig) {
+        return Ok(ok);
+    }
+    verify_rustcrypto(spki_der, alg, msg, sig)
+}
+
+/// aws-lc verification (fast), for the algorithm/key combinations it has;
+/// None hands the check to the pure-Rust path.
+fn verify_aws(spki_der: &[u8], alg: &ObjectIdentifier, msg: &[u8], sig: &[u8]) -> Option<bool> {
+    use aws_lc_rs::signature as s;
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    let key = spki.subject_public_key.as_bytes()?;
+    let a = *alg;
+    let params: &'static dyn s::VerificationAlgorithm = if spki.algorithm.oid
+        == oids::RSA_ENCRYPTION
+    {
+        match a {
+            _ if a == oids::SHA1_RSA => &s::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            _ if a == oids::SHA256_RSA => &s::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+            _ if a == oids::SHA512_RSA => &s::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+            _ => return None,
+        }
+    } else if spki.algorithm.oid == oids::EC_PUBLIC_KEY {
+        let curve: ObjectIdentifier = spki.algorithm.parameters.and_then(|p| p.decode_as().ok())?;
+        match (curve, a) {
+            (c, a) if c == oids::P256 && a == oids::ECDSA_SHA256 => &s::ECDSA_P256_SHA256_ASN1,
+            (c, a) if c == oids::P256 && a == oids::ECDSA_SHA384 => &s::ECDSA_P256_SHA384_ASN1,
+            (c, a) if c == oids::P384 && a == oids::ECDSA_SHA384 => &s::ECDSA_P384_SHA384_ASN1,
+            (c, a) if c == oids::P384 && a == oids::ECDSA_SHA256 => &s::ECDSA_P384_SHA256_ASN1,
+            _ => return None,
+        }
+    } else {
+        return None;
+    };
+    Some(
+        s::UnparsedPublicKey::new(params, key)
+            .verify(msg, sig)
+            .is_ok(),
+    )
+}
+
+fn verify_rustcrypto(
+    spki_der: &[u8],
+    alg: &ObjectIdentifier,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<bool, PkiError> {
     use rsa::pkcs1v15::{Signature, VerifyingKey};
     use signature::Verifier as _;
     use spki::DecodePublicKey;
