@@ -184,7 +184,17 @@ fn matrix(p: &Pki) -> Vec<Case> {
     sni.host_name = Some("ece.example.com".into());
     sni.require_sni = true;
     let sni_site = Some(SiteConfig {
+        bindings: vec![sni.clone()],
+        ..Default::default()
+    });
+    let sni_close = Some(SiteConfig {
+        bindings: vec![sni.clone()],
+        no_match: NoMatch::Close,
+        ..Default::default()
+    });
+    let sni_alert = Some(SiteConfig {
         bindings: vec![sni],
+        no_match: NoMatch::Alert(112),
         ..Default::default()
     });
     let mut tls10 = Binding::new("legacy", good.chain(), good.key.clone());
@@ -351,6 +361,18 @@ fn matrix(p: &Pki) -> Vec<Case> {
             site: sni_site,
             anchors: root.clone(),
             name: "ece",
+        },
+        Case {
+            id: "sni_required_closing_by_ip",
+            site: sni_close,
+            anchors: root.clone(),
+            name: "127.0.0.1",
+        },
+        Case {
+            id: "sni_required_alert_by_ip",
+            site: sni_alert,
+            anchors: root.clone(),
+            name: "127.0.0.1",
         },
         Case {
             id: "tls10_only",
