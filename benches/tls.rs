@@ -137,7 +137,7 @@ fn handshakes(c: &mut Criterion) {
     }
     g.finish();
 
-    let mut g = c.benchmark_group("resumed_handshake");
+    let mut g = c.benchmark_group("handshake_and_request");
     g.measurement_time(StdDuration::from_secs(3))
         .warm_up_time(StdDuration::from_secs(1));
     let ch = chain(KeyType::Rsa2048, 3);

@@ -5,6 +5,7 @@
 //! PKCS#12, PEM) — on which the per-role emulators are built.
 
 pub mod clock;
+pub mod host;
 pub mod personality;
 pub mod pki;
 pub mod stores;

@@ -3,3 +3,6 @@
 //! emulators of `ccelab-emulators`.
 
 pub mod cli;
+pub mod control;
+pub mod lab;
+pub mod topology;

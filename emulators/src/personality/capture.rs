@@ -42,6 +42,8 @@ pub enum Contact {
 struct Recorder {
     chain: Mutex<Vec<CertificateDer<'static>>>,
     schemes: Vec<SignatureScheme>,
+    /// Complete the handshake (the chain was already judged acceptable).
+    accept: bool,
 }
 
 impl ServerCertVerifier for Recorder {
@@ -56,6 +58,9 @@ impl ServerCertVerifier for Recorder {
         let mut c = self.chain.lock().unwrap_or_else(|e| e.into_inner());
         c.push(end_entity.clone().into_owned());
         c.extend(intermediates.iter().map(|i| i.clone().into_owned()));
+        if self.accept {
+            return Ok(ServerCertVerified::assertion());
+        }
         // Stop here: the chain is all we came for, and judging is the personality's job.
         Err(rustls::Error::General("ccelab: chain captured".into()))
     }
@@ -98,6 +103,7 @@ pub async fn fetch_chain(
     let recorder = Arc::new(Recorder {
         chain: Mutex::new(Vec::new()),
         schemes,
+        accept: false,
     });
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -163,4 +169,64 @@ fn classify(e: &std::io::Error) -> Contact {
         };
     }
     Contact::Closed
+}
+
+/// Fetches `path` over HTTPS from `addr` after the caller's personality has
+/// accepted the chain: returns the HTTP status and body, or the contact failure.
+pub async fn https_get(
+    addr: SocketAddr,
+    name: &str,
+    send_sni: bool,
+    path: &str,
+    timeout: Duration,
+) -> Result<(u16, String), Contact> {
+    use tokio::io::AsyncReadExt;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let schemes = provider
+        .signature_verification_algorithms
+        .supported_schemes();
+    let recorder = Arc::new(Recorder {
+        chain: Mutex::new(Vec::new()),
+        schemes,
+        accept: true,
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|_| Contact::Closed)?
+        .dangerous()
+        .with_custom_certificate_verifier(recorder)
+        .with_no_client_auth();
+    config.enable_sni = send_sni;
+    let server_name = match name.parse::<std::net::IpAddr>() {
+        Ok(ip) => ServerName::IpAddress(ip.into()),
+        Err(_) => ServerName::try_from(name.to_string())
+            .unwrap_or(ServerName::IpAddress(addr.ip().into())),
+    };
+    let work = async {
+        let tcp = TcpStream::connect(addr).await.map_err(|e| classify(&e))?;
+        let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(server_name, tcp)
+            .await
+            .map_err(|e| classify(&e))?;
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n");
+        tls.write_all(req.as_bytes())
+            .await
+            .map_err(|e| classify(&e))?;
+        let mut buf = Vec::new();
+        let _ = tls.take(1 << 20).read_to_end(&mut buf).await;
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or(Contact::NotTls)?;
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        Ok((status, body))
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .unwrap_or(Err(Contact::TimedOut))
 }

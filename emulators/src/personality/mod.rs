@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 
 use crate::pki::Certificate;
 
-pub use capture::{fetch_chain, Contact};
+pub use capture::{fetch_chain, https_get, Contact};
 
 /// The clients ccelab imitates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,9 +7,11 @@
 //! (temporary file, then rename); nothing is overwritten unless asked.
 
 mod check;
+mod ctl;
 mod pki;
 mod serve;
 mod store;
+mod up;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -28,6 +30,11 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Build a topology (preset pcce-2000), write every host's disk, start its
+    /// services and control API, write DIR/topology.json; serve until Ctrl-C.
+    Up(up::UpArgs),
+    /// Manage a running topology: status, restart HOST, spog open-gadget --ads HOST.
+    Ctl(ctl::CtlArgs),
     /// Make CAs, certificates and CSRs, and sign CSRs as a Microsoft CA does.
     #[command(subcommand)]
     Pki(pki::PkiCommand),
@@ -87,6 +94,8 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Store(c) => store::run(c).map(|()| 0),
         Command::Check(c) => check::run(c),
         Command::Serve(c) => serve::run(c),
+        Command::Up(c) => up::run(c),
+        Command::Ctl(c) => ctl::run(c),
     };
     match result {
         Ok(code) => code,

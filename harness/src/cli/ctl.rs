@@ -1,0 +1,82 @@
+//! `ccelab ctl`: the management interface of a running topology, through
+//! its control API (the URL is in `DIR/topology.json`). Exit 1 when the
+//! action fails for the user (e.g. the gadget does not open).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{read, Failure};
+use crate::control::request;
+
+#[derive(Args, Debug)]
+pub struct CtlArgs {
+    /// The topology directory (`ccelab up --dir`).
+    #[arg(long, default_value = "ccelab-lab")]
+    dir: PathBuf,
+    #[command(subcommand)]
+    action: CtlAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CtlAction {
+    /// Hosts and services with their states and ports (JSON).
+    Status,
+    /// Restart a host's services; they reload configuration and trust from the disk.
+    Restart { host: String },
+    /// SPOG user actions.
+    #[command(subcommand)]
+    Spog(SpogAction),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SpogAction {
+    /// Open the ECE gadget ("Email and Chat" card) in CCE Administration on an ADS;
+    /// prints what the user sees.
+    OpenGadget {
+        #[arg(long, default_value = "ads-a")]
+        ads: String,
+    },
+}
+
+pub fn run(a: CtlArgs) -> Result<i32, Failure> {
+    let tj = a.dir.join("topology.json");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&read(&tj)?).map_err(|e| Failure::file(&tj, e))?;
+    let control = doc["control"]
+        .as_str()
+        .ok_or_else(|| Failure::file(&tj, "no `control` URL"))?
+        .to_string();
+    let call = |method: &str, path: &str| {
+        request(&control, method, path)
+            .map_err(|e| Failure::new(&control, format!("{e} (is `ccelab up` running?)")))
+    };
+    match a.action {
+        CtlAction::Status => {
+            let (_, body) = call("GET", "/status")?;
+            println!("{body}");
+            Ok(0)
+        }
+        CtlAction::Restart { host } => {
+            let (status, body) = call("POST", &format!("/hosts/{host}/restart"))?;
+            if status != 200 {
+                return Err(Failure::new(&host, body));
+            }
+            println!("restarted {host}");
+            Ok(0)
+        }
+        CtlAction::Spog(SpogAction::OpenGadget { ads }) => {
+            let (status, body) = call("POST", &format!("/spog/open-gadget?ads={ads}"))?;
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            if status != 200 {
+                return Err(Failure::new(&ads, v["error"].as_str().unwrap_or(&body)));
+            }
+            println!("{}", v["message"].as_str().unwrap_or_default());
+            Ok(if v["ok"].as_bool() == Some(true) {
+                0
+            } else {
+                1
+            })
+        }
+    }
+}

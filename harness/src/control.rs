@@ -1,0 +1,102 @@
+//! The control API of a running topology: a small HTTP/JSON interface on a
+//! loopback port (like Pebble's management port), used by `ccelab ctl`.
+//!
+//! | method and path | does |
+//! |---|---|
+//! | `GET /status` | hosts and services with their states and ports |
+//! | `POST /hosts/{host}/restart` | restarts the host's services (they reload from the disk) |
+//! | `POST /spog/open-gadget?ads={host}` | opens the ECE gadget in CCE Administration on that ADS |
+//!
+//! Answers are JSON; an unknown host is 404 with `{"error": …}`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response};
+use tokio::net::TcpListener;
+
+use crate::lab::Lab;
+
+fn json(status: u16, v: serde_json::Value) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("Content-Type", "application/json")
+        .body(Full::new(Bytes::from(v.to_string())))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (req.method().clone(), parts.as_slice()) {
+        (Method::GET, ["status"]) => json(200, lab.status()),
+        (Method::POST, ["hosts", host, "restart"]) => match lab.restart(host).await {
+            Ok(()) => json(200, serde_json::json!({"restarted": host})),
+            Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
+        },
+        (Method::POST, ["spog", "open-gadget"]) => {
+            let ads = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("ads="))
+                .unwrap_or("ads-a")
+                .to_string();
+            match lab.open_gadget(&ads).await {
+                Ok(o) => json(200, serde_json::to_value(o).unwrap_or_default()),
+                Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
+            }
+        }
+        _ => json(
+            404,
+            serde_json::json!({"error": format!("no such endpoint: {} {path}", req.method())}),
+        ),
+    }
+}
+
+/// Serves the control API on `addr` (loopback); returns the bound address.
+pub async fn serve(lab: Arc<Lab>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let lab = lab.clone();
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(move |req| {
+                    let lab = lab.clone();
+                    async move { Ok::<_, std::convert::Infallible>(route(lab, req).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
+                    .await;
+            });
+        }
+    });
+    Ok(local)
+}
+
+/// A blocking one-shot HTTP request to the control API (for `ccelab ctl`).
+pub fn request(control: &str, method: &str, path: &str) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let authority = control.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(authority)?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf)?;
+    let status = buf
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = buf
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}

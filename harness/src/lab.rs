@@ -1,0 +1,455 @@
+//! A running topology: the emulated services of each host, started from
+//! what is on their disks, and the user actions of [ECE] on them.
+//!
+//! * ECE web server (IIS): reads its https bindings from
+//!   `applicationHost.config` and the bound certificate from the certificate
+//!   store stand-in when it starts ([ECE] 1.2, F6); serves the partitions and
+//!   the SPOG gadget (`/default/spog/gadget`, a path ccelab invents).
+//! * CCE Administration on each ADS: its Tomcat ("Apache Tomcat") loads
+//!   `%JAVA_HOME%\lib\security\cacerts` as Java does (no trust-store password
+//!   set) when it starts and keeps it until restarted (F9). Opening the ECE
+//!   gadget makes an HTTPS call to the inventoried web server with the Java
+//!   personality: success shows the gadget; failure shows "There was an error
+//!   loading the page. Contact your administrator." and writes Java's
+//!   exception to `C:\icm\tomcat\logs\catalina.YYYY-MM-DD.log` (F1, F2, F7, F8).
+//!   Tomcat's log line layout follows Tomcat 9's OneLineFormatter; the logger
+//!   name `com.cisco.ccbu.cce.spog.EceGadgetProxy` is invented. Local server
+//!   time is UTC in the emulation.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ccelab_emulators::host::Service;
+use ccelab_emulators::personality::{self, java, Personality, Verdict};
+use ccelab_emulators::pki::Certificate;
+use ccelab_emulators::stores::{Entry, KeyMaterial, Keystore};
+use ccelab_emulators::tls::{Binding, Events, HttpResponse, SiteConfig, TlsServer};
+use serde::Serialize;
+
+use crate::topology::{
+    Role, Topology, APPLICATION_HOST, CACERTS, CERT_STORE_MY, PFX_PASS, TOMCAT_LOGS,
+};
+
+/// What the SPOG user sees when opening the ECE gadget.
+pub const GADGET_ERROR: &str = "There was an error loading the page. Contact your administrator.";
+
+/// Errors of the running lab.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("no host `{0}`")]
+    NoHost(String),
+    #[error("{host}: {problem}")]
+    Service { host: String, problem: String },
+}
+
+fn svc_err(host: &str, problem: impl std::fmt::Display) -> LabError {
+    LabError::Service {
+        host: host.into(),
+        problem: problem.to_string(),
+    }
+}
+
+/// An https binding read from `applicationHost.config`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IisBinding {
+    pub ip: String,
+    pub port: u16,
+    pub host_name: String,
+    pub require_sni: bool,
+    pub certificate_hash: String,
+}
+
+fn attr(element: &str, name: &str) -> Option<String> {
+    let key = format!("{name}=\"");
+    let start = element.find(&key)? + key.len();
+    let end = element[start..].find('"')? + start;
+    Some(element[start..end].to_string())
+}
+
+/// The `https` bindings of `applicationHost.config` (IIS: sslFlags bit 1 = Require SNI).
+pub fn iis_https_bindings(config: &str) -> Vec<IisBinding> {
+    config
+        .match_indices("<binding ")
+        .filter_map(|(i, _)| {
+            let el = &config[i..i + config[i..].find('>')?];
+            if !attr(el, "protocol")?.eq_ignore_ascii_case("https") {
+                return None;
+            }
+            let info = attr(el, "bindingInformation")?;
+            let mut parts = info.splitn(3, ':');
+            let (ip, port, host) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
+            let flags: u32 = attr(el, "sslFlags")
+                .and_then(|f| f.parse().ok())
+                .unwrap_or(0);
+            Some(IisBinding {
+                ip: ip.into(),
+                port: port.parse().ok()?,
+                host_name: host.into(),
+                require_sni: flags & 1 == 1,
+                certificate_hash: attr(el, "certificateHash")
+                    .unwrap_or_default()
+                    .to_ascii_uppercase(),
+            })
+        })
+        .collect()
+}
+
+/// What a service of an ADS loaded: Java's trust anchors, or the verdict Java gives on any call.
+type Trust = Result<Vec<Certificate>, Verdict>;
+
+/// The outcome of opening the ECE gadget.
+#[derive(Clone, Debug, Serialize)]
+pub struct GadgetOutcome {
+    pub ok: bool,
+    /// What the SPOG user sees.
+    pub message: String,
+    /// Lines appended to the catalina log (empty on success).
+    pub logged: Vec<String>,
+    pub log_file: Option<String>,
+}
+
+/// The running topology.
+pub struct Lab {
+    pub topo: Arc<Topology>,
+    pub events: Events,
+    real_ports: bool,
+    ece_web: tokio::sync::Mutex<Option<TlsServer>>,
+    /// product port → bound port, per host
+    ports: Mutex<HashMap<(String, u16), u16>>,
+    tomcat: HashMap<String, Service<Trust>>,
+    /// The ECE web server as entered in the inventory ([ECE] 4.3).
+    pub inventory_web_server: Mutex<String>,
+}
+
+impl Lab {
+    /// Starts every service of the topology. With `real_ports` false every
+    /// service listens on an ephemeral port (tests, parallel labs).
+    pub async fn start(topo: Arc<Topology>, real_ports: bool) -> Result<Arc<Lab>, LabError> {
+        let mut tomcat = HashMap::new();
+        for h in topo.hosts.iter().filter(|h| h.role == Role::Ads) {
+            let path = h.disk.path(CACERTS).map_err(|e| svc_err(&h.name, e))?;
+            let svc = Service::new("Apache Tomcat", move || {
+                java::trust_anchors(&path, None, None, None)
+            });
+            svc.start();
+            tomcat.insert(h.name.clone(), svc);
+        }
+        let lab = Arc::new(Lab {
+            inventory_web_server: Mutex::new(
+                topo.hosts
+                    .iter()
+                    .find(|h| h.role == Role::EceWeb)
+                    .map(|h| h.fqdn.clone())
+                    .unwrap_or_default(),
+            ),
+            topo,
+            events: Events::default(),
+            real_ports,
+            ece_web: tokio::sync::Mutex::new(None),
+            ports: Mutex::new(HashMap::new()),
+            tomcat,
+        });
+        lab.start_ece_web().await?;
+        Ok(lab)
+    }
+
+    fn ece_host(&self) -> Option<&crate::topology::Host> {
+        self.topo.hosts.iter().find(|h| h.role == Role::EceWeb)
+    }
+
+    /// The port a host's product port is really bound to.
+    pub fn bound_port(&self, host: &str, port: u16) -> Option<u16> {
+        self.ports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(host.to_string(), port))
+            .copied()
+    }
+
+    /// (Re)starts IIS on the ECE web server from its disk.
+    async fn start_ece_web(&self) -> Result<(), LabError> {
+        let Some(h) = self.ece_host() else {
+            return Ok(());
+        };
+        let config_path = h
+            .disk
+            .path(APPLICATION_HOST)
+            .map_err(|e| svc_err(&h.name, e))?;
+        let config = std::fs::read_to_string(&config_path)
+            .map_err(|e| svc_err(&h.name, format!("{}: {e}", config_path.display())))?;
+        let bindings = iis_https_bindings(&config);
+        let store = h
+            .disk
+            .path(CERT_STORE_MY)
+            .map_err(|e| svc_err(&h.name, e))?;
+        let mut site = SiteConfig::default();
+        let mut product_port = 443;
+        for b in &bindings {
+            let pfx = store.join(format!("{}.pfx", b.certificate_hash));
+            let bytes = std::fs::read(&pfx).map_err(|e| {
+                svc_err(&h.name, format!("certificate {}: {e}", b.certificate_hash))
+            })?;
+            let ks = Keystore::load(&bytes, Some(PFX_PASS))
+                .map_err(|e| svc_err(&h.name, format!("{}: {e}", pfx.display())))?;
+            // F22: a PFX without its private key cannot serve HTTPS
+            let Some((key, chain)) = ks.entries().iter().find_map(|e| match &e.entry {
+                Entry::PrivateKey {
+                    key: KeyMaterial::Plain(k),
+                    chain,
+                } => Some((k.clone(), chain.clone())),
+                _ => None,
+            }) else {
+                return Err(svc_err(
+                    &h.name,
+                    format!("{}: the certificate has no private key", pfx.display()),
+                ));
+            };
+            let key = ccelab_emulators::pki::KeyPair::from_pkcs8_der(&key)
+                .map_err(|e| svc_err(&h.name, e))?;
+            let mut binding = Binding::new(
+                format!("Default Web Site https {}:{}:{}", b.ip, b.port, b.host_name),
+                chain,
+                key,
+            );
+            binding.host_name = (!b.host_name.is_empty()).then(|| b.host_name.clone());
+            binding.require_sni = b.require_sni;
+            site.bindings.push(binding);
+            product_port = b.port;
+        }
+        let known = self.bound_port(&h.name, product_port);
+        let port = match (known, self.real_ports) {
+            (Some(p), _) => p,
+            (None, true) => product_port,
+            (None, false) => 0,
+        };
+        let handler =
+            Arc::new(
+                move |r: ccelab_emulators::tls::HttpRequest| match r.path.as_str() {
+                    "/default" | "/default/" => HttpResponse::text(
+                        200,
+                        "Enterprise Chat and Email: business partition (default). Log in as pa.\n",
+                    ),
+                    "/system" | "/system/" => HttpResponse::text(
+                        200,
+                        "Enterprise Chat and Email: system partition. Log in as sa.\n",
+                    ),
+                    "/default/spog/gadget" => HttpResponse::text(200, "ECE gadget\n"),
+                    _ => HttpResponse::text(404, "Not Found\n"),
+                },
+            );
+        let mut addr = SocketAddr::from((h.address, port));
+        let server = match TlsServer::start(
+            addr,
+            site.clone(),
+            handler.clone(),
+            self.events.clone(),
+        )
+        .await
+        {
+            Ok(s) => s,
+            Err(_) if known.is_none() && self.real_ports => {
+                addr.set_port(0);
+                TlsServer::start(addr, site, handler, self.events.clone())
+                    .await
+                    .map_err(|e| svc_err(&h.name, e))?
+            }
+            Err(e) => return Err(svc_err(&h.name, e)),
+        };
+        self.ports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((h.name.clone(), product_port), server.local_addr().port());
+        if let Some(old) = self.ece_web.lock().await.replace(server) {
+            old.stop().await;
+        }
+        Ok(())
+    }
+
+    /// `ccelab ctl restart HOST`: restarts the host's services, which reload from the disk.
+    pub async fn restart(&self, host: &str) -> Result<(), LabError> {
+        let h = self
+            .topo
+            .host(host)
+            .ok_or_else(|| LabError::NoHost(host.into()))?;
+        match h.role {
+            Role::Ads => {
+                if let Some(s) = self.tomcat.get(&h.name) {
+                    s.restart();
+                }
+            }
+            Role::EceWeb => {
+                if let Some(old) = self.ece_web.lock().await.take() {
+                    old.stop().await;
+                }
+                self.start_ece_web().await?;
+            }
+            Role::Ca => {}
+        }
+        Ok(())
+    }
+
+    /// "Email and Chat" card → open the ECE gadget in CCE Administration on `ads`.
+    pub async fn open_gadget(&self, ads: &str) -> Result<GadgetOutcome, LabError> {
+        let h = self
+            .topo
+            .host(ads)
+            .filter(|h| h.role == Role::Ads)
+            .ok_or_else(|| LabError::NoHost(ads.into()))?;
+        let svc = self
+            .tomcat
+            .get(&h.name)
+            .ok_or_else(|| LabError::NoHost(ads.into()))?;
+        let name = self
+            .inventory_web_server
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let verdict = match svc.loaded() {
+            None => {
+                return Ok(GadgetOutcome {
+                    ok: false,
+                    message: "CCE Administration is not running".into(),
+                    logged: vec![],
+                    log_file: None,
+                })
+            }
+            Some(Err(v)) => v,
+            Some(Ok(anchors)) => match self.target(&name) {
+                None => Verdict::refuse(format!("java.net.UnknownHostException: {name}")),
+                Some(addr) => {
+                    let v = personality::connect(
+                        Personality::Java,
+                        addr,
+                        &name,
+                        &anchors,
+                        self.topo.clock.now(),
+                    )
+                    .await;
+                    if v.ok {
+                        let sni = personality::sends_sni(Personality::Java, &name);
+                        match personality::https_get(addr, &name, sni, "/default/spog/gadget", Duration::from_secs(10)).await {
+                            Ok((200, _)) => {
+                                return Ok(GadgetOutcome { ok: true, message: "ECE gadget loaded".into(), logged: vec![], log_file: None })
+                            }
+                            Ok((status, _)) => Verdict::refuse(format!("java.io.IOException: Server returned HTTP response code: {status} for URL: https://{name}/default/spog/gadget")),
+                            Err(c) => personality::contact_failure(Personality::Java, &c, &name, addr),
+                        }
+                    } else {
+                        v
+                    }
+                }
+            },
+        };
+        let (file, lines) = self.log_catalina(h, &verdict)?;
+        Ok(GadgetOutcome {
+            ok: false,
+            message: GADGET_ERROR.into(),
+            logged: lines,
+            log_file: Some(file),
+        })
+    }
+
+    fn target(&self, name: &str) -> Option<SocketAddr> {
+        let h = self.topo.resolve(name)?;
+        let port = self.bound_port(&h.name, 443)?;
+        Some(SocketAddr::from((h.address, port)))
+    }
+
+    fn log_catalina(
+        &self,
+        h: &crate::topology::Host,
+        v: &Verdict,
+    ) -> Result<(String, Vec<String>), LabError> {
+        const M: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let now = self.topo.clock.now();
+        let stamp = format!(
+            "{:02}-{}-{} {:02}:{:02}:{:02}.{:03}",
+            now.day(),
+            M[now.month() as usize - 1],
+            now.year(),
+            now.hour(),
+            now.minute(),
+            now.second(),
+            now.millisecond()
+        );
+        let chain = if v.detail.is_empty() {
+            vec![v.text.clone()]
+        } else {
+            v.detail.clone()
+        };
+        let mut lines = vec![format!(
+            "{stamp} SEVERE [https-jsse-nio-443-exec-1] com.cisco.ccbu.cce.spog.EceGadgetProxy.open {}",
+            chain[0]
+        )];
+        lines.extend(chain.iter().skip(1).map(|c| format!("Caused by: {c}")));
+        let dir = h.disk.path(TOMCAT_LOGS).map_err(|e| svc_err(&h.name, e))?;
+        let file = dir.join(format!(
+            "catalina.{:04}-{:02}-{:02}.log",
+            now.year(),
+            now.month() as u8,
+            now.day()
+        ));
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&file)
+            .map_err(|e| svc_err(&h.name, format!("{}: {e}", file.display())))?;
+        for l in &lines {
+            writeln!(f, "{l}").map_err(|e| svc_err(&h.name, e))?;
+        }
+        Ok((file.display().to_string(), lines))
+    }
+
+    /// The state of every host and service (for `ccelab ctl status`).
+    pub fn status(&self) -> serde_json::Value {
+        let hosts: Vec<serde_json::Value> = self
+            .topo
+            .hosts
+            .iter()
+            .map(|h| {
+                let services: Vec<serde_json::Value> = match h.role {
+                    Role::Ads => self
+                        .tomcat
+                        .get(&h.name)
+                        .map(|s| vec![serde_json::json!({"name": s.name, "state": format!("{:?}", s.state())})])
+                        .unwrap_or_default(),
+                    Role::EceWeb => vec![serde_json::json!({"name": "W3SVC", "port": 443, "bound_port": self.bound_port(&h.name, 443)})],
+                    Role::Ca => vec![],
+                };
+                serde_json::json!({"name": h.name, "fqdn": h.fqdn, "role": h.role, "address": h.address.to_string(), "services": services})
+            })
+            .collect();
+        serde_json::json!({ "preset": self.topo.preset, "hosts": hosts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_iis_bindings() {
+        let c = r#"<bindings><binding protocol="http" bindingInformation="*:80:" />
+            <binding protocol="https" bindingInformation="*:443:" sslFlags="0" certificateHash="ab12" certificateStoreName="My" />
+            <binding protocol="https" bindingInformation="*:443:ece.example.com" sslFlags="1" certificateHash="CD34" /></bindings>"#;
+        let b = iis_https_bindings(c);
+        assert_eq!(b.len(), 2);
+        assert_eq!(
+            b[0],
+            IisBinding {
+                ip: "*".into(),
+                port: 443,
+                host_name: "".into(),
+                require_sni: false,
+                certificate_hash: "AB12".into()
+            }
+        );
+        assert!(b[1].require_sni);
+        assert_eq!(b[1].host_name, "ece.example.com");
+    }
+}

@@ -1,0 +1,272 @@
+//! Topologies: the hosts of a deployment, their PKI and the files on their
+//! virtual disks, built from a preset ([topology.md] §1–§3).
+//!
+//! `pcce-2000`: the 2000-agent Packaged CCE of [ECE] with application
+//! instance `MultiChannel`, CCE Administration on ADS side A and side B, and a
+//! 400-agent ECE collocated server with its web server; an enterprise root and
+//! an issuing CA (AD CS). Every trust store is filled as after a correct
+//! integration ([ECE] 4.1: the CA certificates in every ADS's `cacerts`).
+//! The AD DC / GC joins with the AD emulator (issue 5).
+//!
+//! Each host's disk is `DIR/disks/<host>/` (not `DIR/hosts/<host>` as the
+//! issue's example had it: `DIR/hosts` is the hosts-file the issue also asks
+//! for). Files written (Windows paths on each host's disk, see `ccelab_emulators::host`):
+//! * ADS: `%JAVA_HOME%\lib\security\cacerts` (JKS, `changeit`) with
+//!   `example enterprise ca`, `example issuing ca` and the AW's `tomcatcert`
+//!   key entry; `C:\icm\tomcat\logs\`.
+//! * ECE web: `C:\Windows\System32\inetsrv\config\applicationHost.config`
+//!   with the `Default Web Site` https binding (`*:443:`, sslFlags 0 — host
+//!   name blank, Require SNI unchecked, [ECE] 1.2) carrying the certificate's
+//!   thumbprint; the certificate as a PFX in ccelab's stand-in for the Windows
+//!   certificate store, `C:\ccelab\certstore\My\<thumbprint>.pfx` (invented:
+//!   the real store is not a file); `spog_config.js` ([ECE] 3).
+//!
+//! [topology.md]: ../../../shared/spec/topology.md
+
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ccelab_emulators::clock::Clock;
+use ccelab_emulators::host::VirtualDisk;
+use ccelab_emulators::pki::{keypool, Ca, CertParams, Issued, KeyPair, KeyType, San};
+use ccelab_emulators::stores::{write_atomic, Keystore, StoreType};
+use serde::Serialize;
+use time::Duration;
+
+/// The product role of a host (the `role` of `topology.json`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Ca,
+    EceWeb,
+    Ads,
+}
+
+/// One emulated machine.
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub name: String,
+    pub fqdn: String,
+    pub role: Role,
+    pub address: Ipv4Addr,
+    pub disk: VirtualDisk,
+}
+
+impl Host {
+    /// The short (NetBIOS-like) name: the first label of the FQDN.
+    pub fn short(&self) -> &str {
+        self.fqdn.split('.').next().unwrap_or(&self.fqdn)
+    }
+}
+
+/// Errors building a topology.
+#[derive(Debug, thiserror::Error)]
+pub enum TopologyError {
+    #[error("unknown preset `{0}` (available: pcce-2000)")]
+    UnknownPreset(String),
+    #[error("{0}")]
+    Pki(#[from] ccelab_emulators::pki::PkiError),
+    #[error("{0}")]
+    Store(#[from] ccelab_emulators::stores::StoreError),
+    #[error("{0}")]
+    Disk(#[from] ccelab_emulators::host::DiskError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A built topology.
+pub struct Topology {
+    pub preset: String,
+    pub dir: PathBuf,
+    pub clock: Clock,
+    pub hosts: Vec<Host>,
+    pub root: Ca,
+    pub issuing: Ca,
+    /// The ECE web server's certificate.
+    pub ece_web: Issued,
+    /// The application instance of the integration.
+    pub app_instance: String,
+}
+
+/// The `cacerts` password on every ADS (the JDK default).
+pub const CACERTS_PASS: &str = "changeit";
+/// `cacerts` of the AW/ADS.
+pub const CACERTS: &str = r"%JAVA_HOME%\lib\security\cacerts";
+/// The Tomcat logs of CCE Administration.
+pub const TOMCAT_LOGS: &str = r"C:\icm\tomcat\logs";
+/// IIS's configuration.
+pub const APPLICATION_HOST: &str = r"C:\Windows\System32\inetsrv\config\applicationHost.config";
+/// ccelab's stand-in for the Windows certificate store "Personal" (My).
+pub const CERT_STORE_MY: &str = r"C:\ccelab\certstore\My";
+/// The SPOG gadget configuration on every ECE web server.
+pub const SPOG_CONFIG: &str = r"{ECE_HOME}\eService\templates\finesse\gadget\spog\spog_config.js";
+/// The password ccelab gives the PFX files of its certificate-store stand-in.
+pub const PFX_PASS: &str = "changeit";
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> TopologyError + '_ {
+    move |source| TopologyError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn key(kt: KeyType, i: usize) -> Result<Arc<KeyPair>, TopologyError> {
+    Ok(keypool::key(kt, i)?)
+}
+
+impl Topology {
+    /// Builds a preset under `dir` (nothing is written yet: see [`Topology::write_disks`]).
+    pub fn preset(name: &str, dir: &Path, clock: Clock) -> Result<Self, TopologyError> {
+        if name != "pcce-2000" {
+            return Err(TopologyError::UnknownPreset(name.into()));
+        }
+        let now = clock.now();
+        let host = |n: &str, fqdn: &str, role, last: u8| Host {
+            name: n.into(),
+            fqdn: fqdn.into(),
+            role,
+            address: Ipv4Addr::new(127, 0, 0, last),
+            disk: VirtualDisk::new(dir.join("disks").join(n)),
+        };
+        let hosts = vec![
+            host("ca", "ca.example.local", Role::Ca, 10),
+            host("ece", "ece.example.com", Role::EceWeb, 11),
+            host("ads-a", "adsa.example.com", Role::Ads, 12),
+            host("ads-b", "adsb.example.com", Role::Ads, 13),
+        ];
+        let ca = |cn: &str, days| {
+            CertParams::ca(cn, now - Duration::days(1), now + Duration::days(days))
+        };
+        let root = Ca::root(
+            &ca("CN=Example Enterprise CA, DC=example, DC=local", 3650)?,
+            key(KeyType::Rsa2048, 0)?,
+        )?;
+        let issuing = root.intermediate(
+            &ca("CN=Example Issuing CA, DC=example, DC=local", 1825)?,
+            key(KeyType::Rsa2048, 1)?,
+        )?;
+        let web = CertParams::leaf(
+            "CN=ece.example.com, OU=Contact Center, O=Example, L=Tokyo, ST=Tokyo, C=JP",
+            now - Duration::days(1),
+            now + Duration::days(365),
+        )?
+        .with_sans([San::Dns("ece.example.com".into())]);
+        let ece_web = issuing.issue(&web, key(KeyType::Rsa2048, 2)?)?;
+        Ok(Topology {
+            preset: name.into(),
+            dir: dir.to_path_buf(),
+            clock,
+            hosts,
+            root,
+            issuing,
+            ece_web,
+            app_instance: "MultiChannel".into(),
+        })
+    }
+
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The host a client reaches by `name`: its FQDN, short name or address.
+    pub fn resolve(&self, name: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| {
+            h.fqdn.eq_ignore_ascii_case(name)
+                || h.short().eq_ignore_ascii_case(name)
+                || h.address.to_string() == name
+        })
+    }
+
+    /// Writes every host's files.
+    pub fn write_disks(&self) -> Result<(), TopologyError> {
+        let now = self.clock.now();
+        for (i, h) in self.hosts.iter().enumerate() {
+            std::fs::create_dir_all(h.disk.root()).map_err(io(h.disk.root()))?;
+            match h.role {
+                Role::Ads => {
+                    let mut cacerts = Keystore::new(StoreType::Jks);
+                    cacerts.import_cert("Example Enterprise CA", self.root.cert.clone(), now)?;
+                    cacerts.import_cert("Example Issuing CA", self.issuing.cert.clone(), now)?;
+                    let p = CertParams::leaf(
+                        &format!("CN={}", h.fqdn),
+                        now - Duration::days(1),
+                        now + Duration::days(365),
+                    )?
+                    .with_sans([San::Dns(h.fqdn.clone())]);
+                    let tomcat = self.issuing.issue(&p, key(KeyType::Rsa2048, 3 + i)?)?;
+                    cacerts.set_key_entry(
+                        "tomcatCert",
+                        tomcat.key.pkcs8_der().to_vec(),
+                        tomcat.chain(),
+                        now,
+                    )?;
+                    let path = h.disk.path(CACERTS)?;
+                    std::fs::create_dir_all(path.parent().unwrap_or(h.disk.root()))
+                        .map_err(io(&path))?;
+                    cacerts.save(&path, CACERTS_PASS, None)?;
+                    let logs = h.disk.path(TOMCAT_LOGS)?;
+                    std::fs::create_dir_all(&logs).map_err(io(&logs))?;
+                }
+                Role::EceWeb => self.write_iis(h)?,
+                Role::Ca => {
+                    let dir = h.disk.path(r"C:\ccelab\ca")?;
+                    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+                    for (f, pem) in [
+                        ("root.pem", self.root.cert.to_pem()),
+                        ("issuing.pem", self.issuing.cert.to_pem()),
+                    ] {
+                        write_atomic(&dir.join(f), pem.as_bytes())?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn write_iis(&self, h: &Host) -> Result<(), TopologyError> {
+        let thumb = self.ece_web.cert.sha1_fingerprint().replace(':', "");
+        let mut pfx = Keystore::new(StoreType::Pkcs12);
+        pfx.set_key_entry(
+            &h.fqdn,
+            self.ece_web.key.pkcs8_der().to_vec(),
+            self.ece_web.chain(),
+            self.clock.now(),
+        )?;
+        let store = h.disk.path(CERT_STORE_MY)?;
+        std::fs::create_dir_all(&store).map_err(io(&store))?;
+        pfx.save(&store.join(format!("{thumb}.pfx")), PFX_PASS, None)?;
+        let config = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<configuration>
+    <system.applicationHost>
+        <sites>
+            <site name="Default Web Site" id="1">
+                <bindings>
+                    <binding protocol="http" bindingInformation="*:80:" />
+                    <binding protocol="https" bindingInformation="*:443:" sslFlags="0" certificateHash="{thumb}" certificateStoreName="My" />
+                </bindings>
+            </site>
+        </sites>
+    </system.applicationHost>
+</configuration>
+"#
+        );
+        let path = h.disk.path(APPLICATION_HOST)?;
+        std::fs::create_dir_all(path.parent().unwrap_or(h.disk.root())).map_err(io(&path))?;
+        write_atomic(&path, config.as_bytes())?;
+        let spog = h.disk.path(SPOG_CONFIG)?;
+        std::fs::create_dir_all(spog.parent().unwrap_or(h.disk.root())).map_err(io(&spog))?;
+        let js = format!(
+            "var web_server_protocol = \"https\";\nvar web_server_name = \"{}\";\n",
+            h.fqdn
+        );
+        write_atomic(&spog, js.as_bytes())?;
+        Ok(())
+    }
+}

@@ -1,0 +1,217 @@
+//! `ccelab up` and `ccelab ctl` end to end with real clients: curl and openssl
+//! against the ECE web server, and the real keytool editing an ADS's
+//! `cacerts` on its virtual disk — the gadget keeps opening until the ADS is
+//! restarted (F9), then fails as F1 with the PKIX line in the catalina log,
+//! and opens again after the CA certificate is imported and the ADS restarted.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ccelab")
+}
+
+struct Up {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn up(dir: &Path) -> Up {
+    let child = Command::new(bin())
+        .args([
+            "up",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--ephemeral-ports",
+            "--duration",
+            "120",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start ccelab up");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !dir.join("topology.json").exists() {
+        assert!(Instant::now() < deadline, "topology.json never appeared");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Up {
+        child,
+        dir: dir.to_path_buf(),
+    }
+}
+
+fn ctl(u: &Up, args: &[&str]) -> Output {
+    let mut a = vec!["ctl", "--dir", u.dir.to_str().unwrap()];
+    a.extend_from_slice(args);
+    Command::new(bin()).args(&a).output().unwrap()
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn tool(t: &str, args: &[&str]) -> Output {
+    Command::new(t)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{t}` ({e}): bash .ci/run installs it"))
+}
+
+#[test]
+fn f1_f9_keytool_and_restart_on_the_virtual_disk() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    let topo: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap();
+    let hosts = topo["hosts"].as_array().unwrap();
+    let ece = hosts.iter().find(|h| h["role"] == "ece-web").unwrap();
+    let port = ece["services"][0]["bound_port"].as_u64().unwrap();
+    assert_eq!(ece["services"][0]["port"], 443);
+    let root = topo["ca_certs"][0].as_str().unwrap().to_string();
+
+    // curl and openssl reach the ECE web server by its FQDN through the resolve file
+    let resolve = format!("ece.example.com:{port}:127.0.0.11");
+    let o = tool(
+        "curl",
+        &[
+            "-sS",
+            "--cacert",
+            &root,
+            "--resolve",
+            &resolve,
+            &format!("https://ece.example.com:{port}/default"),
+        ],
+    );
+    assert!(
+        out(&o).contains("business partition"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.11:{port}"),
+            "-servername",
+            "ece.example.com",
+            "-CAfile",
+            &root,
+            "-verify_return_error",
+            "-verify_hostname",
+            "ece.example.com",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out(&o).contains("Verify return code: 0 (ok)"),
+        "{}",
+        out(&o)
+    );
+
+    // the integrated state: the gadget opens
+    let o = ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(out(&o), "ECE gadget loaded\n");
+
+    // the real keytool removes the CA certificates from ads-a's cacerts
+    let cacerts = u
+        .dir
+        .join("disks/ads-a/C/Program Files/Java/jre/lib/security/cacerts");
+    for alias in ["example enterprise ca", "example issuing ca"] {
+        let o = tool(
+            "keytool",
+            &[
+                "-delete",
+                "-alias",
+                alias,
+                "-keystore",
+                cacerts.to_str().unwrap(),
+                "-storepass",
+                "changeit",
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // F9: nothing changes before the ADS restarts
+    assert_eq!(
+        ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(ctl(&u, &["restart", "ads-a"]).status.success());
+    // F1: the user's message, and the PKIX line in today's catalina log
+    let o = ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        out(&o),
+        "There was an error loading the page. Contact your administrator.\n"
+    );
+    let logs = u.dir.join("disks/ads-a/C/icm/tomcat/logs");
+    let log = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("catalina.")
+        })
+        .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("SEVERE") && text.contains("javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"), "{text}");
+    // side B is untouched
+    assert_eq!(
+        ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    // the fix of [ECE] 4.1: import the root, restart the ADS
+    let o = tool(
+        "keytool",
+        &[
+            "-importcert",
+            "-noprompt",
+            "-trustcacerts",
+            "-alias",
+            "Example Enterprise CA",
+            "-file",
+            &root,
+            "-keystore",
+            cacerts.to_str().unwrap(),
+            "-storepass",
+            "changeit",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"])
+            .status
+            .code(),
+        Some(1),
+        "still F9 until restarted"
+    );
+    assert!(ctl(&u, &["restart", "ads-a"]).status.success());
+    assert_eq!(
+        ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    // unknown host: one clear line, exit 2
+    let o = ctl(&u, &["restart", "nosuchhost"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no host `nosuchhost`"));
+}
