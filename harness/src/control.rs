@@ -6,6 +6,8 @@
 //! | `GET /status` | hosts and services with their states and ports |
 //! | `POST /hosts/{host}/restart` | restarts the host's services (they reload from the disk) |
 //! | `POST /spog/open-gadget?ads={host}` | opens the ECE gadget in CCE Administration on that ADS |
+//! | `POST /hosts/{host}/services/{service}/stop` (or `start`) | stops/starts a Windows service (`Cisco Service`, `Apache Tomcat`; spaces as `%20`) |
+//! | `POST /inventory/web-server?name={name}` | the ECE web server's name in the inventory (invented shape; Cisco's `machineinventory` API comes later) |
 //!
 //! Answers are JSON; an unknown host is 404 with `{"error": …}`.
 
@@ -48,6 +50,28 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
                 Ok(o) => json(200, serde_json::to_value(o).unwrap_or_default()),
                 Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
             }
+        }
+        (Method::POST, ["hosts", host, "services", service, action @ ("start" | "stop")]) => {
+            let service = service.replace("%20", " ");
+            match lab.set_service(host, &service, *action == "start") {
+                Ok(()) => json(
+                    200,
+                    serde_json::json!({"host": host, "service": service, "action": action}),
+                ),
+                Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
+            }
+        }
+        (Method::POST, ["inventory", "web-server"]) => {
+            let name = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("name="))
+                .unwrap_or("")
+                .to_string();
+            if name.is_empty() {
+                return json(400, serde_json::json!({"error": "give name=FQDN"}));
+            }
+            lab.set_inventory_web_server(&name);
+            json(200, serde_json::json!({"web_server": name}))
         }
         _ => json(
             404,

@@ -121,6 +121,13 @@ pub struct Lab {
     tomcat: HashMap<String, Service<Trust>>,
     /// The ECE web server as entered in the inventory ([ECE] 4.3).
     pub inventory_web_server: Mutex<String>,
+    /// ECE's Windows service "Cisco Service" on the collocated ECE server (F3).
+    cisco_service: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// The message SPOG's gadget frame shows when the ECE services are down (F3).
+pub fn gadget_down_message(url: &str) -> String {
+    format!("The webpage at {url} might be temporarily down or it may have moved permanently to a new web address")
 }
 
 impl Lab {
@@ -150,6 +157,7 @@ impl Lab {
             ece_web: tokio::sync::Mutex::new(None),
             ports: Mutex::new(HashMap::new()),
             tomcat,
+            cisco_service: Arc::new(std::sync::atomic::AtomicBool::new(true)),
         });
         lab.start_ece_web().await?;
         Ok(lab)
@@ -224,21 +232,25 @@ impl Lab {
             (None, true) => product_port,
             (None, false) => 0,
         };
-        let handler =
-            Arc::new(
-                move |r: ccelab_emulators::tls::HttpRequest| match r.path.as_str() {
-                    "/default" | "/default/" => HttpResponse::text(
-                        200,
-                        "Enterprise Chat and Email: business partition (default). Log in as pa.\n",
-                    ),
-                    "/system" | "/system/" => HttpResponse::text(
-                        200,
-                        "Enterprise Chat and Email: system partition. Log in as sa.\n",
-                    ),
-                    "/default/spog/gadget" => HttpResponse::text(200, "ECE gadget\n"),
-                    _ => HttpResponse::text(404, "Not Found\n"),
-                },
-            );
+        let app_up = self.cisco_service.clone();
+        let handler = Arc::new(move |r: ccelab_emulators::tls::HttpRequest| {
+            // IIS forwards to the ECE application server; with "Cisco Service" stopped it answers 503
+            if !app_up.load(std::sync::atomic::Ordering::SeqCst) {
+                return HttpResponse::text(503, "Service Unavailable\n");
+            }
+            match r.path.as_str() {
+                "/default" | "/default/" => HttpResponse::text(
+                    200,
+                    "Enterprise Chat and Email: business partition (default). Log in as pa.\n",
+                ),
+                "/system" | "/system/" => HttpResponse::text(
+                    200,
+                    "Enterprise Chat and Email: system partition. Log in as sa.\n",
+                ),
+                "/default/spog/gadget" => HttpResponse::text(200, "ECE gadget\n"),
+                _ => HttpResponse::text(404, "Not Found\n"),
+            }
+        });
         let mut addr = SocketAddr::from((h.address, port));
         let server = match TlsServer::start(
             addr,
@@ -290,6 +302,47 @@ impl Lab {
         Ok(())
     }
 
+    /// Stops or starts a Windows service: "Cisco Service" on the ECE server (F3),
+    /// "Apache Tomcat" on an ADS.
+    pub fn set_service(&self, host: &str, service: &str, running: bool) -> Result<(), LabError> {
+        let h = self
+            .topo
+            .host(host)
+            .ok_or_else(|| LabError::NoHost(host.into()))?;
+        match (h.role, service.to_ascii_lowercase().as_str()) {
+            (Role::EceWeb, "cisco service") => {
+                self.cisco_service
+                    .store(running, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            }
+            (Role::Ads, "apache tomcat") => {
+                let s = self
+                    .tomcat
+                    .get(&h.name)
+                    .ok_or_else(|| LabError::NoHost(host.into()))?;
+                if running {
+                    s.start()
+                } else {
+                    s.stop()
+                }
+                Ok(())
+            }
+            _ => Err(svc_err(
+                host,
+                format!("no service `{service}` (ece: \"Cisco Service\"; ads: \"Apache Tomcat\")"),
+            )),
+        }
+    }
+
+    /// Sets the ECE web server's name in the inventory ([ECE] 4.3; F10 when it
+    /// is a host name or an address instead of the certificate's FQDN).
+    pub fn set_inventory_web_server(&self, name: &str) {
+        *self
+            .inventory_web_server
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = name.to_string();
+    }
+
     /// "Email and Chat" card → open the ECE gadget in CCE Administration on `ads`.
     pub async fn open_gadget(&self, ads: &str) -> Result<GadgetOutcome, LabError> {
         let h = self
@@ -329,12 +382,36 @@ impl Lab {
                     .await;
                     if v.ok {
                         let sni = personality::sends_sni(Personality::Java, &name);
-                        match personality::https_get(addr, &name, sni, "/default/spog/gadget", Duration::from_secs(10)).await {
+                        match personality::https_get(
+                            addr,
+                            &name,
+                            sni,
+                            "/default/spog/gadget",
+                            Duration::from_secs(10),
+                        )
+                        .await
+                        {
                             Ok((200, _)) => {
-                                return Ok(GadgetOutcome { ok: true, message: "ECE gadget loaded".into(), logged: vec![], log_file: None })
+                                return Ok(GadgetOutcome {
+                                    ok: true,
+                                    message: "ECE gadget loaded".into(),
+                                    logged: vec![],
+                                    log_file: None,
+                                })
                             }
-                            Ok((status, _)) => Verdict::refuse(format!("java.io.IOException: Server returned HTTP response code: {status} for URL: https://{name}/default/spog/gadget")),
-                            Err(c) => personality::contact_failure(Personality::Java, &c, &name, addr),
+                            Ok((_, _)) => {
+                                // F3: the gadget frame shows the browser's "might be temporarily down" page
+                                let url = format!("https://{name}/default/spog/gadget");
+                                return Ok(GadgetOutcome {
+                                    ok: false,
+                                    message: gadget_down_message(&url),
+                                    logged: vec![],
+                                    log_file: None,
+                                });
+                            }
+                            Err(c) => {
+                                personality::contact_failure(Personality::Java, &c, &name, addr)
+                            }
                         }
                     } else {
                         v
@@ -418,7 +495,10 @@ impl Lab {
                         .get(&h.name)
                         .map(|s| vec![serde_json::json!({"name": s.name, "state": format!("{:?}", s.state())})])
                         .unwrap_or_default(),
-                    Role::EceWeb => vec![serde_json::json!({"name": "W3SVC", "port": 443, "bound_port": self.bound_port(&h.name, 443)})],
+                    Role::EceWeb => vec![
+                        serde_json::json!({"name": "W3SVC", "port": 443, "bound_port": self.bound_port(&h.name, 443)}),
+                        serde_json::json!({"name": "Cisco Service", "state": if self.cisco_service.load(std::sync::atomic::Ordering::SeqCst) { "Running" } else { "Stopped" }}),
+                    ],
                     Role::Ca => vec![],
                 };
                 serde_json::json!({"name": h.name, "fqdn": h.fqdn, "role": h.role, "address": h.address.to_string(), "services": services})

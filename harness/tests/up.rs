@@ -215,3 +215,73 @@ fn f1_f9_keytool_and_restart_on_the_virtual_disk() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no host `nosuchhost`"));
 }
+
+fn catalina(u: &Up, host: &str) -> String {
+    let logs = u.dir.join(format!("disks/{host}/C/icm/tomcat/logs"));
+    std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("catalina.")
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+#[test]
+fn f10_inventory_by_address_or_short_name_and_f3_cisco_service_stopped() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    // F10: the web server added by IP address: Java matches IP literals against IP SANs only
+    assert!(ctl(&u, &["inventory", "set-web-server", "127.0.0.11"])
+        .status
+        .success());
+    let o = ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(catalina(&u, "ads-b").contains(
+        "javax.net.ssl.SSLHandshakeException: No subject alternative names matching IP address 127.0.0.11 found"
+    ));
+    // … and by its short name: no SNI from Java, and the name is not in the certificate
+    assert!(ctl(&u, &["inventory", "set-web-server", "ece"])
+        .status
+        .success());
+    assert_eq!(
+        ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert!(catalina(&u, "ads-b").contains("No subject alternative DNS name matching ece found."));
+    // the fix: the FQDN of the certificate
+    assert!(ctl(&u, &["inventory", "set-web-server", "ece.example.com"])
+        .status
+        .success());
+    assert_eq!(
+        ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    // F3: "Cisco Service" stopped on the ECE server
+    assert!(ctl(&u, &["stop", "ece", "Cisco Service"]).status.success());
+    let o = ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        out(&o),
+        "The webpage at https://ece.example.com/default/spog/gadget might be temporarily down or it may have moved permanently to a new web address\n"
+    );
+    assert!(out(&ctl(&u, &["status"])).contains(r#""name":"Cisco Service","state":"Stopped""#));
+    assert!(ctl(&u, &["start", "ece", "Cisco Service"]).status.success());
+    assert_eq!(
+        ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = ctl(&u, &["stop", "ece", "Bogus"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -24,9 +24,22 @@ pub enum CtlAction {
     Status,
     /// Restart a host's services; they reload configuration and trust from the disk.
     Restart { host: String },
+    /// Stop a Windows service ("Cisco Service" on ece, "Apache Tomcat" on an ADS).
+    Stop { host: String, service: String },
+    /// Start a Windows service.
+    Start { host: String, service: String },
     /// SPOG user actions.
     #[command(subcommand)]
     Spog(SpogAction),
+    /// The inventory of CCE Administration.
+    #[command(subcommand)]
+    Inventory(InventoryAction),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InventoryAction {
+    /// Set the ECE web server's name ([ECE] 4.3: it must be the certificate's FQDN; F10).
+    SetWebServer { name: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -51,6 +64,11 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
         request(&control, method, path)
             .map_err(|e| Failure::new(&control, format!("{e} (is `ccelab up` running?)")))
     };
+    let verb = if matches!(a.action, CtlAction::Stop { .. }) {
+        "stop"
+    } else {
+        "start"
+    };
     match a.action {
         CtlAction::Status => {
             let (_, body) = call("GET", "/status")?;
@@ -63,6 +81,29 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
                 return Err(Failure::new(&host, body));
             }
             println!("restarted {host}");
+            Ok(0)
+        }
+        CtlAction::Stop { host, service } | CtlAction::Start { host, service } => {
+            let (status, body) = call(
+                "POST",
+                &format!(
+                    "/hosts/{host}/services/{}/{verb}",
+                    service.replace(' ', "%20")
+                ),
+            )?;
+            if status != 200 {
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
+            }
+            println!("{verb} {service} on {host}: done");
+            Ok(0)
+        }
+        CtlAction::Inventory(InventoryAction::SetWebServer { name }) => {
+            let (status, body) = call("POST", &format!("/inventory/web-server?name={name}"))?;
+            if status != 200 {
+                return Err(Failure::new(&name, body));
+            }
+            println!("web server in the inventory: {name}");
             Ok(0)
         }
         CtlAction::Spog(SpogAction::OpenGadget { ads }) => {
