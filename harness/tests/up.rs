@@ -25,15 +25,16 @@ impl Drop for Up {
 }
 
 fn up(dir: &Path) -> Up {
+    up_with(dir, true)
+}
+
+fn up_with(dir: &Path, ephemeral: bool) -> Up {
+    let mut args = vec!["up", "--dir", dir.to_str().unwrap(), "--duration", "120"];
+    if ephemeral {
+        args.push("--ephemeral-ports");
+    }
     let child = Command::new(bin())
-        .args([
-            "up",
-            "--dir",
-            dir.to_str().unwrap(),
-            "--ephemeral-ports",
-            "--duration",
-            "120",
-        ])
+        .args(&args)
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start ccelab up");
@@ -284,4 +285,70 @@ fn f10_inventory_by_address_or_short_name_and_f3_cisco_service_stopped() {
     );
     let o = ctl(&u, &["stop", "ece", "Bogus"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn exec_resolves_the_topology_for_real_clients_on_real_ports() {
+    let d = tempfile::tempdir().unwrap();
+    // the only test on the real ports (root may bind 127.0.0.11:443)
+    let u = up_with(&d.path().join("lab"), false);
+    let topo: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap();
+    let ece = topo["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["role"] == "ece-web")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        ece["services"][0]["bound_port"], 443,
+        "port 443 on 127.0.0.11 was not free"
+    );
+    let root = topo["ca_certs"][0].as_str().unwrap().to_string();
+    let dir = u.dir.to_str().unwrap().to_string();
+    let exec = |cmd: &[&str]| {
+        let mut a = vec!["exec", "--dir", dir.as_str(), "--"];
+        a.extend_from_slice(cmd);
+        Command::new(bin())
+            .args(&a)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let o = exec(&[
+        "curl",
+        "-sS",
+        "--cacert",
+        &root,
+        "https://ece.example.com/default",
+    ]);
+    assert_eq!(
+        out(&o),
+        "Enterprise Chat and Email: business partition (default). Log in as pa.\n",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = exec(&[
+        "openssl",
+        "s_client",
+        "-connect",
+        "ece.example.com:443",
+        "-CAfile",
+        &root,
+        "-verify_return_error",
+        "-verify_hostname",
+        "ece.example.com",
+    ]);
+    assert!(
+        out(&o).contains("Verify return code: 0 (ok)"),
+        "{}",
+        out(&o)
+    );
+    // the exit code of the command is ccelab's
+    assert_eq!(exec(&["sh", "-c", "exit 7"]).status.code(), Some(7));
+    // the machine's own /etc/hosts is untouched
+    assert!(!std::fs::read_to_string("/etc/hosts")
+        .unwrap_or_default()
+        .contains("ece.example.com"));
 }

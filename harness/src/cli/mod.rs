@@ -8,6 +8,7 @@
 
 mod check;
 mod ctl;
+mod exec;
 mod pki;
 mod serve;
 mod store;
@@ -35,6 +36,9 @@ enum Command {
     Up(up::UpArgs),
     /// Manage a running topology: status, restart HOST, spog open-gadget --ads HOST.
     Ctl(ctl::CtlArgs),
+    /// Run a client tool with the topology's FQDNs resolving to the emulated hosts
+    /// (private mount namespace with DIR/hosts as /etc/hosts).
+    Exec(exec::ExecArgs),
     /// Make CAs, certificates and CSRs, and sign CSRs as a Microsoft CA does.
     #[command(subcommand)]
     Pki(pki::PkiCommand),
@@ -96,6 +100,7 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Serve(c) => serve::run(c),
         Command::Up(c) => up::run(c),
         Command::Ctl(c) => ctl::run(c),
+        Command::Exec(c) => exec::run(c),
     };
     match result {
         Ok(code) => code,
