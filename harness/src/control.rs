@@ -7,6 +7,7 @@
 //! | `POST /hosts/{host}/restart` | restarts the host's services (they reload from the disk) |
 //! | `POST /spog/open-gadget?ads={host}` | opens the ECE gadget in CCE Administration on that ADS |
 //! | `POST /hosts/{host}/services/{service}/stop` (or `start`) | stops/starts a Windows service (`Cisco Service`, `Apache Tomcat`; spaces as `%20`) |
+//! | `POST /hosts/{host}/cert/replace[?self_signed=1]` | replaces the ECE web server's certificate in IIS (F7) |
 //! | `POST /inventory/web-server?name={name}` | the ECE web server's name in the inventory (invented shape; Cisco's `machineinventory` API comes later) |
 //!
 //! Answers are JSON; an unknown host is 404 with `{"error": …}`.
@@ -58,6 +59,13 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
                     200,
                     serde_json::json!({"host": host, "service": service, "action": action}),
                 ),
+                Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
+            }
+        }
+        (Method::POST, ["hosts", _host, "cert", "replace"]) => {
+            let self_signed = query.split('&').any(|kv| kv == "self_signed=1");
+            match lab.replace_web_cert(self_signed).await {
+                Ok(fp) => json(200, serde_json::json!({"sha256": fp})),
                 Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
             }
         }

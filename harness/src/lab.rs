@@ -29,7 +29,7 @@ use ccelab_emulators::tls::{Binding, Events, HttpResponse, SiteConfig, TlsServer
 use serde::Serialize;
 
 use crate::topology::{
-    Role, Topology, APPLICATION_HOST, CACERTS, CERT_STORE_MY, PFX_PASS, TOMCAT_LOGS,
+    Role, Topology, APPLICATION_HOST, CACERTS, CERT_STORE_CA, CERT_STORE_MY, PFX_PASS, TOMCAT_LOGS,
 };
 
 /// What the SPOG user sees when opening the ECE gadget.
@@ -96,6 +96,38 @@ pub fn iis_https_bindings(config: &str) -> Vec<IisBinding> {
         .collect()
 }
 
+/// The leaf, then the certificates of `dir` (PEM or DER `.cer` files) that
+/// certify it, issuer by issuer, stopping before a self-signed root.
+pub fn chain_from_ca_store(leaf: &Certificate, dir: &std::path::Path) -> Vec<Certificate> {
+    let store: Vec<Certificate> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| std::fs::read(e.path()).ok())
+                .filter_map(|b| {
+                    Certificate::all_from_pem(&String::from_utf8_lossy(&b))
+                        .ok()
+                        .and_then(|v| v.into_iter().next())
+                        .or_else(|| Certificate::from_der(&b).ok())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut chain = vec![leaf.clone()];
+    while chain.len() < 8 {
+        let cur = chain.last().cloned().unwrap_or_else(|| leaf.clone());
+        match store.iter().find(|c| {
+            cur.issuer() == c.subject()
+                && cur.is_signed_by(c)
+                && !c.is_self_issued()
+                && !chain.contains(c)
+        }) {
+            Some(c) => chain.push(c.clone()),
+            None => break,
+        }
+    }
+    chain
+}
+
 /// What a service of an ADS loaded: Java's trust anchors, or the verdict Java gives on any call.
 type Trust = Result<Vec<Certificate>, Verdict>;
 
@@ -123,6 +155,8 @@ pub struct Lab {
     pub inventory_web_server: Mutex<String>,
     /// ECE's Windows service "Cisco Service" on the collocated ECE server (F3).
     cisco_service: Arc<std::sync::atomic::AtomicBool>,
+    /// How many web certificates were replaced (picks the next pool key).
+    cert_serial: std::sync::atomic::AtomicUsize,
 }
 
 /// The message SPOG's gadget frame shows when the ECE services are down (F3).
@@ -158,6 +192,7 @@ impl Lab {
             ports: Mutex::new(HashMap::new()),
             tomcat,
             cisco_service: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            cert_serial: std::sync::atomic::AtomicUsize::new(0),
         });
         lab.start_ece_web().await?;
         Ok(lab)
@@ -192,6 +227,10 @@ impl Lab {
             .disk
             .path(CERT_STORE_MY)
             .map_err(|e| svc_err(&h.name, e))?;
+        let ca_store = h
+            .disk
+            .path(CERT_STORE_CA)
+            .map_err(|e| svc_err(&h.name, e))?;
         let mut site = SiteConfig::default();
         let mut product_port = 443;
         for b in &bindings {
@@ -216,6 +255,11 @@ impl Lab {
             };
             let key = ccelab_emulators::pki::KeyPair::from_pkcs8_der(&key)
                 .map_err(|e| svc_err(&h.name, e))?;
+            // HTTP.sys sends the leaf and the path it builds from the machine's CA store
+            let chain = match chain.first() {
+                Some(leaf) => chain_from_ca_store(leaf, &ca_store),
+                None => chain,
+            };
             let mut binding = Binding::new(
                 format!("Default Web Site https {}:{}:{}", b.ip, b.port, b.host_name),
                 chain,
@@ -332,6 +376,77 @@ impl Lab {
                 format!("no service `{service}` (ece: \"Cisco Service\"; ads: \"Apache Tomcat\")"),
             )),
         }
+    }
+
+    /// Replaces the ECE web server's certificate as an administrator does in
+    /// IIS Manager: a new certificate (self-signed, or issued by the topology's
+    /// issuing CA) into the Personal store, the https binding pointed at it,
+    /// IIS restarted. Nothing changes on the ADSs — re-importing there is the
+    /// administrator's job (F7). Returns the new certificate's SHA-256 fingerprint.
+    pub async fn replace_web_cert(&self, self_signed: bool) -> Result<String, LabError> {
+        let h = self
+            .ece_host()
+            .ok_or_else(|| LabError::NoHost("ece-web".into()))?;
+        let now = self.topo.clock.now();
+        let n = self
+            .cert_serial
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let key = ccelab_emulators::pki::keypool::key(
+            ccelab_emulators::pki::KeyType::Rsa2048,
+            20 + n % 10,
+        )
+        .map_err(|e| svc_err(&h.name, e))?;
+        let params = ccelab_emulators::pki::CertParams::leaf(
+            &format!("CN={}", h.fqdn),
+            now - time::Duration::minutes(n as i64 + 1),
+            now + time::Duration::days(365),
+        )
+        .map_err(|e| svc_err(&h.name, e))?
+        .with_sans([ccelab_emulators::pki::San::Dns(h.fqdn.clone())]);
+        let issued = if self_signed {
+            ccelab_emulators::pki::Issued::self_signed(&params, key)
+        } else {
+            self.topo.issuing.issue(&params, key)
+        }
+        .map_err(|e| svc_err(&h.name, e))?;
+        let thumb = issued.cert.sha1_fingerprint().replace(':', "");
+        let mut pfx = Keystore::new(ccelab_emulators::stores::StoreType::Pkcs12);
+        pfx.set_key_entry(
+            &h.fqdn,
+            issued.key.pkcs8_der().to_vec(),
+            issued.chain(),
+            now,
+        )
+        .map_err(|e| svc_err(&h.name, e))?;
+        let my = h
+            .disk
+            .path(CERT_STORE_MY)
+            .map_err(|e| svc_err(&h.name, e))?;
+        pfx.save(&my.join(format!("{thumb}.pfx")), PFX_PASS, None)
+            .map_err(|e| svc_err(&h.name, e))?;
+        let config_path = h
+            .disk
+            .path(APPLICATION_HOST)
+            .map_err(|e| svc_err(&h.name, e))?;
+        let config = std::fs::read_to_string(&config_path).map_err(|e| svc_err(&h.name, e))?;
+        let mut updated = config.clone();
+        for b in iis_https_bindings(&config) {
+            updated = updated.replace(
+                &format!("certificateHash=\"{}\"", b.certificate_hash),
+                &format!("certificateHash=\"{thumb}\""),
+            );
+            updated = updated.replace(
+                &format!(
+                    "certificateHash=\"{}\"",
+                    b.certificate_hash.to_ascii_lowercase()
+                ),
+                &format!("certificateHash=\"{thumb}\""),
+            );
+        }
+        ccelab_emulators::stores::write_atomic(&config_path, updated.as_bytes())
+            .map_err(|e| svc_err(&h.name, e))?;
+        self.restart(&h.name.clone()).await?;
+        Ok(issued.cert.sha256_fingerprint())
     }
 
     /// Sets the ECE web server's name in the inventory ([ECE] 4.3; F10 when it

@@ -19,7 +19,10 @@
 //!   name blank, Require SNI unchecked, [ECE] 1.2) carrying the certificate's
 //!   thumbprint; the certificate as a PFX in ccelab's stand-in for the Windows
 //!   certificate store, `C:\ccelab\certstore\My\<thumbprint>.pfx` (invented:
-//!   the real store is not a file); `spog_config.js` ([ECE] 3).
+//!   the real store is not a file), the issuing CA in the stand-in for the
+//!   Intermediate Certification Authorities store, `C:\ccelab\certstore\CA\`,
+//!   from which the server builds the chain it sends (F8 when it is missing);
+//!   `spog_config.js` ([ECE] 3).
 //!
 //! [topology.md]: ../../../shared/spec/topology.md
 
@@ -102,6 +105,9 @@ pub const TOMCAT_LOGS: &str = r"C:\icm\tomcat\logs";
 pub const APPLICATION_HOST: &str = r"C:\Windows\System32\inetsrv\config\applicationHost.config";
 /// ccelab's stand-in for the Windows certificate store "Personal" (My).
 pub const CERT_STORE_MY: &str = r"C:\ccelab\certstore\My";
+/// ccelab's stand-in for the store "Intermediate Certification Authorities" (CA):
+/// the certificates (PEM or DER `.cer`) HTTP.sys sends after the leaf.
+pub const CERT_STORE_CA: &str = r"C:\ccelab\certstore\CA";
 /// The SPOG gadget configuration on every ECE web server.
 pub const SPOG_CONFIG: &str = r"{ECE_HOME}\eService\templates\finesse\gadget\spog\spog_config.js";
 /// The password ccelab gives the PFX files of its certificate-store stand-in.
@@ -241,6 +247,17 @@ impl Topology {
         let store = h.disk.path(CERT_STORE_MY)?;
         std::fs::create_dir_all(&store).map_err(io(&store))?;
         pfx.save(&store.join(format!("{thumb}.pfx")), PFX_PASS, None)?;
+        // importing the PFX puts its CA certificates into the machine's
+        // "Intermediate Certification Authorities" store, from which HTTP.sys
+        // builds the chain it sends
+        let ca_store = h.disk.path(CERT_STORE_CA)?;
+        std::fs::create_dir_all(&ca_store).map_err(io(&ca_store))?;
+        for c in &self.ece_web.intermediates {
+            let name = c
+                .common_name()
+                .unwrap_or_else(|| c.sha1_fingerprint().replace(':', ""));
+            write_atomic(&ca_store.join(format!("{name}.cer")), c.to_pem().as_bytes())?;
+        }
         let config = format!(
             r#"<?xml version="1.0" encoding="UTF-8"?>
 <configuration>

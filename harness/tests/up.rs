@@ -352,3 +352,156 @@ fn exec_resolves_the_topology_for_real_clients_on_real_ports() {
         .unwrap_or_default()
         .contains("ece.example.com"));
 }
+
+fn keytool_on(cacerts: &Path, args: &[&str]) {
+    let mut a: Vec<&str> = args.to_vec();
+    a.extend([
+        "-keystore",
+        cacerts.to_str().unwrap(),
+        "-storepass",
+        "changeit",
+    ]);
+    let o = tool("keytool", &a);
+    assert!(
+        o.status.success(),
+        "keytool {args:?}: {}{}",
+        out(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn f7_self_signed_replaced_and_f8_intermediate_not_imported() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    let cacerts = |h: &str| {
+        u.dir.join(format!(
+            "disks/{h}/C/Program Files/Java/jre/lib/security/cacerts"
+        ))
+    };
+    let open = |ads: &str| {
+        ctl(&u, &["spog", "open-gadget", "--ads", ads])
+            .status
+            .code()
+    };
+
+    // F8: the web server no longer sends the intermediate (not in its CA store) …
+    let ca_store = u.dir.join("disks/ece/C/ccelab/certstore/CA");
+    std::fs::remove_file(ca_store.join("Example Issuing CA.cer")).unwrap();
+    assert!(ctl(&u, &["restart", "ece"]).status.success());
+    assert_eq!(
+        open("ads-a"),
+        Some(0),
+        "the ADS still trusts the intermediate itself"
+    );
+    // … and the intermediate is not in the ADS keystore: PKIX failure
+    keytool_on(
+        &cacerts("ads-a"),
+        &["-delete", "-alias", "example issuing ca"],
+    );
+    assert!(ctl(&u, &["restart", "ads-a"]).status.success());
+    assert_eq!(open("ads-a"), Some(1));
+    assert!(catalina(&u, "ads-a").contains("PKIX path building failed"));
+    // the fix of [ECE] 4.1: import the root and the intermediate
+    let issuing = topo_ca(&u, 1);
+    keytool_on(
+        &cacerts("ads-a"),
+        &[
+            "-importcert",
+            "-noprompt",
+            "-trustcacerts",
+            "-alias",
+            "Example Issuing CA",
+            "-file",
+            &issuing,
+        ],
+    );
+    assert!(ctl(&u, &["restart", "ads-a"]).status.success());
+    assert_eq!(open("ads-a"), Some(0));
+
+    // F7: a self-signed web certificate, imported on every ADS …
+    assert!(ctl(&u, &["cert", "replace", "ece", "--self-signed"])
+        .status
+        .success());
+    assert_eq!(open("ads-a"), Some(1), "not imported yet");
+    let pem = d.path().join("ece.pem");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect 127.0.0.11:{} -servername ece.example.com </dev/null 2>/dev/null | openssl x509 > {}",
+            web_port(&u),
+            pem.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    for ads in ["ads-a", "ads-b"] {
+        keytool_on(
+            &cacerts(ads),
+            &[
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "ece.example.com",
+                "-file",
+                pem.to_str().unwrap(),
+            ],
+        );
+        assert!(ctl(&u, &["restart", ads]).status.success());
+        assert_eq!(open(ads), Some(0), "{ads}");
+    }
+    // … then replaced again and re-imported on one ADS only: the other fails
+    assert!(ctl(&u, &["cert", "replace", "ece", "--self-signed"])
+        .status
+        .success());
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect 127.0.0.11:{} -servername ece.example.com </dev/null 2>/dev/null | openssl x509 > {}",
+            web_port(&u),
+            pem.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    keytool_on(&cacerts("ads-a"), &["-delete", "-alias", "ece.example.com"]);
+    keytool_on(
+        &cacerts("ads-a"),
+        &[
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "ece.example.com",
+            "-file",
+            pem.to_str().unwrap(),
+        ],
+    );
+    for ads in ["ads-a", "ads-b"] {
+        assert!(ctl(&u, &["restart", ads]).status.success());
+    }
+    assert_eq!(open("ads-a"), Some(0));
+    assert_eq!(
+        open("ads-b"),
+        Some(1),
+        "F7: every ADS needs the new certificate"
+    );
+}
+
+fn topo_ca(u: &Up, i: usize) -> String {
+    let topo: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap();
+    topo["ca_certs"][i].as_str().unwrap().to_string()
+}
+
+fn web_port(u: &Up) -> u64 {
+    let topo: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap();
+    let ece = topo["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["role"] == "ece-web")
+        .unwrap()
+        .clone();
+    ece["services"][0]["bound_port"].as_u64().unwrap()
+}

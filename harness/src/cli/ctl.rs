@@ -28,12 +28,26 @@ pub enum CtlAction {
     Stop { host: String, service: String },
     /// Start a Windows service.
     Start { host: String, service: String },
+    /// Certificates of a host.
+    #[command(subcommand)]
+    Cert(CertAction),
     /// SPOG user actions.
     #[command(subcommand)]
     Spog(SpogAction),
     /// The inventory of CCE Administration.
     #[command(subcommand)]
     Inventory(InventoryAction),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CertAction {
+    /// Replace the ECE web server's certificate in IIS (CA-issued, or --self-signed);
+    /// the ADSs keep their cacerts (F7).
+    Replace {
+        host: String,
+        #[arg(long)]
+        self_signed: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -96,6 +110,19 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
                 return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
             }
             println!("{verb} {service} on {host}: done");
+            Ok(0)
+        }
+        CtlAction::Cert(CertAction::Replace { host, self_signed }) => {
+            let q = if self_signed { "?self_signed=1" } else { "" };
+            let (status, body) = call("POST", &format!("/hosts/{host}/cert/replace{q}"))?;
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            if status != 200 {
+                return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
+            }
+            println!(
+                "new certificate on {host}: SHA-256 {}",
+                v["sha256"].as_str().unwrap_or_default()
+            );
             Ok(0)
         }
         CtlAction::Inventory(InventoryAction::SetWebServer { name }) => {
