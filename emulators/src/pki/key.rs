@@ -425,7 +425,7 @@ impl KeyPair {
         // Validate the combination first (EC keys sign with their curve's hash).
         signature_algorithm(self.key_type, hash)?;
         let sig = match (&self.signer, hash) {
-            (Signer::Aws(kp), h) if h != SigHash::Sha1 => {
+            (Signer::Aws(kp), h) if h != SigHash::Sha1 && aws_rng_ready() => {
                 let padding: &'static dyn aws_lc_rs::signature::RsaEncoding = match h {
                     SigHash::Sha384 => &aws_lc_rs::signature::RSA_PKCS1_SHA384,
                     SigHash::Sha512 => &aws_lc_rs::signature::RSA_PKCS1_SHA512,
@@ -481,6 +481,35 @@ fn sec1_with_curve(der: &[u8], curve: ObjectIdentifier) -> Result<String, PkiErr
     k.parameters = Some(sec1::EcParameters::NamedCurve(curve));
     let out = k.to_der().map_err(|e| PkiError::Encoding(e.to_string()))?;
     Ok(pem::encode("EC PRIVATE KEY", &out))
+}
+
+/// aws-lc seeds its random generator on first use, which costs ~50 ms here
+/// (measured), and RSA signing needs it for blinding. PKCS#1 v1.5 signatures
+/// are deterministic, so the `rsa` crate (≈2× slower per signature, no
+/// seeding) produces the very same bytes: it signs until a background thread
+/// has seeded aws-lc, and aws-lc signs from then on. Certificates are
+/// byte-identical either way; only the time to a topology's first
+/// certificates changes.
+fn aws_rng_ready() -> bool {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static READY: AtomicBool = AtomicBool::new(false);
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        std::thread::spawn(|| {
+            use aws_lc_rs::rand::SecureRandom;
+            let mut b = [0u8; 1];
+            if aws_lc_rs::rand::SystemRandom::new().fill(&mut b).is_ok() {
+                READY.store(true, Ordering::Release);
+            }
+        });
+    });
+    READY.load(Ordering::Acquire)
+}
+
+/// Starts seeding aws-lc's random generator in the background (see
+/// [`aws_rng_ready`]); call early in a process that will make TLS handshakes.
+pub fn warm_up() {
+    aws_rng_ready();
 }
 
 /// Verifies `sig` over `msg` with the public key `spki_der` and the signature
@@ -630,4 +659,37 @@ pub fn public_key_bits(spki_der: &[u8]) -> Option<usize> {
 
 pub(crate) fn encode_err(e: der::Error) -> PkiError {
     PkiError::Encoding(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two RSA backends must make the same PKCS#1 v1.5 signature, so
+    /// which one signs never changes a certificate's bytes.
+    #[test]
+    fn rsa_backends_sign_identically() {
+        use signature::{SignatureEncoding as _, Signer as _};
+        for (kt, i) in [(KeyType::Rsa2048, 0), (KeyType::Rsa3072, 0)] {
+            let k = super::super::keypool::key(kt, i).unwrap();
+            let msg = b"tbsCertificate";
+            let by_rsa_crate =
+                rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(k.rsa.clone().unwrap())
+                    .sign(msg)
+                    .to_vec();
+            let Signer::Aws(kp) = &k.signer else {
+                panic!("{kt} should sign through aws-lc")
+            };
+            let mut by_aws = vec![0u8; kp.public_modulus_len()];
+            kp.sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                msg,
+                &mut by_aws,
+            )
+            .unwrap();
+            assert_eq!(by_rsa_crate, by_aws, "{kt}");
+            assert_eq!(k.sign(SigHash::Sha256, msg).unwrap(), by_aws);
+        }
+    }
 }

@@ -20,7 +20,7 @@ pub mod pem;
 pub use cert::{issue, Ca, CertParams, Certificate, Eku, Issued, KeyUsage, San};
 pub use csr::Csr;
 pub use key::{
-    default_hash, public_key_bits, signature_algorithm, verify, KeyPair, KeyType, SigHash,
+    default_hash, public_key_bits, signature_algorithm, verify, warm_up, KeyPair, KeyType, SigHash,
 };
 
 /// Everything that can go wrong making or reading PKI objects.

@@ -161,17 +161,17 @@ fn resolve(host: &str, port: u16, rules: &[String]) -> Result<SocketAddr, Failur
 
 fn print(v: &Verdict, p: Personality) {
     if v.ok {
-        println!("{}: accepted", name(p));
+        out!("{}: accepted", name(p));
         return;
     }
-    println!("{}", v.text);
+    out!("{}", v.text);
     let rest: Vec<&String> = match p {
         // the Java chain's first line is the text itself
         Personality::Java => v.detail.iter().skip(1).collect(),
         _ => v.detail.iter().filter(|d| **d != v.text).collect(),
     };
     for l in rest {
-        println!("{l}");
+        out!("{l}");
     }
 }
 

@@ -86,7 +86,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
     match a.action {
         CtlAction::Status => {
             let (_, body) = call("GET", "/status")?;
-            println!("{body}");
+            out!("{body}");
             Ok(0)
         }
         CtlAction::Restart { host } => {
@@ -94,7 +94,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             if status != 200 {
                 return Err(Failure::new(&host, body));
             }
-            println!("restarted {host}");
+            out!("restarted {host}");
             Ok(0)
         }
         CtlAction::Stop { host, service } | CtlAction::Start { host, service } => {
@@ -109,7 +109,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
                 let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
                 return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
             }
-            println!("{verb} {service} on {host}: done");
+            out!("{verb} {service} on {host}: done");
             Ok(0)
         }
         CtlAction::Cert(CertAction::Replace { host, self_signed }) => {
@@ -119,7 +119,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             if status != 200 {
                 return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
             }
-            println!(
+            out!(
                 "new certificate on {host}: SHA-256 {}",
                 v["sha256"].as_str().unwrap_or_default()
             );
@@ -130,7 +130,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             if status != 200 {
                 return Err(Failure::new(&name, body));
             }
-            println!("web server in the inventory: {name}");
+            out!("web server in the inventory: {name}");
             Ok(0)
         }
         CtlAction::Spog(SpogAction::OpenGadget { ads }) => {
@@ -139,7 +139,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             if status != 200 {
                 return Err(Failure::new(&ads, v["error"].as_str().unwrap_or(&body)));
             }
-            println!("{}", v["message"].as_str().unwrap_or_default());
+            out!("{}", v["message"].as_str().unwrap_or_default());
             Ok(if v["ok"].as_bool() == Some(true) {
                 0
             } else {

@@ -6,6 +6,14 @@
 //! stderr and exits 2; output files are written whole or not at all
 //! (temporary file, then rename); nothing is overwritten unless asked.
 
+/// `println!` that does not panic when stdout is closed (`ccelab … | head`).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 mod check;
 mod ctl;
 mod exec;

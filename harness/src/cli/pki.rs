@@ -327,7 +327,7 @@ fn ca(a: CaArgs, clock: &Clock) -> CliResult {
         files.push(("issuers.pem", pem_all(&made.parents)));
     }
     write_files(&a.out, &files)?;
-    println!(
+    out!(
         "{} CA {} in {}",
         if parent.is_some() {
             "intermediate"
@@ -385,7 +385,7 @@ fn issue(a: IssueArgs, clock: &Clock) -> CliResult {
             ("cert.pfx", pfx_bytes),
         ],
     )?;
-    println!(
+    out!(
         "{} (issuer: {}) in {}",
         issued.cert.subject_string(),
         issued.cert.issuer_string(),
@@ -409,7 +409,7 @@ fn csr(a: CsrArgs) -> CliResult {
             ("key.pem", key.to_pkcs8_pem().into_bytes()),
         ],
     )?;
-    println!(
+    out!(
         "request for {} in {}",
         req.subject_string(),
         a.out.display()
@@ -432,7 +432,7 @@ fn sign(a: SignArgs, clock: &Clock) -> CliResult {
         .map_err(|e| Failure::file(&a.csr, e))?;
     ccelab_emulators::stores::write_atomic(&a.out, cert.to_pem().as_bytes())
         .map_err(|e| Failure::file(&a.out, e))?;
-    println!(
+    out!(
         "{} signed by {} in {}",
         cert.subject_string(),
         cert.issuer_string(),

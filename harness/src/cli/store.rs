@@ -255,7 +255,10 @@ fn list(a: ListArgs) -> CliResult {
         }
         out.push_str("\n\n*******************************************\n*******************************************\n\n\n");
     }
-    print!("{out}");
+    {
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), "{out}");
+    }
     Ok(())
 }
 

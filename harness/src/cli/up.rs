@@ -38,6 +38,7 @@ pub struct UpArgs {
 }
 
 pub fn run(a: UpArgs) -> Result<i32, Failure> {
+    ccelab_emulators::pki::warm_up();
     std::fs::create_dir_all(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;
     let dir = std::fs::canonicalize(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;
     let started = std::time::Instant::now();
@@ -107,7 +108,7 @@ pub fn run(a: UpArgs) -> Result<i32, Failure> {
         ] {
             write_atomic(&dir.join(name), text.as_bytes()).map_err(|e| Failure::file(&dir.join(name), e))?;
         }
-        println!(
+        out!(
             "ccelab: {} up in {} ms: {} hosts under {}; control API http://{control}; topology.json written",
             lab.topo.preset,
             started.elapsed().as_millis(),
@@ -120,7 +121,7 @@ pub fn run(a: UpArgs) -> Result<i32, Failure> {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
-        println!("ccelab: shutting down");
+        out!("ccelab: shutting down");
         Ok::<_, Failure>(0)
     })
 }
