@@ -8,6 +8,7 @@
 //! | `POST /spog/open-gadget?ads={host}` | opens the ECE gadget in CCE Administration on that ADS |
 //! | `POST /hosts/{host}/services/{service}/stop` (or `start`) | stops/starts a Windows service (`Cisco Service`, `Apache Tomcat`; spaces as `%20`) |
 //! | `POST /hosts/{host}/cert/replace[?self_signed=1]` | replaces the ECE web server's certificate in IIS (F7) |
+//! | `POST /hosts/{host}/binding?host_name={h}[&require_sni=1]` | edits the IIS https binding and applies it (F6) |
 //! | `POST /inventory/web-server?name={name}` | the ECE web server's name in the inventory (invented shape; Cisco's `machineinventory` API comes later) |
 //!
 //! Answers are JSON; an unknown host is 404 with `{"error": …}`.
@@ -66,6 +67,21 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             let self_signed = query.split('&').any(|kv| kv == "self_signed=1");
             match lab.replace_web_cert(self_signed).await {
                 Ok(fp) => json(200, serde_json::json!({"sha256": fp})),
+                Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
+            }
+        }
+        (Method::POST, ["hosts", _host, "binding"]) => {
+            let host_name = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("host_name="))
+                .unwrap_or("")
+                .to_string();
+            let sni = query.split('&').any(|kv| kv == "require_sni=1");
+            match lab.set_binding(&host_name, sni).await {
+                Ok(()) => json(
+                    200,
+                    serde_json::json!({"host_name": host_name, "require_sni": sni}),
+                ),
                 Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
             }
         }

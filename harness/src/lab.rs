@@ -32,6 +32,13 @@ use crate::topology::{
     Role, Topology, APPLICATION_HOST, CACERTS, CERT_STORE_CA, CERT_STORE_MY, PFX_PASS, TOMCAT_LOGS,
 };
 
+/// HTTP.sys's answer when no binding's host name matches the `Host` header:
+/// "Bad Request - Invalid Hostname" / "HTTP Error 400. The request hostname is
+/// invalid." (Microsoft IIS support blog, "HTTP 400 Bad Request when client
+/// sends invalid HTTP:Host header value": such 400s come from HTTP.sys). The
+/// surrounding HTML is HTTP.sys's stock error page as commonly captured.
+pub const INVALID_HOSTNAME: &str = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n<HTML><HEAD><TITLE>Bad Request</TITLE>\r\n<META HTTP-EQUIV=\"Content-Type\" Content=\"text/html; charset=us-ascii\"></HEAD>\r\n<BODY><h2>Bad Request - Invalid Hostname</h2>\r\n<hr><p>HTTP Error 400. The request hostname is invalid.</p>\r\n</BODY></HTML>\r\n";
+
 /// What the SPOG user sees when opening the ECE gadget.
 pub const GADGET_ERROR: &str = "There was an error loading the page. Contact your administrator.";
 
@@ -277,7 +284,25 @@ impl Lab {
             (None, false) => 0,
         };
         let app_up = self.cisco_service.clone();
+        // HTTP.sys routes a request to the site whose binding's host name equals
+        // the Host header (an empty host name takes any); none → 400 Invalid Hostname.
+        let host_names: Vec<String> = bindings
+            .iter()
+            .map(|b| b.host_name.to_ascii_lowercase())
+            .collect();
         let handler = Arc::new(move |r: ccelab_emulators::tls::HttpRequest| {
+            let host = r.host.as_deref().unwrap_or("").to_ascii_lowercase();
+            let host = host
+                .rsplit_once(':')
+                .map(|(h, _)| h.to_string())
+                .unwrap_or(host);
+            if !host_names.iter().any(|n| n.is_empty() || *n == host) {
+                return HttpResponse {
+                    status: 400,
+                    headers: vec![("Content-Type".into(), "text/html; charset=us-ascii".into())],
+                    body: INVALID_HOSTNAME.as_bytes().to_vec(),
+                };
+            }
             // IIS forwards to the ECE application server; with "Cisco Service" stopped it answers 503
             if !app_up.load(std::sync::atomic::Ordering::SeqCst) {
                 return HttpResponse::text(503, "Service Unavailable\n");
@@ -449,6 +474,44 @@ impl Lab {
         Ok(issued.cert.sha256_fingerprint())
     }
 
+    /// IIS Manager > Default Web Site > Bindings > Edit the https binding: its
+    /// host name and "Require Server Name Indication" ([ECE] 1.2, F6), then
+    /// IIS applies it (restart).
+    pub async fn set_binding(&self, host_name: &str, require_sni: bool) -> Result<(), LabError> {
+        let h = self
+            .ece_host()
+            .ok_or_else(|| LabError::NoHost("ece-web".into()))?;
+        let config_path = h
+            .disk
+            .path(APPLICATION_HOST)
+            .map_err(|e| svc_err(&h.name, e))?;
+        let config = std::fs::read_to_string(&config_path).map_err(|e| svc_err(&h.name, e))?;
+        let mut out = String::with_capacity(config.len());
+        let mut rest = config.as_str();
+        while let Some(i) = rest.find("<binding ") {
+            let end = rest[i..].find('>').map(|e| i + e + 1).unwrap_or(rest.len());
+            let el = &rest[i..end];
+            out.push_str(&rest[..i]);
+            if attr(el, "protocol").is_some_and(|p| p.eq_ignore_ascii_case("https")) {
+                let info = attr(el, "bindingInformation").unwrap_or_default();
+                let mut parts = info.splitn(3, ':');
+                let (ip, port) = (parts.next().unwrap_or("*"), parts.next().unwrap_or("443"));
+                let hash = attr(el, "certificateHash").unwrap_or_default();
+                out.push_str(&format!(
+                    "<binding protocol=\"https\" bindingInformation=\"{ip}:{port}:{host_name}\" sslFlags=\"{}\" certificateHash=\"{hash}\" certificateStoreName=\"My\" />",
+                    u8::from(require_sni)
+                ));
+            } else {
+                out.push_str(el);
+            }
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        ccelab_emulators::stores::write_atomic(&config_path, out.as_bytes())
+            .map_err(|e| svc_err(&h.name, e))?;
+        self.restart(&h.name.clone()).await
+    }
+
     /// Sets the ECE web server's name in the inventory ([ECE] 4.3; F10 when it
     /// is a host name or an address instead of the certificate's FQDN).
     pub fn set_inventory_web_server(&self, name: &str) {
@@ -514,6 +577,9 @@ impl Lab {
                                     log_file: None,
                                 })
                             }
+                            Ok((status, _)) if status != 503 => Verdict::refuse(format!(
+                                "java.io.IOException: Server returned HTTP response code: {status} for URL: https://{name}/default/spog/gadget"
+                            )),
                             Ok((_, _)) => {
                                 // F3: the gadget frame shows the browser's "might be temporarily down" page
                                 let url = format!("https://{name}/default/spog/gadget");

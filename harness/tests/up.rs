@@ -505,3 +505,92 @@ fn web_port(u: &Up) -> u64 {
         .clone();
     ece["services"][0]["bound_port"].as_u64().unwrap()
 }
+
+#[test]
+fn f6_iis_binding_host_name_and_require_sni() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    let port = web_port(&u);
+    let root = topo_ca(&u, 0);
+    let curl = |name: &str, host_header: Option<&str>| {
+        let mut a = vec![
+            "-sS".to_string(),
+            "--cacert".into(),
+            root.clone(),
+            "--max-time".into(),
+            "10".into(),
+        ];
+        if let Some(h) = host_header {
+            a.extend(["-H".into(), format!("Host: {h}")]);
+        }
+        a.extend([
+            "--resolve".into(),
+            format!("{name}:{port}:127.0.0.11"),
+            format!("https://{name}:{port}/default"),
+        ]);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        tool("curl", &a)
+    };
+    // a host name on the binding: HTTP.sys refuses requests for another Host
+    assert!(ctl(
+        &u,
+        &["binding", "set", "ece", "--host-name", "chat.example.com"]
+    )
+    .status
+    .success());
+    let o = curl("ece.example.com", None);
+    assert!(
+        out(&o).contains("HTTP Error 400. The request hostname is invalid."),
+        "{}",
+        out(&o)
+    );
+    assert!(out(&curl("ece.example.com", Some("chat.example.com"))).contains("business partition"));
+    assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(1));
+    assert!(catalina(&u, "ads-a").contains(&format!(
+        "java.io.IOException: Server returned HTTP response code: 400 for URL: https://ece.example.com/default/spog/gadget"
+    )));
+    // Require SNI: clients that send no SNI are reset before any certificate
+    assert!(ctl(
+        &u,
+        &[
+            "binding",
+            "set",
+            "ece",
+            "--host-name",
+            "ece.example.com",
+            "--require-sni"
+        ]
+    )
+    .status
+    .success());
+    let o = tool(
+        "curl",
+        &[
+            "-sS",
+            "-k",
+            "--max-time",
+            "10",
+            &format!("https://127.0.0.11:{port}/default"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(35));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Connection reset by peer"));
+    // SPOG by the short name (Java sends no SNI for a dot-less name): reset
+    assert!(ctl(&u, &["inventory", "set-web-server", "ece"])
+        .status
+        .success());
+    assert_eq!(
+        ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert!(catalina(&u, "ads-b").contains("java.net.SocketException: Connection reset"));
+    // the documented setup: host name blank, Require SNI unchecked
+    assert!(ctl(&u, &["inventory", "set-web-server", "ece.example.com"])
+        .status
+        .success());
+    assert!(ctl(&u, &["binding", "set", "ece"]).status.success());
+    assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(0));
+    assert!(out(&curl("ece.example.com", None)).contains("business partition"));
+}

@@ -28,6 +28,9 @@ pub enum CtlAction {
     Stop { host: String, service: String },
     /// Start a Windows service.
     Start { host: String, service: String },
+    /// The IIS https binding of the ECE web server.
+    #[command(subcommand)]
+    Binding(BindingAction),
     /// Certificates of a host.
     #[command(subcommand)]
     Cert(CertAction),
@@ -37,6 +40,19 @@ pub enum CtlAction {
     /// The inventory of CCE Administration.
     #[command(subcommand)]
     Inventory(InventoryAction),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BindingAction {
+    /// Set the binding's host name (empty: blank) and "Require Server Name Indication"
+    /// ([ECE] 1.2 wants both unset; F6).
+    Set {
+        host: String,
+        #[arg(long, default_value = "")]
+        host_name: String,
+        #[arg(long)]
+        require_sni: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -110,6 +126,26 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
                 return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
             }
             out!("{verb} {service} on {host}: done");
+            Ok(0)
+        }
+        CtlAction::Binding(BindingAction::Set {
+            host,
+            host_name,
+            require_sni,
+        }) => {
+            let q = format!(
+                "?host_name={host_name}{}",
+                if require_sni { "&require_sni=1" } else { "" }
+            );
+            let (status, body) = call("POST", &format!("/hosts/{host}/binding{q}"))?;
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            if status != 200 {
+                return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
+            }
+            out!(
+                "https binding on {host}: host name `{host_name}`, Require SNI {}",
+                if require_sni { "checked" } else { "unchecked" }
+            );
             Ok(0)
         }
         CtlAction::Cert(CertAction::Replace { host, self_signed }) => {
