@@ -546,9 +546,9 @@ fn f6_iis_binding_host_name_and_require_sni() {
     );
     assert!(out(&curl("ece.example.com", Some("chat.example.com"))).contains("business partition"));
     assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(1));
-    assert!(catalina(&u, "ads-a").contains(&format!(
+    assert!(catalina(&u, "ads-a").contains(
         "java.io.IOException: Server returned HTTP response code: 400 for URL: https://ece.example.com/default/spog/gadget"
-    )));
+    ));
     // Require SNI: clients that send no SNI are reset before any certificate
     assert!(ctl(
         &u,
