@@ -4,6 +4,7 @@
 //! | method and path | does |
 //! |---|---|
 //! | `GET /status` | hosts and services with their states and ports |
+//! | `GET /events` | every TLS connection so far: peer, local address, SNI, outcome (handshake, reset, alert…) |
 //! | `POST /hosts/{host}/restart` | restarts the host's services (they reload from the disk) |
 //! | `POST /spog/open-gadget?ads={host}` | opens the ECE gadget in CCE Administration on that ADS |
 //! | `POST /hosts/{host}/services/{service}/stop` (or `start`) | stops/starts a Windows service (`Cisco Service`, `Apache Tomcat`; spaces as `%20`) |
@@ -38,6 +39,22 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (req.method().clone(), parts.as_slice()) {
         (Method::GET, ["status"]) => json(200, lab.status()),
+        (Method::GET, ["events"]) => {
+            let ev: Vec<serde_json::Value> = lab
+                .events
+                .snapshot()
+                .iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "peer": e.peer.to_string(),
+                        "local": e.local.to_string(),
+                        "sni": e.sni,
+                        "outcome": format!("{:?}", e.outcome),
+                    })
+                })
+                .collect();
+            json(200, serde_json::Value::Array(ev))
+        }
         (Method::POST, ["hosts", host, "restart"]) => match lab.restart(host).await {
             Ok(()) => json(200, serde_json::json!({"restarted": host})),
             Err(e) => json(404, serde_json::json!({"error": e.to_string()})),

@@ -574,6 +574,8 @@ fn f6_iis_binding_host_name_and_require_sni() {
         ],
     );
     assert_eq!(o.status.code(), Some(35));
+    let events = out(&ctl(&u, &["events"]));
+    assert!(events.contains("NoBinding(Reset)"), "{events}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("Connection reset by peer"));
     // SPOG by the short name (Java sends no SNI for a dot-less name): reset
     assert!(ctl(&u, &["inventory", "set-web-server", "ece"])

@@ -22,6 +22,8 @@ pub struct CtlArgs {
 pub enum CtlAction {
     /// Hosts and services with their states and ports (JSON).
     Status,
+    /// Every TLS connection the emulated servers saw so far (JSON).
+    Events,
     /// Restart a host's services; they reload configuration and trust from the disk.
     Restart { host: String },
     /// Stop a Windows service ("Cisco Service" on ece, "Apache Tomcat" on an ADS).
@@ -102,6 +104,11 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
     match a.action {
         CtlAction::Status => {
             let (_, body) = call("GET", "/status")?;
+            out!("{body}");
+            Ok(0)
+        }
+        CtlAction::Events => {
+            let (_, body) = call("GET", "/events")?;
             out!("{body}");
             Ok(0)
         }
