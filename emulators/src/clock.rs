@@ -8,6 +8,12 @@
 use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 
+/// English month abbreviations, as Java's `Date.toString()`, keytool,
+/// OpenSSL and Tomcat print them.
+pub const MONTH_ABBR: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// A clock that is either the system clock or a fixed instant that only moves
 /// when told to. Cloning shares the same clock.
 #[derive(Clone, Debug)]

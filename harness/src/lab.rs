@@ -620,9 +620,7 @@ impl Lab {
         h: &crate::topology::Host,
         v: &Verdict,
     ) -> Result<(String, Vec<String>), LabError> {
-        const M: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
+        use ccelab_emulators::clock::MONTH_ABBR as M;
         let now = self.topo.clock.now();
         let stamp = format!(
             "{:02}-{}-{} {:02}:{:02}:{:02}.{:03}",

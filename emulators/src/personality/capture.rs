@@ -88,6 +88,28 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
+/// A rustls client that records the chain it is shown; with `accept` it
+/// completes the handshake (the chain was judged already), else it stops there.
+fn client_config(accept: bool, send_sni: bool) -> Option<(rustls::ClientConfig, Arc<Recorder>)> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let schemes = provider
+        .signature_verification_algorithms
+        .supported_schemes();
+    let recorder = Arc::new(Recorder {
+        chain: Mutex::new(Vec::new()),
+        schemes,
+        accept,
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .dangerous()
+        .with_custom_certificate_verifier(recorder.clone())
+        .with_no_client_auth();
+    config.enable_sni = send_sni;
+    Some((config, recorder))
+}
+
 /// Connects to `addr` as a client that asks for `name` and sends SNI only
 /// when `send_sni` (Java sends none for IP literals and dot-less names).
 pub async fn fetch_chain(
@@ -96,26 +118,9 @@ pub async fn fetch_chain(
     send_sni: bool,
     timeout: Duration,
 ) -> Contact {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let schemes = provider
-        .signature_verification_algorithms
-        .supported_schemes();
-    let recorder = Arc::new(Recorder {
-        chain: Mutex::new(Vec::new()),
-        schemes,
-        accept: false,
-    });
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map(|b| {
-            b.dangerous()
-                .with_custom_certificate_verifier(recorder.clone())
-                .with_no_client_auth()
-        });
-    let Ok(mut config) = config else {
+    let Some((config, recorder)) = client_config(false, send_sni) else {
         return Contact::Closed;
     };
-    config.enable_sni = send_sni;
     let server_name = match name.parse::<std::net::IpAddr>() {
         Ok(ip) => ServerName::IpAddress(ip.into()),
         Err(_) => match ServerName::try_from(name.to_string()) {
@@ -181,22 +186,7 @@ pub async fn https_get(
     timeout: Duration,
 ) -> Result<(u16, String), Contact> {
     use tokio::io::AsyncReadExt;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let schemes = provider
-        .signature_verification_algorithms
-        .supported_schemes();
-    let recorder = Arc::new(Recorder {
-        chain: Mutex::new(Vec::new()),
-        schemes,
-        accept: true,
-    });
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|_| Contact::Closed)?
-        .dangerous()
-        .with_custom_certificate_verifier(recorder)
-        .with_no_client_auth();
-    config.enable_sni = send_sni;
+    let (config, _) = client_config(true, send_sni).ok_or(Contact::Closed)?;
     let server_name = match name.parse::<std::net::IpAddr>() {
         Ok(ip) => ServerName::IpAddress(ip.into()),
         Err(_) => ServerName::try_from(name.to_string())

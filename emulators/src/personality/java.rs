@@ -33,9 +33,7 @@ const VALIDATION_FAILED: &str =
 
 /// Java's `Date.toString()` in UTC: `Sat Nov 21 22:21:04 UTC 2026`.
 pub fn java_date(t: OffsetDateTime) -> String {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    use crate::clock::MONTH_ABBR as M;
     const D: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(

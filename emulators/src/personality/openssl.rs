@@ -66,9 +66,7 @@ fn self_signed(c: &Certificate) -> bool {
 
 /// `Nov 21 22:21:04 2026 GMT` (ASN1_TIME_print).
 pub fn asn1_time(t: OffsetDateTime) -> String {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    use crate::clock::MONTH_ABBR as M;
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{} {:2} {:02}:{:02}:{:02} {} GMT",

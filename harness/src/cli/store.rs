@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use ccelab_emulators::personality::java::java_date;
 use ccelab_emulators::pki::{Certificate, KeyType};
 use ccelab_emulators::stores::{detect, Entry, Keystore, StoreError, StoreType};
 use clap::{Args, Subcommand};
@@ -126,28 +127,8 @@ fn load(path: &std::path::Path, storepass: &str) -> Result<Keystore, Failure> {
 
 /// keytool's `MMM d, yyyy` creation date.
 fn medium_date(t: OffsetDateTime) -> String {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    use ccelab_emulators::clock::MONTH_ABBR as M;
     format!("{} {}, {}", M[t.month() as usize - 1], t.day(), t.year())
-}
-
-/// Java's `Date.toString()` in UTC: `Sun Nov 22 12:52:43 UTC 2026`.
-fn java_date(t: OffsetDateTime) -> String {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    const D: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    format!(
-        "{} {} {:02} {:02}:{:02}:{:02} UTC {}",
-        D[t.weekday().number_days_from_monday() as usize],
-        M[t.month() as usize - 1],
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.year()
-    )
 }
 
 /// JDK 17's `jdk.security.legacyAlgorithms` (`SHA1, RSA keySize < 2048, …`):
