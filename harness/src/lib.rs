@@ -6,3 +6,4 @@ pub mod cli;
 pub mod control;
 pub mod lab;
 pub mod topology;
+pub mod topology_file;

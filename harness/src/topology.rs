@@ -79,6 +79,17 @@ pub enum TopologyError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What each ADS's `cacerts` holds (besides its own `tomcatcert`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trusted {
+    Root,
+    Issuing,
+    /// The ECE web server's own certificate (the self-signed route of [ECE] 4.1).
+    EceWeb,
 }
 
 /// A built topology.
@@ -93,6 +104,11 @@ pub struct Topology {
     pub ece_web: Issued,
     /// The application instance of the integration.
     pub app_instance: String,
+    /// The IIS https binding's host name and Require SNI ([ECE] 1.2: blank, unchecked).
+    pub binding_host_name: String,
+    pub binding_require_sni: bool,
+    /// What every ADS trusts ([ECE] 4.1 done right: the root and the issuing CA).
+    pub ads_trust: Vec<Trusted>,
 }
 
 /// The `cacerts` password on every ADS (the JDK default).
@@ -171,7 +187,19 @@ impl Topology {
             issuing,
             ece_web,
             app_instance: "MultiChannel".into(),
+            binding_host_name: String::new(),
+            binding_require_sni: false,
+            ads_trust: vec![Trusted::Root, Trusted::Issuing],
         })
+    }
+
+    /// The ECE web server's FQDN.
+    pub fn ece_fqdn(&self) -> String {
+        self.hosts
+            .iter()
+            .find(|h| h.role == Role::EceWeb)
+            .map(|h| h.fqdn.clone())
+            .unwrap_or_default()
     }
 
     pub fn host(&self, name: &str) -> Option<&Host> {
@@ -197,8 +225,16 @@ impl Topology {
             match h.role {
                 Role::Ads => {
                     let mut cacerts = Keystore::new(StoreType::Jks);
-                    cacerts.import_cert("Example Enterprise CA", self.root.cert.clone(), now)?;
-                    cacerts.import_cert("Example Issuing CA", self.issuing.cert.clone(), now)?;
+                    for t in &self.ads_trust {
+                        let (alias, cert) = match t {
+                            Trusted::Root => ("Example Enterprise CA".to_string(), &self.root.cert),
+                            Trusted::Issuing => {
+                                ("Example Issuing CA".to_string(), &self.issuing.cert)
+                            }
+                            Trusted::EceWeb => (self.ece_fqdn(), &self.ece_web.cert),
+                        };
+                        cacerts.import_cert(&alias, cert.clone(), now)?;
+                    }
                     let p = CertParams::leaf(
                         &format!("CN={}", h.fqdn),
                         now - Duration::days(1),
@@ -258,6 +294,8 @@ impl Topology {
                 .unwrap_or_else(|| c.sha1_fingerprint().replace(':', ""));
             write_atomic(&ca_store.join(format!("{name}.cer")), c.to_pem().as_bytes())?;
         }
+        let host_name = &self.binding_host_name;
+        let sni = u8::from(self.binding_require_sni);
         let config = format!(
             r#"<?xml version="1.0" encoding="UTF-8"?>
 <configuration>
@@ -266,7 +304,7 @@ impl Topology {
             <site name="Default Web Site" id="1">
                 <bindings>
                     <binding protocol="http" bindingInformation="*:80:" />
-                    <binding protocol="https" bindingInformation="*:443:" sslFlags="0" certificateHash="{thumb}" certificateStoreName="My" />
+                    <binding protocol="https" bindingInformation="*:443:{host_name}" sslFlags="{sni}" certificateHash="{thumb}" certificateStoreName="My" />
                 </bindings>
             </site>
         </sites>

@@ -29,10 +29,15 @@ fn up(dir: &Path) -> Up {
 }
 
 fn up_with(dir: &Path, ephemeral: bool) -> Up {
+    up_args(dir, ephemeral, &[])
+}
+
+fn up_args(dir: &Path, ephemeral: bool, extra: &[&str]) -> Up {
     let mut args = vec!["up", "--dir", dir.to_str().unwrap(), "--duration", "120"];
     if ephemeral {
         args.push("--ephemeral-ports");
     }
+    args.extend_from_slice(extra);
     let child = Command::new(bin())
         .args(&args)
         .stdout(std::process::Stdio::null())
@@ -595,4 +600,100 @@ fn f6_iis_binding_host_name_and_require_sni() {
     assert!(ctl(&u, &["binding", "set", "ece"]).status.success());
     assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(0));
     assert!(out(&curl("ece.example.com", None)).contains("business partition"));
+}
+
+#[test]
+fn topology_files_override_the_preset() {
+    let d = tempfile::tempdir().unwrap();
+    // the self-signed route of [ECE] 4.1: a CN-only self-signed web certificate in every cacerts
+    let f = d.path().join("selfsigned.toml");
+    std::fs::write(
+        &f,
+        "preset = \"pcce-2000\"\n[ece_web.certificate]\nissuer = \"self\"\nsans = []\nkey = \"rsa1024\"\n[ads]\ncacerts = [\"ece-web\"]\n",
+    )
+    .unwrap();
+    let u = up_args(
+        &d.path().join("lab1"),
+        true,
+        &["--topology", f.to_str().unwrap()],
+    );
+    assert_eq!(
+        ctl(&u, &["spog", "open-gadget"]).status.code(),
+        Some(0),
+        "Java accepts a CN-only RSA-1024 trusted leaf"
+    );
+    let cacerts = u
+        .dir
+        .join("disks/ads-a/C/Program Files/Java/jre/lib/security/cacerts");
+    let l = out(&tool(
+        "keytool",
+        &[
+            "-list",
+            "-keystore",
+            cacerts.to_str().unwrap(),
+            "-storepass",
+            "changeit",
+        ],
+    ));
+    assert!(
+        l.contains("ece.example.com, ") && !l.contains("example enterprise ca"),
+        "{l}"
+    );
+    drop(u);
+
+    // F25: an expired web certificate, and Require SNI with the FQDN as host name
+    let f = d.path().join("expired.toml");
+    std::fs::write(
+        &f,
+        "[ece_web.certificate]\nnot_before = \"-400d\"\nnot_after = \"-1d\"\n[ece_web.binding]\nhost_name = \"ece.example.com\"\nrequire_sni = true\n",
+    )
+    .unwrap();
+    let u = up_args(
+        &d.path().join("lab2"),
+        true,
+        &["--topology", f.to_str().unwrap()],
+    );
+    let config = std::fs::read_to_string(
+        u.dir
+            .join("disks/ece/C/Windows/System32/inetsrv/config/applicationHost.config"),
+    )
+    .unwrap();
+    assert!(
+        config.contains(r#"bindingInformation="*:443:ece.example.com" sslFlags="1""#),
+        "{config}"
+    );
+    assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(1));
+    let log = catalina(&u, "ads-a");
+    assert!(log.contains("PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed"), "{log}");
+    assert!(
+        log.contains("Caused by: java.security.cert.CertificateExpiredException: NotAfter: "),
+        "{log}"
+    );
+    drop(u);
+
+    // a bad file: one line with file:line:column, exit 2, nothing started
+    let f = d.path().join("bad.toml");
+    std::fs::write(&f, "preset = \"pcce-2000\"\n[ece_web]\nfqdm = \"x\"\n").unwrap();
+    let o = Command::new(bin())
+        .args([
+            "up",
+            "--dir",
+            d.path().join("lab3").to_str().unwrap(),
+            "--topology",
+            f.to_str().unwrap(),
+            "--duration",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.starts_with(&format!(
+            "ccelab: {}:3:1: unknown field `fqdm`",
+            f.display()
+        )),
+        "{err}"
+    );
+    assert!(!d.path().join("lab3/topology.json").exists());
 }

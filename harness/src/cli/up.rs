@@ -24,8 +24,11 @@ use crate::topology::{Role, Topology, CACERTS_PASS};
 #[derive(Args, Debug)]
 pub struct UpArgs {
     /// The preset: pcce-2000.
-    #[arg(long, default_value = "pcce-2000")]
+    #[arg(long, default_value = "pcce-2000", conflicts_with = "topology")]
     preset: String,
+    /// A TOML topology file overriding a preset (see the README).
+    #[arg(long, value_name = "FILE")]
+    topology: Option<PathBuf>,
     /// Where the hosts' disks and topology.json go.
     #[arg(long, default_value = "ccelab-lab")]
     dir: PathBuf,
@@ -42,8 +45,16 @@ pub fn run(a: UpArgs) -> Result<i32, Failure> {
     std::fs::create_dir_all(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;
     let dir = std::fs::canonicalize(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;
     let started = std::time::Instant::now();
-    let topo = Topology::preset(&a.preset, &dir, Clock::system())
-        .map_err(|e| Failure::new("--preset", e))?;
+    let topo = match &a.topology {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).map_err(|e| Failure::file(file, e))?;
+            let spec = crate::topology_file::parse(file, &text)
+                .map_err(|e| Failure::new(e.location, e.message))?;
+            spec.build(&dir).map_err(|e| Failure::file(file, e))?
+        }
+        None => Topology::preset(&a.preset, &dir, Clock::system())
+            .map_err(|e| Failure::new("--preset", e))?,
+    };
     topo.write_disks().map_err(|e| Failure::file(&dir, e))?;
     let ca_dir = dir.join("ca");
     std::fs::create_dir_all(&ca_dir).map_err(|e| Failure::file(&ca_dir, e))?;
