@@ -138,6 +138,71 @@ pub fn chain_from_ca_store(leaf: &Certificate, dir: &std::path::Path) -> Vec<Cer
 /// What a service of an ADS loaded: Java's trust anchors, or the verdict Java gives on any call.
 type Trust = Result<Vec<Certificate>, Verdict>;
 
+/// What CCE Administration's Tomcat holds from its last start.
+#[derive(Clone)]
+struct TomcatState {
+    trust: Trust,
+    /// `error.{…}.startup.log` of this start ("errors shown by CCE Administration", topology.md §6).
+    error_log: std::path::PathBuf,
+}
+
+/// `{YYYY}-{MM}-{DD}T{hh}-{mm}-{ss}.{msec}`: the startup-log stamp of topology.md §6.
+fn startup_stamp(t: time::OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}-{:02}-{:02}.{:03}",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// Tomcat's start on an ADS: load `cacerts` as Java does and open this
+/// start's CCBU and error startup logs and the day's stdout/stderr logs in
+/// `C:\icm\tomcat\logs` (names of topology.md §6; local server time, here
+/// UTC; never rolled over). The lines written are ccelab's own.
+fn start_tomcat(
+    cacerts: &std::path::Path,
+    logs: &std::path::Path,
+    clock: &ccelab_emulators::clock::Clock,
+    seq: usize,
+) -> TomcatState {
+    let trust = java::trust_anchors(cacerts, None, None, None);
+    // two starts within one second get distinct names through the milliseconds field
+    let now = clock.now() + time::Duration::milliseconds(seq as i64 % 1000);
+    let stamp = startup_stamp(now);
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        now.month() as u8,
+        now.day()
+    );
+    let _ = std::fs::create_dir_all(logs);
+    let anchors = match &trust {
+        Ok(a) => format!("{} trusted certificates loaded from cacerts", a.len()),
+        Err(v) => format!("cacerts unusable: {}", v.text),
+    };
+    let _ = std::fs::write(
+        logs.join(format!("CCBU.{stamp}.startup.log")),
+        format!("{stamp} CCE Administration starting; {anchors}\n"),
+    );
+    let error_log = logs.join(format!("error.{stamp}.startup.log"));
+    let _ = std::fs::write(&error_log, "");
+    for f in [
+        format!("tomcat9-stdout.{day}.log"),
+        format!("tomcat9-stderr.{day}.log"),
+    ] {
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(logs.join(f));
+    }
+    TomcatState { trust, error_log }
+}
+
 /// The outcome of opening the ECE gadget.
 #[derive(Clone, Debug, Serialize)]
 pub struct GadgetOutcome {
@@ -157,7 +222,7 @@ pub struct Lab {
     ece_web: tokio::sync::Mutex<Option<TlsServer>>,
     /// product port → bound port, per host
     ports: Mutex<HashMap<(String, u16), u16>>,
-    tomcat: HashMap<String, Service<Trust>>,
+    tomcat: HashMap<String, Service<TomcatState>>,
     /// The ECE web server as entered in the inventory ([ECE] 4.3).
     pub inventory_web_server: Mutex<String>,
     /// ECE's Windows service "Cisco Service" on the collocated ECE server (F3).
@@ -178,8 +243,12 @@ impl Lab {
         let mut tomcat = HashMap::new();
         for h in topo.hosts.iter().filter(|h| h.role == Role::Ads) {
             let path = h.disk.path(CACERTS).map_err(|e| svc_err(&h.name, e))?;
+            let logs = h.disk.path(TOMCAT_LOGS).map_err(|e| svc_err(&h.name, e))?;
+            let clock = topo.clock.clone();
+            let starts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
             let svc = Service::new("Apache Tomcat", move || {
-                java::trust_anchors(&path, None, None, None)
+                let n = starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                start_tomcat(&path, &logs, &clock, n)
             });
             svc.start();
             tomcat.insert(h.name.clone(), svc);
@@ -537,7 +606,8 @@ impl Lab {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let verdict = match svc.loaded() {
+        let state = svc.loaded();
+        let verdict = match state.as_ref().map(|t| t.trust.clone()) {
             None => {
                 return Ok(GadgetOutcome {
                     ok: false,
@@ -601,6 +671,18 @@ impl Lab {
             },
         };
         let (file, lines) = self.log_catalina(h, &verdict)?;
+        if let Some(st) = &state {
+            // the error startup log records what CCE Administration showed
+            use std::io::Write as _;
+            if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&st.error_log) {
+                let _ = writeln!(
+                    f,
+                    "{} {GADGET_ERROR} ({})",
+                    startup_stamp(self.topo.clock.now()),
+                    verdict.text
+                );
+            }
+        }
         Ok(GadgetOutcome {
             ok: false,
             message: GADGET_ERROR.into(),

@@ -175,6 +175,31 @@ fn f1_f9_keytool_and_restart_on_the_virtual_disk() {
         .unwrap();
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("SEVERE") && text.contains("javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"), "{text}");
+    // every Tomcat start leaves its CCBU and error startup logs; the error log of
+    // the current start records what the user was shown
+    let names: Vec<String> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let ccbu: Vec<&String> = names
+        .iter()
+        .filter(|n| n.starts_with("CCBU.") && n.ends_with(".startup.log"))
+        .collect();
+    assert_eq!(ccbu.len(), 2, "{names:?}");
+    assert!(
+        names.iter().any(|n| n.starts_with("tomcat9-stdout."))
+            && names.iter().any(|n| n.starts_with("tomcat9-stderr."))
+    );
+    let mut errors: Vec<&String> = names
+        .iter()
+        .filter(|n| n.starts_with("error.") && n.ends_with(".startup.log"))
+        .collect();
+    errors.sort();
+    let last = std::fs::read_to_string(logs.join(errors.last().unwrap())).unwrap();
+    assert!(
+        last.contains("There was an error loading the page. Contact your administrator."),
+        "{last}"
+    );
     // side B is untouched
     assert_eq!(
         ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"])
