@@ -10,6 +10,7 @@
 //! | `POST /hosts/{host}/services/{service}/stop` (or `start`) | stops/starts a Windows service (`Cisco Service`, `Apache Tomcat`; spaces as `%20`) |
 //! | `POST /hosts/{host}/cert/replace[?self_signed=1]` | replaces the ECE web server's certificate in IIS (F7) |
 //! | `POST /hosts/{host}/binding?host_name={h}[&require_sni=1]` | edits the IIS https binding and applies it (F6) |
+//! | `POST /integration/save?app_instance={name}&agent_pgs={pg,…}` | the integration's Save ([ECE] 5; F11, F21) |
 //! | `POST /inventory/web-server?name={name}` | the ECE web server's name in the inventory (invented shape; Cisco's `machineinventory` API comes later) |
 //!
 //! Answers are JSON; an unknown host is 404 with `{"error": …}`.
@@ -100,6 +101,24 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
                     serde_json::json!({"host_name": host_name, "require_sni": sni}),
                 ),
                 Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
+            }
+        }
+        (Method::POST, ["integration", "save"]) => {
+            let get = |k: &str| {
+                query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let pgs: Vec<String> = get("agent_pgs")
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            match lab.save_integration(&get("app_instance"), &pgs) {
+                Ok(m) => json(200, serde_json::json!({"ok": true, "message": m})),
+                Err(m) => json(200, serde_json::json!({"ok": false, "message": m})),
             }
         }
         (Method::POST, ["inventory", "web-server"]) => {

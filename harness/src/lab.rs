@@ -229,6 +229,8 @@ pub struct Lab {
     cisco_service: Arc<std::sync::atomic::AtomicBool>,
     /// How many web certificates were replaced (picks the next pool key).
     cert_serial: std::sync::atomic::AtomicUsize,
+    /// The saved Unified CCE integration (application instance, agent PGs), once saved.
+    integration: Mutex<Option<(String, Vec<String>)>>,
 }
 
 /// The message SPOG's gadget frame shows when the ECE services are down (F3).
@@ -269,6 +271,7 @@ impl Lab {
             tomcat,
             cisco_service: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             cert_serial: std::sync::atomic::AtomicUsize::new(0),
+            integration: Mutex::new(None),
         });
         lab.start_ece_web().await?;
         Ok(lab)
@@ -579,6 +582,41 @@ impl Lab {
         ccelab_emulators::stores::write_atomic(&config_path, out.as_bytes())
             .map_err(|e| svc_err(&h.name, e))?;
         self.restart(&h.name.clone()).await
+    }
+
+    /// Email and Chat > Integration > Unified CCE > Configuration tab > Save
+    /// ([ECE] 5). Saving is permanent (F21): a second Save is refused and says
+    /// why (the wording is ccelab's, the facts [ECE] 5's). The application
+    /// instance must be one the deployment has, spelled exactly (names are
+    /// case-sensitive), and never a `UQ…` instance (F11).
+    pub fn save_integration(
+        &self,
+        app_instance: &str,
+        agent_pgs: &[String],
+    ) -> Result<String, String> {
+        let mut saved = self.integration.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((inst, _)) = saved.as_ref() {
+            return Err(format!(
+                "The integration with application instance {inst} is already saved. Saving is permanent: to change it, uninstall ECE, delete all its databases and install ECE again."
+            ));
+        }
+        if app_instance.to_ascii_uppercase().starts_with("UQ") {
+            return Err(format!("Application instance {app_instance} cannot be used for the ECE integration (UQ instances are not for ECE)."));
+        }
+        if app_instance != self.topo.app_instance {
+            return Err(format!(
+                "Application instance {app_instance} does not exist (names are case-sensitive; this deployment has {}).",
+                self.topo.app_instance
+            ));
+        }
+        if agent_pgs.is_empty() {
+            return Err("Add at least one Agent PG.".into());
+        }
+        *saved = Some((app_instance.to_string(), agent_pgs.to_vec()));
+        Ok(format!(
+            "Integration saved: application instance {app_instance}, Agent PG(s) {}.",
+            agent_pgs.join(", ")
+        ))
     }
 
     /// Sets the ECE web server's name in the inventory ([ECE] 4.3; F10 when it

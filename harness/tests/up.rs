@@ -696,6 +696,23 @@ fn topology_files_override_the_preset() {
     );
     drop(u);
 
+    // F2: the certificate names another host than the FQDN in the inventory
+    let f = d.path().join("mismatch.toml");
+    std::fs::write(
+        &f,
+        "[ece_web.certificate]\ncn = \"chat.example.com\"\nsans = [\"dns:chat.example.com\"]\n",
+    )
+    .unwrap();
+    let u = up_args(
+        &d.path().join("lab4"),
+        true,
+        &["--topology", f.to_str().unwrap()],
+    );
+    assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(1));
+    assert!(catalina(&u, "ads-a")
+        .contains("No subject alternative DNS name matching ece.example.com found."));
+    drop(u);
+
     // a bad file: one line with file:line:column, exit 2, nothing started
     let f = d.path().join("bad.toml");
     std::fs::write(&f, "preset = \"pcce-2000\"\n[ece_web]\nfqdm = \"x\"\n").unwrap();
@@ -721,4 +738,33 @@ fn topology_files_override_the_preset() {
         "{err}"
     );
     assert!(!d.path().join("lab3/topology.json").exists());
+}
+
+#[test]
+fn f21_integration_save_is_permanent_and_f11_instances() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    let save = |inst: &str| {
+        ctl(
+            &u,
+            &[
+                "integration",
+                "save",
+                "--app-instance",
+                inst,
+                "--agent-pg",
+                "PG2",
+            ],
+        )
+    };
+    let o = save("multichannel");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("names are case-sensitive"), "{}", out(&o));
+    let o = save("UQ_MultiChannel");
+    assert_eq!(o.status.code(), Some(1));
+    let o = save("MultiChannel");
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let o = save("MultiChannel");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("Saving is permanent: to change it, uninstall ECE, delete all its databases and install ECE again."));
 }

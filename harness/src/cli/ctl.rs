@@ -39,6 +39,9 @@ pub enum CtlAction {
     /// SPOG user actions.
     #[command(subcommand)]
     Spog(SpogAction),
+    /// Email and Chat > Integration (Unified CCE).
+    #[command(subcommand)]
+    Integration(IntegrationAction),
     /// The inventory of CCE Administration.
     #[command(subcommand)]
     Inventory(InventoryAction),
@@ -65,6 +68,17 @@ pub enum CertAction {
         host: String,
         #[arg(long)]
         self_signed: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IntegrationAction {
+    /// Configuration tab > Save: the application instance and Agent PG(s). Permanent (F21).
+    Save {
+        #[arg(long)]
+        app_instance: String,
+        #[arg(long = "agent-pg", value_name = "PG", required = true)]
+        agent_pgs: Vec<String>,
     },
 }
 
@@ -167,6 +181,25 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
                 v["sha256"].as_str().unwrap_or_default()
             );
             Ok(0)
+        }
+        CtlAction::Integration(IntegrationAction::Save {
+            app_instance,
+            agent_pgs,
+        }) => {
+            let (_, body) = call(
+                "POST",
+                &format!(
+                    "/integration/save?app_instance={app_instance}&agent_pgs={}",
+                    agent_pgs.join(",")
+                ),
+            )?;
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            out!("{}", v["message"].as_str().unwrap_or(&body));
+            Ok(if v["ok"].as_bool() == Some(true) {
+                0
+            } else {
+                1
+            })
         }
         CtlAction::Inventory(InventoryAction::SetWebServer { name }) => {
             let (status, body) = call("POST", &format!("/inventory/web-server?name={name}"))?;
