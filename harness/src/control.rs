@@ -11,6 +11,8 @@
 //! | `POST /hosts/{host}/cert/replace[?self_signed=1]` | replaces the ECE web server's certificate in IIS (F7) |
 //! | `POST /hosts/{host}/binding?host_name={h}[&require_sni=1]` | edits the IIS https binding and applies it (F6) |
 //! | `POST /integration/save?app_instance={name}&agent_pgs={pg,…}` | the integration's Save ([ECE] 5; F11, F21) |
+//! | `POST /agents/{agent}/enable?screen_name={s}` | Users > Agents: enable Email & Chat ([ECE] 6) |
+//! | `GET /ece/users` | the agents ECE's user list shows |
 //! | `POST /inventory/web-server?name={name}` | the ECE web server's name in the inventory (invented shape; Cisco's `machineinventory` API comes later) |
 //!
 //! Answers are JSON; an unknown host is 404 with `{"error": …}`.
@@ -120,6 +122,25 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
                 Ok(m) => json(200, serde_json::json!({"ok": true, "message": m})),
                 Err(m) => json(200, serde_json::json!({"ok": false, "message": m})),
             }
+        }
+        (Method::POST, ["agents", agent, "enable"]) => {
+            let screen = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("screen_name="))
+                .unwrap_or("")
+                .replace("%20", " ");
+            match lab.enable_agent(agent, &screen) {
+                Ok(m) => json(200, serde_json::json!({"ok": true, "message": m})),
+                Err(m) => json(200, serde_json::json!({"ok": false, "message": m})),
+            }
+        }
+        (Method::GET, ["ece", "users"]) => {
+            let users: Vec<serde_json::Value> = lab
+                .ece_users()
+                .into_iter()
+                .map(|(a, sn)| serde_json::json!({"agent": a, "screen_name": sn}))
+                .collect();
+            json(200, serde_json::Value::Array(users))
         }
         (Method::POST, ["inventory", "web-server"]) => {
             let name = query

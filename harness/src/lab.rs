@@ -231,6 +231,8 @@ pub struct Lab {
     cert_serial: std::sync::atomic::AtomicUsize,
     /// The saved Unified CCE integration (application instance, agent PGs), once saved.
     integration: Mutex<Option<(String, Vec<String>)>>,
+    /// Agents enabled for Email & Chat: (agent, screen name), as ECE's user list shows them.
+    ece_users: Mutex<Vec<(String, String)>>,
 }
 
 /// The message SPOG's gadget frame shows when the ECE services are down (F3).
@@ -272,6 +274,7 @@ impl Lab {
             cisco_service: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             cert_serial: std::sync::atomic::AtomicUsize::new(0),
             integration: Mutex::new(None),
+            ece_users: Mutex::new(Vec::new()),
         });
         lab.start_ece_web().await?;
         Ok(lab)
@@ -617,6 +620,36 @@ impl Lab {
             "Integration saved: application instance {app_instance}, Agent PG(s) {}.",
             agent_pgs.join(", ")
         ))
+    }
+
+    /// Users > Agents > an agent > "Support Email & Chat" and the "Enable
+    /// Email & Chat" tab with a Screen Name > Save ([ECE] 6). The check box and
+    /// tab exist only once the integration is saved; the agent then appears in
+    /// ECE's user list. Messages are ccelab's wording.
+    pub fn enable_agent(&self, agent: &str, screen_name: &str) -> Result<String, String> {
+        if self
+            .integration
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+        {
+            return Err("Users > Agents shows no \"Support Email & Chat\" option: the Unified CCE integration is not saved yet ([ECE] 5).".into());
+        }
+        if screen_name.trim().is_empty() {
+            return Err("Screen Name is required.".into());
+        }
+        let mut users = self.ece_users.lock().unwrap_or_else(|e| e.into_inner());
+        users.retain(|(a, _)| a != agent);
+        users.push((agent.to_string(), screen_name.to_string()));
+        Ok(format!("Agent {agent} saved successfully."))
+    }
+
+    /// ECE > department `Service` > User Management > Users: the provisioned agents.
+    pub fn ece_users(&self) -> Vec<(String, String)> {
+        self.ece_users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Sets the ECE web server's name in the inventory ([ECE] 4.3; F10 when it

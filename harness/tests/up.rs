@@ -762,8 +762,25 @@ fn f21_integration_save_is_permanent_and_f11_instances() {
     assert!(out(&o).contains("names are case-sensitive"), "{}", out(&o));
     let o = save("UQ_MultiChannel");
     assert_eq!(o.status.code(), Some(1));
+    let o = ctl(
+        &u,
+        &["agent", "enable", "agent1", "--screen-name", "Agent One"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "no Email & Chat option before the integration is saved"
+    );
     let o = save("MultiChannel");
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let o = ctl(
+        &u,
+        &["agent", "enable", "agent1", "--screen-name", "Agent One"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(
+        out(&ctl(&u, &["ece-users"])).contains(r#"{"agent":"agent1","screen_name":"Agent One"}"#)
+    );
     let o = save("MultiChannel");
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).contains("Saving is permanent: to change it, uninstall ECE, delete all its databases and install ECE again."));

@@ -42,6 +42,11 @@ pub enum CtlAction {
     /// Email and Chat > Integration (Unified CCE).
     #[command(subcommand)]
     Integration(IntegrationAction),
+    /// Users > Agents: enable an agent for Email & Chat with a Screen Name ([ECE] 6).
+    #[command(subcommand)]
+    Agent(AgentAction),
+    /// ECE's own view: the users provisioned from PCCE.
+    EceUsers,
     /// The inventory of CCE Administration.
     #[command(subcommand)]
     Inventory(InventoryAction),
@@ -79,6 +84,16 @@ pub enum IntegrationAction {
         app_instance: String,
         #[arg(long = "agent-pg", value_name = "PG", required = true)]
         agent_pgs: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentAction {
+    /// Tick "Support Email & Chat", fill the Screen Name, Save.
+    Enable {
+        agent: String,
+        #[arg(long)]
+        screen_name: String,
     },
 }
 
@@ -200,6 +215,27 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             } else {
                 1
             })
+        }
+        CtlAction::Agent(AgentAction::Enable { agent, screen_name }) => {
+            let (_, body) = call(
+                "POST",
+                &format!(
+                    "/agents/{agent}/enable?screen_name={}",
+                    screen_name.replace(' ', "%20")
+                ),
+            )?;
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            out!("{}", v["message"].as_str().unwrap_or(&body));
+            Ok(if v["ok"].as_bool() == Some(true) {
+                0
+            } else {
+                1
+            })
+        }
+        CtlAction::EceUsers => {
+            let (_, body) = call("GET", "/ece/users")?;
+            out!("{body}");
+            Ok(0)
         }
         CtlAction::Inventory(InventoryAction::SetWebServer { name }) => {
             let (status, body) = call("POST", &format!("/inventory/web-server?name={name}"))?;
