@@ -8,6 +8,10 @@
 //! integration ([ECE] 4.1: the CA certificates in every ADS's `cacerts`).
 //! The AD DC / GC joins with the AD emulator (issue 5).
 //!
+//! `pcce-4000`: the same hosts with the integrator-created application
+//! instance `Main_PS1_Multichannel` ([ECE] 4.3). (Its inventory by CSV
+//! upload is not emulated yet.)
+//!
 //! Each host's disk is `DIR/disks/<host>/` (not `DIR/hosts/<host>` as the
 //! issue's example had it: `DIR/hosts` is the hosts-file the issue also asks
 //! for). Files written (Windows paths on each host's disk, see `ccelab_emulators::host`):
@@ -66,7 +70,7 @@ impl Host {
 /// Errors building a topology.
 #[derive(Debug, thiserror::Error)]
 pub enum TopologyError {
-    #[error("unknown preset `{0}` (available: pcce-2000)")]
+    #[error("unknown preset `{0}` (available: pcce-2000, pcce-4000)")]
     UnknownPreset(String),
     #[error("{0}")]
     Pki(#[from] ccelab_emulators::pki::PkiError),
@@ -143,7 +147,7 @@ fn key(kt: KeyType, i: usize) -> Result<Arc<KeyPair>, TopologyError> {
 impl Topology {
     /// Builds a preset under `dir` (nothing is written yet: see [`Topology::write_disks`]).
     pub fn preset(name: &str, dir: &Path, clock: Clock) -> Result<Self, TopologyError> {
-        if name != "pcce-2000" {
+        if name != "pcce-2000" && name != "pcce-4000" {
             return Err(TopologyError::UnknownPreset(name.into()));
         }
         let now = clock.now();
@@ -186,7 +190,13 @@ impl Topology {
             root,
             issuing,
             ece_web,
-            app_instance: "MultiChannel".into(),
+            app_instance: if name == "pcce-4000" {
+                // 4000/12000 agents: created by the integrator, best-practice name
+                // {site}_{peripheral_set}_{application_instance}
+                "Main_PS1_Multichannel".into()
+            } else {
+                "MultiChannel".into()
+            },
             binding_host_name: String::new(),
             binding_require_sni: false,
             ads_trust: vec![Trusted::Root, Trusted::Issuing],

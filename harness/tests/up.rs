@@ -785,3 +785,36 @@ fn f21_integration_save_is_permanent_and_f11_instances() {
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).contains("Saving is permanent: to change it, uninstall ECE, delete all its databases and install ECE again."));
 }
+
+#[test]
+fn pcce_4000_has_its_own_application_instance() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up_args(&d.path().join("lab"), true, &["--preset", "pcce-4000"]);
+    let topo: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap();
+    assert_eq!(topo["preset"], "pcce-4000");
+    let save = |inst: &str| {
+        ctl(
+            &u,
+            &[
+                "integration",
+                "save",
+                "--app-instance",
+                inst,
+                "--agent-pg",
+                "PG2",
+            ],
+        )
+    };
+    assert_eq!(save("MultiChannel").status.code(), Some(1));
+    assert_eq!(save("Main_PS1_Multichannel").status.code(), Some(0));
+    let never = d.path().join("never");
+    let o = Command::new(bin())
+        .args(["up", "--preset", "pcce-9", "--dir", never.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!never.exists(), "nothing is written for a bad preset");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("unknown preset `pcce-9` (available: pcce-2000, pcce-4000)"));
+}

@@ -23,7 +23,7 @@ use crate::topology::{Role, Topology, CACERTS_PASS};
 
 #[derive(Args, Debug)]
 pub struct UpArgs {
-    /// The preset: pcce-2000.
+    /// The preset: pcce-2000 or pcce-4000.
     #[arg(long, default_value = "pcce-2000", conflicts_with = "topology")]
     preset: String,
     /// A TOML topology file overriding a preset (see the README).
@@ -42,8 +42,8 @@ pub struct UpArgs {
 
 pub fn run(a: UpArgs) -> Result<i32, Failure> {
     ccelab_emulators::pki::warm_up();
-    std::fs::create_dir_all(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;
-    let dir = std::fs::canonicalize(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;
+    // nothing is created before the topology is known to be good
+    let dir = std::path::absolute(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;
     let started = std::time::Instant::now();
     let topo = match &a.topology {
         Some(file) => {
@@ -55,6 +55,7 @@ pub fn run(a: UpArgs) -> Result<i32, Failure> {
         None => Topology::preset(&a.preset, &dir, Clock::system())
             .map_err(|e| Failure::new("--preset", e))?,
     };
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::file(&dir, e))?;
     topo.write_disks().map_err(|e| Failure::file(&dir, e))?;
     let ca_dir = dir.join("ca");
     std::fs::create_dir_all(&ca_dir).map_err(|e| Failure::file(&ca_dir, e))?;
