@@ -83,8 +83,27 @@ fn client(
     Arc::new(c)
 }
 
+/// A handshake and one request: the client reads past the handshake, so it
+/// receives the TLS 1.3 session tickets the next connection resumes with.
+async fn handshake_and_get(addr: SocketAddr, cfg: Arc<rustls::ClientConfig>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let name = ServerName::try_from("bench.example.com").unwrap();
+    let mut s = tokio_rustls::TlsConnector::from(cfg)
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: bench.example.com\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut sink = Vec::new();
+    let _ = s.read_to_end(&mut sink).await;
+}
+
 async fn handshake(addr: SocketAddr, cfg: Arc<rustls::ClientConfig>) {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
     let name = ServerName::try_from("bench.example.com").unwrap();
     let s = tokio_rustls::TlsConnector::from(cfg)
         .connect(name, tcp)
@@ -159,11 +178,14 @@ fn handshakes(c: &mut Criterion) {
         ("tls12", &rustls::version::TLS12),
         ("tls13", &rustls::version::TLS13),
     ] {
-        let cfg = client(&ch.root, v, true);
-        rt.block_on(handshake(server.local_addr(), cfg.clone()));
-        g.bench_function(BenchmarkId::new("rsa2048/depth3", vname), |b| {
-            b.iter(|| rt.block_on(handshake(server.local_addr(), cfg.clone())))
-        });
+        for (mode, resume) in [("full", false), ("resumed", true)] {
+            let cfg = client(&ch.root, v, resume);
+            rt.block_on(handshake_and_get(server.local_addr(), cfg.clone()));
+            g.bench_function(
+                BenchmarkId::new(format!("rsa2048/depth3/{mode}"), vname),
+                |b| b.iter(|| rt.block_on(handshake_and_get(server.local_addr(), cfg.clone()))),
+            );
+        }
     }
     g.finish();
     rt.block_on(server.stop());

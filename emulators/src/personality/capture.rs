@@ -194,6 +194,7 @@ pub async fn https_get(
     };
     let work = async {
         let tcp = TcpStream::connect(addr).await.map_err(|e| classify(&e))?;
+        let _ = tcp.set_nodelay(true);
         let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
             .connect(server_name, tcp)
             .await
