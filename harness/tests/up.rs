@@ -455,16 +455,7 @@ fn f7_self_signed_replaced_and_f8_intermediate_not_imported() {
         .success());
     assert_eq!(open("ads-a"), Some(1), "not imported yet");
     let pem = d.path().join("ece.pem");
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "openssl s_client -connect 127.0.0.11:{} -servername ece.example.com </dev/null 2>/dev/null | openssl x509 > {}",
-            web_port(&u),
-            pem.display()
-        ))
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+    fetch_web_pem(&u, &pem);
     for ads in ["ads-a", "ads-b"] {
         keytool_on(
             &cacerts(ads),
@@ -484,16 +475,7 @@ fn f7_self_signed_replaced_and_f8_intermediate_not_imported() {
     assert!(ctl(&u, &["cert", "replace", "ece", "--self-signed"])
         .status
         .success());
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "openssl s_client -connect 127.0.0.11:{} -servername ece.example.com </dev/null 2>/dev/null | openssl x509 > {}",
-            web_port(&u),
-            pem.display()
-        ))
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+    fetch_web_pem(&u, &pem);
     keytool_on(&cacerts("ads-a"), &["-delete", "-alias", "ece.example.com"]);
     keytool_on(
         &cacerts("ads-a"),
@@ -631,17 +613,7 @@ fn f6_iis_binding_host_name_and_require_sni() {
 fn topology_files_override_the_preset() {
     let d = tempfile::tempdir().unwrap();
     // the self-signed route of [ECE] 4.1: a CN-only self-signed web certificate in every cacerts
-    let f = d.path().join("selfsigned.toml");
-    std::fs::write(
-        &f,
-        "preset = \"pcce-2000\"\n[ece_web.certificate]\nissuer = \"self\"\nsans = []\nkey = \"rsa1024\"\n[ads]\ncacerts = [\"ece-web\"]\n",
-    )
-    .unwrap();
-    let u = up_args(
-        &d.path().join("lab1"),
-        true,
-        &["--topology", f.to_str().unwrap()],
-    );
+    let u = up_toml(d.path(), "lab1", "preset = \"pcce-2000\"\n[ece_web.certificate]\nissuer = \"self\"\nsans = []\nkey = \"rsa1024\"\n[ads]\ncacerts = [\"ece-web\"]\n");
     assert_eq!(
         ctl(&u, &["spog", "open-gadget"]).status.code(),
         Some(0),
@@ -667,17 +639,7 @@ fn topology_files_override_the_preset() {
     drop(u);
 
     // F25: an expired web certificate, and Require SNI with the FQDN as host name
-    let f = d.path().join("expired.toml");
-    std::fs::write(
-        &f,
-        "[ece_web.certificate]\nnot_before = \"-400d\"\nnot_after = \"-1d\"\n[ece_web.binding]\nhost_name = \"ece.example.com\"\nrequire_sni = true\n",
-    )
-    .unwrap();
-    let u = up_args(
-        &d.path().join("lab2"),
-        true,
-        &["--topology", f.to_str().unwrap()],
-    );
+    let u = up_toml(d.path(), "lab2", "[ece_web.certificate]\nnot_before = \"-400d\"\nnot_after = \"-1d\"\n[ece_web.binding]\nhost_name = \"ece.example.com\"\nrequire_sni = true\n");
     let config = std::fs::read_to_string(
         u.dir
             .join("disks/ece/C/Windows/System32/inetsrv/config/applicationHost.config"),
@@ -697,16 +659,10 @@ fn topology_files_override_the_preset() {
     drop(u);
 
     // F2: the certificate names another host than the FQDN in the inventory
-    let f = d.path().join("mismatch.toml");
-    std::fs::write(
-        &f,
+    let u = up_toml(
+        d.path(),
+        "lab4",
         "[ece_web.certificate]\ncn = \"chat.example.com\"\nsans = [\"dns:chat.example.com\"]\n",
-    )
-    .unwrap();
-    let u = up_args(
-        &d.path().join("lab4"),
-        true,
-        &["--topology", f.to_str().unwrap()],
     );
     assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(1));
     assert!(catalina(&u, "ads-a")
@@ -817,4 +773,25 @@ fn pcce_4000_has_its_own_application_instance() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr)
         .contains("unknown preset `pcce-9` (available: pcce-2000, pcce-4000)"));
+}
+
+/// `ccelab up` from a topology file written into `dir/<name>.toml`.
+fn up_toml(dir: &Path, name: &str, toml: &str) -> Up {
+    let f = dir.join(format!("{name}.toml"));
+    std::fs::write(&f, toml).unwrap();
+    up_args(&dir.join(name), true, &["--topology", f.to_str().unwrap()])
+}
+
+/// What a browser's "download the certificate" gives: the web server's leaf, as PEM.
+fn fetch_web_pem(u: &Up, pem: &Path) {
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect 127.0.0.11:{} -servername ece.example.com </dev/null 2>/dev/null | openssl x509 > {}",
+            web_port(u),
+            pem.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
 }
