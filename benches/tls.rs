@@ -11,7 +11,7 @@ use std::time::Duration as StdDuration;
 
 use ccelab_emulators::personality::{self, Personality};
 use ccelab_emulators::pki::{keypool, Ca, CertParams, Certificate, Issued, KeyType, San};
-use ccelab_emulators::tls::{hello_handler, Binding, Events, SiteConfig, TlsServer, TlsVersion};
+use ccelab_emulators::tls::{hello_handler, Binding, Events, SiteConfig, TlsServer};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use time::{Duration, OffsetDateTime};
@@ -112,6 +112,17 @@ async fn handshake(addr: SocketAddr, cfg: Arc<rustls::ClientConfig>) {
     drop(s);
 }
 
+/// A ccelab TLS server for `site` on an ephemeral loopback port.
+fn serve(rt: &tokio::runtime::Runtime, site: SiteConfig) -> TlsServer {
+    rt.block_on(TlsServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        site,
+        hello_handler(),
+        Events::default(),
+    ))
+    .unwrap()
+}
+
 fn handshakes(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -133,14 +144,7 @@ fn handshakes(c: &mut Criterion) {
                 bindings: vec![Binding::new("b", ch.leaf.chain(), ch.leaf.key.clone())],
                 ..Default::default()
             };
-            let server = rt
-                .block_on(TlsServer::start(
-                    "127.0.0.1:0".parse().unwrap(),
-                    site,
-                    hello_handler(),
-                    Events::default(),
-                ))
-                .unwrap();
+            let server = serve(&rt, site);
             for (vname, v) in [
                 ("tls12", &rustls::version::TLS12),
                 ("tls13", &rustls::version::TLS13),
@@ -160,20 +164,11 @@ fn handshakes(c: &mut Criterion) {
     g.measurement_time(StdDuration::from_secs(3))
         .warm_up_time(StdDuration::from_secs(1));
     let ch = chain(KeyType::Rsa2048, 3);
-    let mut b = Binding::new("b", ch.leaf.chain(), ch.leaf.key.clone());
-    b.versions = vec![TlsVersion::Tls12, TlsVersion::Tls13];
     let site = SiteConfig {
-        bindings: vec![b],
+        bindings: vec![Binding::new("b", ch.leaf.chain(), ch.leaf.key.clone())],
         ..Default::default()
     };
-    let server = rt
-        .block_on(TlsServer::start(
-            "127.0.0.1:0".parse().unwrap(),
-            site,
-            hello_handler(),
-            Events::default(),
-        ))
-        .unwrap();
+    let server = serve(&rt, site);
     for (vname, v) in [
         ("tls12", &rustls::version::TLS12),
         ("tls13", &rustls::version::TLS13),

@@ -7,7 +7,7 @@
 //! | `GET /events` | every TLS connection so far: peer, local address, SNI, outcome (handshake, reset, alert…) |
 //! | `POST /hosts/{host}/restart` | restarts the host's services (they reload from the disk) |
 //! | `POST /spog/open-gadget?ads={host}` | opens the ECE gadget in CCE Administration on that ADS |
-//! | `POST /hosts/{host}/services/{service}/stop` (or `start`) | stops/starts a Windows service (`Cisco Service`, `Apache Tomcat`; spaces as `%20`) |
+//! | `POST /hosts/{host}/services/{service}/stop` (or `start`) | stops/starts a Windows service (`Cisco Service`, `Apache Tomcat`); values are percent-encoded |
 //! | `POST /hosts/{host}/cert/replace[?self_signed=1]` | replaces the ECE web server's certificate in IIS (F7) |
 //! | `POST /hosts/{host}/binding?host_name={h}[&require_sni=1]` | edits the IIS https binding and applies it (F6) |
 //! | `POST /integration/save?app_instance={name}&agent_pgs={pg,…}` | the integration's Save ([ECE] 5; F11, F21) |
@@ -28,6 +28,58 @@ use tokio::net::TcpListener;
 
 use crate::lab::Lab;
 
+/// Percent-encodes a query or path value (everything but unreserved characters).
+pub fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Percent-decodes a query or path value (`+` is a space, as in forms).
+pub fn decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b[i], hex) {
+            (b'%', Some(x)) => {
+                out.push(x);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The decoded value of `key` in a query string (empty when absent).
+fn param(query: &str, key: &str) -> String {
+    query
+        .split('&')
+        .find_map(|kv| {
+            kv.split_once('=')
+                .filter(|(k, _)| *k == key)
+                .map(|(_, v)| decode(v))
+        })
+        .unwrap_or_default()
+}
+
 fn json(status: u16, v: serde_json::Value) -> Response<Full<Bytes>> {
     Response::builder()
         .status(status)
@@ -39,7 +91,8 @@ fn json(status: u16, v: serde_json::Value) -> Response<Full<Bytes>> {
 async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
-    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let decoded: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
+    let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match (req.method().clone(), parts.as_slice()) {
         (Method::GET, ["status"]) => json(200, lab.status()),
         (Method::GET, ["events"]) => {
@@ -63,18 +116,16 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
         },
         (Method::POST, ["spog", "open-gadget"]) => {
-            let ads = query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("ads="))
-                .unwrap_or("ads-a")
-                .to_string();
+            let ads = Some(param(&query, "ads"))
+                .filter(|a| !a.is_empty())
+                .unwrap_or_else(|| "ads-a".into());
             match lab.open_gadget(&ads).await {
                 Ok(o) => json(200, serde_json::to_value(o).unwrap_or_default()),
                 Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
             }
         }
         (Method::POST, ["hosts", host, "services", service, action @ ("start" | "stop")]) => {
-            let service = service.replace("%20", " ");
+            let service = service.to_string();
             match lab.set_service(host, &service, *action == "start") {
                 Ok(()) => json(
                     200,
@@ -84,19 +135,15 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             }
         }
         (Method::POST, ["hosts", _host, "cert", "replace"]) => {
-            let self_signed = query.split('&').any(|kv| kv == "self_signed=1");
+            let self_signed = param(&query, "self_signed") == "1";
             match lab.replace_web_cert(self_signed).await {
                 Ok(fp) => json(200, serde_json::json!({"sha256": fp})),
                 Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
             }
         }
         (Method::POST, ["hosts", _host, "binding"]) => {
-            let host_name = query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("host_name="))
-                .unwrap_or("")
-                .to_string();
-            let sni = query.split('&').any(|kv| kv == "require_sni=1");
+            let host_name = param(&query, "host_name");
+            let sni = param(&query, "require_sni") == "1";
             match lab.set_binding(&host_name, sni).await {
                 Ok(()) => json(
                     200,
@@ -106,13 +153,7 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             }
         }
         (Method::POST, ["integration", "save"]) => {
-            let get = |k: &str| {
-                query
-                    .split('&')
-                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
-                    .unwrap_or("")
-                    .to_string()
-            };
+            let get = |k: &str| param(&query, k);
             let pgs: Vec<String> = get("agent_pgs")
                 .split(',')
                 .filter(|s| !s.is_empty())
@@ -124,11 +165,7 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             }
         }
         (Method::POST, ["agents", agent, "enable"]) => {
-            let screen = query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("screen_name="))
-                .unwrap_or("")
-                .replace("%20", " ");
+            let screen = param(&query, "screen_name");
             match lab.enable_agent(agent, &screen) {
                 Ok(m) => json(200, serde_json::json!({"ok": true, "message": m})),
                 Err(m) => json(200, serde_json::json!({"ok": false, "message": m})),
@@ -143,11 +180,7 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             json(200, serde_json::Value::Array(users))
         }
         (Method::POST, ["inventory", "web-server"]) => {
-            let name = query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("name="))
-                .unwrap_or("")
-                .to_string();
+            let name = param(&query, "name");
             if name.is_empty() {
                 return json(400, serde_json::json!({"error": "give name=FQDN"}));
             }
@@ -204,4 +237,25 @@ pub fn request(control: &str, method: &str, path: &str) -> std::io::Result<(u16,
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     Ok((status, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_round_trip() {
+        for v in [
+            "Cisco Service",
+            "Agent One & Co",
+            "100%",
+            "ece.example.com",
+            "サーバー",
+        ] {
+            assert_eq!(decode(&encode(v)), v);
+            assert_eq!(param(&format!("x=1&k={}&y=2", encode(v)), "k"), v);
+        }
+        assert_eq!(param("a=1", "k"), "");
+        assert_eq!(decode("50%zz+x"), "50%zz x");
+    }
 }

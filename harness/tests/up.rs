@@ -148,12 +148,7 @@ fn f1_f9_keytool_and_restart_on_the_virtual_disk() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     // F9: nothing changes before the ADS restarts
-    assert_eq!(
-        ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(gadget(&u, "ads-a"), Some(0));
     assert!(ctl(&u, &["restart", "ads-a"]).status.success());
     // F1: the user's message, and the PKIX line in today's catalina log
     let o = ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"]);
@@ -201,12 +196,7 @@ fn f1_f9_keytool_and_restart_on_the_virtual_disk() {
         "{last}"
     );
     // side B is untouched
-    assert_eq!(
-        ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(gadget(&u, "ads-b"), Some(0));
 
     // the fix of [ECE] 4.1: import the root, restart the ADS
     let o = tool(
@@ -226,20 +216,9 @@ fn f1_f9_keytool_and_restart_on_the_virtual_disk() {
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(
-        ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"])
-            .status
-            .code(),
-        Some(1),
-        "still F9 until restarted"
-    );
+    assert_eq!(gadget(&u, "ads-a"), Some(1), "still F9 until restarted");
     assert!(ctl(&u, &["restart", "ads-a"]).status.success());
-    assert_eq!(
-        ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(gadget(&u, "ads-a"), Some(0));
 
     // unknown host: one clear line, exit 2
     let o = ctl(&u, &["restart", "nosuchhost"]);
@@ -267,35 +246,19 @@ fn f10_inventory_by_address_or_short_name_and_f3_cisco_service_stopped() {
     let d = tempfile::tempdir().unwrap();
     let u = up(&d.path().join("lab"));
     // F10: the web server added by IP address: Java matches IP literals against IP SANs only
-    assert!(ctl(&u, &["inventory", "set-web-server", "127.0.0.11"])
-        .status
-        .success());
+    set_web_server(&u, "127.0.0.11");
     let o = ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(catalina(&u, "ads-b").contains(
         "javax.net.ssl.SSLHandshakeException: No subject alternative names matching IP address 127.0.0.11 found"
     ));
     // … and by its short name: no SNI from Java, and the name is not in the certificate
-    assert!(ctl(&u, &["inventory", "set-web-server", "ece"])
-        .status
-        .success());
-    assert_eq!(
-        ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"])
-            .status
-            .code(),
-        Some(1)
-    );
+    set_web_server(&u, "ece");
+    assert_eq!(gadget(&u, "ads-b"), Some(1));
     assert!(catalina(&u, "ads-b").contains("No subject alternative DNS name matching ece found."));
     // the fix: the FQDN of the certificate
-    assert!(ctl(&u, &["inventory", "set-web-server", "ece.example.com"])
-        .status
-        .success());
-    assert_eq!(
-        ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"])
-            .status
-            .code(),
-        Some(0)
-    );
+    set_web_server(&u, "ece.example.com");
+    assert_eq!(gadget(&u, "ads-b"), Some(0));
 
     // F3: "Cisco Service" stopped on the ECE server
     assert!(ctl(&u, &["stop", "ece", "Cisco Service"]).status.success());
@@ -307,12 +270,7 @@ fn f10_inventory_by_address_or_short_name_and_f3_cisco_service_stopped() {
     );
     assert!(out(&ctl(&u, &["status"])).contains(r#""name":"Cisco Service","state":"Stopped""#));
     assert!(ctl(&u, &["start", "ece", "Cisco Service"]).status.success());
-    assert_eq!(
-        ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(gadget(&u, "ads-a"), Some(0));
     let o = ctl(&u, &["stop", "ece", "Bogus"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -557,7 +515,7 @@ fn f6_iis_binding_host_name_and_require_sni() {
         out(&o)
     );
     assert!(out(&curl("ece.example.com", Some("chat.example.com"))).contains("business partition"));
-    assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(1));
+    assert_eq!(gadget(&u, "ads-a"), Some(1));
     assert!(catalina(&u, "ads-a").contains(
         "java.io.IOException: Server returned HTTP response code: 400 for URL: https://ece.example.com/default/spog/gadget"
     ));
@@ -590,22 +548,13 @@ fn f6_iis_binding_host_name_and_require_sni() {
     assert!(events.contains("NoBinding(Reset)"), "{events}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("Connection reset by peer"));
     // SPOG by the short name (Java sends no SNI for a dot-less name): reset
-    assert!(ctl(&u, &["inventory", "set-web-server", "ece"])
-        .status
-        .success());
-    assert_eq!(
-        ctl(&u, &["spog", "open-gadget", "--ads", "ads-b"])
-            .status
-            .code(),
-        Some(1)
-    );
+    set_web_server(&u, "ece");
+    assert_eq!(gadget(&u, "ads-b"), Some(1));
     assert!(catalina(&u, "ads-b").contains("java.net.SocketException: Connection reset"));
     // the documented setup: host name blank, Require SNI unchecked
-    assert!(ctl(&u, &["inventory", "set-web-server", "ece.example.com"])
-        .status
-        .success());
+    set_web_server(&u, "ece.example.com");
     assert!(ctl(&u, &["binding", "set", "ece"]).status.success());
-    assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(0));
+    assert_eq!(gadget(&u, "ads-a"), Some(0));
     assert!(out(&curl("ece.example.com", None)).contains("business partition"));
 }
 
@@ -615,7 +564,7 @@ fn topology_files_override_the_preset() {
     // the self-signed route of [ECE] 4.1: a CN-only self-signed web certificate in every cacerts
     let u = up_toml(d.path(), "lab1", "preset = \"pcce-2000\"\n[ece_web.certificate]\nissuer = \"self\"\nsans = []\nkey = \"rsa1024\"\n[ads]\ncacerts = [\"ece-web\"]\n");
     assert_eq!(
-        ctl(&u, &["spog", "open-gadget"]).status.code(),
+        gadget(&u, "ads-a"),
         Some(0),
         "Java accepts a CN-only RSA-1024 trusted leaf"
     );
@@ -649,7 +598,7 @@ fn topology_files_override_the_preset() {
         config.contains(r#"bindingInformation="*:443:ece.example.com" sslFlags="1""#),
         "{config}"
     );
-    assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(1));
+    assert_eq!(gadget(&u, "ads-a"), Some(1));
     let log = catalina(&u, "ads-a");
     assert!(log.contains("PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed"), "{log}");
     assert!(
@@ -664,7 +613,7 @@ fn topology_files_override_the_preset() {
         "lab4",
         "[ece_web.certificate]\ncn = \"chat.example.com\"\nsans = [\"dns:chat.example.com\"]\n",
     );
-    assert_eq!(ctl(&u, &["spog", "open-gadget"]).status.code(), Some(1));
+    assert_eq!(gadget(&u, "ads-a"), Some(1));
     assert!(catalina(&u, "ads-a")
         .contains("No subject alternative DNS name matching ece.example.com found."));
     drop(u);
@@ -794,4 +743,16 @@ fn fetch_web_pem(u: &Up, pem: &Path) {
         .output()
         .unwrap();
     assert!(o.status.success());
+}
+
+/// Opens the ECE gadget on `ads`; the `ctl` exit code.
+fn gadget(u: &Up, ads: &str) -> Option<i32> {
+    ctl(u, &["spog", "open-gadget", "--ads", ads]).status.code()
+}
+
+/// Sets the ECE web server's name in the inventory.
+fn set_web_server(u: &Up, name: &str) {
+    assert!(ctl(u, &["inventory", "set-web-server", name])
+        .status
+        .success());
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::{read, Failure};
-use crate::control::request;
+use crate::control::{encode as enc, request};
 
 #[derive(Args, Debug)]
 pub struct CtlArgs {
@@ -142,7 +142,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             Ok(0)
         }
         CtlAction::Restart { host } => {
-            let (status, body) = call("POST", &format!("/hosts/{host}/restart"))?;
+            let (status, body) = call("POST", &format!("/hosts/{}/restart", enc(&host)))?;
             if status != 200 {
                 return Err(Failure::new(&host, body));
             }
@@ -152,10 +152,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
         CtlAction::Stop { host, service } | CtlAction::Start { host, service } => {
             let (status, body) = call(
                 "POST",
-                &format!(
-                    "/hosts/{host}/services/{}/{verb}",
-                    service.replace(' ', "%20")
-                ),
+                &format!("/hosts/{}/services/{}/{verb}", enc(&host), enc(&service)),
             )?;
             if status != 200 {
                 let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -170,10 +167,11 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             require_sni,
         }) => {
             let q = format!(
-                "?host_name={host_name}{}",
+                "?host_name={}{}",
+                enc(&host_name),
                 if require_sni { "&require_sni=1" } else { "" }
             );
-            let (status, body) = call("POST", &format!("/hosts/{host}/binding{q}"))?;
+            let (status, body) = call("POST", &format!("/hosts/{}/binding{q}", enc(&host)))?;
             let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
             if status != 200 {
                 return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
@@ -186,7 +184,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
         }
         CtlAction::Cert(CertAction::Replace { host, self_signed }) => {
             let q = if self_signed { "?self_signed=1" } else { "" };
-            let (status, body) = call("POST", &format!("/hosts/{host}/cert/replace{q}"))?;
+            let (status, body) = call("POST", &format!("/hosts/{}/cert/replace{q}", enc(&host)))?;
             let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
             if status != 200 {
                 return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
@@ -204,8 +202,9 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             let (_, body) = call(
                 "POST",
                 &format!(
-                    "/integration/save?app_instance={app_instance}&agent_pgs={}",
-                    agent_pgs.join(",")
+                    "/integration/save?app_instance={}&agent_pgs={}",
+                    enc(&app_instance),
+                    enc(&agent_pgs.join(","))
                 ),
             )?;
             let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -220,8 +219,9 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             let (_, body) = call(
                 "POST",
                 &format!(
-                    "/agents/{agent}/enable?screen_name={}",
-                    screen_name.replace(' ', "%20")
+                    "/agents/{}/enable?screen_name={}",
+                    enc(&agent),
+                    enc(&screen_name)
                 ),
             )?;
             let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -238,7 +238,10 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             Ok(0)
         }
         CtlAction::Inventory(InventoryAction::SetWebServer { name }) => {
-            let (status, body) = call("POST", &format!("/inventory/web-server?name={name}"))?;
+            let (status, body) = call(
+                "POST",
+                &format!("/inventory/web-server?name={}", enc(&name)),
+            )?;
             if status != 200 {
                 return Err(Failure::new(&name, body));
             }
@@ -246,7 +249,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             Ok(0)
         }
         CtlAction::Spog(SpogAction::OpenGadget { ads }) => {
-            let (status, body) = call("POST", &format!("/spog/open-gadget?ads={ads}"))?;
+            let (status, body) = call("POST", &format!("/spog/open-gadget?ads={}", enc(&ads)))?;
             let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
             if status != 200 {
                 return Err(Failure::new(&ads, v["error"].as_str().unwrap_or(&body)));

@@ -234,7 +234,7 @@ fn index_for(name: &str, kt: KeyType) -> usize {
 
 fn pick_key(k: &KeyArgs, name: &str, avoid: Option<&KeyPair>) -> Result<Arc<KeyPair>, Failure> {
     if k.fresh_key {
-        return KeyPair::generate(k.key, &mut rand_core_rng())
+        return KeyPair::generate(k.key, &mut rand::rngs::OsRng)
             .map_err(|e| Failure::new("--fresh-key", e));
     }
     let mut idx = k.key_index.unwrap_or_else(|| index_for(name, k.key));
@@ -246,10 +246,6 @@ fn pick_key(k: &KeyArgs, name: &str, avoid: Option<&KeyPair>) -> Result<Arc<KeyP
             _ => return Ok(key),
         }
     }
-}
-
-fn rand_core_rng() -> rand::rngs::OsRng {
-    rand::rngs::OsRng
 }
 
 fn window(
