@@ -122,13 +122,24 @@ pub fn parse_time(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, Str
             ))
         }
     };
-    Ok(now + Duration::seconds(sign * n * secs))
+    n.checked_mul(secs)
+        .and_then(|s| s.checked_mul(sign))
+        .and_then(|s| now.checked_add(Duration::seconds(s)))
+        .ok_or_else(|| format!("`{text}`: out of range"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn offsets_out_of_range_are_errors() {
+        let now = datetime!(2026-01-01 0:00 UTC);
+        assert!(parse_time("+10000y", now).is_err());
+        assert!(parse_time("+9223372036854775807s", now).is_err());
+        assert!(parse_time("-9223372036854775807y", now).is_err());
+    }
 
     #[test]
     fn fixed_clock_moves_only_when_told() {

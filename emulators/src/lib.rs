@@ -1,11 +1,16 @@
 //! ccelab's emulators: everything that imitates a real component of a Cisco
-//! Packaged/Unified CCE 12.x topology. This crate holds the foundations —
-//! the [`clock`], the [`pki`] (CAs, certificates, CSRs, the key pool) and the
-//! key/trust [`stores`] in the formats the products use (JKS, JCEKS,
-//! PKCS#12, PEM) — on which the per-role emulators are built.
+//! Packaged/Unified CCE 12.x topology: the foundations — the [`clock`], the
+//! [`pki`] (CAs, certificates, CSRs, the key pool), the key/trust [`stores`]
+//! in the formats the products use (JKS, JCEKS, PKCS#12, PEM), the [`tls`]
+//! server with IIS binding semantics and the client [`personality`] of each
+//! real client — and the roles built on them, such as the AD domain
+//! controller / global catalog ([`ad_dc`]).
 
+pub mod ad_dc;
 pub mod clock;
+pub mod events;
 pub mod host;
+pub mod net;
 pub mod personality;
 pub mod pki;
 pub mod stores;

@@ -356,3 +356,31 @@ async fn garbage_peers_do_not_take_the_server_down() {
         .any(|e| e.outcome == Outcome::NotTls));
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_serves_a_new_certificate_on_the_same_socket() {
+    use ccelab_emulators::personality::{fetch_chain, Contact};
+    let a = lab(KeyType::Rsa2048);
+    let b = lab(KeyType::EcP256);
+    let site = |l: &Lab| SiteConfig {
+        bindings: vec![Binding::new("b", l.leaf.chain(), l.leaf.key.clone())],
+        ..SiteConfig::default()
+    };
+    let (server, _) = serve(site(&a)).await;
+    let addr = server.local_addr();
+    let leaf = |c: Contact| match c {
+        Contact::Presented { chain, .. } => chain[0].sha256_fingerprint(),
+        other => panic!("{other:?}"),
+    };
+    let t = std::time::Duration::from_secs(5);
+    assert_eq!(
+        leaf(fetch_chain(addr, "ece.example.com", true, t).await),
+        a.leaf.cert.sha256_fingerprint()
+    );
+    server.reload(site(&b), hello_handler()).unwrap();
+    assert_eq!(server.local_addr(), addr);
+    assert_eq!(
+        leaf(fetch_chain(addr, "ece.example.com", true, t).await),
+        b.leaf.cert.sha256_fingerprint()
+    );
+}

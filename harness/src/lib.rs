@@ -1,9 +1,11 @@
-//! ccelab's harness: the `ccelab` command line and (as they land) the
-//! topology builder, the scenario runner and the control API, on top of the
+//! ccelab's harness: the `ccelab` command line, the topology builder
+//! ([`topology`], [`topology_file`]), the running lab ([`lab`]), its control
+//! API ([`control`]) and the scenario runner ([`scenario`]), on top of the
 //! emulators of `ccelab-emulators`.
 
 pub mod cli;
 pub mod control;
 pub mod lab;
+pub mod scenario;
 pub mod topology;
 pub mod topology_file;

@@ -47,6 +47,9 @@ use time::Duration;
 pub enum Role {
     Ca,
     EceWeb,
+    /// ECE's collocated server (application, services, messaging, data).
+    EceApp,
+    AdDc,
     Ads,
 }
 
@@ -106,6 +109,16 @@ pub struct Topology {
     pub issuing: Ca,
     /// The ECE web server's certificate.
     pub ece_web: Issued,
+    /// The AD DC / GC's certificate (LDAPS 636 and 3269).
+    pub dc: Issued,
+    /// "LDAP server signing requirements" = Require signing (KB4520412; F15).
+    pub ad_require_signing: bool,
+    /// Anonymous LDAP operations allowed (dSHeuristics; default refused: F16).
+    pub ad_allow_anonymous: bool,
+    /// LDIF added to the DC's example directory.
+    pub ad_ldif: Option<String>,
+    /// What `c:\ece\pcce\mydomain.jks` on the ECE application server holds ([ECE] 2.1; F14).
+    pub ece_keystore: EceKeystore,
     /// The application instance of the integration.
     pub app_instance: String,
     /// The IIS https binding's host name and Require SNI ([ECE] 1.2: blank, unchecked).
@@ -113,7 +126,43 @@ pub struct Topology {
     pub binding_require_sni: bool,
     /// What every ADS trusts ([ECE] 4.1 done right: the root and the issuing CA).
     pub ads_trust: Vec<Trusted>,
+    /// ECE's partition administrators: `pa` (business partition, the
+    /// inventory credentials of [ECE] 4.3) and `sa` (system partition).
+    pub ece_accounts: Vec<(String, String)>,
+    /// IIS "SSL Settings > Require SSL" on the Default Web Site (F20: ECE is
+    /// HTTPS only; the site keeps IIS's default `http *:80` binding).
+    pub require_ssl: bool,
+    /// The two lines of `spog_config.js` ([ECE] 3): protocol and web server
+    /// name (None: `https` and the web server's FQDN).
+    pub spog_protocol: Option<String>,
+    pub spog_web_server_name: Option<String>,
 }
+
+/// The AWDB (the ADSs' administration database, `{ICM instance}_awdb`; the
+/// ICM instance name `pcce` is ccelab's) and the SQL Server login ECE uses for
+/// it ([ECE] 5, AWDB Details tab; the login name is ccelab's).
+pub const AWDB_DATABASE: &str = "pcce_awdb";
+pub const AWDB_LOGIN: &str = "ece_awdb";
+
+/// The LDAPS trust store of [ECE] 2.1 on the ECE application server, and its password.
+pub const ECE_LDAP_KEYSTORE: &str = r"c:\ece\pcce\mydomain.jks";
+pub const ECE_LDAP_KEYSTORE_PASS: &str = "MyP@ssword";
+/// ECE's log directory on a 400-agent single-side collocated server (topology.md §6).
+pub const ECE_LOGS: &str = r"{ECE_HOME}\eService_RT\logs";
+
+/// The state of ECE's LDAPS keystore after [ECE] 2.1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EceKeystore {
+    /// `keytool -import -trustcacerts -alias mydomaincontroller -file domainctl.crt`: done.
+    WithDc,
+    /// The keystore exists but the DC's certificate was never imported.
+    WithoutDc,
+    /// No keystore at that path (not made, or not copied to this server).
+    Missing,
+}
+
+/// The default password of the ECE accounts `pa` and `sa` in presets.
+pub const ECE_DEFAULT_PASSWORD: &str = "Password1";
 
 /// The `cacerts` password on every ADS (the JDK default).
 pub const CACERTS_PASS: &str = "changeit";
@@ -144,7 +193,37 @@ fn key(kt: KeyType, i: usize) -> Result<Arc<KeyPair>, TopologyError> {
     Ok(keypool::key(kt, i)?)
 }
 
+/// The DC's certificate from AD CS (the Domain Controller template: the
+/// DC's FQDN, and the domain name, as SANs); one year, like [ECE] 2.1's
+/// sample (valid 2020-04-15 to 2021-04-15).
+fn dc_certificate(
+    issuing: &Ca,
+    fqdn: &str,
+    now: time::OffsetDateTime,
+) -> Result<Issued, TopologyError> {
+    let domain = fqdn.split_once('.').map_or(fqdn, |(_, d)| d);
+    let p = CertParams::leaf(
+        &format!("CN={fqdn}"),
+        now - Duration::days(1),
+        now + Duration::days(365),
+    )?
+    .with_sans([San::Dns(fqdn.into()), San::Dns(domain.into())]);
+    Ok(issuing.issue(&p, key(KeyType::Rsa2048, 9)?)?)
+}
+
 impl Topology {
+    /// Issues the DC's certificate again for its current FQDN.
+    pub fn reissue_dc(&mut self) -> Result<(), TopologyError> {
+        let fqdn = self
+            .hosts
+            .iter()
+            .find(|h| h.role == Role::AdDc)
+            .map(|h| h.fqdn.clone())
+            .unwrap_or_default();
+        self.dc = dc_certificate(&self.issuing, &fqdn, self.clock.now())?;
+        Ok(())
+    }
+
     /// Builds a preset under `dir` (nothing is written yet: see [`Topology::write_disks`]).
     pub fn preset(name: &str, dir: &Path, clock: Clock) -> Result<Self, TopologyError> {
         if name != "pcce-2000" && name != "pcce-4000" {
@@ -163,6 +242,8 @@ impl Topology {
             host("ece", "ece.example.com", Role::EceWeb, 11),
             host("ads-a", "adsa.example.com", Role::Ads, 12),
             host("ads-b", "adsb.example.com", Role::Ads, 13),
+            host("dc", "gcdcsrv01.example.local", Role::AdDc, 14),
+            host("ece-app", "eceapp.example.com", Role::EceApp, 15),
         ];
         let ca = |cn: &str, days| {
             CertParams::ca(cn, now - Duration::days(1), now + Duration::days(days))
@@ -182,6 +263,7 @@ impl Topology {
         )?
         .with_sans([San::Dns("ece.example.com".into())]);
         let ece_web = issuing.issue(&web, key(KeyType::Rsa2048, 2)?)?;
+        let dc = dc_certificate(&issuing, "gcdcsrv01.example.local", now)?;
         Ok(Topology {
             preset: name.into(),
             dir: dir.to_path_buf(),
@@ -190,6 +272,11 @@ impl Topology {
             root,
             issuing,
             ece_web,
+            dc,
+            ad_require_signing: false,
+            ad_allow_anonymous: false,
+            ad_ldif: None,
+            ece_keystore: EceKeystore::WithDc,
             app_instance: if name == "pcce-4000" {
                 // 4000/12000 agents: created by the integrator, best-practice name
                 // {site}_{peripheral_set}_{application_instance}
@@ -200,7 +287,30 @@ impl Topology {
             binding_host_name: String::new(),
             binding_require_sni: false,
             ads_trust: vec![Trusted::Root, Trusted::Issuing],
+            ece_accounts: vec![
+                ("pa".into(), ECE_DEFAULT_PASSWORD.into()),
+                ("sa".into(), ECE_DEFAULT_PASSWORD.into()),
+            ],
+            require_ssl: true,
+            spog_protocol: None,
+            spog_web_server_name: None,
         })
+    }
+
+    /// CCE Administration's administrator (REST API, HTTP Basic): a fully
+    /// qualified user name as Cisco's API guide asks, and its password.
+    pub fn cce_admin_account(&self) -> (String, String) {
+        // the AD domain's Administrator (the SPOG administrator ECE looks up)
+        let domain = self
+            .hosts
+            .iter()
+            .find(|h| h.role == Role::AdDc)
+            .and_then(|h| h.fqdn.split_once('.').map(|(_, d)| d.to_string()))
+            .unwrap_or_else(|| "example.local".into());
+        (
+            format!("administrator@{domain}"),
+            ECE_DEFAULT_PASSWORD.into(),
+        )
     }
 
     /// The ECE web server's FQDN.
@@ -266,6 +376,26 @@ impl Topology {
                     std::fs::create_dir_all(&logs).map_err(io(&logs))?;
                 }
                 Role::EceWeb => self.write_iis(h)?,
+                Role::EceApp => {
+                    let logs = h.disk.path(ECE_LOGS)?;
+                    std::fs::create_dir_all(&logs).map_err(io(&logs))?;
+                    let path = h.disk.path(ECE_LDAP_KEYSTORE)?;
+                    std::fs::create_dir_all(path.parent().unwrap_or(h.disk.root()))
+                        .map_err(io(&path))?;
+                    if self.ece_keystore != EceKeystore::Missing {
+                        let mut ks = Keystore::new(StoreType::Jks);
+                        if self.ece_keystore == EceKeystore::WithDc {
+                            ks.import_cert("mydomaincontroller", self.dc.cert.clone(), now)?;
+                        }
+                        ks.save(&path, ECE_LDAP_KEYSTORE_PASS, None)?;
+                    }
+                }
+                Role::AdDc => {
+                    // what `openssl s_client -connect gcdcsrv01.example.local:3269` shows ([ECE] 2.1)
+                    let dir = h.disk.path(r"C:\ccelab\dc")?;
+                    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+                    write_atomic(&dir.join("dc.pem"), self.dc.cert.to_pem().as_bytes())?;
+                }
                 Role::Ca => {
                     let dir = h.disk.path(r"C:\ccelab\ca")?;
                     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
@@ -306,6 +436,12 @@ impl Topology {
         }
         let host_name = &self.binding_host_name;
         let sni = u8::from(self.binding_require_sni);
+        // IIS Manager > SSL Settings > Require SSL writes this location element
+        let ssl = if self.require_ssl {
+            "    <location path=\"Default Web Site\">\n        <system.webServer>\n            <security>\n                <access sslFlags=\"Ssl\" />\n            </security>\n        </system.webServer>\n    </location>\n"
+        } else {
+            ""
+        };
         let config = format!(
             r#"<?xml version="1.0" encoding="UTF-8"?>
 <configuration>
@@ -319,7 +455,7 @@ impl Topology {
             </site>
         </sites>
     </system.applicationHost>
-</configuration>
+{ssl}</configuration>
 "#
         );
         let path = h.disk.path(APPLICATION_HOST)?;
@@ -328,8 +464,9 @@ impl Topology {
         let spog = h.disk.path(SPOG_CONFIG)?;
         std::fs::create_dir_all(spog.parent().unwrap_or(h.disk.root())).map_err(io(&spog))?;
         let js = format!(
-            "var web_server_protocol = \"https\";\nvar web_server_name = \"{}\";\n",
-            h.fqdn
+            "var web_server_protocol = \"{}\";\nvar web_server_name = \"{}\";\n",
+            self.spog_protocol.as_deref().unwrap_or("https"),
+            self.spog_web_server_name.as_deref().unwrap_or(&h.fqdn)
         );
         write_atomic(&spog, js.as_bytes())?;
         Ok(())

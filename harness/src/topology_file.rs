@@ -25,7 +25,7 @@
 //!
 //! [topology.md]: ../../../shared/spec/topology.md
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ccelab_emulators::clock::{parse_time, Clock};
 use ccelab_emulators::pki::{keypool, CertParams, Issued, KeyType, San};
@@ -61,7 +61,7 @@ fn time_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
     Ok(s)
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TopologyFile {
     pub preset: Option<String>,
@@ -69,14 +69,74 @@ pub struct TopologyFile {
     pub clock: Option<String>,
     pub ece_web: Option<EceWebSpec>,
     pub ads: Option<AdsSpec>,
+    pub ad_dc: Option<AdDcSpec>,
+    pub ece_app: Option<EceAppSpec>,
+    /// Per-host overrides, by host name (`[hosts.ads-a]`).
+    #[serde(default)]
+    pub hosts: std::collections::BTreeMap<String, HostSpec>,
+    /// The topology file's directory (relative paths in it start there).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// A host's overrides ([hosts.NAME]).
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HostSpec {
+    /// The host's FQDN (its certificates follow it).
+    pub fqdn: Option<String>,
+}
+
+/// The AD DC / GC ([ad_dc]).
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AdDcSpec {
+    /// LDAP server signing requirements = Require signing (KB4520412; F15).
+    pub require_signing: Option<bool>,
+    /// Anonymous operations allowed (default: refused, as AD does; F16).
+    pub allow_anonymous: Option<bool>,
+    /// An LDIF file (relative to the topology file) whose entries are added
+    /// to the example directory (`userPassword:`/`unicodePwd::` set passwords).
+    pub ldif: Option<String>,
+}
+
+/// ECE's application server ([ece_app]).
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EceAppSpec {
+    /// `c:\ece\pcce\mydomain.jks` ([ECE] 2.1; F14).
+    pub keystore: Option<KeystoreSpec>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeystoreSpec {
+    WithDc,
+    WithoutDc,
+    Missing,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct EceWebSpec {
     pub fqdn: Option<String>,
     pub certificate: Option<CertSpec>,
     pub binding: Option<BindingSpec>,
+    /// Password of ECE's `pa` (business partition administrator).
+    pub pa_password: Option<String>,
+    /// Password of ECE's `sa` (system partition administrator).
+    pub sa_password: Option<String>,
+    /// IIS "Require SSL" on the Default Web Site (default true; F20).
+    pub require_ssl: Option<bool>,
+    pub spog_config: Option<SpogConfigSpec>,
+}
+
+/// The two lines of `spog_config.js` ([ECE] 3; F13).
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SpogConfigSpec {
+    pub web_server_protocol: Option<String>,
+    pub web_server_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +149,7 @@ pub enum IssuerSpec {
     SelfSigned,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CertSpec {
     pub issuer: Option<IssuerSpec>,
@@ -119,7 +179,7 @@ pub enum TrustItem {
     EceWeb,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AdsSpec {
     pub cacerts: Option<Vec<TrustItem>>,
@@ -148,13 +208,15 @@ impl std::fmt::Display for FileError {
 
 /// Parses a topology file; errors read `FILE:LINE:COLUMN: message`.
 pub fn parse(path: &Path, text: &str) -> Result<TopologyFile, FileError> {
-    toml::from_str::<TopologyFile>(text).map_err(|e| {
+    let mut spec = toml::from_str::<TopologyFile>(text).map_err(|e| {
         let (line, col) = e.span().map(|s| position(text, s.start)).unwrap_or((1, 1));
         FileError {
             location: format!("{}:{line}:{col}", path.display()),
             message: e.message().trim().to_string(),
         }
-    })
+    })?;
+    spec.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(spec)
 }
 
 impl TopologyFile {
@@ -212,10 +274,78 @@ impl TopologyFile {
                     IssuerSpec::SelfSigned => Issued::self_signed(&params, key)?,
                 };
             }
+            for (user, pw) in [("pa", &ece.pa_password), ("sa", &ece.sa_password)] {
+                if let Some(pw) = pw {
+                    for a in topo.ece_accounts.iter_mut().filter(|a| a.0 == user) {
+                        a.1 = pw.clone();
+                    }
+                }
+            }
+            if let Some(r) = ece.require_ssl {
+                topo.require_ssl = r;
+            }
+            if let Some(js) = &ece.spog_config {
+                topo.spog_protocol = js.web_server_protocol.clone();
+                topo.spog_web_server_name = js.web_server_name.clone();
+            }
             if let Some(b) = &ece.binding {
                 topo.binding_host_name = b.host_name.clone().unwrap_or_default();
                 topo.binding_require_sni = b.require_sni.unwrap_or(false);
             }
+        }
+        for (name, spec) in &self.hosts {
+            let Some(fqdn) = &spec.fqdn else { continue };
+            let valid = fqdn.contains('.')
+                && fqdn.split('.').all(|l| {
+                    !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
+            if !valid {
+                return Err(TopologyError::Invalid(format!(
+                    "[hosts.{name}] fqdn `{fqdn}`: not a fully qualified host name"
+                )));
+            }
+            let Some(h) = topo.hosts.iter_mut().find(|h| h.name == *name) else {
+                let names: Vec<&str> = topo.hosts.iter().map(|h| h.name.as_str()).collect();
+                return Err(TopologyError::Invalid(format!(
+                    "[hosts.{name}]: no such host (hosts: {})",
+                    names.join(", ")
+                )));
+            };
+            match h.role {
+                crate::topology::Role::EceWeb => {
+                    return Err(TopologyError::Invalid(format!(
+                        "[hosts.{name}]: the ECE web server's FQDN is [ece_web] fqdn (its certificate and bindings follow it)"
+                    )))
+                }
+                crate::topology::Role::AdDc => {
+                    h.fqdn = fqdn.clone();
+                    topo.reissue_dc()?;
+                }
+                _ => h.fqdn = fqdn.clone(),
+            }
+        }
+        if let Some(ad) = &self.ad_dc {
+            topo.ad_require_signing = ad.require_signing.unwrap_or(false);
+            topo.ad_allow_anonymous = ad.allow_anonymous.unwrap_or(false);
+            if let Some(f) = &ad.ldif {
+                let path = self.base_dir.join(f);
+                let text = std::fs::read_to_string(&path).map_err(|source| TopologyError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                // checked now, so that a bad LDIF stops `up` before anything is written
+                ccelab_emulators::ad_dc::Directory::example_local()
+                    .add_ldif(&text)
+                    .map_err(|e| TopologyError::Invalid(format!("{}: {e}", path.display())))?;
+                topo.ad_ldif = Some(text);
+            }
+        }
+        if let Some(k) = self.ece_app.as_ref().and_then(|a| a.keystore) {
+            topo.ece_keystore = match k {
+                KeystoreSpec::WithDc => crate::topology::EceKeystore::WithDc,
+                KeystoreSpec::WithoutDc => crate::topology::EceKeystore::WithoutDc,
+                KeystoreSpec::Missing => crate::topology::EceKeystore::Missing,
+            };
         }
         if let Some(items) = self.ads.as_ref().and_then(|a| a.cacerts.clone()) {
             topo.ads_trust = items

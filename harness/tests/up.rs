@@ -4,79 +4,18 @@
 //! restarted (F9), then fails as F1 with the PKIX line in the catalina log,
 //! and opens again after the CA certificate is imported and the ADS restarted.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
-use std::time::{Duration, Instant};
+mod common;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ccelab")
-}
+use std::path::Path;
+use std::process::Command;
 
-struct Up {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn up(dir: &Path) -> Up {
-    up_with(dir, true)
-}
-
-fn up_with(dir: &Path, ephemeral: bool) -> Up {
-    up_args(dir, ephemeral, &[])
-}
-
-fn up_args(dir: &Path, ephemeral: bool, extra: &[&str]) -> Up {
-    let mut args = vec!["up", "--dir", dir.to_str().unwrap(), "--duration", "120"];
-    if ephemeral {
-        args.push("--ephemeral-ports");
-    }
-    args.extend_from_slice(extra);
-    let child = Command::new(bin())
-        .args(&args)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start ccelab up");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !dir.join("topology.json").exists() {
-        assert!(Instant::now() < deadline, "topology.json never appeared");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Up {
-        child,
-        dir: dir.to_path_buf(),
-    }
-}
-
-fn ctl(u: &Up, args: &[&str]) -> Output {
-    let mut a = vec!["ctl", "--dir", u.dir.to_str().unwrap()];
-    a.extend_from_slice(args);
-    Command::new(bin()).args(&a).output().unwrap()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn tool(t: &str, args: &[&str]) -> Output {
-    Command::new(t)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run `{t}` ({e}): bash .ci/run installs it"))
-}
+use common::*;
 
 #[test]
 fn f1_f9_keytool_and_restart_on_the_virtual_disk() {
     let d = tempfile::tempdir().unwrap();
     let u = up(&d.path().join("lab"));
-    let topo: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap();
+    let topo = topology(&u);
     let hosts = topo["hosts"].as_array().unwrap();
     let ece = hosts.iter().find(|h| h["role"] == "ece-web").unwrap();
     let port = ece["services"][0]["bound_port"].as_u64().unwrap();
@@ -153,9 +92,16 @@ fn f1_f9_keytool_and_restart_on_the_virtual_disk() {
     // F1: the user's message, and the PKIX line in today's catalina log
     let o = ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"]);
     assert_eq!(o.status.code(), Some(1));
+    let text = out(&o);
+    let (shown, see) = text.split_once('\n').unwrap();
     assert_eq!(
-        out(&o),
-        "There was an error loading the page. Contact your administrator.\n"
+        shown,
+        "There was an error loading the page. Contact your administrator."
+    );
+    // ctl also says where to look (the user's view is the first line)
+    assert!(
+        see.starts_with("see ") && see.contains("/disks/ads-a/C/icm/tomcat/logs/catalina."),
+        "{see}"
     );
     let logs = u.dir.join("disks/ads-a/C/icm/tomcat/logs");
     let log = std::fs::read_dir(&logs)
@@ -261,7 +207,11 @@ fn f10_inventory_by_address_or_short_name_and_f3_cisco_service_stopped() {
     assert_eq!(gadget(&u, "ads-b"), Some(0));
 
     // F3: "Cisco Service" stopped on the ECE server
-    assert!(ctl(&u, &["stop", "ece", "Cisco Service"]).status.success());
+    // it runs on the collocated server, not on the web server
+    assert!(!ctl(&u, &["stop", "ece", "Cisco Service"]).status.success());
+    assert!(ctl(&u, &["stop", "ece-app", "Cisco Service"])
+        .status
+        .success());
     let o = ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
@@ -269,7 +219,9 @@ fn f10_inventory_by_address_or_short_name_and_f3_cisco_service_stopped() {
         "The webpage at https://ece.example.com/default/spog/gadget might be temporarily down or it may have moved permanently to a new web address\n"
     );
     assert!(out(&ctl(&u, &["status"])).contains(r#""name":"Cisco Service","state":"Stopped""#));
-    assert!(ctl(&u, &["start", "ece", "Cisco Service"]).status.success());
+    assert!(ctl(&u, &["start", "ece-app", "Cisco Service"])
+        .status
+        .success());
     assert_eq!(gadget(&u, "ads-a"), Some(0));
     let o = ctl(&u, &["stop", "ece", "Bogus"]);
     assert_eq!(o.status.code(), Some(2));
@@ -280,8 +232,7 @@ fn exec_resolves_the_topology_for_real_clients_on_real_ports() {
     let d = tempfile::tempdir().unwrap();
     // the only test on the real ports (root may bind 127.0.0.11:443)
     let u = up_with(&d.path().join("lab"), false);
-    let topo: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap();
+    let topo = topology(&u);
     let ece = topo["hosts"]
         .as_array()
         .unwrap()
@@ -458,29 +409,15 @@ fn f7_self_signed_replaced_and_f8_intermediate_not_imported() {
 }
 
 fn topo_ca(u: &Up, i: usize) -> String {
-    let topo: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap();
+    let topo = topology(u);
     topo["ca_certs"][i].as_str().unwrap().to_string()
-}
-
-fn web_port(u: &Up) -> u64 {
-    let topo: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap();
-    let ece = topo["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["role"] == "ece-web")
-        .unwrap()
-        .clone();
-    ece["services"][0]["bound_port"].as_u64().unwrap()
 }
 
 #[test]
 fn f6_iis_binding_host_name_and_require_sni() {
     let d = tempfile::tempdir().unwrap();
     let u = up(&d.path().join("lab"));
-    let port = web_port(&u);
+    let port = bound(&u, "ece", 443);
     let root = topo_ca(&u, 0);
     let curl = |name: &str, host_header: Option<&str>| {
         let mut a = vec![
@@ -662,6 +599,44 @@ fn f21_integration_save_is_permanent_and_f11_instances() {
             ],
         )
     };
+    let o = save("MultiChannel");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("save the AWDB Details tab first"),
+        "{}",
+        out(&o)
+    );
+    let awdb = |server: &str, db: &str, login: &str| {
+        let o = ctl(
+            &u,
+            &[
+                "integration",
+                "awdb",
+                "--server",
+                server,
+                "--database",
+                db,
+                "--login",
+                login,
+                "--password",
+                "Password1",
+            ],
+        );
+        (o.status.code(), out(&o))
+    };
+    let (code, text) = awdb("ece.example.com", "pcce_awdb", "ece_awdb");
+    assert_eq!(code, Some(1));
+    assert!(text.starts_with("The TCP/IP connection to the host ece.example.com, port 1433 has failed. Error: \"Connection refused: connect. Verify the connection properties."), "{text}");
+    let (_, text) = awdb("awdb.example.com", "pcce_awdb", "ece_awdb");
+    assert!(text.contains("Error: \"awdb.example.com. Verify"), "{text}");
+    let (_, text) = awdb("adsa.example.com", "pcce_awdb", "sa");
+    assert_eq!(text.trim(), "Login failed for user 'sa'.");
+    let (_, text) = awdb("adsa.example.com", "pcce_hds", "ece_awdb");
+    assert_eq!(
+        text.trim(),
+        "Cannot open database \"pcce_hds\" requested by the login. The login failed."
+    );
+    assert_eq!(awdb("adsa.example.com", "pcce_awdb", "ece_awdb").0, Some(0));
     let o = save("multichannel");
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).contains("names are case-sensitive"), "{}", out(&o));
@@ -695,8 +670,7 @@ fn f21_integration_save_is_permanent_and_f11_instances() {
 fn pcce_4000_has_its_own_application_instance() {
     let d = tempfile::tempdir().unwrap();
     let u = up_args(&d.path().join("lab"), true, &["--preset", "pcce-4000"]);
-    let topo: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap();
+    let topo = topology(&u);
     assert_eq!(topo["preset"], "pcce-4000");
     let save = |inst: &str| {
         ctl(
@@ -711,6 +685,23 @@ fn pcce_4000_has_its_own_application_instance() {
             ],
         )
     };
+    assert!(ctl(
+        &u,
+        &[
+            "integration",
+            "awdb",
+            "--server",
+            "adsb.example.com",
+            "--database",
+            "PCCE_AWDB",
+            "--login",
+            "ece_awdb",
+            "--password",
+            "Password1"
+        ]
+    )
+    .status
+    .success());
     assert_eq!(save("MultiChannel").status.code(), Some(1));
     assert_eq!(save("Main_PS1_Multichannel").status.code(), Some(0));
     let never = d.path().join("never");
@@ -737,7 +728,7 @@ fn fetch_web_pem(u: &Up, pem: &Path) {
         .arg("-c")
         .arg(format!(
             "openssl s_client -connect 127.0.0.11:{} -servername ece.example.com </dev/null 2>/dev/null | openssl x509 > {}",
-            web_port(u),
+            bound(u, "ece", 443),
             pem.display()
         ))
         .output()
@@ -755,4 +746,520 @@ fn set_web_server(u: &Up, name: &str) {
     assert!(ctl(u, &["inventory", "set-web-server", name])
         .status
         .success());
+}
+
+/// curl against the ECE web server by its FQDN: `-w` status line last.
+fn curl_ece(u: &Up, url_path: &str, https: bool, extra: &[&str]) -> String {
+    let port = bound(u, "ece", if https { 443 } else { 80 });
+    let root = topo_ca(u, 0);
+    let scheme = if https { "https" } else { "http" };
+    let mut a = vec![
+        "-sS".to_string(),
+        "--max-time".into(),
+        "10".into(),
+        "--cacert".into(),
+        root,
+        "-w".into(),
+        "\nstatus=%{http_code}".into(),
+        "--resolve".into(),
+        format!("ece.example.com:{port}:127.0.0.11"),
+    ];
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a.push(format!("{scheme}://ece.example.com:{port}{url_path}"));
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    out(&tool("curl", &a))
+}
+
+#[test]
+fn f12_credentials_f13_spog_config_f20_plain_http_and_the_service_department() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    // F20: IIS keeps its http binding, "Require SSL" answers 403 (substatus 4)
+    let page = curl_ece(&u, "/default", false, &[]);
+    assert!(
+        page.contains("<title>403 - Forbidden: Access is denied.</title>"),
+        "{page}"
+    );
+    assert!(page.ends_with("status=403"), "{page}");
+    assert!(out(&ctl(&u, &["events"])).contains("PlainHttp"));
+    // the partitions' logins: pa on /default, sa on /system
+    assert!(curl_ece(&u, "/default/login", true, &["-u", "pa:Password1"]).ends_with("status=200"));
+    assert!(curl_ece(&u, "/system/login", true, &["-u", "sa:Password1"]).ends_with("status=200"));
+    assert!(curl_ece(&u, "/system/login", true, &["-u", "pa:Password1"]).ends_with("status=401"));
+    assert!(curl_ece(&u, "/default/login", true, &["-u", "pa:nope"]).ends_with("status=401"));
+
+    // F12: the inventory holds credentials that are not pa's
+    let o = ctl(
+        &u,
+        &[
+            "inventory",
+            "set-web-server",
+            "ece.example.com",
+            "--user",
+            "sa",
+        ],
+    );
+    assert!(out(&o).contains("(ECE user sa)"), "{}", out(&o));
+    assert_eq!(gadget(&u, "ads-a"), Some(1));
+    assert!(catalina(&u, "ads-a").contains(
+        "java.io.IOException: Server returned HTTP response code: 401 for URL: https://ece.example.com/default/spog/gadget"
+    ));
+    assert!(ctl(
+        &u,
+        &[
+            "inventory",
+            "set-web-server",
+            "ece.example.com",
+            "--user",
+            "pa"
+        ]
+    )
+    .status
+    .success());
+    assert_eq!(gadget(&u, "ads-a"), Some(0));
+    // pa's password changed in ECE: the inventory's copy is stale until edited
+    assert!(
+        ctl(&u, &["ece", "set-password", "pa", "--password", "N3w&Pass"])
+            .status
+            .success()
+    );
+    assert_eq!(gadget(&u, "ads-b"), Some(1));
+    assert!(ctl(
+        &u,
+        &[
+            "inventory",
+            "set-web-server",
+            "ece.example.com",
+            "--password",
+            "N3w&Pass"
+        ]
+    )
+    .status
+    .success());
+    assert_eq!(gadget(&u, "ads-b"), Some(0));
+
+    // F13: spog_config.js edited on the web server's disk (a static file: no restart)
+    let js = u
+        .dir
+        .join("disks/ece/C/ECE/eService/templates/finesse/gadget/spog/spog_config.js");
+    let good = std::fs::read_to_string(&js).unwrap();
+    assert_eq!(
+        good,
+        "var web_server_protocol = \"https\";\nvar web_server_name = \"ece.example.com\";\n"
+    );
+    let served = curl_ece(
+        &u,
+        "/default/templates/finesse/gadget/spog/spog_config.js",
+        true,
+        &[],
+    );
+    assert!(served.starts_with(&good), "{served}");
+    let open = |u: &Up| out(&ctl(u, &["spog", "open-gadget"]));
+    std::fs::write(&js, good.replace("\"https\"", "\"http\"")).unwrap();
+    let o = open(&u);
+    assert!(o.contains("The Email and Chat gadget stays blank"), "{o}");
+    assert!(o.contains("browser console: Mixed Content: The page at 'https://ece.example.com/default/spog/gadget' was loaded over HTTPS, but requested an insecure XMLHttpRequest endpoint 'http://ece.example.com/default/spog/session'. This request has been blocked; the content must be served over HTTPS."), "{o}");
+    // the web server's own host name instead of the URL SPOG uses
+    std::fs::write(
+        &js,
+        good.replace("ece.example.com", "UCSVRECEWEB.example.com"),
+    )
+    .unwrap();
+    assert!(open(&u).contains(
+        "GET https://UCSVRECEWEB.example.com/default/spog/session net::ERR_NAME_NOT_RESOLVED"
+    ));
+    std::fs::write(&js, good.replace("ece.example.com", "ece")).unwrap();
+    let o = open(&u);
+    assert!(o.contains("Access to XMLHttpRequest at 'https://ece/default/spog/session' from origin 'https://ece.example.com' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."), "{o}");
+    std::fs::write(&js, &good).unwrap();
+    assert_eq!(gadget(&u, "ads-a"), Some(0));
+
+    // [ECE] 6: `Service` is a reserved department name
+    let o = ctl(&u, &["ece", "create-department", "service"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("Service is a reserved department name"));
+    assert!(ctl(&u, &["ece", "create-department", "Sales"])
+        .status
+        .success());
+    assert_eq!(
+        out(&ctl(&u, &["ece", "departments"])).trim(),
+        r#"["Service","Sales"]"#
+    );
+}
+
+#[test]
+fn topology_file_sets_require_ssl_spog_config_and_ece_passwords() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up_toml(
+        d.path(),
+        "plain",
+        "[ece_web]\nrequire_ssl = false\npa_password = \"S3cret!\"\n[ece_web.spog_config]\nweb_server_protocol = \"http\"\n",
+    );
+    // without "Require SSL" IIS serves ECE over http too
+    assert!(curl_ece(&u, "/default", false, &[]).contains("business partition"));
+    let topo = topology(&u);
+    let pa = topo["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["user"] == "pa")
+        .unwrap()
+        .clone();
+    assert_eq!(pa["password"], "S3cret!");
+    assert!(curl_ece(&u, "/default/login", true, &["-u", "pa:S3cret!"]).ends_with("status=200"));
+    // the gadget itself still fails: http from an https page is mixed content (F13)
+    let o = ctl(&u, &["spog", "open-gadget"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("Mixed Content"));
+}
+
+#[test]
+fn ctl_events_follow_streams_connections_as_they_happen() {
+    use std::io::BufRead;
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    assert!(curl_ece(&u, "/default", true, &[]).ends_with("status=200"));
+    let mut follow = Command::new(bin())
+        .args([
+            "ctl",
+            "--dir",
+            u.dir.to_str().unwrap(),
+            "events",
+            "--follow",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(follow.stdout.take().unwrap()).lines();
+    // what happened before, then what happens next
+    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(first["seq"], 0);
+    assert_eq!(first["sni"], "ece.example.com");
+    curl_ece(&u, "/default", false, &[]);
+    let next: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(next["seq"], 1);
+    assert_eq!(next["outcome"], "PlainHttp");
+    let _ = follow.kill();
+    let _ = follow.wait();
+}
+
+/// curl against CCE Administration's REST API on `ads` (HTTP Basic as the
+/// topology's administrator unless `auth` says otherwise); `-w` status last.
+fn curl_ads(u: &Up, ads: &str, method: &str, path: &str, auth: &str, data: Option<&str>) -> String {
+    let topo = topology(u);
+    let h = topo["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == ads)
+        .unwrap()
+        .clone();
+    let port = h["services"][0]["bound_port"].as_u64().unwrap();
+    let fqdn = h["fqdn"].as_str().unwrap();
+    let mut a = vec![
+        "-sS".to_string(),
+        "--max-time".into(),
+        "10".into(),
+        "--cacert".into(),
+        topo_ca(u, 0),
+        "-u".into(),
+        auth.into(),
+        "-X".into(),
+        method.into(),
+        "-w".into(),
+        "\nstatus=%{http_code}".into(),
+        "--resolve".into(),
+        format!("{fqdn}:{port}:{}", h["address"].as_str().unwrap()),
+    ];
+    if let Some(d) = data {
+        a.extend([
+            "-H".into(),
+            "Content-Type: application/xml".into(),
+            "--data-binary".into(),
+            d.into(),
+        ]);
+    }
+    a.push(format!("https://{fqdn}:{port}{path}"));
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    out(&tool("curl", &a))
+}
+
+const ADMIN: &str = "administrator@example.local:Password1";
+const INV: &str = "/unifiedconfig/config/machineinventory";
+
+fn web_server_xml(address: &str, user: &str, password: &str, instance: &str) -> String {
+    format!("<machine><type>ECE_WEB_SERVER</type><networks><network><type>PUBLIC</type><address>{address}</address><services><service><type>MACHINE_INFO</type><userName>{user}</userName><password>{password}</password><applicationInstance>{instance}</applicationInstance></service></services></network></networks></machine>")
+}
+
+#[test]
+fn machine_inventory_api_over_https_with_curl() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    // the preset's inventory, as after [ECE] 4.2 and 4.3
+    let list = curl_ads(&u, "ads-a", "GET", INV, ADMIN, None);
+    assert!(list.ends_with("status=200"), "{list}");
+    assert!(list.contains("<totalResults>2</totalResults>"), "{list}");
+    assert!(
+        list.contains("<type>EXTERNAL_ECE</type>") && list.contains("<type>ECE_WEB_SERVER</type>")
+    );
+    assert!(
+        !list.contains("<password>"),
+        "passwords are never returned: {list}"
+    );
+    assert!(curl_ads(
+        &u,
+        "ads-a",
+        "GET",
+        INV,
+        "administrator@example.local:wrong",
+        None
+    )
+    .ends_with("status=401"));
+    // the ECE data server at most once (Cisco's outOfRange with min/max)
+    let r = curl_ads(
+        &u,
+        "ads-b",
+        "POST",
+        INV,
+        ADMIN,
+        Some("<machine><type>EXTERNAL_ECE</type><networks><network><type>PUBLIC</type><address>ece.example.com</address></network></networks><name>ece2</name></machine>"),
+    );
+    assert!(
+        r.contains("<errorDetail><min>0</min><max>1</max></errorDetail>")
+            && r.contains("<errorType>invalidInput.outOfRange</errorType>")
+            && r.ends_with("status=400"),
+        "{r}"
+    );
+    // delete the web server: the Email and Chat card goes
+    let id = list
+        .split("<refURL>")
+        .filter_map(|p| p.split("</refURL>").next())
+        .zip(list.split("<type>").skip(1))
+        .find(|(_, t)| t.starts_with("ECE_WEB_SERVER"))
+        .map(|(r, _)| r.rsplit('/').next().unwrap().to_string())
+        .unwrap();
+    assert!(
+        curl_ads(&u, "ads-a", "DELETE", &format!("{INV}/{id}"), ADMIN, None)
+            .ends_with("status=200")
+    );
+    let o = ctl(&u, &["spog", "open-gadget"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("no ECE web server (ECE_WEB_SERVER) in the inventory"));
+    // F11: the application instance is case-sensitive; pa's password is required
+    let r = curl_ads(
+        &u,
+        "ads-a",
+        "POST",
+        INV,
+        ADMIN,
+        Some(&web_server_xml(
+            "ece.example.com",
+            "pa",
+            "Password1",
+            "multichannel",
+        )),
+    );
+    assert!(
+        r.contains("Application instance multichannel does not exist (names are case-sensitive).")
+            && r.ends_with("status=400"),
+        "{r}"
+    );
+    let r = curl_ads(
+        &u,
+        "ads-a",
+        "POST",
+        INV,
+        ADMIN,
+        Some(&web_server_xml("ece example", "pa", "", "MultiChannel")),
+    );
+    assert!(
+        r.contains("<errorMessage>Must be valid hostname, IPV4, or IPV6 address.</errorMessage>"),
+        "{r}"
+    );
+    assert!(
+        r.contains("<errorData>password</errorData>") && r.contains("invalidInput.fieldRequired"),
+        "{r}"
+    );
+    // F10 through the API: added by address, the gadget fails on the name
+    let r = curl_ads(
+        &u,
+        "ads-a",
+        "POST",
+        INV,
+        ADMIN,
+        Some(&web_server_xml(
+            "127.0.0.11",
+            "pa",
+            "Password1",
+            "MultiChannel",
+        )),
+    );
+    assert!(
+        r.ends_with("status=201") && r.contains("<hostName>ece.example.com</hostName>"),
+        "{r}"
+    );
+    assert_eq!(gadget(&u, "ads-a"), Some(1));
+    assert!(catalina(&u, "ads-a")
+        .contains("No subject alternative names matching IP address 127.0.0.11 found"));
+    // by FQDN with pa's credentials: the gadget opens
+    let id = r
+        .split("<refURL>")
+        .nth(1)
+        .unwrap()
+        .split("</refURL>")
+        .next()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        curl_ads(&u, "ads-a", "DELETE", &format!("{INV}/{id}"), ADMIN, None)
+            .ends_with("status=200")
+    );
+    let r = curl_ads(
+        &u,
+        "ads-b",
+        "POST",
+        INV,
+        ADMIN,
+        Some(&web_server_xml(
+            "ece.example.com",
+            "pa",
+            "Password1",
+            "MultiChannel",
+        )),
+    );
+    assert!(r.ends_with("status=201"), "{r}");
+    assert_eq!(gadget(&u, "ads-b"), Some(0));
+    // a 2000-agent deployment adds machines by pop-up, not CSV
+    let csv = d.path().join("m.csv");
+    std::fs::write(
+        &csv,
+        "name,machineType,publicAddress,connectionInfo,privateAddress,peripheralSetName,side\n",
+    )
+    .unwrap();
+    let o = ctl(&u, &["inventory", "upload", csv.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("not by CSV"), "{}", out(&o));
+}
+
+#[test]
+fn pcce_4000_inventory_by_csv_upload() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up_args(&d.path().join("lab"), true, &["--preset", "pcce-4000"]);
+    let tpl = curl_ads(
+        &u,
+        "ads-a",
+        "GET",
+        &format!("{INV}/bulkoperation/template"),
+        ADMIN,
+        None,
+    );
+    assert!(tpl.starts_with("name,machineType,publicAddress,connectionInfo,privateAddress,peripheralSetName,side\r\n"), "{tpl}");
+    // remove the preset's ECE machines, then add them back by CSV
+    let list: serde_json::Value =
+        serde_json::from_str(&out(&ctl(&u, &["inventory", "list"]))).unwrap();
+    for m in list.as_array().unwrap() {
+        assert!(ctl(&u, &["inventory", "delete", &m["id"].to_string()])
+            .status
+            .success());
+    }
+    let csv = d.path().join("machines.csv");
+    std::fs::write(
+        &csv,
+        "name,machineType,publicAddress,connectionInfo,privateAddress,peripheralSetName,side\n\
+         ece,EXTERNAL_ECE,ece.example.com,,,PS1,sideA\n\
+         ece.example.com,ECE_WEB_SERVER,ece.example.com,userName=pa&password=Password1&applicationInstance=Main_PS1_MultiChannel,,PS1,sideA\n\
+         bad name,ECE_WEB_SERVER,ece.example.com,userName=pa,,PS1\n",
+    )
+    .unwrap();
+    let o = ctl(&u, &["inventory", "upload", csv.to_str().unwrap()]);
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains(":3: applicationInstance: Application instance Main_PS1_MultiChannel does not exist (names are case-sensitive)."), "{text}");
+    assert!(text.contains(":4: row: 6 columns instead of 7"), "{text}");
+    assert!(text.ends_with("nothing was added\n"));
+    assert_eq!(out(&ctl(&u, &["inventory", "list"])).trim(), "[]");
+    std::fs::write(
+        &csv,
+        "name,machineType,publicAddress,connectionInfo,privateAddress,peripheralSetName,side\n\
+         ece,EXTERNAL_ECE,ece.example.com,,,PS1,sideA\n\
+         ece.example.com,ECE_WEB_SERVER,ece.example.com,userName=pa&password=Password1&applicationInstance=Main_PS1_Multichannel,,PS1,sideA\n",
+    )
+    .unwrap();
+    let o = ctl(&u, &["inventory", "upload", csv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("added ECE_WEB_SERVER ece.example.com"));
+    assert_eq!(gadget(&u, "ads-a"), Some(0));
+}
+
+/// What `openssl s_client` shows of the certificate an ADS serves.
+fn ads_served_cert(u: &Up, ads: &str) -> String {
+    let topo = topology(u);
+    let h = topo["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == ads)
+        .unwrap()
+        .clone();
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect {}:{} -servername {} </dev/null 2>/dev/null | openssl x509 -noout -subject -issuer -text",
+            h["address"].as_str().unwrap(),
+            h["services"][0]["bound_port"],
+            h["fqdn"].as_str().unwrap()
+        ))
+        .output()
+        .unwrap();
+    out(&o)
+}
+
+#[test]
+fn aw_certificate_regenerated_with_keytool_as_sec_describes() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    let before = ads_served_cert(&u, "ads-a");
+    assert!(
+        before.contains("issuer=DC = local, DC = example, CN = Example Issuing CA"),
+        "{before}"
+    );
+    // [SEC] AW certificate: delete tomcatcert, generate a new key pair in cacerts
+    let cacerts = u
+        .dir
+        .join("disks/ads-a/C/Program Files/Java/jre/lib/security/cacerts");
+    keytool_on(&cacerts, &["-delete", "-alias", "tomcatcert"]);
+    keytool_on(
+        &cacerts,
+        &[
+            "-genkeypair",
+            "-alias",
+            "tomcatCert",
+            "-keysize",
+            "1024",
+            "-keyalg",
+            "RSA",
+            "-dname",
+            "CN=adsa.example.com",
+            "-keypass",
+            "changeit",
+        ],
+    );
+    // Tomcat keeps the key it loaded until restarted
+    assert_eq!(ads_served_cert(&u, "ads-a"), before);
+    assert!(ctl(&u, &["restart", "ads-a"]).status.success());
+    let after = ads_served_cert(&u, "ads-a");
+    assert!(
+        after.contains("subject=CN = adsa.example.com\nissuer=CN = adsa.example.com"),
+        "{after}"
+    );
+    assert!(after.contains("Public-Key: (1024 bit)"), "{after}");
+    // ads-b is untouched
+    assert!(ads_served_cert(&u, "ads-b").contains("CN = Example Issuing CA"));
+    // ctl points at the keytool procedure rather than doing it behind the user's back
+    let o = ctl(&u, &["cert", "replace", "ads-b"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("-genkeypair -alias tomcatCert"));
 }

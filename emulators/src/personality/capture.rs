@@ -38,12 +38,29 @@ pub enum Contact {
     TimedOut,
 }
 
+/// What the verifier does with the chain it is shown.
+#[derive(Debug)]
+enum Mode {
+    /// Record it and stop the handshake: judging is the personality's job.
+    Capture,
+    /// Record it and complete the handshake (the chain was judged already).
+    Accept,
+    /// Judge it as this client would, and complete the handshake only if it accepts.
+    Judge {
+        personality: super::Personality,
+        anchors: Vec<Certificate>,
+        name: String,
+        at: time::OffsetDateTime,
+    },
+}
+
 #[derive(Debug)]
 struct Recorder {
     chain: Mutex<Vec<CertificateDer<'static>>>,
     schemes: Vec<SignatureScheme>,
-    /// Complete the handshake (the chain was already judged acceptable).
-    accept: bool,
+    mode: Mode,
+    /// The judge's refusal ([`Mode::Judge`]).
+    refusal: Mutex<Option<super::Verdict>>,
 }
 
 impl ServerCertVerifier for Recorder {
@@ -58,11 +75,30 @@ impl ServerCertVerifier for Recorder {
         let mut c = self.chain.lock().unwrap_or_else(|e| e.into_inner());
         c.push(end_entity.clone().into_owned());
         c.extend(intermediates.iter().map(|i| i.clone().into_owned()));
-        if self.accept {
-            return Ok(ServerCertVerified::assertion());
+        match &self.mode {
+            Mode::Accept => Ok(ServerCertVerified::assertion()),
+            Mode::Capture => Err(rustls::Error::General("ccelab: chain captured".into())),
+            Mode::Judge {
+                personality,
+                anchors,
+                name,
+                at,
+            } => {
+                let chain: Vec<Certificate> = c
+                    .iter()
+                    .filter_map(|d| Certificate::from_der(d.as_ref()).ok())
+                    .collect();
+                let v = super::judge(*personality, &chain, anchors, name, *at);
+                if v.ok {
+                    return Ok(ServerCertVerified::assertion());
+                }
+                *self.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+                // Java answers a PKIX or name failure with certificate_unknown
+                Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::ApplicationVerificationFailure,
+                ))
+            }
         }
-        // Stop here: the chain is all we came for, and judging is the personality's job.
-        Err(rustls::Error::General("ccelab: chain captured".into()))
     }
 
     fn verify_tls12_signature(
@@ -88,9 +124,8 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-/// A rustls client that records the chain it is shown; with `accept` it
-/// completes the handshake (the chain was judged already), else it stops there.
-fn client_config(accept: bool, send_sni: bool) -> Option<(rustls::ClientConfig, Arc<Recorder>)> {
+/// A rustls client whose verifier works in `mode`.
+fn client_config(mode: Mode, send_sni: bool) -> Option<(rustls::ClientConfig, Arc<Recorder>)> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let schemes = provider
         .signature_verification_algorithms
@@ -98,7 +133,8 @@ fn client_config(accept: bool, send_sni: bool) -> Option<(rustls::ClientConfig, 
     let recorder = Arc::new(Recorder {
         chain: Mutex::new(Vec::new()),
         schemes,
-        accept,
+        mode,
+        refusal: Mutex::new(None),
     });
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -110,6 +146,16 @@ fn client_config(accept: bool, send_sni: bool) -> Option<(rustls::ClientConfig, 
     Some((config, recorder))
 }
 
+/// The name a client asks for: an IP literal, or a DNS name (one rustls
+/// cannot express is reached by address, without SNI).
+fn server_name(name: &str, addr: SocketAddr) -> ServerName<'static> {
+    match name.parse::<std::net::IpAddr>() {
+        Ok(ip) => ServerName::IpAddress(ip.into()),
+        Err(_) => ServerName::try_from(name.to_string())
+            .unwrap_or(ServerName::IpAddress(addr.ip().into())),
+    }
+}
+
 /// Connects to `addr` as a client that asks for `name` and sends SNI only
 /// when `send_sni` (Java sends none for IP literals and dot-less names).
 pub async fn fetch_chain(
@@ -118,17 +164,10 @@ pub async fn fetch_chain(
     send_sni: bool,
     timeout: Duration,
 ) -> Contact {
-    let Some((config, recorder)) = client_config(false, send_sni) else {
+    let Some((config, recorder)) = client_config(Mode::Capture, send_sni) else {
         return Contact::Closed;
     };
-    let server_name = match name.parse::<std::net::IpAddr>() {
-        Ok(ip) => ServerName::IpAddress(ip.into()),
-        Err(_) => match ServerName::try_from(name.to_string()) {
-            Ok(n) => n,
-            // a name rustls cannot even express is reached without SNI
-            Err(_) => ServerName::IpAddress(addr.ip().into()),
-        },
-    };
+    let server_name = server_name(name, addr);
     let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
         Err(_) => return Contact::TimedOut,
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Contact::Refused,
@@ -185,39 +224,136 @@ pub async fn https_get(
     path: &str,
     timeout: Duration,
 ) -> Result<(u16, String), Contact> {
-    use tokio::io::AsyncReadExt;
-    let (config, _) = client_config(true, send_sni).ok_or(Contact::Closed)?;
-    let server_name = match name.parse::<std::net::IpAddr>() {
-        Ok(ip) => ServerName::IpAddress(ip.into()),
-        Err(_) => ServerName::try_from(name.to_string())
-            .unwrap_or(ServerName::IpAddress(addr.ip().into())),
-    };
+    https_request(addr, name, send_sni, path, &[], timeout).await
+}
+
+/// [`https_get`] with extra request header lines (e.g. `Authorization`).
+pub async fn https_request(
+    addr: SocketAddr,
+    name: &str,
+    send_sni: bool,
+    path: &str,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> Result<(u16, String), Contact> {
+    let (config, _) = client_config(Mode::Accept, send_sni).ok_or(Contact::Closed)?;
     let work = async {
         let tcp = TcpStream::connect(addr).await.map_err(|e| classify(&e))?;
         let _ = tcp.set_nodelay(true);
-        let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-            .connect(server_name, tcp)
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(server_name(name, addr), tcp)
             .await
             .map_err(|e| classify(&e))?;
-        let req = format!("GET {path} HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n");
-        tls.write_all(req.as_bytes())
-            .await
-            .map_err(|e| classify(&e))?;
-        let mut buf = Vec::new();
-        let _ = tls.take(1 << 20).read_to_end(&mut buf).await;
-        let text = String::from_utf8_lossy(&buf).into_owned();
-        let status = text
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or(Contact::NotTls)?;
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        Ok((status, body))
+        get(tls, name, path, headers).await
     };
     tokio::time::timeout(timeout, work)
         .await
         .unwrap_or(Err(Contact::TimedOut))
+}
+
+/// One HTTPS request as client `p` makes it, on a single connection: the
+/// chain judged during the handshake against `anchors` for `name` at `at`,
+/// then the request. Returns the status and body, or the client's verdict.
+#[allow(clippy::too_many_arguments)]
+pub async fn https_request_as(
+    p: super::Personality,
+    addr: SocketAddr,
+    name: &str,
+    anchors: &[Certificate],
+    at: time::OffsetDateTime,
+    path: &str,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> Result<(u16, String), super::Verdict> {
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Err(_) => return Err(super::contact_failure(p, &Contact::TimedOut, name, addr)),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Err(super::contact_failure(p, &Contact::Refused, name, addr))
+        }
+        Ok(Err(e)) => return Err(super::contact_failure(p, &classify(&e), name, addr)),
+        Ok(Ok(t)) => t,
+    };
+    let _ = tcp.set_nodelay(true);
+    let tls = tls_judged(p, tcp, name, anchors, at, timeout).await?;
+    tokio::time::timeout(timeout, get(tls, name, path, headers))
+        .await
+        .unwrap_or(Err(Contact::TimedOut))
+        .map_err(|c| super::contact_failure(p, &c, name, addr))
+}
+
+/// `GET path` on an established TLS stream (`Connection: close`).
+async fn get<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    mut tls: S,
+    name: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<(u16, String), Contact> {
+    use tokio::io::AsyncReadExt;
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {name}\r\n{extra}Connection: close\r\n\r\n");
+    tls.write_all(req.as_bytes())
+        .await
+        .map_err(|e| classify(&e))?;
+    let mut buf = Vec::new();
+    let _ = (&mut tls).take(1 << 20).read_to_end(&mut buf).await;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or(Contact::NotTls)?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// A TLS client stream after a handshake judged by a personality.
+pub type JudgedStream = tokio_rustls::client::TlsStream<TcpStream>;
+
+/// Starts TLS over an open connection as `p` would: the chain judged during
+/// the handshake against `anchors` for `name` at `at`. Returns the stream,
+/// or the client's verdict (the judge's refusal, or the contact failure).
+pub async fn tls_judged(
+    p: super::Personality,
+    tcp: TcpStream,
+    name: &str,
+    anchors: &[Certificate],
+    at: time::OffsetDateTime,
+    timeout: Duration,
+) -> Result<JudgedStream, super::Verdict> {
+    let peer = tcp
+        .peer_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+    let mode = Mode::Judge {
+        personality: p,
+        anchors: anchors.to_vec(),
+        name: name.to_string(),
+        at,
+    };
+    let Some((config, judging)) = client_config(mode, super::sends_sni(p, name)) else {
+        return Err(super::contact_failure(p, &Contact::Closed, name, peer));
+    };
+    let result = tokio::time::timeout(
+        timeout,
+        tokio_rustls::TlsConnector::from(Arc::new(config)).connect(server_name(name, peer), tcp),
+    )
+    .await;
+    if let Some(v) = judging
+        .refusal
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
+        return Err(v);
+    }
+    match result {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(e)) => Err(super::contact_failure(p, &classify(&e), name, peer)),
+        Err(_) => Err(super::contact_failure(p, &Contact::TimedOut, name, peer)),
+    }
 }

@@ -15,6 +15,7 @@
 mod browser;
 mod capture;
 pub mod java;
+pub mod jndi;
 pub mod openssl;
 
 use std::net::SocketAddr;
@@ -24,7 +25,9 @@ use time::OffsetDateTime;
 
 use crate::pki::Certificate;
 
-pub use capture::{fetch_chain, https_get, Contact};
+pub use capture::{
+    fetch_chain, https_get, https_request, https_request_as, tls_judged, Contact, JudgedStream,
+};
 
 /// The clients ccelab imitates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -31,7 +31,7 @@
 mod signing;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -41,8 +41,7 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{broadcast, watch};
+use tokio::net::TcpStream;
 
 use crate::pki::{Certificate, KeyPair};
 
@@ -166,41 +165,9 @@ pub enum Outcome {
     PlainHttp,
 }
 
-/// The event log of a topology: kept in order, and broadcast to followers.
-#[derive(Clone, Debug)]
-pub struct Events {
-    log: Arc<Mutex<Vec<TlsEvent>>>,
-    tx: broadcast::Sender<TlsEvent>,
-}
-
-impl Default for Events {
-    fn default() -> Self {
-        Events {
-            log: Arc::default(),
-            tx: broadcast::channel(1024).0,
-        }
-    }
-}
-
-impl Events {
-    pub fn record(&self, e: TlsEvent) {
-        self.log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(e.clone());
-        let _ = self.tx.send(e);
-    }
-
-    /// Everything recorded so far.
-    pub fn snapshot(&self) -> Vec<TlsEvent> {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// Events from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<TlsEvent> {
-        self.tx.subscribe()
-    }
-}
+/// The event log of a topology's TLS servers (see [`crate::events`]).
+pub type Events = crate::events::EventLog<TlsEvent>;
+pub use crate::events::EVENT_LOG_CAPACITY;
 
 /// An HTTP request as an emulated product's handler sees it.
 #[derive(Clone, Debug)]
@@ -321,9 +288,9 @@ fn prepare(config: SiteConfig) -> Result<Prepared, TlsError> {
 
 /// A running listener. Dropping it (or [`TlsServer::stop`]) stops accepting.
 pub struct TlsServer {
-    local: SocketAddr,
-    stop: watch::Sender<bool>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    acceptor: crate::net::Acceptor,
+    /// What new connections are served with (see [`TlsServer::reload`]).
+    current: Arc<std::sync::RwLock<(Arc<Prepared>, Handler)>>,
 }
 
 impl TlsServer {
@@ -335,53 +302,36 @@ impl TlsServer {
         events: Events,
     ) -> Result<Self, TlsError> {
         let prepared = Arc::new(prepare(site)?);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| TlsError::Listen { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| TlsError::Listen { addr, source })?;
-        let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = stopped.changed() => break,
-                    accepted = listener.accept() => {
-                        let Ok((tcp, peer)) = accepted else { continue };
-                        // no Nagle delay on handshake flights (a resumed TLS 1.2 handshake otherwise waits ~40 ms for delayed ACKs)
-                        let _ = tcp.set_nodelay(true);
-                        let p = prepared.clone();
-                        let h = handler.clone();
-                        let ev = events.clone();
-                        tokio::spawn(async move { serve_connection(tcp, peer, local, p, h, ev).await });
-                    }
-                }
-            }
-        });
-        Ok(TlsServer {
-            local,
-            stop,
-            task: Some(task),
+        let current = Arc::new(std::sync::RwLock::new((prepared, handler)));
+        let serving = current.clone();
+        let acceptor = crate::net::Acceptor::bind(addr, move |tcp, peer, _| {
+            let local = tcp.local_addr().unwrap_or(addr);
+            let (p, h) = serving.read().unwrap_or_else(|e| e.into_inner()).clone();
+            let ev = events.clone();
+            tokio::spawn(async move { serve_connection(tcp, peer, local, p, h, ev).await });
         })
+        .await
+        .map_err(|source| TlsError::Listen { addr, source })?;
+        Ok(TlsServer { acceptor, current })
+    }
+
+    /// Serves new connections with another site and handler, on the same
+    /// socket (a service restart that keeps its port: the port is never
+    /// free for another listener to take meanwhile).
+    pub fn reload(&self, site: SiteConfig, handler: Handler) -> Result<(), TlsError> {
+        let prepared = Arc::new(prepare(site)?);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = (prepared, handler);
+        Ok(())
     }
 
     /// The address really bound.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local
+        self.acceptor.local_addr()
     }
 
     /// Stops accepting new connections and waits for the accept loop to end.
-    pub async fn stop(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.task.take() {
-            let _ = t.await;
-        }
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
+    pub async fn stop(self) {
+        self.acceptor.stop().await
     }
 }
 
@@ -599,7 +549,9 @@ async fn serve_http<IO>(
             )
         }
     });
+    // header names as IIS writes them (`Content-Type`, `Date`, `Server`)
     let _ = hyper::server::conn::http1::Builder::new()
+        .title_case_headers(true)
         .serve_connection(io, service)
         .await;
 }

@@ -8,7 +8,7 @@
 //! Where no private namespace can be made (no privilege), it says what to do
 //! instead.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clap::Args;
@@ -32,38 +32,58 @@ pub fn run(a: ExecArgs) -> Result<i32, Failure> {
             format!("{e} (is `ccelab up --dir {}` running?)", a.dir.display()),
         )
     })?;
-    let jdk = a.dir.join("jdk-hosts");
+    if !can_unshare() {
+        return Err(advice(&a.dir));
+    }
+    let mut cmd = command(&a.dir, &hosts, &a.command);
+    cmd.env("CCELAB_DIR", &a.dir);
+    match cmd.status() {
+        Ok(s) => Ok(s.code().unwrap_or(128)),
+        Err(_) => Err(advice(&a.dir)),
+    }
+}
+
+/// `argv` as `ccelab exec` runs it for the topology in `dir`: in a private
+/// mount namespace with `hosts` over `/etc/hosts` when one can be made
+/// ([`can_unshare`]), else directly; Java also gets `-Djdk.net.hosts.file`.
+pub fn command(dir: &Path, hosts: &Path, argv: &[String]) -> Command {
     let mut java_opts = std::env::var("JDK_JAVA_OPTIONS").unwrap_or_default();
-    java_opts.push_str(&format!(" -Djdk.net.hosts.file={}", jdk.display()));
-    let status = Command::new("unshare")
-        .args([
+    java_opts.push_str(&format!(
+        " -Djdk.net.hosts.file={}",
+        dir.join("jdk-hosts").display()
+    ));
+    let mut cmd = if can_unshare() {
+        let mut c = Command::new("unshare");
+        c.args([
             "--mount",
             "--",
             "sh",
             "-c",
             r#"mount --bind "$0" /etc/hosts && exec "$@""#,
         ])
-        .arg(&hosts)
-        .args(&a.command)
-        .env("JDK_JAVA_OPTIONS", java_opts.trim())
-        .env("CCELAB_DIR", &a.dir)
-        .status();
-    match status {
-        Ok(s) => match s.code() {
-            // unshare/mount refused: no private namespace here
-            Some(c) if c != 0 && !can_unshare() => Err(advice(&a.dir)),
-            Some(c) => Ok(c),
-            None => Ok(128),
-        },
-        Err(_) => Err(advice(&a.dir)),
-    }
+        .arg(hosts)
+        .args(argv);
+        c
+    } else {
+        let mut c = Command::new(argv.first().map(String::as_str).unwrap_or("true"));
+        c.args(argv.iter().skip(1));
+        c
+    };
+    cmd.env("JDK_JAVA_OPTIONS", java_opts.trim());
+    cmd
 }
 
-fn can_unshare() -> bool {
-    Command::new("unshare")
-        .args(["--mount", "true"])
-        .status()
-        .is_ok_and(|s| s.success())
+/// Whether this process may make a private mount namespace (probed once).
+pub fn can_unshare() -> bool {
+    static CAN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CAN.get_or_init(|| {
+        Command::new("unshare")
+            .args(["--mount", "true"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
 }
 
 fn advice(dir: &std::path::Path) -> Failure {

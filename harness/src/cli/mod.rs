@@ -1,4 +1,4 @@
-//! The command line: `ccelab pki …` and `ccelab store …`.
+//! The command line: `ccelab up|ctl|exec|scenario|pki|store|check|serve`.
 //!
 //! Conventions for every command: `--help` explains it; bad input (a
 //! truncated or garbage file, a wrong password, a key where a certificate is
@@ -16,8 +16,9 @@ macro_rules! out {
 
 mod check;
 mod ctl;
-mod exec;
+pub mod exec;
 mod pki;
+mod scenario;
 mod serve;
 mod store;
 mod up;
@@ -39,10 +40,12 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Build a topology (preset pcce-2000), write every host's disk, start its
-    /// services and control API, write DIR/topology.json; serve until Ctrl-C.
+    /// Build a topology (preset pcce-2000 or pcce-4000, or --topology FILE), write
+    /// every host's disk, start its services and control API, write
+    /// DIR/topology.json; serve until Ctrl-C.
     Up(up::UpArgs),
-    /// Manage a running topology: status, restart HOST, spog open-gadget --ads HOST.
+    /// Manage a running topology: status, events, restart, services, the user
+    /// actions of SPOG and ECE, the inventory, AD knobs, the clock.
     Ctl(ctl::CtlArgs),
     /// Run a client tool with the topology's FQDNs resolving to the emulated hosts
     /// (private mount namespace with DIR/hosts as /etc/hosts).
@@ -59,6 +62,10 @@ enum Command {
     /// Serve one HTTPS site with IIS binding semantics from a certificate directory
     /// (loopback by default; stops by itself after --duration).
     Serve(serve::ServeArgs),
+    /// Scenario files (scenarios/): list them, run them (each on its own
+    /// topology, in parallel), print the catalog.
+    #[command(subcommand)]
+    Scenario(scenario::ScenarioCommand),
 }
 
 /// A failure to report: the file (or other subject) it concerns and the problem.
@@ -109,6 +116,7 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Up(c) => up::run(c),
         Command::Ctl(c) => ctl::run(c),
         Command::Exec(c) => exec::run(c),
+        Command::Scenario(c) => scenario::run(c),
     };
     match result {
         Ok(code) => code,

@@ -1,8 +1,16 @@
 //! The ECE web server (IIS) of a running topology: its https bindings and
 //! certificate read from `applicationHost.config` and the certificate-store
 //! stand-ins when it starts ([ECE] 1.2, F6, F7, F8), HTTP.sys's host routing,
-//! the partitions and the SPOG gadget endpoint (`/default/spog/gadget`, a
-//! path ccelab invents), and "Cisco Service" (F3).
+//! the http binding with "Require SSL" (F20), the partitions and their
+//! logins, the SPOG gadget endpoint (`/default/spog/gadget`, a path ccelab
+//! invents), `spog_config.js` (F13), and "Cisco Service" (F3).
+//!
+//! F6 as a real system shows it (docs/research/cisco-inventory-and-sni.md):
+//! the AW/ADS JREs of 12.x (8u181 and later) send SNI for any dotted host
+//! name, so a Require SNI binding whose host name is the FQDN SPOG uses
+//! works; SPOG fails when it calls the server by another name (HTTP.sys
+//! answers `400 Invalid Hostname`) or by IP address or short name (Java
+//! sends no SNI, HTTP.sys finds no binding and resets).
 
 use super::*;
 
@@ -30,27 +38,64 @@ fn attr(element: &str, name: &str) -> Option<String> {
     Some(element[start..end].to_string())
 }
 
+/// The attributes of every `<name …>` element of an XML text, as an XML
+/// reader sees them (comments skipped, either quote, entities decoded).
+/// A malformed file yields the elements before the error.
+fn xml_elements(config: &str, name: &str) -> Vec<std::collections::HashMap<String, String>> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(config);
+    let mut out = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                if e.local_name().as_ref() == name.as_bytes() =>
+            {
+                out.push(
+                    e.attributes()
+                        .flatten()
+                        .filter_map(|a| {
+                            let k = String::from_utf8(a.key.as_ref().to_vec()).ok()?;
+                            let v = a.unescape_value().ok()?.into_owned();
+                            Some((k, v))
+                        })
+                        .collect(),
+                );
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    out
+}
+
+fn split_binding_information(info: &str) -> Option<(String, u16, String)> {
+    let mut parts = info.splitn(3, ':');
+    let (ip, port, host) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
+    Some((ip.to_string(), port.parse().ok()?, host.to_string()))
+}
+
 /// The `https` bindings of `applicationHost.config` (IIS: sslFlags bit 1 = Require SNI).
 pub fn iis_https_bindings(config: &str) -> Vec<IisBinding> {
-    config
-        .match_indices("<binding ")
-        .filter_map(|(i, _)| {
-            let el = &config[i..i + config[i..].find('>')?];
-            if !attr(el, "protocol")?.eq_ignore_ascii_case("https") {
-                return None;
-            }
-            let info = attr(el, "bindingInformation")?;
-            let mut parts = info.splitn(3, ':');
-            let (ip, port, host) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
-            let flags: u32 = attr(el, "sslFlags")
-                .and_then(|f| f.parse().ok())
+    xml_elements(config, "binding")
+        .into_iter()
+        .filter(|a| {
+            a.get("protocol")
+                .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+        })
+        .filter_map(|a| {
+            let (ip, port, host_name) = split_binding_information(a.get("bindingInformation")?)?;
+            let flags: u32 = a
+                .get("sslFlags")
+                .and_then(|f| f.trim().parse().ok())
                 .unwrap_or(0);
             Some(IisBinding {
-                ip: ip.into(),
-                port: port.parse().ok()?,
-                host_name: host.into(),
+                ip,
+                port,
+                host_name,
                 require_sni: flags & 1 == 1,
-                certificate_hash: attr(el, "certificateHash")
+                certificate_hash: a
+                    .get("certificateHash")
+                    .cloned()
                     .unwrap_or_default()
                     .to_ascii_uppercase(),
             })
@@ -90,8 +135,241 @@ pub fn chain_from_ca_store(leaf: &Certificate, dir: &std::path::Path) -> Vec<Cer
     chain
 }
 
+/// IIS's answer to plain HTTP when the site has "Require SSL" (F20; [ECE]:
+/// non-SSL access to ECE is not supported): status 403, substatus 4 ("SSL
+/// required", seen only in IIS's own log as `sc-substatus` 4), with the stock
+/// custom-error page IIS 7+ sends remote clients for any 403 (its CSS block
+/// left out). Sources: Microsoft "HTTP status code overview" for IIS (403.4 =
+/// SSL required); the page's title and headings as IIS serves them.
+pub const SSL_REQUIRED_PAGE: &str = "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">\r\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\r\n<head>\r\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"/>\r\n<title>403 - Forbidden: Access is denied.</title>\r\n</head>\r\n<body>\r\n<div id=\"header\"><h1>Server Error</h1></div>\r\n<div id=\"content\">\r\n <div class=\"content-container\"><fieldset>\r\n  <h2>403 - Forbidden: Access is denied.</h2>\r\n  <h3>You do not have permission to view this directory or page using the credentials that you supplied.</h3>\r\n </fieldset></div>\r\n</div>\r\n</body>\r\n</html>\r\n";
+
+/// The URL path under which IIS serves `{ECE_HOME}\eService\templates`
+/// (ccelab's choice; the file itself is [ECE] 3's).
+pub const SPOG_CONFIG_URL: &str = "/default/templates/finesse/gadget/spog/spog_config.js";
+
+/// The request the gadget's script makes from the browser to
+/// `{web_server_protocol}://{web_server_name}` (an invented path).
+pub const GADGET_SESSION_PATH: &str = "/default/spog/session";
+
+/// The `http` bindings (`ip`, `port`, host name) of `applicationHost.config`.
+pub fn iis_http_bindings(config: &str) -> Vec<(String, u16, String)> {
+    xml_elements(config, "binding")
+        .into_iter()
+        .filter(|a| {
+            a.get("protocol")
+                .is_some_and(|p| p.eq_ignore_ascii_case("http"))
+        })
+        .filter_map(|a| split_binding_information(a.get("bindingInformation")?))
+        .collect()
+}
+
+/// "Require SSL" on the Default Web Site: an `<access sslFlags="Ssl…">`
+/// element in the site's `<location>` (what IIS Manager's SSL Settings write).
+pub fn iis_requires_ssl(config: &str) -> bool {
+    xml_elements(config, "access").iter().any(|a| {
+        a.get("sslFlags")
+            .is_some_and(|f| f.split(',').any(|v| v.trim() == "Ssl"))
+    })
+}
+
+/// The two settings of `spog_config.js` ([ECE] 3): `var web_server_protocol
+/// = "…";` and `var web_server_name = "…";` (None where a line is missing,
+/// as the gadget's script then has no such variable).
+pub fn spog_settings(js: &str) -> (Option<String>, Option<String>) {
+    let var = |name: &str| {
+        js.lines().find_map(|l| {
+            let l = l.trim().strip_prefix("var ")?.trim_start();
+            let rest = l.strip_prefix(name)?.trim_start().strip_prefix('=')?.trim();
+            let q = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            let v = &rest[1..];
+            Some(v[..v.find(q)?].to_string())
+        })
+    };
+    (var("web_server_protocol"), var("web_server_name"))
+}
+
+/// The `user:password` of an HTTP Basic `Authorization` header.
+pub(super) fn basic_credentials(
+    r: &ccelab_emulators::tls::HttpRequest,
+) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let v = r
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))?
+        .1
+        .clone();
+    let b64 = v.strip_prefix("Basic ")?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (u, p) = text.split_once(':')?;
+    Some((u.to_string(), p.to_string()))
+}
+
+/// What the ECE web server's request handler reads (shared by its https and http listeners).
+struct EceSite {
+    /// Host names of the listener's bindings (lower case; empty = any).
+    host_names: Vec<String>,
+    require_ssl: bool,
+    app_up: Arc<std::sync::atomic::AtomicBool>,
+    accounts: Arc<Mutex<HashMap<String, String>>>,
+    spog_config: std::path::PathBuf,
+    /// The web server's clock (the topology's).
+    clock: ccelab_emulators::clock::Clock,
+}
+
+/// An RFC 9110 HTTP-date (`Mon, 23 Nov 2026 00:40:43 GMT`).
+pub fn http_date(t: time::OffsetDateTime) -> String {
+    use ccelab_emulators::clock::MONTH_ABBR;
+    let t = t.to_offset(time::UtcOffset::UTC);
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        DAYS[t.weekday().number_days_from_monday() as usize],
+        t.day(),
+        MONTH_ABBR[t.month() as usize - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// IIS's answers carry the server's clock — the topology's — in `Date`.
+fn ece_handler(site: Arc<EceSite>, tls: bool) -> ccelab_emulators::tls::Handler {
+    let inner = ece_routes(site.clone(), tls);
+    Arc::new(move |r: ccelab_emulators::tls::HttpRequest| {
+        let mut resp = inner(r);
+        resp.headers
+            .push(("Date".into(), http_date(site.clock.now())));
+        resp
+    })
+}
+
+/// IIS in front of ECE. Routes (all but `spog_config.js` are answered by
+/// ECE's application server behind IIS, so "Cisco Service" stopped → 503, F3):
+/// * `/default`, `/system`: the partitions ([ECE]: business partition 1 with
+///   `pa`, system partition 0 with `sa`);
+/// * `/default/login`, `/system/login`: HTTP Basic check of that partition's
+///   administrator (invented paths; 401 on wrong credentials, F12);
+/// * `/default/spog/gadget`: the gadget SPOG loads, with the `pa` credentials
+///   of the inventory (F12);
+/// * [`SPOG_CONFIG_URL`]: `spog_config.js` as on the disk at the moment of
+///   the request (a static file: IIS serves edits without a restart, F13);
+/// * [`GADGET_SESSION_PATH`]: what the gadget's script fetches.
+fn ece_routes(
+    site: Arc<EceSite>,
+    tls: bool,
+) -> impl Fn(ccelab_emulators::tls::HttpRequest) -> HttpResponse {
+    move |r: ccelab_emulators::tls::HttpRequest| {
+        let host = r.host.as_deref().unwrap_or("").to_ascii_lowercase();
+        let host = host
+            .rsplit_once(':')
+            .map(|(h, _)| h.to_string())
+            .unwrap_or(host);
+        // HTTP.sys routes a request to the site whose binding's host name equals
+        // the Host header (an empty host name takes any); none → 400 Invalid Hostname.
+        if !site.host_names.iter().any(|n| n.is_empty() || *n == host) {
+            return HttpResponse {
+                status: 400,
+                headers: vec![("Content-Type".into(), "text/html; charset=us-ascii".into())],
+                body: INVALID_HOSTNAME.as_bytes().to_vec(),
+            };
+        }
+        if !tls && site.require_ssl {
+            return HttpResponse {
+                status: 403,
+                headers: vec![
+                    ("Content-Type".into(), "text/html".into()),
+                    ("Server".into(), "Microsoft-IIS/10.0".into()),
+                ],
+                body: SSL_REQUIRED_PAGE.as_bytes().to_vec(),
+            };
+        }
+        let path = r.path.split('?').next().unwrap_or("").to_string();
+        if path.eq_ignore_ascii_case(SPOG_CONFIG_URL) {
+            return match std::fs::read(&site.spog_config) {
+                Ok(b) => HttpResponse {
+                    status: 200,
+                    headers: vec![("Content-Type".into(), "application/javascript".into())],
+                    body: b,
+                },
+                Err(_) => HttpResponse::text(404, "Not Found\n"),
+            };
+        }
+        // IIS forwards to the ECE application server; with "Cisco Service" stopped it answers 503
+        if !site.app_up.load(std::sync::atomic::Ordering::SeqCst) {
+            return HttpResponse::text(503, "Service Unavailable\n");
+        }
+        let authorized = |user: &str| {
+            basic_credentials(&r).is_some_and(|(u, p)| {
+                u.eq_ignore_ascii_case(user)
+                    && site
+                        .accounts
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get(user)
+                        .is_some_and(|want| *want == p)
+            })
+        };
+        let unauthorized = || HttpResponse {
+            status: 401,
+            headers: vec![
+                ("Content-Type".into(), "text/plain; charset=utf-8".into()),
+                ("WWW-Authenticate".into(), "Basic realm=\"ECE\"".into()),
+            ],
+            body: b"Invalid user name or password.\n".to_vec(),
+        };
+        match path.as_str() {
+            "/default" | "/default/" => HttpResponse::text(
+                200,
+                "Enterprise Chat and Email: business partition (default). Log in as pa.\n",
+            ),
+            "/system" | "/system/" => HttpResponse::text(
+                200,
+                "Enterprise Chat and Email: system partition. Log in as sa.\n",
+            ),
+            "/default/login" | "/system/login" => {
+                let user = if path.starts_with("/default") {
+                    "pa"
+                } else {
+                    "sa"
+                };
+                if authorized(user) {
+                    HttpResponse::text(200, format!("Logged in as {user}.\n"))
+                } else {
+                    unauthorized()
+                }
+            }
+            "/default/spog/gadget" => {
+                if authorized("pa") {
+                    HttpResponse {
+                        status: 200,
+                        headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+                        body: format!(
+                            "<!DOCTYPE html>\n<html><head><title>ECE gadget</title>\n<script src=\"{SPOG_CONFIG_URL}\"></script>\n</head><body>ECE gadget</body></html>\n"
+                        )
+                        .into_bytes(),
+                    }
+                } else {
+                    unauthorized()
+                }
+            }
+            GADGET_SESSION_PATH => HttpResponse {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                body: b"{\"partition\":\"default\"}\n".to_vec(),
+            },
+            _ => HttpResponse::text(404, "Not Found\n"),
+        }
+    }
+}
+
 impl Lab {
-    /// (Re)starts IIS on the ECE web server from its disk.
+    /// (Re)starts IIS on the ECE web server from its disk: the https
+    /// bindings and their certificates, the http binding (F20) and "Require SSL".
     pub(super) async fn start_ece_web(&self) -> Result<(), LabError> {
         let Some(h) = self.ece_host() else {
             return Ok(());
@@ -150,49 +428,97 @@ impl Lab {
             site.bindings.push(binding);
             product_port = b.port;
         }
+        let spog_config = h.disk.path(SPOG_CONFIG).map_err(|e| svc_err(&h.name, e))?;
+        let require_ssl = iis_requires_ssl(&config);
+        let ece_site = |host_names: Vec<String>| {
+            Arc::new(EceSite {
+                host_names,
+                require_ssl,
+                app_up: self.cisco_service.clone(),
+                accounts: self.ece_accounts.clone(),
+                spog_config: spog_config.clone(),
+                clock: self.topo.clock.clone(),
+            })
+        };
+        let https = ece_site(
+            bindings
+                .iter()
+                .map(|b| b.host_name.to_ascii_lowercase())
+                .collect(),
+        );
+        {
+            let mut slot = self.ece_web.lock().await;
+            self.serve_in(&mut slot, h, product_port, site, ece_handler(https, true))
+                .await?;
+        }
+        // the http binding (IIS's default `*:80:`), if the site still has one
+        let http = iis_http_bindings(&config);
+        let mut slot = self.ece_http.lock().await;
+        match http.first() {
+            Some((_, port, _)) => {
+                let plain = SiteConfig {
+                    plain_http: true,
+                    ..SiteConfig::default()
+                };
+                let names = http.iter().map(|b| b.2.to_ascii_lowercase()).collect();
+                self.serve_in(
+                    &mut slot,
+                    h,
+                    *port,
+                    plain,
+                    ece_handler(ece_site(names), false),
+                )
+                .await?;
+            }
+            None => {
+                if let Some(old) = slot.take() {
+                    old.stop().await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Serves `product_port` of `h` from `slot`: a server already listening
+    /// there is reloaded on its socket (a restart keeps the port, and no
+    /// other listener can take it meanwhile); otherwise the old one stops
+    /// and a new one listens.
+    pub(super) async fn serve_in(
+        &self,
+        slot: &mut Option<TlsServer>,
+        h: &crate::topology::Host,
+        product_port: u16,
+        site: SiteConfig,
+        handler: ccelab_emulators::tls::Handler,
+    ) -> Result<(), LabError> {
+        if let Some(srv) = slot.as_ref() {
+            if self.bound_port(&h.name, product_port) == Some(srv.local_addr().port()) {
+                return srv.reload(site, handler).map_err(|e| svc_err(&h.name, e));
+            }
+        }
+        if let Some(old) = slot.take() {
+            old.stop().await;
+        }
+        *slot = Some(self.listen(h, product_port, site, handler).await?);
+        Ok(())
+    }
+
+    /// Listens for `product_port` of `h`: on the port it had before (a
+    /// restart keeps it), else the real port when allowed and free, else an
+    /// ephemeral one; records where.
+    pub(super) async fn listen(
+        &self,
+        h: &crate::topology::Host,
+        product_port: u16,
+        site: SiteConfig,
+        handler: ccelab_emulators::tls::Handler,
+    ) -> Result<TlsServer, LabError> {
         let known = self.bound_port(&h.name, product_port);
         let port = match (known, self.real_ports) {
             (Some(p), _) => p,
             (None, true) => product_port,
             (None, false) => 0,
         };
-        let app_up = self.cisco_service.clone();
-        // HTTP.sys routes a request to the site whose binding's host name equals
-        // the Host header (an empty host name takes any); none → 400 Invalid Hostname.
-        let host_names: Vec<String> = bindings
-            .iter()
-            .map(|b| b.host_name.to_ascii_lowercase())
-            .collect();
-        let handler = Arc::new(move |r: ccelab_emulators::tls::HttpRequest| {
-            let host = r.host.as_deref().unwrap_or("").to_ascii_lowercase();
-            let host = host
-                .rsplit_once(':')
-                .map(|(h, _)| h.to_string())
-                .unwrap_or(host);
-            if !host_names.iter().any(|n| n.is_empty() || *n == host) {
-                return HttpResponse {
-                    status: 400,
-                    headers: vec![("Content-Type".into(), "text/html; charset=us-ascii".into())],
-                    body: INVALID_HOSTNAME.as_bytes().to_vec(),
-                };
-            }
-            // IIS forwards to the ECE application server; with "Cisco Service" stopped it answers 503
-            if !app_up.load(std::sync::atomic::Ordering::SeqCst) {
-                return HttpResponse::text(503, "Service Unavailable\n");
-            }
-            match r.path.as_str() {
-                "/default" | "/default/" => HttpResponse::text(
-                    200,
-                    "Enterprise Chat and Email: business partition (default). Log in as pa.\n",
-                ),
-                "/system" | "/system/" => HttpResponse::text(
-                    200,
-                    "Enterprise Chat and Email: system partition. Log in as sa.\n",
-                ),
-                "/default/spog/gadget" => HttpResponse::text(200, "ECE gadget\n"),
-                _ => HttpResponse::text(404, "Not Found\n"),
-            }
-        });
         let mut addr = SocketAddr::from((h.address, port));
         let server = match TlsServer::start(
             addr,
@@ -203,7 +529,12 @@ impl Lab {
         .await
         {
             Ok(s) => s,
-            Err(_) if known.is_none() && self.real_ports => {
+            // the real port is taken; or, with ephemeral ports, the port this
+            // service had was taken by another listener while it was stopped
+            Err(_)
+                if (known.is_none() && self.real_ports)
+                    || (known.is_some() && !self.real_ports) =>
+            {
                 addr.set_port(0);
                 TlsServer::start(addr, site, handler, self.events.clone())
                     .await
@@ -215,10 +546,7 @@ impl Lab {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert((h.name.clone(), product_port), server.local_addr().port());
-        if let Some(old) = self.ece_web.lock().await.replace(server) {
-            old.stop().await;
-        }
-        Ok(())
+        Ok(server)
     }
 
     /// Replaces the ECE web server's certificate as an administrator does in
@@ -272,20 +600,13 @@ impl Lab {
             .path(APPLICATION_HOST)
             .map_err(|e| svc_err(&h.name, e))?;
         let config = std::fs::read_to_string(&config_path).map_err(|e| svc_err(&h.name, e))?;
-        let mut updated = config.clone();
-        for b in iis_https_bindings(&config) {
-            updated = updated.replace(
-                &format!("certificateHash=\"{}\"", b.certificate_hash),
-                &format!("certificateHash=\"{thumb}\""),
-            );
-            updated = updated.replace(
-                &format!(
-                    "certificateHash=\"{}\"",
-                    b.certificate_hash.to_ascii_lowercase()
-                ),
-                &format!("certificateHash=\"{thumb}\""),
-            );
-        }
+        // every https binding now points at the new thumbprint (IIS writes
+        // the hash in either case)
+        let re = regex::Regex::new(r#"(?i)certificateHash\s*=\s*("[0-9a-f]*"|'[0-9a-f]*')"#)
+            .map_err(|e| svc_err(&h.name, e))?;
+        let updated = re
+            .replace_all(&config, format!("certificateHash=\"{thumb}\""))
+            .into_owned();
         ccelab_emulators::stores::write_atomic(&config_path, updated.as_bytes())
             .map_err(|e| svc_err(&h.name, e))?;
         self.restart(&h.name.clone()).await?;
@@ -334,6 +655,31 @@ impl Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            http_date(time::macros::datetime!(2026-11-23 00:40:43 UTC)),
+            "Mon, 23 Nov 2026 00:40:43 GMT"
+        );
+    }
+
+    #[test]
+    fn bindings_in_comments_single_quotes_and_entities() {
+        let c = "<configuration><!-- <binding protocol=\"https\" bindingInformation=\"*:443:old.example.com\" sslFlags=\"1\" /> -->\n<bindings><binding protocol='https' bindingInformation='*:443:' certificateHash='ab12' />\n<binding protocol=\"http\" bindingInformation=\"*:80:\" /></bindings>\n<!-- <access sslFlags=\"Ssl\" /> --></configuration>";
+        let b = iis_https_bindings(c);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].host_name, "");
+        assert_eq!(b[0].certificate_hash, "AB12");
+        assert_eq!(
+            iis_http_bindings(c),
+            vec![("*".to_string(), 80, String::new())]
+        );
+        assert!(
+            !iis_requires_ssl(c),
+            "the commented-out Require SSL does not count"
+        );
+    }
 
     #[test]
     fn reads_iis_bindings() {

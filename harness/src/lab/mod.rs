@@ -17,11 +17,21 @@
 //!   time is UTC in the emulation.
 
 mod cce_admin;
+mod ece_app;
 mod ece_web;
+pub mod files;
+pub mod machine_inventory;
 
-pub use cce_admin::{gadget_down_message, GadgetOutcome, GADGET_ERROR};
+pub use cce_admin::{gadget_down_message, EceInventory, GadgetOutcome, GADGET_BLANK, GADGET_ERROR};
 use cce_admin::{start_tomcat, TomcatState};
-pub use ece_web::{chain_from_ca_store, iis_https_bindings, IisBinding, INVALID_HOSTNAME};
+use ccelab_emulators::ad_dc::{AdListener, DomainController};
+use ece_app::EceApp;
+pub use ece_app::{EceLog, PartitionAdminConfig, TraceLevels, LEVELS};
+use ece_web::basic_credentials;
+pub use ece_web::{
+    chain_from_ca_store, iis_http_bindings, iis_https_bindings, iis_requires_ssl, spog_settings,
+    IisBinding, GADGET_SESSION_PATH, INVALID_HOSTNAME, SPOG_CONFIG_URL, SSL_REQUIRED_PAGE,
+};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -36,7 +46,8 @@ use ccelab_emulators::tls::{Binding, Events, HttpResponse, SiteConfig, TlsServer
 use serde::Serialize;
 
 use crate::topology::{
-    Role, Topology, APPLICATION_HOST, CACERTS, CERT_STORE_CA, CERT_STORE_MY, PFX_PASS, TOMCAT_LOGS,
+    Role, Topology, APPLICATION_HOST, CACERTS, CERT_STORE_CA, CERT_STORE_MY, PFX_PASS, SPOG_CONFIG,
+    TOMCAT_LOGS,
 };
 
 /// Errors of the running lab.
@@ -61,19 +72,34 @@ pub struct Lab {
     pub events: Events,
     real_ports: bool,
     ece_web: tokio::sync::Mutex<Option<TlsServer>>,
+    /// IIS's plain-HTTP listener (the site's `http` binding; F20).
+    ece_http: tokio::sync::Mutex<Option<TlsServer>>,
+    /// ECE's users with their passwords (`pa`, `sa`): what its login checks.
+    ece_accounts: Arc<Mutex<HashMap<String, String>>>,
     /// product port → bound port, per host
     ports: Mutex<HashMap<(String, u16), u16>>,
     tomcat: HashMap<String, Service<TomcatState>>,
-    /// The ECE web server as entered in the inventory ([ECE] 4.3).
-    pub inventory_web_server: Mutex<String>,
+    /// ECE's application server on the collocated server (partition-administrator SSO).
+    ece_app: Option<EceApp>,
+    /// The AD DC / GC, and its four LDAP listeners.
+    pub dc: Option<Arc<DomainController>>,
+    dc_listeners: tokio::sync::Mutex<Vec<AdListener>>,
+    /// CCE Administration's machine inventory ([ECE] 4.2, 4.3), one for the deployment.
+    machine_inventory: Arc<Mutex<machine_inventory::Inventory>>,
+    /// CCE Administration's HTTPS listener on each ADS (Tomcat's `tomcatCert`).
+    cce_admin_https: tokio::sync::Mutex<HashMap<String, TlsServer>>,
     /// ECE's Windows service "Cisco Service" on the collocated ECE server (F3).
     cisco_service: Arc<std::sync::atomic::AtomicBool>,
     /// How many web certificates were replaced (picks the next pool key).
     cert_serial: std::sync::atomic::AtomicUsize,
     /// The saved Unified CCE integration (application instance, agent PGs), once saved.
     integration: Mutex<Option<(String, Vec<String>)>>,
+    /// The saved AWDB Details tab (the AWDB server as entered), once saved.
+    awdb: Mutex<Option<String>>,
     /// Agents enabled for Email & Chat: (agent, screen name), as ECE's user list shows them.
     ece_users: Mutex<Vec<(String, String)>>,
+    /// ECE's departments (`Service` from the integration, reserved).
+    departments: Mutex<Vec<String>>,
 }
 
 impl Lab {
@@ -93,26 +119,48 @@ impl Lab {
             svc.start();
             tomcat.insert(h.name.clone(), svc);
         }
-        let lab = Arc::new(Lab {
-            inventory_web_server: Mutex::new(
-                topo.hosts
+        let ece_app = match topo.hosts.iter().find(|h| h.role == Role::EceApp) {
+            Some(h) => Some(EceApp::new(
+                h,
+                &topo
+                    .hosts
                     .iter()
-                    .find(|h| h.role == Role::EceWeb)
-                    .map(|h| h.fqdn.clone())
+                    .find(|h| h.role == Role::AdDc)
+                    .map(|d| d.fqdn.clone())
                     .unwrap_or_default(),
-            ),
+            )?),
+            None => None,
+        };
+        let dc = match topo.hosts.iter().find(|h| h.role == Role::AdDc) {
+            Some(h) => Some(start_dc_model(&topo, h)?),
+            None => None,
+        };
+        let lab = Arc::new(Lab {
+            ece_app,
+            dc,
+            dc_listeners: tokio::sync::Mutex::new(Vec::new()),
+            machine_inventory: Arc::new(Mutex::new(machine_inventory::Inventory::preset(&topo))),
+            cce_admin_https: tokio::sync::Mutex::new(HashMap::new()),
+            ece_accounts: Arc::new(Mutex::new(topo.ece_accounts.iter().cloned().collect())),
             topo,
             events: Events::default(),
             real_ports,
             ece_web: tokio::sync::Mutex::new(None),
+            ece_http: tokio::sync::Mutex::new(None),
             ports: Mutex::new(HashMap::new()),
             tomcat,
             cisco_service: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             cert_serial: std::sync::atomic::AtomicUsize::new(0),
             integration: Mutex::new(None),
+            awdb: Mutex::new(None),
             ece_users: Mutex::new(Vec::new()),
+            departments: Mutex::new(vec!["Service".into()]),
         });
         lab.start_ece_web().await?;
+        lab.start_dc_listeners().await?;
+        for h in lab.topo.hosts.iter().filter(|h| h.role == Role::Ads) {
+            lab.start_cce_admin_https(h).await?;
+        }
         Ok(lab)
     }
 
@@ -139,28 +187,76 @@ impl Lab {
             Role::Ads => {
                 if let Some(s) = self.tomcat.get(&h.name) {
                     s.restart();
+                    self.start_cce_admin_https(h).await?;
                 }
             }
             Role::EceWeb => {
-                if let Some(old) = self.ece_web.lock().await.take() {
-                    old.stop().await;
+                if let Err(e) = self.start_ece_web().await {
+                    // IIS could not start the site: nothing answers any more
+                    for slot in [&self.ece_web, &self.ece_http] {
+                        if let Some(old) = slot.lock().await.take() {
+                            old.stop().await;
+                        }
+                    }
+                    return Err(e);
                 }
-                self.start_ece_web().await?;
             }
-            Role::Ca => {}
+            // the DC reads nothing from a disk: its listeners go on as they are
+            Role::AdDc => {}
+            Role::Ca | Role::EceApp => {}
+        }
+        Ok(())
+    }
+
+    /// Starts the DC's 389, 636, 3268 and 3269 (real ports when allowed and
+    /// free, else ephemeral; a restart keeps the ports).
+    async fn start_dc_listeners(&self) -> Result<(), LabError> {
+        let (Some(dc), Some(h)) = (
+            &self.dc,
+            self.topo.hosts.iter().find(|h| h.role == Role::AdDc),
+        ) else {
+            return Ok(());
+        };
+        let mut listeners = self.dc_listeners.lock().await;
+        for kind in ccelab_emulators::ad_dc::PortKind::ALL {
+            let product = kind.default_port();
+            let known = self.bound_port(&h.name, product);
+            let port = match (known, self.real_ports) {
+                (Some(p), _) => p,
+                (None, true) => product,
+                (None, false) => 0,
+            };
+            let l = match dc.listen(SocketAddr::from((h.address, port)), kind).await {
+                Ok(l) => l,
+                Err(_) if known.is_none() && self.real_ports => dc
+                    .listen(SocketAddr::from((h.address, 0)), kind)
+                    .await
+                    .map_err(|e| svc_err(&h.name, e))?,
+                Err(e) => return Err(svc_err(&h.name, e)),
+            };
+            self.ports
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert((h.name.clone(), product), l.local_addr().port());
+            listeners.push(l);
         }
         Ok(())
     }
 
     /// Stops or starts a Windows service: "Cisco Service" on the ECE server (F3),
     /// "Apache Tomcat" on an ADS.
-    pub fn set_service(&self, host: &str, service: &str, running: bool) -> Result<(), LabError> {
+    pub async fn set_service(
+        &self,
+        host: &str,
+        service: &str,
+        running: bool,
+    ) -> Result<(), LabError> {
         let h = self
             .topo
             .host(host)
             .ok_or_else(|| LabError::NoHost(host.into()))?;
         match (h.role, service.to_ascii_lowercase().as_str()) {
-            (Role::EceWeb, "cisco service") => {
+            (Role::EceApp, "cisco service") => {
                 self.cisco_service
                     .store(running, std::sync::atomic::Ordering::SeqCst);
                 Ok(())
@@ -170,8 +266,12 @@ impl Lab {
                     .tomcat
                     .get(&h.name)
                     .ok_or_else(|| LabError::NoHost(host.into()))?;
+                if let Some(old) = self.cce_admin_https.lock().await.remove(&h.name) {
+                    old.stop().await;
+                }
                 if running {
-                    s.start()
+                    s.start();
+                    self.start_cce_admin_https(h).await?;
                 } else {
                     s.stop()
                 }
@@ -179,7 +279,9 @@ impl Lab {
             }
             _ => Err(svc_err(
                 host,
-                format!("no service `{service}` (ece: \"Cisco Service\"; ads: \"Apache Tomcat\")"),
+                format!(
+                    "no service `{service}` (ece-app: \"Cisco Service\"; ads: \"Apache Tomcat\")"
+                ),
             )),
         }
     }
@@ -195,12 +297,19 @@ impl Lab {
                     Role::Ads => self
                         .tomcat
                         .get(&h.name)
-                        .map(|s| vec![serde_json::json!({"name": s.name, "state": format!("{:?}", s.state())})])
+                        .map(|s| vec![serde_json::json!({"name": s.name, "state": format!("{:?}", s.state()), "port": 443, "bound_port": self.bound_port(&h.name, 443)})])
                         .unwrap_or_default(),
                     Role::EceWeb => vec![
                         serde_json::json!({"name": "W3SVC", "port": 443, "bound_port": self.bound_port(&h.name, 443)}),
+                        serde_json::json!({"name": "W3SVC", "port": 80, "bound_port": self.bound_port(&h.name, 80)}),
+                    ],
+                    Role::EceApp => vec![
                         serde_json::json!({"name": "Cisco Service", "state": if self.cisco_service.load(std::sync::atomic::Ordering::SeqCst) { "Running" } else { "Stopped" }}),
                     ],
+                    Role::AdDc => [389u16, 636, 3268, 3269]
+                        .iter()
+                        .map(|p| serde_json::json!({"name": "NTDS", "port": p, "bound_port": self.bound_port(&h.name, *p)}))
+                        .collect(),
                     Role::Ca => vec![],
                 };
                 serde_json::json!({"name": h.name, "fqdn": h.fqdn, "role": h.role, "address": h.address.to_string(), "services": services})
@@ -208,4 +317,45 @@ impl Lab {
             .collect();
         serde_json::json!({ "preset": self.topo.preset, "hosts": hosts })
     }
+}
+
+/// The DC of the topology: the example forest of [ECE] 2.1–2.2 for the DC's
+/// domain, its certificate for LDAPS (TLS 1.2, as Windows Server 2016/2019
+/// serve it), and the topology's AD policy (F15, F16).
+fn start_dc_model(
+    topo: &Topology,
+    h: &crate::topology::Host,
+) -> Result<Arc<DomainController>, LabError> {
+    use ccelab_emulators::ad_dc::{server_tls_config, DcOptions, Directory, Policy};
+    let (short, domain) = h.fqdn.split_once('.').unwrap_or((&h.fqdn, ""));
+    let netbios = domain
+        .split('.')
+        .next()
+        .unwrap_or("EXAMPLE")
+        .to_ascii_uppercase();
+    let mut directory =
+        Directory::example(domain, &netbios, short).map_err(|e| svc_err(&h.name, e))?;
+    if let Some(ldif) = &topo.ad_ldif {
+        directory
+            .add_ldif(ldif)
+            .map_err(|e| svc_err(&h.name, format!("LDIF: {e}")))?;
+    }
+    let tls = server_tls_config(
+        &topo.dc.chain(),
+        &topo.dc.key,
+        &[ccelab_emulators::tls::TlsVersion::Tls12],
+    )
+    .map_err(|e| svc_err(&h.name, e))?;
+    Ok(DomainController::new(
+        directory,
+        DcOptions {
+            tls: Some(tls),
+            policy: Policy {
+                require_signing: topo.ad_require_signing,
+                allow_anonymous: topo.ad_allow_anonymous,
+                ..Policy::default()
+            },
+            clock: topo.clock.clone(),
+        },
+    ))
 }

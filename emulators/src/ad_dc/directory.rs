@@ -1,0 +1,1594 @@
+//! The directory content of the emulated forest: entries (a DN and
+//! multi-valued, case-insensitively named attributes), the five naming
+//! contexts of a forest root domain, the accounts that can bind (passwords
+//! and per-user bind faults, held beside the entries and never returned as
+//! attributes), and an LDIF loader.
+//!
+//! [`Directory::example`] builds the forest of [topology.md] §1 / [ECE]
+//! 2.1–2.2: domain `example.local` (NetBIOS `EXAMPLE`), GC/DC host
+//! `gcdcsrv01.example.local`, the bind account `CN=pcceadmin,CN=Users,DC=example,DC=local`
+//! whose `userPrincipalName` is the DN attribute ECE searches by, and a
+//! handful of administrators, supervisors and agents.
+//!
+//! [topology.md]: ../../../../shared/spec/topology.md
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use sha2::Digest;
+
+use super::dn::{dns_to_dn, Dn, DnError};
+
+/// The password [`Directory::example`] gives every account (the same default
+/// as the ECE `pa`/`sa` accounts of ccelab's presets).
+pub const EXAMPLE_PASSWORD: &str = "Password1";
+
+/// One attribute of an entry: its name as stored (AD's lDAPDisplayName
+/// casing, e.g. `sAMAccountName`) and its values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attribute {
+    pub name: String,
+    pub values: Vec<Vec<u8>>,
+}
+
+/// One directory object.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    dn: Dn,
+    dn_string: String,
+    attrs: Vec<Attribute>,
+}
+
+impl Entry {
+    /// The DN as AD returns it (`CN=pcceadmin,CN=Users,DC=example,DC=local`).
+    pub fn dn(&self) -> &str {
+        &self.dn_string
+    }
+
+    pub fn parsed_dn(&self) -> &Dn {
+        &self.dn
+    }
+
+    pub fn attributes(&self) -> &[Attribute] {
+        &self.attrs
+    }
+
+    /// The attribute named `name` (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&Attribute> {
+        self.attrs
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The values of `name` as text (lossy for binary values).
+    pub fn texts(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .map(|a| {
+                a.values
+                    .iter()
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first value of `name` as text.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.texts(name).into_iter().next()
+    }
+
+    /// True if `objectClass` has `class` (case-insensitive).
+    pub fn has_class(&self, class: &str) -> bool {
+        self.texts("objectClass")
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(class))
+    }
+
+    fn add_value(&mut self, name: &str, value: Vec<u8>) {
+        match self
+            .attrs
+            .iter_mut()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+        {
+            Some(a) => {
+                let dup = a.values.iter().any(|v| {
+                    v == &value
+                        || std::str::from_utf8(v)
+                            .ok()
+                            .zip(std::str::from_utf8(&value).ok())
+                            .is_some_and(|(x, y)| x.to_lowercase() == y.to_lowercase())
+                });
+                if !dup {
+                    a.values.push(value);
+                }
+            }
+            None => self.attrs.push(Attribute {
+                name: name.to_string(),
+                values: vec![value],
+            }),
+        }
+    }
+
+    fn set(&mut self, name: &str, values: Vec<Vec<u8>>) {
+        match self
+            .attrs
+            .iter_mut()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+        {
+            Some(a) => a.values = values,
+            None => self.attrs.push(Attribute {
+                name: name.to_string(),
+                values,
+            }),
+        }
+    }
+}
+
+/// The naming contexts of a forest root domain, in the order AD lists them
+/// in `namingContexts` (docs/research/active-directory-ldap.md §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PartitionKind {
+    Domain,
+    Configuration,
+    Schema,
+    DomainDnsZones,
+    ForestDnsZones,
+}
+
+impl PartitionKind {
+    /// Held by a global catalog (3268/3269): the domain NCs (as partial
+    /// replicas), Configuration and Schema; not the DNS application
+    /// partitions (research §4, §8).
+    pub fn in_global_catalog(self) -> bool {
+        !matches!(
+            self,
+            PartitionKind::DomainDnsZones | PartitionKind::ForestDnsZones
+        )
+    }
+}
+
+/// One naming context and where AD's continuation references point for it.
+#[derive(Clone, Debug)]
+pub struct Partition {
+    pub kind: PartitionKind,
+    pub dn: Dn,
+    /// `DC=example,DC=local`, `CN=Configuration,DC=example,DC=local`, …
+    pub dn_string: String,
+    /// The crossRef's `dnsRoot`: the host of continuation references and
+    /// referrals — `ForestDnsZones.example.local`, `DomainDnsZones.example.local`,
+    /// and the forest root domain's name for the others (research §4, MS-ADTS 3.1.1.4.7).
+    pub dns_root: String,
+}
+
+/// A reason a simple bind fails even though the account exists: the `data`
+/// sub-code of `80090308 … AcceptSecurityContext error, data <code>`
+/// (research §1; Win32 errors in hex).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BindFault {
+    /// 525 ERROR_NO_SUCH_USER — "user not found" (any password).
+    NoSuchUser,
+    /// 52e ERROR_LOGON_FAILURE — the logon always fails (any password).
+    LogonFailure,
+    /// 530 ERROR_INVALID_LOGON_HOURS (correct password only).
+    InvalidLogonHours,
+    /// 531 ERROR_INVALID_WORKSTATION (correct password only).
+    InvalidWorkstation,
+    /// 532 ERROR_PASSWORD_EXPIRED (correct password only).
+    PasswordExpired,
+    /// 533 ERROR_ACCOUNT_DISABLED (correct password only).
+    AccountDisabled,
+    /// 701 ERROR_ACCOUNT_EXPIRED (correct password only).
+    AccountExpired,
+    /// 773 ERROR_PASSWORD_MUST_CHANGE, pwdLastSet=0 (correct password only).
+    PasswordMustChange,
+    /// 775 ERROR_ACCOUNT_LOCKED_OUT — returned whatever the password.
+    LockedOut,
+}
+
+impl BindFault {
+    /// All faults, in data-code order.
+    pub const ALL: [BindFault; 9] = [
+        BindFault::NoSuchUser,
+        BindFault::LogonFailure,
+        BindFault::InvalidLogonHours,
+        BindFault::InvalidWorkstation,
+        BindFault::PasswordExpired,
+        BindFault::AccountDisabled,
+        BindFault::AccountExpired,
+        BindFault::PasswordMustChange,
+        BindFault::LockedOut,
+    ];
+
+    /// The `data` sub-code AD puts in the diagnostic message.
+    pub fn data_code(self) -> &'static str {
+        match self {
+            BindFault::NoSuchUser => "525",
+            BindFault::LogonFailure => "52e",
+            BindFault::InvalidLogonHours => "530",
+            BindFault::InvalidWorkstation => "531",
+            BindFault::PasswordExpired => "532",
+            BindFault::AccountDisabled => "533",
+            BindFault::AccountExpired => "701",
+            BindFault::PasswordMustChange => "773",
+            BindFault::LockedOut => "775",
+        }
+    }
+
+    /// True if AD reports this only when the password is right; with a wrong
+    /// one it answers 52e, which "will prevent most other errors from being
+    /// displayed" (research §1). 525, 52e and 775 come back whatever the password.
+    pub fn needs_correct_password(self) -> bool {
+        !matches!(
+            self,
+            BindFault::NoSuchUser | BindFault::LogonFailure | BindFault::LockedOut
+        )
+    }
+
+    /// Parses a data code (`"775"`) or a name (`"locked-out"`).
+    pub fn parse(s: &str) -> Option<BindFault> {
+        let s = s.trim().to_ascii_lowercase();
+        BindFault::ALL.into_iter().find(|f| {
+            f.data_code() == s || format!("{f:?}").to_ascii_lowercase() == s.replace(['-', '_'], "")
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Account {
+    password: Option<String>,
+    fault: Option<BindFault>,
+}
+
+/// Errors building or loading the directory.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("`{0}` is not a DNS domain name with at least two labels (e.g. example.local)")]
+    BadDomain(String),
+    #[error("`{0}` is not a NetBIOS domain name (1–15 characters, no dots or blanks)")]
+    BadNetbios(String),
+    #[error("`{0}` is not a host name (letters, digits and hyphens)")]
+    BadHost(String),
+    #[error("bad DN: {0}")]
+    BadDn(#[from] DnError),
+    #[error("an entry `{0}` already exists")]
+    Exists(String),
+    #[error("the parent of `{0}` does not exist (add it first)")]
+    NoParent(String),
+    #[error("`{0}` is in no naming context of this forest")]
+    OutsideForest(String),
+    #[error("no account `{0}` (a DN, user@domain or DOMAIN\\user of an existing user)")]
+    NoAccount(String),
+    #[error("line {line}: {message}")]
+    Ldif { line: usize, message: String },
+}
+
+/// The directory of one forest root domain, as its DC and GC serve it.
+#[derive(Clone, Debug)]
+pub struct Directory {
+    domain: String,
+    netbios: String,
+    dc_host: String,
+    partitions: Vec<Partition>,
+    entries: Vec<Entry>,
+    index: HashMap<String, usize>,
+    accounts: HashMap<String, Account>,
+    domain_sid: [u32; 3],
+    next_rid: u32,
+    next_usn: u64,
+}
+
+/// `whenCreated`/`whenChanged` of the example objects: the first day of
+/// validity of the sample AD certificate of [ECE] 2.1 (2020-04-15).
+const CREATED: &str = "20200415000000.0Z";
+
+fn is_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// DN-syntax attributes: compared as DNs (case- and whitespace-insensitive).
+pub(crate) const DN_ATTRIBUTES: [&str; 14] = [
+    "distinguishedName",
+    "member",
+    "memberOf",
+    "objectCategory",
+    "manager",
+    "directReports",
+    "managedBy",
+    "nCName",
+    "serverReference",
+    "defaultObjectCategory",
+    "subRefs",
+    "dsServiceName",
+    "masteredBy",
+    "hasMasterNCs",
+];
+
+pub(crate) fn is_dn_attribute(name: &str) -> bool {
+    DN_ATTRIBUTES.iter().any(|a| a.eq_ignore_ascii_case(name))
+}
+
+impl Directory {
+    /// An empty forest: the five naming-context heads and the containers that
+    /// hold them together, no users. `domain` is the forest root domain's DNS
+    /// name, `netbios` its NetBIOS name, `dc_host` the DC/GC's host name.
+    pub fn new(domain: &str, netbios: &str, dc_host: &str) -> Result<Self, DirectoryError> {
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2 || !labels.iter().all(|l| is_label(l)) {
+            return Err(DirectoryError::BadDomain(domain.to_string()));
+        }
+        if netbios.is_empty()
+            || netbios.len() > 15
+            || netbios.contains(['.', ' ', '\\', '/', ':', '*', '?', '"', '<', '>', '|'])
+        {
+            return Err(DirectoryError::BadNetbios(netbios.to_string()));
+        }
+        if !is_label(dc_host) {
+            return Err(DirectoryError::BadHost(dc_host.to_string()));
+        }
+        let domain_dn = dns_to_dn(domain);
+        let config_dn = format!("CN=Configuration,{domain_dn}");
+        let parts = [
+            (PartitionKind::Domain, domain_dn.clone(), domain.to_string()),
+            (
+                PartitionKind::Configuration,
+                config_dn.clone(),
+                domain.to_string(),
+            ),
+            (
+                PartitionKind::Schema,
+                format!("CN=Schema,{config_dn}"),
+                domain.to_string(),
+            ),
+            (
+                PartitionKind::DomainDnsZones,
+                format!("DC=DomainDnsZones,{domain_dn}"),
+                format!("DomainDnsZones.{domain}"),
+            ),
+            (
+                PartitionKind::ForestDnsZones,
+                format!("DC=ForestDnsZones,{domain_dn}"),
+                format!("ForestDnsZones.{domain}"),
+            ),
+        ];
+        let mut partitions = Vec::new();
+        for (kind, dn_string, dns_root) in parts {
+            partitions.push(Partition {
+                kind,
+                dn: Dn::parse(&dn_string)?,
+                dn_string,
+                dns_root,
+            });
+        }
+        let h = sha2::Sha256::digest(format!("ccelab domain SID/{}", domain.to_lowercase()));
+        let sub = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+        let mut d = Directory {
+            domain: domain.to_string(),
+            netbios: netbios.to_string(),
+            dc_host: dc_host.to_string(),
+            partitions,
+            entries: Vec::new(),
+            index: HashMap::new(),
+            accounts: HashMap::new(),
+            domain_sid: [sub(0), sub(4), sub(8)],
+            next_rid: 1103,
+            next_usn: 4096,
+        };
+        d.build_skeleton()?;
+        Ok(d)
+    }
+
+    /// The example forest of [ECE] 2.1–2.2: see the module documentation.
+    /// Every account's password is [`EXAMPLE_PASSWORD`].
+    ///
+    /// | account | sAMAccountName | groups |
+    /// |---|---|---|
+    /// | `CN=pcceadmin,CN=Users,…` | `pcceadmin` | Domain Admins, PCCE Administrators |
+    /// | `CN=Administrator,CN=Users,…` | `Administrator` | Domain/Enterprise/Schema Admins |
+    /// | `CN=Alex Admin,CN=Users,…` | `aadmin` | PCCE Administrators |
+    /// | `CN=Sam Supervisor,CN=Users,…`, `CN=Sue Supervisor,…` | `ssupervisor`, `ssupervisor2` | PCCE Supervisors |
+    /// | `CN=Alice Agent,…`, `CN=Bob Agent,…`, `CN=Carol Agent,…` | `aagent`, `bagent`, `cagent` | PCCE Agents |
+    ///
+    /// Users carry `employeeID` and `department`, which a GC does not hold (F5's fix
+    /// changes what a search sees).
+    pub fn example(domain: &str, netbios: &str, dc_host: &str) -> Result<Self, DirectoryError> {
+        let mut d = Directory::new(domain, netbios, dc_host)?;
+        d.build_example()?;
+        Ok(d)
+    }
+
+    /// `example("example.local", "EXAMPLE", "gcdcsrv01")`.
+    pub fn example_local() -> Self {
+        match Directory::example("example.local", "EXAMPLE", "gcdcsrv01") {
+            Ok(d) => d,
+            // the arguments are constants that pass validation
+            Err(e) => unreachable_example(e),
+        }
+    }
+
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    pub fn netbios(&self) -> &str {
+        &self.netbios
+    }
+
+    pub fn dc_host(&self) -> &str {
+        &self.dc_host
+    }
+
+    /// `gcdcsrv01.example.local`.
+    pub fn dc_fqdn(&self) -> String {
+        format!("{}.{}", self.dc_host, self.domain)
+    }
+
+    /// The naming contexts in `namingContexts` order.
+    pub fn partitions(&self) -> &[Partition] {
+        &self.partitions
+    }
+
+    pub fn partition(&self, kind: PartitionKind) -> &Partition {
+        // new() creates all five kinds
+        self.partitions
+            .iter()
+            .find(|p| p.kind == kind)
+            .unwrap_or(&self.partitions[0])
+    }
+
+    /// `DC=example,DC=local`.
+    pub fn domain_dn(&self) -> &str {
+        &self.partition(PartitionKind::Domain).dn_string
+    }
+
+    /// `CN=Configuration,DC=example,DC=local`.
+    pub fn config_dn(&self) -> &str {
+        &self.partition(PartitionKind::Configuration).dn_string
+    }
+
+    /// `CN=Schema,CN=Configuration,DC=example,DC=local`.
+    pub fn schema_dn(&self) -> &str {
+        &self.partition(PartitionKind::Schema).dn_string
+    }
+
+    /// `CN=GCDCSRV01,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,…`.
+    pub fn server_dn(&self) -> String {
+        format!(
+            "CN={},CN=Servers,CN=Default-First-Site-Name,CN=Sites,{}",
+            self.dc_host.to_uppercase(),
+            self.config_dn()
+        )
+    }
+
+    /// The partition holding `dn` (the naming context with the longest head above it).
+    pub fn partition_of(&self, dn: &Dn) -> Option<&Partition> {
+        self.partitions
+            .iter()
+            .filter(|p| dn.is_within(&p.dn))
+            .max_by_key(|p| p.dn.len())
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry named `dn` (any DN spelling).
+    pub fn entry(&self, dn: &str) -> Option<&Entry> {
+        let d = Dn::parse(dn).ok()?;
+        self.entry_by_dn(&d)
+    }
+
+    pub fn entry_by_dn(&self, dn: &Dn) -> Option<&Entry> {
+        self.index.get(&dn.key()).map(|&i| &self.entries[i])
+    }
+
+    /// Adds an entry. Values are text; `distinguishedName`, `name`,
+    /// `objectGUID`, `instanceType`, `whenCreated`/`whenChanged` and
+    /// `uSNCreated`/`uSNChanged` are added when absent, and `objectSid` for
+    /// users, groups and computers. Its parent must exist (unless it heads a
+    /// naming context).
+    pub fn add_entry(&mut self, dn: &str, attrs: &[(&str, &[&str])]) -> Result<(), DirectoryError> {
+        let attrs: Vec<(String, Vec<u8>)> = attrs
+            .iter()
+            .flat_map(|(n, vs)| {
+                vs.iter()
+                    .map(move |v| (n.to_string(), v.as_bytes().to_vec()))
+            })
+            .collect();
+        self.insert(dn, attrs)?;
+        self.link_members();
+        Ok(())
+    }
+
+    fn insert(&mut self, dn: &str, attrs: Vec<(String, Vec<u8>)>) -> Result<usize, DirectoryError> {
+        let parsed = Dn::parse(dn)?;
+        if parsed.is_root() {
+            return Err(DirectoryError::BadDn(DnError::NoEquals(dn.to_string())));
+        }
+        let key = parsed.key();
+        if self.index.contains_key(&key) {
+            return Err(DirectoryError::Exists(parsed.to_string()));
+        }
+        let Some(part) = self.partition_of(&parsed) else {
+            return Err(DirectoryError::OutsideForest(parsed.to_string()));
+        };
+        let is_head = part.dn == parsed;
+        if !is_head {
+            let parent = parsed.parent().unwrap_or_default();
+            if !self.index.contains_key(&parent.key()) {
+                return Err(DirectoryError::NoParent(parsed.to_string()));
+            }
+        }
+        let dn_string = parsed.to_string();
+        let mut e = Entry {
+            dn: parsed.clone(),
+            dn_string: dn_string.clone(),
+            attrs: Vec::new(),
+        };
+        for (n, v) in attrs {
+            e.add_value(&n, v);
+        }
+        if e.get("distinguishedName").is_none() {
+            e.set("distinguishedName", vec![dn_string.clone().into_bytes()]);
+        }
+        if e.get("instanceType").is_none() {
+            let t = if is_head { "5" } else { "4" };
+            e.set("instanceType", vec![t.as_bytes().to_vec()]);
+        }
+        if e.get("whenCreated").is_none() {
+            e.set("whenCreated", vec![CREATED.as_bytes().to_vec()]);
+        }
+        if e.get("whenChanged").is_none() {
+            e.set("whenChanged", vec![CREATED.as_bytes().to_vec()]);
+        }
+        self.next_usn += 1;
+        let usn = self.next_usn.to_string().into_bytes();
+        if e.get("uSNCreated").is_none() {
+            e.set("uSNCreated", vec![usn.clone()]);
+        }
+        if e.get("uSNChanged").is_none() {
+            e.set("uSNChanged", vec![usn]);
+        }
+        if e.get("name").is_none() {
+            if let Some(v) = parsed.first_value() {
+                e.set("name", vec![v.as_bytes().to_vec()]);
+            }
+        }
+        if e.get("objectGUID").is_none() {
+            let h = sha2::Sha256::digest(format!("ccelab objectGUID/{key}"));
+            let mut g = h[..16].to_vec();
+            g[7] = (g[7] & 0x0f) | 0x40; // version 4 (stored little-endian: byte 7 is the high byte of field 3)
+            g[8] = (g[8] & 0x3f) | 0x80;
+            e.set("objectGUID", vec![g]);
+        }
+        let principal = e.has_class("user") || e.has_class("group") || e.has_class("computer");
+        if principal && e.get("objectSid").is_none() {
+            let rid = self.next_rid;
+            self.next_rid += 1;
+            e.set("objectSid", vec![self.sid(rid)]);
+        }
+        let i = self.entries.len();
+        self.entries.push(e);
+        self.index.insert(key, i);
+        Ok(i)
+    }
+
+    /// The binary SID `S-1-5-21-<domain>-<rid>`.
+    fn sid(&self, rid: u32) -> Vec<u8> {
+        let mut s = vec![1u8, 5, 0, 0, 0, 0, 0, 5];
+        for a in [
+            21,
+            self.domain_sid[0],
+            self.domain_sid[1],
+            self.domain_sid[2],
+            rid,
+        ] {
+            s.extend_from_slice(&a.to_le_bytes());
+        }
+        s
+    }
+
+    fn domain_sid_bytes(&self) -> Vec<u8> {
+        let mut s = vec![1u8, 4, 0, 0, 0, 0, 0, 5];
+        for a in [
+            21,
+            self.domain_sid[0],
+            self.domain_sid[1],
+            self.domain_sid[2],
+        ] {
+            s.extend_from_slice(&a.to_le_bytes());
+        }
+        s
+    }
+
+    fn insert_with_rid(
+        &mut self,
+        dn: &str,
+        rid: u32,
+        attrs: Vec<(&str, String)>,
+    ) -> Result<(), DirectoryError> {
+        let mut a: Vec<(String, Vec<u8>)> = attrs
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v.into_bytes()))
+            .collect();
+        a.push(("objectSid".into(), self.sid(rid)));
+        self.insert(dn, a)?;
+        Ok(())
+    }
+
+    /// Adds `memberOf` back-links for every `member` value that names an entry.
+    fn link_members(&mut self) {
+        let mut links: Vec<(usize, String)> = Vec::new();
+        for g in &self.entries {
+            for m in g.texts("member") {
+                if let Some(&i) = Dn::parse(&m).ok().and_then(|d| self.index.get(&d.key())) {
+                    links.push((i, g.dn_string.clone()));
+                }
+            }
+        }
+        for (i, group) in links {
+            let e = &mut self.entries[i];
+            let have = e.texts("memberOf").iter().any(|v| {
+                Dn::parse(v)
+                    .ok()
+                    .zip(Dn::parse(&group).ok())
+                    .is_some_and(|(a, b)| a == b)
+            });
+            if !have {
+                e.add_value("memberOf", group.into_bytes());
+            }
+        }
+    }
+
+    fn objcat(&self, class_cn: &str) -> String {
+        format!("CN={class_cn},{}", self.schema_dn())
+    }
+
+    fn build_skeleton(&mut self) -> Result<(), DirectoryError> {
+        let domain_dn = self.domain_dn().to_string();
+        let config_dn = self.config_dn().to_string();
+        let schema_dn = self.schema_dn().to_string();
+        let first = self
+            .domain
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let mut head: Vec<(String, Vec<u8>)> = vec![
+            ("objectClass".into(), b"top".to_vec()),
+            ("objectClass".into(), b"domain".to_vec()),
+            ("objectClass".into(), b"domainDNS".to_vec()),
+            ("dc".into(), first.into_bytes()),
+            (
+                "objectCategory".into(),
+                self.objcat("Domain-DNS").into_bytes(),
+            ),
+            (
+                "subRefs".into(),
+                format!("DC=ForestDnsZones,{domain_dn}").into_bytes(),
+            ),
+            (
+                "subRefs".into(),
+                format!("DC=DomainDnsZones,{domain_dn}").into_bytes(),
+            ),
+            ("subRefs".into(), config_dn.clone().into_bytes()),
+        ];
+        head.push(("objectSid".into(), self.domain_sid_bytes()));
+        self.insert(&domain_dn, head)?;
+        let container = |cn: &str, cat: &str| -> Vec<(String, Vec<u8>)> {
+            vec![
+                ("objectClass".into(), b"top".to_vec()),
+                ("objectClass".into(), b"container".to_vec()),
+                ("cn".into(), cn.as_bytes().to_vec()),
+                (
+                    "objectCategory".into(),
+                    format!("CN={cat},{schema_dn}").into_bytes(),
+                ),
+            ]
+        };
+        self.insert(&config_dn, {
+            let mut a = container("Configuration", "Configuration");
+            a[1].1 = b"configuration".to_vec();
+            a
+        })?;
+        self.insert(&schema_dn, {
+            let mut a = container("Schema", "DMD");
+            a[1].1 = b"dMD".to_vec();
+            a
+        })?;
+        for (zone, dn) in [
+            ("DomainDnsZones", format!("DC=DomainDnsZones,{domain_dn}")),
+            ("ForestDnsZones", format!("DC=ForestDnsZones,{domain_dn}")),
+        ] {
+            self.insert(
+                &dn,
+                vec![
+                    ("objectClass".into(), b"top".to_vec()),
+                    ("objectClass".into(), b"domain".to_vec()),
+                    ("objectClass".into(), b"domainDNS".to_vec()),
+                    ("dc".into(), zone.as_bytes().to_vec()),
+                    (
+                        "objectCategory".into(),
+                        self.objcat("Domain-DNS").into_bytes(),
+                    ),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn build_example(&mut self) -> Result<(), DirectoryError> {
+        let d = self.domain_dn().to_string();
+        let cfg = self.config_dn().to_string();
+        let sch = self.schema_dn().to_string();
+        let dom = self.domain.clone();
+        let host_uc = self.dc_host.to_uppercase();
+        let fqdn = self.dc_fqdn();
+        let cat = |c: &str| format!("CN={c},{sch}");
+        let cont = |cn: &str| {
+            vec![
+                ("objectClass", "top".to_string()),
+                ("objectClass", "container".to_string()),
+                ("cn", cn.to_string()),
+                ("objectCategory", cat("Container")),
+            ]
+        };
+        let put = |me: &mut Directory, dn: String, a: Vec<(&str, String)>| {
+            let a = a
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v.into_bytes()))
+                .collect();
+            me.insert(&dn, a).map(|_| ())
+        };
+        // --- domain NC
+        put(self, format!("CN=Users,{d}"), cont("Users"))?;
+        put(self, format!("CN=Computers,{d}"), cont("Computers"))?;
+        put(
+            self,
+            format!("OU=Domain Controllers,{d}"),
+            vec![
+                ("objectClass", "top".into()),
+                ("objectClass", "organizationalUnit".into()),
+                ("ou", "Domain Controllers".into()),
+                ("objectCategory", cat("Organizational-Unit")),
+            ],
+        )?;
+        let dc_dn = format!("CN={host_uc},OU=Domain Controllers,{d}");
+        self.insert_with_rid(
+            &dc_dn,
+            1000,
+            vec![
+                ("objectClass", "top".into()),
+                ("objectClass", "person".into()),
+                ("objectClass", "organizationalPerson".into()),
+                ("objectClass", "user".into()),
+                ("objectClass", "computer".into()),
+                ("cn", host_uc.clone()),
+                ("userAccountControl", "532480".into()),
+                ("primaryGroupID", "516".into()),
+                ("sAMAccountName", format!("{host_uc}$")),
+                ("sAMAccountType", "805306369".into()),
+                ("dNSHostName", fqdn.clone()),
+                ("operatingSystem", "Windows Server 2019 Standard".into()),
+                ("operatingSystemVersion", "10.0 (17763)".into()),
+                ("servicePrincipalName", format!("ldap/{fqdn}")),
+                ("servicePrincipalName", format!("GC/{fqdn}/{dom}")),
+                ("servicePrincipalName", format!("HOST/{fqdn}")),
+                ("objectCategory", cat("Computer")),
+            ],
+        )?;
+        // groups: (cn, rid, groupType, sAMAccountType, description)
+        let groups: [(&str, u32, &str, &str, &str); 8] = [
+            (
+                "Domain Admins",
+                512,
+                "-2147483646",
+                "268435456",
+                "Designated administrators of the domain",
+            ),
+            (
+                "Domain Users",
+                513,
+                "-2147483646",
+                "268435456",
+                "All domain users",
+            ),
+            (
+                "Schema Admins",
+                518,
+                "-2147483640",
+                "268435456",
+                "Designated administrators of the schema",
+            ),
+            (
+                "Enterprise Admins",
+                519,
+                "-2147483640",
+                "268435456",
+                "Designated administrators of the enterprise",
+            ),
+            (
+                "Domain Controllers",
+                516,
+                "-2147483646",
+                "268435456",
+                "All domain controllers in the domain",
+            ),
+            (
+                "PCCE Administrators",
+                1100,
+                "-2147483646",
+                "268435456",
+                "Packaged CCE administrators (CCE Administration, ECE partition administrators)",
+            ),
+            (
+                "PCCE Supervisors",
+                1101,
+                "-2147483646",
+                "268435456",
+                "Packaged CCE supervisors",
+            ),
+            (
+                "PCCE Agents",
+                1102,
+                "-2147483646",
+                "268435456",
+                "Packaged CCE agents",
+            ),
+        ];
+        // users: (cn, sam, given, sn, title, department, employeeID, groups)
+        type U<'a> = (
+            &'a str,
+            &'a str,
+            &'a str,
+            &'a str,
+            &'a str,
+            &'a str,
+            &'a str,
+            &'a [&'a str],
+        );
+        let users: [U; 8] = [
+            (
+                "Administrator",
+                "Administrator",
+                "",
+                "",
+                "",
+                "",
+                "",
+                &["Domain Admins", "Enterprise Admins", "Schema Admins"],
+            ),
+            (
+                "pcceadmin",
+                "pcceadmin",
+                "PCCE",
+                "Admin",
+                "Service account",
+                "Contact Center",
+                "E0001",
+                &["Domain Admins", "PCCE Administrators"],
+            ),
+            (
+                "Alex Admin",
+                "aadmin",
+                "Alex",
+                "Admin",
+                "Contact center administrator",
+                "Contact Center",
+                "E1001",
+                &["PCCE Administrators"],
+            ),
+            (
+                "Sam Supervisor",
+                "ssupervisor",
+                "Sam",
+                "Supervisor",
+                "Supervisor",
+                "Sales",
+                "E2001",
+                &["PCCE Supervisors"],
+            ),
+            (
+                "Sue Supervisor",
+                "ssupervisor2",
+                "Sue",
+                "Supervisor",
+                "Supervisor",
+                "Support",
+                "E2002",
+                &["PCCE Supervisors"],
+            ),
+            (
+                "Alice Agent",
+                "aagent",
+                "Alice",
+                "Agent",
+                "Agent",
+                "Sales",
+                "E3001",
+                &["PCCE Agents"],
+            ),
+            (
+                "Bob Agent",
+                "bagent",
+                "Bob",
+                "Agent",
+                "Agent",
+                "Sales",
+                "E3002",
+                &["PCCE Agents"],
+            ),
+            (
+                "Carol Agent",
+                "cagent",
+                "Carol",
+                "Agent",
+                "Agent",
+                "Support",
+                "E3003",
+                &["PCCE Agents"],
+            ),
+        ];
+        let user_dn = |cn: &str| format!("CN={},CN=Users,{d}", super::dn::escape_value(cn));
+        for (cn, rid, gt, sat, desc) in groups {
+            let mut a = vec![
+                ("objectClass", "top".to_string()),
+                ("objectClass", "group".to_string()),
+                ("cn", cn.to_string()),
+                ("description", desc.to_string()),
+                ("groupType", gt.to_string()),
+                ("sAMAccountName", cn.to_string()),
+                ("sAMAccountType", sat.to_string()),
+                ("objectCategory", cat("Group")),
+            ];
+            for u in users.iter().filter(|u| u.7.contains(&cn)) {
+                a.push(("member", user_dn(u.0)));
+            }
+            if cn == "Domain Controllers" {
+                a.push(("member", dc_dn.clone()));
+            }
+            self.insert_with_rid(&format!("CN={cn},CN=Users,{d}"), rid, a)?;
+        }
+        for (i, (cn, sam, given, sn, title, dept, emp, _)) in users.iter().enumerate() {
+            let rid = if *sam == "Administrator" {
+                500
+            } else {
+                1103 + i as u32
+            };
+            let mut a = vec![
+                ("objectClass", "top".to_string()),
+                ("objectClass", "person".to_string()),
+                ("objectClass", "organizationalPerson".to_string()),
+                ("objectClass", "user".to_string()),
+                ("cn", cn.to_string()),
+            ];
+            if !sn.is_empty() {
+                a.push(("sn", sn.to_string()));
+            }
+            if !title.is_empty() {
+                a.push(("title", title.to_string()));
+            }
+            if !given.is_empty() {
+                a.push(("givenName", given.to_string()));
+            }
+            a.push(("displayName", cn.to_string()));
+            if !dept.is_empty() {
+                a.push(("department", dept.to_string()));
+            }
+            a.extend([
+                ("userAccountControl", "66048".to_string()),
+                ("primaryGroupID", "513".to_string()),
+                ("sAMAccountName", sam.to_string()),
+                ("sAMAccountType", "805306368".to_string()),
+                ("userPrincipalName", format!("{sam}@{dom}")),
+                ("objectCategory", cat("Person")),
+            ]);
+            if !emp.is_empty() {
+                a.push(("employeeID", emp.to_string()));
+                a.push(("mail", format!("{sam}@{dom}")));
+                a.push(("telephoneNumber", format!("+1 555 01{:02}", i)));
+            }
+            let dn = user_dn(cn);
+            self.insert_with_rid(&dn, rid, a)?;
+            self.accounts.insert(
+                Dn::parse(&dn)?.key(),
+                Account {
+                    password: Some(EXAMPLE_PASSWORD.to_string()),
+                    fault: None,
+                },
+            );
+        }
+        self.next_rid = self.next_rid.max(1103 + users.len() as u32);
+        self.link_members();
+        // --- configuration NC
+        put(self, format!("CN=Sites,{cfg}"), cont("Sites"))?;
+        put(
+            self,
+            format!("CN=Default-First-Site-Name,CN=Sites,{cfg}"),
+            vec![
+                ("objectClass", "top".into()),
+                ("objectClass", "site".into()),
+                ("cn", "Default-First-Site-Name".into()),
+                ("objectCategory", cat("Site")),
+            ],
+        )?;
+        put(
+            self,
+            format!("CN=Servers,CN=Default-First-Site-Name,CN=Sites,{cfg}"),
+            vec![
+                ("objectClass", "top".into()),
+                ("objectClass", "serversContainer".into()),
+                ("cn", "Servers".into()),
+                ("objectCategory", cat("Servers-Container")),
+            ],
+        )?;
+        let server = self.server_dn();
+        put(
+            self,
+            server.clone(),
+            vec![
+                ("objectClass", "top".into()),
+                ("objectClass", "server".into()),
+                ("cn", host_uc.clone()),
+                ("dNSHostName", fqdn.clone()),
+                ("serverReference", dc_dn.clone()),
+                ("objectCategory", cat("Server")),
+            ],
+        )?;
+        put(
+            self,
+            format!("CN=NTDS Settings,{server}"),
+            vec![
+                ("objectClass", "top".into()),
+                ("objectClass", "applicationSettings".into()),
+                ("objectClass", "nTDSDSA".into()),
+                ("cn", "NTDS Settings".into()),
+                // NTDSDSA_OPT_IS_GC
+                ("options", "1".into()),
+                ("objectCategory", cat("NTDS-DSA")),
+            ],
+        )?;
+        put(self, format!("CN=Partitions,{cfg}"), {
+            let mut a = cont("Partitions");
+            a[1].1 = "crossRefContainer".into();
+            a[3].1 = cat("Cross-Ref-Container");
+            a
+        })?;
+        let parts = self.partitions.clone();
+        for p in &parts {
+            let cn = match p.kind {
+                PartitionKind::Domain => self.netbios.clone(),
+                PartitionKind::Configuration => "Enterprise Configuration".into(),
+                PartitionKind::Schema => "Enterprise Schema".into(),
+                PartitionKind::DomainDnsZones | PartitionKind::ForestDnsZones => {
+                    // AD names these crossRefs by GUID; a stable stand-in
+                    let h = sha2::Sha256::digest(p.dn.key().as_bytes());
+                    hex::encode(&h[..16])
+                }
+            };
+            let mut a = vec![
+                ("objectClass", "top".to_string()),
+                ("objectClass", "crossRef".to_string()),
+                ("cn", cn),
+                ("nCName", p.dn_string.clone()),
+                ("dnsRoot", p.dns_root.clone()),
+                (
+                    "systemFlags",
+                    if p.kind == PartitionKind::Domain {
+                        "3"
+                    } else {
+                        "1"
+                    }
+                    .to_string(),
+                ),
+                ("objectCategory", cat("Cross-Ref")),
+            ];
+            if p.kind == PartitionKind::Domain {
+                a.push(("nETBIOSName", self.netbios.clone()));
+            }
+            let cn_v = a[2].1.clone();
+            put(
+                self,
+                format!("CN={},CN=Partitions,{cfg}", super::dn::escape_value(&cn_v)),
+                a,
+            )?;
+        }
+        // --- schema NC: the classes the example's objectCategory values name
+        // (defaultObjectCategory is what `(objectCategory=<class>)` resolves to)
+        let classes: [(&str, &str, &str); 13] = [
+            ("Person", "person", "Person"),
+            ("User", "user", "Person"),
+            ("Computer", "computer", "Computer"),
+            ("Group", "group", "Group"),
+            ("Container", "container", "Container"),
+            (
+                "Organizational-Unit",
+                "organizationalUnit",
+                "Organizational-Unit",
+            ),
+            ("Domain-DNS", "domainDNS", "Domain-DNS"),
+            ("Cross-Ref", "crossRef", "Cross-Ref"),
+            ("Server", "server", "Server"),
+            ("NTDS-DSA", "nTDSDSA", "NTDS-DSA"),
+            ("Site", "site", "Site"),
+            ("DMD", "dMD", "DMD"),
+            ("Configuration", "configuration", "Configuration"),
+        ];
+        for (cn, ldn, def) in classes {
+            put(
+                self,
+                format!("CN={cn},{sch}"),
+                vec![
+                    ("objectClass", "top".into()),
+                    ("objectClass", "classSchema".into()),
+                    ("cn", cn.into()),
+                    ("lDAPDisplayName", ldn.into()),
+                    ("defaultObjectCategory", cat(def)),
+                    ("objectCategory", cat("Class-Schema")),
+                ],
+            )?;
+        }
+        put(
+            self,
+            format!("CN=Aggregate,{sch}"),
+            vec![
+                ("objectClass", "top".into()),
+                ("objectClass", "subSchema".into()),
+                ("cn", "Aggregate".into()),
+                ("objectCategory", cat("SubSchema")),
+            ],
+        )?;
+        // --- DNS application partitions
+        for (zone, dns_zone) in [
+            ("DomainDnsZones", dom.clone()),
+            ("ForestDnsZones", format!("_msdcs.{dom}")),
+        ] {
+            let base = format!("CN=MicrosoftDNS,DC={zone},{d}");
+            put(self, base.clone(), cont("MicrosoftDNS"))?;
+            put(
+                self,
+                format!("DC={dns_zone},{base}"),
+                vec![
+                    ("objectClass", "top".into()),
+                    ("objectClass", "dnsZone".into()),
+                    ("dc", dns_zone.clone()),
+                    ("objectCategory", cat("Dns-Zone")),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Sets (or replaces) the password of an existing user or computer, named
+    /// as a bind would name it (DN, `user@domain`, `DOMAIN\user`).
+    pub fn set_password(&mut self, name: &str, password: &str) -> Result<(), DirectoryError> {
+        let key = self
+            .resolve_name(name)
+            .ok_or_else(|| DirectoryError::NoAccount(name.to_string()))?;
+        self.accounts.entry(key).or_default().password = Some(password.to_string());
+        Ok(())
+    }
+
+    /// Sets or clears the bind fault of an account (the per-user knob for
+    /// 525, 52e, 530, 531, 532, 533, 701, 773, 775).
+    pub fn set_bind_fault(
+        &mut self,
+        name: &str,
+        fault: Option<BindFault>,
+    ) -> Result<(), DirectoryError> {
+        let key = self
+            .resolve_name(name)
+            .ok_or_else(|| DirectoryError::NoAccount(name.to_string()))?;
+        self.accounts.entry(key).or_default().fault = fault;
+        Ok(())
+    }
+
+    /// The fault set on an account.
+    pub fn bind_fault(&self, name: &str) -> Option<BindFault> {
+        let key = self.resolve_name(name)?;
+        self.accounts.get(&key).and_then(|a| a.fault)
+    }
+
+    /// The DN key of the user or computer a simple-bind name denotes. AD
+    /// accepts a DN, a userPrincipalName (or the implicit
+    /// `sAMAccountName@<dns domain>`), and `NETBIOS\sAMAccountName`
+    /// (MS-ADTS 5.1.1.1.1 "Simple Authentication").
+    /// The DN key of the account whose sAMAccountName is `sam` (any case).
+    fn account_by_sam(&self, sam: &str) -> Option<String> {
+        self.entries
+            .iter()
+            .filter(|e| e.get("sAMAccountName").is_some())
+            .find(|e| {
+                e.texts("sAMAccountName")
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(sam))
+            })
+            .map(|e| e.dn.key())
+    }
+
+    pub(crate) fn resolve_name(&self, name: &str) -> Option<String> {
+        let is_account = |e: &&Entry| e.get("sAMAccountName").is_some();
+        if let Some((dom, sam)) = name.split_once('\\') {
+            if !dom.eq_ignore_ascii_case(&self.netbios) {
+                return None;
+            }
+            return self.account_by_sam(sam);
+        }
+        if name.contains('@') && !name.contains('=') {
+            if let Some(e) = self.entries.iter().filter(is_account).find(|e| {
+                e.texts("userPrincipalName")
+                    .iter()
+                    .any(|u| u.eq_ignore_ascii_case(name))
+            }) {
+                return Some(e.dn.key());
+            }
+            let (local, dom) = name.rsplit_once('@')?;
+            if !dom.eq_ignore_ascii_case(&self.domain) {
+                return None;
+            }
+            return self.account_by_sam(local);
+        }
+        let dn = Dn::parse(name).ok()?;
+        self.index
+            .get(&dn.key())
+            .filter(|&&i| is_account(&&self.entries[i]))
+            .map(|_| dn.key())
+    }
+
+    /// Checks a simple bind. Ok: the entry of the account. Err: the `data`
+    /// sub-code AD would report (`unknown_user` for a name that is no account:
+    /// 52e in most builds and configurations, research §1).
+    pub(crate) fn check_simple_bind(
+        &self,
+        name: &str,
+        password: &str,
+        unknown_user: BindFault,
+    ) -> Result<&Entry, BindFault> {
+        let Some(key) = self.resolve_name(name) else {
+            return Err(unknown_user);
+        };
+        let Some(entry) = self.index.get(&key).map(|&i| &self.entries[i]) else {
+            return Err(unknown_user);
+        };
+        let account = self.accounts.get(&key).cloned().unwrap_or_default();
+        if let Some(f) = account.fault {
+            if !f.needs_correct_password() {
+                return Err(f);
+            }
+        }
+        if account.password.as_deref() != Some(password) {
+            return Err(BindFault::LogonFailure);
+        }
+        match account.fault {
+            Some(f) => Err(f),
+            None => Ok(entry),
+        }
+    }
+
+    /// Adds the entries of an LDIF text (RFC 2849 content records: `dn:`,
+    /// `attr: value`, `attr:: base64`, folded lines, `#` comments, an
+    /// optional `version: 1` and `changetype: add`). `unicodePwd::` (base64 of
+    /// the quoted UTF-16LE password, as AD takes it) and `userPassword:` set
+    /// the account's password and are not stored as attributes. Entries must
+    /// come after their parents. On any error nothing is added; the error
+    /// names the line.
+    pub fn add_ldif(&mut self, text: &str) -> Result<usize, DirectoryError> {
+        let records = parse_ldif(text)?;
+        let mut next = self.clone();
+        let mut added = 0;
+        for r in records {
+            let mut attrs = Vec::new();
+            let mut password = None;
+            for (line, name, value) in r.attrs {
+                if name.eq_ignore_ascii_case("unicodePwd") {
+                    password = Some(decode_unicode_pwd(&value).ok_or_else(|| {
+                        DirectoryError::Ldif {
+                            line,
+                            message: "unicodePwd must be the quoted password in UTF-16LE (base64 with `::`)".into(),
+                        }
+                    })?);
+                } else if name.eq_ignore_ascii_case("userPassword") {
+                    password =
+                        Some(String::from_utf8(value).map_err(|_| DirectoryError::Ldif {
+                            line,
+                            message: "userPassword is not UTF-8".into(),
+                        })?);
+                } else {
+                    attrs.push((name, value));
+                }
+            }
+            let at = |e: DirectoryError| DirectoryError::Ldif {
+                line: r.line,
+                message: e.to_string(),
+            };
+            let i = next.insert(&r.dn, attrs).map_err(at)?;
+            if let Some(pw) = password {
+                let key = next.entries[i].dn.key();
+                next.accounts.entry(key).or_default().password = Some(pw);
+            }
+            added += 1;
+        }
+        next.link_members();
+        *self = next;
+        Ok(added)
+    }
+}
+
+#[cold]
+fn unreachable_example(e: DirectoryError) -> Directory {
+    // Directory::new only fails on bad names; the example's are valid.
+    panic!("ccelab: the built-in example forest is invalid: {e}")
+}
+
+fn decode_unicode_pwd(v: &[u8]) -> Option<String> {
+    if v.len() % 2 != 0 {
+        return None;
+    }
+    let units: Vec<u16> = v
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let s = String::from_utf16(&units).ok()?;
+    Some(s.strip_prefix('"')?.strip_suffix('"')?.to_string())
+}
+
+struct LdifRecord {
+    line: usize,
+    dn: String,
+    attrs: Vec<(usize, String, Vec<u8>)>,
+}
+
+/// Unfolds LDIF lines: (first physical line number, logical line); blank
+/// lines are kept (as empty strings) to separate records.
+fn unfold(text: &str) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut in_comment = false;
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if let Some(cont) = line.strip_prefix(' ') {
+            if in_comment {
+                continue;
+            }
+            if let Some(last) = out.last_mut().filter(|l| !l.1.is_empty()) {
+                last.1.push_str(cont);
+                continue;
+            }
+        }
+        in_comment = line.starts_with('#');
+        if in_comment {
+            continue;
+        }
+        out.push((i + 1, line.to_string()));
+    }
+    out
+}
+
+fn parse_ldif(text: &str) -> Result<Vec<LdifRecord>, DirectoryError> {
+    let err = |line: usize, message: String| DirectoryError::Ldif { line, message };
+    let mut records = Vec::new();
+    let mut cur: Option<LdifRecord> = None;
+    let mut first = true;
+    for (n, line) in unfold(text) {
+        if line.trim().is_empty() {
+            if let Some(r) = cur.take() {
+                records.push(r);
+            }
+            continue;
+        }
+        let Some((name, rest)) = line.split_once(':') else {
+            return Err(err(
+                n,
+                format!("expected `attribute: value`, found `{line}`"),
+            ));
+        };
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            return Err(err(n, "empty attribute name".into()));
+        }
+        let value: Vec<u8> = if let Some(b64) = rest.strip_prefix(':') {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|e| err(n, format!("{name}: bad base64: {e}")))?
+        } else if rest.starts_with('<') {
+            return Err(err(
+                n,
+                format!("{name}: URL values (`:<`) are not supported"),
+            ));
+        } else {
+            rest.trim_start_matches(' ').as_bytes().to_vec()
+        };
+        if first && cur.is_none() && name.eq_ignore_ascii_case("version") {
+            if value != b"1" {
+                return Err(err(n, "only `version: 1` is supported".into()));
+            }
+            first = false;
+            continue;
+        }
+        first = false;
+        match cur.as_mut() {
+            None => {
+                if !name.eq_ignore_ascii_case("dn") {
+                    return Err(err(
+                        n,
+                        format!("a record must start with `dn:`, found `{name}:`"),
+                    ));
+                }
+                let dn = String::from_utf8(value).map_err(|_| err(n, "dn is not UTF-8".into()))?;
+                Dn::parse(&dn).map_err(|e| err(n, e.to_string()))?;
+                cur = Some(LdifRecord {
+                    line: n,
+                    dn,
+                    attrs: Vec::new(),
+                });
+            }
+            Some(r) => {
+                if name.eq_ignore_ascii_case("dn") {
+                    return Err(err(
+                        n,
+                        "a second `dn:` in one record (records are separated by a blank line)"
+                            .into(),
+                    ));
+                }
+                if name.eq_ignore_ascii_case("changetype") {
+                    if !value.eq_ignore_ascii_case(b"add") {
+                        return Err(err(
+                            n,
+                            format!(
+                                "changetype `{}` is not supported (only content records and `add`)",
+                                String::from_utf8_lossy(&value)
+                            ),
+                        ));
+                    }
+                    continue;
+                }
+                r.attrs.push((n, name, value));
+            }
+        }
+    }
+    if let Some(r) = cur.take() {
+        records.push(r);
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_has_the_documented_objects() {
+        let d = Directory::example_local();
+        assert_eq!(d.domain_dn(), "DC=example,DC=local");
+        let u = d
+            .entry("CN=pcceadmin, CN=Users, DC=example, DC=local")
+            .unwrap();
+        assert_eq!(u.dn(), "CN=pcceadmin,CN=Users,DC=example,DC=local");
+        assert_eq!(
+            u.text("userPrincipalName").unwrap(),
+            "pcceadmin@example.local"
+        );
+        assert_eq!(
+            u.text("objectCategory").unwrap(),
+            "CN=Person,CN=Schema,CN=Configuration,DC=example,DC=local"
+        );
+        assert!(u
+            .texts("memberOf")
+            .contains(&"CN=PCCE Administrators,CN=Users,DC=example,DC=local".to_string()));
+        assert_eq!(u.get("objectSid").unwrap().values[0].len(), 28);
+        assert!(d
+            .entry("CN=GCDCSRV01,OU=Domain Controllers,DC=example,DC=local")
+            .is_some());
+        assert!(d.entry(&d.server_dn()).is_some());
+        assert_eq!(d.dc_fqdn(), "gcdcsrv01.example.local");
+    }
+
+    #[test]
+    fn bind_names_and_faults() {
+        let mut d = Directory::example_local();
+        let ok = |d: &Directory, n: &str, p: &str| {
+            d.check_simple_bind(n, p, BindFault::LogonFailure)
+                .map(|e| e.dn().to_string())
+        };
+        let dn = "CN=pcceadmin,CN=Users,DC=example,DC=local".to_string();
+        assert_eq!(
+            ok(
+                &d,
+                "CN=pcceadmin, CN=Users, DC=example, DC=local",
+                EXAMPLE_PASSWORD
+            ),
+            Ok(dn.clone())
+        );
+        assert_eq!(
+            ok(&d, "pcceadmin@example.local", EXAMPLE_PASSWORD),
+            Ok(dn.clone())
+        );
+        assert_eq!(
+            ok(&d, "example\\PCCEADMIN", EXAMPLE_PASSWORD),
+            Ok(dn.clone())
+        );
+        assert_eq!(
+            ok(&d, "pcceadmin@example.local", "nope"),
+            Err(BindFault::LogonFailure)
+        );
+        assert_eq!(
+            ok(&d, "nobody@example.local", "x"),
+            Err(BindFault::LogonFailure)
+        );
+        assert_eq!(
+            ok(&d, "OTHER\\pcceadmin", EXAMPLE_PASSWORD),
+            Err(BindFault::LogonFailure)
+        );
+        d.set_bind_fault("aagent@example.local", Some(BindFault::AccountDisabled))
+            .unwrap();
+        assert_eq!(
+            ok(&d, "aagent@example.local", EXAMPLE_PASSWORD),
+            Err(BindFault::AccountDisabled)
+        );
+        assert_eq!(
+            ok(&d, "aagent@example.local", "bad"),
+            Err(BindFault::LogonFailure)
+        );
+        d.set_bind_fault("aagent@example.local", Some(BindFault::LockedOut))
+            .unwrap();
+        assert_eq!(
+            ok(&d, "aagent@example.local", "bad"),
+            Err(BindFault::LockedOut)
+        );
+        assert_eq!(BindFault::parse("773"), Some(BindFault::PasswordMustChange));
+        assert_eq!(BindFault::parse("locked-out"), Some(BindFault::LockedOut));
+    }
+
+    #[test]
+    fn ldif_loads_with_folding_base64_and_passwords() {
+        let mut d = Directory::example_local();
+        let pw = base64::engine::general_purpose::STANDARD.encode(
+            "\"S3cret!\""
+                .encode_utf16()
+                .flat_map(|u| u.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        );
+        let text = format!(
+            "version: 1\n# a comment\n#  continued\ndn: OU=Lab, DC=example,DC=local\nobjectClass: top\nobjectClass: organizationalUnit\nou: Lab\n\ndn: CN=Dee Dev,OU=Lab,DC=example,DC=local\nobjectClass: user\ncn: Dee Dev\nsAMAccountName: ddev\ndescription: a long\n  folded value\nuserPrincipalName:: {}\nunicodePwd:: {pw}\n",
+            base64::engine::general_purpose::STANDARD.encode("ddev@example.local")
+        );
+        assert_eq!(d.add_ldif(&text).unwrap(), 2);
+        let e = d.entry("cn=dee dev,ou=lab,dc=example,dc=local").unwrap();
+        assert_eq!(e.text("description").unwrap(), "a long folded value");
+        assert!(e.get("unicodePwd").is_none());
+        assert!(e.get("objectSid").is_some());
+        assert!(d
+            .check_simple_bind("ddev@example.local", "S3cret!", BindFault::LogonFailure)
+            .is_ok());
+        assert!(d
+            .check_simple_bind("EXAMPLE\\ddev", "S3cret!", BindFault::LogonFailure)
+            .is_ok());
+    }
+
+    #[test]
+    fn ldif_errors_name_the_line_and_change_nothing() {
+        let mut d = Directory::example_local();
+        let n = d.entries().len();
+        let e = d
+            .add_ldif("dn: OU=A,DC=example,DC=local\nou: A\n\ndn: CN=x,OU=Missing,DC=example,DC=local\ncn: x\n")
+            .unwrap_err();
+        assert!(matches!(e, DirectoryError::Ldif { line: 4, .. }), "{e}");
+        assert_eq!(d.entries().len(), n);
+        let e = d
+            .add_ldif("dn: OU=B,DC=example,DC=local\nou B\n")
+            .unwrap_err();
+        assert!(matches!(e, DirectoryError::Ldif { line: 2, .. }), "{e}");
+        let e = d.add_ldif("cn: x\n").unwrap_err();
+        assert!(matches!(e, DirectoryError::Ldif { line: 1, .. }), "{e}");
+        let e = d
+            .add_ldif("dn: OU=C,DC=example,DC=local\nx:: !!!\n")
+            .unwrap_err();
+        assert!(matches!(e, DirectoryError::Ldif { line: 2, .. }), "{e}");
+        let e = d
+            .add_ldif("dn: OU=C,DC=elsewhere,DC=com\nou: C\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("no naming context"), "{e}");
+    }
+}

@@ -1,0 +1,111 @@
+//! The files `ccelab up` (and a scenario run) writes beside the hosts' disks
+//! for clients: `topology.json` (the stable schema of `cli::up`), `hosts`,
+//! `jdk-hosts`, `curl-resolve`, and the CA certificates under `ca/`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use ccelab_emulators::stores::write_atomic;
+
+use super::Lab;
+use crate::topology::{Role, AWDB_DATABASE, AWDB_LOGIN, CACERTS_PASS, ECE_DEFAULT_PASSWORD};
+
+/// Writes the client files of a running lab into `dir`.
+pub fn write_topology_files(
+    lab: &Lab,
+    dir: &Path,
+    control: SocketAddr,
+) -> Result<(), (PathBuf, std::io::Error)> {
+    let ca_dir = dir.join("ca");
+    std::fs::create_dir_all(&ca_dir).map_err(|e| (ca_dir.clone(), e))?;
+    let ca_certs = [
+        ("root.pem", lab.topo.root.cert.to_pem()),
+        ("issuing.pem", lab.topo.issuing.cert.to_pem()),
+    ];
+    for (f, pem) in &ca_certs {
+        write_atomic(&ca_dir.join(f), pem.as_bytes())
+            .map_err(|e| (ca_dir.join(f), std::io::Error::other(e.to_string())))?;
+    }
+    let mut hosts_lines = String::new();
+    let mut jdk_hosts = String::new();
+    let mut resolve = Vec::new();
+    let mut hosts = Vec::new();
+    for h in &lab.topo.hosts {
+        hosts_lines.push_str(&format!("{} {} {}\n", h.address, h.fqdn, h.short()));
+        jdk_hosts.push_str(&format!("{} {} {}\n", h.address, h.fqdn, h.short()));
+        let services = match h.role {
+            Role::EceWeb => {
+                let bound = lab.bound_port(&h.name, 443);
+                if let Some(b) = bound {
+                    resolve.push(format!("--resolve {}:{b}:{}", h.fqdn, h.address));
+                }
+                let http = lab.bound_port(&h.name, 80);
+                if let Some(b) = http {
+                    resolve.push(format!("--resolve {}:{b}:{}", h.fqdn, h.address));
+                }
+                vec![
+                    serde_json::json!({"name": "W3SVC", "port": 443, "bound_port": bound}),
+                    serde_json::json!({"name": "W3SVC", "port": 80, "bound_port": http}),
+                ]
+            }
+            Role::Ads => {
+                let bound = lab.bound_port(&h.name, 443);
+                if let Some(b) = bound {
+                    resolve.push(format!("--resolve {}:{b}:{}", h.fqdn, h.address));
+                }
+                vec![serde_json::json!({"name": "Apache Tomcat", "port": 443, "bound_port": bound})]
+            }
+            Role::EceApp => vec![serde_json::json!({"name": "Cisco Service"})],
+            Role::AdDc => [389u16, 636, 3268, 3269]
+                .iter()
+                .map(|p| {
+                    let bound = lab.bound_port(&h.name, *p);
+                    serde_json::json!({"name": "NTDS", "port": p, "bound_port": bound})
+                })
+                .collect(),
+            Role::Ca => vec![],
+        };
+        hosts.push(serde_json::json!({
+            "name": h.name, "fqdn": h.fqdn, "role": h.role, "address": h.address.to_string(),
+            "disk": h.disk.root().display().to_string(), "services": services,
+        }));
+    }
+    let ece_accounts: Vec<serde_json::Value> = lab
+        .topo
+        .ece_accounts
+        .iter()
+        .map(|(u, p)| {
+            let purpose = if u == "pa" {
+                "ECE business partition administrator (inventory credentials, [ECE] 4.3)"
+            } else {
+                "ECE system partition administrator"
+            };
+            serde_json::json!({"host": "ece", "user": u, "password": p, "purpose": purpose})
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "preset": lab.topo.preset,
+        "hosts": hosts,
+        "accounts": ece_accounts.into_iter().chain([
+            serde_json::json!({"host": "ads-a", "user": AWDB_LOGIN, "password": ECE_DEFAULT_PASSWORD, "purpose": format!("SQL Server login ECE uses for the AWDB {AWDB_DATABASE} ([ECE] 5, AWDB Details)")}),
+            serde_json::json!({"host": "ads-a", "user": lab.topo.cce_admin_account().0, "password": lab.topo.cce_admin_account().1, "purpose": "CCE Administration administrator (REST API, HTTP Basic)"}),
+            serde_json::json!({"host": "ads-a", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
+            serde_json::json!({"host": "ads-b", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
+        ]).collect::<Vec<_>>(),
+        "ca_certs": ca_certs.iter().map(|(f, _)| ca_dir.join(f).display().to_string()).collect::<Vec<_>>(),
+        "control": format!("http://{control}"),
+    });
+    for (name, text) in [
+        ("hosts", hosts_lines),
+        ("jdk-hosts", jdk_hosts),
+        ("curl-resolve", resolve.join(" ") + "\n"),
+        (
+            "topology.json",
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n",
+        ),
+    ] {
+        write_atomic(&dir.join(name), text.as_bytes())
+            .map_err(|e| (dir.join(name), std::io::Error::other(e.to_string())))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,652 @@
+//! CCE Administration's machine inventory ([ECE] 4.2, 4.3; F10, F11, F12)
+//! and its REST API on each ADS, following Cisco's public shapes:
+//!
+//! * `GET|POST /unifiedconfig/config/machineinventory`,
+//!   `GET|DELETE /unifiedconfig/config/machineinventory/{id}` — Cisco Packaged
+//!   CCE Developer Reference, "Machine Inventory API" (create is for external
+//!   machine types only; the element is `<type>`; `name` at most 128
+//!   characters of letters, digits, `.`, `-`, `_`, starting with a letter or
+//!   digit; `address` "Must be valid hostname, IPV4, or IPV6 address."; a
+//!   password is accepted on create and never returned; a given host name is
+//!   looked up and `hostName` set to the FQDN).
+//! * Errors: HTTP 400 with `<apiErrors><apiError><errorData/><errorDetail/>
+//!   <errorMessage/><errorType/></apiError></apiErrors>` (Cisco "Working with
+//!   Unified CCE APIs"; `invalidInput.fieldRequired` and
+//!   `invalidInput.outOfRange` with `<min>`/`<max>` are Cisco's error types;
+//!   `invalidInput.fieldInvalid`, `invalidInput.notSupported` and the
+//!   message wordings are ccelab's).
+//! * Authentication: an administrator's fully qualified user name and password
+//!   (Cisco's guide), here HTTP Basic.
+//! * Bulk CSV for 4000/12000 agents (PCCE 12.6(2) administration guide,
+//!   "Add machines" template): `name,machineType,publicAddress,connectionInfo,
+//!   privateAddress,peripheralSetName,side`, `connectionInfo` =
+//!   `userName=<user>&password=<password>` with `&` and `=` inside values
+//!   escaped as `%26` and `%3D`. ccelab applies an upload synchronously and
+//!   all-or-nothing, and answers `<bulkOperationResults>` (an invented shape;
+//!   Cisco's runs as a task with a results URL).
+//!
+//! Machine types: `ECE_WEB_SERVER` (any number) and the ECE data server as
+//! `EXTERNAL_ECE` (0–1; the 12.x admin guide calls it `ECE`, also accepted).
+//! Where each ECE_WEB_SERVER keeps the ECE credentials and the application
+//! instance — a `MACHINE_INFO` service with `userName`, `password` and
+//! `applicationInstance` — is ccelab's arrangement (Cisco names the service,
+//! not its fields). SPOG calls the web server by the address as entered (so
+//! an address or short name gives F10, [ECE] 4.3), logs in with the stored
+//! credentials (F12).
+
+use serde::{Deserialize, Serialize};
+
+use crate::topology::Topology;
+
+/// The inventory's URL path.
+pub const MACHINE_INVENTORY: &str = "/unifiedconfig/config/machineinventory";
+
+/// The header of the bulk CSV (PCCE 12.6(2) admin guide).
+pub const CSV_HEADER: &str =
+    "name,machineType,publicAddress,connectionInfo,privateAddress,peripheralSetName,side";
+
+/// One machine of the inventory.
+#[derive(Clone, Debug, Serialize)]
+pub struct Machine {
+    pub id: u64,
+    pub change_stamp: u64,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub machine_type: String,
+    /// The address as entered (what SPOG calls for an ECE web server).
+    pub address: String,
+    /// The FQDN the lookup found.
+    pub host_name: String,
+    pub user: Option<String>,
+    #[serde(skip)]
+    pub password: Option<String>,
+    pub application_instance: Option<String>,
+}
+
+/// An API error (one `<apiError>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApiError {
+    pub error_type: String,
+    pub error_data: String,
+    pub error_message: String,
+    /// `<errorDetail><min/><max/>` of `invalidInput.outOfRange`.
+    pub range: Option<(u32, u32)>,
+}
+
+impl ApiError {
+    fn new(t: &str, data: &str, msg: impl Into<String>) -> Self {
+        ApiError {
+            error_type: t.into(),
+            error_data: data.into(),
+            error_message: msg.into(),
+            range: None,
+        }
+    }
+}
+
+/// What a caller asks to add.
+#[derive(Clone, Debug, Default)]
+pub struct NewMachine {
+    pub name: Option<String>,
+    pub machine_type: String,
+    pub address: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub application_instance: Option<String>,
+}
+
+/// The inventory of a deployment (shared by the ADSs: it lives in the AWDB).
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub machines: Vec<Machine>,
+    next_id: u64,
+}
+
+fn is_ece_data(t: &str) -> bool {
+    t == "EXTERNAL_ECE" || t == "ECE"
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 128
+        && n.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+fn valid_address(a: &str) -> bool {
+    a.parse::<std::net::IpAddr>().is_ok()
+        || (!a.is_empty()
+            && a.len() <= 253
+            && a.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }))
+}
+
+impl Inventory {
+    /// The inventory as after [ECE] 4.2/4.3 done right: the ECE data server
+    /// and the web server by FQDN with `pa`'s credentials.
+    pub fn preset(topo: &Topology) -> Self {
+        let mut inv = Inventory {
+            machines: vec![],
+            next_id: 5000,
+        };
+        let fqdn = topo.ece_fqdn();
+        let pa = topo
+            .ece_accounts
+            .iter()
+            .find(|a| a.0 == "pa")
+            .map(|a| a.1.clone());
+        for m in [
+            NewMachine {
+                name: Some(fqdn.split('.').next().unwrap_or(&fqdn).to_string()),
+                machine_type: "EXTERNAL_ECE".into(),
+                address: fqdn.clone(),
+                ..NewMachine::default()
+            },
+            NewMachine {
+                name: Some(fqdn.clone()),
+                machine_type: "ECE_WEB_SERVER".into(),
+                address: fqdn.clone(),
+                user: Some("pa".into()),
+                password: pa,
+                application_instance: Some(topo.app_instance.clone()),
+            },
+        ] {
+            // the preset's own entries are valid by construction; a topology
+            // whose ECE FQDN is odd still starts, with what did validate
+            let _ = inv.add(topo, m);
+        }
+        inv
+    }
+
+    /// The first ECE web server: what the "Email and Chat" card uses.
+    pub fn web_server(&self) -> Option<&Machine> {
+        self.machines
+            .iter()
+            .find(|m| m.machine_type == "ECE_WEB_SERVER")
+    }
+
+    pub fn web_server_mut(&mut self) -> Option<&mut Machine> {
+        self.machines
+            .iter_mut()
+            .find(|m| m.machine_type == "ECE_WEB_SERVER")
+    }
+
+    /// Checks a new machine against the inventory (and `also`, machines of
+    /// the same upload); returns the machine it would add.
+    fn check(
+        &self,
+        topo: &Topology,
+        m: &NewMachine,
+        also: &[Machine],
+    ) -> Result<Machine, Vec<ApiError>> {
+        let mut errors = Vec::new();
+        let t = m.machine_type.trim().to_ascii_uppercase();
+        if t.is_empty() {
+            errors.push(ApiError::new(
+                "invalidInput.fieldRequired",
+                "type",
+                "The machine type is required.",
+            ));
+        } else if t != "ECE_WEB_SERVER" && !is_ece_data(&t) {
+            errors.push(ApiError::new(
+                "invalidInput.notSupported",
+                "type",
+                format!("Create is allowed for external machines types only; ccelab's inventory takes ECE_WEB_SERVER and EXTERNAL_ECE, not {t}."),
+            ));
+        }
+        let address = m.address.trim().to_string();
+        if address.is_empty() {
+            errors.push(ApiError::new(
+                "invalidInput.fieldRequired",
+                "address",
+                "The address is required.",
+            ));
+        } else if !valid_address(&address) {
+            errors.push(ApiError::new(
+                "invalidInput.fieldInvalid",
+                "address",
+                "Must be valid hostname, IPV4, or IPV6 address.",
+            ));
+        }
+        let host_name = match topo.resolve(&address) {
+            Some(h) => h.fqdn.clone(),
+            None if address.is_empty() || !valid_address(&address) => String::new(),
+            None => {
+                errors.push(ApiError::new(
+                    "invalidInput.fieldInvalid",
+                    "address",
+                    format!("The address {address} cannot be resolved."),
+                ));
+                String::new()
+            }
+        };
+        let name = m.name.clone().unwrap_or_else(|| address.clone());
+        if !name.is_empty() && !valid_name(&name) {
+            errors.push(ApiError::new(
+                "invalidInput.fieldInvalid",
+                "name",
+                "The name can be up to 128 characters: letters, digits, '.', '-' and '_', starting with a letter or a digit.",
+            ));
+        }
+        if self
+            .machines
+            .iter()
+            .chain(also)
+            .any(|x| x.name.eq_ignore_ascii_case(&name))
+        {
+            errors.push(ApiError::new(
+                "invalidInput.fieldInvalid",
+                "name",
+                format!("A machine named {name} is already in the inventory."),
+            ));
+        }
+        if is_ece_data(&t)
+            && self
+                .machines
+                .iter()
+                .chain(also)
+                .any(|x| is_ece_data(&x.machine_type))
+        {
+            let mut e = ApiError::new(
+                "invalidInput.outOfRange",
+                "type",
+                "The inventory holds at most one ECE data server (EXTERNAL_ECE).",
+            );
+            e.range = Some((0, 1));
+            errors.push(e);
+        }
+        if t == "ECE_WEB_SERVER" {
+            for (field, v) in [("userName", &m.user), ("password", &m.password)] {
+                if v.as_deref().is_none_or(str::is_empty) {
+                    errors.push(ApiError::new(
+                        "invalidInput.fieldRequired",
+                        field,
+                        format!("{field} is required for an ECE web server (the ECE partition administrator, pa)."),
+                    ));
+                }
+            }
+            if let Some(ai) = &m.application_instance {
+                // F11: application instance names are case-sensitive
+                if *ai != topo.app_instance {
+                    errors.push(ApiError::new(
+                        "invalidInput.fieldInvalid",
+                        "applicationInstance",
+                        format!(
+                            "Application instance {ai} does not exist (names are case-sensitive)."
+                        ),
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let id = self.next_id.max(5000) + also.len() as u64;
+        Ok(Machine {
+            id,
+            change_stamp: 0,
+            name,
+            machine_type: if is_ece_data(&t) {
+                "EXTERNAL_ECE".into()
+            } else {
+                t
+            },
+            address,
+            host_name,
+            user: m.user.clone(),
+            password: m.password.clone(),
+            application_instance: m
+                .application_instance
+                .clone()
+                .or_else(|| Some(topo.app_instance.clone())),
+        })
+    }
+
+    /// Adds one machine (POST).
+    pub fn add(&mut self, topo: &Topology, m: NewMachine) -> Result<Machine, Vec<ApiError>> {
+        let machine = self.check(topo, &m, &[])?;
+        self.next_id = machine.id + 1;
+        self.machines.push(machine.clone());
+        Ok(machine)
+    }
+
+    /// Deletes a machine by id.
+    pub fn delete(&mut self, id: u64) -> bool {
+        let before = self.machines.len();
+        self.machines.retain(|m| m.id != id);
+        self.machines.len() != before
+    }
+
+    /// A bulk CSV upload: every row checked first; nothing is added unless
+    /// all rows are good. Returns the added machines, or `(line, errors)`
+    /// for each bad row (lines counted from 1, the header is line 1).
+    pub fn upload_csv(
+        &mut self,
+        topo: &Topology,
+        csv: &str,
+    ) -> Result<Vec<Machine>, Vec<(usize, Vec<ApiError>)>> {
+        if topo.preset == "pcce-2000" {
+            return Err(vec![(
+                0,
+                vec![ApiError::new(
+                    "invalidInput.notSupported",
+                    "bulkoperation",
+                    "In a 2000 agent deployment machines are added through the inventory's pop-up windows, not by CSV.",
+                )],
+            )]);
+        }
+        let mut lines = csv.lines().enumerate();
+        let header = lines
+            .next()
+            .map(|(_, l)| l.trim().trim_start_matches('\u{feff}'))
+            .unwrap_or("");
+        if header != CSV_HEADER {
+            return Err(vec![(
+                1,
+                vec![ApiError::new(
+                    "invalidInput.fieldInvalid",
+                    "header",
+                    format!("The first line must be the template's header: {CSV_HEADER}"),
+                )],
+            )]);
+        }
+        let mut added: Vec<Machine> = Vec::new();
+        let mut bad = Vec::new();
+        for (i, line) in lines {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let n = i + 1;
+            let cols: Vec<&str> = line.split(',').collect();
+            if cols.len() != 7 {
+                bad.push((
+                    n,
+                    vec![ApiError::new(
+                        "invalidInput.fieldInvalid",
+                        "row",
+                        format!("{} columns instead of 7", cols.len()),
+                    )],
+                ));
+                continue;
+            }
+            let mut m = NewMachine {
+                name: Some(cols[0].trim().to_string()).filter(|s| !s.is_empty()),
+                machine_type: cols[1].trim().to_string(),
+                address: cols[2].trim().to_string(),
+                ..NewMachine::default()
+            };
+            let mut errs = Vec::new();
+            for service in cols[3].split(';').filter(|s| !s.trim().is_empty()) {
+                for kv in service.split('&') {
+                    let Some((k, v)) = kv.split_once('=') else {
+                        errs.push(ApiError::new(
+                            "invalidInput.fieldInvalid",
+                            "connectionInfo",
+                            format!("`{kv}` is not key=value"),
+                        ));
+                        continue;
+                    };
+                    let v = v
+                        .trim()
+                        .replace("%26", "&")
+                        .replace("%3D", "=")
+                        .replace("%3d", "=");
+                    match k.trim() {
+                        "userName" => m.user = Some(v),
+                        "password" => m.password = Some(v),
+                        "applicationInstance" => m.application_instance = Some(v),
+                        other => errs.push(ApiError::new(
+                            "invalidInput.fieldInvalid",
+                            "connectionInfo",
+                            format!(
+                                "unknown key `{other}` (userName, password, applicationInstance)"
+                            ),
+                        )),
+                    }
+                }
+            }
+            match self.check(topo, &m, &added) {
+                Ok(machine) if errs.is_empty() => added.push(machine),
+                Ok(_) => bad.push((n, errs)),
+                Err(mut e) => {
+                    errs.append(&mut e);
+                    bad.push((n, errs));
+                }
+            }
+        }
+        if !bad.is_empty() {
+            return Err(bad);
+        }
+        if let Some(last) = added.last() {
+            self.next_id = last.id + 1;
+        }
+        self.machines.extend(added.iter().cloned());
+        Ok(added)
+    }
+}
+
+/// `<machine>` as posted or returned.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename = "machine", rename_all = "camelCase")]
+pub struct MachineXml {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_stamp: Option<u64>,
+    #[serde(rename = "refURL", default, skip_serializing_if = "Option::is_none")]
+    pub ref_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "type", default)]
+    pub machine_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_name: Option<String>,
+    #[serde(default)]
+    pub networks: NetworksXml,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct NetworksXml {
+    #[serde(default)]
+    pub network: Vec<NetworkXml>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkXml {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub services: ServicesXml,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct ServicesXml {
+    #[serde(default)]
+    pub service: Vec<ServiceXml>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceXml {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_instance: Option<String>,
+}
+
+impl MachineXml {
+    /// What the caller asks for (the PUBLIC network's address and its MACHINE_INFO service).
+    pub fn to_new(&self) -> NewMachine {
+        let net = self
+            .networks
+            .network
+            .iter()
+            .find(|n| n.kind.eq_ignore_ascii_case("PUBLIC") || n.kind.is_empty())
+            .or_else(|| self.networks.network.first());
+        let svc = net.and_then(|n| {
+            n.services
+                .service
+                .iter()
+                .find(|s| s.kind.eq_ignore_ascii_case("MACHINE_INFO"))
+        });
+        NewMachine {
+            name: self.name.clone(),
+            machine_type: self.machine_type.clone(),
+            address: net.map(|n| n.address.clone()).unwrap_or_default(),
+            user: svc.and_then(|s| s.user_name.clone()),
+            password: svc.and_then(|s| s.password.clone()),
+            application_instance: svc.and_then(|s| s.application_instance.clone()),
+        }
+    }
+
+    /// The representation of a machine (never its password).
+    pub fn from_machine(m: &Machine) -> Self {
+        let services = if m.machine_type == "ECE_WEB_SERVER" {
+            vec![ServiceXml {
+                kind: "MACHINE_INFO".into(),
+                user_name: m.user.clone(),
+                password: None,
+                application_instance: m.application_instance.clone(),
+            }]
+        } else {
+            vec![]
+        };
+        MachineXml {
+            change_stamp: Some(m.change_stamp),
+            ref_url: Some(format!("{MACHINE_INVENTORY}/{}", m.id)),
+            name: Some(m.name.clone()),
+            machine_type: m.machine_type.clone(),
+            host_name: Some(m.host_name.clone()),
+            networks: NetworksXml {
+                network: vec![NetworkXml {
+                    kind: "PUBLIC".into(),
+                    address: m.address.clone(),
+                    services: ServicesXml { service: services },
+                }],
+            },
+        }
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `<machine>…</machine>` of one machine.
+pub fn machine_xml(m: &Machine) -> String {
+    quick_xml::se::to_string(&MachineXml::from_machine(m)).unwrap_or_default()
+}
+
+/// The list answer: `<results><pageInfo>…</pageInfo><machines>…</machines></results>`.
+pub fn list_xml(machines: &[Machine]) -> String {
+    let n = machines.len();
+    let items: String = machines.iter().map(machine_xml).collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><results><pageInfo><firstPage>{MACHINE_INVENTORY}?startIndex=0&amp;resultsPerPage=25</firstPage><lastPage>{MACHINE_INVENTORY}?startIndex=0&amp;resultsPerPage=25</lastPage><resultsPerPage>25</resultsPerPage><startIndex>0</startIndex><totalResults>{n}</totalResults></pageInfo><machines>{items}</machines></results>"
+    )
+}
+
+/// `<apiErrors>` of a failed request.
+pub fn errors_xml(errors: &[ApiError]) -> String {
+    let items: String = errors
+        .iter()
+        .map(|e| {
+            let detail = match e.range {
+                Some((min, max)) => {
+                    format!("<errorDetail><min>{min}</min><max>{max}</max></errorDetail>")
+                }
+                None => String::new(),
+            };
+            format!(
+                "<apiError><errorData>{}</errorData>{detail}<errorMessage>{}</errorMessage><errorType>{}</errorType></apiError>",
+                xml_escape(&e.error_data),
+                xml_escape(&e.error_message),
+                xml_escape(&e.error_type)
+            )
+        })
+        .collect();
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><apiErrors>{items}</apiErrors>")
+}
+
+/// The bulk upload's answer (invented shape).
+pub fn bulk_xml(result: &Result<Vec<Machine>, Vec<(usize, Vec<ApiError>)>>) -> String {
+    let rows: String = match result {
+        Ok(added) => added
+            .iter()
+            .map(|m| {
+                format!(
+                    "<row><name>{}</name><result>ADDED</result><refURL>{MACHINE_INVENTORY}/{}</refURL></row>",
+                    xml_escape(&m.name),
+                    m.id
+                )
+            })
+            .collect(),
+        Err(bad) => bad
+            .iter()
+            .map(|(line, errs)| {
+                let msgs: String = errs
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "<error><errorType>{}</errorType><errorData>{}</errorData><errorMessage>{}</errorMessage></error>",
+                            xml_escape(&e.error_type),
+                            xml_escape(&e.error_data),
+                            xml_escape(&e.error_message)
+                        )
+                    })
+                    .collect();
+                format!("<row><line>{line}</line><result>FAILED</result>{msgs}</row>")
+            })
+            .collect(),
+    };
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><bulkOperationResults>{rows}</bulkOperationResults>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_xml_round_trips_without_the_password() {
+        let body = "<machine><type>ECE_WEB_SERVER</type><networks><network><type>PUBLIC</type><address>ece.example.com</address><services><service><type>MACHINE_INFO</type><userName>pa</userName><password>p&amp;w</password></service></services></network></networks></machine>";
+        let x: MachineXml = quick_xml::de::from_str(body).unwrap();
+        let n = x.to_new();
+        assert_eq!(n.machine_type, "ECE_WEB_SERVER");
+        assert_eq!(n.address, "ece.example.com");
+        assert_eq!(n.user.as_deref(), Some("pa"));
+        assert_eq!(n.password.as_deref(), Some("p&w"));
+        let m = Machine {
+            id: 5001,
+            change_stamp: 0,
+            name: "ece.example.com".into(),
+            machine_type: n.machine_type,
+            address: n.address,
+            host_name: "ece.example.com".into(),
+            user: n.user,
+            password: n.password,
+            application_instance: Some("MultiChannel".into()),
+        };
+        let out = machine_xml(&m);
+        assert!(out.starts_with("<machine><changeStamp>0</changeStamp><refURL>/unifiedconfig/config/machineinventory/5001</refURL><name>ece.example.com</name><type>ECE_WEB_SERVER</type>"), "{out}");
+        assert!(
+            !out.contains("p&amp;w") && !out.contains("<password>"),
+            "{out}"
+        );
+        assert!(valid_address("10.0.0.1") && valid_address("ece") && !valid_address("a b"));
+        assert!(valid_name("ece.example.com") && !valid_name("-x") && !valid_name("a/b"));
+    }
+}

@@ -1,0 +1,92 @@
+//! Helpers of the `ccelab up` end-to-end tests: a running lab in a temporary
+//! directory, `ccelab ctl`, and real client tools.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ccelab")
+}
+
+pub struct Up {
+    pub child: Child,
+    pub dir: PathBuf,
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn up(dir: &Path) -> Up {
+    up_with(dir, true)
+}
+
+pub fn up_with(dir: &Path, ephemeral: bool) -> Up {
+    up_args(dir, ephemeral, &[])
+}
+
+pub fn up_args(dir: &Path, ephemeral: bool, extra: &[&str]) -> Up {
+    let mut args = vec!["up", "--dir", dir.to_str().unwrap(), "--duration", "120"];
+    if ephemeral {
+        args.push("--ephemeral-ports");
+    }
+    args.extend_from_slice(extra);
+    let child = Command::new(bin())
+        .args(&args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start ccelab up");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !dir.join("topology.json").exists() {
+        assert!(Instant::now() < deadline, "topology.json never appeared");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Up {
+        child,
+        dir: dir.to_path_buf(),
+    }
+}
+
+pub fn ctl(u: &Up, args: &[&str]) -> Output {
+    let mut a = vec!["ctl", "--dir", u.dir.to_str().unwrap()];
+    a.extend_from_slice(args);
+    Command::new(bin()).args(&a).output().unwrap()
+}
+
+pub fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn tool(t: &str, args: &[&str]) -> Output {
+    Command::new(t)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{t}` ({e}): bash .ci/run installs it"))
+}
+
+/// `topology.json` of a running lab.
+pub fn topology(u: &Up) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap()
+}
+
+/// Where a host's product port really listens.
+pub fn bound(u: &Up, host: &str, port: u64) -> u64 {
+    topology(u)["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == host)
+        .unwrap()["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["port"] == port)
+        .unwrap()["bound_port"]
+        .as_u64()
+        .unwrap()
+}

@@ -1,0 +1,142 @@
+//! Every scenario file of `scenarios/` as a test: it must pass, and its
+//! transcript must match the snapshot in `snapshots/` (review changes with
+//! `cargo insta review`, or `INSTA_UPDATE=always cargo test -p ccelab --test
+//! scenarios` to rewrite them). Also keeps `docs/scenarios.md` in sync with
+//! the files.
+
+use std::path::{Path, PathBuf};
+
+use ccelab::scenario::{self, Scenario};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn every_scenario_passes_and_matches_its_snapshot() {
+    let scenarios = Scenario::discover(&[root().join("scenarios")]).unwrap();
+    assert!(scenarios.len() >= 20, "the catalog: {}", scenarios.len());
+    let tmp = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    ccelab_emulators::pki::warm_up();
+    let started = std::time::Instant::now();
+    let reports = rt.block_on(scenario::run_all(&scenarios, tmp.path(), 6));
+    eprintln!(
+        "{} scenarios in {} ms",
+        reports.len(),
+        started.elapsed().as_millis()
+    );
+    let failed: Vec<String> = reports
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| format!("{}:\n{}\n{:#?}", r.id, r.transcript, r.mismatches))
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+    for r in &reports {
+        insta::with_settings!({
+            snapshot_path => root().join("snapshots"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(scenario::sanitize(&r.id), r.transcript);
+        });
+    }
+}
+
+#[test]
+fn the_catalog_document_is_up_to_date() {
+    let scenarios = Scenario::discover(&[root().join("scenarios")]).unwrap();
+    let want = scenario::catalog(&scenarios, scenario::PENDING);
+    let path = root().join("docs/scenarios.md");
+    if std::env::var("CCELAB_UPDATE_CATALOG").is_ok() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/scenarios.md is stale: run `cargo run -p ccelab -- scenario catalog scenarios > docs/scenarios.md` (or CCELAB_UPDATE_CATALOG=1 cargo test -p ccelab --test scenarios)"
+    );
+}
+
+#[test]
+fn cli_lists_runs_and_reports() {
+    let bin = env!("CARGO_BIN_EXE_ccelab");
+    let tmp = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(bin)
+        .args(["scenario", "list"])
+        .arg(root().join("scenarios"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let list = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("F1 ") && l.contains("F01-pkix")),
+        "{list}"
+    );
+    // a failing scenario: exit 1, expected vs actual, the log to look at, JUnit and JSON
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "id = \"bad\"\ntitle = \"expects the wrong thing\"\nsource = \"test\"\n[given]\n[given.ads]\ncacerts = []\n[[step]]\ndo = \"open-gadget\"\nexpect = { ok = true, log = [{ host = \"ads-a\", file = 'C:\\icm\\tomcat\\logs\\catalina.*.log', absent = \"PKIX\" }] }\n",
+    )
+    .unwrap();
+    let junit = tmp.path().join("j.xml");
+    let json = tmp.path().join("r.json");
+    let o = std::process::Command::new(bin)
+        .args(["scenario", "run"])
+        .arg(&bad)
+        .arg(root().join("scenarios/F03-cisco-service-stopped.toml"))
+        .args([
+            "--junit",
+            junit.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL bad"), "{text}");
+    assert!(text.contains("pass F3"), "{text}");
+    assert!(text.contains("step 1: expected ok = true"), "{text}");
+    assert!(
+        text.contains("step 1: expected log without `PKIX`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("see ") && text.contains("catalina.*.log"),
+        "{text}"
+    );
+    assert!(text.contains("2 scenarios, 1 passed, 1 failed"), "{text}");
+    let x = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        x.contains("<testsuite name=\"ccelab scenarios\" tests=\"2\" failures=\"1\">"),
+        "{x}"
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    // reports come in the order the files were named, whatever their paths
+    assert_eq!(r[0]["id"], "bad", "{r}");
+    assert_eq!(r[0]["passed"], false);
+    assert_eq!(r[1]["id"], "F3", "{r}");
+    assert_eq!(r[1]["passed"], true);
+    // a bad file: file:line:column, exit 2
+    let broken = tmp.path().join("broken.toml");
+    std::fs::write(&broken, "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[[step]]\ndo = \"store-delete\"\nhost = \"ads-a\"\n").unwrap();
+    let o = std::process::Command::new(bin)
+        .args(["scenario", "run"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("broken.toml:5:6: step 1: `do = \"store-delete\"` needs `path`"),
+        "{err}"
+    );
+}
