@@ -1825,6 +1825,7 @@ async fn jndi_personality_matches_real_jndi() {
             anchors: java::trust_anchors(store, Some("changeit"), None, None),
             now: OffsetDateTime::now_utc(),
             timeout: std::time::Duration::from_secs(10),
+            source: None,
         };
         let addr = Some(SocketAddr::from(([127, 0, 0, 1], env.url.port)));
         let mut ours: Vec<String> = Vec::new();

@@ -25,10 +25,11 @@
 //! | `GET /ece/partition-admin` | the Partition Administration Configuration ([ECE] 2.2; the password is not shown) |
 //! | `POST /ece/partition-admin?ldap_url=…&dn_attribute=…&base=…&search_dn=…&password=…&enable_ssl=0\|1&keystore_location=…` | changes the given fields and saves |
 //! | `GET /ece/admins` | partition administrators ECE created through SSO |
-//! | `POST /ece/trace-level?process=ApplicationServer&level=N[&minutes=M]` | a process's maximum trace level (7 and 8 need minutes) |
+//! | `POST /ece/trace-level?process=ApplicationServer&level=N[&minutes=M][&host=H]` | a process's maximum trace level (7 and 8 need minutes), on one application server or every one |
 //! | `POST /clock/advance?by=30m` | moves a fixed topology clock forward (`s`, `m`, `h`, `d`, `w`, `y`) |
 //! | `POST /ad/policy?require_signing=0\|1&allow_anonymous=0\|1` | the DC's LDAP signing requirement (F15) and anonymous access (F16) |
 //! | `POST /ad/users/{name}/fault?fault=52e\|…\|none` | a bind failure for an account (`data` code of AD's 49 answer) |
+//! | `GET /ad/events[?since=SEQ]` | what the DC saw: each operation with its client (`peer`), port, result code and message |
 //! | `POST /ece/departments?name={name}` | creates a department (`Service` is reserved) |
 //!
 //! Answers are JSON; an unknown host is 404 with `{"error": …}`.
@@ -365,7 +366,8 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             let process = Some(param(&query, "process"))
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(|| "ApplicationServer".into());
-            match lab.set_trace_level(&process, level, minutes) {
+            let host = Some(param(&query, "host")).filter(|h| !h.is_empty());
+            match lab.set_trace_level(&process, host.as_deref(), level, minutes) {
                 Ok(()) => json(
                     200,
                     serde_json::json!({"ok": true, "process": process, "level": level}),
@@ -417,6 +419,34 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
                 200,
                 serde_json::json!({"require_signing": p.require_signing, "allow_anonymous": p.allow_anonymous}),
             )
+        }
+        (Method::GET, ["ad", "events"]) => {
+            let Some(dc) = &lab.dc else {
+                return json(
+                    404,
+                    serde_json::json!({"error": "this topology has no AD DC"}),
+                );
+            };
+            let since: usize = param(&query, "since").parse().unwrap_or(0);
+            let ev: Vec<serde_json::Value> = dc
+                .events()
+                .since(since)
+                .iter()
+                .map(|(seq, e)| {
+                    serde_json::json!({
+                        "seq": seq,
+                        "peer": e.peer.to_string(),
+                        "local": e.local.to_string(),
+                        "port": e.port.to_string(),
+                        "tls": e.tls,
+                        "op": e.op,
+                        "target": e.target,
+                        "code": e.code,
+                        "message": e.message,
+                    })
+                })
+                .collect();
+            json(200, serde_json::Value::Array(ev))
         }
         (Method::POST, ["ad", "users", user, "fault"]) => {
             let Some(dc) = &lab.dc else {

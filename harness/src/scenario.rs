@@ -824,11 +824,16 @@ impl Run {
             .chain(self.lab.dc.iter().flat_map(|d| {
                 d.events().since(seq_ad).into_iter().map(|(_, e)| {
                     format!(
-                        "ldap {} {} {} → {}",
+                        "ldap {} {}{} → {} from {}",
                         e.port,
                         e.op,
-                        e.target,
-                        e.code.map_or("-".to_string(), |c| c.to_string())
+                        if e.target.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {}", e.target)
+                        },
+                        e.code.map_or("-".to_string(), |c| c.to_string()),
+                        e.peer.ip()
                     )
                 })
             }))
@@ -1014,6 +1019,7 @@ impl Run {
             "trace-level" => done(
                 lab.set_trace_level(
                     s.service.as_deref().unwrap_or("ApplicationServer"),
+                    s.host.as_deref(),
                     s.level.unwrap_or(0),
                     s.minutes,
                 )

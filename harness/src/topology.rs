@@ -119,6 +119,8 @@ pub struct Topology {
     pub ad_ldif: Option<String>,
     /// What `c:\ece\pcce\mydomain.jks` on the ECE application server holds ([ECE] 2.1; F14).
     pub ece_keystore: EceKeystore,
+    /// The application servers that have it (None: every one; F14, before 12.6).
+    pub ece_keystore_on: Option<Vec<String>>,
     /// The application instance of the integration.
     pub app_instance: String,
     /// The IIS https binding's host name and Require SNI ([ECE] 1.2: blank, unchecked).
@@ -149,6 +151,17 @@ pub const ECE_LDAP_KEYSTORE: &str = r"c:\ece\pcce\mydomain.jks";
 pub const ECE_LDAP_KEYSTORE_PASS: &str = "MyP@ssword";
 /// ECE's log directory on a 400-agent single-side collocated server (topology.md §6).
 pub const ECE_LOGS: &str = r"{ECE_HOME}\eService_RT\logs";
+/// ECE's log directory on each server of an HA or distributed deployment (topology.md §6).
+pub const ECE_LOGS_HA: &str = r"{ECE_HOME}\eService\logs";
+
+/// Where the application servers write their logs, given how many there are.
+pub fn ece_logs(servers: usize) -> &'static str {
+    if servers > 1 {
+        ECE_LOGS_HA
+    } else {
+        ECE_LOGS
+    }
+}
 
 /// The state of ECE's LDAPS keystore after [ECE] 2.1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -277,6 +290,7 @@ impl Topology {
             ad_allow_anonymous: false,
             ad_ldif: None,
             ece_keystore: EceKeystore::WithDc,
+            ece_keystore_on: None,
             app_instance: if name == "pcce-4000" {
                 // 4000/12000 agents: created by the integrator, best-practice name
                 // {site}_{peripheral_set}_{application_instance}
@@ -295,6 +309,40 @@ impl Topology {
             spog_protocol: None,
             spog_web_server_name: None,
         })
+    }
+
+    /// Grows ECE to `n` application servers (1–4): `ece-app-2`
+    /// (`eceapp2.<domain of ece-app>`, 127.0.0.16), and so on. A 400-agent
+    /// deployment has the one collocated server; more come with the
+    /// distributed deployments ([ECE] 2.1 speaks of "every other application
+    /// server"). Host names and addresses are ccelab's.
+    pub fn add_ece_app_servers(&mut self, n: u8) -> Result<(), TopologyError> {
+        if !(1..=4).contains(&n) {
+            return Err(TopologyError::Invalid(format!(
+                "[ece_app] servers = {n}: between 1 and 4"
+            )));
+        }
+        let Some(first) = self.hosts.iter().find(|h| h.role == Role::EceApp).cloned() else {
+            return Err(TopologyError::Invalid(
+                "[ece_app] servers: this topology has no ECE application server".into(),
+            ));
+        };
+        let domain = first.fqdn.split_once('.').map_or("example.com", |(_, d)| d);
+        let disks = self.dir.join("disks");
+        for i in 2..=n {
+            let name = format!("ece-app-{i}");
+            if self.hosts.iter().any(|h| h.name == name) {
+                continue;
+            }
+            self.hosts.push(Host {
+                fqdn: format!("eceapp{i}.{domain}"),
+                role: Role::EceApp,
+                address: Ipv4Addr::new(127, 0, 0, 14 + i),
+                disk: VirtualDisk::new(disks.join(&name)),
+                name,
+            });
+        }
+        Ok(())
     }
 
     /// CCE Administration's administrator (REST API, HTTP Basic): a fully
@@ -377,12 +425,17 @@ impl Topology {
                 }
                 Role::EceWeb => self.write_iis(h)?,
                 Role::EceApp => {
-                    let logs = h.disk.path(ECE_LOGS)?;
+                    let servers = self.hosts.iter().filter(|h| h.role == Role::EceApp).count();
+                    let logs = h.disk.path(ece_logs(servers))?;
                     std::fs::create_dir_all(&logs).map_err(io(&logs))?;
                     let path = h.disk.path(ECE_LDAP_KEYSTORE)?;
                     std::fs::create_dir_all(path.parent().unwrap_or(h.disk.root()))
                         .map_err(io(&path))?;
-                    if self.ece_keystore != EceKeystore::Missing {
+                    let copied_here = self
+                        .ece_keystore_on
+                        .as_ref()
+                        .is_none_or(|on| on.contains(&h.name));
+                    if self.ece_keystore != EceKeystore::Missing && copied_here {
                         let mut ks = Keystore::new(StoreType::Jks);
                         if self.ece_keystore == EceKeystore::WithDc {
                             ks.import_cert("mydomaincontroller", self.dc.cert.clone(), now)?;

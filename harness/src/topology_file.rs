@@ -61,6 +61,17 @@ fn time_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
     Ok(s)
 }
 
+fn servers_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    let n: Option<i64> = Option::deserialize(d)?;
+    match n {
+        None => Ok(None),
+        Some(n @ 1..=4) => Ok(Some(n as u8)),
+        Some(n) => Err(serde::de::Error::custom(format!(
+            "{n} application servers: between 1 and 4"
+        ))),
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TopologyFile {
@@ -106,6 +117,14 @@ pub struct AdDcSpec {
 pub struct EceAppSpec {
     /// `c:\ece\pcce\mydomain.jks` ([ECE] 2.1; F14).
     pub keystore: Option<KeystoreSpec>,
+    /// How many application servers (1–4; default 1, the collocated
+    /// server). The second is `ece-app-2` (`eceapp2.<domain>`), and so on.
+    #[serde(default, deserialize_with = "servers_de")]
+    pub servers: Option<u8>,
+    /// The application servers whose disk has the keystore (default: every
+    /// one). Before 12.6 it must be copied to the same path on each ([ECE]
+    /// 2.1; F14).
+    pub keystore_on: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -293,6 +312,11 @@ impl TopologyFile {
                 topo.binding_require_sni = b.require_sni.unwrap_or(false);
             }
         }
+        if let Some(app) = &self.ece_app {
+            if let Some(n) = app.servers {
+                topo.add_ece_app_servers(n)?;
+            }
+        }
         for (name, spec) in &self.hosts {
             let Some(fqdn) = &spec.fqdn else { continue };
             let valid = fqdn.contains('.')
@@ -339,6 +363,27 @@ impl TopologyFile {
                     .map_err(|e| TopologyError::Invalid(format!("{}: {e}", path.display())))?;
                 topo.ad_ldif = Some(text);
             }
+        }
+        if let Some(on) = self.ece_app.as_ref().and_then(|a| a.keystore_on.as_ref()) {
+            for name in on {
+                if !topo
+                    .hosts
+                    .iter()
+                    .any(|h| h.name == *name && h.role == crate::topology::Role::EceApp)
+                {
+                    let apps: Vec<&str> = topo
+                        .hosts
+                        .iter()
+                        .filter(|h| h.role == crate::topology::Role::EceApp)
+                        .map(|h| h.name.as_str())
+                        .collect();
+                    return Err(TopologyError::Invalid(format!(
+                        "[ece_app] keystore_on: `{name}` is not an application server (application servers: {})",
+                        apps.join(", ")
+                    )));
+                }
+            }
+            topo.ece_keystore_on = Some(on.clone());
         }
         if let Some(k) = self.ece_app.as_ref().and_then(|a| a.keystore) {
             topo.ece_keystore = match k {
@@ -393,5 +438,60 @@ mod tests {
             "{e}"
         );
         assert!(parse(p, "preset = \"pcce-2000\"\n").is_ok());
+        let e = parse(p, "[ece_app]\nservers = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("lab.toml:2:11: 5 application servers: between 1 and 4"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn more_application_servers_and_where_the_keystore_is() {
+        let p = Path::new("lab.toml");
+        let d = tempfile::tempdir().unwrap();
+        let spec = parse(
+            p,
+            "[ece_app]\nservers = 3\nkeystore_on = [\"ece-app\", \"ece-app-3\"]\n[hosts.ece-app-2]\nfqdn = \"app2.example.com\"\n",
+        )
+        .unwrap();
+        let topo = spec.build(d.path()).unwrap();
+        let apps: Vec<(&str, &str, String)> = topo
+            .hosts
+            .iter()
+            .filter(|h| h.role == crate::topology::Role::EceApp)
+            .map(|h| (h.name.as_str(), h.fqdn.as_str(), h.address.to_string()))
+            .collect();
+        assert_eq!(
+            apps,
+            [
+                ("ece-app", "eceapp.example.com", "127.0.0.15".to_string()),
+                ("ece-app-2", "app2.example.com", "127.0.0.16".to_string()),
+                ("ece-app-3", "eceapp3.example.com", "127.0.0.17".to_string()),
+            ]
+        );
+        topo.write_disks().unwrap();
+        let ks = |h: &str| {
+            d.path()
+                .join("disks")
+                .join(h)
+                .join("C/ece/pcce/mydomain.jks")
+        };
+        assert!(ks("ece-app").exists() && !ks("ece-app-2").exists() && ks("ece-app-3").exists());
+        assert!(d
+            .path()
+            .join("disks/ece-app-2/C/ECE/eService/logs")
+            .is_dir());
+        let e = parse(p, "[ece_app]\nkeystore_on = [\"ads-a\"]\n")
+            .unwrap()
+            .build(d.path())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            e,
+            "[ece_app] keystore_on: `ads-a` is not an application server (application servers: ece-app)"
+        );
     }
 }

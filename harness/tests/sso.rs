@@ -471,3 +471,155 @@ fn hosts_renamed_by_topology_file_and_per_user_bind_faults() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("[hosts.nope]: no such host"));
 }
+
+/// F14 before 12.6 ([ECE] 2.1: "copy the keystore to the same path on every
+/// other application server"): with two application servers and the
+/// keystore made on the first only, gadget opens go to the servers in turn
+/// and fail on the second, which logs the PKIX failure to its own log; the
+/// real `cp` to the same path fixes it. Also: trace levels per server,
+/// "Cisco Service" per server, and topology.json listing both.
+#[test]
+fn keystore_not_copied_to_every_application_server() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("t.toml");
+    std::fs::write(
+        &f,
+        "[ece_app]\nservers = 2\nkeystore_on = [\"ece-app\"]\n[hosts.ece-app-2]\nfqdn = \"eceapp2.example.com\"\n",
+    )
+    .unwrap();
+    let u = up_args(
+        &d.path().join("lab"),
+        true,
+        &["--topology", f.to_str().unwrap()],
+    );
+    let topo = topology(&u);
+    let apps: Vec<(String, String, String)> = topo["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["role"] == "ece-app")
+        .map(|h| {
+            (
+                h["name"].as_str().unwrap().to_string(),
+                h["fqdn"].as_str().unwrap().to_string(),
+                h["address"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        apps,
+        [
+            (
+                "ece-app".to_string(),
+                "eceapp.example.com".to_string(),
+                "127.0.0.15".to_string()
+            ),
+            (
+                "ece-app-2".to_string(),
+                "eceapp2.example.com".to_string(),
+                "127.0.0.16".to_string()
+            )
+        ]
+    );
+    let disk = |h: &str| u.dir.join("disks").join(h);
+    let ks = |h: &str| disk(h).join("C/ece/pcce/mydomain.jks");
+    // HA / distributed: each server logs under {ECE_HOME}\eService\logs
+    let log = |h: &str, name: &str| {
+        disk(h).join(format!(
+            "C/ECE/eService/logs/eg_log_{name}_ApplicationServer.log"
+        ))
+    };
+    assert!(ks("ece-app").exists() && !ks("ece-app-2").exists());
+    // Debug on the second server only
+    let o = ctl(
+        &u,
+        &[
+            "ece",
+            "trace-level",
+            "7",
+            "--minutes",
+            "60",
+            "--host",
+            "ece-app-2",
+        ],
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    let o = ctl(&u, &["ece", "trace-level", "4", "--host", "ece-app-9"]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("`ece-app-9` is not an ECE application server (application servers: ece-app, ece-app-2)"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // first open: ece-app, which has the keystore
+    let (code, text) = gadget(&u);
+    assert_eq!(code, Some(0), "{text}");
+    // second open: ece-app-2, which has none
+    let (code, text) = gadget(&u);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains(GADGET_ERROR), "{text}");
+    let second = std::fs::read_to_string(log("ece-app-2", "ECEAPP2")).unwrap();
+    let pkix = "LDAP authentication exception <@> javax.naming.CommunicationException: simple bind failed: gcdcsrv01.example.local:3269 [Root exception is javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target]";
+    assert!(second.contains(pkix), "{second}");
+    assert!(
+        text.contains("eg_log_ECEAPP2_ApplicationServer.log"),
+        "the outcome points at the second server's log: {text}"
+    );
+    // the real JNDI with a trust store that does not exist says the same
+    // (or, racing, that the socket closed: see the test above)
+    let real = real_jndi_trusting(
+        &u,
+        &u.dir.join("no-such.jks"),
+        &format!("ldaps://{DC}:3269"),
+        Some(BIND_DN),
+        "Password1",
+        "",
+    );
+    assert!(
+        format!("LDAP authentication exception <@> {real}") == pkix
+            || real.starts_with("javax.naming.CommunicationException: simple bind failed: gcdcsrv01.example.local:3269 [Root exception is java.net.SocketException"),
+        "{real}"
+    );
+    // the DC saw the handshake fail from the second server's address
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let o = ctl(&u, &["ad", "events"]);
+        let ev: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+        if ev.as_array().unwrap().iter().any(|e| {
+            e["op"] == "tls-handshake"
+                && e["peer"].as_str().unwrap().starts_with("127.0.0.16:")
+                && e["port"] == "GC over TLS (3269)"
+        }) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{ev:#}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // the first server wrote nothing at Debug (level 2 there)
+    let first = std::fs::read_to_string(log("ece-app", "ECEAPP")).unwrap_or_default();
+    assert!(!first.contains(" <@> DEBUG <@> "), "{first}");
+    // the fix: copy the keystore to the same path on the other server
+    let o = tool(
+        "cp",
+        &[
+            ks("ece-app").to_str().unwrap(),
+            ks("ece-app-2").to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success());
+    for _ in 0..2 {
+        let (code, text) = gadget(&u);
+        assert_eq!(code, Some(0), "{text}");
+    }
+    // "Cisco Service" stopped on the first server: every open goes to the second
+    let o = ctl(&u, &["stop", "ece-app", "Cisco Service"]);
+    assert!(o.status.success(), "{}", out(&o));
+    std::fs::remove_file(ks("ece-app-2")).unwrap();
+    for _ in 0..2 {
+        let (code, _) = gadget(&u);
+        assert_eq!(code, Some(1));
+    }
+    let status = out(&ctl(&u, &["status"]));
+    assert!(status.contains("Stopped"), "{status}");
+}

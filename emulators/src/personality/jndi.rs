@@ -93,6 +93,8 @@ pub struct JndiEnv {
     /// The JVM's clock (certificate validity).
     pub now: OffsetDateTime,
     pub timeout: Duration,
+    /// The address the JVM's host connects from (None: the system's choice).
+    pub source: Option<std::net::IpAddr>,
 }
 
 /// One search result entry: its DN and attributes (values as text).
@@ -226,12 +228,21 @@ impl JndiContext {
                 u.host
             ));
         };
-        let tcp = match tokio::time::timeout(
-            env.timeout,
-            TcpStream::connect(addr),
-        )
-        .await
-        {
+        let connect = async {
+            match env.source {
+                Some(ip) => {
+                    let sock = if ip.is_ipv4() {
+                        tokio::net::TcpSocket::new_v4()?
+                    } else {
+                        tokio::net::TcpSocket::new_v6()?
+                    };
+                    sock.bind(SocketAddr::new(ip, 0))?;
+                    sock.connect(addr).await
+                }
+                None => TcpStream::connect(addr).await,
+            }
+        };
+        let tcp = match tokio::time::timeout(env.timeout, connect).await {
             Ok(Ok(t)) => t,
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                 return Err(format!(

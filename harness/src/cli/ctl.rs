@@ -207,6 +207,9 @@ pub enum EceAction {
         process: String,
         #[arg(long)]
         minutes: Option<u32>,
+        /// Only on this application server (default: every one).
+        #[arg(long)]
+        host: Option<String>,
     },
     /// Partition administrators ECE created through SSO (JSON).
     Admins,
@@ -224,6 +227,9 @@ pub enum AdAction {
     /// Make an account's binds fail with AD's `data` code (525, 52e, 530, 531,
     /// 532, 533, 701, 773, 775), or `none`.
     Fault { user: String, fault: String },
+    /// What the DC saw: each LDAP operation with its client address, port,
+    /// result code and message (JSON array).
+    Events,
 }
 
 #[derive(Subcommand, Debug)]
@@ -595,10 +601,14 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             level,
             process,
             minutes,
+            host,
         }) => {
             let mut q = format!("?process={}&level={level}", enc(&process));
             if let Some(m) = minutes {
                 q.push_str(&format!("&minutes={m}"));
+            }
+            if let Some(h) = &host {
+                q.push_str(&format!("&host={}", enc(h)));
             }
             let (status, body) = call("POST", &format!("/ece/trace-level{q}"))?;
             let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -642,6 +652,14 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
                 return Err(Failure::new(&user, v["error"].as_str().unwrap_or(&body)));
             }
             out!("{user}: binds now fail with data {fault}");
+            Ok(0)
+        }
+        CtlAction::Ad(AdAction::Events) => {
+            let (status, body) = call("GET", "/ad/events")?;
+            if status != 200 {
+                return Err(Failure::new("dc", body));
+            }
+            out!("{body}");
             Ok(0)
         }
         CtlAction::Clock(ClockAction::Advance { by }) => {

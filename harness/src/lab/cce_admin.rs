@@ -629,17 +629,15 @@ impl Lab {
                             let console = self.gadget_in_browser(&name, addr, sni).await;
                             if console.is_empty() {
                                 let admin = self.topo.cce_admin_account().0;
-                                if let Err(lines) =
+                                if let Err(f) =
                                     self.partition_admin_sso(user.unwrap_or(&admin)).await
                                 {
                                     // F4: the gadget cannot show ECE's page
                                     return Ok(GadgetOutcome {
                                         ok: false,
                                         message: GADGET_ERROR.into(),
-                                        logged: lines,
-                                        log_file: self
-                                            .ece_app_log()
-                                            .map(|p| p.display().to_string()),
+                                        logged: f.logged,
+                                        log_file: Some(f.log_file.display().to_string()),
                                         console,
                                     });
                                 }

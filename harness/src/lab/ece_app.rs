@@ -208,29 +208,80 @@ impl PartitionAdminConfig {
     }
 }
 
-/// The application server's state.
-pub(super) struct EceApp {
-    pub config: Mutex<PartitionAdminConfig>,
+/// One application server: its own log, trace levels ("with HA a process
+/// appears once per server", topology.md §6) and "Cisco Service".
+pub(super) struct AppServer {
+    /// The host's name in the topology.
+    pub host: String,
     pub trace: TraceLevels,
     pub log: EceLog,
+    /// "Cisco Service" running (F3).
+    pub running: std::sync::atomic::AtomicBool,
+}
+
+/// ECE's application servers and what they share (the database): the
+/// partition's configuration and its users.
+pub(super) struct EceApp {
+    pub config: Mutex<PartitionAdminConfig>,
+    pub servers: Vec<AppServer>,
     /// Partition administrators ECE created through SSO.
     pub admins: Mutex<Vec<String>>,
+    /// The server the next gadget request goes to (see [`Lab::partition_admin_sso`]).
+    next: std::sync::atomic::AtomicUsize,
 }
 
 impl EceApp {
-    pub fn new(h: &crate::topology::Host, dc_fqdn: &str) -> Result<Self, LabError> {
-        let dir = h
-            .disk
-            .path(crate::topology::ECE_LOGS)
-            .map_err(|e| svc_err(&h.name, e))?;
-        let hostname = h.short().to_ascii_uppercase();
+    pub fn new(hosts: &[&crate::topology::Host], dc_fqdn: &str) -> Result<Self, LabError> {
+        let logs = crate::topology::ece_logs(hosts.len());
+        let servers = hosts
+            .iter()
+            .map(|h| {
+                let dir = h.disk.path(logs).map_err(|e| svc_err(&h.name, e))?;
+                let hostname = h.short().to_ascii_uppercase();
+                Ok(AppServer {
+                    host: h.name.clone(),
+                    trace: TraceLevels::default(),
+                    log: EceLog::new(dir.join(format!("eg_log_{hostname}_ApplicationServer.log"))),
+                    running: std::sync::atomic::AtomicBool::new(true),
+                })
+            })
+            .collect::<Result<Vec<_>, LabError>>()?;
         Ok(EceApp {
             config: Mutex::new(PartitionAdminConfig::documented(dc_fqdn)),
-            trace: TraceLevels::default(),
-            log: EceLog::new(dir.join(format!("eg_log_{hostname}_ApplicationServer.log"))),
+            servers,
             admins: Mutex::new(Vec::new()),
+            next: std::sync::atomic::AtomicUsize::new(0),
         })
     }
+
+    /// Whether "Cisco Service" runs on at least one server (what the web
+    /// server needs to answer, F3).
+    pub fn any_running(&self) -> bool {
+        self.servers
+            .iter()
+            .any(|s| s.running.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    /// The server that takes the next request: the running servers in turn.
+    fn take_next(&self) -> Option<&AppServer> {
+        let running: Vec<&AppServer> = self
+            .servers
+            .iter()
+            .filter(|s| s.running.load(std::sync::atomic::Ordering::SeqCst))
+            .collect();
+        if running.is_empty() {
+            return None;
+        }
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Some(running[n % running.len()])
+    }
+}
+
+/// An SSO that failed: the lines the application server wrote, and where.
+#[derive(Debug)]
+pub struct SsoFailure {
+    pub logged: Vec<String>,
+    pub log_file: PathBuf,
 }
 
 /// One log line (level 1–8).
@@ -248,52 +299,71 @@ fn line(now: OffsetDateTime, level: u8, method: &str, message: &str, exception: 
     )
 }
 
-impl Lab {
+impl AppServer {
     /// Writes `(level, method, message, exception)` lines the process's trace
     /// level lets through; returns them.
-    fn ece_log(&self, entries: &[(u8, &str, &str, &str)]) -> Vec<String> {
-        let Some(app) = &self.ece_app else {
-            return vec![];
-        };
-        let now = self.topo.clock.now().to_offset(time::UtcOffset::UTC);
-        let max = app.trace.level("ApplicationServer", now);
+    fn log(&self, now: OffsetDateTime, entries: &[(u8, &str, &str, &str)]) -> Vec<String> {
+        let now = now.to_offset(time::UtcOffset::UTC);
+        let max = self.trace.level("ApplicationServer", now);
         let lines: Vec<String> = entries
             .iter()
             .filter(|(l, ..)| *l <= max)
             .map(|(l, m, msg, ex)| line(now, *l, m, msg, ex))
             .collect();
         if !lines.is_empty() {
-            if let Err(e) = app.log.append(&lines) {
-                return vec![format!("(not written to {}: {e})", app.log.path.display())];
+            if let Err(e) = self.log.append(&lines) {
+                return vec![format!("(not written to {}: {e})", self.log.path.display())];
             }
         }
         lines
     }
+}
 
-    /// The application server's log file.
-    pub fn ece_app_log(&self) -> Option<PathBuf> {
-        self.ece_app.as_ref().map(|a| a.log.path.clone())
+impl Lab {
+    /// The application servers' log files, in host order.
+    pub fn ece_app_logs(&self) -> Vec<PathBuf> {
+        self.ece_app
+            .iter()
+            .flat_map(|a| a.servers.iter().map(|s| s.log.path.clone()))
+            .collect()
     }
 
     /// Partition-administrator SSO for `user` (a SPOG administrator), as ECE
     /// does when the gadget opens. Ok: the user exists (created on first use).
-    /// Err: the lines written to the application server's log.
-    pub async fn partition_admin_sso(&self, user: &str) -> Result<(), Vec<String>> {
+    /// Err: the lines written to the application server's log, and that log.
+    ///
+    /// With several application servers, successive requests go to the
+    /// running ones in turn (ccelab's model of the web server spreading
+    /// sessions over the application servers). Each reads the keystore from
+    /// its own disk, so a keystore not copied to every server ([ECE] 2.1,
+    /// before 12.6; F14) fails on some opens only, as in the field.
+    pub async fn partition_admin_sso(&self, user: &str) -> Result<(), SsoFailure> {
         let Some(app) = &self.ece_app else {
             return Ok(());
         };
+        let Some(server) = app.take_next() else {
+            return Ok(());
+        };
+        let now = self.topo.clock.now();
         let cfg = app.config.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let failure = |logged: Vec<String>| SsoFailure {
+            logged,
+            log_file: server.log.path.clone(),
+        };
         let fail = |exception: String| {
             let msg = format!("Partition administrator SSO failed for {user}");
-            self.ece_log(&[
-                (2, "authenticate()", &msg, ""),
-                (
-                    7,
-                    "authenticate()",
-                    "LDAP authentication exception",
-                    &exception,
-                ),
-            ])
+            failure(server.log(
+                now,
+                &[
+                    (2, "authenticate()", &msg, ""),
+                    (
+                        7,
+                        "authenticate()",
+                        "LDAP authentication exception",
+                        &exception,
+                    ),
+                ],
+            ))
         };
         let mut url = match LdapUrl::parse(&cfg.ldap_url) {
             Ok(u) => u,
@@ -302,7 +372,8 @@ impl Lab {
         // "Enable SSL on LDAP": java.naming.security.protocol=ssl
         url.ldaps |= cfg.enable_ssl;
         let anchors = match self
-            .ece_app_host()
+            .topo
+            .host(&server.host)
             .map(|h| h.disk.path(&cfg.keystore_location))
         {
             Some(Ok(p)) => java::trust_anchors(&p, None, None, None),
@@ -315,6 +386,8 @@ impl Lab {
             now: self.topo.clock.now(),
             timeout: Duration::from_secs(10),
             url: url.clone(),
+            // the DC sees the application server's own address
+            source: self.topo.host(&server.host).map(|h| h.address.into()),
         };
         // the DC listens where topology.json says (ephemeral ports in tests)
         let addr = self.topo.resolve(&url.host).map(|h| {
@@ -344,35 +417,37 @@ impl Lab {
         }
         if out.entries.is_empty() {
             let msg = format!("Partition administrator SSO failed for {user}");
-            return Err(self.ece_log(&[
-                (2, "authenticate()", &msg, ""),
-                (
-                    7,
-                    "authenticate()",
-                    &format!("No LDAP entry matches {filter} under '{}'", cfg.base),
-                    "",
-                ),
-            ]));
+            return Err(failure(server.log(
+                now,
+                &[
+                    (2, "authenticate()", &msg, ""),
+                    (
+                        7,
+                        "authenticate()",
+                        &format!("No LDAP entry matches {filter} under '{}'", cfg.base),
+                        "",
+                    ),
+                ],
+            )));
         }
         let mut admins = app.admins.lock().unwrap_or_else(|e| e.into_inner());
         if !admins.iter().any(|a| a.eq_ignore_ascii_case(user)) {
             admins.push(user.to_string());
             drop(admins);
-            self.ece_log(&[(
-                4,
-                "provisionUser()",
-                &format!(
-                    "Partition administrator {user} created from LDAP entry {}",
-                    out.entries[0].dn
-                ),
-                "",
-            )]);
+            server.log(
+                now,
+                &[(
+                    4,
+                    "provisionUser()",
+                    &format!(
+                        "Partition administrator {user} created from LDAP entry {}",
+                        out.entries[0].dn
+                    ),
+                    "",
+                )],
+            );
         }
         Ok(())
-    }
-
-    fn ece_app_host(&self) -> Option<&crate::topology::Host> {
-        self.topo.hosts.iter().find(|h| h.role == Role::EceApp)
     }
 
     /// Partition Administration Configuration > Save ([ECE] 2.2).
@@ -399,10 +474,13 @@ impl Lab {
             .unwrap_or_default()
     }
 
-    /// System > Shared Resources > Logger > Processes > `process` > Maximum trace level.
+    /// System > Shared Resources > Logger > Processes > `process` > Maximum
+    /// trace level, on the application server `host` (None: on every one;
+    /// with HA the process is listed once per server).
     pub fn set_trace_level(
         &self,
         process: &str,
+        host: Option<&str>,
         level: u8,
         minutes: Option<u32>,
     ) -> Result<(), String> {
@@ -415,15 +493,61 @@ impl Lab {
                 "no process `{process}` (ccelab emulates ApplicationServer)"
             ));
         }
-        app.trace
-            .set("ApplicationServer", level, minutes, self.topo.clock.now())
+        let chosen: Vec<&AppServer> = app
+            .servers
+            .iter()
+            .filter(|s| host.is_none_or(|h| s.host.eq_ignore_ascii_case(h)))
+            .collect();
+        if chosen.is_empty() {
+            let names: Vec<&str> = app.servers.iter().map(|s| s.host.as_str()).collect();
+            return Err(format!(
+                "`{}` is not an ECE application server (application servers: {})",
+                host.unwrap_or_default(),
+                names.join(", ")
+            ));
+        }
+        let now = self.topo.clock.now();
+        for s in chosen {
+            s.trace.set("ApplicationServer", level, minutes, now)?;
+        }
+        Ok(())
     }
 
-    /// The trace level in force.
+    /// The trace level in force on the first application server.
     pub fn trace_level(&self, process: &str) -> Option<u8> {
+        self.ece_app.as_ref().and_then(|a| {
+            a.servers
+                .first()
+                .map(|s| s.trace.level(process, self.topo.clock.now()))
+        })
+    }
+
+    /// Starts or stops "Cisco Service" on one application server (F3).
+    /// Returns false when `host` is not one.
+    pub(super) fn set_cisco_service(&self, host: &str, running: bool) -> bool {
+        let Some(s) = self
+            .ece_app
+            .iter()
+            .flat_map(|a| a.servers.iter())
+            .find(|s| s.host.eq_ignore_ascii_case(host))
+        else {
+            return false;
+        };
+        s.running
+            .store(running, std::sync::atomic::Ordering::SeqCst);
+        let any = self.ece_app.as_ref().is_some_and(EceApp::any_running);
+        self.cisco_service
+            .store(any, std::sync::atomic::Ordering::SeqCst);
+        true
+    }
+
+    /// Whether "Cisco Service" runs on `host`.
+    pub(super) fn cisco_service_running(&self, host: &str) -> bool {
         self.ece_app
-            .as_ref()
-            .map(|a| a.trace.level(process, self.topo.clock.now()))
+            .iter()
+            .flat_map(|a| a.servers.iter())
+            .find(|s| s.host.eq_ignore_ascii_case(host))
+            .is_some_and(|s| s.running.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
 

@@ -79,7 +79,8 @@ pub struct Lab {
     /// product port → bound port, per host
     ports: Mutex<HashMap<(String, u16), u16>>,
     tomcat: HashMap<String, Service<TomcatState>>,
-    /// ECE's application server on the collocated server (partition-administrator SSO).
+    /// ECE's application servers: the collocated server, and more in HA or
+    /// distributed deployments (partition-administrator SSO).
     ece_app: Option<EceApp>,
     /// The AD DC / GC, and its four LDAP listeners.
     pub dc: Option<Arc<DomainController>>,
@@ -88,7 +89,8 @@ pub struct Lab {
     machine_inventory: Arc<Mutex<machine_inventory::Inventory>>,
     /// CCE Administration's HTTPS listener on each ADS (Tomcat's `tomcatCert`).
     cce_admin_https: tokio::sync::Mutex<HashMap<String, TlsServer>>,
-    /// ECE's Windows service "Cisco Service" on the collocated ECE server (F3).
+    /// ECE's Windows service "Cisco Service" running on at least one
+    /// application server: what the web server needs (F3).
     cisco_service: Arc<std::sync::atomic::AtomicBool>,
     /// How many web certificates were replaced (picks the next pool key).
     cert_serial: std::sync::atomic::AtomicUsize,
@@ -119,17 +121,23 @@ impl Lab {
             svc.start();
             tomcat.insert(h.name.clone(), svc);
         }
-        let ece_app = match topo.hosts.iter().find(|h| h.role == Role::EceApp) {
-            Some(h) => Some(EceApp::new(
-                h,
+        let app_hosts: Vec<&crate::topology::Host> = topo
+            .hosts
+            .iter()
+            .filter(|h| h.role == Role::EceApp)
+            .collect();
+        let ece_app = if app_hosts.is_empty() {
+            None
+        } else {
+            Some(EceApp::new(
+                &app_hosts,
                 &topo
                     .hosts
                     .iter()
                     .find(|h| h.role == Role::AdDc)
                     .map(|d| d.fqdn.clone())
                     .unwrap_or_default(),
-            )?),
-            None => None,
+            )?)
         };
         let dc = match topo.hosts.iter().find(|h| h.role == Role::AdDc) {
             Some(h) => Some(start_dc_model(&topo, h)?),
@@ -257,8 +265,7 @@ impl Lab {
             .ok_or_else(|| LabError::NoHost(host.into()))?;
         match (h.role, service.to_ascii_lowercase().as_str()) {
             (Role::EceApp, "cisco service") => {
-                self.cisco_service
-                    .store(running, std::sync::atomic::Ordering::SeqCst);
+                self.set_cisco_service(&h.name, running);
                 Ok(())
             }
             (Role::Ads, "apache tomcat") => {
@@ -304,7 +311,7 @@ impl Lab {
                         serde_json::json!({"name": "W3SVC", "port": 80, "bound_port": self.bound_port(&h.name, 80)}),
                     ],
                     Role::EceApp => vec![
-                        serde_json::json!({"name": "Cisco Service", "state": if self.cisco_service.load(std::sync::atomic::Ordering::SeqCst) { "Running" } else { "Stopped" }}),
+                        serde_json::json!({"name": "Cisco Service", "state": if self.cisco_service_running(&h.name) { "Running" } else { "Stopped" }}),
                     ],
                     Role::AdDc => [389u16, 636, 3268, 3269]
                         .iter()
