@@ -63,7 +63,15 @@ impl Lab {
     }
 }
 
+/// One DC certificate for every lab of the test process: a keystore made
+/// for one lab trusts the others (two labs built on either side of a second
+/// boundary used to get different certificates).
 fn dc_certificate() -> (Ca, Issued) {
+    static ONE: std::sync::OnceLock<(Ca, Issued)> = std::sync::OnceLock::new();
+    ONE.get_or_init(mint_dc_certificate).clone()
+}
+
+fn mint_dc_certificate() -> (Ca, Issued) {
     // valid around the real now: the clients check the machine's clock
     let now = OffsetDateTime::now_utc();
     let p = CertParams::ca(

@@ -314,6 +314,12 @@ impl TopologyFile {
         }
         if let Some(app) = &self.ece_app {
             if let Some(n) = app.servers {
+                // the added servers take the domain of ece-app's own name
+                if let Some(f) = self.hosts.get("ece-app").and_then(|h| h.fqdn.as_ref()) {
+                    if let Some(h) = topo.hosts.iter_mut().find(|h| h.name == "ece-app") {
+                        h.fqdn = f.clone();
+                    }
+                }
                 topo.add_ece_app_servers(n)?;
             }
         }
@@ -453,7 +459,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let spec = parse(
             p,
-            "[ece_app]\nservers = 3\nkeystore_on = [\"ece-app\", \"ece-app-3\"]\n[hosts.ece-app-2]\nfqdn = \"app2.example.com\"\n",
+            "[ece_app]\nservers = 3\nkeystore_on = [\"ece-app\", \"ece-app-3\"]\n[hosts.ece-app-2]\nfqdn = \"app2.example.com\"\n[hosts.ece-app]\nfqdn = \"eceapp.corp.example\"\n",
         )
         .unwrap();
         let topo = spec.build(d.path()).unwrap();
@@ -466,9 +472,13 @@ mod tests {
         assert_eq!(
             apps,
             [
-                ("ece-app", "eceapp.example.com", "127.0.0.15".to_string()),
+                ("ece-app", "eceapp.corp.example", "127.0.0.15".to_string()),
                 ("ece-app-2", "app2.example.com", "127.0.0.16".to_string()),
-                ("ece-app-3", "eceapp3.example.com", "127.0.0.17".to_string()),
+                (
+                    "ece-app-3",
+                    "eceapp3.corp.example",
+                    "127.0.0.17".to_string()
+                ),
             ]
         );
         topo.write_disks().unwrap();
