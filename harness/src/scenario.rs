@@ -249,6 +249,16 @@ pub struct Scenario {
     pub expect: Expect,
 }
 
+/// A regex compiled once per process (its pattern is a literal, so it is valid:
+/// a test compiles every one).
+macro_rules! re_static {
+    ($pat:literal) => {{
+        static RE: std::sync::LazyLock<regex::Regex> =
+            std::sync::LazyLock::new(|| regex::Regex::new($pat).expect("a literal pattern"));
+        &*RE
+    }};
+}
+
 /// How long a `run` or `keytool` step may take.
 pub const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -571,14 +581,12 @@ impl Run {
         const VOPEN: &str = "\u{3}";
         const VCLOSE: &str = "\u{4}";
         let v = v.replace("{{", OPEN).replace("}}", CLOSE);
-        let vars = regex::Regex::new(r"\{([A-Z_]+)\}").map_err(|e| e.to_string())?;
-        let v = vars
+        let v = re_static!(r"\{([A-Z_]+)\}")
             .replace_all(&v, format!("{VOPEN}$1{VCLOSE}"))
             .into_owned();
         let v = v.as_str();
-        let re = regex::Regex::new(r"\{([^{}]+)\}").map_err(|e| e.to_string())?;
         let mut err = None;
-        let out = re.replace_all(v, |c: &regex::Captures| {
+        let out = re_static!(r"\{([^{}]+)\}").replace_all(v, |c: &regex::Captures| {
             let key = c[1].replace(VOPEN, "{").replace(VCLOSE, "}");
             let key = key.as_str();
             match self.lookup(key) {
@@ -674,45 +682,48 @@ impl Run {
                 .unwrap_or(1)
         };
         let num = |c: &regex::Captures, i: usize| c[i].parse::<i32>().unwrap_or(0);
-        if let Ok(re) = regex::Regex::new(&format!(
-            r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ({MONTHS}) (\d{{2}}) (\d{{2}}:\d{{2}}:\d{{2}}) UTC (\d{{4}})"
-        )) {
-            t = re
+        {
+            t = re_static!(
+                r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{2}) (\d{2}:\d{2}:\d{2}) UTC (\d{4})"
+            )
                 .replace_all(&t, |c: &regex::Captures| {
                     let d = rel(num(c, 4), month(&c[1]), num(c, 2) as u8);
                     format!("{} {} UTC", d.unwrap_or_else(|| c[0].to_string()), &c[3])
                 })
                 .into_owned();
         }
-        if let Ok(re) = regex::Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})") {
-            t = re
+        {
+            t = re_static!(r"\b(\d{4})-(\d{2})-(\d{2})")
                 .replace_all(&t, |c: &regex::Captures| {
                     rel(num(c, 1), num(c, 2) as u8, num(c, 3) as u8)
                         .unwrap_or_else(|| c[0].to_string())
                 })
                 .into_owned();
         }
-        if let Ok(re) = regex::Regex::new(&format!(r"\b(\d{{2}})-({MONTHS})-(\d{{4}})\b")) {
-            t = re
-                .replace_all(&t, |c: &regex::Captures| {
-                    rel(num(c, 3), month(&c[2]), num(c, 1) as u8)
-                        .unwrap_or_else(|| c[0].to_string())
-                })
-                .into_owned();
+        {
+            t = re_static!(
+                r"\b(\d{2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-(\d{4})\b"
+            )
+            .replace_all(&t, |c: &regex::Captures| {
+                rel(num(c, 3), month(&c[2]), num(c, 1) as u8).unwrap_or_else(|| c[0].to_string())
+            })
+            .into_owned();
         }
         // HTTP dates (the emulated servers' Date headers, from the topology clock)
-        if let Ok(re) = regex::Regex::new(&format!(
-            r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{{2}}) ({MONTHS}) (\d{{4}}) (\d{{2}}:\d{{2}}:\d{{2}}) GMT"
-        )) {
-            t = re
+        {
+            t = re_static!(
+                r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}:\d{2}:\d{2}) GMT"
+            )
                 .replace_all(&t, |c: &regex::Captures| {
                     let d = rel(num(c, 3), month(&c[2]), num(c, 1) as u8);
                     format!("{} {} GMT", d.unwrap_or_else(|| c[0].to_string()), &c[4])
                 })
                 .into_owned();
         }
-        if let Ok(re) = regex::Regex::new(r"\b(?:[0-9A-F]{2}:){31}[0-9A-F]{2}\b") {
-            t = re.replace_all(&t, "{sha256}").into_owned();
+        {
+            t = re_static!(r"\b(?:[0-9A-F]{2}:){31}[0-9A-F]{2}\b")
+                .replace_all(&t, "{sha256}")
+                .into_owned();
         }
         let ports: Vec<u16> = self
             .lab
