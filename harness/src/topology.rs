@@ -275,8 +275,17 @@ impl Topology {
             now + Duration::days(365),
         )?
         .with_sans([San::Dns("ece.example.com".into())]);
-        let ece_web = issuing.issue(&web, key(KeyType::Rsa2048, 2)?)?;
-        let dc = dc_certificate(&issuing, "gcdcsrv01.example.local", now)?;
+        // the two leaves are signed side by side
+        let (ece_web, dc) = std::thread::scope(|scope| {
+            let dc = scope.spawn(|| dc_certificate(&issuing, "gcdcsrv01.example.local", now));
+            let web = issuing.issue(&web, key(KeyType::Rsa2048, 2)?);
+            let dc = dc.join().unwrap_or_else(|_| {
+                Err(TopologyError::Invalid(
+                    "signing the DC certificate panicked".into(),
+                ))
+            });
+            Ok::<_, TopologyError>((web?, dc?))
+        })?;
         Ok(Topology {
             preset: name.into(),
             dir: dir.to_path_buf(),
@@ -386,9 +395,38 @@ impl Topology {
     }
 
     /// Writes every host's files.
+    ///
+    /// Hosts are written in parallel (each has its own disk; an ADS signs
+    /// its `tomcatCert`), and the first error is returned.
     pub fn write_disks(&self) -> Result<(), TopologyError> {
         let now = self.clock.now();
-        for (i, h) in self.hosts.iter().enumerate() {
+        std::thread::scope(|scope| {
+            let jobs: Vec<_> = self
+                .hosts
+                .iter()
+                .enumerate()
+                .map(|(i, h)| scope.spawn(move || self.write_host(i, h, now)))
+                .collect();
+            jobs.into_iter()
+                .map(|j| {
+                    j.join().unwrap_or_else(|_| {
+                        Err(TopologyError::Invalid(
+                            "writing a host's disk panicked".into(),
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<()>, _>>()
+                .map(|_| ())
+        })
+    }
+
+    fn write_host(
+        &self,
+        i: usize,
+        h: &Host,
+        now: time::OffsetDateTime,
+    ) -> Result<(), TopologyError> {
+        {
             std::fs::create_dir_all(h.disk.root()).map_err(io(h.disk.root()))?;
             match h.role {
                 Role::Ads => {
