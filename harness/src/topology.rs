@@ -6,7 +6,10 @@
 //! 400-agent ECE collocated server with its web server; an enterprise root and
 //! an issuing CA (AD CS). Every trust store is filled as after a correct
 //! integration ([ECE] 4.1: the CA certificates in every ADS's `cacerts`).
-//! The AD DC / GC joins with the AD emulator (issue 5).
+//! The AD DC / GC joins with the AD emulator (issue 5). A topology file can
+//! add application servers (`[ece_app] servers`: `ece-app-2`… for the HA and
+//! distributed deployments, where "every other application server" of
+//! [ECE] 2.1 needs the LDAPS keystore too; F14).
 //!
 //! `pcce-4000`: the same hosts with the integrator-created application
 //! instance `Main_PS1_Multichannel` ([ECE] 4.3). (Its inventory by CSV
