@@ -370,7 +370,7 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             match lab.set_trace_level(&process, host.as_deref(), level, minutes) {
                 Ok(()) => json(
                     200,
-                    serde_json::json!({"ok": true, "process": process, "level": level}),
+                    serde_json::json!({"ok": true, "process": process, "level": level, "host": host}),
                 ),
                 Err(m) => json(400, serde_json::json!({"error": m})),
             }

@@ -1030,11 +1030,18 @@ impl Run {
             "trace-level" => done(
                 lab.set_trace_level(
                     s.service.as_deref().unwrap_or("ApplicationServer"),
-                    s.host.as_deref(),
+                    Some(host.as_str()).filter(|h| !h.is_empty()),
                     s.level.unwrap_or(0),
                     s.minutes,
                 )
-                .map(|_| format!("trace level {}", s.level.unwrap_or(0))),
+                .map(|_| {
+                    let on = if host.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" on {host}")
+                    };
+                    format!("trace level {}{on}", s.level.unwrap_or(0))
+                }),
             ),
             "ad-policy" => {
                 let dc = lab.dc.as_ref().ok_or("this topology has no AD DC")?;

@@ -279,9 +279,10 @@ impl Topology {
         )?
         .with_sans([San::Dns("ece.example.com".into())]);
         // the two leaves are signed side by side
+        let web_key = key(KeyType::Rsa2048, 2)?;
         let (ece_web, dc) = std::thread::scope(|scope| {
             let dc = scope.spawn(|| dc_certificate(&issuing, "gcdcsrv01.example.local", now));
-            let web = issuing.issue(&web, key(KeyType::Rsa2048, 2)?);
+            let web = issuing.issue(&web, web_key);
             let dc = dc.join().unwrap_or_else(|_| {
                 Err(TopologyError::Invalid(
                     "signing the DC certificate panicked".into(),
@@ -410,7 +411,9 @@ impl Topology {
                 .enumerate()
                 .map(|(i, h)| scope.spawn(move || self.write_host(i, h, now)))
                 .collect();
-            jobs.into_iter()
+            // every job is joined before the first error (in host order) is returned
+            let results: Vec<Result<(), TopologyError>> = jobs
+                .into_iter()
                 .map(|j| {
                     j.join().unwrap_or_else(|_| {
                         Err(TopologyError::Invalid(
@@ -418,6 +421,9 @@ impl Topology {
                         ))
                     })
                 })
+                .collect();
+            results
+                .into_iter()
                 .collect::<Result<Vec<()>, _>>()
                 .map(|_| ())
         })

@@ -371,12 +371,16 @@ impl TopologyFile {
             }
         }
         if let Some(on) = self.ece_app.as_ref().and_then(|a| a.keystore_on.as_ref()) {
+            let mut canonical: Vec<String> = Vec::new();
             for name in on {
-                if !topo
-                    .hosts
-                    .iter()
-                    .any(|h| h.name == *name && h.role == crate::topology::Role::EceApp)
-                {
+                let found = topo.hosts.iter().find(|h| {
+                    h.name.eq_ignore_ascii_case(name) && h.role == crate::topology::Role::EceApp
+                });
+                if let Some(h) = found {
+                    if !canonical.contains(&h.name) {
+                        canonical.push(h.name.clone());
+                    }
+                } else {
                     let apps: Vec<&str> = topo
                         .hosts
                         .iter()
@@ -389,7 +393,7 @@ impl TopologyFile {
                     )));
                 }
             }
-            topo.ece_keystore_on = Some(on.clone());
+            topo.ece_keystore_on = Some(canonical);
         }
         if let Some(k) = self.ece_app.as_ref().and_then(|a| a.keystore) {
             topo.ece_keystore = match k {
@@ -459,7 +463,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let spec = parse(
             p,
-            "[ece_app]\nservers = 3\nkeystore_on = [\"ece-app\", \"ece-app-3\"]\n[hosts.ece-app-2]\nfqdn = \"app2.example.com\"\n[hosts.ece-app]\nfqdn = \"eceapp.corp.example\"\n",
+            "[ece_app]\nservers = 3\nkeystore_on = [\"ECE-APP\", \"ece-app-3\", \"ece-app\"]\n[hosts.ece-app-2]\nfqdn = \"app2.example.com\"\n[hosts.ece-app]\nfqdn = \"eceapp.corp.example\"\n",
         )
         .unwrap();
         let topo = spec.build(d.path()).unwrap();
@@ -480,6 +484,11 @@ mod tests {
                     "127.0.0.17".to_string()
                 ),
             ]
+        );
+        // names as the hosts spell them, once each
+        assert_eq!(
+            topo.ece_keystore_on,
+            Some(vec!["ece-app".to_string(), "ece-app-3".to_string()])
         );
         topo.write_disks().unwrap();
         let ks = |h: &str| {

@@ -229,16 +229,21 @@ impl JndiContext {
             ));
         };
         let connect = async {
-            match env.source {
-                Some(ip) => {
-                    let sock = if ip.is_ipv4() {
-                        tokio::net::TcpSocket::new_v4()?
-                    } else {
-                        tokio::net::TcpSocket::new_v6()?
-                    };
-                    sock.bind(SocketAddr::new(ip, 0))?;
-                    sock.connect(addr).await
+            // from the host's own address when it can be bound (ccelab's
+            // plumbing, so that the DC sees which host called), else from
+            // wherever the system chooses
+            let bound = env.source.and_then(|ip| {
+                let sock = if ip.is_ipv4() {
+                    tokio::net::TcpSocket::new_v4()
+                } else {
+                    tokio::net::TcpSocket::new_v6()
                 }
+                .ok()?;
+                sock.bind(SocketAddr::new(ip, 0)).ok()?;
+                Some(sock)
+            });
+            match bound {
+                Some(sock) => sock.connect(addr).await,
                 None => TcpStream::connect(addr).await,
             }
         };

@@ -615,7 +615,10 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             if status != 200 {
                 return Err(Failure::new(&process, v["error"].as_str().unwrap_or(&body)));
             }
-            out!("{process}: maximum trace level {level}");
+            match &host {
+                Some(h) => out!("{process} on {h}: maximum trace level {level}"),
+                None => out!("{process}: maximum trace level {level}"),
+            }
             Ok(0)
         }
         CtlAction::Ece(EceAction::Admins) => {

@@ -1,7 +1,10 @@
-//! ECE's application server (WildFly on the collocated server) and the AD
-//! DC / GC it authenticates against: partition-administrator SSO ([ECE]
-//! 2.1–2.2; F4, F5, F14, F15, F16), ECE's logs (topology.md §6) and
-//! "Cisco Service" (F3).
+//! ECE's application servers (WildFly on the collocated server, and on each
+//! further server of an HA or distributed deployment) and the AD DC / GC
+//! they authenticate against: partition-administrator SSO ([ECE] 2.1–2.2;
+//! F4, F5, F14, F15, F16), ECE's logs (topology.md §6) and "Cisco Service"
+//! (F3). The partition's configuration and users are shared (ECE keeps them
+//! in its database); each server has its own disk (the LDAPS keystore), log,
+//! trace levels and services.
 //!
 //! When an administrator opens the ECE gadget in SPOG, ECE looks them up in
 //! AD with the Partition Administration Configuration: a JNDI context on
@@ -228,6 +231,9 @@ pub(super) struct EceApp {
     pub admins: Mutex<Vec<String>>,
     /// The server the next gadget request goes to (see [`Lab::partition_admin_sso`]).
     next: std::sync::atomic::AtomicUsize,
+    /// One start/stop of "Cisco Service" at a time (each also updates the
+    /// web server's view of them).
+    service_lock: Mutex<()>,
 }
 
 impl EceApp {
@@ -251,6 +257,7 @@ impl EceApp {
             servers,
             admins: Mutex::new(Vec::new()),
             next: std::sync::atomic::AtomicUsize::new(0),
+            service_lock: Mutex::new(()),
         })
     }
 
@@ -320,14 +327,6 @@ impl AppServer {
 }
 
 impl Lab {
-    /// The application servers' log files, in host order.
-    pub fn ece_app_logs(&self) -> Vec<PathBuf> {
-        self.ece_app
-            .iter()
-            .flat_map(|a| a.servers.iter().map(|s| s.log.path.clone()))
-            .collect()
-    }
-
     /// Partition-administrator SSO for `user` (a SPOG administrator), as ECE
     /// does when the gadget opens. Ok: the user exists (created on first use).
     /// Err: the lines written to the application server's log, and that log.
@@ -342,7 +341,16 @@ impl Lab {
             return Ok(());
         };
         let Some(server) = app.take_next() else {
-            return Ok(());
+            // every "Cisco Service" stopped since the web server answered:
+            // nothing can log the user in, and nothing logs it
+            return Err(SsoFailure {
+                logged: vec![],
+                log_file: app
+                    .servers
+                    .first()
+                    .map(|s| s.log.path.clone())
+                    .unwrap_or_default(),
+            });
         };
         let now = self.topo.clock.now();
         let cfg = app.config.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -513,31 +521,24 @@ impl Lab {
         Ok(())
     }
 
-    /// The trace level in force on the first application server.
-    pub fn trace_level(&self, process: &str) -> Option<u8> {
-        self.ece_app.as_ref().and_then(|a| {
-            a.servers
-                .first()
-                .map(|s| s.trace.level(process, self.topo.clock.now()))
-        })
-    }
-
     /// Starts or stops "Cisco Service" on one application server (F3).
     /// Returns false when `host` is not one.
     pub(super) fn set_cisco_service(&self, host: &str, running: bool) -> bool {
-        let Some(s) = self
-            .ece_app
+        let Some(app) = &self.ece_app else {
+            return false;
+        };
+        let Some(s) = app
+            .servers
             .iter()
-            .flat_map(|a| a.servers.iter())
             .find(|s| s.host.eq_ignore_ascii_case(host))
         else {
             return false;
         };
+        let _one = app.service_lock.lock().unwrap_or_else(|e| e.into_inner());
         s.running
             .store(running, std::sync::atomic::Ordering::SeqCst);
-        let any = self.ece_app.as_ref().is_some_and(EceApp::any_running);
         self.cisco_service
-            .store(any, std::sync::atomic::Ordering::SeqCst);
+            .store(app.any_running(), std::sync::atomic::Ordering::SeqCst);
         true
     }
 
