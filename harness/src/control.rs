@@ -104,6 +104,28 @@ fn json(status: u16, v: serde_json::Value) -> Response<Full<Bytes>> {
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
+/// An event log's entries from `?since=SEQ` on, as a JSON array of objects
+/// (each `shape`d, with its `seq`).
+fn events_since<T: Clone>(
+    log: &ccelab_emulators::events::EventLog<T>,
+    query: &str,
+    shape: impl Fn(&T) -> serde_json::Value,
+) -> Response<Full<Bytes>> {
+    let since: usize = param(query, "since").parse().unwrap_or(0);
+    let ev: Vec<serde_json::Value> = log
+        .since(since)
+        .iter()
+        .map(|(seq, e)| {
+            let mut v = shape(e);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("seq".into(), serde_json::json!(seq));
+            }
+            v
+        })
+        .collect();
+    json(200, serde_json::Value::Array(ev))
+}
+
 async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -111,24 +133,14 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match (req.method().clone(), parts.as_slice()) {
         (Method::GET, ["status"]) => json(200, lab.status()),
-        (Method::GET, ["events"]) => {
-            let since: usize = param(&query, "since").parse().unwrap_or(0);
-            let ev: Vec<serde_json::Value> = lab
-                .events
-                .since(since)
-                .iter()
-                .map(|(seq, e)| {
-                    serde_json::json!({
-                        "seq": seq,
-                        "peer": e.peer.to_string(),
-                        "local": e.local.to_string(),
-                        "sni": e.sni,
-                        "outcome": format!("{:?}", e.outcome),
-                    })
-                })
-                .collect();
-            json(200, serde_json::Value::Array(ev))
-        }
+        (Method::GET, ["events"]) => events_since(&lab.events, &query, |e| {
+            serde_json::json!({
+                "peer": e.peer.to_string(),
+                "local": e.local.to_string(),
+                "sni": e.sni,
+                "outcome": format!("{:?}", e.outcome),
+            })
+        }),
         (Method::POST, ["hosts", host, "restart"]) => match lab.restart(host).await {
             Ok(()) => json(200, serde_json::json!({"restarted": host})),
             Err(e) => json(404, serde_json::json!({"error": e.to_string()})),
@@ -427,26 +439,18 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
                     serde_json::json!({"error": "this topology has no AD DC"}),
                 );
             };
-            let since: usize = param(&query, "since").parse().unwrap_or(0);
-            let ev: Vec<serde_json::Value> = dc
-                .events()
-                .since(since)
-                .iter()
-                .map(|(seq, e)| {
-                    serde_json::json!({
-                        "seq": seq,
-                        "peer": e.peer.to_string(),
-                        "local": e.local.to_string(),
-                        "port": e.port.to_string(),
-                        "tls": e.tls,
-                        "op": e.op,
-                        "target": e.target,
-                        "code": e.code,
-                        "message": e.message,
-                    })
+            events_since(dc.events(), &query, |e| {
+                serde_json::json!({
+                    "peer": e.peer.to_string(),
+                    "local": e.local.to_string(),
+                    "port": e.port.to_string(),
+                    "tls": e.tls,
+                    "op": e.op,
+                    "target": e.target,
+                    "code": e.code,
+                    "message": e.message,
                 })
-                .collect();
-            json(200, serde_json::Value::Array(ev))
+            })
         }
         (Method::POST, ["ad", "users", user, "fault"]) => {
             let Some(dc) = &lab.dc else {

@@ -218,8 +218,8 @@ pub(super) struct AppServer {
     pub host: String,
     pub trace: TraceLevels,
     pub log: EceLog,
-    /// "Cisco Service" running (F3).
-    pub running: std::sync::atomic::AtomicBool,
+    /// "Cisco Service" running (F3); the web server reads it too.
+    pub running: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// ECE's application servers and what they share (the database): the
@@ -231,9 +231,6 @@ pub(super) struct EceApp {
     pub admins: Mutex<Vec<String>>,
     /// The server the next gadget request goes to (see [`Lab::partition_admin_sso`]).
     next: std::sync::atomic::AtomicUsize,
-    /// One start/stop of "Cisco Service" at a time (each also updates the
-    /// web server's view of them).
-    service_lock: Mutex<()>,
 }
 
 impl EceApp {
@@ -248,7 +245,7 @@ impl EceApp {
                     host: h.name.clone(),
                     trace: TraceLevels::default(),
                     log: EceLog::new(dir.join(format!("eg_log_{hostname}_ApplicationServer.log"))),
-                    running: std::sync::atomic::AtomicBool::new(true),
+                    running: Arc::new(std::sync::atomic::AtomicBool::new(true)),
                 })
             })
             .collect::<Result<Vec<_>, LabError>>()?;
@@ -257,16 +254,7 @@ impl EceApp {
             servers,
             admins: Mutex::new(Vec::new()),
             next: std::sync::atomic::AtomicUsize::new(0),
-            service_lock: Mutex::new(()),
         })
-    }
-
-    /// Whether "Cisco Service" runs on at least one server (what the web
-    /// server needs to answer, F3).
-    pub fn any_running(&self) -> bool {
-        self.servers
-            .iter()
-            .any(|s| s.running.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     /// The server that takes the next request: the running servers in turn.
@@ -524,22 +512,26 @@ impl Lab {
     /// Starts or stops "Cisco Service" on one application server (F3).
     /// Returns false when `host` is not one.
     pub(super) fn set_cisco_service(&self, host: &str, running: bool) -> bool {
-        let Some(app) = &self.ece_app else {
-            return false;
-        };
-        let Some(s) = app
-            .servers
+        let Some(s) = self
+            .ece_app
             .iter()
+            .flat_map(|a| a.servers.iter())
             .find(|s| s.host.eq_ignore_ascii_case(host))
         else {
             return false;
         };
-        let _one = app.service_lock.lock().unwrap_or_else(|e| e.into_inner());
         s.running
             .store(running, std::sync::atomic::Ordering::SeqCst);
-        self.cisco_service
-            .store(app.any_running(), std::sync::atomic::Ordering::SeqCst);
         true
+    }
+
+    /// The "Cisco Service" flags of every application server (what the web
+    /// server forwards to).
+    pub(super) fn app_servers_up(&self) -> Vec<Arc<std::sync::atomic::AtomicBool>> {
+        self.ece_app
+            .iter()
+            .flat_map(|a| a.servers.iter().map(|s| s.running.clone()))
+            .collect()
     }
 
     /// Whether "Cisco Service" runs on `host`.

@@ -213,7 +213,8 @@ struct EceSite {
     /// Host names of the listener's bindings (lower case; empty = any).
     host_names: Vec<String>,
     require_ssl: bool,
-    app_up: Arc<std::sync::atomic::AtomicBool>,
+    /// "Cisco Service" on each application server (F3).
+    app_up: Vec<Arc<std::sync::atomic::AtomicBool>>,
     accounts: Arc<Mutex<HashMap<String, String>>>,
     spog_config: std::path::PathBuf,
     /// The web server's clock (the topology's).
@@ -299,8 +300,13 @@ fn ece_routes(
                 Err(_) => HttpResponse::text(404, "Not Found\n"),
             };
         }
-        // IIS forwards to the ECE application server; with "Cisco Service" stopped it answers 503
-        if !site.app_up.load(std::sync::atomic::Ordering::SeqCst) {
+        // IIS forwards to the ECE application servers; with "Cisco Service"
+        // stopped on every one it answers 503
+        if !site
+            .app_up
+            .iter()
+            .any(|up| up.load(std::sync::atomic::Ordering::SeqCst))
+        {
             return HttpResponse::text(503, "Service Unavailable\n");
         }
         let authorized = |user: &str| {
@@ -434,7 +440,7 @@ impl Lab {
             Arc::new(EceSite {
                 host_names,
                 require_ssl,
-                app_up: self.cisco_service.clone(),
+                app_up: self.app_servers_up(),
                 accounts: self.ece_accounts.clone(),
                 spog_config: spog_config.clone(),
                 clock: self.topo.clock.clone(),

@@ -89,9 +89,6 @@ pub struct Lab {
     machine_inventory: Arc<Mutex<machine_inventory::Inventory>>,
     /// CCE Administration's HTTPS listener on each ADS (Tomcat's `tomcatCert`).
     cce_admin_https: tokio::sync::Mutex<HashMap<String, TlsServer>>,
-    /// ECE's Windows service "Cisco Service" running on at least one
-    /// application server: what the web server needs (F3).
-    cisco_service: Arc<std::sync::atomic::AtomicBool>,
     /// How many web certificates were replaced (picks the next pool key).
     cert_serial: std::sync::atomic::AtomicUsize,
     /// The saved Unified CCE integration (application instance, agent PGs), once saved.
@@ -157,7 +154,6 @@ impl Lab {
             ece_http: tokio::sync::Mutex::new(None),
             ports: Mutex::new(HashMap::new()),
             tomcat,
-            cisco_service: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             cert_serial: std::sync::atomic::AtomicUsize::new(0),
             integration: Mutex::new(None),
             awdb: Mutex::new(None),
