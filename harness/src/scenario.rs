@@ -89,9 +89,13 @@
 //! ```
 //!
 //! Transcripts redact only what changes between runs: the lab directory, the
-//! ephemeral ports and the date of the topology clock (a scenario's clock is
+//! ephemeral ports, the date of the topology clock (a scenario's clock is
 //! fixed at the start of the current UTC day unless `given.clock` says
-//! otherwise, so that certificates minted from it are valid for real clients).
+//! otherwise, so that certificates minted from it are valid for real clients)
+//! and what derives from that date: certificate fingerprints and thumbprints
+//! (and so the file names IIS gives PFX files). A transcript is therefore the
+//! same on any day; `harness/tests/scenarios.rs` runs the catalog a year ahead
+//! (under `faketime`) and compares it with the snapshots.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -723,6 +727,12 @@ impl Run {
         {
             t = re_static!(r"\b(?:[0-9A-F]{2}:){31}[0-9A-F]{2}\b")
                 .replace_all(&t, "{sha256}")
+                .into_owned();
+        }
+        // SHA-1 thumbprints (IIS names the PFX of a certificate by it: F22)
+        {
+            t = re_static!(r"\b[0-9A-Fa-f]{40}\b")
+                .replace_all(&t, "{thumbprint}")
                 .into_owned();
         }
         let ports: Vec<u16> = self

@@ -140,3 +140,46 @@ fn cli_lists_runs_and_reports() {
         "{err}"
     );
 }
+
+/// Issue 10, item 7: a transcript is the same whatever the system date. The
+/// whole catalog runs a year ahead — `ccelab scenario run` under `faketime`,
+/// so the emulators and every real client it starts (curl, openssl, keytool,
+/// java) live on that day — and each transcript must equal its snapshot.
+#[test]
+fn the_catalog_is_the_same_a_year_from_now() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("r.json");
+    let o = std::process::Command::new("faketime")
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .args([
+            "-f",
+            "+365d",
+            env!("CARGO_BIN_EXE_ccelab"),
+            "scenario",
+            "run",
+        ])
+        .arg(root().join("scenarios"))
+        .args(["--jobs", "4", "--json"])
+        .arg(&json)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `faketime` ({e}): bash .ci/run installs it"));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    let reports: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(reports.len() >= 20, "{text}");
+    for r in &reports {
+        let id = r["id"].as_str().unwrap();
+        let snap = root().join(format!("snapshots/{}.snap", scenario::sanitize(id)));
+        let snap = std::fs::read_to_string(&snap).unwrap();
+        // insta's header (`---`, metadata, `---`), then the transcript
+        let body = snap.splitn(3, "---\n").nth(2).unwrap();
+        let transcript = r["transcript"].as_str().unwrap();
+        assert_eq!(
+            transcript.trim_end(),
+            body.trim_end(),
+            "scenario {id}: a year from now its transcript differs from snapshots/{}.snap",
+            scenario::sanitize(id)
+        );
+    }
+}
