@@ -3,8 +3,11 @@
 //! API ([`control`]) and the scenario runner ([`scenario`]), on top of the
 //! emulators of `ccelab-emulators`.
 
+pub mod actions;
 pub mod cli;
 pub mod control;
+pub mod deploy;
+pub mod exec;
 pub mod lab;
 pub mod scenario;
 pub mod topology;

@@ -8,8 +8,7 @@
 //! Where no private namespace can be made (no privilege), it says what to do
 //! instead.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -32,58 +31,15 @@ pub fn run(a: ExecArgs) -> Result<i32, Failure> {
             format!("{e} (is `ccelab up --dir {}` running?)", a.dir.display()),
         )
     })?;
-    if !can_unshare() {
+    if !crate::exec::can_unshare() {
         return Err(advice(&a.dir));
     }
-    let mut cmd = command(&a.dir, &hosts, &a.command);
+    let mut cmd = crate::exec::command(&a.dir, &hosts, &a.command);
     cmd.env("CCELAB_DIR", &a.dir);
     match cmd.status() {
         Ok(s) => Ok(s.code().unwrap_or(128)),
         Err(_) => Err(advice(&a.dir)),
     }
-}
-
-/// `argv` as `ccelab exec` runs it for the topology in `dir`: in a private
-/// mount namespace with `hosts` over `/etc/hosts` when one can be made
-/// ([`can_unshare`]), else directly; Java also gets `-Djdk.net.hosts.file`.
-pub fn command(dir: &Path, hosts: &Path, argv: &[String]) -> Command {
-    let mut java_opts = std::env::var("JDK_JAVA_OPTIONS").unwrap_or_default();
-    java_opts.push_str(&format!(
-        " -Djdk.net.hosts.file={}",
-        dir.join("jdk-hosts").display()
-    ));
-    let mut cmd = if can_unshare() {
-        let mut c = Command::new("unshare");
-        c.args([
-            "--mount",
-            "--",
-            "sh",
-            "-c",
-            r#"mount --bind "$0" /etc/hosts && exec "$@""#,
-        ])
-        .arg(hosts)
-        .args(argv);
-        c
-    } else {
-        let mut c = Command::new(argv.first().map(String::as_str).unwrap_or("true"));
-        c.args(argv.iter().skip(1));
-        c
-    };
-    cmd.env("JDK_JAVA_OPTIONS", java_opts.trim());
-    cmd
-}
-
-/// Whether this process may make a private mount namespace (probed once).
-pub fn can_unshare() -> bool {
-    static CAN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *CAN.get_or_init(|| {
-        Command::new("unshare")
-            .args(["--mount", "true"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
 }
 
 fn advice(dir: &std::path::Path) -> Failure {

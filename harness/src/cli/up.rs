@@ -11,13 +11,11 @@
 //! `-Djdk.net.hosts.file`) and `curl-resolve` (`--resolve` arguments).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use ccelab_emulators::clock::Clock;
 use clap::Args;
 
 use super::Failure;
-use crate::lab::Lab;
 use crate::topology::Topology;
 
 #[derive(Args, Debug)]
@@ -54,21 +52,17 @@ pub fn run(a: UpArgs) -> Result<i32, Failure> {
         None => Topology::preset(&a.preset, &dir, Clock::system())
             .map_err(|e| Failure::new("--preset", e))?,
     };
-    std::fs::create_dir_all(&dir).map_err(|e| Failure::file(&dir, e))?;
-    topo.write_disks().map_err(|e| Failure::file(&dir, e))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Failure::new("runtime", e))?;
     rt.block_on(async {
-        let lab = Lab::start(Arc::new(topo), !a.ephemeral_ports).await.map_err(|e| Failure::new(dir.display(), e))?;
-        let control_server = crate::control::serve(lab.clone(), "127.0.0.1:0".parse().unwrap_or(([127, 0, 0, 1], 0).into()))
-            .await
-            .map_err(|e| Failure::new("control API", e))?;
+        let crate::deploy::Deployed { lab, control: control_server } =
+            crate::deploy::deploy(topo, &dir, !a.ephemeral_ports)
+                .await
+                .map_err(|e| Failure::new(dir.display(), e))?;
         let control = control_server.addr;
-        crate::lab::files::write_topology_files(&lab, &dir, control)
-            .map_err(|(path, e)| Failure::file(&path, e))?;
         out!(
             "ccelab: {} up in {} ms: {} hosts under {}; control API http://{control}; topology.json written",
             lab.topo.preset,

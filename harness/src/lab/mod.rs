@@ -181,6 +181,20 @@ impl Lab {
             .copied()
     }
 
+    /// Every product port of a host with the port it is really bound to, by product port.
+    pub fn ports_of(&self, host: &str) -> Vec<(u16, u16)> {
+        let mut v: Vec<(u16, u16)> = self
+            .ports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|((h, _), _)| h == host)
+            .map(|((_, product), bound)| (*product, *bound))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
     /// `ccelab ctl restart HOST`: restarts the host's services, which reload from the disk.
     pub async fn restart(&self, host: &str) -> Result<(), LabError> {
         let h = self

@@ -1,0 +1,175 @@
+//! Real tools and a host's disk: `keytool` and `run` execute real commands
+//! as `ccelab exec` does (the topology's names resolve); `store-delete`,
+//! `store-import`, `write-file` and `edit-file` change files on a host's
+//! disk the way an administrator would (nothing reloads until a restart: F9).
+
+use std::path::{Path, PathBuf};
+
+use ccelab_emulators::stores::{write_atomic, Keystore, StoreError};
+
+use super::{ActionError, Outcome};
+use crate::lab::Lab;
+
+/// How long a `run` or `keytool` command may take before it is killed.
+pub const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// A Windows path on a host's disk (`%JAVA_HOME%`, `{ECE_HOME}` expand).
+pub fn disk_path(lab: &Lab, host: &str, win: &str) -> Result<PathBuf, ActionError> {
+    let h = lab
+        .topo
+        .host(host)
+        .ok_or_else(|| ActionError::NoHost(host.into()))?;
+    h.disk
+        .path(win)
+        .map_err(|e| ActionError::Invalid(e.to_string()))
+}
+
+/// The environment of commands: `CCELAB_DIR`, and per host
+/// `CCELAB_<HOST>_{ADDRESS,FQDN,DISK}` and `CCELAB_<HOST>_PORT_<N>` (where
+/// product port N really listens).
+pub fn command_env(lab: &Lab) -> Vec<(String, String)> {
+    let mut env = vec![("CCELAB_DIR".into(), lab.topo.dir.display().to_string())];
+    for h in &lab.topo.hosts {
+        let k = h.name.to_ascii_uppercase().replace('-', "_");
+        env.push((format!("CCELAB_{k}_ADDRESS"), h.address.to_string()));
+        env.push((format!("CCELAB_{k}_FQDN"), h.fqdn.clone()));
+        env.push((
+            format!("CCELAB_{k}_DISK"),
+            h.disk.root().display().to_string(),
+        ));
+        for (product, bound) in lab.ports_of(&h.name) {
+            env.push((format!("CCELAB_{k}_PORT_{product}"), bound.to_string()));
+        }
+    }
+    env
+}
+
+/// `keytool` / `run`: runs `argv` as `ccelab exec` does (private mount
+/// namespace with the topology's hosts file, where one can be made); killed
+/// after [`COMMAND_TIMEOUT`].
+pub(super) async fn run_command(lab: &Lab, argv: Vec<String>) -> Result<Outcome, ActionError> {
+    if argv.is_empty() {
+        return Err("an empty command".into());
+    }
+    let dir = &lab.topo.dir;
+    let mut cmd =
+        tokio::process::Command::from(crate::exec::command(dir, &dir.join("hosts"), &argv));
+    cmd.envs(command_env(lab))
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let out = match tokio::time::timeout(COMMAND_TIMEOUT, cmd.output()).await {
+        Err(_) => {
+            return Err(ActionError::Invalid(format!(
+                "`{}` did not finish within {} s (killed)",
+                argv.join(" "),
+                COMMAND_TIMEOUT.as_secs()
+            )))
+        }
+        Ok(r) => r.map_err(|e| format!("cannot run `{}`: {e}", argv[0]))?,
+    };
+    let code = out.status.code().unwrap_or(128);
+    Ok(Outcome {
+        ok: code == 0,
+        exit: Some(code),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        ..Outcome::default()
+    })
+}
+
+/// Loads a store, changes it, saves it in place (keytool's texts on failure).
+fn edit_store(
+    path: &Path,
+    pw: &str,
+    f: impl FnOnce(&mut Keystore) -> Result<String, StoreError>,
+) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut ks = Keystore::load(&bytes, Some(pw)).map_err(|e| e.keytool_line())?;
+    let msg = f(&mut ks).map_err(|e| e.keytool_line())?;
+    ks.save(path, pw, None)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(msg)
+}
+
+/// `store-delete`: deletes an alias (keytool's `-delete`).
+pub(super) fn store_delete(
+    lab: &Lab,
+    host: &str,
+    path: &str,
+    alias: &str,
+    password: Option<&str>,
+) -> Result<Outcome, ActionError> {
+    let path = disk_path(lab, host, path)?;
+    Ok(Outcome::from_result(edit_store(
+        &path,
+        password.unwrap_or("changeit"),
+        |ks| ks.delete(alias).map(|_| format!("deleted {alias}")),
+    )))
+}
+
+/// `store-import`: imports one of the topology's certificates (keytool's `-importcert`).
+pub(super) fn store_import(
+    lab: &Lab,
+    host: &str,
+    path: &str,
+    alias: &str,
+    cert: &str,
+    password: Option<&str>,
+) -> Result<Outcome, ActionError> {
+    let path = disk_path(lab, host, path)?;
+    let t = &lab.topo;
+    let cert = match cert {
+        "root" => t.root.cert.clone(),
+        "issuing" => t.issuing.cert.clone(),
+        "ece-web" => t.ece_web.cert.clone(),
+        "dc" => t.dc.cert.clone(),
+        other => {
+            return Err(ActionError::Invalid(format!(
+                "cert `{other}`: one of root, issuing, ece-web, dc"
+            )))
+        }
+    };
+    let now = t.clock.now();
+    Ok(Outcome::from_result(edit_store(
+        &path,
+        password.unwrap_or("changeit"),
+        |ks| {
+            ks.import_cert(alias, cert, now)
+                .map(|_| format!("imported {alias}"))
+        },
+    )))
+}
+
+/// `write-file`: writes a file on a host's disk (atomically).
+pub(super) fn write_file(
+    lab: &Lab,
+    host: &str,
+    path: &str,
+    text: &str,
+) -> Result<Outcome, ActionError> {
+    let path = disk_path(lab, host, path)?;
+    Ok(Outcome::from_result(
+        write_atomic(&path, text.as_bytes())
+            .map(|_| "written".to_string())
+            .map_err(|e| e.to_string()),
+    ))
+}
+
+/// `edit-file`: replaces text in a file on a host's disk (the text must be there).
+pub(super) fn edit_file(
+    lab: &Lab,
+    host: &str,
+    path: &str,
+    [old, new]: &[String; 2],
+) -> Result<Outcome, ActionError> {
+    let path = disk_path(lab, host, path)?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !text.contains(old.as_str()) {
+        return Err(format!("{}: `{old}` is not in the file", path.display()).into());
+    }
+    Ok(Outcome::from_result(
+        write_atomic(&path, text.replace(old.as_str(), new).as_bytes())
+            .map(|_| "edited".to_string())
+            .map_err(|e| e.to_string()),
+    ))
+}

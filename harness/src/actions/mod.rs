@@ -1,0 +1,670 @@
+//! Everything a user or a scenario can do to a running topology, as one
+//! [`Action`] value. The scenario runner (a step's `do = "…"`), the control
+//! API (`POST /actions` with the action as JSON, or the REST routes of
+//! [`crate::control`]) and `ccelab ctl` all build an `Action` and call
+//! [`Action::apply`], so each action's logic exists once; its transcript line
+//! is [`Action::describe`].
+//!
+//! One file per action family, each with the variants' `apply`:
+//!
+//! | file | actions |
+//! |---|---|
+//! | [`hosts`] | `restart`, `stop`, `start` (Windows services), `clock-advance` |
+//! | [`files`] | `keytool`, `run` (real tools), `store-delete`, `store-import`, `write-file`, `edit-file` (a host's disk) |
+//! | [`iis`] | `binding`, `cert-replace` (the ECE web server's IIS: [ECE] 1.2, F6, F7) |
+//! | [`spog`] | `open-gadget`, `inventory-web-server`, `inventory-add`, `inventory-delete`, `inventory-upload`, `awdb`, `integration-save`, `agent-enable` (CCE Administration: [ECE] 4–6) |
+//! | [`ece`] | `ece-password`, `create-department`, `partition-admin`, `trace-level` (ECE's own administration: [ECE] 2.2, §6) |
+//! | [`ad`] | `ad-policy`, `ad-fault` (the AD DC: F15, F16, the `data` codes of bind failures) |
+//!
+//! In a scenario file an action is a `[[step]]` table: `do` names it, the
+//! other keys are its fields (`host = "ads-a"`), besides `note` and `expect`.
+
+mod ad;
+mod ece;
+mod files;
+mod hosts;
+mod iis;
+mod spog;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lab::{Lab, LabError};
+
+/// One thing done to a running topology. Field names are those of a
+/// scenario step; optional fields are `None` when not given (the transcript
+/// names only what was given).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Action {
+    /// The "Email and Chat" card in CCE Administration on `ads` (default
+    /// `ads-a`) as the SPOG administrator `user` (default the topology's).
+    OpenGadget {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ads: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<String>,
+    },
+    /// Restarts a host's services; they reload from its disk (F9).
+    Restart {
+        /// The host.
+        host: String,
+    },
+    /// Stops a Windows service ("Cisco Service" on ECE's servers: F3; "Apache Tomcat" on an ADS).
+    Stop {
+        /// The host.
+        host: String,
+        /// The service's name.
+        service: String,
+    },
+    /// Starts a Windows service.
+    Start {
+        /// The host.
+        host: String,
+        /// The service's name.
+        service: String,
+    },
+    /// Runs the real `keytool` with these arguments.
+    Keytool {
+        /// keytool's arguments.
+        args: Vec<String>,
+    },
+    /// Runs a real command, as `ccelab exec` runs it.
+    Run {
+        /// The command and its arguments.
+        command: Vec<String>,
+    },
+    /// Deletes an alias from a key/trust store on a host's disk.
+    StoreDelete {
+        /// The host.
+        host: String,
+        /// A Windows path on the host's disk.
+        path: String,
+        /// The alias.
+        alias: String,
+        /// The store's password (default `changeit`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
+    },
+    /// Imports one of the topology's certificates into a store on a host's disk.
+    StoreImport {
+        /// The host.
+        host: String,
+        /// A Windows path on the host's disk.
+        path: String,
+        /// The alias.
+        alias: String,
+        /// `root`, `issuing`, `ece-web` or `dc`.
+        cert: String,
+        /// The store's password (default `changeit`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
+    },
+    /// Writes a file on a host's disk.
+    WriteFile {
+        /// The host.
+        host: String,
+        /// A Windows path on the host's disk.
+        path: String,
+        /// The file's text.
+        text: String,
+    },
+    /// Replaces text in a file on a host's disk.
+    EditFile {
+        /// The host.
+        host: String,
+        /// A Windows path on the host's disk.
+        path: String,
+        /// `["old", "new"]`.
+        replace: [String; 2],
+    },
+    /// The ECE web server in the inventory: its name (F10) and ECE credentials (F12).
+    InventoryWebServer {
+        /// The name entered (the certificate's FQDN).
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
+    },
+    /// Adds a machine to the inventory, checked as the machineinventory API checks ([ECE] 4.2, 4.3).
+    InventoryAdd {
+        /// The machine type (`EXTERNAL_ECE`, `ECE_WEB_SERVER`, …).
+        #[serde(rename = "type")]
+        machine_type: String,
+        /// Its address (FQDN).
+        address: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        app_instance: Option<String>,
+    },
+    /// Deletes a machine of the inventory.
+    InventoryDelete {
+        /// The machine's id.
+        id: u64,
+    },
+    /// The 4000/12000-agent CSV upload.
+    InventoryUpload {
+        /// The CSV's text.
+        csv: String,
+        /// The file it came from, to name in errors.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+    },
+    /// Changes an ECE user's password in ECE (`pa`, `sa`; F12).
+    EcePassword {
+        /// The ECE user.
+        user: String,
+        /// The new password.
+        password: String,
+    },
+    /// The integration's AWDB Details tab > Save ([ECE] 5).
+    Awdb {
+        /// The AW database server.
+        server: String,
+        /// Its port (default 1433).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
+        /// The database.
+        database: String,
+        /// The SQL login.
+        login: String,
+        /// Its password.
+        password: String,
+    },
+    /// The integration's Configuration tab > Save ([ECE] 5; F11, F21).
+    IntegrationSave {
+        /// The application instance.
+        app_instance: String,
+        /// The Agent PG(s).
+        agent_pgs: Vec<String>,
+    },
+    /// Users > Agents: enable Email & Chat with a Screen Name ([ECE] 6).
+    AgentEnable {
+        /// The agent.
+        agent: String,
+        /// The Screen Name.
+        screen_name: String,
+    },
+    /// Administration > Departments > New in ECE (`Service` is reserved).
+    CreateDepartment {
+        /// The department.
+        name: String,
+    },
+    /// The ECE web server's IIS https binding ([ECE] 1.2; F6).
+    Binding {
+        /// The web server (default: the topology's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        /// The binding's host name (default blank).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host_name: Option<String>,
+        /// "Require Server Name Indication" (default unchecked).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        require_sni: Option<bool>,
+    },
+    /// Replaces the ECE web server's certificate in IIS (F7).
+    CertReplace {
+        /// The web server (default: the topology's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        /// Self-signed instead of issued by the issuing CA.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        self_signed: Option<bool>,
+    },
+    /// Partition Administration Configuration ([ECE] 2.2): the given fields changed and saved.
+    PartitionAdmin {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ldap_url: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dn_attribute: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        search_dn: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        enable_ssl: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        keystore_location: Option<String>,
+    },
+    /// Logger > Processes > Maximum trace level (topology.md §6; F4).
+    TraceLevel {
+        /// 2 Error … 7 Debug, 8 Trace (7 and 8 need `minutes`).
+        level: u8,
+        /// The process (default `ApplicationServer`).
+        #[serde(default, alias = "process", skip_serializing_if = "Option::is_none")]
+        service: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        minutes: Option<u32>,
+        /// One application server (default: every one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+    },
+    /// The DC's LDAP signing requirement (KB4520412; F15) and anonymous access (F16).
+    AdPolicy {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        require_signing: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        allow_anonymous: Option<bool>,
+    },
+    /// Makes an account's binds fail with AD's `data` code, or `none`.
+    AdFault {
+        /// The account.
+        user: String,
+        /// `525`, `52e`, `530`, `531`, `532`, `533`, `701`, `773`, `775` or `none`.
+        fault: String,
+    },
+    /// Moves a fixed topology clock forward (`30m`, `2d`, …).
+    ClockAdvance {
+        /// How far.
+        by: String,
+    },
+}
+
+/// Why an action could not be done at all (as opposed to an action that was
+/// done and failed for the user: [`Outcome::ok`] false).
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// No such host in the topology.
+    #[error("no host `{0}`")]
+    NoHost(String),
+    /// A value the action cannot take, or an action this topology cannot do.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<String> for ActionError {
+    fn from(s: String) -> Self {
+        ActionError::Invalid(s)
+    }
+}
+
+impl From<&str> for ActionError {
+    fn from(s: &str) -> Self {
+        ActionError::Invalid(s.to_string())
+    }
+}
+
+/// What an action did: what the user sees, and what it left behind.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Outcome {
+    /// It worked for the user (a command: exit code 0).
+    pub ok: bool,
+    /// What the user sees (lines).
+    pub shows: String,
+    /// A command's exit code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit: Option<i32>,
+    /// A command's standard output.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stdout: String,
+    /// A command's standard error.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stderr: String,
+    /// Log lines the action wrote (catalina, ECE's application server log).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logged: Vec<String>,
+    /// The log file that tells why, where one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_file: Option<String>,
+    /// Structured data of the answer (a saved configuration, added machines).
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    pub data: serde_json::Value,
+    /// The TLS and LDAP events the products recorded meanwhile (scenario steps).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
+}
+
+impl Outcome {
+    /// Done, as the user sees it.
+    pub fn ok(shows: impl Into<String>) -> Outcome {
+        Outcome {
+            ok: true,
+            shows: shows.into(),
+            ..Outcome::default()
+        }
+    }
+
+    /// Failed for the user, who sees `shows`.
+    pub fn failed(shows: impl Into<String>) -> Outcome {
+        Outcome {
+            ok: false,
+            shows: shows.into(),
+            ..Outcome::default()
+        }
+    }
+
+    /// From a product's answer: `Ok(what the user sees)` or `Err(what the user sees)`.
+    pub fn from_result(r: Result<String, String>) -> Outcome {
+        match r {
+            Ok(m) => Outcome::ok(m),
+            Err(m) => Outcome::failed(m),
+        }
+    }
+
+    /// With structured data.
+    pub fn with_data(mut self, data: serde_json::Value) -> Outcome {
+        self.data = data;
+        self
+    }
+}
+
+/// A lab error as an action sees it: an unknown host cannot be acted on; a
+/// service problem (IIS cannot start the site) is what the user sees.
+fn lab_outcome(r: Result<String, LabError>) -> Result<Outcome, ActionError> {
+    match r {
+        Ok(m) => Ok(Outcome::ok(m)),
+        Err(LabError::NoHost(h)) => Err(ActionError::NoHost(h)),
+        Err(e @ LabError::Service { .. }) => Ok(Outcome::failed(e.to_string())),
+    }
+}
+
+/// The keys a transcript names, in its order (values of the step as written).
+const DESCRIBED: &[&str] = &[
+    "host",
+    "ads",
+    "user",
+    "service",
+    "name",
+    "path",
+    "alias",
+    "cert",
+    "host_name",
+    "app_instance",
+    "agent",
+    "ldap_url",
+    "base",
+    "search_dn",
+    "keystore_location",
+    "fault",
+    "by",
+];
+
+/// Flags a transcript names after the values.
+const DESCRIBED_FLAGS: &[&str] = &[
+    "require_sni",
+    "self_signed",
+    "enable_ssl",
+    "require_signing",
+    "allow_anonymous",
+];
+
+impl Action {
+    /// The action's name (`do = "…"`).
+    pub fn name(&self) -> String {
+        self.fields()
+            .get("do")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        }
+    }
+
+    /// The transcript's line for this action: its name, the given values
+    /// that identify what it acts on (`host=ads-a`), a command's arguments,
+    /// the level and the flags; never passwords or file contents.
+    pub fn describe(&self) -> String {
+        let f = self.fields();
+        let mut parts = vec![self.name()];
+        for k in DESCRIBED {
+            if let Some(v) = f.get(*k).and_then(|v| v.as_str()) {
+                parts.push(format!("{k}={v}"));
+            }
+        }
+        if let Some(a) = f
+            .get("args")
+            .or_else(|| f.get("command"))
+            .and_then(|v| v.as_array())
+        {
+            let words: Vec<&str> = a.iter().filter_map(|w| w.as_str()).collect();
+            parts.push(words.join(" "));
+        }
+        if let Some(l) = f.get("level") {
+            parts.push(format!("level={l}"));
+        }
+        for k in DESCRIBED_FLAGS {
+            if let Some(b) = f.get(*k).and_then(|v| v.as_bool()) {
+                parts.push(format!("{k}={b}"));
+            }
+        }
+        parts.join(" ")
+    }
+
+    /// The same action with `f` applied to every text value (a scenario's
+    /// `{…}` substitutions).
+    pub fn map_text(
+        &self,
+        f: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Result<Action, String> {
+        fn walk(
+            v: &mut serde_json::Value,
+            f: &mut dyn FnMut(&str) -> Result<String, String>,
+        ) -> Result<(), String> {
+            match v {
+                serde_json::Value::String(s) => *s = f(s)?,
+                serde_json::Value::Array(a) => {
+                    for x in a {
+                        walk(x, f)?;
+                    }
+                }
+                serde_json::Value::Object(m) => {
+                    for (k, x) in m.iter_mut() {
+                        if k != "do" {
+                            walk(x, f)?;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+        let mut v = serde_json::Value::Object(self.fields());
+        walk(&mut v, f)?;
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+
+    /// Whether the control API may run it: commands and file writes are for
+    /// scenarios (a user of the control API has a shell of their own; a
+    /// loopback API that ran commands would let any local user run them).
+    pub fn remote_allowed(&self) -> bool {
+        !matches!(
+            self,
+            Action::Keytool { .. }
+                | Action::Run { .. }
+                | Action::WriteFile { .. }
+                | Action::EditFile { .. }
+        )
+    }
+
+    /// Does it on the running topology.
+    pub async fn apply(&self, lab: &Lab) -> Result<Outcome, ActionError> {
+        match self {
+            Action::OpenGadget { ads, user } => {
+                spog::open_gadget(lab, ads.as_deref(), user.as_deref()).await
+            }
+            Action::Restart { host } => hosts::restart(lab, host).await,
+            Action::Stop { host, service } => hosts::set_service(lab, host, service, false).await,
+            Action::Start { host, service } => hosts::set_service(lab, host, service, true).await,
+            Action::ClockAdvance { by } => hosts::clock_advance(lab, by),
+            Action::Keytool { args } => {
+                let mut argv = vec!["keytool".to_string()];
+                argv.extend(args.iter().cloned());
+                files::run_command(lab, argv).await
+            }
+            Action::Run { command } => files::run_command(lab, command.clone()).await,
+            Action::StoreDelete {
+                host,
+                path,
+                alias,
+                password,
+            } => files::store_delete(lab, host, path, alias, password.as_deref()),
+            Action::StoreImport {
+                host,
+                path,
+                alias,
+                cert,
+                password,
+            } => files::store_import(lab, host, path, alias, cert, password.as_deref()),
+            Action::WriteFile { host, path, text } => files::write_file(lab, host, path, text),
+            Action::EditFile {
+                host,
+                path,
+                replace,
+            } => files::edit_file(lab, host, path, replace),
+            Action::Binding {
+                host,
+                host_name,
+                require_sni,
+            } => {
+                iis::binding(
+                    lab,
+                    host.as_deref(),
+                    host_name.as_deref().unwrap_or(""),
+                    require_sni.unwrap_or(false),
+                )
+                .await
+            }
+            Action::CertReplace { host, self_signed } => {
+                iis::cert_replace(lab, host.as_deref(), self_signed.unwrap_or(false)).await
+            }
+            Action::InventoryWebServer {
+                name,
+                user,
+                password,
+            } => spog::inventory_web_server(lab, name, user.as_deref(), password.as_deref()),
+            Action::InventoryAdd {
+                machine_type,
+                address,
+                name,
+                user,
+                password,
+                app_instance,
+            } => Ok(spog::inventory_add(
+                lab,
+                crate::lab::machine_inventory::NewMachine {
+                    name: name.clone(),
+                    machine_type: machine_type.clone(),
+                    address: address.clone(),
+                    user: user.clone(),
+                    password: password.clone(),
+                    application_instance: app_instance.clone(),
+                },
+            )),
+            Action::InventoryDelete { id } => spog::inventory_delete(lab, *id),
+            Action::InventoryUpload { csv, file } => {
+                Ok(spog::inventory_upload(lab, csv, file.as_deref()))
+            }
+            Action::Awdb {
+                server,
+                port,
+                database,
+                login,
+                password,
+            } => Ok(Outcome::from_result(lab.save_awdb(
+                server,
+                port.unwrap_or(1433),
+                database,
+                login,
+                password,
+            ))),
+            Action::IntegrationSave {
+                app_instance,
+                agent_pgs,
+            } => Ok(Outcome::from_result(
+                lab.save_integration(app_instance, agent_pgs),
+            )),
+            Action::AgentEnable { agent, screen_name } => {
+                Ok(Outcome::from_result(lab.enable_agent(agent, screen_name)))
+            }
+            Action::EcePassword { user, password } => ece::set_password(lab, user, password),
+            Action::CreateDepartment { name } => {
+                Ok(Outcome::from_result(lab.create_department(name)))
+            }
+            Action::PartitionAdmin {
+                ldap_url,
+                dn_attribute,
+                base,
+                search_dn,
+                password,
+                enable_ssl,
+                keystore_location,
+            } => ece::partition_admin(
+                lab,
+                ece::PartitionAdminChange {
+                    ldap_url: ldap_url.clone(),
+                    dn_attribute: dn_attribute.clone(),
+                    base: base.clone(),
+                    search_dn: search_dn.clone(),
+                    password: password.clone(),
+                    enable_ssl: *enable_ssl,
+                    keystore_location: keystore_location.clone(),
+                },
+            ),
+            Action::TraceLevel {
+                level,
+                service,
+                minutes,
+                host,
+            } => ece::trace_level(
+                lab,
+                service.as_deref().unwrap_or("ApplicationServer"),
+                host.as_deref(),
+                *level,
+                *minutes,
+            ),
+            Action::AdPolicy {
+                require_signing,
+                allow_anonymous,
+            } => ad::policy(lab, *require_signing, *allow_anonymous),
+            Action::AdFault { user, fault } => ad::fault(lab, user, fault),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_table_is_an_action_and_describes_what_was_given() {
+        let a: Action = toml::from_str("do = \"store-delete\"\nhost = \"ads-a\"\npath = 'C:\\x'\nalias = \"root\"\npassword = \"secret\"").unwrap();
+        assert_eq!(a.name(), "store-delete");
+        assert_eq!(
+            a.describe(),
+            "store-delete host=ads-a path=C:\\x alias=root"
+        );
+        let a: Action = toml::from_str("do = \"binding\"\nrequire_sni = true").unwrap();
+        assert_eq!(a.describe(), "binding require_sni=true");
+        let a: Action = toml::from_str("do = \"trace-level\"\nlevel = 7\nminutes = 30").unwrap();
+        assert_eq!(a.describe(), "trace-level level=7");
+        let e = toml::from_str::<Action>("do = \"restart\"\nhots = \"x\"").unwrap_err();
+        assert!(e.to_string().contains("unknown field `hots`"), "{e}");
+    }
+
+    #[test]
+    fn map_text_reaches_every_text_but_the_name() {
+        let a = Action::Run {
+            command: vec!["echo".into(), "{dir}".into()],
+        };
+        let b = a.map_text(&mut |s| Ok(s.replace("{dir}", "/lab"))).unwrap();
+        assert_eq!(
+            b,
+            Action::Run {
+                command: vec!["echo".into(), "/lab".into()]
+            }
+        );
+        assert!(a.map_text(&mut |_| Err("no".into())).is_err());
+    }
+}

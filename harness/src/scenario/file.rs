@@ -1,0 +1,392 @@
+//! The scenario file: TOML with the scenario's names and sources, a
+//! `[given]` topology file, `[[step]]`s (each an [`Action`] with `note` and
+//! `expect`) and a final `[expect]` on the disks. Every error names
+//! `FILE:LINE:COLUMN`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::expect::Expect;
+use super::sanitize;
+use crate::actions::Action;
+use crate::topology_file::TopologyFile;
+
+/// A scenario-file error: `FILE:LINE:COLUMN: message` (or `FILE: message`).
+#[derive(Debug, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct ScenarioError {
+    /// `FILE:LINE:COLUMN` or `FILE`.
+    pub location: String,
+    /// What is wrong there.
+    pub message: String,
+}
+
+/// One step: an action with what it means and what it must give.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// What is done (`do = "…"` and its fields).
+    pub action: Action,
+    /// What the step means, for people (shown in the transcript).
+    pub note: Option<String>,
+    /// What the step must give.
+    pub expect: Expect,
+}
+
+/// A `[[step]]` table as written, with the place of every key and value.
+type RawStep = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+
+/// The parsed file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    id: String,
+    title: String,
+    source: String,
+    failure: Option<String>,
+    symptom: Option<String>,
+    logged: Option<String>,
+    fix: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    given: toml::Table,
+    #[serde(default, rename = "step")]
+    steps: Vec<RawStep>,
+    #[serde(default)]
+    expect: Expect,
+}
+
+/// A scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Its id: names the transcript, the snapshot and the run directory.
+    pub id: String,
+    /// One line saying what it shows.
+    pub title: String,
+    /// Where the behaviour is documented (`[ECE] 2.1`).
+    pub source: String,
+    /// The failure mode (`F14`), if it is one.
+    pub failure: Option<String>,
+    /// What the user sees (for the catalog).
+    pub symptom: Option<String>,
+    /// Where it is logged (for the catalog).
+    pub logged: Option<String>,
+    /// The documented fix (for the catalog).
+    pub fix: Option<String>,
+    /// Free tags (`--filter` matches them).
+    pub tags: Vec<String>,
+    /// The topology it runs on.
+    pub given: TopologyFile,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// What the disks must hold at the end.
+    pub expect: Expect,
+}
+
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// The field a serde message names (`missing field `path``, `unknown field `x``).
+fn named_field<'a>(message: &'a str, what: &str) -> Option<&'a str> {
+    let rest = message.strip_prefix(what)?.strip_prefix(" `")?;
+    rest.split('`').next()
+}
+
+/// A step table as an [`Step`], or the message and the offset it is about.
+fn step(i: usize, raw: RawStep) -> Result<Step, (usize, String)> {
+    let n = i + 1;
+    let (do_at, name) = match raw.iter().find(|(k, _)| k.get_ref() == "do") {
+        Some((_, v)) => (
+            v.span().start,
+            v.get_ref().as_str().unwrap_or_default().to_string(),
+        ),
+        None => {
+            let at = raw.keys().next().map_or(0, |k| k.span().start);
+            return Err((at, format!("step {n}: no `do` (the action)")));
+        }
+    };
+    let key_at = |key: &str| {
+        raw.keys()
+            .find(|k| k.get_ref() == key)
+            .map_or(do_at, |k| k.span().start)
+    };
+    let mut note = None;
+    let mut expect = Expect::default();
+    let mut table = toml::Table::new();
+    for (k, v) in &raw {
+        let at = v.span().start;
+        match k.get_ref().as_str() {
+            "note" => match v.get_ref().as_str() {
+                Some(s) => note = Some(s.to_string()),
+                None => return Err((at, format!("step {n}: `note` is text"))),
+            },
+            "expect" => {
+                expect = v
+                    .get_ref()
+                    .clone()
+                    .try_into()
+                    .map_err(|e: toml::de::Error| {
+                        (at, format!("step {n}: expect: {}", e.message().trim()))
+                    })?;
+            }
+            key => {
+                table.insert(key.to_string(), v.get_ref().clone());
+            }
+        }
+    }
+    let action: Action = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| {
+            let m = e.message().trim().to_string();
+            if let Some(rest) = m.strip_prefix("unknown variant `") {
+                let names = rest
+                    .split_once("expected one of ")
+                    .map(|(_, l)| l.replace('`', ""))
+                    .unwrap_or_default();
+                (
+                    do_at,
+                    format!("step {n}: unknown action `{name}` (actions: {names})"),
+                )
+            } else if let Some(f) = named_field(&m, "missing field") {
+                let what = if f == "replace" {
+                    "`replace = [\"old\", \"new\"]`".to_string()
+                } else {
+                    format!("`{f}`")
+                };
+                (do_at, format!("step {n}: `do = \"{name}\"` needs {what}"))
+            } else if let Some(f) = named_field(&m, "unknown field") {
+                (key_at(f), format!("step {n}: `do = \"{name}\"`: {m}"))
+            } else {
+                (do_at, format!("step {n}: `do = \"{name}\"`: {m}"))
+            }
+        })?;
+    for r in [&expect.shows_regex]
+        .into_iter()
+        .flatten()
+        .chain(expect.log.iter().filter_map(|l| l.regex.as_ref()))
+    {
+        regex::Regex::new(r).map_err(|e| (do_at, format!("step {n}: bad regex `{r}`: {e}")))?;
+    }
+    Ok(Step {
+        action,
+        note,
+        expect,
+    })
+}
+
+/// One step written in the scenario format (`do = "restart"\nhost = "ads-a"`).
+pub(super) fn parse_step(text: &str) -> Result<Step, String> {
+    let raw: RawStep = toml::from_str(text).map_err(|e| e.message().trim().to_string())?;
+    step(0, raw).map_err(|(_, m)| m)
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            location: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Scenario::parse(path, &text)
+    }
+
+    /// Parses scenario text (`path` names it in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        let at = |offset: usize, message: String| {
+            let (line, col) = position(text, offset);
+            ScenarioError {
+                location: format!("{}:{line}:{col}", path.display()),
+                message,
+            }
+        };
+        let mut f: ScenarioFile = toml::from_str(text).map_err(|e| {
+            at(
+                e.span().map_or(0, |s| s.start),
+                e.message().trim().to_string(),
+            )
+        })?;
+        // `given` is a topology file: its keys and values are checked as one
+        let given_text = toml::to_string(&f.given).unwrap_or_default();
+        let mut given: TopologyFile = toml::from_str(&given_text).map_err(|e| {
+            let key = e
+                .span()
+                .map(|s| given_text[s.start..s.end.min(given_text.len())].to_string())
+                .unwrap_or_default();
+            let offset = text
+                .find("[given")
+                .and_then(|g| text[g..].find(key.trim()).map(|k| g + k))
+                .unwrap_or(0);
+            at(offset, format!("given: {}", e.message().trim()))
+        })?;
+        given.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let e = &f.expect;
+        if e.ok.is_some()
+            || e.shows.is_some()
+            || e.shows_regex.is_some()
+            || e.exit.is_some()
+            || e.stdout.is_some()
+            || e.stderr.is_some()
+            || e.event.is_some()
+        {
+            let offset = text.find("[expect]").unwrap_or(0);
+            return Err(at(
+                offset,
+                "the final [expect] checks the disks only (`log`, `store`); put `ok`, `shows`, `exit`, `stdout`, `stderr` and `event` on a step".into(),
+            ));
+        }
+        for r in e.log.iter().filter_map(|l| l.regex.as_ref()) {
+            regex::Regex::new(r).map_err(|err| {
+                at(
+                    text.find("[expect]").unwrap_or(0),
+                    format!("bad regex `{r}`: {err}"),
+                )
+            })?;
+        }
+        let steps = std::mem::take(&mut f.steps)
+            .into_iter()
+            .enumerate()
+            .map(|(i, raw)| step(i, raw).map_err(|(offset, m)| at(offset, m)))
+            .collect::<Result<Vec<Step>, ScenarioError>>()?;
+        Ok(Scenario {
+            path: path.to_path_buf(),
+            id: f.id,
+            title: f.title,
+            source: f.source,
+            failure: f.failure,
+            symptom: f.symptom,
+            logged: f.logged,
+            fix: f.fix,
+            tags: f.tags,
+            given,
+            steps,
+            expect: f.expect,
+        })
+    }
+
+    /// The scenario files under `paths` (files, or directories searched for
+    /// `*.toml`), in the order given; a directory's files sorted by name.
+    pub fn discover(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
+        let mut files = Vec::new();
+        for p in paths {
+            if p.is_dir() {
+                let rd = std::fs::read_dir(p).map_err(|e| ScenarioError {
+                    location: p.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                let mut in_dir: Vec<PathBuf> = rd
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|f| f.extension().is_some_and(|x| x == "toml"))
+                    .collect();
+                in_dir.sort();
+                files.extend(in_dir);
+            } else {
+                files.push(p.clone());
+            }
+        }
+        let all: Vec<Scenario> = files
+            .iter()
+            .map(|f| Scenario::load(f))
+            .collect::<Result<_, _>>()?;
+        let mut seen: BTreeMap<String, &Path> = BTreeMap::new();
+        for s in &all {
+            if let Some(other) = seen.insert(sanitize(&s.id).to_ascii_lowercase(), &s.path) {
+                return Err(ScenarioError {
+                    location: s.path.display().to_string(),
+                    message: format!(
+                        "id `{}` is already used by {} (ids name the transcripts and run directories)",
+                        s.id,
+                        other.display()
+                    ),
+                });
+            }
+        }
+        Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let p = Path::new("s.toml");
+        let e = Scenario::parse(p, "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\nbogus = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("s.toml:4:1: unknown field `bogus`"), "{e}");
+        let e = Scenario::parse(
+            p,
+            "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[[step]]\ndo = \"restart\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("s.toml:5:6: step 1: `do = \"restart\"` needs `host`"),
+            "{e}"
+        );
+        let e = Scenario::parse(
+            p,
+            "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[[step]]\ndo = \"dance\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("step 1: unknown action `dance`"), "{e}");
+        let e = Scenario::parse(
+            p,
+            "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[given]\npreset = \"pcce-2000\"\n[given.ece_web]\nfqdm = \"a\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("s.toml:7:1: given: unknown field `fqdm`"),
+            "{e}"
+        );
+        let e = Scenario::parse(
+            p,
+            "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[[step]]\ndo = \"open-gadget\"\nexpect = { oops = 1 }\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("unknown field `oops`"), "{e}");
+        let e = Scenario::parse(
+            p,
+            "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[expect]\nok = true\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("s.toml:4:1: the final [expect] checks the disks only"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        for f in ["a.toml", "b.toml"] {
+            std::fs::write(
+                d.path().join(f),
+                "id = \"F1.x\"\ntitle = \"t\"\nsource = \"s\"\n",
+            )
+            .unwrap();
+        }
+        let e = Scenario::discover(&[d.path().to_path_buf()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("b.toml: id `F1.x` is already used by") && e.contains("a.toml"),
+            "{e}"
+        );
+    }
+}

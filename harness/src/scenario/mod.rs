@@ -1,0 +1,145 @@
+//! Scenarios: a TOML file that replays part of the integration or a
+//! documented failure mode (docs/requirements.md §5) on a topology of its own, and
+//! says what the user must see. The runner executes the steps on the
+//! emulated components and on real client tools, checks the expectations,
+//! and writes a deterministic transcript (snapshotted in `snapshots/`).
+//!
+//! ```toml
+//! id = "F1"
+//! title = "ECE web server's CA certificates not in an ADS's cacerts"
+//! source = "[ECE] troubleshooting"
+//! failure = "F1"
+//! symptom = "There was an error loading the page. Contact your administrator."
+//! logged = "ADS catalina log: PKIX path building failed"
+//! fix = "import the root and issuing CA certificates into every ADS, restart"
+//! tags = ["certificates"]
+//!
+//! [given]                      # a topology file inline (preset, clock, ece_web, ads, …)
+//! preset = "pcce-2000"
+//! [given.ads]
+//! cacerts = []
+//!
+//! [[step]]
+//! do = "open-gadget"
+//! ads = "ads-a"
+//! expect = { ok = false, shows = "There was an error loading the page" }
+//! ```
+//!
+//! Substitutions in step values: `{dir}` (the lab directory), `{HOST.address}`,
+//! `{HOST.fqdn}`, `{HOST.disk}`, `{HOST.port.N}` (where product port N really
+//! listens), `{HOST:WINDOWS-PATH}` (that path on the host's disk), `{ca.root}`,
+//! `{ca.issuing}` (PEM files). `run` commands also get the environment
+//! `CCELAB_DIR`, `CCELAB_<HOST>_{ADDRESS,FQDN,DISK}`, `CCELAB_<HOST>_PORT_<N>`
+//! and run, like `ccelab exec`, in a private mount namespace where the
+//! topology's names resolve (Java through `-Djdk.net.hosts.file`).
+//!
+//! # Layout
+//!
+//! One scenario's way from file to snapshot, one file a stage:
+//!
+//! | file | does |
+//! |---|---|
+//! | [`file`] | reads the TOML (`given` is a topology file; each `[[step]]` an [`Action`](crate::actions::Action) with `note` and `expect`), errors at `FILE:LINE:COLUMN` |
+//! | [`runner`] | builds and starts the topology ([`Run::start`], the start-up path of `ccelab up`), substitutes `{…}` in each step, applies it, runs scenarios side by side |
+//! | [`expect`] | checks a step's outcome, its events and the disks (logs, stores) against its `expect` |
+//! | [`transcript`] | the transcript's lines and their redactions (what changes between runs or days) |
+//! | [`catalog`] | `docs/scenarios.md` and the failure modes still pending |
+//!
+//! # From Rust
+//!
+//! A test of one's own client starts a preset (or a scenario's `given`),
+//! reads hosts, endpoints and disk paths, runs steps and asserts. Here the
+//! client under test is a function that downloads the ECE web server's
+//! certificate and imports it into an ADS's `cacerts`; the gadget opens only
+//! after it ran and the ADS restarted:
+//!
+//! ```
+//! use std::path::Path;
+//! use ccelab::scenario::{Run, Scenario};
+//! use ccelab_emulators::personality::{fetch_chain, Contact};
+//! use ccelab_emulators::stores::Keystore;
+//!
+//! /// The client under test: fetch the web certificate, import it (alias = FQDN).
+//! async fn import_web_certificate(ece: std::net::SocketAddr, cacerts: &Path) -> Result<(), String> {
+//!     let Contact::Presented { chain, .. } =
+//!         fetch_chain(ece, "ece.example.com", true, std::time::Duration::from_secs(5)).await
+//!     else {
+//!         return Err("no certificate".into());
+//!     };
+//!     let mut ks = Keystore::load(&std::fs::read(cacerts).map_err(|e| e.to_string())?, Some("changeit"))
+//!         .map_err(|e| e.to_string())?;
+//!     ks.import_cert("ece.example.com", chain[0].clone(), time::OffsetDateTime::now_utc())
+//!         .map_err(|e| e.to_string())?;
+//!     ks.save(cacerts, "changeit", None).map_err(|e| e.to_string())
+//! }
+//!
+//! # fn main() -> Result<(), String> {
+//! let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+//! rt.block_on(async {
+//!     // a self-signed web certificate that no ADS trusts yet ([ECE] 4.1, self-signed route)
+//!     let s = Scenario::parse(Path::new("doc"), r#"
+//!         id = "doc"
+//!         title = "self-signed web certificate, not yet imported"
+//!         source = "[ECE] 4.1"
+//!         [given.ads]
+//!         cacerts = []
+//!         [given.ece_web.certificate]
+//!         issuer = "self"
+//!     "#).map_err(|e| e.to_string())?;
+//!     let dir = std::env::temp_dir().join(format!("ccelab-doc-{}", std::process::id()));
+//!     let run = Run::start(&s, &dir).await?;
+//!     assert!(!run.open_gadget("ads-a").await.ok);
+//!     let cacerts = run.disk_path("ads-a", r"%JAVA_HOME%\lib\security\cacerts")?;
+//!     import_web_certificate(run.endpoint("ece", 443)?, &cacerts).await?;
+//!     assert!(!run.open_gadget("ads-a").await.ok, "not before the ADS restarts (F9)");
+//!     run.step_toml("do = \"restart\"\nhost = \"ads-a\"").await?;
+//!     assert!(run.open_gadget("ads-a").await.ok);
+//!     let _ = std::fs::remove_dir_all(&dir);
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
+//! Transcripts redact only what changes between runs: the lab directory, the
+//! ephemeral ports, the date of the topology clock (a scenario's clock is
+//! fixed at the start of the current UTC day unless `given.clock` says
+//! otherwise, so that certificates minted from it are valid for real clients)
+//! and what derives from that date: certificate fingerprints and thumbprints
+//! (and so the file names IIS gives PFX files). A transcript is therefore the
+//! same on any day; `harness/tests/scenarios.rs` runs the catalog a year ahead
+//! (under `faketime`) and compares it with the snapshots.
+
+pub mod catalog;
+pub mod expect;
+pub mod file;
+pub mod runner;
+pub mod transcript;
+
+pub use catalog::{catalog, PENDING};
+pub use expect::{Expect, LogExpect, Mismatch, StoreExpect};
+pub use file::{Scenario, ScenarioError, Step};
+pub use runner::{run, run_all, run_all_progress, Report, Run};
+
+/// A regex compiled once per process (its pattern is a literal, so it is valid:
+/// a test compiles every one).
+macro_rules! re_static {
+    ($pat:literal) => {{
+        static RE: std::sync::LazyLock<regex::Regex> =
+            std::sync::LazyLock::new(|| regex::Regex::new($pat).expect("a literal pattern"));
+        &*RE
+    }};
+}
+pub(crate) use re_static;
+
+/// A file-name-safe form of an id.
+pub fn sanitize(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
