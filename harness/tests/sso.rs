@@ -544,10 +544,7 @@ fn keystore_not_copied_to_every_application_server() {
         ],
     );
     assert!(o.status.success(), "{}", out(&o));
-    assert_eq!(
-        out(&o).trim(),
-        "ApplicationServer on ece-app-2: maximum trace level 7"
-    );
+    assert_eq!(out(&o).trim(), "trace level 7 on ece-app-2");
     let o = ctl(&u, &["ece", "trace-level", "4", "--host", "ece-app-9"]);
     assert!(!o.status.success());
     assert!(

@@ -792,6 +792,7 @@ fn f12_credentials_f13_spog_config_f20_plain_http_and_the_service_department() {
     let o = ctl(
         &u,
         &[
+            "--json",
             "inventory",
             "set-web-server",
             "ece.example.com",
@@ -799,7 +800,7 @@ fn f12_credentials_f13_spog_config_f20_plain_http_and_the_service_department() {
             "sa",
         ],
     );
-    assert!(out(&o).contains("(ECE user sa)"), "{}", out(&o));
+    assert!(out(&o).contains("\"user\":\"sa\""), "{}", out(&o));
     assert_eq!(gadget(&u, "ads-a"), Some(1));
     assert!(catalina(&u, "ads-a").contains(
         "java.io.IOException: Server returned HTTP response code: 401 for URL: https://ece.example.com/default/spog/gadget"
@@ -1262,4 +1263,42 @@ fn aw_certificate_regenerated_with_keytool_as_sec_describes() {
     let o = ctl(&u, &["cert", "replace", "ads-b"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("-genkeypair -alias tomcatCert"));
+}
+
+/// The control API's one action endpoint, driven by the real curl: an action
+/// as JSON (the fields of a scenario step), its outcome as JSON; commands
+/// and file writes are refused (a loopback API must not run what any local
+/// user sends it).
+#[test]
+fn control_api_takes_actions_as_json() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    let url = format!("{}/actions", topology(&u)["control"].as_str().unwrap());
+    let post = |body: &str| {
+        let o = tool(
+            "curl",
+            &["-sS", "-w", "\nstatus=%{http_code}", "-d", body, &url],
+        );
+        out(&o)
+    };
+    let r = post(r#"{"do":"open-gadget","ads":"ads-b"}"#);
+    assert!(
+        r.contains(r#""ok":true"#) && r.contains("ECE gadget loaded") && r.ends_with("status=200"),
+        "{r}"
+    );
+    let r = post(r#"{"do":"run","command":["touch","/tmp/x"]}"#);
+    assert!(
+        r.ends_with("status=403") && r.contains("runs in scenarios only"),
+        "{r}"
+    );
+    let r = post(r#"{"do":"restart","host":"nosuchhost"}"#);
+    assert!(
+        r.ends_with("status=404") && r.contains("no host `nosuchhost`"),
+        "{r}"
+    );
+    let r = post(r#"{"do":"restart","hots":"ads-a"}"#);
+    assert!(
+        r.ends_with("status=400") && r.contains("unknown field `hots`"),
+        "{r}"
+    );
 }

@@ -355,13 +355,15 @@ impl Outcome {
     }
 }
 
-/// A lab error as an action sees it: an unknown host cannot be acted on; a
-/// service problem (IIS cannot start the site) is what the user sees.
+/// A lab's answer as an action's: an unknown host, or a service that
+/// cannot do it (IIS cannot start the site, no such Windows service), means
+/// the action could not be done (`ccelab ctl` exits 2; a scenario step shows
+/// the error and fails).
 fn lab_outcome(r: Result<String, LabError>) -> Result<Outcome, ActionError> {
     match r {
         Ok(m) => Ok(Outcome::ok(m)),
         Err(LabError::NoHost(h)) => Err(ActionError::NoHost(h)),
-        Err(e @ LabError::Service { .. }) => Ok(Outcome::failed(e.to_string())),
+        Err(e @ LabError::Service { .. }) => Err(ActionError::Invalid(e.to_string())),
     }
 }
 

@@ -1,19 +1,27 @@
 //! `ccelab ctl`: the management interface of a running topology, through
-//! its control API (the URL is in `DIR/topology.json`). Exit 1 when the
-//! action fails for the user (e.g. the gadget does not open).
+//! its control API (the URL is in `DIR/topology.json`). Each subcommand that
+//! changes something is an [`Action`] (the one a scenario step names the
+//! same way) sent to `POST /actions`; it prints what the user sees, and the
+//! log to look at. Exit 1 when the action fails for the user (e.g. the
+//! gadget does not open), 2 when it cannot be done (no such host).
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
 use super::{read, Failure};
-use crate::control::{encode as enc, request};
+use crate::actions::Action;
+use crate::control::request;
 
 #[derive(Args, Debug)]
 pub struct CtlArgs {
     /// The topology directory (`ccelab up --dir`).
     #[arg(long, default_value = "ccelab-lab")]
     dir: PathBuf,
+    /// Print an action's whole outcome as the control API answers it (JSON:
+    /// `ok`, `shows`, `logged`, `log_file`, `data`).
+    #[arg(long)]
+    json: bool,
     #[command(subcommand)]
     action: CtlAction,
 }
@@ -259,30 +267,26 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
         .as_str()
         .ok_or_else(|| Failure::file(&tj, "no `control` URL"))?
         .to_string();
-    let call = |method: &str, path: &str| {
-        request(&control, method, path)
+    let call = |method: &str, path: &str, body: &str| {
+        request(&control, method, path, body)
             .map_err(|e| Failure::new(&control, format!("{e} (is `ccelab up` running?)")))
     };
-    let verb = if matches!(a.action, CtlAction::Stop { .. }) {
-        "stop"
-    } else {
-        "start"
+    // the views: printed as the control API answers them (JSON)
+    let view = |path: &str| -> Result<i32, Failure> {
+        let (status, body) = call("GET", path, "")?;
+        if status != 200 {
+            return Err(Failure::new(path, error_of(&body)));
+        }
+        out!("{body}");
+        Ok(0)
     };
-    match a.action {
-        CtlAction::Status => {
-            let (_, body) = call("GET", "/status")?;
-            out!("{body}");
-            Ok(0)
-        }
-        CtlAction::Events { follow: false } => {
-            let (_, body) = call("GET", "/events")?;
-            out!("{body}");
-            Ok(0)
-        }
+    let action = match a.action {
+        CtlAction::Status => return view("/status"),
+        CtlAction::Events { follow: false } => return view("/events"),
         CtlAction::Events { follow: true } => {
             let mut next = 0u64;
             loop {
-                let (_, body) = call("GET", &format!("/events?since={next}"))?;
+                let (_, body) = call("GET", &format!("/events?since={next}"), "")?;
                 let events: Vec<serde_json::Value> =
                     serde_json::from_str(&body).map_err(|e| Failure::new(&control, e))?;
                 for e in events {
@@ -292,155 +296,70 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
                 std::thread::sleep(std::time::Duration::from_millis(200));
             }
         }
-        CtlAction::Restart { host } => {
-            let (status, body) = call("POST", &format!("/hosts/{}/restart", enc(&host)))?;
-            if status != 200 {
-                return Err(Failure::new(&host, body));
-            }
-            out!("restarted {host}");
-            Ok(0)
-        }
-        CtlAction::Stop { host, service } | CtlAction::Start { host, service } => {
-            let (status, body) = call(
-                "POST",
-                &format!("/hosts/{}/services/{}/{verb}", enc(&host), enc(&service)),
-            )?;
-            if status != 200 {
-                let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
-            }
-            out!("{verb} {service} on {host}: done");
-            Ok(0)
-        }
+        CtlAction::EceUsers => return view("/ece/users"),
+        CtlAction::Inventory(InventoryAction::Show) => return view("/inventory"),
+        CtlAction::Inventory(InventoryAction::List) => return view("/inventory/machines"),
+        CtlAction::Ece(EceAction::Departments) => return view("/ece/departments"),
+        CtlAction::Ece(EceAction::Admins) => return view("/ece/admins"),
+        CtlAction::Ad(AdAction::Events) => return view("/ad/events"),
+        CtlAction::Ece(EceAction::PartitionAdmin {
+            ldap_url: None,
+            dn_attribute: None,
+            base: None,
+            search_dn: None,
+            password: None,
+            enable_ssl: None,
+            keystore_location: None,
+        }) => return view("/ece/partition-admin"),
+        // the actions
+        CtlAction::Restart { host } => Action::Restart { host },
+        CtlAction::Stop { host, service } => Action::Stop { host, service },
+        CtlAction::Start { host, service } => Action::Start { host, service },
         CtlAction::Binding(BindingAction::Set {
             host,
             host_name,
             require_sni,
-        }) => {
-            let q = format!(
-                "?host_name={}{}",
-                enc(&host_name),
-                if require_sni { "&require_sni=1" } else { "" }
-            );
-            let (status, body) = call("POST", &format!("/hosts/{}/binding{q}", enc(&host)))?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if status != 200 {
-                return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
-            }
-            out!(
-                "https binding on {host}: host name `{host_name}`, Require SNI {}",
-                if require_sni { "checked" } else { "unchecked" }
-            );
-            Ok(0)
-        }
-        CtlAction::Cert(CertAction::Replace { host, self_signed }) => {
-            let q = if self_signed { "?self_signed=1" } else { "" };
-            let (status, body) = call("POST", &format!("/hosts/{}/cert/replace{q}", enc(&host)))?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if status != 200 {
-                return Err(Failure::new(&host, v["error"].as_str().unwrap_or(&body)));
-            }
-            out!(
-                "new certificate on {host}: SHA-256 {}",
-                v["sha256"].as_str().unwrap_or_default()
-            );
-            Ok(0)
-        }
+        }) => Action::Binding {
+            host: Some(host),
+            host_name: Some(host_name),
+            require_sni: Some(require_sni),
+        },
+        CtlAction::Cert(CertAction::Replace { host, self_signed }) => Action::CertReplace {
+            host: Some(host),
+            self_signed: Some(self_signed),
+        },
         CtlAction::Integration(IntegrationAction::Awdb {
             server,
             port,
             database,
             login,
             password,
-        }) => {
-            let (_, body) = call(
-                "POST",
-                &format!(
-                    "/integration/awdb?server={}&port={port}&database={}&login={}&password={}",
-                    enc(&server),
-                    enc(&database),
-                    enc(&login),
-                    enc(&password)
-                ),
-            )?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            out!("{}", v["message"].as_str().unwrap_or(&body));
-            Ok(if v["ok"].as_bool() == Some(true) {
-                0
-            } else {
-                1
-            })
-        }
+        }) => Action::Awdb {
+            server,
+            port: Some(port),
+            database,
+            login,
+            password,
+        },
         CtlAction::Integration(IntegrationAction::Save {
             app_instance,
             agent_pgs,
-        }) => {
-            let (_, body) = call(
-                "POST",
-                &format!(
-                    "/integration/save?app_instance={}&agent_pgs={}",
-                    enc(&app_instance),
-                    enc(&agent_pgs.join(","))
-                ),
-            )?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            out!("{}", v["message"].as_str().unwrap_or(&body));
-            Ok(if v["ok"].as_bool() == Some(true) {
-                0
-            } else {
-                1
-            })
-        }
+        }) => Action::IntegrationSave {
+            app_instance,
+            agent_pgs,
+        },
         CtlAction::Agent(AgentAction::Enable { agent, screen_name }) => {
-            let (_, body) = call(
-                "POST",
-                &format!(
-                    "/agents/{}/enable?screen_name={}",
-                    enc(&agent),
-                    enc(&screen_name)
-                ),
-            )?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            out!("{}", v["message"].as_str().unwrap_or(&body));
-            Ok(if v["ok"].as_bool() == Some(true) {
-                0
-            } else {
-                1
-            })
-        }
-        CtlAction::EceUsers => {
-            let (_, body) = call("GET", "/ece/users")?;
-            out!("{body}");
-            Ok(0)
+            Action::AgentEnable { agent, screen_name }
         }
         CtlAction::Inventory(InventoryAction::SetWebServer {
             name,
             user,
             password,
-        }) => {
-            let mut q = format!("?name={}", enc(&name));
-            if let Some(u) = &user {
-                q.push_str(&format!("&user={}", enc(u)));
-            }
-            if let Some(p) = &password {
-                q.push_str(&format!("&password={}", enc(p)));
-            }
-            let (status, body) = call("POST", &format!("/inventory/web-server{q}"))?;
-            if status != 200 {
-                return Err(Failure::new(&name, body));
-            }
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            out!(
-                "web server in the inventory: {name} (ECE user {})",
-                v["user"].as_str().unwrap_or("?")
-            );
-            Ok(0)
-        }
-        CtlAction::Inventory(InventoryAction::List) => {
-            let (_, body) = call("GET", "/inventory/machines")?;
-            out!("{body}");
-            Ok(0)
-        }
+        }) => Action::InventoryWebServer {
+            name,
+            user,
+            password,
+        },
         CtlAction::Inventory(InventoryAction::Add {
             machine_type,
             address,
@@ -448,117 +367,24 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             user,
             password,
             app_instance,
-        }) => {
-            let mut q = format!("?type={}&address={}", enc(&machine_type), enc(&address));
-            for (k, v) in [
-                ("name", &name),
-                ("user", &user),
-                ("password", &password),
-                ("app_instance", &app_instance),
-            ] {
-                if let Some(v) = v {
-                    q.push_str(&format!("&{k}={}", enc(v)));
-                }
-            }
-            let (_, body) = call("POST", &format!("/inventory/machines{q}"))?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if v["ok"].as_bool() == Some(true) {
-                out!(
-                    "added {} {} (id {})",
-                    v["machine"]["type"].as_str().unwrap_or_default(),
-                    v["machine"]["name"].as_str().unwrap_or_default(),
-                    v["machine"]["id"]
-                );
-                return Ok(0);
-            }
-            for e in v["errors"].as_array().into_iter().flatten() {
-                out!(
-                    "{}: {} ({})",
-                    e["error_data"].as_str().unwrap_or_default(),
-                    e["error_message"].as_str().unwrap_or_default(),
-                    e["error_type"].as_str().unwrap_or_default()
-                );
-            }
-            Ok(1)
-        }
-        CtlAction::Inventory(InventoryAction::Delete { id }) => {
-            let (status, body) = call("DELETE", &format!("/inventory/machines/{id}"))?;
-            if status != 200 {
-                let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                return Err(Failure::new(
-                    id.to_string(),
-                    v["error"].as_str().unwrap_or(&body),
-                ));
-            }
-            out!("deleted machine {id}");
-            Ok(0)
-        }
-        CtlAction::Inventory(InventoryAction::Upload { file }) => {
-            let csv = String::from_utf8(read(&file)?)
-                .map_err(|_| Failure::file(&file, "not UTF-8 text"))?;
-            let (_, body) =
-                crate::control::request_with_body(&control, "POST", "/inventory/upload", &csv)
-                    .map_err(|e| {
-                        Failure::new(&control, format!("{e} (is `ccelab up` running?)"))
-                    })?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if v["ok"].as_bool() == Some(true) {
-                for m in v["added"].as_array().into_iter().flatten() {
-                    out!(
-                        "added {} {} (id {})",
-                        m["type"].as_str().unwrap_or_default(),
-                        m["name"].as_str().unwrap_or_default(),
-                        m["id"]
-                    );
-                }
-                return Ok(0);
-            }
-            for row in v["rows"].as_array().into_iter().flatten() {
-                for e in row["errors"].as_array().into_iter().flatten() {
-                    out!(
-                        "{}:{}: {}: {} ({})",
-                        file.display(),
-                        row["line"],
-                        e["error_data"].as_str().unwrap_or_default(),
-                        e["error_message"].as_str().unwrap_or_default(),
-                        e["error_type"].as_str().unwrap_or_default()
-                    );
-                }
-            }
-            out!("nothing was added");
-            Ok(1)
-        }
-        CtlAction::Inventory(InventoryAction::Show) => {
-            let (_, body) = call("GET", "/inventory")?;
-            out!("{body}");
-            Ok(0)
-        }
+        }) => Action::InventoryAdd {
+            machine_type,
+            address,
+            name,
+            user,
+            password,
+            app_instance,
+        },
+        CtlAction::Inventory(InventoryAction::Delete { id }) => Action::InventoryDelete { id },
+        CtlAction::Inventory(InventoryAction::Upload { file }) => Action::InventoryUpload {
+            csv: String::from_utf8(read(&file)?)
+                .map_err(|_| Failure::file(&file, "not UTF-8 text"))?,
+            file: Some(file.display().to_string()),
+        },
         CtlAction::Ece(EceAction::SetPassword { user, password }) => {
-            let (status, body) = call(
-                "POST",
-                &format!(
-                    "/ece/users/{}/password?value={}",
-                    enc(&user),
-                    enc(&password)
-                ),
-            )?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if status != 200 {
-                return Err(Failure::new(&user, v["error"].as_str().unwrap_or(&body)));
-            }
-            out!("password of ECE user {user} changed");
-            Ok(0)
+            Action::EcePassword { user, password }
         }
-        CtlAction::Ece(EceAction::CreateDepartment { name }) => {
-            let (_, body) = call("POST", &format!("/ece/departments?name={}", enc(&name)))?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            out!("{}", v["message"].as_str().unwrap_or(&body));
-            Ok(if v["ok"].as_bool() == Some(true) {
-                0
-            } else {
-                1
-            })
-        }
+        CtlAction::Ece(EceAction::CreateDepartment { name }) => Action::CreateDepartment { name },
         CtlAction::Ece(EceAction::PartitionAdmin {
             ldap_url,
             dn_attribute,
@@ -567,140 +393,68 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             password,
             enable_ssl,
             keystore_location,
-        }) => {
-            let mut q = Vec::new();
-            for (k, v) in [
-                ("ldap_url", ldap_url),
-                ("dn_attribute", dn_attribute),
-                ("base", base),
-                ("search_dn", search_dn),
-                ("password", password),
-                ("keystore_location", keystore_location),
-                (
-                    "enable_ssl",
-                    enable_ssl.map(|b| if b { "1" } else { "0" }.to_string()),
-                ),
-            ] {
-                if let Some(v) = v {
-                    q.push(format!("{k}={}", enc(&v)));
-                }
-            }
-            let (status, body) = if q.is_empty() {
-                call("GET", "/ece/partition-admin")?
-            } else {
-                call("POST", &format!("/ece/partition-admin?{}", q.join("&")))?
-            };
-            if status != 200 {
-                let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                return Err(Failure::new("ece", v["error"].as_str().unwrap_or(&body)));
-            }
-            out!("{body}");
-            Ok(0)
-        }
+        }) => Action::PartitionAdmin {
+            ldap_url,
+            dn_attribute,
+            base,
+            search_dn,
+            password,
+            enable_ssl,
+            keystore_location,
+        },
         CtlAction::Ece(EceAction::TraceLevel {
             level,
             process,
             minutes,
             host,
-        }) => {
-            let mut q = format!("?process={}&level={level}", enc(&process));
-            if let Some(m) = minutes {
-                q.push_str(&format!("&minutes={m}"));
-            }
-            if let Some(h) = &host {
-                q.push_str(&format!("&host={}", enc(h)));
-            }
-            let (status, body) = call("POST", &format!("/ece/trace-level{q}"))?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if status != 200 {
-                return Err(Failure::new(&process, v["error"].as_str().unwrap_or(&body)));
-            }
-            match &host {
-                Some(h) => out!("{process} on {h}: maximum trace level {level}"),
-                None => out!("{process}: maximum trace level {level}"),
-            }
-            Ok(0)
-        }
-        CtlAction::Ece(EceAction::Admins) => {
-            let (_, body) = call("GET", "/ece/admins")?;
-            out!("{body}");
-            Ok(0)
-        }
+        }) => Action::TraceLevel {
+            level,
+            service: Some(process),
+            minutes,
+            host,
+        },
         CtlAction::Ad(AdAction::Policy {
             require_signing,
             allow_anonymous,
-        }) => {
-            let mut q = Vec::new();
-            if let Some(b) = require_signing {
-                q.push(format!("require_signing={}", u8::from(b)));
-            }
-            if let Some(b) = allow_anonymous {
-                q.push(format!("allow_anonymous={}", u8::from(b)));
-            }
-            let (status, body) = call("POST", &format!("/ad/policy?{}", q.join("&")))?;
-            if status != 200 {
-                let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                return Err(Failure::new("dc", v["error"].as_str().unwrap_or(&body)));
-            }
-            out!("{body}");
-            Ok(0)
+        }) => Action::AdPolicy {
+            require_signing,
+            allow_anonymous,
+        },
+        CtlAction::Ad(AdAction::Fault { user, fault }) => Action::AdFault { user, fault },
+        CtlAction::Clock(ClockAction::Advance { by }) => Action::ClockAdvance { by },
+        CtlAction::Spog(SpogAction::OpenGadget { ads, user }) => Action::OpenGadget {
+            ads: Some(ads),
+            user,
+        },
+    };
+    let body = serde_json::to_string(&action).map_err(|e| Failure::new(action.name(), e))?;
+    let (status, answer) = call("POST", "/actions", &body)?;
+    if status != 200 {
+        return Err(Failure::new(action.name(), error_of(&answer)));
+    }
+    let o: serde_json::Value =
+        serde_json::from_str(&answer).map_err(|e| Failure::new(&control, e))?;
+    if a.json {
+        out!("{answer}");
+    } else {
+        for line in o["shows"].as_str().unwrap_or_default().lines() {
+            out!("{line}");
         }
-        CtlAction::Ad(AdAction::Fault { user, fault }) => {
-            let (status, body) = call(
-                "POST",
-                &format!("/ad/users/{}/fault?fault={}", enc(&user), enc(&fault)),
-            )?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if status != 200 {
-                return Err(Failure::new(&user, v["error"].as_str().unwrap_or(&body)));
-            }
-            out!("{user}: binds now fail with data {fault}");
-            Ok(0)
-        }
-        CtlAction::Ad(AdAction::Events) => {
-            let (status, body) = call("GET", "/ad/events")?;
-            if status != 200 {
-                return Err(Failure::new("dc", body));
-            }
-            out!("{body}");
-            Ok(0)
-        }
-        CtlAction::Clock(ClockAction::Advance { by }) => {
-            let (status, body) = call("POST", &format!("/clock/advance?by={}", enc(&by)))?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if status != 200 {
-                return Err(Failure::new("clock", v["error"].as_str().unwrap_or(&body)));
-            }
-            out!("topology clock: {}", v["now"].as_str().unwrap_or_default());
-            Ok(0)
-        }
-        CtlAction::Ece(EceAction::Departments) => {
-            let (_, body) = call("GET", "/ece/departments")?;
-            out!("{body}");
-            Ok(0)
-        }
-        CtlAction::Spog(SpogAction::OpenGadget { ads, user }) => {
-            let mut q = format!("?ads={}", enc(&ads));
-            if let Some(u) = &user {
-                q.push_str(&format!("&user={}", enc(u)));
-            }
-            let (status, body) = call("POST", &format!("/spog/open-gadget{q}"))?;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if status != 200 {
-                return Err(Failure::new(&ads, v["error"].as_str().unwrap_or(&body)));
-            }
-            out!("{}", v["message"].as_str().unwrap_or_default());
-            for line in v["console"].as_array().into_iter().flatten() {
-                out!("browser console: {}", line.as_str().unwrap_or_default());
-            }
-            if let Some(f) = v["log_file"].as_str() {
-                out!("see {f}");
-            }
-            Ok(if v["ok"].as_bool() == Some(true) {
-                0
-            } else {
-                1
-            })
+        if let Some(f) = o["log_file"].as_str() {
+            out!("see {f}");
         }
     }
+    Ok(if o["ok"].as_bool() == Some(true) {
+        0
+    } else {
+        1
+    })
+}
+
+/// The `error` of a control-API answer (else the answer itself).
+fn error_of(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_string))
+        .unwrap_or_else(|| body.to_string())
 }
