@@ -2,7 +2,7 @@
 //! Administration Configuration of partition-administrator SSO ([ECE] 2.2;
 //! F4, F5, F14–F16) and the processes' maximum trace level (topology.md §6).
 
-use super::{ActionError, Outcome};
+use super::{ActionError, Outcome, PartitionAdminFields};
 use crate::lab::Lab;
 
 /// `ece-password`: changes an ECE user's password in ECE; the inventory keeps
@@ -12,23 +12,11 @@ pub(super) fn set_password(lab: &Lab, user: &str, password: &str) -> Result<Outc
     Ok(Outcome::ok("password changed"))
 }
 
-/// The fields of the Partition Administration Configuration to change.
-#[derive(Default)]
-pub(super) struct PartitionAdminChange {
-    pub ldap_url: Option<String>,
-    pub dn_attribute: Option<String>,
-    pub base: Option<String>,
-    pub search_dn: Option<String>,
-    pub password: Option<String>,
-    pub enable_ssl: Option<bool>,
-    pub keystore_location: Option<String>,
-}
-
 /// `partition-admin`: changes the given fields and saves; the saved
 /// configuration (without its password) is the outcome's data.
 pub(super) fn partition_admin(
     lab: &Lab,
-    change: PartitionAdminChange,
+    change: PartitionAdminFields,
 ) -> Result<Outcome, ActionError> {
     let mut cfg = lab
         .partition_admin()

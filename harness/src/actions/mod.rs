@@ -217,22 +217,7 @@ pub enum Action {
         self_signed: Option<bool>,
     },
     /// Partition Administration Configuration ([ECE] 2.2): the given fields changed and saved.
-    PartitionAdmin {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        ldap_url: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        dn_attribute: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        base: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        search_dn: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        password: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        enable_ssl: Option<bool>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        keystore_location: Option<String>,
-    },
+    PartitionAdmin(PartitionAdminFields),
     /// Logger > Processes > Maximum trace level (topology.md §6; F4).
     TraceLevel {
         /// 2 Error … 7 Debug, 8 Trace (7 and 8 need `minutes`).
@@ -265,6 +250,42 @@ pub enum Action {
         /// How far.
         by: String,
     },
+}
+
+/// The fields of ECE's Partition Administration Configuration ([ECE] 2.2)
+/// to change; `None` leaves a field as it is. The same struct is a scenario
+/// step's fields and `ccelab ctl ece partition-admin`'s options.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionAdminFields {
+    /// LDAP URL (a global catalog: 3268, or 3269 with SSL; F5).
+    #[arg(long)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ldap_url: Option<String>,
+    /// DN attribute (`userPrincipalName`).
+    #[arg(long)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dn_attribute: Option<String>,
+    /// Base ("" with a global catalog).
+    #[arg(long)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// DN for LDAP search ("" for an anonymous bind; F16).
+    #[arg(long)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_dn: Option<String>,
+    /// Its password.
+    #[arg(long)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Enable SSL on LDAP (F15).
+    #[arg(long)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_ssl: Option<bool>,
+    /// Keystore location: a Windows path on the application server's disk (F14).
+    #[arg(long)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keystore_location: Option<String>,
 }
 
 /// Why an action could not be done at all (as opposed to an action that was
@@ -594,26 +615,7 @@ impl Action {
             Action::CreateDepartment { name } => {
                 Ok(Outcome::from_result(lab.create_department(name)))
             }
-            Action::PartitionAdmin {
-                ldap_url,
-                dn_attribute,
-                base,
-                search_dn,
-                password,
-                enable_ssl,
-                keystore_location,
-            } => ece::partition_admin(
-                lab,
-                ece::PartitionAdminChange {
-                    ldap_url: ldap_url.clone(),
-                    dn_attribute: dn_attribute.clone(),
-                    base: base.clone(),
-                    search_dn: search_dn.clone(),
-                    password: password.clone(),
-                    enable_ssl: *enable_ssl,
-                    keystore_location: keystore_location.clone(),
-                },
-            ),
+            Action::PartitionAdmin(fields) => ece::partition_admin(lab, fields.clone()),
             Action::TraceLevel {
                 level,
                 service,

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::{read, Failure};
-use crate::actions::Action;
+use crate::actions::{Action, PartitionAdminFields};
 use crate::control::request;
 
 #[derive(Args, Debug)]
@@ -188,26 +188,7 @@ pub enum EceAction {
     Departments,
     /// Partition Administration Configuration ([ECE] 2.2): shown (JSON), or
     /// the given fields changed and saved.
-    PartitionAdmin {
-        #[arg(long)]
-        ldap_url: Option<String>,
-        #[arg(long)]
-        dn_attribute: Option<String>,
-        /// Base ("" with a global catalog).
-        #[arg(long)]
-        base: Option<String>,
-        /// DN for LDAP search ("" for an anonymous bind).
-        #[arg(long)]
-        search_dn: Option<String>,
-        #[arg(long)]
-        password: Option<String>,
-        /// Enable SSL on LDAP.
-        #[arg(long)]
-        enable_ssl: Option<bool>,
-        /// A Windows path on the ECE application server's disk.
-        #[arg(long)]
-        keystore_location: Option<String>,
-    },
+    PartitionAdmin(PartitionAdminFields),
     /// Logger > Processes > Maximum trace level (2 Error … 7 Debug, 8 Trace; 7 and 8 need --minutes).
     TraceLevel {
         level: u8,
@@ -302,15 +283,9 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
         CtlAction::Ece(EceAction::Departments) => return view("/ece/departments"),
         CtlAction::Ece(EceAction::Admins) => return view("/ece/admins"),
         CtlAction::Ad(AdAction::Events) => return view("/ad/events"),
-        CtlAction::Ece(EceAction::PartitionAdmin {
-            ldap_url: None,
-            dn_attribute: None,
-            base: None,
-            search_dn: None,
-            password: None,
-            enable_ssl: None,
-            keystore_location: None,
-        }) => return view("/ece/partition-admin"),
+        CtlAction::Ece(EceAction::PartitionAdmin(f)) if f == PartitionAdminFields::default() => {
+            return view("/ece/partition-admin")
+        }
         // the actions
         CtlAction::Restart { host } => Action::Restart { host },
         CtlAction::Stop { host, service } => Action::Stop { host, service },
@@ -385,23 +360,7 @@ pub fn run(a: CtlArgs) -> Result<i32, Failure> {
             Action::EcePassword { user, password }
         }
         CtlAction::Ece(EceAction::CreateDepartment { name }) => Action::CreateDepartment { name },
-        CtlAction::Ece(EceAction::PartitionAdmin {
-            ldap_url,
-            dn_attribute,
-            base,
-            search_dn,
-            password,
-            enable_ssl,
-            keystore_location,
-        }) => Action::PartitionAdmin {
-            ldap_url,
-            dn_attribute,
-            base,
-            search_dn,
-            password,
-            enable_ssl,
-            keystore_location,
-        },
+        CtlAction::Ece(EceAction::PartitionAdmin(f)) => Action::PartitionAdmin(f),
         CtlAction::Ece(EceAction::TraceLevel {
             level,
             process,
