@@ -174,6 +174,8 @@ pub use crate::events::EVENT_LOG_CAPACITY;
 pub struct HttpRequest {
     pub method: String,
     pub path: String,
+    /// The query string (without `?`; empty when there is none).
+    pub query: String,
     pub host: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -200,12 +202,33 @@ impl HttpResponse {
     }
 }
 
+/// What a handler returns: the response, once ready (a product that asks
+/// another host first — IIS in front of ECE's application servers — awaits it).
+pub type HandlerFuture = std::pin::Pin<Box<dyn std::future::Future<Output = HttpResponse> + Send>>;
+
 /// The request handler of a server.
-pub type Handler = Arc<dyn Fn(HttpRequest) -> HttpResponse + Send + Sync>;
+pub type Handler = Arc<dyn Fn(HttpRequest) -> HandlerFuture + Send + Sync>;
+
+/// A handler that answers at once.
+pub fn handler(f: impl Fn(HttpRequest) -> HttpResponse + Send + Sync + 'static) -> Handler {
+    Arc::new(move |r| {
+        let resp = f(r);
+        Box::pin(async move { resp })
+    })
+}
+
+/// A handler that awaits its answer.
+pub fn async_handler<F, Fut>(f: F) -> Handler
+where
+    F: Fn(HttpRequest) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = HttpResponse> + Send + 'static,
+{
+    Arc::new(move |r| Box::pin(f(r)))
+}
 
 /// A handler answering 200 with the binding's name (tests, benchmarks).
 pub fn hello_handler() -> Handler {
-    Arc::new(|r: HttpRequest| {
+    handler(|r: HttpRequest| {
         HttpResponse::text(
             200,
             format!(
@@ -533,12 +556,14 @@ async fn serve_http<IO>(
             let r = handler(HttpRequest {
                 method: parts.method.to_string(),
                 path: parts.uri.path().to_string(),
+                query: parts.uri.query().unwrap_or_default().to_string(),
                 host,
                 headers,
                 body,
                 sni,
                 binding,
-            });
+            })
+            .await;
             let mut resp = hyper::Response::builder().status(r.status);
             for (k, v) in &r.headers {
                 resp = resp.header(k, v);

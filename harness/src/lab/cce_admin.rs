@@ -142,7 +142,7 @@ fn cce_admin_handler(
     use machine_inventory::{
         bulk_xml, errors_xml, list_xml, machine_xml, MachineXml, MACHINE_INVENTORY,
     };
-    Arc::new(move |r: ccelab_emulators::tls::HttpRequest| {
+    ccelab_emulators::tls::handler(move |r: ccelab_emulators::tls::HttpRequest| {
         let xml = |status: u16, body: String| HttpResponse {
             status,
             headers: vec![("Content-Type".into(), "application/xml".into())],

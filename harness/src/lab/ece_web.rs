@@ -241,7 +241,7 @@ pub fn http_date(t: time::OffsetDateTime) -> String {
 /// IIS's answers carry the server's clock — the topology's — in `Date`.
 fn ece_handler(site: Arc<EceSite>, tls: bool) -> ccelab_emulators::tls::Handler {
     let inner = ece_routes(site.clone(), tls);
-    Arc::new(move |r: ccelab_emulators::tls::HttpRequest| {
+    ccelab_emulators::tls::handler(move |r: ccelab_emulators::tls::HttpRequest| {
         let mut resp = inner(r);
         resp.headers
             .push(("Date".into(), http_date(site.clock.now())));
