@@ -11,6 +11,7 @@ pub mod clock;
 pub mod events;
 pub mod host;
 pub mod net;
+pub mod network;
 pub mod personality;
 pub mod pki;
 pub mod stores;

@@ -388,6 +388,49 @@ fn lab_outcome(r: Result<String, LabError>) -> Result<Outcome, ActionError> {
     }
 }
 
+/// The sizes of the files (0 for one that is not there yet).
+fn log_sizes(files: &[std::path::PathBuf]) -> Vec<(std::path::PathBuf, u64)> {
+    files
+        .iter()
+        .map(|f| {
+            (
+                f.clone(),
+                std::fs::metadata(f).map(|m| m.len()).unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+/// The lines added to `files` since `marks` (a file that shrank was rotated:
+/// all of it is new), and the first file that grew.
+fn appended(
+    files: &[std::path::PathBuf],
+    marks: &[(std::path::PathBuf, u64)],
+) -> Option<(String, Vec<String>)> {
+    let mut first = None;
+    let mut lines = Vec::new();
+    for f in files {
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
+        let before = marks
+            .iter()
+            .find(|(m, _)| m == f)
+            .map_or(0, |(_, n)| *n as usize);
+        let new = if bytes.len() >= before {
+            &bytes[before..]
+        } else {
+            &bytes[..]
+        };
+        if new.is_empty() {
+            continue;
+        }
+        first.get_or_insert_with(|| f.display().to_string());
+        lines.extend(String::from_utf8_lossy(new).lines().map(str::to_string));
+    }
+    first.map(|f| (f, lines))
+}
+
 /// The keys a transcript names, in its order (values of the step as written).
 const DESCRIBED: &[&str] = &[
     "host",
@@ -511,8 +554,38 @@ impl Action {
         )
     }
 
-    /// Does it on the running topology.
+    /// Does it on the running topology. When it fails for the user, the
+    /// lines it left in the logs that tell why ([`Lab::telling_logs`]: the
+    /// ADS's catalina log, ECE's application server log) come with the
+    /// outcome, read from the hosts' disks as a user would read them.
     pub async fn apply(&self, lab: &Lab) -> Result<Outcome, ActionError> {
+        let logs = lab.telling_logs();
+        let marks = {
+            let logs = logs.clone();
+            tokio::task::spawn_blocking(move || log_sizes(&logs))
+                .await
+                .unwrap_or_default()
+        };
+        let mut o = self.apply_here(lab).await?;
+        if !o.ok {
+            let mut logs = logs;
+            // the day may have turned meanwhile (a catalina log of its own)
+            logs.extend(
+                lab.telling_logs()
+                    .into_iter()
+                    .filter(|p| !marks.iter().any(|(m, _)| m == p)),
+            );
+            if let Ok(Some((file, lines))) =
+                tokio::task::spawn_blocking(move || appended(&logs, &marks)).await
+            {
+                o.log_file = Some(file);
+                o.logged = lines;
+            }
+        }
+        Ok(o)
+    }
+
+    async fn apply_here(&self, lab: &Lab) -> Result<Outcome, ActionError> {
         match self {
             Action::OpenGadget { ads, user } => {
                 spog::open_gadget(lab, ads.as_deref(), user.as_deref()).await

@@ -26,8 +26,6 @@ pub(super) async fn open_gadget(
     Ok(Outcome {
         ok: g.ok,
         shows,
-        logged: g.logged,
-        log_file: g.log_file,
         ..Outcome::default()
     })
 }

@@ -244,15 +244,21 @@ fn cce_admin_handler(
 #[derive(Clone, Debug, Serialize)]
 pub struct GadgetOutcome {
     pub ok: bool,
-    /// What the SPOG user sees.
+    /// What the SPOG user sees. Why it failed is in a log: the catalina log
+    /// (the ADS's Java call) or ECE's application server log (SSO, F4).
     pub message: String,
-    /// Lines appended to the log that tells why: the catalina log (the ADS's
-    /// Java call) or ECE's application server log (SSO, F4); empty on success.
-    pub logged: Vec<String>,
-    pub log_file: Option<String>,
     /// What the administrator's browser console shows (the gadget's own
     /// requests, F13), in Chrome's wording.
     pub console: Vec<String>,
+}
+
+/// What the gadget did in the administrator's browser.
+enum InBrowser {
+    /// The console lines (Chrome's wording); none when the gadget works.
+    Console(Vec<String>),
+    /// ECE answered the session call with an error: it could not sign the
+    /// SPOG administrator in (F4); the page shows SPOG's error.
+    SignInFailed,
 }
 
 /// The message SPOG's gadget frame shows when the ECE services are down (F3).
@@ -578,8 +584,6 @@ impl Lab {
             return Ok(GadgetOutcome {
                 ok: false,
                 message: "The Email and Chat card is not available: no ECE web server (ECE_WEB_SERVER) in the inventory.".into(),
-                logged: vec![],
-                log_file: None,
                 console: vec![],
             });
         };
@@ -590,19 +594,19 @@ impl Lab {
                 return Ok(GadgetOutcome {
                     ok: false,
                     message: "CCE Administration is not running".into(),
-                    logged: vec![],
-                    log_file: None,
                     console: vec![],
                 })
             }
             Some(Err(v)) => v,
-            Some(Ok(anchors)) => match self.target(&name) {
-                None if self.topo.resolve(&name).is_some() => {
-                    // the name resolves, nothing listens on 443 there
+            Some(Ok(anchors)) => match self.network.endpoint(&name, 443) {
+                // the name resolves, nothing listens on 443 there
+                Err(Unreachable::Refused) => {
                     Verdict::refuse("java.net.ConnectException: Connection refused")
                 }
-                None => Verdict::refuse(format!("java.net.UnknownHostException: {name}")),
-                Some(addr) => {
+                Err(Unreachable::UnknownHost) => {
+                    Verdict::refuse(format!("java.net.UnknownHostException: {name}"))
+                }
+                Ok(addr) => {
                     let sni = personality::sends_sni(Personality::Java, &name);
                     use base64::Engine as _;
                     let basic = format!(
@@ -626,32 +630,24 @@ impl Lab {
                     .await
                     {
                         Ok((200, _)) => {
-                            let console = self.gadget_in_browser(&name, addr, sni).await;
-                            if console.is_empty() {
-                                let admin = self.topo.cce_admin_account().0;
-                                if let Err(f) =
-                                    self.partition_admin_sso(user.unwrap_or(&admin)).await
-                                {
-                                    // F4: the gadget cannot show ECE's page
-                                    return Ok(GadgetOutcome {
-                                        ok: false,
-                                        message: GADGET_ERROR.into(),
-                                        logged: f.logged,
-                                        log_file: Some(f.log_file.display().to_string()),
-                                        console,
-                                    });
-                                }
-                            }
-                            return Ok(GadgetOutcome {
-                                ok: console.is_empty(),
-                                message: if console.is_empty() {
-                                    "ECE gadget loaded".into()
-                                } else {
-                                    GADGET_BLANK.into()
+                            let admin = self.topo.cce_admin_account().0;
+                            let user = user.unwrap_or(&admin);
+                            return Ok(match self.gadget_in_browser(&name, addr, sni, user).await {
+                                // F4: ECE could not sign the administrator in
+                                InBrowser::SignInFailed => GadgetOutcome {
+                                    ok: false,
+                                    message: GADGET_ERROR.into(),
+                                    console: vec![],
                                 },
-                                logged: vec![],
-                                log_file: None,
-                                console,
+                                InBrowser::Console(console) => GadgetOutcome {
+                                    ok: console.is_empty(),
+                                    message: if console.is_empty() {
+                                        "ECE gadget loaded".into()
+                                    } else {
+                                        GADGET_BLANK.into()
+                                    },
+                                    console,
+                                },
                             });
                         }
                         // HttpURLConnection.getInputStream: 404 and 410 throw
@@ -667,8 +663,6 @@ impl Lab {
                             return Ok(GadgetOutcome {
                                 ok: false,
                                 message: gadget_down_message(&url),
-                                logged: vec![],
-                                log_file: None,
                                 console: vec![],
                             });
                         }
@@ -677,7 +671,7 @@ impl Lab {
                 }
             },
         };
-        let (file, lines) = self.log_catalina(h, &verdict)?;
+        self.log_catalina(h, &verdict)?;
         if let Some(st) = &state {
             // the error startup log records what CCE Administration showed
             use std::io::Write as _;
@@ -693,8 +687,6 @@ impl Lab {
         Ok(GadgetOutcome {
             ok: false,
             message: GADGET_ERROR.into(),
-            logged: lines,
-            log_file: Some(file),
             console: vec![],
         })
     }
@@ -714,59 +706,73 @@ impl Lab {
     /// must be served over HTTPS."), Chrome's CORS console message ("…has been
     /// blocked by CORS policy: No 'Access-Control-Allow-Origin' header is
     /// present on the requested resource."), and Chrome's `net::ERR_*` names.
-    async fn gadget_in_browser(&self, name: &str, addr: SocketAddr, sni: bool) -> Vec<String> {
+    async fn gadget_in_browser(
+        &self,
+        name: &str,
+        addr: SocketAddr,
+        sni: bool,
+        user: &str,
+    ) -> InBrowser {
         let page = format!("https://{name}/default/spog/gadget");
         let timeout = Duration::from_secs(10);
         let js = match personality::https_get(addr, name, sni, SPOG_CONFIG_URL, timeout).await {
             Ok((200, js)) => js,
             Ok((status, _)) => {
-                return vec![format!("GET https://{name}{SPOG_CONFIG_URL} {status}",)]
+                return InBrowser::Console(vec![format!(
+                    "GET https://{name}{SPOG_CONFIG_URL} {status}",
+                )])
             }
             Err(_) => {
-                return vec![format!(
+                return InBrowser::Console(vec![format!(
                     "GET https://{name}{SPOG_CONFIG_URL} net::ERR_CONNECTION_RESET"
-                )]
+                )])
             }
         };
         let (protocol, server) = match spog_settings(&js) {
             (Some(p), Some(s)) => (p, s),
             (None, _) => {
-                return vec!["Uncaught ReferenceError: web_server_protocol is not defined".into()]
+                return InBrowser::Console(vec![
+                    "Uncaught ReferenceError: web_server_protocol is not defined".into(),
+                ])
             }
             (_, None) => {
-                return vec!["Uncaught ReferenceError: web_server_name is not defined".into()]
+                return InBrowser::Console(vec![
+                    "Uncaught ReferenceError: web_server_name is not defined".into(),
+                ])
             }
         };
         let target = format!("{protocol}://{server}{GADGET_SESSION_PATH}");
         if !protocol.eq_ignore_ascii_case("https") {
-            return vec![format!(
+            return InBrowser::Console(vec![format!(
                 "Mixed Content: The page at '{page}' was loaded over HTTPS, but requested an insecure XMLHttpRequest endpoint '{target}'. This request has been blocked; the content must be served over HTTPS."
-            )];
+            )]);
         }
-        let Some(to) = self.target(&server) else {
-            return vec![if self.topo.resolve(&server).is_some() {
-                format!("GET {target} net::ERR_CONNECTION_REFUSED")
-            } else {
-                format!("GET {target} net::ERR_NAME_NOT_RESOLVED")
-            }];
+        let to = match self.network.endpoint(&server, 443) {
+            Ok(to) => to,
+            Err(Unreachable::Refused) => {
+                return InBrowser::Console(vec![format!(
+                    "GET {target} net::ERR_CONNECTION_REFUSED"
+                )])
+            }
+            Err(Unreachable::UnknownHost) => {
+                return InBrowser::Console(vec![format!("GET {target} net::ERR_NAME_NOT_RESOLVED")])
+            }
         };
         if !server.eq_ignore_ascii_case(name) {
-            return vec![
+            return InBrowser::Console(vec![
                 format!("Access to XMLHttpRequest at '{target}' from origin 'https://{name}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."),
                 format!("GET {target} net::ERR_FAILED"),
-            ];
+            ]);
         }
-        match personality::https_get(to, &server, sni, GADGET_SESSION_PATH, timeout).await {
-            Ok((200, _)) => vec![],
-            Ok((status, _)) => vec![format!("GET {target} {status}")],
-            Err(_) => vec![format!("GET {target} net::ERR_CONNECTION_RESET")],
+        let who = [(SPOG_USER_HEADER, user)];
+        match personality::https_request(to, &server, sni, GADGET_SESSION_PATH, &who, timeout).await
+        {
+            Ok((200, _)) => InBrowser::Console(vec![]),
+            // ECE could not sign the administrator in (its log says why)
+            Ok((500, _)) => InBrowser::SignInFailed,
+            Ok((status, _)) => InBrowser::Console(vec![format!("GET {target} {status}")]),
+            Err(_) => InBrowser::Console(vec![format!("GET {target} net::ERR_CONNECTION_RESET")]),
         }
-    }
-
-    pub(super) fn target(&self, name: &str) -> Option<SocketAddr> {
-        let h = self.topo.resolve(name)?;
-        let port = self.bound_port(&h.name, 443)?;
-        Some(SocketAddr::from((h.address, port)))
     }
 
     pub(super) fn log_catalina(

@@ -6,8 +6,11 @@
 //! in its database); each server has its own disk (the LDAPS keystore), log,
 //! trace levels and services.
 //!
-//! When an administrator opens the ECE gadget in SPOG, ECE looks them up in
-//! AD with the Partition Administration Configuration: a JNDI context on
+//! Each application server listens for IIS on [`APP_SERVER_PORT`] while its
+//! "Cisco Service" runs. When an administrator opens the ECE gadget in SPOG,
+//! the gadget's session call reaches an application server through IIS and
+//! ECE looks the administrator up in AD with the Partition Administration
+//! Configuration: a JNDI context on
 //! the LDAP URL (with "Enable SSL on LDAP": `java.naming.security.protocol =
 //! ssl`), bound as "DN for LDAP search" (anonymous when blank), trusting the
 //! JKS at "Keystore location" (read at each authentication; ccelab's
@@ -211,72 +214,179 @@ impl PartitionAdminConfig {
     }
 }
 
-/// One application server: its own log, trace levels ("with HA a process
-/// appears once per server", topology.md §6) and "Cisco Service".
+/// The port of an application server's HTTP listener, where IIS forwards
+/// ECE's requests: WildFly's default HTTP port. The sources do not say how
+/// ECE's web tier reaches WildFly; the port and the forwarding are ccelab's.
+pub const APP_SERVER_PORT: u16 = 8080;
+
+/// The header that names the SPOG administrator on the gadget's session
+/// call (ccelab's stand-in for however SPOG passes the signed-in user to ECE;
+/// the sources do not say).
+pub const SPOG_USER_HEADER: &str = "X-SPOG-User";
+
+/// One application server: its host (address, disk), its own log, trace
+/// levels ("with HA a process appears once per server", topology.md §6),
+/// "Cisco Service" and the HTTP listener IIS forwards to.
 pub(super) struct AppServer {
     /// The host's name in the topology.
     pub host: String,
+    /// Its FQDN (what IIS resolves).
+    pub fqdn: String,
+    /// Its address (JNDI connects from it: the DC sees the server).
+    pub address: std::net::Ipv4Addr,
+    /// Its disk (the LDAPS keystore is read from it).
+    pub disk: ccelab_emulators::host::VirtualDisk,
     pub trace: TraceLevels,
     pub log: EceLog,
-    /// "Cisco Service" running (F3); the web server reads it too.
-    pub running: Arc<std::sync::atomic::AtomicBool>,
+    /// "Cisco Service" running (F3): while stopped, nothing listens.
+    pub running: std::sync::atomic::AtomicBool,
+    /// The HTTP listener while "Cisco Service" runs.
+    pub listener: tokio::sync::Mutex<Option<TlsServer>>,
 }
 
-/// ECE's application servers and what they share (the database): the
-/// partition's configuration and its users.
-pub(super) struct EceApp {
+/// ECE's database as its application servers share it: the partition's
+/// configuration, the partition administrators SSO created and ECE's own
+/// users with their passwords (`pa`, `sa`: what its logins check).
+pub(super) struct EceDb {
     pub config: Mutex<PartitionAdminConfig>,
-    pub servers: Vec<AppServer>,
     /// Partition administrators ECE created through SSO.
     pub admins: Mutex<Vec<String>>,
-    /// The server the next gadget request goes to (see [`Lab::partition_admin_sso`]).
-    next: std::sync::atomic::AtomicUsize,
+    pub accounts: Arc<Mutex<HashMap<String, String>>>,
+}
+
+/// ECE's application servers and their database.
+pub(super) struct EceApp {
+    pub db: Arc<EceDb>,
+    pub servers: Vec<Arc<AppServer>>,
 }
 
 impl EceApp {
-    pub fn new(hosts: &[&crate::topology::Host], dc_fqdn: &str) -> Result<Self, LabError> {
+    pub fn new(
+        hosts: &[&crate::topology::Host],
+        dc_fqdn: &str,
+        accounts: Arc<Mutex<HashMap<String, String>>>,
+    ) -> Result<Self, LabError> {
         let logs = crate::topology::ece_logs(hosts.len());
         let servers = hosts
             .iter()
             .map(|h| {
                 let dir = h.disk.path(logs).map_err(|e| svc_err(&h.name, e))?;
                 let hostname = h.short().to_ascii_uppercase();
-                Ok(AppServer {
+                Ok(Arc::new(AppServer {
                     host: h.name.clone(),
+                    fqdn: h.fqdn.clone(),
+                    address: h.address,
+                    disk: h.disk.clone(),
                     trace: TraceLevels::default(),
                     log: EceLog::new(dir.join(format!("eg_log_{hostname}_ApplicationServer.log"))),
-                    running: Arc::new(std::sync::atomic::AtomicBool::new(true)),
-                })
+                    running: std::sync::atomic::AtomicBool::new(true),
+                    listener: tokio::sync::Mutex::new(None),
+                }))
             })
             .collect::<Result<Vec<_>, LabError>>()?;
         Ok(EceApp {
-            config: Mutex::new(PartitionAdminConfig::documented(dc_fqdn)),
+            db: Arc::new(EceDb {
+                config: Mutex::new(PartitionAdminConfig::documented(dc_fqdn)),
+                admins: Mutex::new(Vec::new()),
+                accounts,
+            }),
             servers,
-            admins: Mutex::new(Vec::new()),
-            next: std::sync::atomic::AtomicUsize::new(0),
         })
-    }
-
-    /// The server that takes the next request: the running servers in turn.
-    fn take_next(&self) -> Option<&AppServer> {
-        let running: Vec<&AppServer> = self
-            .servers
-            .iter()
-            .filter(|s| s.running.load(std::sync::atomic::Ordering::SeqCst))
-            .collect();
-        if running.is_empty() {
-            return None;
-        }
-        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Some(running[n % running.len()])
     }
 }
 
-/// An SSO that failed: the lines the application server wrote, and where.
-#[derive(Debug)]
-pub struct SsoFailure {
-    pub logged: Vec<String>,
-    pub log_file: PathBuf,
+/// What an application server answers for ECE, behind IIS:
+/// * `/default`, `/system`: the partitions ([ECE]: business partition 1 with
+///   `pa`, system partition 0 with `sa`);
+/// * `/default/login`, `/system/login`: HTTP Basic check of that partition's
+///   administrator (invented paths; 401 on wrong credentials, F12);
+/// * `/default/spog/gadget`: the gadget SPOG loads, with the `pa` credentials
+///   of the inventory (F12);
+/// * [`GADGET_SESSION_PATH`]: what the gadget's script calls from the
+///   administrator's browser: ECE signs the SPOG administrator named by
+///   [`SPOG_USER_HEADER`] in through partition-administrator SSO ([ECE] 2.2):
+///   200, or 500 when SSO fails (F4).
+async fn app_routes(
+    server: &AppServer,
+    db: &EceDb,
+    net: &network::LabNetwork,
+    clock: &ccelab_emulators::clock::Clock,
+    r: ccelab_emulators::tls::HttpRequest,
+) -> HttpResponse {
+    let authorized = |user: &str| {
+        basic_credentials(&r).is_some_and(|(u, p)| {
+            u.eq_ignore_ascii_case(user)
+                && db
+                    .accounts
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(user)
+                    .is_some_and(|want| *want == p)
+        })
+    };
+    let unauthorized = || HttpResponse {
+        status: 401,
+        headers: vec![
+            ("Content-Type".into(), "text/plain; charset=utf-8".into()),
+            ("WWW-Authenticate".into(), "Basic realm=\"ECE\"".into()),
+        ],
+        body: b"Invalid user name or password.\n".to_vec(),
+    };
+    match r.path.as_str() {
+        "/default" | "/default/" => HttpResponse::text(
+            200,
+            "Enterprise Chat and Email: business partition (default). Log in as pa.\n",
+        ),
+        "/system" | "/system/" => HttpResponse::text(
+            200,
+            "Enterprise Chat and Email: system partition. Log in as sa.\n",
+        ),
+        "/default/login" | "/system/login" => {
+            let user = if r.path.starts_with("/default") {
+                "pa"
+            } else {
+                "sa"
+            };
+            if authorized(user) {
+                HttpResponse::text(200, format!("Logged in as {user}.\n"))
+            } else {
+                unauthorized()
+            }
+        }
+        "/default/spog/gadget" => {
+            if authorized("pa") {
+                HttpResponse {
+                    status: 200,
+                    headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+                    body: format!(
+                        "<!DOCTYPE html>\n<html><head><title>ECE gadget</title>\n<script src=\"{SPOG_CONFIG_URL}\"></script>\n</head><body>ECE gadget</body></html>\n"
+                    )
+                    .into_bytes(),
+                }
+            } else {
+                unauthorized()
+            }
+        }
+        GADGET_SESSION_PATH => {
+            let user = r
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(SPOG_USER_HEADER))
+                .map(|(_, v)| v.clone());
+            let Some(user) = user else {
+                return HttpResponse::text(401, "No SPOG administrator.\n");
+            };
+            match partition_admin_sso(server, db, net, clock, &user).await {
+                Ok(()) => HttpResponse {
+                    status: 200,
+                    headers: vec![("Content-Type".into(), "application/json".into())],
+                    body: b"{\"partition\":\"default\"}\n".to_vec(),
+                },
+                Err(()) => HttpResponse::text(500, "Internal Server Error\n"),
+            }
+        }
+        _ => HttpResponse::text(404, "Not Found\n"),
+    }
 }
 
 /// One log line (level 1–8).
@@ -314,159 +424,156 @@ impl AppServer {
     }
 }
 
-impl Lab {
-    /// Partition-administrator SSO for `user` (a SPOG administrator), as ECE
-    /// does when the gadget opens. Ok: the user exists (created on first use).
-    /// Err: the lines written to the application server's log, and that log.
-    ///
-    /// With several application servers, successive requests go to the
-    /// running ones in turn (ccelab's model of the web server spreading
-    /// sessions over the application servers). Each reads the keystore from
-    /// its own disk, so a keystore not copied to every server ([ECE] 2.1,
-    /// before 12.6; F14) fails on some opens only, as in the field.
-    pub async fn partition_admin_sso(&self, user: &str) -> Result<(), SsoFailure> {
-        let Some(app) = &self.ece_app else {
-            return Ok(());
-        };
-        let Some(server) = app.take_next() else {
-            // every "Cisco Service" stopped since the web server answered:
-            // nothing can log the user in, and nothing logs it
-            return Err(SsoFailure {
-                logged: vec![],
-                log_file: app
-                    .servers
-                    .first()
-                    .map(|s| s.log.path.clone())
-                    .unwrap_or_default(),
-            });
-        };
-        let now = self.topo.clock.now();
-        let cfg = app.config.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let failure = |logged: Vec<String>| SsoFailure {
-            logged,
-            log_file: server.log.path.clone(),
-        };
-        let fail = |exception: String| {
-            let msg = format!("Partition administrator SSO failed for {user}");
-            failure(server.log(
-                now,
-                &[
-                    (2, "authenticate()", &msg, ""),
-                    (
-                        7,
-                        "authenticate()",
-                        "LDAP authentication exception",
-                        &exception,
-                    ),
-                ],
-            ))
-        };
-        let mut url = match LdapUrl::parse(&cfg.ldap_url) {
-            Ok(u) => u,
-            Err(e) => return Err(fail(e)),
-        };
-        // "Enable SSL on LDAP": java.naming.security.protocol=ssl
-        url.ldaps |= cfg.enable_ssl;
-        let anchors = match self
-            .topo
-            .host(&server.host)
-            .map(|h| h.disk.path(&cfg.keystore_location))
-        {
-            Some(Ok(p)) => java::trust_anchors(&p, None, None, None),
-            _ => Err(java::pkix_failure()),
-        };
-        let env = JndiEnv {
-            principal: Some(cfg.search_dn.trim().to_string()).filter(|d| !d.is_empty()),
-            credentials: cfg.password.clone(),
-            anchors,
-            now: self.topo.clock.now(),
-            timeout: Duration::from_secs(10),
-            url: url.clone(),
-            // the DC sees the application server's own address
-            source: self.topo.host(&server.host).map(|h| h.address.into()),
-        };
-        // the DC listens where topology.json says (ephemeral ports in tests)
-        let addr = self.topo.resolve(&url.host).map(|h| {
-            let port = self.bound_port(&h.name, url.port).unwrap_or(url.port);
-            SocketAddr::from((h.address, port))
-        });
-        let mut ctx = match JndiContext::open(&env, addr).await {
-            Ok(c) => c,
-            Err(e) => return Err(fail(e)),
-        };
-        let filter = format!("({}={user})", cfg.dn_attribute);
-        let out = ctx
-            .search(
-                &cfg.base,
-                &filter,
-                &[
-                    cfg.dn_attribute.as_str(),
-                    "distinguishedName",
-                    "displayName",
-                    "mail",
-                ],
-            )
-            .await;
-        ctx.close().await;
-        if let Some(e) = out.exception {
-            return Err(fail(e));
-        }
-        if out.entries.is_empty() {
-            let msg = format!("Partition administrator SSO failed for {user}");
-            return Err(failure(server.log(
-                now,
-                &[
-                    (2, "authenticate()", &msg, ""),
-                    (
-                        7,
-                        "authenticate()",
-                        &format!("No LDAP entry matches {filter} under '{}'", cfg.base),
-                        "",
-                    ),
-                ],
-            )));
-        }
-        let mut admins = app.admins.lock().unwrap_or_else(|e| e.into_inner());
-        if !admins.iter().any(|a| a.eq_ignore_ascii_case(user)) {
-            admins.push(user.to_string());
-            drop(admins);
-            server.log(
-                now,
-                &[(
-                    4,
-                    "provisionUser()",
-                    &format!(
-                        "Partition administrator {user} created from LDAP entry {}",
-                        out.entries[0].dn
-                    ),
-                    "",
-                )],
-            );
-        }
-        Ok(())
+/// Partition-administrator SSO for `user` (a SPOG administrator) on one
+/// application server, as ECE does when the gadget's session starts. Ok: the
+/// user exists (created on first use). Err: the server's log says why (at
+/// trace level 7 with the JNDI exception).
+///
+/// Each server reads the keystore from its own disk, so a keystore not
+/// copied to every server ([ECE] 2.1, before 12.6; F14) fails on the
+/// sessions IIS gives that server only, as in the field. The DC is reached
+/// through the network, from the server's own address.
+async fn partition_admin_sso(
+    server: &AppServer,
+    db: &EceDb,
+    net: &network::LabNetwork,
+    clock: &ccelab_emulators::clock::Clock,
+    user: &str,
+) -> Result<(), ()> {
+    let now = clock.now();
+    let cfg = db.config.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let fail = |exception: String| -> Result<(), ()> {
+        let msg = format!("Partition administrator SSO failed for {user}");
+        server.log(
+            now,
+            &[
+                (2, "authenticate()", &msg, ""),
+                (
+                    7,
+                    "authenticate()",
+                    "LDAP authentication exception",
+                    &exception,
+                ),
+            ],
+        );
+        Err(())
+    };
+    let mut url = match LdapUrl::parse(&cfg.ldap_url) {
+        Ok(u) => u,
+        Err(e) => return fail(e),
+    };
+    // "Enable SSL on LDAP": java.naming.security.protocol=ssl
+    url.ldaps |= cfg.enable_ssl;
+    let anchors = match server.disk.path(&cfg.keystore_location) {
+        Ok(p) => java::trust_anchors(&p, None, None, None),
+        Err(_) => Err(java::pkix_failure()),
+    };
+    let env = JndiEnv {
+        principal: Some(cfg.search_dn.trim().to_string()).filter(|d| !d.is_empty()),
+        credentials: cfg.password.clone(),
+        anchors,
+        now,
+        timeout: Duration::from_secs(10),
+        url: url.clone(),
+        // the DC sees the application server's own address
+        source: Some(server.address.into()),
+    };
+    // where the DC listens (ephemeral ports in tests); a name that resolves
+    // with nothing on that port is refused by the host itself
+    use ccelab_emulators::network::{Network as _, Unreachable};
+    let addr = match net.endpoint(&url.host, url.port) {
+        Ok(a) => Some(a),
+        Err(Unreachable::Refused) => net
+            .address(&url.host)
+            .map(|ip| SocketAddr::from((ip, url.port))),
+        Err(Unreachable::UnknownHost) => None,
+    };
+    let mut ctx = match JndiContext::open(&env, addr).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let filter = format!("({}={user})", cfg.dn_attribute);
+    let out = ctx
+        .search(
+            &cfg.base,
+            &filter,
+            &[
+                cfg.dn_attribute.as_str(),
+                "distinguishedName",
+                "displayName",
+                "mail",
+            ],
+        )
+        .await;
+    ctx.close().await;
+    if let Some(e) = out.exception {
+        return fail(e);
     }
-
+    if out.entries.is_empty() {
+        let msg = format!("Partition administrator SSO failed for {user}");
+        server.log(
+            now,
+            &[
+                (2, "authenticate()", &msg, ""),
+                (
+                    7,
+                    "authenticate()",
+                    &format!("No LDAP entry matches {filter} under '{}'", cfg.base),
+                    "",
+                ),
+            ],
+        );
+        return Err(());
+    }
+    let mut admins = db.admins.lock().unwrap_or_else(|e| e.into_inner());
+    if !admins.iter().any(|a| a.eq_ignore_ascii_case(user)) {
+        admins.push(user.to_string());
+        drop(admins);
+        server.log(
+            now,
+            &[(
+                4,
+                "provisionUser()",
+                &format!(
+                    "Partition administrator {user} created from LDAP entry {}",
+                    out.entries[0].dn
+                ),
+                "",
+            )],
+        );
+    }
+    Ok(())
+}
+impl Lab {
     /// Partition Administration Configuration > Save ([ECE] 2.2).
     pub fn set_partition_admin(&self, cfg: PartitionAdminConfig) -> Result<(), String> {
         let app = self
             .ece_app
             .as_ref()
             .ok_or("this topology has no ECE application server")?;
-        *app.config.lock().unwrap_or_else(|e| e.into_inner()) = cfg;
+        *app.db.config.lock().unwrap_or_else(|e| e.into_inner()) = cfg;
         Ok(())
     }
 
     pub fn partition_admin(&self) -> Option<PartitionAdminConfig> {
-        self.ece_app
-            .as_ref()
-            .map(|a| a.config.lock().unwrap_or_else(|e| e.into_inner()).clone())
+        self.ece_app.as_ref().map(|a| {
+            a.db.config
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        })
     }
 
     /// The partition administrators ECE created through SSO.
     pub fn ece_admins(&self) -> Vec<String> {
         self.ece_app
             .as_ref()
-            .map(|a| a.admins.lock().unwrap_or_else(|e| e.into_inner()).clone())
+            .map(|a| {
+                a.db.admins
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone()
+            })
             .unwrap_or_default()
     }
 
@@ -489,7 +596,7 @@ impl Lab {
                 "no process `{process}` (ccelab emulates ApplicationServer)"
             ));
         }
-        let chosen: Vec<&AppServer> = app
+        let chosen: Vec<&Arc<AppServer>> = app
             .servers
             .iter()
             .filter(|s| host.is_none_or(|h| s.host.eq_ignore_ascii_case(h)))
@@ -509,28 +616,60 @@ impl Lab {
         Ok(())
     }
 
-    /// Starts or stops "Cisco Service" on one application server (F3).
-    /// Returns false when `host` is not one.
-    pub(super) fn set_cisco_service(&self, host: &str, running: bool) -> bool {
+    /// Starts or stops "Cisco Service" on one application server (F3): its
+    /// HTTP listener opens or closes. Returns false when `host` is not one.
+    pub(super) async fn set_cisco_service(
+        &self,
+        host: &str,
+        running: bool,
+    ) -> Result<bool, LabError> {
         let Some(s) = self
             .ece_app
             .iter()
             .flat_map(|a| a.servers.iter())
             .find(|s| s.host.eq_ignore_ascii_case(host))
         else {
-            return false;
+            return Ok(false);
         };
         s.running
             .store(running, std::sync::atomic::Ordering::SeqCst);
-        true
+        if running {
+            self.start_app_server(s).await?;
+        } else if let Some(old) = s.listener.lock().await.take() {
+            old.stop().await;
+        }
+        Ok(true)
     }
 
-    /// The "Cisco Service" flags of every application server (what the web
-    /// server forwards to).
-    pub(super) fn app_servers_up(&self) -> Vec<Arc<std::sync::atomic::AtomicBool>> {
+    /// Opens an application server's HTTP listener ([`APP_SERVER_PORT`]).
+    pub(super) async fn start_app_server(&self, s: &Arc<AppServer>) -> Result<(), LabError> {
+        let (Some(app), Some(h)) = (&self.ece_app, self.topo.host(&s.host)) else {
+            return Ok(());
+        };
+        let (server, db, net, clock) = (
+            s.clone(),
+            app.db.clone(),
+            self.network.clone(),
+            self.topo.clock.clone(),
+        );
+        let handler = ccelab_emulators::tls::async_handler(move |r| {
+            let (server, db, net, clock) = (server.clone(), db.clone(), net.clone(), clock.clone());
+            async move { app_routes(&server, &db, &net, &clock, r).await }
+        });
+        let plain = SiteConfig {
+            plain_http: true,
+            ..SiteConfig::default()
+        };
+        let mut slot = s.listener.lock().await;
+        self.serve_in(&mut slot, h, APP_SERVER_PORT, plain, handler)
+            .await
+    }
+
+    /// The application servers' FQDNs (where IIS forwards).
+    pub(super) fn app_server_names(&self) -> Vec<String> {
         self.ece_app
             .iter()
-            .flat_map(|a| a.servers.iter().map(|s| s.running.clone()))
+            .flat_map(|a| a.servers.iter().map(|s| s.fqdn.clone()))
             .collect()
     }
 

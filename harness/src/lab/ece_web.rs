@@ -1,9 +1,11 @@
 //! The ECE web server (IIS) of a running topology: its https bindings and
 //! certificate read from `applicationHost.config` and the certificate-store
 //! stand-ins when it starts ([ECE] 1.2, F6, F7, F8), HTTP.sys's host routing,
-//! the http binding with "Require SSL" (F20), the partitions and their
-//! logins, the SPOG gadget endpoint (`/default/spog/gadget`, a path ccelab
-//! invents), `spog_config.js` (F13), and "Cisco Service" (F3).
+//! the http binding with "Require SSL" (F20) and `spog_config.js` (F13).
+//! Everything else — the partitions and their logins, the SPOG gadget
+//! endpoint (`/default/spog/gadget`, a path ccelab invents), the gadget's
+//! session — IIS forwards over the network to ECE's application servers
+//! (`ece_app`); with "Cisco Service" stopped on every one it answers 503 (F3).
 //!
 //! F6 as a real system shows it (docs/research/cisco-inventory-and-sni.md):
 //! the AW/ADS JREs of 12.x (8u181 and later) send SNI for any dotted host
@@ -213,9 +215,11 @@ struct EceSite {
     /// Host names of the listener's bindings (lower case; empty = any).
     host_names: Vec<String>,
     require_ssl: bool,
-    /// "Cisco Service" on each application server (F3).
-    app_up: Vec<Arc<std::sync::atomic::AtomicBool>>,
-    accounts: Arc<Mutex<HashMap<String, String>>>,
+    /// The application servers IIS forwards to (their FQDNs), and how it reaches them.
+    app_servers: Vec<String>,
+    network: Arc<network::LabNetwork>,
+    /// How many ECE sessions IIS has spread so far (see [`forward`]).
+    sessions: Arc<std::sync::atomic::AtomicUsize>,
     spog_config: std::path::PathBuf,
     /// The web server's clock (the topology's).
     clock: ccelab_emulators::clock::Clock,
@@ -240,137 +244,114 @@ pub fn http_date(t: time::OffsetDateTime) -> String {
 
 /// IIS's answers carry the server's clock — the topology's — in `Date`.
 fn ece_handler(site: Arc<EceSite>, tls: bool) -> ccelab_emulators::tls::Handler {
-    let inner = ece_routes(site.clone(), tls);
-    ccelab_emulators::tls::handler(move |r: ccelab_emulators::tls::HttpRequest| {
-        let mut resp = inner(r);
-        resp.headers
-            .push(("Date".into(), http_date(site.clock.now())));
-        resp
+    ccelab_emulators::tls::async_handler(move |r: ccelab_emulators::tls::HttpRequest| {
+        let site = site.clone();
+        async move {
+            let mut resp = ece_routes(&site, tls, r).await;
+            // IIS dates its answers itself (a forwarded answer's Date goes)
+            resp.headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case("date"));
+            resp.headers
+                .push(("Date".into(), http_date(site.clock.now())));
+            resp
+        }
     })
 }
 
-/// IIS in front of ECE. Routes (all but `spog_config.js` are answered by
-/// ECE's application server behind IIS, so "Cisco Service" stopped → 503, F3):
-/// * `/default`, `/system`: the partitions ([ECE]: business partition 1 with
-///   `pa`, system partition 0 with `sa`);
-/// * `/default/login`, `/system/login`: HTTP Basic check of that partition's
-///   administrator (invented paths; 401 on wrong credentials, F12);
-/// * `/default/spog/gadget`: the gadget SPOG loads, with the `pa` credentials
-///   of the inventory (F12);
-/// * [`SPOG_CONFIG_URL`]: `spog_config.js` as on the disk at the moment of
-///   the request (a static file: IIS serves edits without a restart, F13);
-/// * [`GADGET_SESSION_PATH`]: what the gadget's script fetches.
-fn ece_routes(
-    site: Arc<EceSite>,
-    tls: bool,
-) -> impl Fn(ccelab_emulators::tls::HttpRequest) -> HttpResponse {
-    move |r: ccelab_emulators::tls::HttpRequest| {
-        let host = r.host.as_deref().unwrap_or("").to_ascii_lowercase();
-        let host = host
-            .rsplit_once(':')
-            .map(|(h, _)| h.to_string())
-            .unwrap_or(host);
-        // HTTP.sys routes a request to the site whose binding's host name equals
-        // the Host header (an empty host name takes any); none → 400 Invalid Hostname.
-        if !site.host_names.iter().any(|n| n.is_empty() || *n == host) {
-            return HttpResponse {
-                status: 400,
-                headers: vec![("Content-Type".into(), "text/html; charset=us-ascii".into())],
-                body: INVALID_HOSTNAME.as_bytes().to_vec(),
-            };
-        }
-        if !tls && site.require_ssl {
-            return HttpResponse {
-                status: 403,
-                headers: vec![
-                    ("Content-Type".into(), "text/html".into()),
-                    ("Server".into(), "Microsoft-IIS/10.0".into()),
-                ],
-                body: SSL_REQUIRED_PAGE.as_bytes().to_vec(),
-            };
-        }
-        let path = r.path.split('?').next().unwrap_or("").to_string();
-        if path.eq_ignore_ascii_case(SPOG_CONFIG_URL) {
-            return match std::fs::read(&site.spog_config) {
-                Ok(b) => HttpResponse {
-                    status: 200,
-                    headers: vec![("Content-Type".into(), "application/javascript".into())],
-                    body: b,
-                },
-                Err(_) => HttpResponse::text(404, "Not Found\n"),
-            };
-        }
-        // IIS forwards to the ECE application servers; with "Cisco Service"
-        // stopped on every one it answers 503
-        if !site
-            .app_up
-            .iter()
-            .any(|up| up.load(std::sync::atomic::Ordering::SeqCst))
+/// How long IIS waits for an application server (ccelab's bound; ARR's
+/// default proxy time-out is longer).
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// IIS hands a request to ECE's application servers over the network (the
+/// web tier forwards to WildFly; how the real deployment wires it is not in
+/// the sources, so the forwarding is ccelab's model): a new ECE session —
+/// the gadget's session call, where ECE signs the SPOG administrator in —
+/// goes to the application servers in turn, any other request to the first
+/// that answers. An application server whose "Cisco Service" is stopped
+/// refuses the connection; when none answers IIS answers 503 (F3).
+async fn forward(site: &EceSite, r: &ccelab_emulators::tls::HttpRequest) -> HttpResponse {
+    let n = site.app_servers.len();
+    let start = if r.path == GADGET_SESSION_PATH && n > 0 {
+        site.sessions
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            % n
+    } else {
+        0
+    };
+    let target = if r.query.is_empty() {
+        r.path.clone()
+    } else {
+        format!("{}?{}", r.path, r.query)
+    };
+    for i in 0..n {
+        let name = &site.app_servers[(start + i) % n];
+        let Ok(addr) = site.network.endpoint(name, super::APP_SERVER_PORT) else {
+            continue;
+        };
+        let host = r.host.clone().unwrap_or_else(|| name.clone());
+        if let Ok(resp) = ccelab_emulators::network::http_request(
+            addr,
+            &r.method,
+            &target,
+            &host,
+            &r.headers,
+            &r.body,
+            FORWARD_TIMEOUT,
+        )
+        .await
         {
-            return HttpResponse::text(503, "Service Unavailable\n");
-        }
-        let authorized = |user: &str| {
-            basic_credentials(&r).is_some_and(|(u, p)| {
-                u.eq_ignore_ascii_case(user)
-                    && site
-                        .accounts
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .get(user)
-                        .is_some_and(|want| *want == p)
-            })
-        };
-        let unauthorized = || HttpResponse {
-            status: 401,
-            headers: vec![
-                ("Content-Type".into(), "text/plain; charset=utf-8".into()),
-                ("WWW-Authenticate".into(), "Basic realm=\"ECE\"".into()),
-            ],
-            body: b"Invalid user name or password.\n".to_vec(),
-        };
-        match path.as_str() {
-            "/default" | "/default/" => HttpResponse::text(
-                200,
-                "Enterprise Chat and Email: business partition (default). Log in as pa.\n",
-            ),
-            "/system" | "/system/" => HttpResponse::text(
-                200,
-                "Enterprise Chat and Email: system partition. Log in as sa.\n",
-            ),
-            "/default/login" | "/system/login" => {
-                let user = if path.starts_with("/default") {
-                    "pa"
-                } else {
-                    "sa"
-                };
-                if authorized(user) {
-                    HttpResponse::text(200, format!("Logged in as {user}.\n"))
-                } else {
-                    unauthorized()
-                }
-            }
-            "/default/spog/gadget" => {
-                if authorized("pa") {
-                    HttpResponse {
-                        status: 200,
-                        headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
-                        body: format!(
-                            "<!DOCTYPE html>\n<html><head><title>ECE gadget</title>\n<script src=\"{SPOG_CONFIG_URL}\"></script>\n</head><body>ECE gadget</body></html>\n"
-                        )
-                        .into_bytes(),
-                    }
-                } else {
-                    unauthorized()
-                }
-            }
-            GADGET_SESSION_PATH => HttpResponse {
-                status: 200,
-                headers: vec![("Content-Type".into(), "application/json".into())],
-                body: b"{\"partition\":\"default\"}\n".to_vec(),
-            },
-            _ => HttpResponse::text(404, "Not Found\n"),
+            return resp;
         }
     }
+    HttpResponse::text(503, "Service Unavailable\n")
+}
+
+/// IIS in front of ECE: HTTP.sys's host routing (400 Invalid Hostname), the
+/// site's "Require SSL" on plain HTTP (F20), [`SPOG_CONFIG_URL`] served from
+/// the disk at the moment of the request (a static file: IIS serves edits
+/// without a restart, F13); everything else is ECE's, answered by an
+/// application server ([`forward`]).
+async fn ece_routes(
+    site: &EceSite,
+    tls: bool,
+    r: ccelab_emulators::tls::HttpRequest,
+) -> HttpResponse {
+    let host = r.host.as_deref().unwrap_or("").to_ascii_lowercase();
+    let host = host
+        .rsplit_once(':')
+        .map(|(h, _)| h.to_string())
+        .unwrap_or(host);
+    // HTTP.sys routes a request to the site whose binding's host name equals
+    // the Host header (an empty host name takes any); none → 400 Invalid Hostname.
+    if !site.host_names.iter().any(|n| n.is_empty() || *n == host) {
+        return HttpResponse {
+            status: 400,
+            headers: vec![("Content-Type".into(), "text/html; charset=us-ascii".into())],
+            body: INVALID_HOSTNAME.as_bytes().to_vec(),
+        };
+    }
+    if !tls && site.require_ssl {
+        return HttpResponse {
+            status: 403,
+            headers: vec![
+                ("Content-Type".into(), "text/html".into()),
+                ("Server".into(), "Microsoft-IIS/10.0".into()),
+            ],
+            body: SSL_REQUIRED_PAGE.as_bytes().to_vec(),
+        };
+    }
+    if r.path.eq_ignore_ascii_case(SPOG_CONFIG_URL) {
+        let path = site.spog_config.clone();
+        return match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+            Ok(Ok(b)) => HttpResponse {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/javascript".into())],
+                body: b,
+            },
+            _ => HttpResponse::text(404, "Not Found\n"),
+        };
+    }
+    forward(site, &r).await
 }
 
 impl Lab {
@@ -440,8 +421,9 @@ impl Lab {
             Arc::new(EceSite {
                 host_names,
                 require_ssl,
-                app_up: self.app_servers_up(),
-                accounts: self.ece_accounts.clone(),
+                app_servers: self.app_server_names(),
+                network: self.network.clone(),
+                sessions: self.ece_sessions.clone(),
                 spog_config: spog_config.clone(),
                 clock: self.topo.clock.clone(),
             })

@@ -21,12 +21,15 @@ mod ece_app;
 mod ece_web;
 pub mod files;
 pub mod machine_inventory;
+mod network;
 
 pub use cce_admin::{gadget_down_message, EceInventory, GadgetOutcome, GADGET_BLANK, GADGET_ERROR};
 use cce_admin::{start_tomcat, TomcatState};
 use ccelab_emulators::ad_dc::{AdListener, DomainController};
 use ece_app::EceApp;
-pub use ece_app::{EceLog, PartitionAdminConfig, TraceLevels, LEVELS};
+pub use ece_app::{
+    EceLog, PartitionAdminConfig, TraceLevels, APP_SERVER_PORT, LEVELS, SPOG_USER_HEADER,
+};
 use ece_web::basic_credentials;
 pub use ece_web::{
     chain_from_ca_store, iis_http_bindings, iis_https_bindings, iis_requires_ssl, spog_settings,
@@ -39,6 +42,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ccelab_emulators::host::Service;
+use ccelab_emulators::network::{Network as _, Unreachable};
 use ccelab_emulators::personality::{self, java, Personality, Verdict};
 use ccelab_emulators::pki::Certificate;
 use ccelab_emulators::stores::{Entry, KeyMaterial, Keystore};
@@ -76,8 +80,12 @@ pub struct Lab {
     ece_http: tokio::sync::Mutex<Option<TlsServer>>,
     /// ECE's users with their passwords (`pa`, `sa`): what its login checks.
     ece_accounts: Arc<Mutex<HashMap<String, String>>>,
-    /// product port → bound port, per host
-    ports: Mutex<HashMap<(String, u16), u16>>,
+    /// How many ECE sessions IIS spread over the application servers (kept across IIS restarts).
+    ece_sessions: Arc<std::sync::atomic::AtomicUsize>,
+    /// product port → bound port, per host (what [`LabNetwork`] resolves with)
+    ports: network::PortTable,
+    /// How the products reach each other.
+    network: Arc<network::LabNetwork>,
     tomcat: HashMap<String, Service<TomcatState>>,
     /// ECE's application servers: the collocated server, and more in HA or
     /// distributed deployments (partition-administrator SSO).
@@ -118,6 +126,8 @@ impl Lab {
             svc.start();
             tomcat.insert(h.name.clone(), svc);
         }
+        let ece_accounts: Arc<Mutex<HashMap<String, String>>> =
+            Arc::new(Mutex::new(topo.ece_accounts.iter().cloned().collect()));
         let app_hosts: Vec<&crate::topology::Host> = topo
             .hosts
             .iter()
@@ -134,25 +144,33 @@ impl Lab {
                     .find(|h| h.role == Role::AdDc)
                     .map(|d| d.fqdn.clone())
                     .unwrap_or_default(),
+                ece_accounts.clone(),
             )?)
         };
         let dc = match topo.hosts.iter().find(|h| h.role == Role::AdDc) {
             Some(h) => Some(start_dc_model(&topo, h)?),
             None => None,
         };
+        let ports: network::PortTable = Arc::default();
+        let network = Arc::new(network::LabNetwork {
+            topo: topo.clone(),
+            ports: ports.clone(),
+        });
         let lab = Arc::new(Lab {
             ece_app,
             dc,
             dc_listeners: tokio::sync::Mutex::new(Vec::new()),
             machine_inventory: Arc::new(Mutex::new(machine_inventory::Inventory::preset(&topo))),
             cce_admin_https: tokio::sync::Mutex::new(HashMap::new()),
-            ece_accounts: Arc::new(Mutex::new(topo.ece_accounts.iter().cloned().collect())),
+            ece_accounts,
+            ece_sessions: Arc::default(),
             topo,
             events: Events::default(),
             real_ports,
             ece_web: tokio::sync::Mutex::new(None),
             ece_http: tokio::sync::Mutex::new(None),
-            ports: Mutex::new(HashMap::new()),
+            ports,
+            network,
             tomcat,
             cert_serial: std::sync::atomic::AtomicUsize::new(0),
             integration: Mutex::new(None),
@@ -160,6 +178,9 @@ impl Lab {
             ece_users: Mutex::new(Vec::new()),
             departments: Mutex::new(vec!["Service".into()]),
         });
+        for s in lab.ece_app.iter().flat_map(|a| a.servers.iter()) {
+            lab.start_app_server(s).await?;
+        }
         lab.start_ece_web().await?;
         lab.start_dc_listeners().await?;
         for h in lab.topo.hosts.iter().filter(|h| h.role == Role::Ads) {
@@ -193,6 +214,31 @@ impl Lab {
             .collect();
         v.sort_unstable();
         v
+    }
+
+    /// The logs a user reads when something fails for them: each ADS's
+    /// catalina log of the day (the ADS's Java calls: F1, F2, F7, F8) and
+    /// each ECE application server's log (partition-administrator SSO: F4).
+    pub fn telling_logs(&self) -> Vec<std::path::PathBuf> {
+        let now = self.topo.clock.now();
+        let catalina = format!(
+            "catalina.{:04}-{:02}-{:02}.log",
+            now.year(),
+            now.month() as u8,
+            now.day()
+        );
+        let ads = self
+            .topo
+            .hosts
+            .iter()
+            .filter(|h| h.role == Role::Ads)
+            .filter_map(|h| h.disk.path(TOMCAT_LOGS).ok())
+            .map(|d| d.join(&catalina));
+        let ece = self
+            .ece_app
+            .iter()
+            .flat_map(|a| a.servers.iter().map(|s| s.log.path.clone()));
+        ads.chain(ece).collect()
     }
 
     /// `ccelab ctl restart HOST`: restarts the host's services, which reload from the disk.
@@ -275,7 +321,7 @@ impl Lab {
             .ok_or_else(|| LabError::NoHost(host.into()))?;
         match (h.role, service.to_ascii_lowercase().as_str()) {
             (Role::EceApp, "cisco service") => {
-                self.set_cisco_service(&h.name, running);
+                self.set_cisco_service(&h.name, running).await?;
                 Ok(())
             }
             (Role::Ads, "apache tomcat") => {

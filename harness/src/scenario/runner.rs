@@ -168,17 +168,14 @@ impl Run {
     }
 
     /// "Email and Chat" card on `ads`, as the topology's administrator.
-    pub async fn open_gadget(&self, ads: &str) -> crate::lab::GadgetOutcome {
-        match self.lab.open_gadget(ads, None).await {
-            Ok(o) => o,
-            Err(e) => crate::lab::GadgetOutcome {
-                ok: false,
-                message: e.to_string(),
-                logged: vec![],
-                log_file: None,
-                console: vec![],
-            },
-        }
+    pub async fn open_gadget(&self, ads: &str) -> Outcome {
+        let open = crate::actions::Action::OpenGadget {
+            ads: Some(ads.to_string()),
+            user: None,
+        };
+        open.apply(&self.lab)
+            .await
+            .unwrap_or_else(|e| Outcome::failed(e.to_string()))
     }
 
     /// Runs one step written in the scenario format (`do = "restart"\nhost = "ads-a"`).

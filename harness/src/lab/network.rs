@@ -1,0 +1,42 @@
+//! The in-process [`Network`] of a lab: every host on its own loopback
+//! address, each product port mapped to the port its product really bound
+//! (the real one, or an ephemeral one in tests). Products reach each other
+//! only through it and real connections, never through each other's memory.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use ccelab_emulators::network::{Network, Unreachable};
+
+use crate::topology::Topology;
+
+/// Product port → bound port, per host name.
+pub(crate) type PortTable = Arc<Mutex<HashMap<(String, u16), u16>>>;
+
+/// The lab's names (FQDNs, short names, addresses) and bound ports.
+pub(crate) struct LabNetwork {
+    pub(crate) topo: Arc<Topology>,
+    pub(crate) ports: PortTable,
+}
+
+impl LabNetwork {
+    /// The address `name` resolves to.
+    pub(crate) fn address(&self, name: &str) -> Option<std::net::Ipv4Addr> {
+        self.topo.resolve(name).map(|h| h.address)
+    }
+}
+
+impl Network for LabNetwork {
+    fn endpoint(&self, name: &str, port: u16) -> Result<SocketAddr, Unreachable> {
+        let h = self.topo.resolve(name).ok_or(Unreachable::UnknownHost)?;
+        let bound = self
+            .ports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(h.name.clone(), port))
+            .copied()
+            .ok_or(Unreachable::Refused)?;
+        Ok(SocketAddr::from((h.address, bound)))
+    }
+}
