@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use ccelab_emulators::stores::write_atomic;
 
 use super::Lab;
-use crate::topology::{Role, AWDB_DATABASE, AWDB_LOGIN, CACERTS_PASS, ECE_DEFAULT_PASSWORD};
+use crate::topology::{AWDB_DATABASE, AWDB_LOGIN, CACERTS_PASS, ECE_DEFAULT_PASSWORD};
 
 /// Writes the client files of a running lab into `dir`.
 pub fn write_topology_files(
@@ -33,38 +33,16 @@ pub fn write_topology_files(
     for h in &lab.topo.hosts {
         hosts_lines.push_str(&format!("{} {} {}\n", h.address, h.fqdn, h.short()));
         jdk_hosts.push_str(&format!("{} {} {}\n", h.address, h.fqdn, h.short()));
-        let services = match h.role {
-            Role::EceWeb => {
-                let bound = lab.bound_port(&h.name, 443);
-                if let Some(b) = bound {
+        let mut services = lab.services(h);
+        for svc in &mut services {
+            // a snapshot of the start: states change, see `ccelab ctl status`
+            svc.state = None;
+            if svc.port.is_some_and(|p| p == 443 || p == 80) {
+                if let Some(b) = svc.bound_port {
                     resolve.push(format!("--resolve {}:{b}:{}", h.fqdn, h.address));
                 }
-                let http = lab.bound_port(&h.name, 80);
-                if let Some(b) = http {
-                    resolve.push(format!("--resolve {}:{b}:{}", h.fqdn, h.address));
-                }
-                vec![
-                    serde_json::json!({"name": "W3SVC", "port": 443, "bound_port": bound}),
-                    serde_json::json!({"name": "W3SVC", "port": 80, "bound_port": http}),
-                ]
             }
-            Role::Ads => {
-                let bound = lab.bound_port(&h.name, 443);
-                if let Some(b) = bound {
-                    resolve.push(format!("--resolve {}:{b}:{}", h.fqdn, h.address));
-                }
-                vec![serde_json::json!({"name": "Apache Tomcat", "port": 443, "bound_port": bound})]
-            }
-            Role::EceApp => vec![serde_json::json!({"name": "Cisco Service"})],
-            Role::AdDc => [389u16, 636, 3268, 3269]
-                .iter()
-                .map(|p| {
-                    let bound = lab.bound_port(&h.name, *p);
-                    serde_json::json!({"name": "NTDS", "port": p, "bound_port": bound})
-                })
-                .collect(),
-            Role::Ca => vec![],
-        };
+        }
         hosts.push(serde_json::json!({
             "name": h.name, "fqdn": h.fqdn, "role": h.role, "address": h.address.to_string(),
             "disk": h.disk.root().display().to_string(), "services": services,

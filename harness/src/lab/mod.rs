@@ -349,6 +349,48 @@ impl Lab {
         }
     }
 
+    /// What a host runs, as its products declare it: each Windows service
+    /// or listener with its product port, the port it is really bound to
+    /// and, for services that can stop, their state. `ccelab ctl status`
+    /// and `topology.json` both show this.
+    pub fn services(&self, h: &crate::topology::Host) -> Vec<ServiceInfo> {
+        let listener = |name: &str, port: u16, state: Option<String>| ServiceInfo {
+            name: name.to_string(),
+            port: Some(port),
+            bound_port: self.bound_port(&h.name, port),
+            state,
+        };
+        match h.role {
+            Role::Ads => self
+                .tomcat
+                .get(&h.name)
+                .map(|s| vec![listener(&s.name, 443, Some(format!("{:?}", s.state())))])
+                .unwrap_or_default(),
+            Role::EceWeb => vec![listener("W3SVC", 443, None), listener("W3SVC", 80, None)],
+            Role::EceApp => vec![
+                ServiceInfo {
+                    name: "Cisco Service".into(),
+                    port: None,
+                    bound_port: None,
+                    state: Some(
+                        if self.cisco_service_running(&h.name) {
+                            "Running"
+                        } else {
+                            "Stopped"
+                        }
+                        .into(),
+                    ),
+                },
+                listener("ApplicationServer", APP_SERVER_PORT, None),
+            ],
+            Role::AdDc => ccelab_emulators::ad_dc::PortKind::ALL
+                .iter()
+                .map(|k| listener("NTDS", k.default_port(), None))
+                .collect(),
+            Role::Ca => vec![],
+        }
+    }
+
     /// The state of every host and service (for `ccelab ctl status`).
     pub fn status(&self) -> serde_json::Value {
         let hosts: Vec<serde_json::Value> = self
@@ -356,30 +398,27 @@ impl Lab {
             .hosts
             .iter()
             .map(|h| {
-                let services: Vec<serde_json::Value> = match h.role {
-                    Role::Ads => self
-                        .tomcat
-                        .get(&h.name)
-                        .map(|s| vec![serde_json::json!({"name": s.name, "state": format!("{:?}", s.state()), "port": 443, "bound_port": self.bound_port(&h.name, 443)})])
-                        .unwrap_or_default(),
-                    Role::EceWeb => vec![
-                        serde_json::json!({"name": "W3SVC", "port": 443, "bound_port": self.bound_port(&h.name, 443)}),
-                        serde_json::json!({"name": "W3SVC", "port": 80, "bound_port": self.bound_port(&h.name, 80)}),
-                    ],
-                    Role::EceApp => vec![
-                        serde_json::json!({"name": "Cisco Service", "state": if self.cisco_service_running(&h.name) { "Running" } else { "Stopped" }}),
-                    ],
-                    Role::AdDc => [389u16, 636, 3268, 3269]
-                        .iter()
-                        .map(|p| serde_json::json!({"name": "NTDS", "port": p, "bound_port": self.bound_port(&h.name, *p)}))
-                        .collect(),
-                    Role::Ca => vec![],
-                };
-                serde_json::json!({"name": h.name, "fqdn": h.fqdn, "role": h.role, "address": h.address.to_string(), "services": services})
+                serde_json::json!({"name": h.name, "fqdn": h.fqdn, "role": h.role, "address": h.address.to_string(), "services": self.services(h)})
             })
             .collect();
         serde_json::json!({ "preset": self.topo.preset, "hosts": hosts })
     }
+}
+
+/// A service or listener of a host.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceInfo {
+    /// The Windows service (`W3SVC`, `Apache Tomcat`, `NTDS`, `Cisco Service`) or process.
+    pub name: String,
+    /// The port the real product listens on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Where it really listens here (`null` while stopped, before it first started).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound_port: Option<u16>,
+    /// `Running` or `Stopped`, for services that can stop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 /// The DC of the topology: the example forest of [ECE] 2.1–2.2 for the DC's
