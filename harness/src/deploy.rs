@@ -1,15 +1,44 @@
-//! The one start-up path of a topology, shared by `ccelab up` and the
-//! scenario runner: every host's disk written (off the async workers), every
-//! product started from its disk, the control API served on loopback, and
-//! `topology.json`, `hosts`, `jdk-hosts`, `curl-resolve` written.
+//! The one start-up path of a topology, shared by `ccelab up`, the scenario
+//! runner and Rust tests: every host's disk written (off the async workers),
+//! every product started from its disk, the control API served on loopback,
+//! and `topology.json`, `hosts`, `jdk-hosts`, `curl-resolve` written.
+//!
+//! From a Rust test, the builder reads like the sentence a tester would say:
+//! "a PCCE 2000-agent deployment whose ADSs trust nothing yet: the ECE gadget
+//! does not open, and the catalina log says PKIX".
+//!
+//! ```
+//! use ccelab::actions::Action;
+//! use ccelab::lab::Lab;
+//! use ccelab::topology::Preset;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let rt = tokio::runtime::Runtime::new()?;
+//! # rt.block_on(async {
+//! let dir = tempfile::tempdir()?;
+//! let lab = Lab::builder()
+//!     .preset(Preset::Pcce2000)
+//!     .ads_trust([])
+//!     .start(dir.path())
+//!     .await?;
+//! let opened = lab.apply(Action::open_gadget("ads-a")).await?;
+//! assert!(!opened.ok);
+//! assert_eq!(opened.shows, "There was an error loading the page. Contact your administrator.");
+//! assert!(opened.logged[0].contains("PKIX path building failed"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })
+//! # }
+//! ```
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::actions::{Action, ActionError, Outcome};
 use crate::control::ControlServer;
 use crate::lab::{Lab, LabError};
-use crate::topology::{Topology, TopologyError};
+use crate::topology::{Preset, Topology, TopologyError};
+use crate::topology_file::{IssuerSpec, TopologyFile, TrustItem};
 
 /// A started topology. Dropping it stops the control API; the products stop
 /// when the last owner of the lab lets go.
@@ -18,6 +47,82 @@ pub struct Deployed {
     pub lab: Arc<Lab>,
     /// The control API.
     pub control: ControlServer,
+}
+
+impl Deployed {
+    /// Does `action` on the running topology (as a scenario step or `ccelab ctl` does).
+    pub async fn apply(&self, action: Action) -> Result<Outcome, ActionError> {
+        action.apply(&self.lab).await
+    }
+}
+
+impl std::ops::Deref for Deployed {
+    type Target = Lab;
+    fn deref(&self) -> &Lab {
+        &self.lab
+    }
+}
+
+/// A topology to start: a preset with changes, as a topology file gives them.
+#[derive(Clone, Debug, Default)]
+pub struct LabBuilder {
+    given: TopologyFile,
+}
+
+impl Lab {
+    /// A topology to start from Rust ([`LabBuilder::start`]).
+    pub fn builder() -> LabBuilder {
+        LabBuilder::default()
+    }
+}
+
+impl LabBuilder {
+    /// The topology a topology file describes (a scenario's `given`).
+    pub fn topology(given: TopologyFile) -> LabBuilder {
+        LabBuilder { given }
+    }
+
+    /// The deployment size ([`Preset::Pcce2000`] unless said).
+    pub fn preset(mut self, p: Preset) -> Self {
+        self.given.preset = Some(p.name().to_string());
+        self
+    }
+
+    /// What every ADS's `cacerts` trusts ([ECE] 4.1; `[]`: nothing of the
+    /// topology's, F1).
+    pub fn ads_trust(mut self, trusted: impl IntoIterator<Item = TrustItem>) -> Self {
+        self.given.ads.get_or_insert_with(Default::default).cacerts =
+            Some(trusted.into_iter().collect());
+        self
+    }
+
+    /// A self-signed ECE web certificate (the self-signed route of [ECE] 1.1 and 4.1).
+    pub fn self_signed_web_certificate(mut self) -> Self {
+        let web = self.given.ece_web.get_or_insert_with(Default::default);
+        web.certificate.get_or_insert_with(Default::default).issuer = Some(IssuerSpec::SelfSigned);
+        self
+    }
+
+    /// The topology clock: fixed at this time (RFC 3339). By default it is
+    /// fixed at the start of the current UTC day, so that certificates
+    /// minted from it are valid for real clients and the clock can be advanced.
+    pub fn clock(mut self, rfc3339: &str) -> Self {
+        self.given.clock = Some(rfc3339.to_string());
+        self
+    }
+
+    /// Builds the topology under `dir` and starts it on ephemeral ports.
+    pub async fn start(self, dir: &Path) -> Result<Deployed, DeployError> {
+        let mut given = self.given;
+        if given.clock.is_none() {
+            let today = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
+            given.clock = today
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok();
+        }
+        let topo = given.build(dir)?;
+        deploy(topo, dir, false).await
+    }
 }
 
 /// Why a topology did not start.

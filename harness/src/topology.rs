@@ -102,6 +102,33 @@ pub enum Trusted {
     EceWeb,
 }
 
+/// The deployment sizes ccelab builds (docs/requirements.md §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// Packaged CCE 2000 agents: application instance `MultiChannel`, components added through pop-ups.
+    Pcce2000,
+    /// Packaged CCE 4000 agents: application instance `Main_PS1_Multichannel`, components added by CSV.
+    Pcce4000,
+}
+
+impl Preset {
+    /// Every preset.
+    pub const ALL: [Preset; 2] = [Preset::Pcce2000, Preset::Pcce4000];
+
+    /// Its name (`pcce-2000`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Pcce2000 => "pcce-2000",
+            Preset::Pcce4000 => "pcce-4000",
+        }
+    }
+
+    /// The preset of that name.
+    pub fn from_name(name: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
 /// A built topology.
 pub struct Topology {
     pub preset: String,
@@ -242,7 +269,7 @@ impl Topology {
 
     /// Builds a preset under `dir` (nothing is written yet: see [`Topology::write_disks`]).
     pub fn preset(name: &str, dir: &Path, clock: Clock) -> Result<Self, TopologyError> {
-        if name != "pcce-2000" && name != "pcce-4000" {
+        if Preset::from_name(name).is_none() {
             return Err(TopologyError::UnknownPreset(name.into()));
         }
         let now = clock.now();

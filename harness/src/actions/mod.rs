@@ -462,6 +462,21 @@ const DESCRIBED_FLAGS: &[&str] = &[
 ];
 
 impl Action {
+    /// Opens the ECE gadget in CCE Administration on `ads`, as the topology's administrator.
+    pub fn open_gadget(ads: &str) -> Action {
+        Action::OpenGadget {
+            ads: Some(ads.to_string()),
+            user: None,
+        }
+    }
+
+    /// Restarts `host`'s services (they reload from its disk).
+    pub fn restart(host: &str) -> Action {
+        Action::Restart {
+            host: host.to_string(),
+        }
+    }
+
     /// The action's name (`do = "…"`).
     pub fn name(&self) -> String {
         self.fields()

@@ -46,15 +46,6 @@ pub struct Run {
 impl Run {
     /// Builds the scenario's topology under `dir` and starts it (ephemeral ports).
     pub async fn start(s: &Scenario, dir: &Path) -> Result<Run, String> {
-        let mut given = s.given.clone();
-        let today = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
-        if given.clock.is_none() {
-            given.clock = Some(
-                today
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .map_err(|e| e.to_string())?,
-            );
-        }
         if dir.join("topology.json").is_file() {
             // a previous run's topology (ccelab scenario run --dir twice): start afresh
             std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -64,16 +55,18 @@ impl Run {
                 dir.display()
             ));
         }
-        let topo = given.build(dir).map_err(|e| e.to_string())?;
-        let date = format!(
-            "{:04}-{:02}-{:02}",
-            topo.clock.now().year(),
-            topo.clock.now().month() as u8,
-            topo.clock.now().day()
-        );
-        let crate::deploy::Deployed { lab, control } = crate::deploy::deploy(topo, dir, false)
+        let deployed = crate::deploy::LabBuilder::topology(s.given.clone())
+            .start(dir)
             .await
             .map_err(|e| e.to_string())?;
+        let now = deployed.lab.topo.clock.now();
+        let date = format!(
+            "{:04}-{:02}-{:02}",
+            now.year(),
+            now.month() as u8,
+            now.day()
+        );
+        let crate::deploy::Deployed { lab, control } = deployed;
         Ok(Run {
             lab,
             dir: dir.to_path_buf(),
