@@ -1,23 +1,22 @@
 //! Topologies: the hosts of a deployment, their PKI and the files on their
-//! virtual disks, built from a preset ([topology.md] §1–§3).
+//! virtual disks, built from a preset (docs/requirements.md §1–§3).
 //!
 //! `pcce-2000`: the 2000-agent Packaged CCE of [ECE] with application
 //! instance `MultiChannel`, CCE Administration on ADS side A and side B, and a
 //! 400-agent ECE collocated server with its web server; an enterprise root and
 //! an issuing CA (AD CS). Every trust store is filled as after a correct
 //! integration ([ECE] 4.1: the CA certificates in every ADS's `cacerts`).
-//! The AD DC / GC joins with the AD emulator (issue 5). A topology file can
+//! The AD DC / GC (`dc`, gcdcsrv01.example.local) serves LDAP. A topology file can
 //! add application servers (`[ece_app] servers`: `ece-app-2`… for the HA and
 //! distributed deployments, where "every other application server" of
 //! [ECE] 2.1 needs the LDAPS keystore too; F14).
 //!
 //! `pcce-4000`: the same hosts with the integrator-created application
-//! instance `Main_PS1_Multichannel` ([ECE] 4.3). (Its inventory by CSV
-//! upload is not emulated yet.)
+//! instance `Main_PS1_Multichannel` ([ECE] 4.3); its inventory is uploaded
+//! as CSV (`ccelab ctl inventory upload`).
 //!
-//! Each host's disk is `DIR/disks/<host>/` (not `DIR/hosts/<host>` as the
-//! issue's example had it: `DIR/hosts` is the hosts-file the issue also asks
-//! for). Files written (Windows paths on each host's disk, see `ccelab_emulators::host`):
+//! Each host's disk is `DIR/disks/<host>/` (`DIR/hosts` is the hosts file
+//! for real clients). Files written (Windows paths on each host's disk, see `ccelab_emulators::host`):
 //! * ADS: `%JAVA_HOME%\lib\security\cacerts` (JKS, `changeit`) with
 //!   `example enterprise ca`, `example issuing ca` and the AW's `tomcatcert`
 //!   key entry; `C:\icm\tomcat\logs\`.
@@ -30,8 +29,6 @@
 //!   Intermediate Certification Authorities store, `C:\ccelab\certstore\CA\`,
 //!   from which the server builds the chain it sends (F8 when it is missing);
 //!   `spog_config.js` ([ECE] 3).
-//!
-//! [topology.md]: ../../../shared/spec/topology.md
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -179,9 +176,9 @@ pub const AWDB_LOGIN: &str = "ece_awdb";
 /// The LDAPS trust store of [ECE] 2.1 on the ECE application server, and its password.
 pub const ECE_LDAP_KEYSTORE: &str = r"c:\ece\pcce\mydomain.jks";
 pub const ECE_LDAP_KEYSTORE_PASS: &str = "MyP@ssword";
-/// ECE's log directory on a 400-agent single-side collocated server (topology.md §6).
+/// ECE's log directory on a 400-agent single-side collocated server (docs/requirements.md §6).
 pub const ECE_LOGS: &str = r"{ECE_HOME}\eService_RT\logs";
-/// ECE's log directory on each server of an HA or distributed deployment (topology.md §6).
+/// ECE's log directory on each server of an HA or distributed deployment (docs/requirements.md §6).
 pub const ECE_LOGS_HA: &str = r"{ECE_HOME}\eService\logs";
 
 /// Where the application servers write their logs, given how many there are.

@@ -1,5 +1,5 @@
-//! Topology files: TOML that overrides a preset ([topology.md] §1; issue
-//! "ECE ↔ PCCE integration" §2). Unknown keys and bad values are errors that
+//! Topology files: TOML that overrides a preset (docs/requirements.md §1:
+//! the hosts, their certificates and trust, the documented knobs). Unknown keys and bad values are errors that
 //! name the file, line and column.
 //!
 //! ```toml
@@ -22,8 +22,6 @@
 //! [ads]
 //! cacerts = ["root", "issuing"]        # what each ADS trusts: "root", "issuing", "ece-web"
 //! ```
-//!
-//! [topology.md]: ../../../shared/spec/topology.md
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! ECE's own administration: its users' passwords (F12), the Partition
 //! Administration Configuration of partition-administrator SSO ([ECE] 2.2;
-//! F4, F5, F14–F16) and the processes' maximum trace level (topology.md §6).
+//! F4, F5, F14–F16) and the processes' maximum trace level (docs/requirements.md §6).
 
 use super::{ActionError, Outcome, PartitionAdminFields};
 use crate::lab::Lab;

@@ -218,7 +218,7 @@ pub enum Action {
     },
     /// Partition Administration Configuration ([ECE] 2.2): the given fields changed and saved.
     PartitionAdmin(PartitionAdminFields),
-    /// Logger > Processes > Maximum trace level (topology.md §6; F4).
+    /// Logger > Processes > Maximum trace level (docs/requirements.md §6; F4).
     TraceLevel {
         /// 2 Error … 7 Debug, 8 Trace (7 and 8 need `minutes`).
         level: u8,

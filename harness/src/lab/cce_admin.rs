@@ -1,7 +1,7 @@
 //! CCE Administration (SPOG) on each ADS of a running topology: Tomcat with
 //! the `cacerts` it loaded at its last start (F9), opening the ECE gadget with
 //! the Java personality (F1, F2, F7, F8, F10), the catalina and startup logs
-//! of topology.md §6, the inventory, the integration Save (F11, F21) and
+//! of docs/requirements.md §6, the inventory, the integration Save (F11, F21) and
 //! agents ([ECE] 4–6).
 
 use super::*;
@@ -33,13 +33,13 @@ pub(super) type Trust = Result<Vec<Certificate>, Verdict>;
 pub(super) struct TomcatState {
     trust: Trust,
     /// Tomcat's HTTPS key and chain: the `tomcatCert` key entry of `cacerts`
-    /// (topology.md §1), or why there is none.
+    /// (docs/requirements.md §1), or why there is none.
     tls: Result<(Vec<Certificate>, Arc<ccelab_emulators::pki::KeyPair>), String>,
-    /// `error.{…}.startup.log` of this start ("errors shown by CCE Administration", topology.md §6).
+    /// `error.{…}.startup.log` of this start ("errors shown by CCE Administration", docs/requirements.md §6).
     error_log: std::path::PathBuf,
 }
 
-/// `{YYYY}-{MM}-{DD}T{hh}-{mm}-{ss}.{msec}`: the startup-log stamp of topology.md §6.
+/// `{YYYY}-{MM}-{DD}T{hh}-{mm}-{ss}.{msec}`: the startup-log stamp of docs/requirements.md §6.
 fn startup_stamp(t: time::OffsetDateTime) -> String {
     format!(
         "{:04}-{:02}-{:02}T{:02}-{:02}-{:02}.{:03}",
@@ -55,7 +55,7 @@ fn startup_stamp(t: time::OffsetDateTime) -> String {
 
 /// Tomcat's start on an ADS: load `cacerts` as Java does and open this
 /// start's CCBU and error startup logs and the day's stdout/stderr logs in
-/// `C:\icm\tomcat\logs` (names of topology.md §6; local server time, here
+/// `C:\icm\tomcat\logs` (names of docs/requirements.md §6; local server time, here
 /// UTC; never rolled over). The lines written are ccelab's own.
 pub(super) fn start_tomcat(
     cacerts: &std::path::Path,

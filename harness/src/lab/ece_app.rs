@@ -1,7 +1,7 @@
 //! ECE's application servers (WildFly on the collocated server, and on each
 //! further server of an HA or distributed deployment) and the AD DC / GC
 //! they authenticate against: partition-administrator SSO ([ECE] 2.1–2.2;
-//! F4, F5, F14, F15, F16), ECE's logs (topology.md §6) and "Cisco Service"
+//! F4, F5, F14, F15, F16), ECE's logs (docs/requirements.md §6) and "Cisco Service"
 //! (F3). The partition's configuration and users are shared (ECE keeps them
 //! in its database); each server has its own disk (the LDAPS keystore), log,
 //! trace levels and services.
@@ -38,7 +38,7 @@ use time::OffsetDateTime;
 
 use super::*;
 
-/// Files of 5 MB at most, then renamed `{LOGNAME}.log.{#}`; 49 kept (topology.md §6).
+/// Files of 5 MB at most, then renamed `{LOGNAME}.log.{#}`; 49 kept (docs/requirements.md §6).
 pub const LOG_LIMIT: u64 = 5 * 1024 * 1024;
 pub const LOG_KEEP: usize = 49;
 
@@ -225,7 +225,7 @@ pub const APP_SERVER_PORT: u16 = 8080;
 pub const SPOG_USER_HEADER: &str = "X-SPOG-User";
 
 /// One application server: its host (address, disk), its own log, trace
-/// levels ("with HA a process appears once per server", topology.md §6),
+/// levels ("with HA a process appears once per server", docs/requirements.md §6),
 /// "Cisco Service" and the HTTP listener IIS forwards to.
 pub(super) struct AppServer {
     /// The host's name in the topology.
