@@ -9,6 +9,7 @@ pub mod control;
 pub mod deploy;
 pub mod exec;
 pub mod lab;
+pub mod located;
 pub mod scenario;
 pub mod topology;
 pub mod topology_file;

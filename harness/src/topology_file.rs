@@ -202,35 +202,18 @@ pub struct AdsSpec {
     pub cacerts: Option<Vec<TrustItem>>,
 }
 
-/// `file:line:column` of a byte offset.
-fn position(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
-/// A topology-file error: where (`FILE:LINE:COLUMN`) and what.
-#[derive(Debug)]
-pub struct FileError {
-    pub location: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for FileError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
-    }
-}
+/// A topology-file error (`FILE:LINE:COLUMN: message`).
+pub type FileError = crate::located::Located;
 
 /// Parses a topology file; errors read `FILE:LINE:COLUMN: message`.
 pub fn parse(path: &Path, text: &str) -> Result<TopologyFile, FileError> {
     let mut spec = toml::from_str::<TopologyFile>(text).map_err(|e| {
-        let (line, col) = e.span().map(|s| position(text, s.start)).unwrap_or((1, 1));
-        FileError {
-            location: format!("{}:{line}:{col}", path.display()),
-            message: e.message().trim().to_string(),
-        }
+        FileError::at(
+            path,
+            text,
+            e.span().map_or(0, |s| s.start),
+            e.message().trim(),
+        )
     })?;
     spec.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok(spec)

@@ -15,14 +15,7 @@ use crate::actions::Action;
 use crate::topology_file::TopologyFile;
 
 /// A scenario-file error: `FILE:LINE:COLUMN: message` (or `FILE: message`).
-#[derive(Debug, thiserror::Error)]
-#[error("{location}: {message}")]
-pub struct ScenarioError {
-    /// `FILE:LINE:COLUMN` or `FILE`.
-    pub location: String,
-    /// What is wrong there.
-    pub message: String,
-}
+pub type ScenarioError = crate::located::Located;
 
 /// One step: an action with what it means and what it must give.
 #[derive(Clone, Debug)]
@@ -86,13 +79,6 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// What the disks must hold at the end.
     pub expect: Expect,
-}
-
-fn position(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
 }
 
 /// The field a serde message names (`missing field `path``, `unknown field `x``).
@@ -201,13 +187,7 @@ impl Scenario {
 
     /// Parses scenario text (`path` names it in errors).
     pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-        let at = |offset: usize, message: String| {
-            let (line, col) = position(text, offset);
-            ScenarioError {
-                location: format!("{}:{line}:{col}", path.display()),
-                message,
-            }
-        };
+        let at = |offset: usize, message: String| ScenarioError::at(path, text, offset, message);
         let mut f: ScenarioFile = toml::from_str(text).map_err(|e| {
             at(
                 e.span().map_or(0, |s| s.start),
