@@ -1,9 +1,8 @@
 //! The topology clock: every certificate validity window, log timestamp and
 //! expiry decision is taken from a [`Clock`], never from the machine's time
-//! directly, so that "expired" and "not yet valid" scenarios ([topology.md] F25)
-//! never go stale and transcripts stay deterministic.
-//!
-//! [topology.md]: ../../../shared/spec/topology.md
+//! directly, so that "expired" and "not yet valid" scenarios
+//! (docs/requirements.md §5, F25) never go stale and transcripts stay
+//! deterministic.
 
 use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};

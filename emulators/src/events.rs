@@ -28,6 +28,8 @@ impl<T: Clone> Default for EventLog<T> {
 }
 
 impl<T: Clone> EventLog<T> {
+    /// Appends `e` (dropping the oldest event when the log is full) and
+    /// sends it to every subscriber.
     pub fn record(&self, e: T) {
         {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());

@@ -1,8 +1,10 @@
 //! Emulated hosts' virtual disks and services.
 //!
-//! A host's disk is a real directory in which Windows paths map in one
+//! Each emulated machine of the topology (an AW/ADS, an ECE server, a CVP
+//! server) is a host: a disk holding its files plus the services that read
+//! them. A host's disk is a real directory in which Windows paths map in one
 //! documented way, so that a real tool (keytool, an editor, a script) edits the
-//! same files the emulated product reads ([topology.md] §1, architecture "Host"):
+//! same files the emulated product reads (docs/requirements.md §1):
 //!
 //! * `C:\icm\tomcat\logs` → `<disk>/C/icm/tomcat/logs` (drive letter upper-case,
 //!   separators `\` or `/`, case kept as given);
@@ -13,9 +15,7 @@
 //!
 //! A [`Service`] reads its configuration and trust when it starts and keeps it
 //! until it restarts — a keytool import without a restart changes nothing
-//! (F9; [topology.md] §2 "Trust changes take effect only after a restart").
-//!
-//! [topology.md]: ../../../shared/spec/topology.md
+//! (F9; docs/requirements.md §2 "Trust changes take effect only after a restart").
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -31,10 +31,14 @@ pub const ECE_HOME: &str = r"C:\ECE";
 /// Why a Windows path cannot be mapped.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DiskError {
+    /// The path has no drive letter (`\icm`, `icm\logs`).
     #[error("`{0}` is not an absolute Windows path (it needs a drive, e.g. C:\\…)")]
     NotAbsolute(String),
+    /// The path has a `..` component, which could leave the disk's directory.
     #[error("`{0}` leaves the disk (`..` is not allowed)")]
     Escapes(String),
+    /// The path names a `%VARIABLE%` other than `JAVA_HOME`, `CVP_HOME` and
+    /// `ECE_HOME` (the path, the variable's name).
     #[error("`{0}`: unknown variable `{1}`")]
     UnknownVariable(String, String),
 }
@@ -46,6 +50,7 @@ pub struct VirtualDisk {
 }
 
 impl VirtualDisk {
+    /// The disk whose drives are the subdirectories (`C`, `D`, …) of `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         VirtualDisk { root: root.into() }
     }
@@ -105,7 +110,9 @@ impl VirtualDisk {
 /// A service's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceState {
+    /// Started: it serves what it loaded at its start.
     Running,
+    /// Not started, or stopped: it has nothing loaded.
     Stopped,
 }
 
@@ -113,6 +120,7 @@ pub enum ServiceState {
 /// it starts and keeps it until it restarts.
 #[derive(Clone)]
 pub struct Service<T: Clone> {
+    /// The service's Windows name (`Apache Tomcat`, `Cisco Service`, `callserver`).
     pub name: String,
     inner: Arc<RwLock<(ServiceState, Option<T>)>>,
     load: Arc<dyn Fn() -> T + Send + Sync>,
@@ -128,21 +136,26 @@ impl<T: Clone> Service<T> {
         }
     }
 
+    /// Starts the service: runs its load and keeps the result (on a running
+    /// service this reloads, as a restart does).
     pub fn start(&self) {
         let loaded = (self.load)();
         *self.inner.write().unwrap_or_else(|e| e.into_inner()) =
             (ServiceState::Running, Some(loaded));
     }
 
+    /// Stops the service and drops what it loaded.
     pub fn stop(&self) {
         *self.inner.write().unwrap_or_else(|e| e.into_inner()) = (ServiceState::Stopped, None);
     }
 
+    /// Stops and starts the service: the only way changes on the disk reach it.
     pub fn restart(&self) {
         self.stop();
         self.start();
     }
 
+    /// Whether the service is running.
     pub fn state(&self) -> ServiceState {
         self.inner.read().unwrap_or_else(|e| e.into_inner()).0
     }

@@ -23,7 +23,7 @@ use ccelab_emulators::ad_dc::{
     server_tls_config, AdListener, BindFault, DcOptions, Directory, DomainController, PortKind,
     EXAMPLE_PASSWORD,
 };
-use ccelab_emulators::pki::{keypool, Ca, CertParams, Issued, KeyType, San};
+use ccelab_emulators::pki::{Ca, CertParams, Issued, KeyType, San};
 use ccelab_emulators::tls::TlsVersion;
 use time::{Duration, OffsetDateTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -74,13 +74,11 @@ fn dc_certificate() -> (Ca, Issued) {
 fn mint_dc_certificate() -> (Ca, Issued) {
     // valid around the real now: the clients check the machine's clock
     let now = OffsetDateTime::now_utc();
-    let p = CertParams::ca(
-        "CN=Example Enterprise CA, DC=example, DC=local",
+    let root = common::example_root(
+        common::pool_key(KeyType::Rsa2048, 0),
         now - Duration::days(1),
         now + Duration::days(3650),
-    )
-    .unwrap();
-    let root = Ca::root(&p, keypool::key(KeyType::Rsa2048, 0).unwrap()).unwrap();
+    );
     let lp = CertParams::leaf(
         &format!("CN={DC_HOST}"),
         now - Duration::days(1),
@@ -92,7 +90,7 @@ fn mint_dc_certificate() -> (Ca, Issued) {
         San::Ip("127.0.0.1".parse().unwrap()),
     ]);
     let leaf = root
-        .issue(&lp, keypool::key(KeyType::Rsa2048, 5).unwrap())
+        .issue(&lp, common::pool_key(KeyType::Rsa2048, 5))
         .unwrap();
     (root, leaf)
 }
@@ -1024,7 +1022,7 @@ async fn jndi_defaults_against_dc_and_gc() {
             now + Duration::days(30),
         )
         .unwrap();
-        let k = keypool::key(KeyType::EcP256, 1).unwrap();
+        let k = common::pool_key(KeyType::EcP256, 1);
         (Issued::self_signed(&p, k).unwrap(), ())
     };
     let other_pem = lab.path("other.pem");
@@ -1694,7 +1692,7 @@ async fn jndi_personality_matches_real_jndi() {
             now + Duration::days(9),
         )
         .unwrap();
-        Issued::self_signed(&p, keypool::key(KeyType::EcP256, 2).unwrap()).unwrap()
+        Issued::self_signed(&p, common::pool_key(KeyType::EcP256, 2)).unwrap()
     };
     let other_pem = lab.path("unrelated.pem");
     std::fs::write(&other_pem, other.cert.to_pem()).unwrap();

@@ -5,9 +5,11 @@
 //!
 //! Needs `keytool` and `openssl` on PATH; a missing tool fails the test loudly.
 
+mod common;
+use common::{fixture, ok_utf8_in, run_utf8_in, text};
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use base64::Engine as _;
 use ccelab_emulators::stores::jks::{
@@ -16,13 +18,6 @@ use ccelab_emulators::stores::jks::{
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use sha2::{Digest, Sha256};
-
-/// The keytool-made fixtures in `shared/` (see their README.md).
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/keystores")
-        .join(name)
-}
 
 /// DER of the first PEM block of a file.
 fn pem_file(path: &Path) -> Vec<u8> {
@@ -51,28 +46,6 @@ fn args<'a>(words: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
         .collect()
 }
 
-/// Run `prog` in `dir` with an English UTF-8 locale; returns (success, stdout+stderr).
-fn run(dir: &Path, prog: &str, argv: &[&str]) -> (bool, String) {
-    let out = Command::new(prog)
-        .args(argv)
-        .current_dir(dir)
-        .env("LC_ALL", "C.UTF-8")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run `{prog}` ({e}): these tests need JDK 17 keytool and openssl on PATH")
-        });
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
-
-/// Run and require success.
-fn ok(dir: &Path, prog: &str, argv: &[&str]) -> String {
-    let (success, text) = run(dir, prog, argv);
-    assert!(success, "`{prog} {}` failed:\n{text}", argv.join(" "));
-    text
-}
-
 fn store_type(flavor: Flavor) -> &'static str {
     match flavor {
         Flavor::Jks => "JKS",
@@ -93,7 +66,11 @@ fn exported_cert(dir: &Path, store: &str, flavor: Flavor, pass: &str, alias: &st
         "-storepass",
         pass,
     ];
-    pem_der(&ok(dir, "keytool", &args("-exportcert -rfc", &extra)))
+    pem_der(&ok_utf8_in(
+        dir,
+        "keytool",
+        &args("-exportcert -rfc", &extra),
+    ))
 }
 
 /// keytool's fingerprint notation: upper-case hex pairs joined by ':'.
@@ -107,13 +84,13 @@ fn sha256_fp(der: &[u8]) -> String {
 fn public_keys(dir: &Path, pkcs8: &[u8], cert: &[u8]) -> (String, String) {
     std::fs::write(dir.join("check-key.der"), pkcs8).unwrap();
     std::fs::write(dir.join("check-cert.der"), cert).unwrap();
-    let from_key = ok(
+    let from_key = ok_utf8_in(
         dir,
         "openssl",
         &args("pkey -inform DER -in check-key.der -pubout", &[]),
     );
     let x509 = "x509 -inform DER -in check-cert.der -pubkey -noout";
-    let from_cert = ok(dir, "openssl", &args(x509, &[]));
+    let from_cert = ok_utf8_in(dir, "openssl", &args(x509, &[]));
     assert!(from_key.contains("BEGIN PUBLIC KEY"), "{from_key}");
     (from_key, from_cert)
 }
@@ -122,7 +99,9 @@ fn public_keys(dir: &Path, pkcs8: &[u8], cert: &[u8]) -> (String, String) {
 fn subject(dir: &Path, cert: &[u8]) -> String {
     std::fs::write(dir.join("subject.der"), cert).unwrap();
     let x509 = "x509 -inform DER -in subject.der -noout -subject -nameopt RFC2253";
-    ok(dir, "openssl", &args(x509, &[])).trim().to_string()
+    ok_utf8_in(dir, "openssl", &args(x509, &[]))
+        .trim()
+        .to_string()
 }
 
 /// Alias → entry kind, for order-independent checks.
@@ -193,7 +172,8 @@ fn assert_wrong_keypass_like_keytool(
         .into_iter()
         .chain(args(tail, &[]))
         .collect();
-    let (success, text) = run(dir, "keytool", &argv);
+    let o = run_utf8_in(dir, "keytool", &argv);
+    let (success, text) = (o.status.success(), text(&o));
     assert!(!success, "{text}");
     // About 1 in 256 wrong JCEKS passwords passes the padding check; Java then
     // fails later with a text of its own, so compare texts in the usual cases only.
@@ -230,7 +210,7 @@ fn keytool_made_stores_decode() {
         ];
         let root_arg = ["-alias", "Example Root", "-file", root.to_str().unwrap()];
         let import = args("-importcert -noprompt", &[&root_arg[..], &store].concat());
-        ok(dir, "keytool", &import);
+        ok_utf8_in(dir, "keytool", &import);
         let gen_arg = [
             "-dname",
             "CN=interop.example.com, O=ccelab",
@@ -238,7 +218,7 @@ fn keytool_made_stores_decode() {
             "keypw123",
         ];
         let gen = "-genkeypair -alias MyServer -keyalg RSA -keysize 1024";
-        ok(dir, "keytool", &args(gen, &[&gen_arg[..], &store].concat()));
+        ok_utf8_in(dir, "keytool", &args(gen, &[&gen_arg[..], &store].concat()));
 
         let bytes = std::fs::read(dir.join("made.ks")).unwrap();
         assert_eq!(flavor_of(&bytes), Some(flavor));
@@ -287,7 +267,7 @@ fn our_stores_are_read_by_keytool() {
         let dir = tmp.path();
         let t = store_type(flavor);
         let req = "req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out leaf.pem -days 30";
-        ok(
+        ok_utf8_in(
             dir,
             "openssl",
             &args(req, &["-subj", "/CN=ours.example.com"]),
@@ -326,7 +306,7 @@ fn our_stores_are_read_by_keytool() {
             "-storepass",
             "storepass7",
         ];
-        let listing = ok(dir, "keytool", &args("-list -v", &store));
+        let listing = ok_utf8_in(dir, "keytool", &args("-list -v", &store));
         assert!(
             listing.contains(&format!("Keystore type: {t}\n")),
             "{listing}"
@@ -370,11 +350,11 @@ fn our_stores_are_read_by_keytool() {
             .into_iter()
             .chain(args(rest, &[]))
             .collect();
-        ok(dir, "keytool", &argv);
+        ok_utf8_in(dir, "keytool", &argv);
         let p12 = "pkcs12 -in x.p12 -nocerts -nodes -passin pass:changeit -out p12key.pem";
-        ok(dir, "openssl", &args(p12, &[]));
-        let from_p12 = ok(dir, "openssl", &args("pkey -in p12key.pem -pubout", &[]));
-        let from_ours = ok(dir, "openssl", &args("pkey -in key.pem -pubout", &[]));
+        ok_utf8_in(dir, "openssl", &args(p12, &[]));
+        let from_p12 = ok_utf8_in(dir, "openssl", &args("pkey -in p12key.pem -pubout", &[]));
+        let from_ours = ok_utf8_in(dir, "openssl", &args("pkey -in key.pem -pubout", &[]));
         assert_eq!(from_p12, from_ours);
 
         let store = ("ours.ks", flavor, "storepass7");
@@ -414,7 +394,8 @@ fn wrong_store_password_like_keytool() {
             let err = decode(&bytes, Some("wrongpass")).unwrap_err();
             assert!(matches!(err, JksError::TamperedOrBadPassword), "{err:?}");
             let store = ["-keystore", path.to_str().unwrap(), "-storetype", t];
-            let (success, text) = run(dir, "keytool", &args("-list -storepass wrongpass", &store));
+            let o = run_utf8_in(dir, "keytool", &args("-list -storepass wrongpass", &store));
+            let (success, text) = (o.status.success(), text(&o));
             assert!(!success);
             assert!(
                 text.lines().any(|l| l == expected),
@@ -467,7 +448,7 @@ fn shared_fixtures_decode_as_their_readme_says() {
     let key = unprotect_key(protected, "changeit").unwrap();
     let (from_key, from_cert) = public_keys(dir, &key, &chain[0].1);
     assert_eq!(from_key, from_cert);
-    let text = ok(
+    let text = ok_utf8_in(
         dir,
         "openssl",
         &args("pkey -inform DER -in check-key.der -noout -text", &[]),
@@ -486,7 +467,7 @@ fn shared_fixtures_decode_as_their_readme_says() {
     let key = unprotect_key(protected, "Cisco123").unwrap();
     let (from_key, from_cert) = public_keys(dir, &key, &chain[0].1);
     assert_eq!(from_key, from_cert);
-    let text = ok(
+    let text = ok_utf8_in(
         dir,
         "openssl",
         &args("pkey -inform DER -in check-key.der -noout -text", &[]),
@@ -505,7 +486,7 @@ fn jceks_secret_keys_are_kept_byte_for_byte() {
         "-genseckey -alias mac -keyalg HmacSHA256 -keysize 256",
         "-genkeypair -alias rsa -keyalg RSA -keysize 1024 -dname CN=s",
     ] {
-        ok(dir, "keytool", &args(&format!("{cmd} {common}"), &[]));
+        ok_utf8_in(dir, "keytool", &args(&format!("{cmd} {common}"), &[]));
     }
     let bytes = std::fs::read(dir.join("sec.jceks")).unwrap();
     let (_, entries) = decode(&bytes, Some("changeit")).unwrap();
@@ -528,24 +509,24 @@ fn jceks_secret_keys_are_kept_byte_for_byte() {
     )
     .unwrap();
     let back = "-keystore back.jceks -storetype JCEKS -storepass newstorepw";
-    let listing = ok(dir, "keytool", &args(&format!("-list {back}"), &[]));
+    let listing = ok_utf8_in(dir, "keytool", &args(&format!("-list {back}"), &[]));
     assert_eq!(listing.matches("SecretKeyEntry").count(), 2, "{listing}");
     let export =
         "-importkeystore -srckeystore back.jceks -srcstoretype JCEKS -srcstorepass newstorepw \
                   -srcalias aes -srckeypass secretpw -destkeystore aes.p12 -deststoretype PKCS12 \
                   -deststorepass changeit";
-    ok(dir, "keytool", &args(export, &[]));
+    ok_utf8_in(dir, "keytool", &args(export, &[]));
 }
 
 #[test]
 fn non_ascii_passwords_in_jks() {
     // JKS hashes passwords as UTF-16BE, so any Unicode works; keytool decodes
-    // its arguments as UTF-8 under the C.UTF-8 locale `run` sets.
+    // its arguments as UTF-8 under the C.UTF-8 locale `run_utf8_in` sets.
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let (storepass, keypass) = ("p\u{e4}ssw\u{f6}rd\u{20ac}", "k\u{eb}y\u{20ac}ab");
     let gen = "-genkeypair -alias k -keyalg RSA -keysize 1024 -dname CN=x -keystore na.jks -storetype JKS";
-    ok(
+    ok_utf8_in(
         dir,
         "keytool",
         &args(gen, &["-storepass", storepass, "-keypass", keypass]),
@@ -560,7 +541,7 @@ fn non_ascii_passwords_in_jks() {
     let secret = "\u{441}\u{435}\u{43a}\u{440}\u{435}\u{442}";
     std::fs::write(dir.join("back.jks"), encode(Flavor::Jks, &entries, secret)).unwrap();
     let list = "-list -keystore back.jks -storetype JKS";
-    let listing = ok(dir, "keytool", &args(list, &["-storepass", secret]));
+    let listing = ok_utf8_in(dir, "keytool", &args(list, &["-storepass", secret]));
     assert!(
         listing.contains("k, ") && listing.contains("PrivateKeyEntry"),
         "{listing}"

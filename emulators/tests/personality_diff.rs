@@ -12,9 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ccelab_emulators::personality::{self, Personality, Verdict};
-use ccelab_emulators::pki::{
-    keypool, Ca, CertParams, Certificate, Issued, KeyPair, KeyType, San, SigHash,
-};
+use ccelab_emulators::pki::{Ca, CertParams, Certificate, Issued, KeyPair, KeyType, San, SigHash};
 use ccelab_emulators::stores::{Keystore, StoreType};
 use ccelab_emulators::tls::{
     hello_handler, Binding, Events, NoMatch, SiteConfig, TlsServer, TlsVersion,
@@ -40,10 +38,6 @@ struct Pki {
     now: OffsetDateTime,
 }
 
-fn key(kt: KeyType, i: usize) -> Arc<KeyPair> {
-    keypool::key(kt, i).unwrap()
-}
-
 fn pki() -> Pki {
     let now = OffsetDateTime::now_utc();
     let ca = |cn: &str, days_before: i64| {
@@ -54,21 +48,21 @@ fn pki() -> Pki {
         )
         .unwrap()
     };
-    let root = Ca::root(
-        &ca("CN=Example Enterprise CA, DC=example, DC=local", 10),
-        key(KeyType::Rsa2048, 10),
-    )
-    .unwrap();
-    let inter = root
-        .intermediate(
-            &ca("CN=Example Issuing CA, DC=example, DC=local", 10),
-            key(KeyType::Rsa2048, 11),
-        )
-        .unwrap();
-    let other_root = Ca::root(&ca("CN=Other Root CA", 10), key(KeyType::Rsa2048, 12)).unwrap();
+    let root = example_root(
+        pool_key(KeyType::Rsa2048, 10),
+        now - Duration::days(10),
+        now + Duration::days(3650),
+    );
+    let inter = example_issuing(
+        &root,
+        pool_key(KeyType::Rsa2048, 11),
+        now - Duration::days(10),
+        now + Duration::days(3650),
+    );
+    let other_root = Ca::root(&ca("CN=Other Root CA", 10), pool_key(KeyType::Rsa2048, 12)).unwrap();
     let weak_root = Ca::root(
         &ca("CN=Weak Root CA, DC=example, DC=local", 10),
-        key(KeyType::Rsa1024, 3),
+        pool_key(KeyType::Rsa1024, 3),
     )
     .unwrap();
     Pki {
@@ -107,19 +101,19 @@ fn matrix(p: &Pki) -> Vec<Case> {
         .inter
         .issue(
             &leaf_params(p, "CN=ece.example.com", &ece),
-            key(KeyType::Rsa2048, 13),
+            pool_key(KeyType::Rsa2048, 13),
         )
         .unwrap();
     let selfs = Issued::self_signed(
         &leaf_params(p, "CN=ece.example.com", &ece),
-        key(KeyType::Rsa2048, 14),
+        pool_key(KeyType::Rsa2048, 14),
     )
     .unwrap();
     let cn_only = p
         .inter
         .issue(
             &leaf_params(p, "CN=ece.example.com", &[]),
-            key(KeyType::Rsa2048, 15),
+            pool_key(KeyType::Rsa2048, 15),
         )
         .unwrap();
     let ip_only = p
@@ -130,7 +124,7 @@ fn matrix(p: &Pki) -> Vec<Case> {
                 "CN=ece.example.com",
                 &[San::Ip("127.0.0.1".parse().unwrap())],
             ),
-            key(KeyType::Rsa2048, 16),
+            pool_key(KeyType::Rsa2048, 16),
         )
         .unwrap();
     let expired_p = CertParams::leaf(
@@ -142,9 +136,9 @@ fn matrix(p: &Pki) -> Vec<Case> {
     .with_sans(ece.to_vec());
     let expired = p
         .inter
-        .issue(&expired_p, key(KeyType::Rsa2048, 17))
+        .issue(&expired_p, pool_key(KeyType::Rsa2048, 17))
         .unwrap();
-    let expired_self = Issued::self_signed(&expired_p, key(KeyType::Rsa2048, 18)).unwrap();
+    let expired_self = Issued::self_signed(&expired_p, pool_key(KeyType::Rsa2048, 18)).unwrap();
     let future_p = CertParams::leaf(
         "CN=ece.example.com",
         p.now + Duration::days(1),
@@ -152,24 +146,30 @@ fn matrix(p: &Pki) -> Vec<Case> {
     )
     .unwrap()
     .with_sans(ece.to_vec());
-    let future = p.inter.issue(&future_p, key(KeyType::Rsa2048, 19)).unwrap();
+    let future = p
+        .inter
+        .issue(&future_p, pool_key(KeyType::Rsa2048, 19))
+        .unwrap();
     let weak_leaf = p
         .inter
         .issue(
             &leaf_params(p, "CN=ece.example.com", &ece),
-            key(KeyType::Rsa1024, 4),
+            pool_key(KeyType::Rsa1024, 4),
         )
         .unwrap();
     let weak_ca_leaf = p
         .weak_root
         .issue(
             &leaf_params(p, "CN=ece.example.com", &ece),
-            key(KeyType::Rsa2048, 20),
+            pool_key(KeyType::Rsa2048, 20),
         )
         .unwrap();
     let mut sha1_p = leaf_params(p, "CN=ece.example.com", &ece);
     sha1_p.hash = Some(SigHash::Sha1);
-    let sha1 = p.inter.issue(&sha1_p, key(KeyType::Rsa2048, 21)).unwrap();
+    let sha1 = p
+        .inter
+        .issue(&sha1_p, pool_key(KeyType::Rsa2048, 21))
+        .unwrap();
     let root = vec![p.root.cert.clone()];
     let full = |i: &Issued| {
         let mut c = i.chain();

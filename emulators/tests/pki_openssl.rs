@@ -5,35 +5,20 @@
 mod common;
 use common::*;
 
-use std::sync::Arc;
-
-use ccelab_emulators::pki::{
-    keypool, Ca, CertParams, Csr, Issued, KeyPair, KeyType, PkiError, San, SigHash,
-};
+use ccelab_emulators::pki::{Ca, CertParams, Csr, Issued, KeyType, PkiError, San, SigHash};
 use time::Duration;
 
-fn pool(kt: KeyType, i: usize) -> Arc<KeyPair> {
-    keypool::key(kt, i).unwrap()
-}
-
 fn ad_root() -> Ca {
-    let p = CertParams::ca(
-        "CN=Example Enterprise CA, DC=example, DC=local",
-        T0,
-        T0 + Duration::days(3650),
-    )
-    .unwrap();
-    Ca::root(&p, pool(KeyType::Rsa2048, 0)).unwrap()
+    example_root(pool_key(KeyType::Rsa2048, 0), T0, T0 + Duration::days(3650))
 }
 
 fn issuing(root: &Ca) -> Ca {
-    let p = CertParams::ca(
-        "CN=Example Issuing CA, DC=example, DC=local",
+    example_issuing(
+        root,
+        pool_key(KeyType::Rsa2048, 1),
         T0,
         T0 + Duration::days(1825),
     )
-    .unwrap();
-    root.intermediate(&p, pool(KeyType::Rsa2048, 1)).unwrap()
 }
 
 fn leaf_params(cn: &str) -> CertParams {
@@ -55,7 +40,7 @@ fn openssl_verifies_a_three_level_chain_with_sans() {
         "dns:ece.example.com".parse().unwrap(),
         "ip:127.0.0.5".parse().unwrap(),
     ]);
-    let leaf = inter.issue(&params, pool(KeyType::Rsa2048, 2)).unwrap();
+    let leaf = inter.issue(&params, pool_key(KeyType::Rsa2048, 2)).unwrap();
     assert_eq!(leaf.intermediates.len(), 1);
     assert_eq!(leaf.root, root.cert);
     std::fs::write(d.join("root.pem"), root.cert.to_pem()).unwrap();
@@ -174,7 +159,7 @@ fn every_key_type_and_sha1_as_openssl_sees_them() {
         (KeyType::EcP384, "Public-Key: (384 bit)"),
     ] {
         let leaf = root
-            .issue(&leaf_params(&format!("{kt}.example.com")), pool(kt, 0))
+            .issue(&leaf_params(&format!("{kt}.example.com")), pool_key(kt, 0))
             .unwrap();
         let f = p(d, &format!("{kt}.pem"));
         std::fs::write(&f, leaf.cert.to_pem()).unwrap();
@@ -187,7 +172,7 @@ fn every_key_type_and_sha1_as_openssl_sees_them() {
         );
         assert!(v.contains(": OK"), "{kt}: {v}");
         // self-signed with the same key type, signed by itself (RSA-1024 signs through the `rsa` crate)
-        let ss = Issued::self_signed(&leaf_params("self.example.com"), pool(kt, 1)).unwrap();
+        let ss = Issued::self_signed(&leaf_params("self.example.com"), pool_key(kt, 1)).unwrap();
         let sf = p(d, &format!("{kt}-self.pem"));
         std::fs::write(&sf, ss.cert.to_pem()).unwrap();
         let v = ok("openssl", &["verify", "-attime", &at, "-CAfile", &sf, &sf]);
@@ -195,7 +180,7 @@ fn every_key_type_and_sha1_as_openssl_sees_them() {
     }
     let mut sha1 = leaf_params("old.example.com");
     sha1.hash = Some(SigHash::Sha1);
-    let old = root.issue(&sha1, pool(KeyType::Rsa2048, 3)).unwrap();
+    let old = root.issue(&sha1, pool_key(KeyType::Rsa2048, 3)).unwrap();
     let f = p(d, "sha1.pem");
     std::fs::write(&f, old.cert.to_pem()).unwrap();
     let t = ok("openssl", &["x509", "-in", &f, "-noout", "-text"]);
@@ -208,7 +193,7 @@ fn every_key_type_and_sha1_as_openssl_sees_them() {
     let mut bad = leaf_params("x");
     bad.hash = Some(SigHash::Sha1);
     assert!(matches!(
-        Issued::self_signed(&bad, pool(KeyType::EcP256, 0)),
+        Issued::self_signed(&bad, pool_key(KeyType::EcP256, 0)),
         Err(PkiError::Unsupported(_))
     ));
 }
@@ -226,7 +211,7 @@ fn validity_windows_are_relative_to_the_clock() {
         now - Duration::days(1),
     )
     .unwrap();
-    let c = Issued::self_signed(&p, pool(KeyType::Rsa2048, 4)).unwrap();
+    let c = Issued::self_signed(&p, pool_key(KeyType::Rsa2048, 4)).unwrap();
     assert_eq!(c.cert.not_after(), now - Duration::days(1));
     let f = p_(d, "exp.pem", &c.cert.to_pem());
     let o = run(
@@ -248,7 +233,7 @@ fn validity_windows_are_relative_to_the_clock() {
         now + Duration::days(30),
     )
     .unwrap();
-    let c = Issued::self_signed(&p, pool(KeyType::Rsa2048, 4)).unwrap();
+    let c = Issued::self_signed(&p, pool_key(KeyType::Rsa2048, 4)).unwrap();
     let f = p_(d, "fut.pem", &c.cert.to_pem());
     let o = run(
         "openssl",
@@ -273,7 +258,7 @@ fn validity_windows_are_relative_to_the_clock() {
         time::macros::datetime!(2060-01-01 0:00 UTC),
     )
     .unwrap();
-    let c = Issued::self_signed(&p, pool(KeyType::EcP256, 2)).unwrap();
+    let c = Issued::self_signed(&p, pool_key(KeyType::EcP256, 2)).unwrap();
     assert_eq!(
         c.cert.not_after(),
         time::macros::datetime!(2060-01-01 0:00 UTC)
@@ -284,7 +269,7 @@ fn validity_windows_are_relative_to_the_clock() {
     // inverted window is refused
     let p = CertParams::leaf("CN=x", now, now - Duration::days(1)).unwrap();
     assert!(matches!(
-        Issued::self_signed(&p, pool(KeyType::EcP256, 2)),
+        Issued::self_signed(&p, pool_key(KeyType::EcP256, 2)),
         Err(PkiError::Validity(_))
     ));
 }
@@ -297,10 +282,16 @@ fn p_(d: &std::path::Path, name: &str, content: &str) -> String {
 #[test]
 fn issuance_is_deterministic() {
     let a = ad_root()
-        .issue(&leaf_params("ece.example.com"), pool(KeyType::EcP256, 3))
+        .issue(
+            &leaf_params("ece.example.com"),
+            pool_key(KeyType::EcP256, 3),
+        )
         .unwrap();
     let b = ad_root()
-        .issue(&leaf_params("ece.example.com"), pool(KeyType::EcP256, 3))
+        .issue(
+            &leaf_params("ece.example.com"),
+            pool_key(KeyType::EcP256, 3),
+        )
         .unwrap();
     assert_eq!(a.cert.der(), b.cert.der());
     assert_eq!(a.cert.sha256_fingerprint(), b.cert.sha256_fingerprint());
@@ -320,7 +311,7 @@ fn java_form_names_match_keytool_printcert() {
     .enumerate()
     {
         let params = CertParams::leaf(name, T0, T0 + Duration::days(30)).unwrap();
-        let c = Issued::self_signed(&params, pool(KeyType::EcP256, 4)).unwrap();
+        let c = Issued::self_signed(&params, pool_key(KeyType::EcP256, 4)).unwrap();
         let f = p_(d, &format!("{i}.pem"), &c.cert.to_pem());
         let out = ok("keytool", &["-printcert", "-file", &f]);
         let owner = out
@@ -370,7 +361,7 @@ fn signs_csrs_made_by_openssl_keytool_and_ccelab() {
     let chain = p_(d, "chain.pem", &(ca.cert.to_pem() + &root.cert.to_pem()));
 
     // openssl req with a pooled key and SANs (the MMC custom request shape)
-    let key = p_(d, "key.pem", &pool(KeyType::Rsa2048, 5).to_pkcs8_pem());
+    let key = p_(d, "key.pem", &pool_key(KeyType::Rsa2048, 5).to_pkcs8_pem());
     ok(
         "openssl",
         &[
@@ -447,7 +438,7 @@ fn signs_csrs_made_by_openssl_keytool_and_ccelab() {
             San::Dns("ece.example.com".into()),
             San::Ip("127.0.0.5".parse().unwrap()),
         ],
-        &pool(KeyType::Rsa2048, 6),
+        &pool_key(KeyType::Rsa2048, 6),
         SigHash::Sha256,
     )
     .unwrap();
@@ -468,7 +459,7 @@ fn refuses_damaged_requests_and_certificates() {
     let ours = Csr::new(
         &ccelab_emulators::pki::dn::parse("CN=ece.example.com").unwrap(),
         &[],
-        &pool(KeyType::Rsa2048, 6),
+        &pool_key(KeyType::Rsa2048, 6),
         SigHash::Sha256,
     )
     .unwrap();
@@ -495,7 +486,7 @@ fn explicit_serial_key_usage_eku_and_path_length() {
     let mut ca_p = CertParams::ca("CN=Constrained CA", T0, T0 + Duration::days(365)).unwrap();
     ca_p.ca = Some(Some(0));
     ca_p.serial = Some(vec![0x01, 0x02, 0x03]);
-    let ca = Ca::root(&ca_p, pool(KeyType::EcP384, 1)).unwrap();
+    let ca = Ca::root(&ca_p, pool_key(KeyType::EcP384, 1)).unwrap();
     assert_eq!(ca.cert.serial_hex(), "10203");
     assert_eq!(ca.cert.basic_constraints_ca(), Some(Some(0)));
     let f = p_(d, "ca.pem", &ca.cert.to_pem());
@@ -518,7 +509,7 @@ fn explicit_serial_key_usage_eku_and_path_length() {
     let mut leaf = leaf_params("client.example.com");
     leaf.key_usage = Some(vec![KeyUsage::DigitalSignature]);
     leaf.ext_key_usage = Some(vec![Eku::ClientAuth]);
-    let c = ca.issue(&leaf, pool(KeyType::EcP256, 5)).unwrap();
+    let c = ca.issue(&leaf, pool_key(KeyType::EcP256, 5)).unwrap();
     let f = p_(d, "leaf.pem", &c.cert.to_pem());
     let t = ok(
         "openssl",
@@ -549,7 +540,7 @@ fn explicit_serial_key_usage_eku_and_path_length() {
     bare.key_usage = Some(vec![]);
     bare.ext_key_usage = Some(vec![]);
     bare.key_ids = false;
-    let b = Issued::self_signed(&bare, pool(KeyType::Rsa2048, 7)).unwrap();
+    let b = Issued::self_signed(&bare, pool_key(KeyType::Rsa2048, 7)).unwrap();
     assert!(b.cert.x509().tbs_certificate.extensions.is_none());
     assert!(b.cert.sans().is_empty());
 }

@@ -5,13 +5,13 @@
 mod common;
 use common::*;
 
-use ccelab_emulators::pki::{keypool, CertParams, Issued, KeyPair, KeyType};
+use ccelab_emulators::pki::{CertParams, Issued, KeyPair, KeyType};
 use ccelab_emulators::stores::{detect, Entry, Keystore, StoreError, StoreType};
 use time::Duration;
 
 fn self_signed(cn: &str, kt: KeyType, i: usize) -> Issued {
     let p = CertParams::leaf(&format!("CN={cn}"), T0, T0 + Duration::days(365)).unwrap();
-    Issued::self_signed(&p, keypool::key(kt, i).unwrap()).unwrap()
+    Issued::self_signed(&p, pool_key(kt, i)).unwrap()
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn pem_private_keys_in_every_form_openssl_writes() {
         (KeyType::EcP256, vec!["ec"]),
         (KeyType::EcP384, vec!["ec"]),
     ] {
-        let key = keypool::key(kt, 0).unwrap();
+        let key = pool_key(kt, 0);
         let pkcs8 = p(d, "k8.pem");
         std::fs::write(&pkcs8, key.to_pkcs8_pem()).unwrap();
         let mut args = conv.clone();

@@ -7,7 +7,7 @@ use common::*;
 
 use std::net::SocketAddr;
 
-use ccelab_emulators::pki::{keypool, Ca, CertParams, Issued, KeyType, San};
+use ccelab_emulators::pki::{Ca, CertParams, Issued, KeyType, San};
 use ccelab_emulators::tls::{
     hello_handler, Binding, Events, NoMatch, Outcome, SiteConfig, TlsServer, TlsVersion,
 };
@@ -21,22 +21,17 @@ struct Lab {
 fn lab(kt: KeyType) -> Lab {
     // valid around the real now: curl and openssl check the machine's clock
     let now = OffsetDateTime::now_utc();
-    let p = CertParams::ca(
-        "CN=Example Enterprise CA, DC=example, DC=local",
+    let root = example_root(
+        pool_key(KeyType::Rsa2048, 0),
         now - Duration::days(1),
         now + Duration::days(3650),
-    )
-    .unwrap();
-    let root = Ca::root(&p, keypool::key(KeyType::Rsa2048, 0).unwrap()).unwrap();
-    let ip = CertParams::ca(
-        "CN=Example Issuing CA, DC=example, DC=local",
+    );
+    let issuing = example_issuing(
+        &root,
+        pool_key(KeyType::Rsa2048, 1),
         now - Duration::days(1),
         now + Duration::days(1825),
-    )
-    .unwrap();
-    let issuing = root
-        .intermediate(&ip, keypool::key(KeyType::Rsa2048, 1).unwrap())
-        .unwrap();
+    );
     let lp = CertParams::leaf(
         "CN=ece.example.com",
         now - Duration::days(1),
@@ -44,7 +39,7 @@ fn lab(kt: KeyType) -> Lab {
     )
     .unwrap()
     .with_sans([San::Dns("ece.example.com".into())]);
-    let leaf = issuing.issue(&lp, keypool::key(kt, 2).unwrap()).unwrap();
+    let leaf = issuing.issue(&lp, pool_key(kt, 2)).unwrap();
     Lab { root, leaf }
 }
 

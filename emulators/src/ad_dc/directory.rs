@@ -4,13 +4,11 @@
 //! and per-user bind faults, held beside the entries and never returned as
 //! attributes), and an LDIF loader.
 //!
-//! [`Directory::example`] builds the forest of [topology.md] §1 / [ECE]
+//! [`Directory::example`] builds the forest of docs/requirements.md §1 / [ECE]
 //! 2.1–2.2: domain `example.local` (NetBIOS `EXAMPLE`), GC/DC host
 //! `gcdcsrv01.example.local`, the bind account `CN=pcceadmin,CN=Users,DC=example,DC=local`
 //! whose `userPrincipalName` is the DN attribute ECE searches by, and a
 //! handful of administrators, supervisors and agents.
-//!
-//! [topology.md]: ../../../../shared/spec/topology.md
 
 use std::collections::HashMap;
 
@@ -27,7 +25,10 @@ pub const EXAMPLE_PASSWORD: &str = "Password1";
 /// casing, e.g. `sAMAccountName`) and its values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attribute {
+    /// The attribute's name as stored; look-ups ignore case.
     pub name: String,
+    /// The values as raw bytes (text is UTF-8; `objectGUID` and `objectSid`
+    /// are binary), in the order stored.
     pub values: Vec<Vec<u8>>,
 }
 
@@ -45,10 +46,12 @@ impl Entry {
         &self.dn_string
     }
 
+    /// The DN parsed, for comparisons (case- and whitespace-insensitive).
     pub fn parsed_dn(&self) -> &Dn {
         &self.dn
     }
 
+    /// Every attribute of the entry, in the order stored.
     pub fn attributes(&self) -> &[Attribute] {
         &self.attrs
     }
@@ -128,10 +131,15 @@ impl Entry {
 /// in `namingContexts` (docs/research/active-directory-ldap.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PartitionKind {
+    /// The domain NC (`DC=example,DC=local`): users, groups, computers.
     Domain,
+    /// The Configuration NC (`CN=Configuration,…`): sites, servers, crossRefs.
     Configuration,
+    /// The Schema NC (`CN=Schema,CN=Configuration,…`).
     Schema,
+    /// The DomainDnsZones application partition (`DC=DomainDnsZones,…`).
     DomainDnsZones,
+    /// The ForestDnsZones application partition (`DC=ForestDnsZones,…`).
     ForestDnsZones,
 }
 
@@ -150,7 +158,9 @@ impl PartitionKind {
 /// One naming context and where AD's continuation references point for it.
 #[derive(Clone, Debug)]
 pub struct Partition {
+    /// Which naming context this is.
     pub kind: PartitionKind,
+    /// The naming context's head DN, parsed.
     pub dn: Dn,
     /// `DC=example,DC=local`, `CN=Configuration,DC=example,DC=local`, …
     pub dn_string: String,
@@ -242,24 +252,40 @@ struct Account {
 /// Errors building or loading the directory.
 #[derive(Debug, thiserror::Error)]
 pub enum DirectoryError {
+    /// The forest root domain's DNS name is not at least two valid DNS labels.
     #[error("`{0}` is not a DNS domain name with at least two labels (e.g. example.local)")]
     BadDomain(String),
+    /// The NetBIOS domain name is empty, longer than 15 characters, or holds
+    /// a character NetBIOS names forbid.
     #[error("`{0}` is not a NetBIOS domain name (1–15 characters, no dots or blanks)")]
     BadNetbios(String),
+    /// The DC's host name is not one DNS label.
     #[error("`{0}` is not a host name (letters, digits and hyphens)")]
     BadHost(String),
+    /// A DN string that does not parse.
     #[error("bad DN: {0}")]
     BadDn(#[from] DnError),
+    /// An entry with that DN is already in the directory.
     #[error("an entry `{0}` already exists")]
     Exists(String),
+    /// The new entry's parent is not in the directory.
     #[error("the parent of `{0}` does not exist (add it first)")]
     NoParent(String),
+    /// The DN is under none of the forest's five naming contexts.
     #[error("`{0}` is in no naming context of this forest")]
     OutsideForest(String),
+    /// No user or computer answers to that bind name (a DN, a
+    /// userPrincipalName or `DOMAIN\user`).
     #[error("no account `{0}` (a DN, user@domain or DOMAIN\\user of an existing user)")]
     NoAccount(String),
+    /// An LDIF text that cannot be loaded; nothing of it was added.
     #[error("line {line}: {message}")]
-    Ldif { line: usize, message: String },
+    Ldif {
+        /// 1-based line of the LDIF text where the problem is.
+        line: usize,
+        /// What is wrong there.
+        message: String,
+    },
 }
 
 /// The directory of one forest root domain, as its DC and GC serve it.
@@ -409,14 +435,17 @@ impl Directory {
         }
     }
 
+    /// The forest root domain's DNS name (`example.local`).
     pub fn domain(&self) -> &str {
         &self.domain
     }
 
+    /// The domain's NetBIOS name (`EXAMPLE`), as in `EXAMPLE\pcceadmin`.
     pub fn netbios(&self) -> &str {
         &self.netbios
     }
 
+    /// The DC/GC's host name without the domain (`gcdcsrv01`).
     pub fn dc_host(&self) -> &str {
         &self.dc_host
     }
@@ -431,6 +460,7 @@ impl Directory {
         &self.partitions
     }
 
+    /// The naming context of kind `kind`.
     pub fn partition(&self, kind: PartitionKind) -> &Partition {
         // new() creates all five kinds
         self.partitions
@@ -471,6 +501,8 @@ impl Directory {
             .max_by_key(|p| p.dn.len())
     }
 
+    /// Every entry, in the order added (naming-context heads and their
+    /// containers first).
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }
@@ -481,6 +513,7 @@ impl Directory {
         self.entry_by_dn(&d)
     }
 
+    /// The entry named by the parsed `dn`.
     pub fn entry_by_dn(&self, dn: &Dn) -> Option<&Entry> {
         self.index.get(&dn.key()).map(|&i| &self.entries[i])
     }

@@ -1,25 +1,28 @@
 //! Distinguished names as Active Directory compares them: attribute types and
 //! values case-insensitively, whitespace around `,` and `=` ignored — the
-//! bind DN of [topology.md] §1, `CN=pcceadmin, CN=Users, DC=example,
+//! bind DN of docs/requirements.md §1, `CN=pcceadmin, CN=Users, DC=example,
 //! DC=local`, names the same object as `cn=pcceadmin,cn=users,dc=example,dc=local`.
 //!
 //! The string form is RFC 4514's (`,` between RDNs, `\,` `\+` `\"` `\\`
 //! `\<` `\>` `\;` `\=` `\#` and `\XX` hex escapes, `"…"` quoted values);
 //! multi-valued RDNs (`+`) are kept as one opaque value.
-//!
-//! [topology.md]: ../../../../shared/spec/topology.md
 
 use std::fmt;
 
 /// Why a string is not a DN.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DnError {
+    /// An RDN without `=` between attribute type and value (the whole DN string).
     #[error("`{0}`: an RDN has no `=`")]
     NoEquals(String),
+    /// An RDN such as `=Users` whose attribute type is empty (the whole DN string).
     #[error("`{0}`: an RDN has an empty attribute type")]
     EmptyType(String),
+    /// A `\` not followed by a special character or two hex digits, or hex
+    /// escapes that do not decode to UTF-8 (the whole DN string).
     #[error("`{0}`: bad escape sequence")]
     BadEscape(String),
+    /// A `"…"` quoted value without its closing quote (the whole DN string).
     #[error("`{0}`: unterminated quoted value")]
     Unterminated(String),
 }
@@ -27,7 +30,9 @@ pub enum DnError {
 /// One relative distinguished name: attribute type and (unescaped) value as given.
 #[derive(Clone, Debug)]
 pub struct Rdn {
+    /// The attribute type as written (`CN`, `cn`, `DC`, `OU`, …).
     pub attr: String,
+    /// The value with escapes and quotes removed.
     pub value: String,
 }
 
@@ -187,6 +192,7 @@ impl Dn {
         Dn { rdns, keys }
     }
 
+    /// Whether this is the empty DN: the RootDSE, or the GC's phantom root.
     pub fn is_root(&self) -> bool {
         self.rdns.is_empty()
     }
@@ -196,10 +202,12 @@ impl Dn {
         self.rdns.len()
     }
 
+    /// Whether the DN has no RDN (the same as [`Dn::is_root`]).
     pub fn is_empty(&self) -> bool {
         self.rdns.is_empty()
     }
 
+    /// The RDNs, most specific first.
     pub fn rdns(&self) -> &[Rdn] {
         &self.rdns
     }

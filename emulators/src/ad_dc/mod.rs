@@ -1,5 +1,5 @@
 //! The Active Directory domain controller / global catalog of the topology
-//! ([topology.md] §1: "LDAP GC 3268 (non-secure), GC over TLS 3269 (secure);
+//! (docs/requirements.md §1: "LDAP GC 3268 (non-secure), GC over TLS 3269 (secure);
 //! domain LDAP 389 / 636", example GC host `gcdcsrv01.example.local`, bind DN
 //! `CN=pcceadmin, CN=Users, DC=example, DC=local`, DN attribute
 //! `userPrincipalName`), as the ECE application servers reach it for
@@ -42,8 +42,6 @@
 //! dc.update_policy(|p| p.require_signing = true); // F15 from now on
 //! # Ok(()) }
 //! ```
-//!
-//! [topology.md]: ../../../shared/spec/topology.md
 
 mod directory;
 pub mod dn;

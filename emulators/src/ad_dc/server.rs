@@ -39,10 +39,8 @@ use crate::clock::Clock;
 use crate::pki::{Certificate, KeyPair};
 use crate::tls::TlsVersion;
 
-/// The four LDAP ports of a DC that is also a global catalog ([topology.md]
-/// §1; [ECE] 2.2: "GC ports 3268 / 3269").
-///
-/// [topology.md]: ../../../../shared/spec/topology.md
+/// The four LDAP ports of a DC that is also a global catalog
+/// (docs/requirements.md §1; [ECE] 2.2: "GC ports 3268 / 3269").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PortKind {
     /// 389: domain LDAP, clear text (StartTLS available).
@@ -56,6 +54,7 @@ pub enum PortKind {
 }
 
 impl PortKind {
+    /// Every port kind, in port-number order (389, 636, 3268, 3269).
     pub const ALL: [PortKind; 4] = [
         PortKind::Ldap,
         PortKind::Ldaps,
@@ -120,6 +119,8 @@ pub struct Policy {
     /// What a simple bind with a name that is no account reports: 52e in most
     /// builds and configurations, 525 in some (research §1).
     pub unknown_user: BindFault,
+    /// The Windows Server build emulated: its `vXXXX` suffix and DSIDs in
+    /// diagnostic messages.
     pub version: AdVersion,
     /// MaxReceiveBuffer: the largest LDAP message accepted (AD: 10,485,760 bytes).
     pub max_receive_buffer: usize,
@@ -149,8 +150,11 @@ impl Default for Policy {
 /// One operation, for logs and tests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdEvent {
+    /// The client's address.
     pub peer: SocketAddr,
+    /// The listener's address the client connected to.
     pub local: SocketAddr,
+    /// Which of the DC's ports served it.
     pub port: PortKind,
     /// TLS active (LDAPS, or after StartTLS).
     pub tls: bool,
@@ -171,14 +175,32 @@ pub type AdEvents = crate::events::EventLog<AdEvent>;
 /// Errors starting a listener or building its TLS configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum AdError {
+    /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: io::Error },
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// The address is not a loopback address (ccelab never serves LDAP
+    /// beyond the machine).
     #[error("{addr} is not a loopback address: ccelab's servers bind 127.0.0.0/8 or ::1 only")]
-    NotLoopback { addr: SocketAddr },
+    NotLoopback {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// An LDAPS port (636, 3269) asked of a DC configured without a TLS certificate.
     #[error("{kind} needs the DC's TLS certificate (none was configured)")]
-    NoTls { kind: PortKind },
+    NoTls {
+        /// The port kind asked for.
+        kind: PortKind,
+    },
+    /// The DC's certificate, key or TLS versions cannot make a rustls
+    /// server configuration.
     #[error("TLS configuration: {0}")]
     Tls(String),
+    /// The directory could not be built or loaded.
     #[error(transparent)]
     Directory(#[from] DirectoryError),
 }
@@ -232,6 +254,7 @@ pub struct DcOptions {
     /// The DC's certificate for 636/3269 and StartTLS (None: LDAPS ports
     /// cannot start and StartTLS answers `unavailable`).
     pub tls: Option<Arc<ServerConfig>>,
+    /// The initial knobs (see [`DomainController::update_policy`]).
     pub policy: Policy,
     /// `currentTime` of the RootDSE.
     pub clock: Clock,
@@ -256,6 +279,8 @@ impl std::fmt::Debug for DomainController {
 }
 
 impl DomainController {
+    /// A DC serving `directory` with `options`; it listens on nothing until
+    /// [`DomainController::listen`].
     pub fn new(directory: Directory, options: DcOptions) -> Arc<Self> {
         Arc::new(DomainController {
             directory: RwLock::new(directory),
@@ -266,6 +291,7 @@ impl DomainController {
         })
     }
 
+    /// A copy of the current knobs.
     pub fn policy(&self) -> Policy {
         self.policy
             .read()
@@ -288,6 +314,8 @@ impl DomainController {
         f(&mut self.directory.write().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// The DC's event log: an [`AdEvent`] for every operation (and TLS
+    /// handshake, malformed message or idle timeout) on any of its ports.
     pub fn events(&self) -> &AdEvents {
         &self.events
     }
@@ -333,6 +361,7 @@ impl AdListener {
         self.acceptor.local_addr()
     }
 
+    /// Which of the DC's ports this listener serves.
     pub fn kind(&self) -> PortKind {
         self.kind
     }

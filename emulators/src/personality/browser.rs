@@ -16,7 +16,7 @@ use super::Verdict;
 use crate::pki::Certificate;
 
 /// Judges `chain` (leaf first, as sent) for `name` with `anchors` at `at`.
-pub fn judge(
+pub(crate) fn judge(
     chain: &[Certificate],
     anchors: &[Certificate],
     name: &str,

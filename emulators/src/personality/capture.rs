@@ -21,7 +21,9 @@ use crate::pki::Certificate;
 pub enum Contact {
     /// The handshake got as far as the server's certificates.
     Presented {
+        /// The certificates the server sent, leaf first, in the order sent.
         chain: Vec<Certificate>,
+        /// The SNI host name the ClientHello carried (None: no SNI sent).
         sni_sent: Option<String>,
     },
     /// Nothing listens there (ECONNREFUSED).

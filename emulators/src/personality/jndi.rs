@@ -40,8 +40,12 @@ use crate::pki::Certificate;
 /// An `ldap://` or `ldaps://` provider URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LdapUrl {
+    /// `ldaps://`: TLS from the first byte (LDAP over SSL), else plain LDAP.
     pub ldaps: bool,
+    /// The host name or address as written in the URL (also the name the
+    /// server certificate is checked against).
     pub host: String,
+    /// The port: as written, else 636 for `ldaps://` and 389 for `ldap://`.
     pub port: u16,
     /// The DN after the host, if any (percent-decoding of spaces only).
     pub base: String,
@@ -84,14 +88,19 @@ fn strip_prefix_ci<'a>(s: &'a str, p: &str) -> Option<&'a str> {
 /// JNDI's `InitialDirContext` environment.
 #[derive(Clone, Debug)]
 pub struct JndiEnv {
+    /// `java.naming.provider.url`: the directory server and base DN.
     pub url: LdapUrl,
     /// `java.naming.security.principal` (None: anonymous).
     pub principal: Option<String>,
+    /// `java.naming.security.credentials`: the simple-bind password (unused
+    /// when anonymous).
     pub credentials: String,
     /// The trust anchors of the JVM's trust store (or why it is unusable).
     pub anchors: Result<Vec<Certificate>, Verdict>,
     /// The JVM's clock (certificate validity).
     pub now: OffsetDateTime,
+    /// The connect timeout and the read timeout of every LDAP response
+    /// (`com.sun.jndi.ldap.connect.timeout` / `com.sun.jndi.ldap.read.timeout`).
     pub timeout: Duration,
     /// The address the JVM's host connects from (None: the system's choice).
     pub source: Option<std::net::IpAddr>,
@@ -100,14 +109,19 @@ pub struct JndiEnv {
 /// One search result entry: its DN and attributes (values as text).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchEntry {
+    /// The entry's DN as the server sent it.
     pub dn: String,
+    /// The attributes returned: (name as sent, values).
     pub attrs: Vec<(String, Vec<String>)>,
 }
 
 /// What a search gave before JNDI threw, and what it threw (`toString()`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchOutcome {
+    /// The entries enumerated before the end or the exception, in order.
     pub entries: Vec<SearchEntry>,
+    /// The exception JNDI threw, as `toString()` (None: the enumeration
+    /// ended normally).
     pub exception: Option<String>,
 }
 

@@ -3,14 +3,12 @@
 //! emulated component makes goes through the personality of the product that
 //! makes it (SPOG → ECE web: Java; ECE app → AD: Java JNDI; an agent's
 //! browser → Live Data: browser), so the symptom and the log line are the
-//! ones the real deployment shows ([topology.md] §2, §5 F1, F2, F8, F24, F25).
+//! ones the real deployment shows (docs/requirements.md §2, §5 F1, F2, F8, F24, F25).
 //!
 //! The rules and texts were established by running the real clients on this
 //! machine (JDK 17.0.15, curl 7.88.1 with OpenSSL 3.0, OpenSSL 3.0 s_client)
 //! against a matrix of certificate situations, and are pinned by differential
 //! tests that run them again (`emulators/tests/personality_diff.rs`).
-//!
-//! [topology.md]: ../../../shared/spec/topology.md
 
 mod browser;
 mod capture;
@@ -60,6 +58,8 @@ impl std::str::FromStr for Personality {
 /// A client's decision and what it prints.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
+    /// Whether the client accepts the peer and carries on (Java's handshake
+    /// completes, curl and `openssl s_client` verify successfully).
     pub ok: bool,
     /// The line a user or a log would show: Java's top exception as
     /// `toString()`, curl's `curl: (N) …` line, openssl's `verify error:` line
@@ -73,6 +73,7 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// An acceptance printing `text`, exit code 0, no detail lines.
     pub fn accept(text: impl Into<String>) -> Self {
         Verdict {
             ok: true,
@@ -82,6 +83,8 @@ impl Verdict {
         }
     }
 
+    /// A refusal printing `text`, with no detail lines and no exit code
+    /// (callers that model a command fill in its code).
     pub fn refuse(text: impl Into<String>) -> Self {
         Verdict {
             ok: false,

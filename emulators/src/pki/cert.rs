@@ -74,7 +74,9 @@ impl Eq for Certificate {}
 /// A subject alternative name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum San {
+    /// A `dNSName` (e.g. `ece.example.com`, or a wildcard `*.example.com`).
     Dns(String),
+    /// An `iPAddress` (IPv4 or IPv6).
     Ip(IpAddr),
 }
 
@@ -163,12 +165,19 @@ pub(crate) fn sans_of(san: &SubjectAltName) -> Vec<San> {
 /// Key usage bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyUsage {
+    /// `digitalSignature`: signing handshakes (ECDHE key exchange, TLS 1.3).
     DigitalSignature,
+    /// `nonRepudiation` (also called `contentCommitment`).
     NonRepudiation,
+    /// `keyEncipherment`: RSA key transport (TLS 1.2 RSA key exchange).
     KeyEncipherment,
+    /// `dataEncipherment`: encrypting data directly with the public key.
     DataEncipherment,
+    /// `keyAgreement`: (EC)DH with the certified key.
     KeyAgreement,
+    /// `keyCertSign`: signing certificates (a CA).
     KeyCertSign,
+    /// `cRLSign`: signing certificate revocation lists (a CA).
     CrlSign,
 }
 
@@ -189,9 +198,13 @@ impl KeyUsage {
 /// Extended key usages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Eku {
+    /// `id-kp-serverAuth` (1.3.6.1.5.5.7.3.1): TLS server authentication.
     ServerAuth,
+    /// `id-kp-clientAuth` (1.3.6.1.5.5.7.3.2): TLS client authentication.
     ClientAuth,
+    /// `id-kp-codeSigning` (1.3.6.1.5.5.7.3.3).
     CodeSigning,
+    /// `id-kp-emailProtection` (1.3.6.1.5.5.7.3.4): S/MIME.
     EmailProtection,
 }
 
@@ -210,9 +223,13 @@ impl Eku {
 /// [`CertParams::ca`] and adjust the public fields.
 #[derive(Clone, Debug)]
 pub struct CertParams {
+    /// The subject DN (see [`super::dn::parse`] for the string form).
     pub subject: Name,
+    /// The SubjectAltName entries, in order (none: no SAN extension).
     pub sans: Vec<San>,
+    /// Start of the validity window.
     pub not_before: OffsetDateTime,
+    /// End of the validity window (inclusive, as RFC 5280 defines it).
     pub not_after: OffsetDateTime,
     /// `Some(path_len)` makes a CA (`None` inside = no path length limit).
     pub ca: Option<Option<u8>>,
@@ -494,10 +511,12 @@ impl Certificate {
             .collect()
     }
 
+    /// The certificate's DER, exactly as read or issued.
     pub fn der(&self) -> &[u8] {
         &self.der
     }
 
+    /// The certificate as one PEM `CERTIFICATE` block (64-column Base-64).
     pub fn to_pem(&self) -> String {
         pem::encode("CERTIFICATE", &self.der)
     }
@@ -507,10 +526,12 @@ impl Certificate {
         &self.inner
     }
 
+    /// The subject DN.
     pub fn subject(&self) -> &Name {
         &self.inner.tbs_certificate.subject
     }
 
+    /// The issuer DN.
     pub fn issuer(&self) -> &Name {
         &self.inner.tbs_certificate.issuer
     }
@@ -520,10 +541,12 @@ impl Certificate {
         dn::java_string(self.subject())
     }
 
+    /// Issuer as Java prints it (`CN=…, OU=…`).
     pub fn issuer_string(&self) -> String {
         dn::java_string(self.issuer())
     }
 
+    /// The subject's most specific CN value, if the subject has one.
     pub fn common_name(&self) -> Option<String> {
         dn::common_name(self.subject())
     }
@@ -540,10 +563,12 @@ impl Certificate {
         }
     }
 
+    /// Start of the validity window (`notBefore`).
     pub fn not_before(&self) -> OffsetDateTime {
         time_to_offset(&self.inner.tbs_certificate.validity.not_before)
     }
 
+    /// End of the validity window (`notAfter`).
     pub fn not_after(&self) -> OffsetDateTime {
         time_to_offset(&self.inner.tbs_certificate.validity.not_after)
     }
@@ -664,15 +689,21 @@ pub(crate) fn colon_hex(bytes: &[u8]) -> String {
 /// it (its issuer … the root; empty for a root).
 #[derive(Clone, Debug)]
 pub struct Ca {
+    /// The CA's own certificate (BasicConstraints CA:true).
     pub cert: Certificate,
+    /// The CA's signing key (the private half of `cert`'s public key).
     pub key: Arc<KeyPair>,
+    /// The certificates above this CA, its issuer first and the root last
+    /// (empty for a root).
     pub parents: Vec<Certificate>,
 }
 
 /// A certificate issued with its key and chain.
 #[derive(Clone, Debug)]
 pub struct Issued {
+    /// The issued (leaf) certificate.
     pub cert: Certificate,
+    /// The private key of `cert`.
     pub key: Arc<KeyPair>,
     /// The issuing CAs up to, not including, the root (what a server sends after its leaf).
     pub intermediates: Vec<Certificate>,

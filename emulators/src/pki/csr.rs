@@ -105,6 +105,7 @@ impl Csr {
         })
     }
 
+    /// The request's DER, exactly as read or made.
     pub fn der(&self) -> &[u8] {
         &self.der
     }
@@ -114,14 +115,17 @@ impl Csr {
         pem::encode("CERTIFICATE REQUEST", &self.der)
     }
 
+    /// The requested subject DN.
     pub fn subject(&self) -> &Name {
         &self.inner.info.subject
     }
 
+    /// The requested subject as Java prints it (`CN=…, OU=…`).
     pub fn subject_string(&self) -> String {
         dn::java_string(self.subject())
     }
 
+    /// The public key to be certified, as `SubjectPublicKeyInfo` DER.
     pub fn spki_der(&self) -> Vec<u8> {
         self.inner.info.public_key.to_der().unwrap_or_default()
     }

@@ -2,7 +2,7 @@
 //!
 //! Input is the keytool `-dname` / X500Principal string form, most specific
 //! attribute first: `CN=ece.example.com, OU=IT, O=Example, L=Tokyo, ST=Tokyo, C=JP`
-//! or an AD CA's `CN=Example Enterprise CA, DC=example, DC=local` ([topology.md] §1:
+//! or an AD CA's `CN=Example Enterprise CA, DC=example, DC=local` (docs/requirements.md §1:
 //! AD CS names carry DC components, repeated — which is why this module, and not
 //! rcgen's map-based `DistinguishedName`, builds names). Values are encoded as
 //! Java's `AVA` does: DC and EMAILADDRESS as IA5String, C as PrintableString,
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn keytool_dialogue_name_with_numeric_country() {
-        // [SEC]'s AW example answers `91` for the country code (topology.md §7).
+        // [SEC]'s AW example answers `91` for the country code (docs/requirements.md §7).
         let n = parse("CN=CCE-AW-1-21, OU=cisco, O=ccbu, L=BLR, ST=KA, C=91").unwrap();
         assert_eq!(
             java_string(&n),

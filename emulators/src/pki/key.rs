@@ -27,9 +27,13 @@ pub enum KeyType {
     Rsa1024,
     /// RSA 2048: the default, "2048 or more" of [ECE] 1.1.
     Rsa2048,
+    /// RSA 3072.
     Rsa3072,
+    /// RSA 4096.
     Rsa4096,
+    /// ECDSA on NIST P-256 (secp256r1 / prime256v1), signing with SHA-256.
     EcP256,
+    /// ECDSA on NIST P-384 (secp384r1), signing with SHA-384.
     EcP384,
 }
 
@@ -107,10 +111,14 @@ impl FromStr for KeyType {
 /// deployments (and old Microsoft CAs) still have SHA-1-signed certificates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum SigHash {
+    /// SHA-1 (`SHA1withRSA`; deprecated, still found in old deployments).
     Sha1,
+    /// SHA-256 (`SHA256withRSA`, `SHA256withECDSA`).
     #[default]
     Sha256,
+    /// SHA-384 (`SHA384withRSA`, `SHA384withECDSA`).
     Sha384,
+    /// SHA-512 (`SHA512withRSA`).
     Sha512,
 }
 
@@ -131,18 +139,18 @@ impl FromStr for SigHash {
 
 pub(crate) mod oids {
     use der::asn1::ObjectIdentifier as O;
-    pub const RSA_ENCRYPTION: O = O::new_unwrap("1.2.840.113549.1.1.1");
-    pub const SHA1_RSA: O = O::new_unwrap("1.2.840.113549.1.1.5");
-    pub const SHA256_RSA: O = O::new_unwrap("1.2.840.113549.1.1.11");
-    pub const SHA384_RSA: O = O::new_unwrap("1.2.840.113549.1.1.12");
-    pub const SHA512_RSA: O = O::new_unwrap("1.2.840.113549.1.1.13");
-    pub const EC_PUBLIC_KEY: O = O::new_unwrap("1.2.840.10045.2.1");
-    pub const ECDSA_SHA1: O = O::new_unwrap("1.2.840.10045.4.1");
-    pub const ECDSA_SHA256: O = O::new_unwrap("1.2.840.10045.4.3.2");
-    pub const ECDSA_SHA384: O = O::new_unwrap("1.2.840.10045.4.3.3");
-    pub const ECDSA_SHA512: O = O::new_unwrap("1.2.840.10045.4.3.4");
-    pub const P256: O = O::new_unwrap("1.2.840.10045.3.1.7");
-    pub const P384: O = O::new_unwrap("1.3.132.0.34");
+    pub(crate) const RSA_ENCRYPTION: O = O::new_unwrap("1.2.840.113549.1.1.1");
+    pub(crate) const SHA1_RSA: O = O::new_unwrap("1.2.840.113549.1.1.5");
+    pub(crate) const SHA256_RSA: O = O::new_unwrap("1.2.840.113549.1.1.11");
+    pub(crate) const SHA384_RSA: O = O::new_unwrap("1.2.840.113549.1.1.12");
+    pub(crate) const SHA512_RSA: O = O::new_unwrap("1.2.840.113549.1.1.13");
+    pub(crate) const EC_PUBLIC_KEY: O = O::new_unwrap("1.2.840.10045.2.1");
+    pub(crate) const ECDSA_SHA1: O = O::new_unwrap("1.2.840.10045.4.1");
+    pub(crate) const ECDSA_SHA256: O = O::new_unwrap("1.2.840.10045.4.3.2");
+    pub(crate) const ECDSA_SHA384: O = O::new_unwrap("1.2.840.10045.4.3.3");
+    pub(crate) const ECDSA_SHA512: O = O::new_unwrap("1.2.840.10045.4.3.4");
+    pub(crate) const P256: O = O::new_unwrap("1.2.840.10045.3.1.7");
+    pub(crate) const P384: O = O::new_unwrap("1.3.132.0.34");
 }
 
 /// The signature algorithm identifier for a key type and hash, or an error
@@ -372,6 +380,7 @@ impl KeyPair {
         }
     }
 
+    /// The key's algorithm and size.
     pub fn key_type(&self) -> KeyType {
         self.key_type
     }

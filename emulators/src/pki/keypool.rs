@@ -123,10 +123,14 @@ pub struct KeyAllocator {
 }
 
 impl KeyAllocator {
+    /// An allocator that hands out each type's pool keys from index 0.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// An allocator whose first key of each type is pool index `offset`: a
+    /// second topology started past the keys the first one took shares none
+    /// with it.
     pub fn starting_at(offset: usize) -> Self {
         KeyAllocator {
             offset,

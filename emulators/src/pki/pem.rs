@@ -21,10 +21,23 @@ pub struct Block {
 /// Why a text could not be read as PEM.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PemError {
+    /// A BEGIN line without the END line of the same label after it (a block
+    /// copied only in part).
     #[error("line {line}: `-----BEGIN {label}-----` has no matching END line")]
-    Unterminated { label: String, line: usize },
+    Unterminated {
+        /// The block's label.
+        label: String,
+        /// 1-based line of the BEGIN line.
+        line: usize,
+    },
+    /// The lines between BEGIN and END do not decode as Base-64.
     #[error("line {line}: the base-64 body of the {label} block is not valid base 64")]
-    BadBase64 { label: String, line: usize },
+    BadBase64 {
+        /// The block's label.
+        label: String,
+        /// 1-based line of the BEGIN line.
+        line: usize,
+    },
 }
 
 /// Returns true when `bytes` look like PEM text (a BEGIN line anywhere in the

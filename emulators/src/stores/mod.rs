@@ -1,4 +1,4 @@
-//! Key and trust stores as the products keep them ([topology.md] §2): the
+//! Key and trust stores as the products keep them (docs/requirements.md §2): the
 //! ADS/AW `cacerts` (JKS, `changeit`), ECE's `mydomain.jks` ([ECE] 2.1), the
 //! CVP `.keystore` (JCEKS, [SEC]), PFX files moved between IIS servers
 //! ([ECE] 1, F22), and PEM / DER / Base-64 `.cer` certificates.
@@ -10,8 +10,6 @@
 //! JCEKS and PKCS12); aliases are case-insensitive and JKS/JCEKS store them
 //! lower-cased; importing under an existing alias is refused; and errors carry
 //! keytool's own exception texts ([`StoreError::keytool_line`]).
-//!
-//! [topology.md]: ../../../shared/spec/topology.md
 
 pub mod jks;
 mod pkcs12;
@@ -29,8 +27,14 @@ pub use jks::Flavor;
 /// The file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StoreType {
+    /// Sun's JKS (magic `0xFEEDFEED`): the JDK's `cacerts` and ECE's
+    /// `mydomain.jks`; keys protected with Sun's proprietary key protector.
     Jks,
+    /// SunJCE's JCEKS (magic `0xCECECECE`): the CVP `.keystore`; keys
+    /// protected with PBE-with-MD5-and-triple-DES, and secret key entries.
     Jceks,
+    /// A PKCS#12 PFX (`.p12` / `.pfx`): what IIS exports with a private key
+    /// and JDK 17 keytool's default store type.
     Pkcs12,
     /// PEM text: certificates (any number) and at most one private key.
     Pem,
@@ -123,7 +127,9 @@ pub enum Entry {
     Trusted(Certificate),
     /// keytool's `PrivateKeyEntry`: a key and its chain, leaf first.
     PrivateKey {
+        /// The private key.
         key: KeyMaterial,
+        /// The certificate chain of the key, leaf first (never empty).
         chain: Vec<Certificate>,
     },
     /// keytool's `SecretKeyEntry` (JCEKS), kept byte for byte.
@@ -153,10 +159,12 @@ impl Entry {
 /// One alias of a store.
 #[derive(Clone, Debug)]
 pub struct StoreEntry {
+    /// The alias as stored (lower-cased in JKS/JCEKS); look-ups ignore case.
     pub alias: String,
     /// Creation date when the format records it (JKS, JCEKS; PKCS#12 keys
     /// written by keytool, whose local key id is `Time <ms>`).
     pub created: Option<OffsetDateTime>,
+    /// What the alias holds.
     pub entry: Entry,
 }
 
@@ -164,6 +172,7 @@ pub struct StoreEntry {
 /// gives the line keytool prints for the same condition.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The store file does not exist (the path as given).
     #[error("Keystore file does not exist: {0}")]
     NotFound(String),
     /// JKS/JCEKS integrity check failed.
@@ -172,30 +181,49 @@ pub enum StoreError {
     /// PKCS#12 MAC check failed.
     #[error("keystore password was incorrect")]
     Pkcs12BadPassword,
+    /// The bytes are none of the known formats (see [`detect`]).
     #[error("Unrecognized keystore format. Please load it with a specified type")]
     UnrecognizedFormat,
+    /// A JKS/JCEKS file ends inside an entry (keytool: `java.io.EOFException`).
     #[error("the store is truncated (it ends inside an entry)")]
     Truncated,
+    /// The file is of a known format but its content is inconsistent (a bad
+    /// certificate, a PEM key without its certificate, a broken PKCS#12
+    /// structure); the text says what.
     #[error("{0}")]
     Malformed(String),
+    /// An import under an alias the store already has (keytool refuses it).
     #[error("Certificate not imported, alias <{0}> already exists")]
     AliasExists(String),
+    /// The alias is not in the store (`keytool -delete` of a missing alias).
     #[error("Alias <{0}> does not exist")]
     AliasMissing(String),
+    /// A JKS/JCEKS/PKCS#12 store password shorter than six characters, which
+    /// keytool refuses when it writes a store.
     #[error("Keystore password must be at least 6 characters")]
     ShortPassword,
+    /// A PEM or DER input that holds no X.509 certificate (nor, for PEM, a
+    /// private key).
     #[error("Input not an X.509 certificate")]
     NotACertificate,
     /// Java's text: `Cannot recover key` (JKS) or the cipher's padding error (JCEKS).
     #[error("{0}")]
     UnrecoverableKey(String),
+    /// The format (named) cannot be read without the store password
+    /// (PKCS#12: its contents are encrypted under it).
     #[error("a password is needed for {0} stores")]
     PasswordNeeded(&'static str),
+    /// The store holds something the target format cannot represent (a
+    /// secret key in JKS or PEM, several entries in one DER file, a PKCS#12
+    /// bag or algorithm not implemented); the text says what.
     #[error("{0}")]
     Unsupported(String),
+    /// Reading or writing the store file failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
 }
@@ -237,6 +265,8 @@ impl From<PkiError> for StoreError {
 /// An in-memory key/trust store.
 #[derive(Clone, Debug)]
 pub struct Keystore {
+    /// The format the store was read from (or created as); [`Keystore::to_bytes`]
+    /// and [`Keystore::save`] write it back in this format.
     pub store_type: StoreType,
     entries: Vec<StoreEntry>,
 }

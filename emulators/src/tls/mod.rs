@@ -54,8 +54,12 @@ pub enum TlsVersion {
     /// do not offer it, get a `protocol_version` alert (rustls implements no
     /// TLS 1.0; a client that does offer 1.0 gets the same alert).
     Tls10,
+    /// TLS 1.1, emulated like [`TlsVersion::Tls10`]: a binding that accepts
+    /// only 1.0/1.1 answers every ClientHello with a `protocol_version` alert.
     Tls11,
+    /// TLS 1.2 (RFC 5246), served by rustls.
     Tls12,
+    /// TLS 1.3 (RFC 8446), served by rustls.
     Tls13,
 }
 
@@ -83,6 +87,7 @@ pub struct Binding {
     /// What the server sends: leaf only (F8's missing intermediate), leaf +
     /// intermediates, or with the root too.
     pub chain: Vec<Certificate>,
+    /// The private key of the leaf certificate (`chain[0]`).
     pub key: Arc<KeyPair>,
     /// Accepted versions (default TLS 1.2 and 1.3).
     pub versions: Vec<TlsVersion>,
@@ -105,7 +110,10 @@ impl Binding {
 /// A listener's configuration.
 #[derive(Clone, Debug, Default)]
 pub struct SiteConfig {
+    /// The site's bindings on this IP:port, in IIS's order; see
+    /// [`SiteConfig::select`] for which one serves a handshake.
     pub bindings: Vec<Binding>,
+    /// What the listener does when no binding matches the ClientHello's SNI.
     pub no_match: NoMatch,
     /// Serve plain HTTP instead of TLS (a port that is not TLS at all).
     pub plain_http: bool,
@@ -133,19 +141,27 @@ impl SiteConfig {
 /// What happened on one connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsEvent {
+    /// The client's address.
     pub peer: SocketAddr,
+    /// The listener's address the client connected to.
     pub local: SocketAddr,
     /// The SNI the client offered.
     pub sni: Option<String>,
+    /// How the connection ended up.
     pub outcome: Outcome,
 }
 
 /// The result of one connection's handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// The handshake completed; HTTP was served on the connection afterwards.
     Completed {
+        /// The name of the binding that served it.
         binding: String,
+        /// The negotiated protocol version as rustls names it (`TLSv1_2`, `TLSv1_3`).
         version: String,
+        /// The negotiated cipher suite as rustls names it
+        /// (e.g. `TLS13_AES_256_GCM_SHA384`).
         cipher_suite: String,
         /// SHA-256 fingerprints of the certificates sent, leaf first.
         chain_sent: Vec<String>,
@@ -153,10 +169,15 @@ pub enum Outcome {
     /// No binding matched; what the server did.
     NoBinding(NoMatch),
     /// The binding accepts only versions the emulation answers with an alert.
-    ProtocolVersionAlert { binding: String },
+    ProtocolVersionAlert {
+        /// The name of the binding selected for the ClientHello.
+        binding: String,
+    },
     /// The handshake failed (the client's alert or a protocol error).
     Failed {
+        /// The binding selected, if the ClientHello got that far.
         binding: Option<String>,
+        /// What went wrong (rustls's error text, or a timeout / early close).
         error: String,
     },
     /// The first bytes were not TLS (e.g. plain HTTP sent to a TLS port).
@@ -172,13 +193,20 @@ pub use crate::events::EVENT_LOG_CAPACITY;
 /// An HTTP request as an emulated product's handler sees it.
 #[derive(Clone, Debug)]
 pub struct HttpRequest {
+    /// The HTTP method (`GET`, `POST`, …).
     pub method: String,
+    /// The request target's path, without the query string.
     pub path: String,
     /// The query string (without `?`; empty when there is none).
     pub query: String,
+    /// The `Host` header, if sent (what IIS routes host-name bindings by).
     pub host: Option<String>,
+    /// Every request header as (lower-case name, value).
     pub headers: Vec<(String, String)>,
+    /// The request body (at most 1 MiB is read; a larger body arrives empty).
     pub body: Vec<u8>,
+    /// The SNI of the TLS handshake that carried the request (None on plain
+    /// HTTP or when the client sent none).
     pub sni: Option<String>,
     /// The binding that served the handshake (None on plain HTTP).
     pub binding: Option<String>,
@@ -187,12 +215,16 @@ pub struct HttpRequest {
 /// An HTTP response.
 #[derive(Clone, Debug)]
 pub struct HttpResponse {
+    /// The status code (200, 404, …).
     pub status: u16,
+    /// Response headers as (name, value), sent in this order.
     pub headers: Vec<(String, String)>,
+    /// The response body.
     pub body: Vec<u8>,
 }
 
 impl HttpResponse {
+    /// A response with `status` and a UTF-8 `text/plain` body.
     pub fn text(status: u16, body: impl Into<String>) -> Self {
         HttpResponse {
             status,
@@ -257,11 +289,21 @@ impl ResolvesServerCert for Fixed {
 /// Errors starting a server.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
+    /// A binding cannot be turned into a rustls server configuration (a
+    /// private key rustls cannot sign with, or a version set it refuses).
     #[error("binding `{binding}`: {error}")]
-    Binding { binding: String, error: String },
+    Binding {
+        /// The binding's name.
+        binding: String,
+        /// What rustls refused.
+        error: String,
+    },
+    /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
+        /// The address asked for.
         addr: SocketAddr,
+        /// The operating system's error.
         source: std::io::Error,
     },
 }

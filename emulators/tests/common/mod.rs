@@ -1,26 +1,79 @@
-//! Helpers shared by the interop tests that run the real tools (openssl,
-//! keytool). A missing tool is a test failure with a clear message, never a
-//! silent skip: `.ci/run` installs them.
+//! Helpers shared by the interop tests: runners for the real tools (openssl,
+//! keytool, curl, java), the keytool-made fixture files, and the example PKI
+//! (the AD CS enterprise root and issuing CA) the tests issue from. A missing
+//! tool is a test failure with a clear message, never a silent skip:
+//! `.ci/run` installs them.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 
+use ccelab_emulators::pki::{keypool, Ca, CertParams, KeyPair, KeyType};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
 /// The instant the tests' fixed clocks start at.
-pub const T0: OffsetDateTime = datetime!(2026-01-01 0:00 UTC);
+pub(crate) const T0: OffsetDateTime = datetime!(2026-01-01 0:00 UTC);
+
+/// Subject of the example enterprise root CA (an AD CS root names itself
+/// with the forest's DC components).
+pub(crate) const EXAMPLE_ROOT_DN: &str = "CN=Example Enterprise CA, DC=example, DC=local";
+
+/// Subject of the example issuing (intermediate) CA below the root.
+pub(crate) const EXAMPLE_ISSUING_DN: &str = "CN=Example Issuing CA, DC=example, DC=local";
+
+/// Key `(kt, i)` of the deterministic key pool.
+pub(crate) fn pool_key(kt: KeyType, i: usize) -> Arc<KeyPair> {
+    keypool::key(kt, i).unwrap()
+}
+
+/// The example enterprise root CA ([`EXAMPLE_ROOT_DN`]), self-signed with
+/// `key`, valid from `not_before` to `not_after`.
+pub(crate) fn example_root(
+    key: Arc<KeyPair>,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> Ca {
+    let p = CertParams::ca(EXAMPLE_ROOT_DN, not_before, not_after).unwrap();
+    Ca::root(&p, key).unwrap()
+}
+
+/// The example issuing CA ([`EXAMPLE_ISSUING_DN`]) for `key`, signed by
+/// `root`, valid from `not_before` to `not_after`.
+pub(crate) fn example_issuing(
+    root: &Ca,
+    key: Arc<KeyPair>,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> Ca {
+    let p = CertParams::ca(EXAMPLE_ISSUING_DN, not_before, not_after).unwrap();
+    root.intermediate(&p, key).unwrap()
+}
 
 /// Runs `tool args…` and returns its output; panics if the tool is missing.
-pub fn run(tool: &str, args: &[&str]) -> Output {
+pub(crate) fn run(tool: &str, args: &[&str]) -> Output {
     run_in(None, tool, args)
 }
 
-/// Runs `tool args…` in `dir`.
-pub fn run_in(dir: Option<&Path>, tool: &str, args: &[&str]) -> Output {
+/// Runs `tool args…` in `dir` under the C locale (`LC_ALL=C`, `LANG=C`), so
+/// that the tools print their untranslated texts.
+pub(crate) fn run_in(dir: Option<&Path>, tool: &str, args: &[&str]) -> Output {
+    spawn(dir, tool, args, &[("LC_ALL", "C"), ("LANG", "C")])
+}
+
+/// Runs `tool args…` in `dir` under `LC_ALL=C.UTF-8`: keytool then decodes
+/// non-ASCII arguments (passwords) as UTF-8, where the C locale would mangle them.
+pub(crate) fn run_utf8_in(dir: &Path, tool: &str, args: &[&str]) -> Output {
+    spawn(Some(dir), tool, args, &[("LC_ALL", "C.UTF-8")])
+}
+
+fn spawn(dir: Option<&Path>, tool: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(tool);
-    c.args(args).env("LC_ALL", "C").env("LANG", "C");
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
     if let Some(d) = dir {
         c.current_dir(d);
     }
@@ -33,7 +86,7 @@ pub fn run_in(dir: Option<&Path>, tool: &str, args: &[&str]) -> Output {
 }
 
 /// stdout + stderr as text.
-pub fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -41,25 +94,35 @@ pub fn text(o: &Output) -> String {
     )
 }
 
-/// Runs and asserts success, returning the combined output.
-pub fn ok(tool: &str, args: &[&str]) -> String {
-    let o = run(tool, args);
+/// Asserts that the run of `tool args…` succeeded; returns its combined output.
+fn succeeded(tool: &str, args: &[&str], o: &Output) -> String {
+    let t = text(o);
     assert!(
         o.status.success(),
-        "`{tool} {}` failed:\n{}",
-        args.join(" "),
-        text(&o)
+        "`{tool} {}` failed:\n{t}",
+        args.join(" ")
     );
-    text(&o)
+    t
+}
+
+/// Runs and asserts success, returning the combined output.
+pub(crate) fn ok(tool: &str, args: &[&str]) -> String {
+    succeeded(tool, args, &run(tool, args))
+}
+
+/// [`run_utf8_in`] and assert success, returning the combined output.
+pub(crate) fn ok_utf8_in(dir: &Path, tool: &str, args: &[&str]) -> String {
+    succeeded(tool, args, &run_utf8_in(dir, tool, args))
 }
 
 /// A file path inside a temp dir, as a String.
-pub fn p(dir: &Path, name: &str) -> String {
+pub(crate) fn p(dir: &Path, name: &str) -> String {
     dir.join(name).to_string_lossy().into_owned()
 }
 
-/// The shared fixtures made by the real keytool.
-pub fn fixture(name: &str) -> PathBuf {
+/// The keytool-made fixture files in `shared/fixtures/keystores` (see their
+/// README.md).
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/fixtures/keystores")
         .join(name)
