@@ -14,5 +14,6 @@ pub mod net;
 pub mod network;
 pub mod personality;
 pub mod pki;
+pub mod product;
 pub mod stores;
 pub mod tls;

@@ -162,7 +162,7 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
         ),
         (Method::GET, ["ece", "admins"]) => json(200, serde_json::json!(lab.ece_admins())),
         (Method::GET, ["ad", "events"]) => {
-            let Some(dc) = &lab.dc else {
+            let Some(dc) = lab.dc() else {
                 return json(
                     404,
                     serde_json::json!({"error": "this topology has no AD DC"}),

@@ -45,6 +45,7 @@
 
 mod directory;
 pub mod dn;
+pub mod product;
 mod search;
 mod server;
 pub mod texts;

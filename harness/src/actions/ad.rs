@@ -8,8 +8,7 @@ use super::{ActionError, Outcome};
 use crate::lab::Lab;
 
 fn dc(lab: &Lab) -> Result<&DomainController, ActionError> {
-    lab.dc
-        .as_deref()
+    lab.dc()
         .ok_or_else(|| ActionError::Invalid("this topology has no AD DC".into()))
 }
 

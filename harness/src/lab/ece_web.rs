@@ -467,10 +467,7 @@ impl Lab {
         Ok(())
     }
 
-    /// Serves `product_port` of `h` from `slot`: a server already listening
-    /// there is reloaded on its socket (a restart keeps the port, and no
-    /// other listener can take it meanwhile); otherwise the old one stops
-    /// and a new one listens.
+    /// Serves `product_port` of `h` from `slot` (see [`Listeners::serve_in`]).
     pub(super) async fn serve_in(
         &self,
         slot: &mut Option<TlsServer>,
@@ -479,62 +476,10 @@ impl Lab {
         site: SiteConfig,
         handler: ccelab_emulators::tls::Handler,
     ) -> Result<(), LabError> {
-        if let Some(srv) = slot.as_ref() {
-            if self.bound_port(&h.name, product_port) == Some(srv.local_addr().port()) {
-                return srv.reload(site, handler).map_err(|e| svc_err(&h.name, e));
-            }
-        }
-        if let Some(old) = slot.take() {
-            old.stop().await;
-        }
-        *slot = Some(self.listen(h, product_port, site, handler).await?);
-        Ok(())
-    }
-
-    /// Listens for `product_port` of `h`: on the port it had before (a
-    /// restart keeps it), else the real port when allowed and free, else an
-    /// ephemeral one; records where.
-    pub(super) async fn listen(
-        &self,
-        h: &crate::topology::Host,
-        product_port: u16,
-        site: SiteConfig,
-        handler: ccelab_emulators::tls::Handler,
-    ) -> Result<TlsServer, LabError> {
-        let known = self.bound_port(&h.name, product_port);
-        let port = match (known, self.real_ports) {
-            (Some(p), _) => p,
-            (None, true) => product_port,
-            (None, false) => 0,
-        };
-        let mut addr = SocketAddr::from((h.address, port));
-        let server = match TlsServer::start(
-            addr,
-            site.clone(),
-            handler.clone(),
-            self.events.clone(),
-        )
-        .await
-        {
-            Ok(s) => s,
-            // the real port is taken; or, with ephemeral ports, the port this
-            // service had was taken by another listener while it was stopped
-            Err(_)
-                if (known.is_none() && self.real_ports)
-                    || (known.is_some() && !self.real_ports) =>
-            {
-                addr.set_port(0);
-                TlsServer::start(addr, site, handler, self.events.clone())
-                    .await
-                    .map_err(|e| svc_err(&h.name, e))?
-            }
-            Err(e) => return Err(svc_err(&h.name, e)),
-        };
-        self.ports
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert((h.name.clone(), product_port), server.local_addr().port());
-        Ok(server)
+        self.listeners
+            .serve_in(slot, &h.name, h.address, product_port, site, handler)
+            .await
+            .map_err(LabError::from)
     }
 
     /// Replaces the ECE web server's certificate as an administrator does in

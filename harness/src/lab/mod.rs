@@ -22,10 +22,14 @@ mod ece_web;
 pub mod files;
 pub mod machine_inventory;
 mod network;
+mod registry;
 
 pub use cce_admin::{gadget_down_message, EceInventory, GadgetOutcome, GADGET_BLANK, GADGET_ERROR};
 use cce_admin::{start_tomcat, TomcatState};
-use ccelab_emulators::ad_dc::{AdListener, DomainController};
+use ccelab_emulators::ad_dc::product::RunningDc;
+use ccelab_emulators::ad_dc::DomainController;
+pub use ccelab_emulators::product::ServiceInfo;
+use ccelab_emulators::product::{HostCtx, Listeners, Running};
 use ece_app::EceApp;
 pub use ece_app::{
     EceLog, PartitionAdminConfig, TraceLevels, APP_SERVER_PORT, LEVELS, SPOG_USER_HEADER,
@@ -63,6 +67,15 @@ pub enum LabError {
     Service { host: String, problem: String },
 }
 
+impl From<ccelab_emulators::product::ProductError> for LabError {
+    fn from(e: ccelab_emulators::product::ProductError) -> Self {
+        LabError::Service {
+            host: e.host,
+            problem: e.problem,
+        }
+    }
+}
+
 fn svc_err(host: &str, problem: impl std::fmt::Display) -> LabError {
     LabError::Service {
         host: host.into(),
@@ -73,8 +86,13 @@ fn svc_err(host: &str, problem: impl std::fmt::Display) -> LabError {
 /// The running topology.
 pub struct Lab {
     pub topo: Arc<Topology>,
+    /// Every TLS connection the emulated servers saw.
     pub events: Events,
-    real_ports: bool,
+    /// How the products bind their ports (real or ephemeral; recorded for the network).
+    listeners: Listeners,
+    /// The products migrated onto the product trait, by host name
+    /// (see [`registry`]); the others are still fields of the lab.
+    products: std::collections::BTreeMap<String, Arc<dyn Running>>,
     ece_web: tokio::sync::Mutex<Option<TlsServer>>,
     /// IIS's plain-HTTP listener (the site's `http` binding; F20).
     ece_http: tokio::sync::Mutex<Option<TlsServer>>,
@@ -82,17 +100,12 @@ pub struct Lab {
     ece_accounts: Arc<Mutex<HashMap<String, String>>>,
     /// How many ECE sessions IIS spread over the application servers (kept across IIS restarts).
     ece_sessions: Arc<std::sync::atomic::AtomicUsize>,
-    /// product port → bound port, per host (what [`LabNetwork`] resolves with)
-    ports: network::PortTable,
     /// How the products reach each other.
     network: Arc<network::LabNetwork>,
     tomcat: HashMap<String, Service<TomcatState>>,
     /// ECE's application servers: the collocated server, and more in HA or
     /// distributed deployments (partition-administrator SSO).
     ece_app: Option<EceApp>,
-    /// The AD DC / GC, and its four LDAP listeners.
-    pub dc: Option<Arc<DomainController>>,
-    dc_listeners: tokio::sync::Mutex<Vec<AdListener>>,
     /// CCE Administration's machine inventory ([ECE] 4.2, 4.3), one for the deployment.
     machine_inventory: Arc<Mutex<machine_inventory::Inventory>>,
     /// CCE Administration's HTTPS listener on each ADS (Tomcat's `tomcatCert`).
@@ -147,29 +160,42 @@ impl Lab {
                 ece_accounts.clone(),
             )?)
         };
-        let dc = match topo.hosts.iter().find(|h| h.role == Role::AdDc) {
-            Some(h) => Some(start_dc_model(&topo, h)?),
-            None => None,
+        let listeners = Listeners {
+            ports: Default::default(),
+            real_ports,
+            events: Events::default(),
         };
-        let ports: network::PortTable = Arc::default();
         let network = Arc::new(network::LabNetwork {
             topo: topo.clone(),
-            ports: ports.clone(),
+            ports: listeners.ports.clone(),
         });
+        let mut products = std::collections::BTreeMap::new();
+        for h in &topo.hosts {
+            let ctx = HostCtx {
+                name: h.name.clone(),
+                fqdn: h.fqdn.clone(),
+                address: h.address,
+                disk: h.disk.clone(),
+                clock: topo.clock.clone(),
+                network: network.clone(),
+                listeners: listeners.clone(),
+            };
+            if let Some(p) = registry::start(&topo, h, ctx).await? {
+                products.insert(h.name.clone(), p);
+            }
+        }
         let lab = Arc::new(Lab {
             ece_app,
-            dc,
-            dc_listeners: tokio::sync::Mutex::new(Vec::new()),
+            products,
             machine_inventory: Arc::new(Mutex::new(machine_inventory::Inventory::preset(&topo))),
             cce_admin_https: tokio::sync::Mutex::new(HashMap::new()),
             ece_accounts,
             ece_sessions: Arc::default(),
             topo,
-            events: Events::default(),
-            real_ports,
+            events: listeners.events.clone(),
+            listeners,
             ece_web: tokio::sync::Mutex::new(None),
             ece_http: tokio::sync::Mutex::new(None),
-            ports,
             network,
             tomcat,
             cert_serial: std::sync::atomic::AtomicUsize::new(0),
@@ -182,7 +208,6 @@ impl Lab {
             lab.start_app_server(s).await?;
         }
         lab.start_ece_web().await?;
-        lab.start_dc_listeners().await?;
         for h in lab.topo.hosts.iter().filter(|h| h.role == Role::Ads) {
             lab.start_cce_admin_https(h).await?;
         }
@@ -195,16 +220,13 @@ impl Lab {
 
     /// The port a host's product port is really bound to.
     pub fn bound_port(&self, host: &str, port: u16) -> Option<u16> {
-        self.ports
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&(host.to_string(), port))
-            .copied()
+        self.listeners.bound(host, port)
     }
 
     /// Every product port of a host with the port it is really bound to, by product port.
     pub fn ports_of(&self, host: &str) -> Vec<(u16, u16)> {
         let mut v: Vec<(u16, u16)> = self
+            .listeners
             .ports
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -214,6 +236,19 @@ impl Lab {
             .collect();
         v.sort_unstable();
         v
+    }
+
+    /// The product running on `host`, as its own type.
+    pub fn product<T: 'static>(&self, host: &str) -> Option<&T> {
+        self.products.get(host)?.as_any().downcast_ref::<T>()
+    }
+
+    /// The AD DC / GC of the topology.
+    pub fn dc(&self) -> Option<&DomainController> {
+        self.products
+            .values()
+            .find_map(|p| p.as_any().downcast_ref::<RunningDc>())
+            .map(|r| &*r.dc)
     }
 
     /// The logs a user reads when something fails for them: each ADS's
@@ -247,6 +282,9 @@ impl Lab {
             .topo
             .host(host)
             .ok_or_else(|| LabError::NoHost(host.into()))?;
+        if let Some(p) = self.products.get(&h.name) {
+            return p.restart().await.map_err(LabError::from);
+        }
         match h.role {
             Role::Ads => {
                 if let Some(s) = self.tomcat.get(&h.name) {
@@ -265,44 +303,7 @@ impl Lab {
                     return Err(e);
                 }
             }
-            // the DC reads nothing from a disk: its listeners go on as they are
-            Role::AdDc => {}
-            Role::Ca | Role::EceApp => {}
-        }
-        Ok(())
-    }
-
-    /// Starts the DC's 389, 636, 3268 and 3269 (real ports when allowed and
-    /// free, else ephemeral; a restart keeps the ports).
-    async fn start_dc_listeners(&self) -> Result<(), LabError> {
-        let (Some(dc), Some(h)) = (
-            &self.dc,
-            self.topo.hosts.iter().find(|h| h.role == Role::AdDc),
-        ) else {
-            return Ok(());
-        };
-        let mut listeners = self.dc_listeners.lock().await;
-        for kind in ccelab_emulators::ad_dc::PortKind::ALL {
-            let product = kind.default_port();
-            let known = self.bound_port(&h.name, product);
-            let port = match (known, self.real_ports) {
-                (Some(p), _) => p,
-                (None, true) => product,
-                (None, false) => 0,
-            };
-            let l = match dc.listen(SocketAddr::from((h.address, port)), kind).await {
-                Ok(l) => l,
-                Err(_) if known.is_none() && self.real_ports => dc
-                    .listen(SocketAddr::from((h.address, 0)), kind)
-                    .await
-                    .map_err(|e| svc_err(&h.name, e))?,
-                Err(e) => return Err(svc_err(&h.name, e)),
-            };
-            self.ports
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert((h.name.clone(), product), l.local_addr().port());
-            listeners.push(l);
+            Role::AdDc | Role::Ca | Role::EceApp => {}
         }
         Ok(())
     }
@@ -354,6 +355,9 @@ impl Lab {
     /// and, for services that can stop, their state. `ccelab ctl status`
     /// and `topology.json` both show this.
     pub fn services(&self, h: &crate::topology::Host) -> Vec<ServiceInfo> {
+        if let Some(p) = self.products.get(&h.name) {
+            return p.services();
+        }
         let listener = |name: &str, port: u16, state: Option<String>| ServiceInfo {
             name: name.to_string(),
             port: Some(port),
@@ -383,11 +387,7 @@ impl Lab {
                 },
                 listener("ApplicationServer", APP_SERVER_PORT, None),
             ],
-            Role::AdDc => ccelab_emulators::ad_dc::PortKind::ALL
-                .iter()
-                .map(|k| listener("NTDS", k.default_port(), None))
-                .collect(),
-            Role::Ca => vec![],
+            Role::AdDc | Role::Ca => vec![],
         }
     }
 
@@ -403,61 +403,4 @@ impl Lab {
             .collect();
         serde_json::json!({ "preset": self.topo.preset, "hosts": hosts })
     }
-}
-
-/// A service or listener of a host.
-#[derive(Clone, Debug, Serialize)]
-pub struct ServiceInfo {
-    /// The Windows service (`W3SVC`, `Apache Tomcat`, `NTDS`, `Cisco Service`) or process.
-    pub name: String,
-    /// The port the real product listens on.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port: Option<u16>,
-    /// Where it really listens here (`null` while stopped, before it first started).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bound_port: Option<u16>,
-    /// `Running` or `Stopped`, for services that can stop.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-}
-
-/// The DC of the topology: the example forest of [ECE] 2.1–2.2 for the DC's
-/// domain, its certificate for LDAPS (TLS 1.2, as Windows Server 2016/2019
-/// serve it), and the topology's AD policy (F15, F16).
-fn start_dc_model(
-    topo: &Topology,
-    h: &crate::topology::Host,
-) -> Result<Arc<DomainController>, LabError> {
-    use ccelab_emulators::ad_dc::{server_tls_config, DcOptions, Directory, Policy};
-    let (short, domain) = h.fqdn.split_once('.').unwrap_or((&h.fqdn, ""));
-    let netbios = domain
-        .split('.')
-        .next()
-        .unwrap_or("EXAMPLE")
-        .to_ascii_uppercase();
-    let mut directory =
-        Directory::example(domain, &netbios, short).map_err(|e| svc_err(&h.name, e))?;
-    if let Some(ldif) = &topo.ad_ldif {
-        directory
-            .add_ldif(ldif)
-            .map_err(|e| svc_err(&h.name, format!("LDIF: {e}")))?;
-    }
-    let tls = server_tls_config(
-        &topo.dc.chain(),
-        &topo.dc.key,
-        &[ccelab_emulators::tls::TlsVersion::Tls12],
-    )
-    .map_err(|e| svc_err(&h.name, e))?;
-    Ok(DomainController::new(
-        directory,
-        DcOptions {
-            tls: Some(tls),
-            policy: Policy {
-                require_signing: topo.ad_require_signing,
-                allow_anonymous: topo.ad_allow_anonymous,
-                ..Policy::default()
-            },
-            clock: topo.clock.clone(),
-        },
-    ))
 }

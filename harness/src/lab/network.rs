@@ -3,16 +3,13 @@
 //! (the real one, or an ephemeral one in tests). Products reach each other
 //! only through it and real connections, never through each other's memory.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use ccelab_emulators::network::{Network, Unreachable};
+use ccelab_emulators::product::PortTable;
 
 use crate::topology::Topology;
-
-/// Product port → bound port, per host name.
-pub(crate) type PortTable = Arc<Mutex<HashMap<(String, u16), u16>>>;
 
 /// The lab's names (FQDNs, short names, addresses) and bound ports.
 pub(crate) struct LabNetwork {

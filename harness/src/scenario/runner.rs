@@ -193,7 +193,7 @@ impl Run {
     /// events seen meanwhile added to the outcome.
     pub async fn step(&self, s: &Step) -> Outcome {
         let seq_tls = self.lab.events.next_seq();
-        let seq_ad = self.lab.dc.as_ref().map_or(0, |d| d.events().next_seq());
+        let seq_ad = self.lab.dc().map_or(0, |d| d.events().next_seq());
         let applied = match s.action.map_text(&mut |v| self.substitute(v)) {
             Ok(a) => a.apply(&self.lab).await.map_err(|e| e.to_string()),
             Err(e) => Err(e),

@@ -114,7 +114,7 @@ pub(super) fn events(lab: &Lab, seq_tls: usize, seq_ad: usize) -> Vec<String> {
                 e.outcome
             )
         })
-        .chain(lab.dc.iter().flat_map(|d| {
+        .chain(lab.dc().into_iter().flat_map(|d| {
             d.events().since(seq_ad).into_iter().map(|(_, e)| {
                 format!(
                     "ldap {} {}{} → {} from {}",

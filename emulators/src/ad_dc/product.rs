@@ -1,0 +1,95 @@
+//! The DC as a product of a deployment: the domain controller started on its
+//! host with its four listeners (LDAP 389, LDAPS 636, GC 3268, GC over TLS
+//! 3269: docs/requirements.md §1), bound through the deployment's
+//! [`Listeners`](crate::product::Listeners).
+
+use std::any::Any;
+use std::sync::Arc;
+
+use crate::pki::{Certificate, KeyPair};
+use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
+use crate::tls::TlsVersion;
+
+use super::{
+    server_tls_config, AdListener, DcOptions, Directory, DomainController, Policy, PortKind,
+};
+
+/// What the DC of a deployment holds: its directory, its certificate for
+/// LDAPS and StartTLS (served with TLS 1.2, as Windows Server 2016/2019 serve
+/// it), and its policy (F15, F16).
+pub struct AdDcConfig {
+    /// The forest's entries.
+    pub directory: Directory,
+    /// Its certificate chain (leaf first) and key.
+    pub chain: Vec<Certificate>,
+    /// The certificate's key.
+    pub key: Arc<KeyPair>,
+    /// Signing and anonymous-access policy.
+    pub policy: Policy,
+}
+
+/// The running DC.
+pub struct RunningDc {
+    /// The domain controller (its directory, policy and events).
+    pub dc: Arc<DomainController>,
+    ctx: HostCtx,
+    _listeners: Vec<AdListener>,
+}
+
+/// Starts the DC on its host.
+pub async fn start(cfg: AdDcConfig, ctx: HostCtx) -> Result<Arc<RunningDc>, ProductError> {
+    let tls = server_tls_config(&cfg.chain, &cfg.key, &[TlsVersion::Tls12])
+        .map_err(|e| ProductError::new(&ctx.name, e))?;
+    let dc = DomainController::new(
+        cfg.directory,
+        DcOptions {
+            tls: Some(tls),
+            policy: cfg.policy,
+            clock: ctx.clock.clone(),
+        },
+    );
+    let mut listeners = Vec::new();
+    for kind in PortKind::ALL {
+        let dc = dc.clone();
+        let l = ctx
+            .listeners
+            .bind(&ctx.name, ctx.address, kind.default_port(), move |addr| {
+                let dc = dc.clone();
+                async move {
+                    let l = dc.listen(addr, kind).await?;
+                    let local = l.local_addr();
+                    Ok::<_, super::AdError>((l, local))
+                }
+            })
+            .await?;
+        listeners.push(l);
+    }
+    Ok(Arc::new(RunningDc {
+        dc,
+        ctx,
+        _listeners: listeners,
+    }))
+}
+
+impl Running for RunningDc {
+    fn services(&self) -> Vec<ServiceInfo> {
+        PortKind::ALL
+            .iter()
+            .map(|k| ServiceInfo {
+                name: "NTDS".into(),
+                port: Some(k.default_port()),
+                bound_port: self.ctx.listeners.bound(&self.ctx.name, k.default_port()),
+                state: None,
+            })
+            .collect()
+    }
+
+    /// The DC reads nothing from a disk: its listeners go on as they are.
+    fn restart(&self) -> ProductFuture<'_, Result<(), ProductError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

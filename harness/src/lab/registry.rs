@@ -1,0 +1,60 @@
+//! The registry: which product runs on a host of each role, and the
+//! product's configuration taken from the topology. Adding a product is a
+//! folder of its own in `emulators/` and one arm here.
+//!
+//! Migrated onto [`Running`] so far: the AD DC. The ECE web server (IIS),
+//! ECE's application servers and CCE Administration still live in the lab
+//! (`ece_web`, `ece_app`, `cce_admin`), and the CA serves nothing.
+
+use std::sync::Arc;
+
+use ccelab_emulators::ad_dc::product::AdDcConfig;
+use ccelab_emulators::ad_dc::{Directory, Policy};
+use ccelab_emulators::product::{HostCtx, Running};
+
+use super::{svc_err, LabError};
+use crate::topology::{Host, Role, Topology};
+
+/// Starts the product of `h`'s role, if it is one on the product trait.
+pub(super) async fn start(
+    topo: &Topology,
+    h: &Host,
+    ctx: HostCtx,
+) -> Result<Option<Arc<dyn Running>>, LabError> {
+    Ok(match h.role {
+        Role::AdDc => {
+            let dc = ccelab_emulators::ad_dc::product::start(ad_dc_config(topo, h)?, ctx).await?;
+            Some(dc)
+        }
+        Role::Ca | Role::EceWeb | Role::EceApp | Role::Ads => None,
+    })
+}
+
+/// The DC of the topology: the example forest of [ECE] 2.1–2.2 for the DC's
+/// domain (plus the topology's LDIF), its certificate, and the topology's
+/// AD policy (F15, F16).
+fn ad_dc_config(topo: &Topology, h: &Host) -> Result<AdDcConfig, LabError> {
+    let (short, domain) = h.fqdn.split_once('.').unwrap_or((&h.fqdn, ""));
+    let netbios = domain
+        .split('.')
+        .next()
+        .unwrap_or("EXAMPLE")
+        .to_ascii_uppercase();
+    let mut directory =
+        Directory::example(domain, &netbios, short).map_err(|e| svc_err(&h.name, e))?;
+    if let Some(ldif) = &topo.ad_ldif {
+        directory
+            .add_ldif(ldif)
+            .map_err(|e| svc_err(&h.name, format!("LDIF: {e}")))?;
+    }
+    Ok(AdDcConfig {
+        directory,
+        chain: topo.dc.chain(),
+        key: topo.dc.key.clone(),
+        policy: Policy {
+            require_signing: topo.ad_require_signing,
+            allow_anonymous: topo.ad_allow_anonymous,
+            ..Policy::default()
+        },
+    })
+}
