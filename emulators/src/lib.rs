@@ -8,12 +8,14 @@
 
 pub mod ad_dc;
 pub mod clock;
+pub mod ece;
 pub mod events;
 pub mod host;
 pub mod net;
 pub mod network;
 pub mod personality;
 pub mod pki;
+pub mod platform;
 pub mod product;
 pub mod stores;
 pub mod tls;

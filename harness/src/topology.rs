@@ -30,6 +30,10 @@
 //!   from which the server builds the chain it sends (F8 when it is missing);
 //!   `spog_config.js` ([ECE] 3).
 
+pub use ccelab_emulators::ece::SPOG_CONFIG;
+pub use ccelab_emulators::platform::iis::{
+    APPLICATION_HOST, CERT_STORE_CA, CERT_STORE_MY, PFX_PASS,
+};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -210,17 +214,6 @@ pub const CACERTS_PASS: &str = "changeit";
 pub const CACERTS: &str = r"%JAVA_HOME%\lib\security\cacerts";
 /// The Tomcat logs of CCE Administration.
 pub const TOMCAT_LOGS: &str = r"C:\icm\tomcat\logs";
-/// IIS's configuration.
-pub const APPLICATION_HOST: &str = r"C:\Windows\System32\inetsrv\config\applicationHost.config";
-/// ccelab's stand-in for the Windows certificate store "Personal" (My).
-pub const CERT_STORE_MY: &str = r"C:\ccelab\certstore\My";
-/// ccelab's stand-in for the store "Intermediate Certification Authorities" (CA):
-/// the certificates (PEM or DER `.cer`) HTTP.sys sends after the leaf.
-pub const CERT_STORE_CA: &str = r"C:\ccelab\certstore\CA";
-/// The SPOG gadget configuration on every ECE web server.
-pub const SPOG_CONFIG: &str = r"{ECE_HOME}\eService\templates\finesse\gadget\spog\spog_config.js";
-/// The password ccelab gives the PFX files of its certificate-store stand-in.
-pub const PFX_PASS: &str = "changeit";
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> TopologyError + '_ {
     move |source| TopologyError::Io {

@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::*;
+pub use ccelab_emulators::ece::{APP_SERVER_PORT, SPOG_USER_HEADER};
 
 /// Files of 5 MB at most, then renamed `{LOGNAME}.log.{#}`; 49 kept (docs/requirements.md §6).
 pub const LOG_LIMIT: u64 = 5 * 1024 * 1024;
@@ -214,24 +215,12 @@ impl PartitionAdminConfig {
     }
 }
 
-/// The port of an application server's HTTP listener, where IIS forwards
-/// ECE's requests: WildFly's default HTTP port. The sources do not say how
-/// ECE's web tier reaches WildFly; the port and the forwarding are ccelab's.
-pub const APP_SERVER_PORT: u16 = 8080;
-
-/// The header that names the SPOG administrator on the gadget's session
-/// call (ccelab's stand-in for however SPOG passes the signed-in user to ECE;
-/// the sources do not say).
-pub const SPOG_USER_HEADER: &str = "X-SPOG-User";
-
 /// One application server: its host (address, disk), its own log, trace
 /// levels ("with HA a process appears once per server", docs/requirements.md §6),
 /// "Cisco Service" and the HTTP listener IIS forwards to.
 pub(super) struct AppServer {
     /// The host's name in the topology.
     pub host: String,
-    /// Its FQDN (what IIS resolves).
-    pub fqdn: String,
     /// Its address (JNDI connects from it: the DC sees the server).
     pub address: std::net::Ipv4Addr,
     /// Its disk (the LDAPS keystore is read from it).
@@ -274,7 +263,6 @@ impl EceApp {
                 let hostname = h.short().to_ascii_uppercase();
                 Ok(Arc::new(AppServer {
                     host: h.name.clone(),
-                    fqdn: h.fqdn.clone(),
                     address: h.address,
                     disk: h.disk.clone(),
                     trace: TraceLevels::default(),
@@ -663,14 +651,6 @@ impl Lab {
         let mut slot = s.listener.lock().await;
         self.serve_in(&mut slot, h, APP_SERVER_PORT, plain, handler)
             .await
-    }
-
-    /// The application servers' FQDNs (where IIS forwards).
-    pub(super) fn app_server_names(&self) -> Vec<String> {
-        self.ece_app
-            .iter()
-            .flat_map(|a| a.servers.iter().map(|s| s.fqdn.clone()))
-            .collect()
     }
 
     /// Whether "Cisco Service" runs on `host`.

@@ -18,7 +18,6 @@
 
 mod cce_admin;
 mod ece_app;
-mod ece_web;
 pub mod files;
 pub mod machine_inventory;
 mod network;
@@ -28,16 +27,18 @@ pub use cce_admin::{gadget_down_message, EceInventory, GadgetOutcome, GADGET_BLA
 use cce_admin::{start_tomcat, TomcatState};
 use ccelab_emulators::ad_dc::product::RunningDc;
 use ccelab_emulators::ad_dc::DomainController;
+use ccelab_emulators::ece::web::RunningWeb;
+pub use ccelab_emulators::ece::{spog_settings, GADGET_SESSION_PATH, SPOG_CONFIG_URL};
+use ccelab_emulators::platform::http::basic_credentials;
+pub use ccelab_emulators::platform::iis::{
+    chain_from_ca_store, iis_http_bindings, iis_https_bindings, iis_requires_ssl, IisBinding,
+    INVALID_HOSTNAME, SSL_REQUIRED_PAGE,
+};
 pub use ccelab_emulators::product::ServiceInfo;
 use ccelab_emulators::product::{HostCtx, Listeners, Running};
 use ece_app::EceApp;
 pub use ece_app::{
     EceLog, PartitionAdminConfig, TraceLevels, APP_SERVER_PORT, LEVELS, SPOG_USER_HEADER,
-};
-use ece_web::basic_credentials;
-pub use ece_web::{
-    chain_from_ca_store, iis_http_bindings, iis_https_bindings, iis_requires_ssl, spog_settings,
-    IisBinding, GADGET_SESSION_PATH, INVALID_HOSTNAME, SPOG_CONFIG_URL, SSL_REQUIRED_PAGE,
 };
 
 use std::collections::HashMap;
@@ -53,10 +54,7 @@ use ccelab_emulators::stores::{Entry, KeyMaterial, Keystore};
 use ccelab_emulators::tls::{Binding, Events, HttpResponse, SiteConfig, TlsServer};
 use serde::Serialize;
 
-use crate::topology::{
-    Role, Topology, APPLICATION_HOST, CACERTS, CERT_STORE_CA, CERT_STORE_MY, PFX_PASS, SPOG_CONFIG,
-    TOMCAT_LOGS,
-};
+use crate::topology::{Role, Topology, CACERTS, TOMCAT_LOGS};
 
 /// Errors of the running lab.
 #[derive(Debug, thiserror::Error)]
@@ -93,13 +91,8 @@ pub struct Lab {
     /// The products migrated onto the product trait, by host name
     /// (see [`registry`]); the others are still fields of the lab.
     products: std::collections::BTreeMap<String, Arc<dyn Running>>,
-    ece_web: tokio::sync::Mutex<Option<TlsServer>>,
-    /// IIS's plain-HTTP listener (the site's `http` binding; F20).
-    ece_http: tokio::sync::Mutex<Option<TlsServer>>,
     /// ECE's users with their passwords (`pa`, `sa`): what its login checks.
     ece_accounts: Arc<Mutex<HashMap<String, String>>>,
-    /// How many ECE sessions IIS spread over the application servers (kept across IIS restarts).
-    ece_sessions: Arc<std::sync::atomic::AtomicUsize>,
     /// How the products reach each other.
     network: Arc<network::LabNetwork>,
     tomcat: HashMap<String, Service<TomcatState>>,
@@ -190,12 +183,9 @@ impl Lab {
             machine_inventory: Arc::new(Mutex::new(machine_inventory::Inventory::preset(&topo))),
             cce_admin_https: tokio::sync::Mutex::new(HashMap::new()),
             ece_accounts,
-            ece_sessions: Arc::default(),
             topo,
             events: listeners.events.clone(),
             listeners,
-            ece_web: tokio::sync::Mutex::new(None),
-            ece_http: tokio::sync::Mutex::new(None),
             network,
             tomcat,
             cert_serial: std::sync::atomic::AtomicUsize::new(0),
@@ -207,15 +197,25 @@ impl Lab {
         for s in lab.ece_app.iter().flat_map(|a| a.servers.iter()) {
             lab.start_app_server(s).await?;
         }
-        lab.start_ece_web().await?;
         for h in lab.topo.hosts.iter().filter(|h| h.role == Role::Ads) {
             lab.start_cce_admin_https(h).await?;
         }
         Ok(lab)
     }
 
-    fn ece_host(&self) -> Option<&crate::topology::Host> {
-        self.topo.hosts.iter().find(|h| h.role == Role::EceWeb)
+    /// Serves `product_port` of `h` from `slot` (see [`Listeners::serve_in`]).
+    async fn serve_in(
+        &self,
+        slot: &mut Option<TlsServer>,
+        h: &crate::topology::Host,
+        product_port: u16,
+        site: SiteConfig,
+        handler: ccelab_emulators::tls::Handler,
+    ) -> Result<(), LabError> {
+        self.listeners
+            .serve_in(slot, &h.name, h.address, product_port, site, handler)
+            .await
+            .map_err(LabError::from)
     }
 
     /// The port a host's product port is really bound to.
@@ -241,6 +241,21 @@ impl Lab {
     /// The product running on `host`, as its own type.
     pub fn product<T: 'static>(&self, host: &str) -> Option<&T> {
         self.products.get(host)?.as_any().downcast_ref::<T>()
+    }
+
+    /// How many web certificates the administrator made so far (each takes the next pool key).
+    pub fn next_certificate(&self) -> usize {
+        self.cert_serial
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The ECE web server (IIS) of the topology, and its host's name.
+    pub fn web(&self) -> Option<(&str, &RunningWeb)> {
+        self.products.iter().find_map(|(h, p)| {
+            p.as_any()
+                .downcast_ref::<RunningWeb>()
+                .map(|w| (h.as_str(), w))
+        })
     }
 
     /// The AD DC / GC of the topology.
@@ -292,18 +307,7 @@ impl Lab {
                     self.start_cce_admin_https(h).await?;
                 }
             }
-            Role::EceWeb => {
-                if let Err(e) = self.start_ece_web().await {
-                    // IIS could not start the site: nothing answers any more
-                    for slot in [&self.ece_web, &self.ece_http] {
-                        if let Some(old) = slot.lock().await.take() {
-                            old.stop().await;
-                        }
-                    }
-                    return Err(e);
-                }
-            }
-            Role::AdDc | Role::Ca | Role::EceApp => {}
+            Role::EceWeb | Role::AdDc | Role::Ca | Role::EceApp => {}
         }
         Ok(())
     }
@@ -370,7 +374,6 @@ impl Lab {
                 .get(&h.name)
                 .map(|s| vec![listener(&s.name, 443, Some(format!("{:?}", s.state())))])
                 .unwrap_or_default(),
-            Role::EceWeb => vec![listener("W3SVC", 443, None), listener("W3SVC", 80, None)],
             Role::EceApp => vec![
                 ServiceInfo {
                     name: "Cisco Service".into(),
@@ -387,7 +390,7 @@ impl Lab {
                 },
                 listener("ApplicationServer", APP_SERVER_PORT, None),
             ],
-            Role::AdDc | Role::Ca => vec![],
+            Role::EceWeb | Role::AdDc | Role::Ca => vec![],
         }
     }
 

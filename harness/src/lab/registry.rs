@@ -2,14 +2,15 @@
 //! product's configuration taken from the topology. Adding a product is a
 //! folder of its own in `emulators/` and one arm here.
 //!
-//! Migrated onto [`Running`] so far: the AD DC. The ECE web server (IIS),
-//! ECE's application servers and CCE Administration still live in the lab
-//! (`ece_web`, `ece_app`, `cce_admin`), and the CA serves nothing.
+//! Migrated onto [`Running`] so far: the AD DC and the ECE web server
+//! (IIS). ECE's application servers and CCE Administration still live in
+//! the lab (`ece_app`, `cce_admin`), and the CA serves nothing.
 
 use std::sync::Arc;
 
 use ccelab_emulators::ad_dc::product::AdDcConfig;
 use ccelab_emulators::ad_dc::{Directory, Policy};
+use ccelab_emulators::ece::web::WebConfig;
 use ccelab_emulators::product::{HostCtx, Running};
 
 use super::{svc_err, LabError};
@@ -26,7 +27,18 @@ pub(super) async fn start(
             let dc = ccelab_emulators::ad_dc::product::start(ad_dc_config(topo, h)?, ctx).await?;
             Some(dc)
         }
-        Role::Ca | Role::EceWeb | Role::EceApp | Role::Ads => None,
+        Role::EceWeb => {
+            let config = WebConfig {
+                app_servers: topo
+                    .hosts
+                    .iter()
+                    .filter(|a| a.role == Role::EceApp)
+                    .map(|a| a.fqdn.clone())
+                    .collect(),
+            };
+            Some(ccelab_emulators::ece::web::start(config, ctx).await?)
+        }
+        Role::Ca | Role::EceApp | Role::Ads => None,
     })
 }
 

@@ -1,0 +1,386 @@
+//! The ECE web server: IIS on Windows serving ECE ([ECE] 1, 3; F3, F6, F7,
+//! F8, F13, F20, F22). At start (and at each restart) IIS reads its https
+//! bindings and their certificates from `applicationHost.config` and the
+//! certificate-store stand-ins on its disk; HTTP.sys routes by host name and
+//! SNI; the http binding answers "Require SSL"; `spog_config.js` is a
+//! static file served as it is on the disk at the moment of the request.
+//! Everything else is ECE's, answered by an application server to which IIS
+//! forwards over the network ([`forward`]); with "Cisco Service" stopped on
+//! every one it answers 503 (F3).
+//!
+//! F6 as a real system shows it (docs/research/cisco-inventory-and-sni.md):
+//! the AW/ADS JREs of 12.x (8u181 and later) send SNI for any dotted host
+//! name, so a Require SNI binding whose host name is the FQDN SPOG uses
+//! works; SPOG fails when it calls the server by another name (HTTP.sys
+//! answers `400 Invalid Hostname`) or by IP address or short name (Java
+//! sends no SNI, HTTP.sys finds no binding and resets).
+
+use std::any::Any;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::network::{http_request, Network};
+use crate::pki::{Issued, KeyPair};
+use crate::platform::http::http_date;
+use crate::platform::iis::{
+    self, chain_from_ca_store, iis_http_bindings, iis_https_bindings, iis_requires_ssl,
+    APPLICATION_HOST, CERT_STORE_CA, CERT_STORE_MY, INVALID_HOSTNAME, PFX_PASS, SSL_REQUIRED_PAGE,
+};
+use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
+use crate::stores::{Entry, KeyMaterial, Keystore};
+use crate::tls::{
+    async_handler, Binding, Handler, HttpRequest, HttpResponse, SiteConfig, TlsServer,
+};
+
+use super::{APP_SERVER_PORT, GADGET_SESSION_PATH, SPOG_CONFIG, SPOG_CONFIG_URL};
+
+/// What the web server is told beyond its disk: the application servers
+/// its requests go to (their FQDNs; in the real deployment, IIS's
+/// forwarding configuration).
+#[derive(Clone, Debug, Default)]
+pub struct WebConfig {
+    /// The application servers, in the order IIS tries them.
+    pub app_servers: Vec<String>,
+}
+
+/// The running web server.
+pub struct RunningWeb {
+    ctx: HostCtx,
+    config: WebConfig,
+    https: tokio::sync::Mutex<Option<TlsServer>>,
+    /// IIS's plain-HTTP listener (the site's `http` binding; F20).
+    http: tokio::sync::Mutex<Option<TlsServer>>,
+    /// How many ECE sessions IIS has spread so far (kept across restarts).
+    sessions: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Starts IIS on the web server's host from its disk.
+pub async fn start(config: WebConfig, ctx: HostCtx) -> Result<Arc<RunningWeb>, ProductError> {
+    let web = Arc::new(RunningWeb {
+        ctx,
+        config,
+        https: tokio::sync::Mutex::new(None),
+        http: tokio::sync::Mutex::new(None),
+        sessions: Arc::default(),
+    });
+    web.start_site().await?;
+    Ok(web)
+}
+
+impl RunningWeb {
+    /// (Re)starts IIS from its disk: the https bindings and their
+    /// certificates, the http binding (F20) and "Require SSL".
+    async fn start_site(&self) -> Result<(), ProductError> {
+        let h = &self.ctx;
+        let config_path = h
+            .disk
+            .path(APPLICATION_HOST)
+            .map_err(|e| ProductError::new(&h.name, e))?;
+        let config = std::fs::read_to_string(&config_path)
+            .map_err(|e| ProductError::new(&h.name, format!("{}: {e}", config_path.display())))?;
+        let bindings = iis_https_bindings(&config);
+        let store = h
+            .disk
+            .path(CERT_STORE_MY)
+            .map_err(|e| ProductError::new(&h.name, e))?;
+        let ca_store = h
+            .disk
+            .path(CERT_STORE_CA)
+            .map_err(|e| ProductError::new(&h.name, e))?;
+        let mut site = SiteConfig::default();
+        let mut product_port = 443;
+        for b in &bindings {
+            let pfx = store.join(format!("{}.pfx", b.certificate_hash));
+            let bytes = std::fs::read(&pfx).map_err(|e| {
+                ProductError::new(&h.name, format!("certificate {}: {e}", b.certificate_hash))
+            })?;
+            let ks = Keystore::load(&bytes, Some(PFX_PASS))
+                .map_err(|e| ProductError::new(&h.name, format!("{}: {e}", pfx.display())))?;
+            // F22: a PFX without its private key cannot serve HTTPS
+            let Some((key, chain)) = ks.entries().iter().find_map(|e| match &e.entry {
+                Entry::PrivateKey {
+                    key: KeyMaterial::Plain(k),
+                    chain,
+                } => Some((k.clone(), chain.clone())),
+                _ => None,
+            }) else {
+                return Err(ProductError::new(
+                    &h.name,
+                    format!("{}: the certificate has no private key", pfx.display()),
+                ));
+            };
+            let key = KeyPair::from_pkcs8_der(&key).map_err(|e| ProductError::new(&h.name, e))?;
+            // HTTP.sys sends the leaf and the path it builds from the machine's CA store
+            let chain = match chain.first() {
+                Some(leaf) => chain_from_ca_store(leaf, &ca_store),
+                None => chain,
+            };
+            let mut binding = Binding::new(
+                format!("Default Web Site https {}:{}:{}", b.ip, b.port, b.host_name),
+                chain,
+                key,
+            );
+            binding.host_name = (!b.host_name.is_empty()).then(|| b.host_name.clone());
+            binding.require_sni = b.require_sni;
+            site.bindings.push(binding);
+            product_port = b.port;
+        }
+        let spog_config = h
+            .disk
+            .path(SPOG_CONFIG)
+            .map_err(|e| ProductError::new(&h.name, e))?;
+        let require_ssl = iis_requires_ssl(&config);
+        let ece_site = |host_names: Vec<String>| {
+            Arc::new(EceSite {
+                host_names,
+                require_ssl,
+                app_servers: self.config.app_servers.clone(),
+                network: h.network.clone(),
+                sessions: self.sessions.clone(),
+                spog_config: spog_config.clone(),
+                clock: h.clock.clone(),
+            })
+        };
+        let https = ece_site(
+            bindings
+                .iter()
+                .map(|b| b.host_name.to_ascii_lowercase())
+                .collect(),
+        );
+        {
+            let mut slot = self.https.lock().await;
+            h.listeners
+                .serve_in(
+                    &mut slot,
+                    &h.name,
+                    h.address,
+                    product_port,
+                    site,
+                    ece_handler(https, true),
+                )
+                .await?;
+        }
+        // the http binding (IIS's default `*:80:`), if the site still has one
+        let http = iis_http_bindings(&config);
+        let mut slot = self.http.lock().await;
+        match http.first() {
+            Some((_, port, _)) => {
+                let plain = SiteConfig {
+                    plain_http: true,
+                    ..SiteConfig::default()
+                };
+                let names = http.iter().map(|b| b.2.to_ascii_lowercase()).collect();
+                h.listeners
+                    .serve_in(
+                        &mut slot,
+                        &h.name,
+                        h.address,
+                        *port,
+                        plain,
+                        ece_handler(ece_site(names), false),
+                    )
+                    .await?;
+            }
+            None => {
+                if let Some(old) = slot.take() {
+                    old.stop().await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops every listener (IIS could not start the site: nothing answers).
+    async fn stop_all(&self) {
+        for slot in [&self.https, &self.http] {
+            if let Some(old) = slot.lock().await.take() {
+                old.stop().await;
+            }
+        }
+    }
+
+    /// Restarts IIS: the site again from the disk; when it cannot start,
+    /// nothing answers any more (F22) and the error says why.
+    pub async fn restart_site(&self) -> Result<(), ProductError> {
+        if let Err(e) = self.start_site().await {
+            self.stop_all().await;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// IIS Manager: edits the https binding's host name and "Require Server
+    /// Name Indication" ([ECE] 1.2, F6), then IIS applies it (restart).
+    pub async fn set_binding(
+        &self,
+        host_name: &str,
+        require_sni: bool,
+    ) -> Result<(), ProductError> {
+        let disk = self.ctx.disk.clone();
+        let name = host_name.to_string();
+        tokio::task::spawn_blocking(move || iis::set_https_binding(&disk, &name, require_sni))
+            .await
+            .map_err(|e| ProductError::new(&self.ctx.name, e))?
+            .map_err(|e| ProductError::new(&self.ctx.name, e))?;
+        self.restart_site().await
+    }
+
+    /// IIS Manager: binds a new certificate (issued with its key) to the
+    /// https bindings, then IIS restarts. Nothing changes on the ADSs:
+    /// re-importing there is the administrator's job (F7).
+    pub async fn bind_certificate(&self, issued: Issued) -> Result<(), ProductError> {
+        let disk = self.ctx.disk.clone();
+        let (fqdn, now) = (self.ctx.fqdn.clone(), self.ctx.clock.now());
+        tokio::task::spawn_blocking(move || iis::bind_certificate(&disk, &fqdn, &issued, now))
+            .await
+            .map_err(|e| ProductError::new(&self.ctx.name, e))?
+            .map_err(|e| ProductError::new(&self.ctx.name, e))?;
+        self.restart_site().await
+    }
+}
+
+impl Running for RunningWeb {
+    fn services(&self) -> Vec<ServiceInfo> {
+        [443, 80]
+            .into_iter()
+            .map(|port| ServiceInfo {
+                name: "W3SVC".into(),
+                port: Some(port),
+                bound_port: self.ctx.listeners.bound(&self.ctx.name, port),
+                state: None,
+            })
+            .collect()
+    }
+
+    fn restart(&self) -> ProductFuture<'_, Result<(), ProductError>> {
+        Box::pin(self.restart_site())
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// What the ECE web server's request handler reads (shared by its https and http listeners).
+struct EceSite {
+    /// Host names of the listener's bindings (lower case; empty = any).
+    host_names: Vec<String>,
+    require_ssl: bool,
+    /// The application servers IIS forwards to (their FQDNs), and how it reaches them.
+    app_servers: Vec<String>,
+    network: Arc<dyn Network>,
+    /// How many ECE sessions IIS has spread so far (see [`forward`]).
+    sessions: Arc<std::sync::atomic::AtomicUsize>,
+    spog_config: std::path::PathBuf,
+    /// The web server's clock (the topology's).
+    clock: Clock,
+}
+
+/// IIS's answers carry the server's clock — the topology's — in `Date`.
+fn ece_handler(site: Arc<EceSite>, tls: bool) -> Handler {
+    async_handler(move |r: HttpRequest| {
+        let site = site.clone();
+        async move {
+            let mut resp = ece_routes(&site, tls, r).await;
+            // IIS dates its answers itself (a forwarded answer's Date goes)
+            resp.headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case("date"));
+            resp.headers
+                .push(("Date".into(), http_date(site.clock.now())));
+            resp
+        }
+    })
+}
+
+/// How long IIS waits for an application server (ccelab's bound; ARR's
+/// default proxy time-out is longer).
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// IIS hands a request to ECE's application servers over the network (the
+/// web tier forwards to WildFly; how the real deployment wires it is not in
+/// the sources, so the forwarding is ccelab's model): a new ECE session —
+/// the gadget's session call, where ECE signs the SPOG administrator in —
+/// goes to the application servers in turn, any other request to the first
+/// that answers. An application server whose "Cisco Service" is stopped
+/// refuses the connection; when none answers IIS answers 503 (F3).
+async fn forward(site: &EceSite, r: &HttpRequest) -> HttpResponse {
+    let n = site.app_servers.len();
+    let start = if r.path == GADGET_SESSION_PATH && n > 0 {
+        site.sessions
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            % n
+    } else {
+        0
+    };
+    let target = if r.query.is_empty() {
+        r.path.clone()
+    } else {
+        format!("{}?{}", r.path, r.query)
+    };
+    for i in 0..n {
+        let name = &site.app_servers[(start + i) % n];
+        let Ok(addr) = site.network.endpoint(name, APP_SERVER_PORT) else {
+            continue;
+        };
+        let host = r.host.clone().unwrap_or_else(|| name.clone());
+        if let Ok(resp) = http_request(
+            addr,
+            &r.method,
+            &target,
+            &host,
+            &r.headers,
+            &r.body,
+            FORWARD_TIMEOUT,
+        )
+        .await
+        {
+            return resp;
+        }
+    }
+    HttpResponse::text(503, "Service Unavailable\n")
+}
+
+/// IIS in front of ECE: HTTP.sys's host routing (400 Invalid Hostname), the
+/// site's "Require SSL" on plain HTTP (F20), [`SPOG_CONFIG_URL`] served from
+/// the disk at the moment of the request (a static file: IIS serves edits
+/// without a restart, F13); everything else is ECE's, answered by an
+/// application server ([`forward`]).
+async fn ece_routes(site: &EceSite, tls: bool, r: HttpRequest) -> HttpResponse {
+    let host = r.host.as_deref().unwrap_or("").to_ascii_lowercase();
+    let host = host
+        .rsplit_once(':')
+        .map(|(h, _)| h.to_string())
+        .unwrap_or(host);
+    // HTTP.sys routes a request to the site whose binding's host name equals
+    // the Host header (an empty host name takes any); none → 400 Invalid Hostname.
+    if !site.host_names.iter().any(|n| n.is_empty() || *n == host) {
+        return HttpResponse {
+            status: 400,
+            headers: vec![("Content-Type".into(), "text/html; charset=us-ascii".into())],
+            body: INVALID_HOSTNAME.as_bytes().to_vec(),
+        };
+    }
+    if !tls && site.require_ssl {
+        return HttpResponse {
+            status: 403,
+            headers: vec![
+                ("Content-Type".into(), "text/html".into()),
+                ("Server".into(), "Microsoft-IIS/10.0".into()),
+            ],
+            body: SSL_REQUIRED_PAGE.as_bytes().to_vec(),
+        };
+    }
+    if r.path.eq_ignore_ascii_case(SPOG_CONFIG_URL) {
+        let path = site.spog_config.clone();
+        return match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+            Ok(Ok(b)) => HttpResponse {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/javascript".into())],
+                body: b,
+            },
+            _ => HttpResponse::text(404, "Not Found\n"),
+        };
+    }
+    forward(site, &r).await
+}

@@ -1,0 +1,285 @@
+//! Windows IIS as ECE's web tier runs on it ([ECE] 1.1, 1.2; F6, F8, F20,
+//! F22): the site's bindings and "Require SSL" read from
+//! `applicationHost.config`, the certificate-store stand-ins the bindings'
+//! certificates come from, HTTP.sys's own answers, and what IIS Manager
+//! writes when an administrator edits a binding or binds a new certificate.
+
+use std::path::Path;
+
+use crate::host::VirtualDisk;
+use crate::pki::{Certificate, Issued};
+use crate::stores::{write_atomic, Keystore, StoreType};
+
+/// IIS's configuration.
+pub const APPLICATION_HOST: &str = r"C:\Windows\System32\inetsrv\config\applicationHost.config";
+/// ccelab's stand-in for the Windows certificate store "Personal" (My): one
+/// PFX per certificate, named by its thumbprint.
+pub const CERT_STORE_MY: &str = r"C:\ccelab\certstore\My";
+/// ccelab's stand-in for the store "Intermediate Certification Authorities" (CA):
+/// the certificates (PEM or DER `.cer`) HTTP.sys sends after the leaf.
+pub const CERT_STORE_CA: &str = r"C:\ccelab\certstore\CA";
+/// The password ccelab gives the PFX files of its certificate-store stand-in.
+pub const PFX_PASS: &str = "changeit";
+
+/// HTTP.sys's answer when no binding's host name matches the `Host` header:
+/// "Bad Request - Invalid Hostname" / "HTTP Error 400. The request hostname is
+/// invalid." (Microsoft IIS support blog, "HTTP 400 Bad Request when client
+/// sends invalid HTTP:Host header value": such 400s come from HTTP.sys). The
+/// surrounding HTML is HTTP.sys's stock error page as commonly captured.
+pub const INVALID_HOSTNAME: &str = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n<HTML><HEAD><TITLE>Bad Request</TITLE>\r\n<META HTTP-EQUIV=\"Content-Type\" Content=\"text/html; charset=us-ascii\"></HEAD>\r\n<BODY><h2>Bad Request - Invalid Hostname</h2>\r\n<hr><p>HTTP Error 400. The request hostname is invalid.</p>\r\n</BODY></HTML>\r\n";
+
+/// IIS's answer to plain HTTP when the site has "Require SSL" (F20; [ECE]:
+/// non-SSL access to ECE is not supported): status 403, substatus 4 ("SSL
+/// required", seen only in IIS's own log as `sc-substatus` 4), with the stock
+/// custom-error page IIS 7+ sends remote clients for any 403 (its CSS block
+/// left out). Sources: Microsoft "HTTP status code overview" for IIS (403.4 =
+/// SSL required); the page's title and headings as IIS serves them.
+pub const SSL_REQUIRED_PAGE: &str = "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">\r\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\r\n<head>\r\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"/>\r\n<title>403 - Forbidden: Access is denied.</title>\r\n</head>\r\n<body>\r\n<div id=\"header\"><h1>Server Error</h1></div>\r\n<div id=\"content\">\r\n <div class=\"content-container\"><fieldset>\r\n  <h2>403 - Forbidden: Access is denied.</h2>\r\n  <h3>You do not have permission to view this directory or page using the credentials that you supplied.</h3>\r\n </fieldset></div>\r\n</div>\r\n</body>\r\n</html>\r\n";
+
+/// An https binding read from `applicationHost.config`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IisBinding {
+    /// The IP address (`*`: All Unassigned).
+    pub ip: String,
+    /// The port.
+    pub port: u16,
+    /// The host name (empty: any; [ECE] 1.2 wants it blank).
+    pub host_name: String,
+    /// "Require Server Name Indication" (sslFlags bit 1; [ECE] 1.2 wants it unchecked).
+    pub require_sni: bool,
+    /// The bound certificate's thumbprint (upper case).
+    pub certificate_hash: String,
+}
+
+fn attr(element: &str, name: &str) -> Option<String> {
+    let key = format!("{name}=\"");
+    let start = element.find(&key)? + key.len();
+    let end = element[start..].find('"')? + start;
+    Some(element[start..end].to_string())
+}
+
+/// The attributes of every `<name …>` element of an XML text, as an XML
+/// reader sees them (comments skipped, either quote, entities decoded).
+/// A malformed file yields the elements before the error.
+fn xml_elements(config: &str, name: &str) -> Vec<std::collections::HashMap<String, String>> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(config);
+    let mut out = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                if e.local_name().as_ref() == name.as_bytes() =>
+            {
+                out.push(
+                    e.attributes()
+                        .flatten()
+                        .filter_map(|a| {
+                            let k = String::from_utf8(a.key.as_ref().to_vec()).ok()?;
+                            let v = a.unescape_value().ok()?.into_owned();
+                            Some((k, v))
+                        })
+                        .collect(),
+                );
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    out
+}
+
+fn split_binding_information(info: &str) -> Option<(String, u16, String)> {
+    let mut parts = info.splitn(3, ':');
+    let (ip, port, host) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
+    Some((ip.to_string(), port.parse().ok()?, host.to_string()))
+}
+
+/// The `https` bindings of `applicationHost.config` (IIS: sslFlags bit 1 = Require SNI).
+pub fn iis_https_bindings(config: &str) -> Vec<IisBinding> {
+    xml_elements(config, "binding")
+        .into_iter()
+        .filter(|a| {
+            a.get("protocol")
+                .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+        })
+        .filter_map(|a| {
+            let (ip, port, host_name) = split_binding_information(a.get("bindingInformation")?)?;
+            let flags: u32 = a
+                .get("sslFlags")
+                .and_then(|f| f.trim().parse().ok())
+                .unwrap_or(0);
+            Some(IisBinding {
+                ip,
+                port,
+                host_name,
+                require_sni: flags & 1 == 1,
+                certificate_hash: a
+                    .get("certificateHash")
+                    .cloned()
+                    .unwrap_or_default()
+                    .to_ascii_uppercase(),
+            })
+        })
+        .collect()
+}
+
+/// The `http` bindings (`ip`, `port`, host name) of `applicationHost.config`.
+pub fn iis_http_bindings(config: &str) -> Vec<(String, u16, String)> {
+    xml_elements(config, "binding")
+        .into_iter()
+        .filter(|a| {
+            a.get("protocol")
+                .is_some_and(|p| p.eq_ignore_ascii_case("http"))
+        })
+        .filter_map(|a| split_binding_information(a.get("bindingInformation")?))
+        .collect()
+}
+
+/// "Require SSL" on the Default Web Site: an `<access sslFlags="Ssl…">`
+/// element in the site's `<location>` (what IIS Manager's SSL Settings write).
+pub fn iis_requires_ssl(config: &str) -> bool {
+    xml_elements(config, "access").iter().any(|a| {
+        a.get("sslFlags")
+            .is_some_and(|f| f.split(',').any(|v| v.trim() == "Ssl"))
+    })
+}
+
+/// The leaf, then the certificates of `dir` (PEM or DER `.cer` files) that
+/// certify it, issuer by issuer, stopping before a self-signed root.
+pub fn chain_from_ca_store(leaf: &Certificate, dir: &Path) -> Vec<Certificate> {
+    let store: Vec<Certificate> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| std::fs::read(e.path()).ok())
+                .filter_map(|b| {
+                    Certificate::all_from_pem(&String::from_utf8_lossy(&b))
+                        .ok()
+                        .and_then(|v| v.into_iter().next())
+                        .or_else(|| Certificate::from_der(&b).ok())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut chain = vec![leaf.clone()];
+    while chain.len() < 8 {
+        let cur = chain.last().cloned().unwrap_or_else(|| leaf.clone());
+        match store.iter().find(|c| {
+            cur.issuer() == c.subject()
+                && cur.is_signed_by(c)
+                && !c.is_self_issued()
+                && !chain.contains(c)
+        }) {
+            Some(c) => chain.push(c.clone()),
+            None => break,
+        }
+    }
+    chain
+}
+
+/// IIS Manager > Server Certificates (import) and Default Web Site >
+/// Bindings > the https binding's certificate: `issued` (with its key) goes
+/// into the Personal store as a PFX named by its thumbprint, and every https
+/// binding of `applicationHost.config` points at it. Takes effect when IIS
+/// restarts.
+pub fn bind_certificate(
+    disk: &VirtualDisk,
+    name: &str,
+    issued: &Issued,
+    now: time::OffsetDateTime,
+) -> Result<(), String> {
+    let thumb = issued.cert.sha1_fingerprint().replace(':', "");
+    let mut pfx = Keystore::new(StoreType::Pkcs12);
+    pfx.set_key_entry(name, issued.key.pkcs8_der().to_vec(), issued.chain(), now)
+        .map_err(|e| e.to_string())?;
+    let my = disk.path(CERT_STORE_MY).map_err(|e| e.to_string())?;
+    pfx.save(&my.join(format!("{thumb}.pfx")), PFX_PASS, None)
+        .map_err(|e| e.to_string())?;
+    let config_path = disk.path(APPLICATION_HOST).map_err(|e| e.to_string())?;
+    let config = std::fs::read_to_string(&config_path)
+        .map_err(|e| format!("{}: {e}", config_path.display()))?;
+    // IIS writes the hash in either case
+    let re = regex::Regex::new(r#"(?i)certificateHash\s*=\s*("[0-9a-f]*"|'[0-9a-f]*')"#)
+        .map_err(|e| e.to_string())?;
+    let updated = re
+        .replace_all(&config, format!("certificateHash=\"{thumb}\""))
+        .into_owned();
+    write_atomic(&config_path, updated.as_bytes()).map_err(|e| e.to_string())
+}
+
+/// IIS Manager > Default Web Site > Bindings > Edit the https binding: its
+/// host name and "Require Server Name Indication" ([ECE] 1.2, F6), written
+/// to `applicationHost.config`. Takes effect when IIS restarts.
+pub fn set_https_binding(
+    disk: &VirtualDisk,
+    host_name: &str,
+    require_sni: bool,
+) -> Result<(), String> {
+    let config_path = disk.path(APPLICATION_HOST).map_err(|e| e.to_string())?;
+    let config = std::fs::read_to_string(&config_path)
+        .map_err(|e| format!("{}: {e}", config_path.display()))?;
+    let mut out = String::with_capacity(config.len());
+    let mut rest = config.as_str();
+    while let Some(i) = rest.find("<binding ") {
+        let end = rest[i..].find('>').map(|e| i + e + 1).unwrap_or(rest.len());
+        let el = &rest[i..end];
+        out.push_str(&rest[..i]);
+        if attr(el, "protocol").is_some_and(|p| p.eq_ignore_ascii_case("https")) {
+            let info = attr(el, "bindingInformation").unwrap_or_default();
+            let mut parts = info.splitn(3, ':');
+            let (ip, port) = (parts.next().unwrap_or("*"), parts.next().unwrap_or("443"));
+            let hash = attr(el, "certificateHash").unwrap_or_default();
+            out.push_str(&format!(
+                "<binding protocol=\"https\" bindingInformation=\"{ip}:{port}:{host_name}\" sslFlags=\"{}\" certificateHash=\"{hash}\" certificateStoreName=\"My\" />",
+                u8::from(require_sni)
+            ));
+        } else {
+            out.push_str(el);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    write_atomic(&config_path, out.as_bytes()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bindings_in_comments_single_quotes_and_entities() {
+        let c = "<configuration><!-- <binding protocol=\"https\" bindingInformation=\"*:443:old.example.com\" sslFlags=\"1\" /> -->\n<bindings><binding protocol='https' bindingInformation='*:443:' certificateHash='ab12' />\n<binding protocol=\"http\" bindingInformation=\"*:80:\" /></bindings>\n<!-- <access sslFlags=\"Ssl\" /> --></configuration>";
+        let b = iis_https_bindings(c);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].host_name, "");
+        assert_eq!(b[0].certificate_hash, "AB12");
+        assert_eq!(
+            iis_http_bindings(c),
+            vec![("*".to_string(), 80, String::new())]
+        );
+        assert!(
+            !iis_requires_ssl(c),
+            "the commented-out Require SSL does not count"
+        );
+    }
+
+    #[test]
+    fn reads_iis_bindings() {
+        let c = r#"<bindings><binding protocol="http" bindingInformation="*:80:" />
+            <binding protocol="https" bindingInformation="*:443:" sslFlags="0" certificateHash="ab12" certificateStoreName="My" />
+            <binding protocol="https" bindingInformation="*:443:ece.example.com" sslFlags="1" certificateHash="CD34" /></bindings>"#;
+        let b = iis_https_bindings(c);
+        assert_eq!(b.len(), 2);
+        assert_eq!(
+            b[0],
+            IisBinding {
+                ip: "*".into(),
+                port: 443,
+                host_name: "".into(),
+                require_sni: false,
+                certificate_hash: "AB12".into()
+            }
+        );
+        assert!(b[1].require_sni);
+        assert_eq!(b[1].host_name, "ece.example.com");
+    }
+}
