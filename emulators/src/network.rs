@@ -32,6 +32,9 @@ pub trait Network: Send + Sync {
     /// Where `name` (an FQDN, a short host name or an address) listens on
     /// product port `port`.
     fn endpoint(&self, name: &str, port: u16) -> Result<SocketAddr, Unreachable>;
+    /// The address `name` resolves to (a client connecting to a port
+    /// nothing listens on is refused by that host).
+    fn address(&self, name: &str) -> Option<std::net::IpAddr>;
 }
 
 /// The largest HTTP answer [`http_request`] reads (a forwarded page is small).

@@ -30,7 +30,9 @@
 //!   from which the server builds the chain it sends (F8 when it is missing);
 //!   `spog_config.js` ([ECE] 3).
 
-pub use ccelab_emulators::ece::SPOG_CONFIG;
+pub use ccelab_emulators::ece::{
+    ece_logs, ECE_LDAP_KEYSTORE, ECE_LDAP_KEYSTORE_PASS, ECE_LOGS, ECE_LOGS_HA, SPOG_CONFIG,
+};
 pub use ccelab_emulators::platform::iis::{
     APPLICATION_HOST, CERT_STORE_CA, CERT_STORE_MY, PFX_PASS,
 };
@@ -176,23 +178,6 @@ pub struct Topology {
 /// it ([ECE] 5, AWDB Details tab; the login name is ccelab's).
 pub const AWDB_DATABASE: &str = "pcce_awdb";
 pub const AWDB_LOGIN: &str = "ece_awdb";
-
-/// The LDAPS trust store of [ECE] 2.1 on the ECE application server, and its password.
-pub const ECE_LDAP_KEYSTORE: &str = r"c:\ece\pcce\mydomain.jks";
-pub const ECE_LDAP_KEYSTORE_PASS: &str = "MyP@ssword";
-/// ECE's log directory on a 400-agent single-side collocated server (docs/requirements.md §6).
-pub const ECE_LOGS: &str = r"{ECE_HOME}\eService_RT\logs";
-/// ECE's log directory on each server of an HA or distributed deployment (docs/requirements.md §6).
-pub const ECE_LOGS_HA: &str = r"{ECE_HOME}\eService\logs";
-
-/// Where the application servers write their logs, given how many there are.
-pub fn ece_logs(servers: usize) -> &'static str {
-    if servers > 1 {
-        ECE_LOGS_HA
-    } else {
-        ECE_LOGS
-    }
-}
 
 /// The state of ECE's LDAPS keystore after [ECE] 2.1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,10 +1,30 @@
 //! Enterprise Chat and Email (ECE) 12.x as the topology runs it: the web
-//! server ([`web`]: IIS in front of the application servers) and what its
-//! parts share — the files, URL paths and ports by which they and SPOG find
-//! each other. ECE's application servers, its database and its logs are
-//! still in the harness (`harness/src/lab/ece_app.rs`), on their way here.
+//! server ([`web`]: IIS in front of the application servers), the
+//! application servers and ECE's database ([`app`]), ECE's logs ([`log`]),
+//! and what its parts share — the files, URL paths and ports by which they
+//! and SPOG find each other.
 
+pub mod app;
+pub mod log;
 pub mod web;
+
+/// The LDAPS trust store of [ECE] 2.1 on each application server, and its password.
+pub const ECE_LDAP_KEYSTORE: &str = r"c:\ece\pcce\mydomain.jks";
+/// The password of [`ECE_LDAP_KEYSTORE`] in [ECE] 2.1's example.
+pub const ECE_LDAP_KEYSTORE_PASS: &str = "MyP@ssword";
+/// ECE's log directory on a 400-agent single-side collocated server (docs/requirements.md §6).
+pub const ECE_LOGS: &str = r"{ECE_HOME}\eService_RT\logs";
+/// ECE's log directory on each server of an HA or distributed deployment (docs/requirements.md §6).
+pub const ECE_LOGS_HA: &str = r"{ECE_HOME}\eService\logs";
+
+/// Where the application servers write their logs, given how many there are.
+pub fn ece_logs(servers: usize) -> &'static str {
+    if servers > 1 {
+        ECE_LOGS_HA
+    } else {
+        ECE_LOGS
+    }
+}
 
 /// The SPOG gadget configuration on every ECE web server ([ECE] 3).
 pub const SPOG_CONFIG: &str = r"{ECE_HOME}\eService\templates\finesse\gadget\spog\spog_config.js";

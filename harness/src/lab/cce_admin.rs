@@ -522,14 +522,9 @@ impl Lab {
     /// Changes an ECE user's password in ECE (e.g. `pa`'s, after which the
     /// inventory's credentials are stale: F12).
     pub fn set_ece_password(&self, user: &str, password: &str) -> Result<(), String> {
-        let mut accounts = self.ece_accounts.lock().unwrap_or_else(|e| e.into_inner());
-        match accounts.get_mut(&user.to_ascii_lowercase()) {
-            Some(p) => {
-                *p = password.to_string();
-                Ok(())
-            }
-            None => Err(format!("ECE has no user `{user}` (users: pa, sa)")),
-        }
+        self.ece_db()
+            .ok_or("this topology has no ECE application server")?
+            .set_password(user, password)
     }
 
     /// ECE > Administration > Departments > New: `Service` is reserved

@@ -17,7 +17,6 @@
 //!   time is UTC in the emulation.
 
 mod cce_admin;
-mod ece_app;
 pub mod files;
 pub mod machine_inventory;
 mod network;
@@ -27,8 +26,12 @@ pub use cce_admin::{gadget_down_message, EceInventory, GadgetOutcome, GADGET_BLA
 use cce_admin::{start_tomcat, TomcatState};
 use ccelab_emulators::ad_dc::product::RunningDc;
 use ccelab_emulators::ad_dc::DomainController;
+pub use ccelab_emulators::ece::app::PartitionAdminConfig;
+use ccelab_emulators::ece::app::{AppProduct, EceDb, RunningApp};
+pub use ccelab_emulators::ece::log::{EceLog, TraceLevels, LEVELS};
 use ccelab_emulators::ece::web::RunningWeb;
 pub use ccelab_emulators::ece::{spog_settings, GADGET_SESSION_PATH, SPOG_CONFIG_URL};
+pub use ccelab_emulators::ece::{APP_SERVER_PORT, SPOG_USER_HEADER};
 use ccelab_emulators::platform::http::basic_credentials;
 pub use ccelab_emulators::platform::iis::{
     chain_from_ca_store, iis_http_bindings, iis_https_bindings, iis_requires_ssl, IisBinding,
@@ -36,10 +39,6 @@ pub use ccelab_emulators::platform::iis::{
 };
 pub use ccelab_emulators::product::ServiceInfo;
 use ccelab_emulators::product::{HostCtx, Listeners, Running};
-use ece_app::EceApp;
-pub use ece_app::{
-    EceLog, PartitionAdminConfig, TraceLevels, APP_SERVER_PORT, LEVELS, SPOG_USER_HEADER,
-};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -91,14 +90,9 @@ pub struct Lab {
     /// The products migrated onto the product trait, by host name
     /// (see [`registry`]); the others are still fields of the lab.
     products: std::collections::BTreeMap<String, Arc<dyn Running>>,
-    /// ECE's users with their passwords (`pa`, `sa`): what its login checks.
-    ece_accounts: Arc<Mutex<HashMap<String, String>>>,
     /// How the products reach each other.
     network: Arc<network::LabNetwork>,
     tomcat: HashMap<String, Service<TomcatState>>,
-    /// ECE's application servers: the collocated server, and more in HA or
-    /// distributed deployments (partition-administrator SSO).
-    ece_app: Option<EceApp>,
     /// CCE Administration's machine inventory ([ECE] 4.2, 4.3), one for the deployment.
     machine_inventory: Arc<Mutex<machine_inventory::Inventory>>,
     /// CCE Administration's HTTPS listener on each ADS (Tomcat's `tomcatCert`).
@@ -132,27 +126,6 @@ impl Lab {
             svc.start();
             tomcat.insert(h.name.clone(), svc);
         }
-        let ece_accounts: Arc<Mutex<HashMap<String, String>>> =
-            Arc::new(Mutex::new(topo.ece_accounts.iter().cloned().collect()));
-        let app_hosts: Vec<&crate::topology::Host> = topo
-            .hosts
-            .iter()
-            .filter(|h| h.role == Role::EceApp)
-            .collect();
-        let ece_app = if app_hosts.is_empty() {
-            None
-        } else {
-            Some(EceApp::new(
-                &app_hosts,
-                &topo
-                    .hosts
-                    .iter()
-                    .find(|h| h.role == Role::AdDc)
-                    .map(|d| d.fqdn.clone())
-                    .unwrap_or_default(),
-                ece_accounts.clone(),
-            )?)
-        };
         let listeners = Listeners {
             ports: Default::default(),
             real_ports,
@@ -162,6 +135,7 @@ impl Lab {
             topo: topo.clone(),
             ports: listeners.ports.clone(),
         });
+        let shared = registry::Shared::new(&topo);
         let mut products = std::collections::BTreeMap::new();
         for h in &topo.hosts {
             let ctx = HostCtx {
@@ -173,16 +147,14 @@ impl Lab {
                 network: network.clone(),
                 listeners: listeners.clone(),
             };
-            if let Some(p) = registry::start(&topo, h, ctx).await? {
+            if let Some(p) = registry::start(&topo, h, ctx, &shared).await? {
                 products.insert(h.name.clone(), p);
             }
         }
         let lab = Arc::new(Lab {
-            ece_app,
             products,
             machine_inventory: Arc::new(Mutex::new(machine_inventory::Inventory::preset(&topo))),
             cce_admin_https: tokio::sync::Mutex::new(HashMap::new()),
-            ece_accounts,
             topo,
             events: listeners.events.clone(),
             listeners,
@@ -194,9 +166,6 @@ impl Lab {
             ece_users: Mutex::new(Vec::new()),
             departments: Mutex::new(vec!["Service".into()]),
         });
-        for s in lab.ece_app.iter().flat_map(|a| a.servers.iter()) {
-            lab.start_app_server(s).await?;
-        }
         for h in lab.topo.hosts.iter().filter(|h| h.role == Role::Ads) {
             lab.start_cce_admin_https(h).await?;
         }
@@ -258,6 +227,75 @@ impl Lab {
         })
     }
 
+    /// ECE's application servers, by host name.
+    pub fn app_servers(&self) -> impl Iterator<Item = (&str, &std::sync::Arc<RunningApp>)> {
+        self.products.iter().filter_map(|(h, p)| {
+            p.as_any()
+                .downcast_ref::<AppProduct>()
+                .map(|a| (h.as_str(), &a.0))
+        })
+    }
+
+    /// ECE's database (shared by its application servers).
+    pub fn ece_db(&self) -> Option<&EceDb> {
+        self.app_servers().next().map(|(_, a)| &**a.db())
+    }
+
+    /// Partition Administration Configuration > Save ([ECE] 2.2).
+    pub fn set_partition_admin(&self, cfg: PartitionAdminConfig) -> Result<(), String> {
+        let db = self
+            .ece_db()
+            .ok_or("this topology has no ECE application server")?;
+        *db.config.lock().unwrap_or_else(|e| e.into_inner()) = cfg;
+        Ok(())
+    }
+
+    /// The Partition Administration Configuration.
+    pub fn partition_admin(&self) -> Option<PartitionAdminConfig> {
+        self.ece_db()
+            .map(|db| db.config.lock().unwrap_or_else(|e| e.into_inner()).clone())
+    }
+
+    /// The partition administrators ECE created through SSO.
+    pub fn ece_admins(&self) -> Vec<String> {
+        self.ece_db()
+            .map(|db| db.admins.lock().unwrap_or_else(|e| e.into_inner()).clone())
+            .unwrap_or_default()
+    }
+
+    /// System > Shared Resources > Logger > Processes > `process` > Maximum
+    /// trace level, on the application server `host` (None: on every one;
+    /// with HA the process is listed once per server).
+    pub fn set_trace_level(
+        &self,
+        process: &str,
+        host: Option<&str>,
+        level: u8,
+        minutes: Option<u32>,
+    ) -> Result<(), String> {
+        let all: Vec<(&str, &std::sync::Arc<RunningApp>)> = self.app_servers().collect();
+        if all.is_empty() {
+            return Err("this topology has no ECE application server".into());
+        }
+        let chosen: Vec<&std::sync::Arc<RunningApp>> = all
+            .iter()
+            .filter(|(h, _)| host.is_none_or(|want| h.eq_ignore_ascii_case(want)))
+            .map(|(_, a)| *a)
+            .collect();
+        if chosen.is_empty() {
+            let names: Vec<&str> = all.iter().map(|(h, _)| *h).collect();
+            return Err(format!(
+                "`{}` is not an ECE application server (application servers: {})",
+                host.unwrap_or_default(),
+                names.join(", ")
+            ));
+        }
+        for a in chosen {
+            a.set_trace_level(process, level, minutes)?;
+        }
+        Ok(())
+    }
+
     /// The AD DC / GC of the topology.
     pub fn dc(&self) -> Option<&DomainController> {
         self.products
@@ -284,11 +322,8 @@ impl Lab {
             .filter(|h| h.role == Role::Ads)
             .filter_map(|h| h.disk.path(TOMCAT_LOGS).ok())
             .map(|d| d.join(&catalina));
-        let ece = self
-            .ece_app
-            .iter()
-            .flat_map(|a| a.servers.iter().map(|s| s.log.path.clone()));
-        ads.chain(ece).collect()
+        let products = self.products.values().flat_map(|p| p.telling_logs());
+        ads.chain(products).collect()
     }
 
     /// `ccelab ctl restart HOST`: restarts the host's services, which reload from the disk.
@@ -324,11 +359,12 @@ impl Lab {
             .topo
             .host(host)
             .ok_or_else(|| LabError::NoHost(host.into()))?;
-        match (h.role, service.to_ascii_lowercase().as_str()) {
-            (Role::EceApp, "cisco service") => {
-                self.set_cisco_service(&h.name, running).await?;
-                Ok(())
+        if let Some(p) = self.products.get(&h.name) {
+            if p.set_service(service, running).await? {
+                return Ok(());
             }
+        }
+        match (h.role, service.to_ascii_lowercase().as_str()) {
             (Role::Ads, "apache tomcat") => {
                 let s = self
                     .tomcat
@@ -374,23 +410,7 @@ impl Lab {
                 .get(&h.name)
                 .map(|s| vec![listener(&s.name, 443, Some(format!("{:?}", s.state())))])
                 .unwrap_or_default(),
-            Role::EceApp => vec![
-                ServiceInfo {
-                    name: "Cisco Service".into(),
-                    port: None,
-                    bound_port: None,
-                    state: Some(
-                        if self.cisco_service_running(&h.name) {
-                            "Running"
-                        } else {
-                            "Stopped"
-                        }
-                        .into(),
-                    ),
-                },
-                listener("ApplicationServer", APP_SERVER_PORT, None),
-            ],
-            Role::EceWeb | Role::AdDc | Role::Ca => vec![],
+            Role::EceWeb | Role::EceApp | Role::AdDc | Role::Ca => vec![],
         }
     }
 

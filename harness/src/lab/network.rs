@@ -17,13 +17,6 @@ pub(crate) struct LabNetwork {
     pub(crate) ports: PortTable,
 }
 
-impl LabNetwork {
-    /// The address `name` resolves to.
-    pub(crate) fn address(&self, name: &str) -> Option<std::net::Ipv4Addr> {
-        self.topo.resolve(name).map(|h| h.address)
-    }
-}
-
 impl Network for LabNetwork {
     fn endpoint(&self, name: &str, port: u16) -> Result<SocketAddr, Unreachable> {
         let h = self.topo.resolve(name).ok_or(Unreachable::UnknownHost)?;
@@ -35,5 +28,9 @@ impl Network for LabNetwork {
             .copied()
             .ok_or(Unreachable::Refused)?;
         Ok(SocketAddr::from((h.address, bound)))
+    }
+
+    fn address(&self, name: &str) -> Option<std::net::IpAddr> {
+        self.topo.resolve(name).map(|h| h.address.into())
     }
 }

@@ -2,25 +2,51 @@
 //! product's configuration taken from the topology. Adding a product is a
 //! folder of its own in `emulators/` and one arm here.
 //!
-//! Migrated onto [`Running`] so far: the AD DC and the ECE web server
-//! (IIS). ECE's application servers and CCE Administration still live in
-//! the lab (`ece_app`, `cce_admin`), and the CA serves nothing.
+//! Migrated onto [`Running`] so far: the AD DC, the ECE web server (IIS)
+//! and ECE's application servers. CCE Administration still lives in the lab
+//! (`cce_admin`), and the CA serves nothing.
 
 use std::sync::Arc;
 
 use ccelab_emulators::ad_dc::product::AdDcConfig;
 use ccelab_emulators::ad_dc::{Directory, Policy};
+use ccelab_emulators::ece::app::{AppConfig, AppProduct, EceDb};
 use ccelab_emulators::ece::web::WebConfig;
 use ccelab_emulators::product::{HostCtx, Running};
 
 use super::{svc_err, LabError};
 use crate::topology::{Host, Role, Topology};
 
+/// What several hosts' products share: ECE's database (its application
+/// servers all use it; the data server is not emulated).
+pub(super) struct Shared {
+    ece_db: Arc<EceDb>,
+    ece_logs: &'static str,
+}
+
+impl Shared {
+    /// The shared parts of `topo`'s products.
+    pub(super) fn new(topo: &Topology) -> Shared {
+        let dc = topo
+            .hosts
+            .iter()
+            .find(|h| h.role == Role::AdDc)
+            .map(|d| d.fqdn.clone())
+            .unwrap_or_default();
+        let apps = topo.hosts.iter().filter(|h| h.role == Role::EceApp).count();
+        Shared {
+            ece_db: Arc::new(EceDb::new(&dc, topo.ece_accounts.iter().cloned())),
+            ece_logs: ccelab_emulators::ece::ece_logs(apps),
+        }
+    }
+}
+
 /// Starts the product of `h`'s role, if it is one on the product trait.
 pub(super) async fn start(
     topo: &Topology,
     h: &Host,
     ctx: HostCtx,
+    shared: &Shared,
 ) -> Result<Option<Arc<dyn Running>>, LabError> {
     Ok(match h.role {
         Role::AdDc => {
@@ -38,7 +64,15 @@ pub(super) async fn start(
             };
             Some(ccelab_emulators::ece::web::start(config, ctx).await?)
         }
-        Role::Ca | Role::EceApp | Role::Ads => None,
+        Role::EceApp => {
+            let config = AppConfig {
+                db: shared.ece_db.clone(),
+                log_dir: shared.ece_logs.to_string(),
+            };
+            let app = ccelab_emulators::ece::app::start(config, ctx).await?;
+            Some(Arc::new(AppProduct(app)))
+        }
+        Role::Ca | Role::Ads => None,
     })
 }
 

@@ -1,0 +1,528 @@
+//! ECE's application servers (WildFly on the collocated server, and on each
+//! further server of an HA or distributed deployment) and the database they
+//! share: partition-administrator SSO against the AD DC / GC ([ECE]
+//! 2.1–2.2; F4, F5, F14, F15, F16), ECE's logs (docs/requirements.md §6) and
+//! "Cisco Service" (F3). The partition's configuration and users are shared
+//! ([`EceDb`]: ECE keeps them in its database; ccelab keeps them in memory,
+//! shared by the deployment's application servers — the data server is not
+//! emulated); each server has its own disk (the LDAPS keystore), log, trace
+//! levels and services.
+//!
+//! Each application server listens for IIS on [`APP_SERVER_PORT`] while its
+//! "Cisco Service" runs. When an administrator opens the ECE gadget in SPOG,
+//! the gadget's session call reaches an application server through IIS and
+//! ECE looks the administrator up in AD with the Partition Administration
+//! Configuration: a JNDI context on the LDAP URL (with "Enable SSL on LDAP":
+//! `java.naming.security.protocol = ssl`), bound as "DN for LDAP search"
+//! (anonymous when blank), trusting the JKS at "Keystore location" (read at
+//! each authentication; ccelab's assumption), then a subtree search of Base
+//! for `(<DN attribute>=<user>)`. Found: ECE creates the partition user. Any
+//! failure: the SPOG user sees "There was an error loading the page.
+//! Contact your administrator." (F4) and the application server's log says
+//! why — the JNDI exception only at trace level 7 (Debug), as [ECE]'s
+//! troubleshooting implies.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::network::Unreachable;
+use crate::personality::java;
+use crate::personality::jndi::{JndiContext, JndiEnv, LdapUrl};
+use crate::platform::http::basic_credentials;
+use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
+use crate::tls::{async_handler, HttpRequest, HttpResponse, SiteConfig, TlsServer};
+
+use super::log::{line, EceLog, TraceLevels};
+use super::{APP_SERVER_PORT, GADGET_SESSION_PATH, SPOG_CONFIG_URL, SPOG_USER_HEADER};
+
+/// Administration > Partition: default > Security > SSO and Provisioning >
+/// Partition Administration Configuration ([ECE] 2.2).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PartitionAdminConfig {
+    /// LDAP URL (a global catalog: 3268, or 3269 with SSL; F5).
+    pub ldap_url: String,
+    /// DN attribute (`userPrincipalName`).
+    pub dn_attribute: String,
+    /// Base ("" with a global catalog).
+    pub base: String,
+    /// DN for LDAP search ("" for an anonymous bind; F16).
+    pub search_dn: String,
+    /// Its password (never shown).
+    #[serde(skip_serializing)]
+    pub password: String,
+    /// Enable SSL on LDAP (F15).
+    pub enable_ssl: bool,
+    /// A Windows path on the application server's disk.
+    pub keystore_location: String,
+}
+
+impl PartitionAdminConfig {
+    /// As after [ECE] 2.2 done right: the GC over TLS, no Base, pcceadmin.
+    pub fn documented(dc_fqdn: &str) -> Self {
+        PartitionAdminConfig {
+            ldap_url: format!("ldaps://{dc_fqdn}:3269"),
+            dn_attribute: "userPrincipalName".into(),
+            base: String::new(),
+            search_dn: format!(
+                "CN=pcceadmin, CN=Users, {}",
+                dc_fqdn
+                    .split('.')
+                    .skip(1)
+                    .map(|l| format!("DC={l}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            password: crate::ad_dc::EXAMPLE_PASSWORD.into(),
+            enable_ssl: true,
+            keystore_location: super::ECE_LDAP_KEYSTORE.into(),
+        }
+    }
+}
+
+/// ECE's database as its application servers share it: the partition's
+/// configuration, the partition administrators SSO created and ECE's own
+/// users with their passwords (`pa`, `sa`: what its logins check).
+pub struct EceDb {
+    /// The Partition Administration Configuration.
+    pub config: Mutex<PartitionAdminConfig>,
+    /// Partition administrators ECE created through SSO.
+    pub admins: Mutex<Vec<String>>,
+    /// ECE's users and their passwords (lower-case names).
+    pub accounts: Mutex<HashMap<String, String>>,
+}
+
+impl EceDb {
+    /// A database as after the integration of [ECE] done right, with these users.
+    pub fn new(dc_fqdn: &str, accounts: impl IntoIterator<Item = (String, String)>) -> EceDb {
+        EceDb {
+            config: Mutex::new(PartitionAdminConfig::documented(dc_fqdn)),
+            admins: Mutex::new(Vec::new()),
+            accounts: Mutex::new(accounts.into_iter().collect()),
+        }
+    }
+
+    /// Changes an ECE user's password (`pa`, `sa`; F12 when the inventory keeps the old one).
+    pub fn set_password(&self, user: &str, password: &str) -> Result<(), String> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        match accounts.get_mut(&user.to_ascii_lowercase()) {
+            Some(p) => {
+                *p = password.to_string();
+                Ok(())
+            }
+            None => Err(format!("ECE has no user `{user}` (users: pa, sa)")),
+        }
+    }
+}
+
+/// What an application server is given beyond its host: the deployment's
+/// ECE database, and where it logs (a Windows path on its disk).
+pub struct AppConfig {
+    /// The database the deployment's application servers share.
+    pub db: Arc<EceDb>,
+    /// The log directory (`{ECE_HOME}\eService_RT\logs` on a single
+    /// collocated server, `{ECE_HOME}\eService\logs` with HA: §6).
+    pub log_dir: String,
+}
+
+/// One running application server.
+pub struct RunningApp {
+    ctx: HostCtx,
+    db: Arc<EceDb>,
+    trace: TraceLevels,
+    log: EceLog,
+    /// "Cisco Service" running (F3): while stopped, nothing listens.
+    running: std::sync::atomic::AtomicBool,
+    listener: tokio::sync::Mutex<Option<TlsServer>>,
+}
+
+/// Starts an application server on its host ("Cisco Service" running).
+pub async fn start(cfg: AppConfig, ctx: HostCtx) -> Result<Arc<RunningApp>, ProductError> {
+    let dir = ctx
+        .disk
+        .path(&cfg.log_dir)
+        .map_err(|e| ProductError::new(&ctx.name, e))?;
+    let hostname = ctx
+        .fqdn
+        .split('.')
+        .next()
+        .unwrap_or(&ctx.fqdn)
+        .to_ascii_uppercase();
+    let app = Arc::new(RunningApp {
+        log: EceLog::new(dir.join(format!("eg_log_{hostname}_ApplicationServer.log"))),
+        ctx,
+        db: cfg.db,
+        trace: TraceLevels::default(),
+        running: std::sync::atomic::AtomicBool::new(true),
+        listener: tokio::sync::Mutex::new(None),
+    });
+    app.open().await?;
+    Ok(app)
+}
+
+impl RunningApp {
+    /// The database it shares with the deployment's other application servers.
+    pub fn db(&self) -> &Arc<EceDb> {
+        &self.db
+    }
+
+    /// Its log.
+    pub fn log_path(&self) -> &PathBuf {
+        &self.log.path
+    }
+
+    /// Whether "Cisco Service" runs.
+    pub fn is_running(&self) -> bool {
+        self.running.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// System > Shared Resources > Logger > Processes > `process` > Maximum
+    /// trace level on this server (ccelab emulates `ApplicationServer`).
+    pub fn set_trace_level(
+        &self,
+        process: &str,
+        level: u8,
+        minutes: Option<u32>,
+    ) -> Result<(), String> {
+        if !process.eq_ignore_ascii_case("ApplicationServer") {
+            return Err(format!(
+                "no process `{process}` (ccelab emulates ApplicationServer)"
+            ));
+        }
+        self.trace
+            .set("ApplicationServer", level, minutes, self.ctx.clock.now())
+    }
+
+    /// Opens the HTTP listener IIS forwards to.
+    async fn open(self: &Arc<Self>) -> Result<(), ProductError> {
+        let me = Arc::downgrade(self);
+        let handler = async_handler(move |r| {
+            let me = me.clone();
+            async move {
+                match me.upgrade() {
+                    Some(server) => app_routes(&server, r).await,
+                    None => HttpResponse::text(503, "Service Unavailable\n"),
+                }
+            }
+        });
+        let plain = SiteConfig {
+            plain_http: true,
+            ..SiteConfig::default()
+        };
+        let mut slot = self.listener.lock().await;
+        let c = &self.ctx;
+        c.listeners
+            .serve_in(
+                &mut slot,
+                &c.name,
+                c.address,
+                APP_SERVER_PORT,
+                plain,
+                handler,
+            )
+            .await
+    }
+
+    /// Starts or stops "Cisco Service" (F3): the listener opens or closes.
+    pub async fn set_cisco_service(self: &Arc<Self>, running: bool) -> Result<(), ProductError> {
+        self.running
+            .store(running, std::sync::atomic::Ordering::SeqCst);
+        if running {
+            self.open().await
+        } else {
+            if let Some(old) = self.listener.lock().await.take() {
+                old.stop().await;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A running application server as the deployment sees it (held in an `Arc`
+/// so that "Cisco Service" can reopen its listener).
+pub struct AppProduct(pub Arc<RunningApp>);
+
+impl Running for AppProduct {
+    fn services(&self) -> Vec<ServiceInfo> {
+        let c = &self.0.ctx;
+        vec![
+            ServiceInfo {
+                name: "Cisco Service".into(),
+                port: None,
+                bound_port: None,
+                state: Some(
+                    if self.0.is_running() {
+                        "Running"
+                    } else {
+                        "Stopped"
+                    }
+                    .into(),
+                ),
+            },
+            ServiceInfo {
+                name: "ApplicationServer".into(),
+                port: Some(APP_SERVER_PORT),
+                bound_port: c.listeners.bound(&c.name, APP_SERVER_PORT),
+                state: None,
+            },
+        ]
+    }
+
+    /// Nothing of the application server is read from its disk at start (the
+    /// keystore is read at each authentication): a restart changes nothing.
+    fn restart(&self) -> ProductFuture<'_, Result<(), ProductError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn set_service<'a>(
+        &'a self,
+        service: &'a str,
+        running: bool,
+    ) -> ProductFuture<'a, Result<bool, ProductError>> {
+        Box::pin(async move {
+            if !service.eq_ignore_ascii_case("Cisco Service") {
+                return Ok(false);
+            }
+            self.0.set_cisco_service(running).await?;
+            Ok(true)
+        })
+    }
+
+    fn telling_logs(&self) -> Vec<PathBuf> {
+        vec![self.0.log.path.clone()]
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// What an application server answers for ECE, behind IIS:
+/// * `/default`, `/system`: the partitions ([ECE]: business partition 1 with
+///   `pa`, system partition 0 with `sa`);
+/// * `/default/login`, `/system/login`: HTTP Basic check of that partition's
+///   administrator (invented paths; 401 on wrong credentials, F12);
+/// * `/default/spog/gadget`: the gadget SPOG loads, with the `pa` credentials
+///   of the inventory (F12);
+/// * [`GADGET_SESSION_PATH`]: what the gadget's script calls from the
+///   administrator's browser: ECE signs the SPOG administrator named by
+///   [`SPOG_USER_HEADER`] in through partition-administrator SSO ([ECE] 2.2):
+///   200, or 500 when SSO fails (F4).
+async fn app_routes(server: &RunningApp, r: HttpRequest) -> HttpResponse {
+    let db = &server.db;
+    let authorized = |user: &str| {
+        basic_credentials(&r).is_some_and(|(u, p)| {
+            u.eq_ignore_ascii_case(user)
+                && db
+                    .accounts
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(user)
+                    .is_some_and(|want| *want == p)
+        })
+    };
+    let unauthorized = || HttpResponse {
+        status: 401,
+        headers: vec![
+            ("Content-Type".into(), "text/plain; charset=utf-8".into()),
+            ("WWW-Authenticate".into(), "Basic realm=\"ECE\"".into()),
+        ],
+        body: b"Invalid user name or password.\n".to_vec(),
+    };
+    match r.path.as_str() {
+        "/default" | "/default/" => HttpResponse::text(
+            200,
+            "Enterprise Chat and Email: business partition (default). Log in as pa.\n",
+        ),
+        "/system" | "/system/" => HttpResponse::text(
+            200,
+            "Enterprise Chat and Email: system partition. Log in as sa.\n",
+        ),
+        "/default/login" | "/system/login" => {
+            let user = if r.path.starts_with("/default") {
+                "pa"
+            } else {
+                "sa"
+            };
+            if authorized(user) {
+                HttpResponse::text(200, format!("Logged in as {user}.\n"))
+            } else {
+                unauthorized()
+            }
+        }
+        "/default/spog/gadget" => {
+            if authorized("pa") {
+                HttpResponse {
+                    status: 200,
+                    headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+                    body: format!(
+                        "<!DOCTYPE html>\n<html><head><title>ECE gadget</title>\n<script src=\"{SPOG_CONFIG_URL}\"></script>\n</head><body>ECE gadget</body></html>\n"
+                    )
+                    .into_bytes(),
+                }
+            } else {
+                unauthorized()
+            }
+        }
+        GADGET_SESSION_PATH => {
+            let user = r
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(SPOG_USER_HEADER))
+                .map(|(_, v)| v.clone());
+            let Some(user) = user else {
+                return HttpResponse::text(401, "No SPOG administrator.\n");
+            };
+            match partition_admin_sso(server, &user).await {
+                Ok(()) => HttpResponse {
+                    status: 200,
+                    headers: vec![("Content-Type".into(), "application/json".into())],
+                    body: b"{\"partition\":\"default\"}\n".to_vec(),
+                },
+                Err(()) => HttpResponse::text(500, "Internal Server Error\n"),
+            }
+        }
+        _ => HttpResponse::text(404, "Not Found\n"),
+    }
+}
+
+impl RunningApp {
+    /// Writes `(level, method, message, exception)` lines the process's trace
+    /// level lets through; returns them.
+    fn log(&self, now: OffsetDateTime, entries: &[(u8, &str, &str, &str)]) -> Vec<String> {
+        let now = now.to_offset(time::UtcOffset::UTC);
+        let max = self.trace.level("ApplicationServer", now);
+        let lines: Vec<String> = entries
+            .iter()
+            .filter(|(l, ..)| *l <= max)
+            .map(|(l, m, msg, ex)| line(now, *l, m, msg, ex))
+            .collect();
+        if !lines.is_empty() {
+            if let Err(e) = self.log.append(&lines) {
+                return vec![format!("(not written to {}: {e})", self.log.path.display())];
+            }
+        }
+        lines
+    }
+}
+
+/// Partition-administrator SSO for `user` (a SPOG administrator) on one
+/// application server, as ECE does when the gadget's session starts. Ok: the
+/// user exists (created on first use). Err: the server's log says why (at
+/// trace level 7 with the JNDI exception).
+///
+/// Each server reads the keystore from its own disk, so a keystore not
+/// copied to every server ([ECE] 2.1, before 12.6; F14) fails on the
+/// sessions IIS gives that server only, as in the field. The DC is reached
+/// through the network, from the server's own address.
+async fn partition_admin_sso(server: &RunningApp, user: &str) -> Result<(), ()> {
+    let (db, net) = (&server.db, &server.ctx.network);
+    let now = server.ctx.clock.now();
+    let cfg = db.config.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let fail = |exception: String| -> Result<(), ()> {
+        let msg = format!("Partition administrator SSO failed for {user}");
+        server.log(
+            now,
+            &[
+                (2, "authenticate()", &msg, ""),
+                (
+                    7,
+                    "authenticate()",
+                    "LDAP authentication exception",
+                    &exception,
+                ),
+            ],
+        );
+        Err(())
+    };
+    let mut url = match LdapUrl::parse(&cfg.ldap_url) {
+        Ok(u) => u,
+        Err(e) => return fail(e),
+    };
+    // "Enable SSL on LDAP": java.naming.security.protocol=ssl
+    url.ldaps |= cfg.enable_ssl;
+    let anchors = match server.ctx.disk.path(&cfg.keystore_location) {
+        Ok(p) => java::trust_anchors(&p, None, None, None),
+        Err(_) => Err(java::pkix_failure()),
+    };
+    let env = JndiEnv {
+        principal: Some(cfg.search_dn.trim().to_string()).filter(|d| !d.is_empty()),
+        credentials: cfg.password.clone(),
+        anchors,
+        now,
+        timeout: Duration::from_secs(10),
+        url: url.clone(),
+        // the DC sees the application server's own address
+        source: Some(server.ctx.address.into()),
+    };
+    // where the DC listens (ephemeral ports in tests); a name that resolves
+    // with nothing on that port is refused by the host itself
+    let addr = match net.endpoint(&url.host, url.port) {
+        Ok(a) => Some(a),
+        Err(Unreachable::Refused) => net
+            .address(&url.host)
+            .map(|ip| SocketAddr::from((ip, url.port))),
+        Err(Unreachable::UnknownHost) => None,
+    };
+    let mut ctx = match JndiContext::open(&env, addr).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let filter = format!("({}={user})", cfg.dn_attribute);
+    let out = ctx
+        .search(
+            &cfg.base,
+            &filter,
+            &[
+                cfg.dn_attribute.as_str(),
+                "distinguishedName",
+                "displayName",
+                "mail",
+            ],
+        )
+        .await;
+    ctx.close().await;
+    if let Some(e) = out.exception {
+        return fail(e);
+    }
+    if out.entries.is_empty() {
+        let msg = format!("Partition administrator SSO failed for {user}");
+        server.log(
+            now,
+            &[
+                (2, "authenticate()", &msg, ""),
+                (
+                    7,
+                    "authenticate()",
+                    &format!("No LDAP entry matches {filter} under '{}'", cfg.base),
+                    "",
+                ),
+            ],
+        );
+        return Err(());
+    }
+    let mut admins = db.admins.lock().unwrap_or_else(|e| e.into_inner());
+    if !admins.iter().any(|a| a.eq_ignore_ascii_case(user)) {
+        admins.push(user.to_string());
+        drop(admins);
+        server.log(
+            now,
+            &[(
+                4,
+                "provisionUser()",
+                &format!(
+                    "Partition administrator {user} created from LDAP entry {}",
+                    out.entries[0].dn
+                ),
+                "",
+            )],
+        );
+    }
+    Ok(())
+}
