@@ -6,7 +6,9 @@
 //! real client — and the roles built on them, such as the AD domain
 //! controller / global catalog ([`ad_dc`]).
 
+pub mod actors;
 pub mod ad_dc;
+pub mod cce_admin;
 pub mod clock;
 pub mod ece;
 pub mod events;

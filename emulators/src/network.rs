@@ -35,6 +35,9 @@ pub trait Network: Send + Sync {
     /// The address `name` resolves to (a client connecting to a port
     /// nothing listens on is refused by that host).
     fn address(&self, name: &str) -> Option<std::net::IpAddr>;
+    /// The FQDN a lookup of `name` finds (a short name or an address gives
+    /// the host's full name), or None when it does not resolve.
+    fn canonical_name(&self, name: &str) -> Option<String>;
 }
 
 /// The largest HTTP answer [`http_request`] reads (a forwarded page is small).

@@ -142,7 +142,9 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
         }
         (Method::GET, ["ece", "users"]) => {
             let users: Vec<serde_json::Value> = lab
-                .ece_users()
+                .cce()
+                .map(|c| c.ece_users())
+                .unwrap_or_default()
                 .into_iter()
                 .map(|(a, sn)| serde_json::json!({"agent": a, "screen_name": sn}))
                 .collect();
@@ -150,11 +152,12 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
         }
         (Method::GET, ["inventory", "machines"]) => json(
             200,
-            serde_json::to_value(lab.machines()).unwrap_or_default(),
+            serde_json::to_value(lab.cce().map(|c| c.machines()).unwrap_or_default())
+                .unwrap_or_default(),
         ),
         (Method::GET, ["inventory"]) => json(
             200,
-            serde_json::to_value(lab.inventory()).unwrap_or_default(),
+            serde_json::to_value(lab.cce().ok().and_then(|c| c.inventory())).unwrap_or_default(),
         ),
         (Method::GET, ["ece", "partition-admin"]) => json(
             200,
@@ -181,7 +184,10 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
                 })
             })
         }
-        (Method::GET, ["ece", "departments"]) => json(200, serde_json::json!(lab.departments())),
+        (Method::GET, ["ece", "departments"]) => json(
+            200,
+            serde_json::json!(lab.cce().map(|c| c.departments()).unwrap_or_default()),
+        ),
         _ => json(
             404,
             serde_json::json!({"error": format!("no such endpoint: {} {path}", req.method())}),

@@ -662,7 +662,7 @@ impl Action {
                 user,
                 password,
                 app_instance,
-            } => Ok(spog::inventory_add(
+            } => spog::inventory_add(
                 lab,
                 crate::lab::machine_inventory::NewMachine {
                     name: name.clone(),
@@ -672,10 +672,10 @@ impl Action {
                     password: password.clone(),
                     application_instance: app_instance.clone(),
                 },
-            )),
+            ),
             Action::InventoryDelete { id } => spog::inventory_delete(lab, *id),
             Action::InventoryUpload { csv, file } => {
-                Ok(spog::inventory_upload(lab, csv, file.as_deref()))
+                spog::inventory_upload(lab, csv, file.as_deref())
             }
             Action::Awdb {
                 server,
@@ -683,7 +683,7 @@ impl Action {
                 database,
                 login,
                 password,
-            } => Ok(Outcome::from_result(lab.save_awdb(
+            } => Ok(Outcome::from_result(lab.cce()?.save_awdb(
                 server,
                 port.unwrap_or(1433),
                 database,
@@ -694,14 +694,14 @@ impl Action {
                 app_instance,
                 agent_pgs,
             } => Ok(Outcome::from_result(
-                lab.save_integration(app_instance, agent_pgs),
+                lab.cce()?.save_integration(app_instance, agent_pgs),
             )),
-            Action::AgentEnable { agent, screen_name } => {
-                Ok(Outcome::from_result(lab.enable_agent(agent, screen_name)))
-            }
+            Action::AgentEnable { agent, screen_name } => Ok(Outcome::from_result(
+                lab.cce()?.enable_agent(agent, screen_name),
+            )),
             Action::EcePassword { user, password } => ece::set_password(lab, user, password),
             Action::CreateDepartment { name } => {
-                Ok(Outcome::from_result(lab.create_department(name)))
+                Ok(Outcome::from_result(lab.cce()?.create_department(name)))
             }
             Action::PartitionAdmin(fields) => ece::partition_admin(lab, fields.clone()),
             Action::TraceLevel {

@@ -37,11 +37,13 @@ pub(super) fn inventory_web_server(
     user: Option<&str>,
     password: Option<&str>,
 ) -> Result<Outcome, ActionError> {
-    Ok(match lab.set_inventory_web_server(name, user, password) {
-        Ok(()) => Outcome::ok("saved")
-            .with_data(serde_json::to_value(lab.inventory()).unwrap_or_default()),
-        Err(m) => Outcome::failed(m),
-    })
+    Ok(
+        match lab.cce()?.set_inventory_web_server(name, user, password) {
+            Ok(()) => Outcome::ok("saved")
+                .with_data(serde_json::to_value(lab.cce()?.inventory()).unwrap_or_default()),
+            Err(m) => Outcome::failed(m),
+        },
+    )
 }
 
 fn machine_line(m: &Machine) -> String {
@@ -53,8 +55,8 @@ fn error_line(e: &ApiError) -> String {
 }
 
 /// `inventory-add`: one machine, checked as the machineinventory API checks.
-pub(super) fn inventory_add(lab: &Lab, m: NewMachine) -> Outcome {
-    match lab.add_machine(m) {
+pub(super) fn inventory_add(lab: &Lab, m: NewMachine) -> Result<Outcome, ActionError> {
+    Ok(match lab.cce()?.add_machine(m) {
         Ok(m) => {
             Outcome::ok(machine_line(&m)).with_data(serde_json::to_value(&m).unwrap_or_default())
         }
@@ -62,12 +64,12 @@ pub(super) fn inventory_add(lab: &Lab, m: NewMachine) -> Outcome {
             Outcome::failed(errors.iter().map(error_line).collect::<Vec<_>>().join("\n"))
                 .with_data(serde_json::to_value(&errors).unwrap_or_default())
         }
-    }
+    })
 }
 
 /// `inventory-delete`: a machine by its id.
 pub(super) fn inventory_delete(lab: &Lab, id: u64) -> Result<Outcome, ActionError> {
-    if lab.delete_machine(id) {
+    if lab.cce()?.delete_machine(id) {
         Ok(Outcome::ok(format!("deleted machine {id}")))
     } else {
         Err(ActionError::Invalid(format!("no machine {id}")))
@@ -75,8 +77,12 @@ pub(super) fn inventory_delete(lab: &Lab, id: u64) -> Result<Outcome, ActionErro
 }
 
 /// `inventory-upload`: the CSV's rows, all added or none (errors by line of `file`).
-pub(super) fn inventory_upload(lab: &Lab, csv: &str, file: Option<&str>) -> Outcome {
-    match lab.upload_machines(csv) {
+pub(super) fn inventory_upload(
+    lab: &Lab,
+    csv: &str,
+    file: Option<&str>,
+) -> Result<Outcome, ActionError> {
+    Ok(match lab.cce()?.upload_machines(csv) {
         Ok(added) => Outcome::ok(
             added
                 .iter()
@@ -98,5 +104,5 @@ pub(super) fn inventory_upload(lab: &Lab, csv: &str, file: Option<&str>) -> Outc
             lines.push("nothing was added".into());
             Outcome::failed(lines.join("\n"))
         }
-    }
+    })
 }

@@ -16,23 +16,23 @@
 //!   name `com.cisco.ccbu.cce.spog.EceGadgetProxy` is invented. Local server
 //!   time is UTC in the emulation.
 
-mod cce_admin;
 pub mod files;
-pub mod machine_inventory;
 mod network;
 mod registry;
 
-pub use cce_admin::{gadget_down_message, EceInventory, GadgetOutcome, GADGET_BLANK, GADGET_ERROR};
-use cce_admin::{start_tomcat, TomcatState};
 use ccelab_emulators::ad_dc::product::RunningDc;
 use ccelab_emulators::ad_dc::DomainController;
+pub use ccelab_emulators::cce_admin::inventory as machine_inventory;
+pub use ccelab_emulators::cce_admin::{
+    gadget_down_message, EceInventory, GadgetOutcome, GADGET_BLANK, GADGET_ERROR,
+};
+use ccelab_emulators::cce_admin::{CceDeployment, RunningCceAdmin};
 pub use ccelab_emulators::ece::app::PartitionAdminConfig;
 use ccelab_emulators::ece::app::{AppProduct, EceDb, RunningApp};
 pub use ccelab_emulators::ece::log::{EceLog, TraceLevels, LEVELS};
 use ccelab_emulators::ece::web::RunningWeb;
 pub use ccelab_emulators::ece::{spog_settings, GADGET_SESSION_PATH, SPOG_CONFIG_URL};
 pub use ccelab_emulators::ece::{APP_SERVER_PORT, SPOG_USER_HEADER};
-use ccelab_emulators::platform::http::basic_credentials;
 pub use ccelab_emulators::platform::iis::{
     chain_from_ca_store, iis_http_bindings, iis_https_bindings, iis_requires_ssl, IisBinding,
     INVALID_HOSTNAME, SSL_REQUIRED_PAGE,
@@ -40,20 +40,11 @@ pub use ccelab_emulators::platform::iis::{
 pub use ccelab_emulators::product::ServiceInfo;
 use ccelab_emulators::product::{HostCtx, Listeners, Running};
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
-use ccelab_emulators::host::Service;
-use ccelab_emulators::network::{Network as _, Unreachable};
-use ccelab_emulators::personality::{self, java, Personality, Verdict};
-use ccelab_emulators::pki::Certificate;
-use ccelab_emulators::stores::{Entry, KeyMaterial, Keystore};
-use ccelab_emulators::tls::{Binding, Events, HttpResponse, SiteConfig, TlsServer};
-use serde::Serialize;
+use ccelab_emulators::tls::Events;
 
-use crate::topology::{Role, Topology, CACERTS, TOMCAT_LOGS};
+use crate::topology::Topology;
 
 /// Errors of the running lab.
 #[derive(Debug, thiserror::Error)]
@@ -80,52 +71,24 @@ fn svc_err(host: &str, problem: impl std::fmt::Display) -> LabError {
     }
 }
 
-/// The running topology.
+/// The running topology: host → running product (see [`registry`]), the
+/// network they reach each other through, and where they listen.
 pub struct Lab {
     pub topo: Arc<Topology>,
     /// Every TLS connection the emulated servers saw.
     pub events: Events,
     /// How the products bind their ports (real or ephemeral; recorded for the network).
     listeners: Listeners,
-    /// The products migrated onto the product trait, by host name
-    /// (see [`registry`]); the others are still fields of the lab.
+    /// The running products, by host name.
     products: std::collections::BTreeMap<String, Arc<dyn Running>>,
-    /// How the products reach each other.
-    network: Arc<network::LabNetwork>,
-    tomcat: HashMap<String, Service<TomcatState>>,
-    /// CCE Administration's machine inventory ([ECE] 4.2, 4.3), one for the deployment.
-    machine_inventory: Arc<Mutex<machine_inventory::Inventory>>,
-    /// CCE Administration's HTTPS listener on each ADS (Tomcat's `tomcatCert`).
-    cce_admin_https: tokio::sync::Mutex<HashMap<String, TlsServer>>,
     /// How many web certificates were replaced (picks the next pool key).
     cert_serial: std::sync::atomic::AtomicUsize,
-    /// The saved Unified CCE integration (application instance, agent PGs), once saved.
-    integration: Mutex<Option<(String, Vec<String>)>>,
-    /// The saved AWDB Details tab (the AWDB server as entered), once saved.
-    awdb: Mutex<Option<String>>,
-    /// Agents enabled for Email & Chat: (agent, screen name), as ECE's user list shows them.
-    ece_users: Mutex<Vec<(String, String)>>,
-    /// ECE's departments (`Service` from the integration, reserved).
-    departments: Mutex<Vec<String>>,
 }
 
 impl Lab {
     /// Starts every service of the topology. With `real_ports` false every
     /// service listens on an ephemeral port (tests, parallel labs).
     pub async fn start(topo: Arc<Topology>, real_ports: bool) -> Result<Arc<Lab>, LabError> {
-        let mut tomcat = HashMap::new();
-        for h in topo.hosts.iter().filter(|h| h.role == Role::Ads) {
-            let path = h.disk.path(CACERTS).map_err(|e| svc_err(&h.name, e))?;
-            let logs = h.disk.path(TOMCAT_LOGS).map_err(|e| svc_err(&h.name, e))?;
-            let clock = topo.clock.clone();
-            let starts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            let svc = Service::new("Apache Tomcat", move || {
-                let n = starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                start_tomcat(&path, &logs, &clock, n)
-            });
-            svc.start();
-            tomcat.insert(h.name.clone(), svc);
-        }
         let listeners = Listeners {
             ports: Default::default(),
             real_ports,
@@ -135,7 +98,7 @@ impl Lab {
             topo: topo.clone(),
             ports: listeners.ports.clone(),
         });
-        let shared = registry::Shared::new(&topo);
+        let shared = registry::Shared::new(&topo, network.clone());
         let mut products = std::collections::BTreeMap::new();
         for h in &topo.hosts {
             let ctx = HostCtx {
@@ -151,40 +114,13 @@ impl Lab {
                 products.insert(h.name.clone(), p);
             }
         }
-        let lab = Arc::new(Lab {
+        Ok(Arc::new(Lab {
             products,
-            machine_inventory: Arc::new(Mutex::new(machine_inventory::Inventory::preset(&topo))),
-            cce_admin_https: tokio::sync::Mutex::new(HashMap::new()),
             topo,
             events: listeners.events.clone(),
             listeners,
-            network,
-            tomcat,
             cert_serial: std::sync::atomic::AtomicUsize::new(0),
-            integration: Mutex::new(None),
-            awdb: Mutex::new(None),
-            ece_users: Mutex::new(Vec::new()),
-            departments: Mutex::new(vec!["Service".into()]),
-        });
-        for h in lab.topo.hosts.iter().filter(|h| h.role == Role::Ads) {
-            lab.start_cce_admin_https(h).await?;
-        }
-        Ok(lab)
-    }
-
-    /// Serves `product_port` of `h` from `slot` (see [`Listeners::serve_in`]).
-    async fn serve_in(
-        &self,
-        slot: &mut Option<TlsServer>,
-        h: &crate::topology::Host,
-        product_port: u16,
-        site: SiteConfig,
-        handler: ccelab_emulators::tls::Handler,
-    ) -> Result<(), LabError> {
-        self.listeners
-            .serve_in(slot, &h.name, h.address, product_port, site, handler)
-            .await
-            .map_err(LabError::from)
+        }))
     }
 
     /// The port a host's product port is really bound to.
@@ -304,26 +240,47 @@ impl Lab {
             .map(|r| &*r.dc)
     }
 
-    /// The logs a user reads when something fails for them: each ADS's
-    /// catalina log of the day (the ADS's Java calls: F1, F2, F7, F8) and
-    /// each ECE application server's log (partition-administrator SSO: F4).
+    /// The logs a user reads when something fails for them, as the
+    /// products declare them: each ADS's catalina log of the day (the ADS's
+    /// Java calls: F1, F2, F7, F8) and each ECE application server's log
+    /// (partition-administrator SSO: F4).
     pub fn telling_logs(&self) -> Vec<std::path::PathBuf> {
-        let now = self.topo.clock.now();
-        let catalina = format!(
-            "catalina.{:04}-{:02}-{:02}.log",
-            now.year(),
-            now.month() as u8,
-            now.day()
-        );
-        let ads = self
+        self.products
+            .values()
+            .flat_map(|p| p.telling_logs())
+            .collect()
+    }
+
+    /// CCE Administration's deployment-wide state (inventory, integration, agents).
+    pub fn cce(&self) -> Result<&CceDeployment, String> {
+        self.products
+            .values()
+            .find_map(|p| p.as_any().downcast_ref::<RunningCceAdmin>())
+            .map(|c| &**c.deployment())
+            .ok_or_else(|| "this topology has no CCE Administration".to_string())
+    }
+
+    /// "Email and Chat" card → open the ECE gadget in CCE Administration on
+    /// `ads` as the SPOG administrator `user` (default: the topology's).
+    pub async fn open_gadget(
+        &self,
+        ads: &str,
+        user: Option<&str>,
+    ) -> Result<GadgetOutcome, LabError> {
+        let admin = self
             .topo
-            .hosts
-            .iter()
-            .filter(|h| h.role == Role::Ads)
-            .filter_map(|h| h.disk.path(TOMCAT_LOGS).ok())
-            .map(|d| d.join(&catalina));
-        let products = self.products.values().flat_map(|p| p.telling_logs());
-        ads.chain(products).collect()
+            .host(ads)
+            .and_then(|h| self.product::<RunningCceAdmin>(&h.name))
+            .ok_or_else(|| LabError::NoHost(ads.into()))?;
+        Ok(admin.open_gadget(user).await?)
+    }
+
+    /// Changes an ECE user's password in ECE (e.g. `pa`'s, after which the
+    /// inventory's credentials are stale: F12).
+    pub fn set_ece_password(&self, user: &str, password: &str) -> Result<(), String> {
+        self.ece_db()
+            .ok_or("this topology has no ECE application server")?
+            .set_password(user, password)
     }
 
     /// `ccelab ctl restart HOST`: restarts the host's services, which reload from the disk.
@@ -332,19 +289,11 @@ impl Lab {
             .topo
             .host(host)
             .ok_or_else(|| LabError::NoHost(host.into()))?;
-        if let Some(p) = self.products.get(&h.name) {
-            return p.restart().await.map_err(LabError::from);
+        match self.products.get(&h.name) {
+            Some(p) => p.restart().await.map_err(LabError::from),
+            // the CA serves nothing
+            None => Ok(()),
         }
-        match h.role {
-            Role::Ads => {
-                if let Some(s) = self.tomcat.get(&h.name) {
-                    s.restart();
-                    self.start_cce_admin_https(h).await?;
-                }
-            }
-            Role::EceWeb | Role::AdDc | Role::Ca | Role::EceApp => {}
-        }
-        Ok(())
     }
 
     /// Stops or starts a Windows service: "Cisco Service" on the ECE server (F3),
@@ -364,30 +313,10 @@ impl Lab {
                 return Ok(());
             }
         }
-        match (h.role, service.to_ascii_lowercase().as_str()) {
-            (Role::Ads, "apache tomcat") => {
-                let s = self
-                    .tomcat
-                    .get(&h.name)
-                    .ok_or_else(|| LabError::NoHost(host.into()))?;
-                if let Some(old) = self.cce_admin_https.lock().await.remove(&h.name) {
-                    old.stop().await;
-                }
-                if running {
-                    s.start();
-                    self.start_cce_admin_https(h).await?;
-                } else {
-                    s.stop()
-                }
-                Ok(())
-            }
-            _ => Err(svc_err(
-                host,
-                format!(
-                    "no service `{service}` (ece-app: \"Cisco Service\"; ads: \"Apache Tomcat\")"
-                ),
-            )),
-        }
+        Err(svc_err(
+            host,
+            format!("no service `{service}` (ece-app: \"Cisco Service\"; ads: \"Apache Tomcat\")"),
+        ))
     }
 
     /// What a host runs, as its products declare it: each Windows service
@@ -395,23 +324,10 @@ impl Lab {
     /// and, for services that can stop, their state. `ccelab ctl status`
     /// and `topology.json` both show this.
     pub fn services(&self, h: &crate::topology::Host) -> Vec<ServiceInfo> {
-        if let Some(p) = self.products.get(&h.name) {
-            return p.services();
-        }
-        let listener = |name: &str, port: u16, state: Option<String>| ServiceInfo {
-            name: name.to_string(),
-            port: Some(port),
-            bound_port: self.bound_port(&h.name, port),
-            state,
-        };
-        match h.role {
-            Role::Ads => self
-                .tomcat
-                .get(&h.name)
-                .map(|s| vec![listener(&s.name, 443, Some(format!("{:?}", s.state())))])
-                .unwrap_or_default(),
-            Role::EceWeb | Role::EceApp | Role::AdDc | Role::Ca => vec![],
-        }
+        self.products
+            .get(&h.name)
+            .map(|p| p.services())
+            .unwrap_or_default()
     }
 
     /// The state of every host and service (for `ccelab ctl status`).

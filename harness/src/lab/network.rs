@@ -33,4 +33,8 @@ impl Network for LabNetwork {
     fn address(&self, name: &str) -> Option<std::net::IpAddr> {
         self.topo.resolve(name).map(|h| h.address.into())
     }
+
+    fn canonical_name(&self, name: &str) -> Option<String> {
+        self.topo.resolve(name).map(|h| h.fqdn.clone())
+    }
 }

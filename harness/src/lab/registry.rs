@@ -2,31 +2,35 @@
 //! product's configuration taken from the topology. Adding a product is a
 //! folder of its own in `emulators/` and one arm here.
 //!
-//! Migrated onto [`Running`] so far: the AD DC, the ECE web server (IIS)
-//! and ECE's application servers. CCE Administration still lives in the lab
-//! (`cce_admin`), and the CA serves nothing.
+//! Every serving role is a product on [`Running`]: the AD DC, the ECE web
+//! server (IIS), ECE's application servers and CCE Administration on each
+//! ADS. The CA serves nothing (its certificates are on the disks).
 
 use std::sync::Arc;
 
 use ccelab_emulators::ad_dc::product::AdDcConfig;
 use ccelab_emulators::ad_dc::{Directory, Policy};
+use ccelab_emulators::cce_admin::inventory::InventoryEnv;
+use ccelab_emulators::cce_admin::CceDeployment;
 use ccelab_emulators::ece::app::{AppConfig, AppProduct, EceDb};
 use ccelab_emulators::ece::web::WebConfig;
+use ccelab_emulators::network::Network;
 use ccelab_emulators::product::{HostCtx, Running};
 
 use super::{svc_err, LabError};
-use crate::topology::{Host, Role, Topology};
+use crate::topology::{Host, Preset, Role, Topology, ECE_DEFAULT_PASSWORD};
 
 /// What several hosts' products share: ECE's database (its application
 /// servers all use it; the data server is not emulated).
 pub(super) struct Shared {
     ece_db: Arc<EceDb>,
     ece_logs: &'static str,
+    cce: Arc<CceDeployment>,
 }
 
 impl Shared {
     /// The shared parts of `topo`'s products.
-    pub(super) fn new(topo: &Topology) -> Shared {
+    pub(super) fn new(topo: &Topology, network: Arc<dyn Network>) -> Shared {
         let dc = topo
             .hosts
             .iter()
@@ -34,9 +38,35 @@ impl Shared {
             .map(|d| d.fqdn.clone())
             .unwrap_or_default();
         let apps = topo.hosts.iter().filter(|h| h.role == Role::EceApp).count();
+        let env = InventoryEnv {
+            app_instance: topo.app_instance.clone(),
+            csv_upload: topo.preset != Preset::Pcce2000.name(),
+            network,
+        };
+        let awdb_servers = topo
+            .hosts
+            .iter()
+            .filter(|h| h.role == Role::Ads)
+            .map(|h| h.fqdn.clone())
+            .collect();
+        let pa = topo
+            .ece_accounts
+            .iter()
+            .find(|a| a.0 == "pa")
+            .map(|a| a.1.clone());
+        let (admin, admin_password) = topo.cce_admin_account();
+        let cce = CceDeployment::new(
+            env,
+            (admin, admin_password),
+            awdb_servers,
+            ECE_DEFAULT_PASSWORD.to_string(),
+            &topo.ece_fqdn(),
+            pa,
+        );
         Shared {
             ece_db: Arc::new(EceDb::new(&dc, topo.ece_accounts.iter().cloned())),
             ece_logs: ccelab_emulators::ece::ece_logs(apps),
+            cce: Arc::new(cce),
         }
     }
 }
@@ -72,7 +102,8 @@ pub(super) async fn start(
             let app = ccelab_emulators::ece::app::start(config, ctx).await?;
             Some(Arc::new(AppProduct(app)))
         }
-        Role::Ca | Role::Ads => None,
+        Role::Ads => Some(ccelab_emulators::cce_admin::start(shared.cce.clone(), ctx).await?),
+        Role::Ca => None,
     })
 }
 

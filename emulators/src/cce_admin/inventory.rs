@@ -36,7 +36,22 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::topology::Topology;
+use std::sync::Arc;
+
+use crate::network::Network;
+
+/// What the inventory checks machines against: the deployment's application
+/// instance (names are case-sensitive: F11), whether machines may come by
+/// CSV (4000/12000 agents, not 2000), and the names the AW resolves.
+#[derive(Clone)]
+pub struct InventoryEnv {
+    /// The application instance of the deployment.
+    pub app_instance: String,
+    /// Whether the deployment takes machines by CSV upload.
+    pub csv_upload: bool,
+    /// How the AW looks names up.
+    pub network: Arc<dyn Network>,
+}
 
 /// The inventory's URL path.
 pub const MACHINE_INVENTORY: &str = "/unifiedconfig/config/machineinventory";
@@ -48,26 +63,36 @@ pub const CSV_HEADER: &str =
 /// One machine of the inventory.
 #[derive(Clone, Debug, Serialize)]
 pub struct Machine {
+    /// Its id (`/machineinventory/{id}`).
     pub id: u64,
+    /// Incremented at each change (the API's `changeStamp`).
     pub change_stamp: u64,
+    /// Its name.
     pub name: String,
+    /// `ECE_WEB_SERVER` or `EXTERNAL_ECE`.
     #[serde(rename = "type")]
     pub machine_type: String,
     /// The address as entered (what SPOG calls for an ECE web server).
     pub address: String,
     /// The FQDN the lookup found.
     pub host_name: String,
+    /// The ECE user SPOG logs in as (a web server's MACHINE_INFO).
     pub user: Option<String>,
+    /// Its password (never returned).
     #[serde(skip)]
     pub password: Option<String>,
+    /// The application instance of the integration (F11).
     pub application_instance: Option<String>,
 }
 
 /// An API error (one `<apiError>`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ApiError {
+    /// `<errorType>` (`invalidInput.fieldRequired`, …).
     pub error_type: String,
+    /// `<errorData>`: the field at fault.
     pub error_data: String,
+    /// `<errorMessage>`.
     pub error_message: String,
     /// `<errorDetail><min/><max/>` of `invalidInput.outOfRange`.
     pub range: Option<(u32, u32)>,
@@ -87,17 +112,24 @@ impl ApiError {
 /// What a caller asks to add.
 #[derive(Clone, Debug, Default)]
 pub struct NewMachine {
+    /// Its name (default: the address).
     pub name: Option<String>,
+    /// `ECE_WEB_SERVER`, `EXTERNAL_ECE` (or `ECE`).
     pub machine_type: String,
+    /// Its address: an FQDN, a host name or an IP address (F10 when not the FQDN).
     pub address: String,
+    /// The ECE user (a web server: `pa`, F12).
     pub user: Option<String>,
+    /// Its password.
     pub password: Option<String>,
+    /// The application instance (a web server; case-sensitive, never `UQ…`: F11).
     pub application_instance: Option<String>,
 }
 
 /// The inventory of a deployment (shared by the ADSs: it lives in the AWDB).
 #[derive(Debug, Default)]
 pub struct Inventory {
+    /// The machines, in the order they were added.
     pub machines: Vec<Machine>,
     next_id: u64,
 }
@@ -129,18 +161,14 @@ fn valid_address(a: &str) -> bool {
 
 impl Inventory {
     /// The inventory as after [ECE] 4.2/4.3 done right: the ECE data server
-    /// and the web server by FQDN with `pa`'s credentials.
-    pub fn preset(topo: &Topology) -> Self {
+    /// and the web server `fqdn` with `pa`'s credentials.
+    pub fn documented(env: &InventoryEnv, fqdn: &str, pa_password: Option<String>) -> Self {
         let mut inv = Inventory {
             machines: vec![],
             next_id: 5000,
         };
-        let fqdn = topo.ece_fqdn();
-        let pa = topo
-            .ece_accounts
-            .iter()
-            .find(|a| a.0 == "pa")
-            .map(|a| a.1.clone());
+        let fqdn = fqdn.to_string();
+        let pa = pa_password;
         for m in [
             NewMachine {
                 name: Some(fqdn.split('.').next().unwrap_or(&fqdn).to_string()),
@@ -154,12 +182,12 @@ impl Inventory {
                 address: fqdn.clone(),
                 user: Some("pa".into()),
                 password: pa,
-                application_instance: Some(topo.app_instance.clone()),
+                application_instance: Some(env.app_instance.clone()),
             },
         ] {
             // the preset's own entries are valid by construction; a topology
             // whose ECE FQDN is odd still starts, with what did validate
-            let _ = inv.add(topo, m);
+            let _ = inv.add(env, m);
         }
         inv
     }
@@ -171,6 +199,7 @@ impl Inventory {
             .find(|m| m.machine_type == "ECE_WEB_SERVER")
     }
 
+    /// The first ECE web server, to edit.
     pub fn web_server_mut(&mut self) -> Option<&mut Machine> {
         self.machines
             .iter_mut()
@@ -181,7 +210,7 @@ impl Inventory {
     /// the same upload); returns the machine it would add.
     fn check(
         &self,
-        topo: &Topology,
+        env: &InventoryEnv,
         m: &NewMachine,
         also: &[Machine],
     ) -> Result<Machine, Vec<ApiError>> {
@@ -214,8 +243,8 @@ impl Inventory {
                 "Must be valid hostname, IPV4, or IPV6 address.",
             ));
         }
-        let host_name = match topo.resolve(&address) {
-            Some(h) => h.fqdn.clone(),
+        let host_name = match env.network.canonical_name(&address) {
+            Some(fqdn) => fqdn,
             None if address.is_empty() || !valid_address(&address) => String::new(),
             None => {
                 errors.push(ApiError::new(
@@ -273,7 +302,7 @@ impl Inventory {
             }
             if let Some(ai) = &m.application_instance {
                 // F11: application instance names are case-sensitive
-                if *ai != topo.app_instance {
+                if *ai != env.app_instance {
                     errors.push(ApiError::new(
                         "invalidInput.fieldInvalid",
                         "applicationInstance",
@@ -304,13 +333,13 @@ impl Inventory {
             application_instance: m
                 .application_instance
                 .clone()
-                .or_else(|| Some(topo.app_instance.clone())),
+                .or_else(|| Some(env.app_instance.clone())),
         })
     }
 
     /// Adds one machine (POST).
-    pub fn add(&mut self, topo: &Topology, m: NewMachine) -> Result<Machine, Vec<ApiError>> {
-        let machine = self.check(topo, &m, &[])?;
+    pub fn add(&mut self, env: &InventoryEnv, m: NewMachine) -> Result<Machine, Vec<ApiError>> {
+        let machine = self.check(env, &m, &[])?;
         self.next_id = machine.id + 1;
         self.machines.push(machine.clone());
         Ok(machine)
@@ -328,10 +357,10 @@ impl Inventory {
     /// for each bad row (lines counted from 1, the header is line 1).
     pub fn upload_csv(
         &mut self,
-        topo: &Topology,
+        env: &InventoryEnv,
         csv: &str,
     ) -> Result<Vec<Machine>, Vec<(usize, Vec<ApiError>)>> {
-        if topo.preset == "pcce-2000" {
+        if !env.csv_upload {
             return Err(vec![(
                 0,
                 vec![ApiError::new(
@@ -411,7 +440,7 @@ impl Inventory {
                     }
                 }
             }
-            match self.check(topo, &m, &added) {
+            match self.check(env, &m, &added) {
                 Ok(machine) if errs.is_empty() => added.push(machine),
                 Ok(_) => bad.push((n, errs)),
                 Err(mut e) => {
@@ -435,52 +464,72 @@ impl Inventory {
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(rename = "machine", rename_all = "camelCase")]
 pub struct MachineXml {
+    /// `<changeStamp>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_stamp: Option<u64>,
+    /// `<refURL>`: the machine's URL.
     #[serde(rename = "refURL", default, skip_serializing_if = "Option::is_none")]
     pub ref_url: Option<String>,
+    /// `<name>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `<type>`.
     #[serde(rename = "type", default)]
     pub machine_type: String,
+    /// `<hostName>`: the FQDN the lookup found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_name: Option<String>,
+    /// `<networks>`.
     #[serde(default)]
     pub networks: NetworksXml,
 }
 
+/// `<networks>`.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct NetworksXml {
+    /// Each `<network>`.
     #[serde(default)]
     pub network: Vec<NetworkXml>,
 }
 
+/// `<network>`: `PUBLIC` (or `PRIVATE`) with its address and services.
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkXml {
+    /// `<type>`.
     #[serde(rename = "type", default)]
     pub kind: String,
+    /// `<address>`.
     #[serde(default)]
     pub address: String,
+    /// `<services>`.
     #[serde(default)]
     pub services: ServicesXml,
 }
 
+/// `<services>`.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct ServicesXml {
+    /// Each `<service>`.
     #[serde(default)]
     pub service: Vec<ServiceXml>,
 }
 
+/// `<service>`: `MACHINE_INFO` holds a web server's ECE credentials and
+/// application instance (ccelab's arrangement).
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceXml {
+    /// `<type>`.
     #[serde(rename = "type", default)]
     pub kind: String,
+    /// `<userName>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
+    /// `<password>` (accepted, never returned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// `<applicationInstance>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_instance: Option<String>,
 }

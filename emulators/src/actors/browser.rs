@@ -1,0 +1,100 @@
+//! The administrator's browser showing the ECE gadget in SPOG ([ECE] 3, F4,
+//! F13): the gadget's script, its session call to ECE through IIS, and what
+//! Chrome's console says when it fails.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::ece::{spog_settings, GADGET_SESSION_PATH, SPOG_CONFIG_URL, SPOG_USER_HEADER};
+use crate::network::{Network, Unreachable};
+use crate::personality;
+
+/// What the gadget did in the administrator's browser.
+pub enum InBrowser {
+    /// The console lines (Chrome's wording); none when the gadget works.
+    Console(Vec<String>),
+    /// ECE answered the session call with an error: it could not sign the
+    /// SPOG administrator in (F4); the page shows SPOG's error.
+    SignInFailed,
+}
+
+/// The gadget in the administrator's browser ([ECE] 3, F13): its script
+/// reads `spog_config.js` from the web server and calls
+/// `{web_server_protocol}://{web_server_name}` from the gadget's origin
+/// `https://{name}` (the inventory name SPOG loaded it from). A browser
+/// blocks `http` from an https page (mixed content) and a call to another
+/// origin without CORS headers (ECE sends none); a name that does not
+/// resolve fails. Returns the console lines (Chrome's wording); empty
+/// when the gadget's call succeeds. Sources for the texts (no browser runs
+/// in the tests): the Mixed Content line for an XHR as captured in public
+/// write-ups (e.g. zouwang.vip "open CDN mixed content": "Mixed Content:
+/// The page at '…' was loaded over HTTPS, but requested an insecure
+/// XMLHttpRequest endpoint '…'. This request has been blocked; the content
+/// must be served over HTTPS."), Chrome's CORS console message ("…has been
+/// blocked by CORS policy: No 'Access-Control-Allow-Origin' header is
+/// present on the requested resource."), and Chrome's `net::ERR_*` names.
+pub async fn gadget_in_browser(
+    network: &dyn Network,
+    name: &str,
+    addr: SocketAddr,
+    sni: bool,
+    user: &str,
+) -> InBrowser {
+    let page = format!("https://{name}/default/spog/gadget");
+    let timeout = Duration::from_secs(10);
+    let js = match personality::https_get(addr, name, sni, SPOG_CONFIG_URL, timeout).await {
+        Ok((200, js)) => js,
+        Ok((status, _)) => {
+            return InBrowser::Console(vec![format!(
+                "GET https://{name}{SPOG_CONFIG_URL} {status}",
+            )])
+        }
+        Err(_) => {
+            return InBrowser::Console(vec![format!(
+                "GET https://{name}{SPOG_CONFIG_URL} net::ERR_CONNECTION_RESET"
+            )])
+        }
+    };
+    let (protocol, server) = match spog_settings(&js) {
+        (Some(p), Some(s)) => (p, s),
+        (None, _) => {
+            return InBrowser::Console(vec![
+                "Uncaught ReferenceError: web_server_protocol is not defined".into(),
+            ])
+        }
+        (_, None) => {
+            return InBrowser::Console(vec![
+                "Uncaught ReferenceError: web_server_name is not defined".into(),
+            ])
+        }
+    };
+    let target = format!("{protocol}://{server}{GADGET_SESSION_PATH}");
+    if !protocol.eq_ignore_ascii_case("https") {
+        return InBrowser::Console(vec![format!(
+                "Mixed Content: The page at '{page}' was loaded over HTTPS, but requested an insecure XMLHttpRequest endpoint '{target}'. This request has been blocked; the content must be served over HTTPS."
+            )]);
+    }
+    let to = match network.endpoint(&server, 443) {
+        Ok(to) => to,
+        Err(Unreachable::Refused) => {
+            return InBrowser::Console(vec![format!("GET {target} net::ERR_CONNECTION_REFUSED")])
+        }
+        Err(Unreachable::UnknownHost) => {
+            return InBrowser::Console(vec![format!("GET {target} net::ERR_NAME_NOT_RESOLVED")])
+        }
+    };
+    if !server.eq_ignore_ascii_case(name) {
+        return InBrowser::Console(vec![
+                format!("Access to XMLHttpRequest at '{target}' from origin 'https://{name}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."),
+                format!("GET {target} net::ERR_FAILED"),
+            ]);
+    }
+    let who = [(SPOG_USER_HEADER, user)];
+    match personality::https_request(to, &server, sni, GADGET_SESSION_PATH, &who, timeout).await {
+        Ok((200, _)) => InBrowser::Console(vec![]),
+        // ECE could not sign the administrator in (its log says why)
+        Ok((500, _)) => InBrowser::SignInFailed,
+        Ok((status, _)) => InBrowser::Console(vec![format!("GET {target} {status}")]),
+        Err(_) => InBrowser::Console(vec![format!("GET {target} net::ERR_CONNECTION_RESET")]),
+    }
+}

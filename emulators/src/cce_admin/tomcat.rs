@@ -1,0 +1,170 @@
+//! CCE Administration's Tomcat on an ADS (docs/requirements.md §1, §6):
+//! what it loads from `cacerts` when it starts (Java's trust: F1, F8, F9;
+//! its own `tomcatCert` key), its startup logs, and the catalina log where
+//! certificate errors appear.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::host::VirtualDisk;
+use crate::personality::{java, Verdict};
+use crate::pki::{Certificate, KeyPair};
+use crate::stores::{Entry, KeyMaterial, Keystore};
+
+/// What a service of an ADS loaded: Java's trust anchors, or the verdict Java gives on any call.
+pub type Trust = Result<Vec<Certificate>, Verdict>;
+
+/// What CCE Administration's Tomcat holds from its last start.
+#[derive(Clone)]
+pub struct TomcatState {
+    /// What `cacerts` gave Java: the trust anchors, or the verdict of any call.
+    pub trust: Trust,
+    /// Tomcat's HTTPS key and chain: the `tomcatCert` key entry of `cacerts`
+    /// (docs/requirements.md §1), or why there is none.
+    pub tls: Result<(Vec<Certificate>, Arc<KeyPair>), String>,
+    /// `error.{…}.startup.log` of this start ("errors shown by CCE Administration", docs/requirements.md §6).
+    pub error_log: std::path::PathBuf,
+}
+
+/// `{YYYY}-{MM}-{DD}T{hh}-{mm}-{ss}.{msec}`: the startup-log stamp of docs/requirements.md §6.
+pub(crate) fn startup_stamp(t: time::OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}-{:02}-{:02}.{:03}",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// Tomcat's start on an ADS: load `cacerts` as Java does and open this
+/// start's CCBU and error startup logs and the day's stdout/stderr logs in
+/// `C:\icm\tomcat\logs` (names of docs/requirements.md §6; local server time, here
+/// UTC; never rolled over). The lines written are ccelab's own.
+pub fn start_tomcat(
+    cacerts: &std::path::Path,
+    logs: &std::path::Path,
+    clock: &Clock,
+    seq: usize,
+) -> TomcatState {
+    let trust = java::trust_anchors(cacerts, None, None, None);
+    let tls = tomcat_key(cacerts);
+    // two starts within one second get distinct names through the milliseconds field
+    let now = clock.now() + time::Duration::milliseconds(seq as i64 % 1000);
+    let stamp = startup_stamp(now);
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        now.month() as u8,
+        now.day()
+    );
+    let _ = std::fs::create_dir_all(logs);
+    let anchors = match &trust {
+        Ok(a) => format!("{} trusted certificates loaded from cacerts", a.len()),
+        Err(v) => format!("cacerts unusable: {}", v.text),
+    };
+    let _ = std::fs::write(
+        logs.join(format!("CCBU.{stamp}.startup.log")),
+        format!("{stamp} CCE Administration starting; {anchors}\n"),
+    );
+    let error_log = logs.join(format!("error.{stamp}.startup.log"));
+    let _ = std::fs::write(
+        &error_log,
+        match &tls {
+            Ok(_) => String::new(),
+            Err(e) => format!("{stamp} HTTPS connector not started: {e}\n"),
+        },
+    );
+    for f in [
+        format!("tomcat9-stdout.{day}.log"),
+        format!("tomcat9-stderr.{day}.log"),
+    ] {
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(logs.join(f));
+    }
+    TomcatState {
+        trust,
+        tls,
+        error_log,
+    }
+}
+
+/// The `tomcatCert` key entry of `cacerts` (password `changeit`).
+fn tomcat_key(cacerts: &std::path::Path) -> Result<(Vec<Certificate>, Arc<KeyPair>), String> {
+    let bytes = std::fs::read(cacerts).map_err(|e| format!("{}: {e}", cacerts.display()))?;
+    let mut ks = Keystore::load(&bytes, Some(super::CACERTS_PASS))
+        .map_err(|e| format!("{}: {e}", cacerts.display()))?;
+    // Tomcat's connector: keystore and key password both `changeit`
+    ks.unlock_keys(super::CACERTS_PASS)
+        .map_err(|e| format!("{}: tomcatCert: {e}", cacerts.display()))?;
+    let (key, chain) = ks
+        .entries()
+        .iter()
+        .filter(|e| e.alias.eq_ignore_ascii_case("tomcatcert"))
+        .find_map(|e| match &e.entry {
+            Entry::PrivateKey {
+                key: KeyMaterial::Plain(k),
+                chain,
+            } => Some((k.clone(), chain.clone())),
+            _ => None,
+        })
+        .ok_or_else(|| "no key entry tomcatCert in cacerts".to_string())?;
+    let key = KeyPair::from_pkcs8_der(&key).map_err(|e| e.to_string())?;
+    Ok((chain, key))
+}
+
+/// Appends Java's exception chain to the day's `catalina.YYYY-MM-DD.log`
+/// in Tomcat 9's OneLineFormatter layout (the logger name
+/// `com.cisco.ccbu.cce.spog.EceGadgetProxy` is invented; local server time
+/// is UTC here). Returns the file and the lines.
+pub fn log_catalina(
+    disk: &VirtualDisk,
+    now: time::OffsetDateTime,
+    v: &Verdict,
+) -> Result<(String, Vec<String>), String> {
+    {
+        use crate::clock::MONTH_ABBR as M;
+        let stamp = format!(
+            "{:02}-{}-{} {:02}:{:02}:{:02}.{:03}",
+            now.day(),
+            M[now.month() as usize - 1],
+            now.year(),
+            now.hour(),
+            now.minute(),
+            now.second(),
+            now.millisecond()
+        );
+        let chain = if v.detail.is_empty() {
+            vec![v.text.clone()]
+        } else {
+            v.detail.clone()
+        };
+        let mut lines = vec![format!(
+            "{stamp} SEVERE [https-jsse-nio-443-exec-1] com.cisco.ccbu.cce.spog.EceGadgetProxy.open {}",
+            chain[0]
+        )];
+        lines.extend(chain.iter().skip(1).map(|c| format!("Caused by: {c}")));
+        let dir = disk.path(super::TOMCAT_LOGS).map_err(|e| e.to_string())?;
+        let file = dir.join(format!(
+            "catalina.{:04}-{:02}-{:02}.log",
+            now.year(),
+            now.month() as u8,
+            now.day()
+        ));
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&file)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        for l in &lines {
+            writeln!(f, "{l}").map_err(|e| e.to_string())?;
+        }
+        Ok((file.display().to_string(), lines))
+    }
+}
