@@ -2,34 +2,37 @@
 //! Server Name Indication" ([ECE] 1.2: both must stay unset; F6), and a new
 //! certificate bound to it (F7: the ADSs keep what they imported).
 
+use ccelab_emulators::cce_admin::RunningCceAdmin;
 use ccelab_emulators::ece::web::RunningWeb;
 use ccelab_emulators::pki::{keypool, CertParams, Issued, KeyType, San};
 
 use super::{ActionError, Outcome};
 use crate::lab::Lab;
-use crate::topology::Role;
 
 /// The ECE web server named `host` (None: the topology's), or why not.
 fn web_server<'a>(
     lab: &'a Lab,
     host: Option<&str>,
 ) -> Result<(&'a str, &'a RunningWeb), ActionError> {
-    if let Some(host) = host {
-        match lab.topo.host(host).map(|h| h.role) {
-            None => return Err(ActionError::NoHost(host.into())),
-            Some(Role::EceWeb) => {}
-            Some(Role::Ads) => return Err(ActionError::Invalid(format!(
-                "{host}: CCE Administration's certificate is the `tomcatCert` key entry of %JAVA_HOME%\\lib\\security\\cacerts on its disk: replace it with keytool as [SEC] describes (-delete -alias tomcatcert, -genkeypair -alias tomcatCert …), then `ccelab ctl restart {host}`"
-            ))),
-            Some(_) => {
-                return Err(ActionError::Invalid(format!(
-                    "`{host}` is not an ECE web server (IIS)"
-                )))
-            }
-        }
+    let Some(host) = host else {
+        return lab
+            .web()
+            .ok_or_else(|| ActionError::Invalid("this topology has no ECE web server".into()));
+    };
+    let h = lab
+        .topo
+        .host(host)
+        .ok_or_else(|| ActionError::NoHost(host.into()))?;
+    if let Some(web) = lab.product::<RunningWeb>(&h.name) {
+        return Ok((h.name.as_str(), web));
     }
-    lab.web()
-        .ok_or_else(|| ActionError::Invalid("this topology has no ECE web server".into()))
+    Err(ActionError::Invalid(
+        if lab.product::<RunningCceAdmin>(&h.name).is_some() {
+            format!("{host}: CCE Administration's certificate is the `tomcatCert` key entry of %JAVA_HOME%\\lib\\security\\cacerts on its disk: replace it with keytool as [SEC] describes (-delete -alias tomcatcert, -genkeypair -alias tomcatCert …), then `ccelab ctl restart {host}`")
+        } else {
+            format!("`{host}` is not an ECE web server (IIS)")
+        },
+    ))
 }
 
 /// What a failed IIS restart means for the action: it could not be done.
