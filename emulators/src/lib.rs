@@ -8,6 +8,7 @@
 
 pub mod actors;
 pub mod ad_dc;
+pub mod ca;
 pub mod cce_admin;
 pub mod clock;
 pub mod ece;

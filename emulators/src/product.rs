@@ -48,6 +48,23 @@ impl ProductError {
     }
 }
 
+/// Creates `path`'s parent directories and writes `bytes` atomically (a
+/// product's disk writer; nothing half-written on failure).
+pub fn write_file(host: &str, path: &std::path::Path, bytes: &[u8]) -> Result<(), ProductError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ProductError::new(host, format!("{}: {e}", dir.display())))?;
+    }
+    crate::stores::write_atomic(path, bytes)
+        .map_err(|e| ProductError::new(host, format!("{}: {e}", path.display())))
+}
+
+/// Creates a directory on a host's disk.
+pub fn make_dir(host: &str, path: &std::path::Path) -> Result<(), ProductError> {
+    std::fs::create_dir_all(path)
+        .map_err(|e| ProductError::new(host, format!("{}: {e}", path.display())))
+}
+
 /// A Windows service or a listener of a host, as `ccelab ctl status` and
 /// `topology.json` show it.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]

@@ -10,6 +10,7 @@ pub mod deploy;
 pub mod exec;
 pub mod lab;
 pub mod located;
+pub mod registry;
 pub mod scenario;
 pub mod topology;
 pub mod topology_file;

@@ -43,7 +43,6 @@ use std::sync::Arc;
 use ccelab_emulators::clock::Clock;
 use ccelab_emulators::host::VirtualDisk;
 use ccelab_emulators::pki::{keypool, Ca, CertParams, Issued, KeyPair, KeyType, San};
-use ccelab_emulators::stores::{write_atomic, Keystore, StoreType};
 use serde::Serialize;
 use time::Duration;
 
@@ -94,6 +93,8 @@ pub enum TopologyError {
     },
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Product(#[from] ccelab_emulators::product::ProductError),
 }
 
 /// What each ADS's `cacerts` holds (besides its own `tomcatcert`).
@@ -437,140 +438,7 @@ impl Topology {
         h: &Host,
         now: time::OffsetDateTime,
     ) -> Result<(), TopologyError> {
-        {
-            std::fs::create_dir_all(h.disk.root()).map_err(io(h.disk.root()))?;
-            match h.role {
-                Role::Ads => {
-                    let mut cacerts = Keystore::new(StoreType::Jks);
-                    for t in &self.ads_trust {
-                        let (alias, cert) = match t {
-                            Trusted::Root => ("Example Enterprise CA".to_string(), &self.root.cert),
-                            Trusted::Issuing => {
-                                ("Example Issuing CA".to_string(), &self.issuing.cert)
-                            }
-                            Trusted::EceWeb => (self.ece_fqdn(), &self.ece_web.cert),
-                        };
-                        cacerts.import_cert(&alias, cert.clone(), now)?;
-                    }
-                    let p = CertParams::leaf(
-                        &format!("CN={}", h.fqdn),
-                        now - Duration::days(1),
-                        now + Duration::days(365),
-                    )?
-                    .with_sans([San::Dns(h.fqdn.clone())]);
-                    let tomcat = self.issuing.issue(&p, key(KeyType::Rsa2048, 3 + i)?)?;
-                    cacerts.set_key_entry(
-                        "tomcatCert",
-                        tomcat.key.pkcs8_der().to_vec(),
-                        tomcat.chain(),
-                        now,
-                    )?;
-                    let path = h.disk.path(CACERTS)?;
-                    std::fs::create_dir_all(path.parent().unwrap_or(h.disk.root()))
-                        .map_err(io(&path))?;
-                    cacerts.save(&path, CACERTS_PASS, None)?;
-                    let logs = h.disk.path(TOMCAT_LOGS)?;
-                    std::fs::create_dir_all(&logs).map_err(io(&logs))?;
-                }
-                Role::EceWeb => self.write_iis(h)?,
-                Role::EceApp => {
-                    let servers = self.hosts.iter().filter(|h| h.role == Role::EceApp).count();
-                    let logs = h.disk.path(ece_logs(servers))?;
-                    std::fs::create_dir_all(&logs).map_err(io(&logs))?;
-                    let path = h.disk.path(ECE_LDAP_KEYSTORE)?;
-                    std::fs::create_dir_all(path.parent().unwrap_or(h.disk.root()))
-                        .map_err(io(&path))?;
-                    let copied_here = self
-                        .ece_keystore_on
-                        .as_ref()
-                        .is_none_or(|on| on.contains(&h.name));
-                    if self.ece_keystore != EceKeystore::Missing && copied_here {
-                        let mut ks = Keystore::new(StoreType::Jks);
-                        if self.ece_keystore == EceKeystore::WithDc {
-                            ks.import_cert("mydomaincontroller", self.dc.cert.clone(), now)?;
-                        }
-                        ks.save(&path, ECE_LDAP_KEYSTORE_PASS, None)?;
-                    }
-                }
-                Role::AdDc => {
-                    // what `openssl s_client -connect gcdcsrv01.example.local:3269` shows ([ECE] 2.1)
-                    let dir = h.disk.path(r"C:\ccelab\dc")?;
-                    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-                    write_atomic(&dir.join("dc.pem"), self.dc.cert.to_pem().as_bytes())?;
-                }
-                Role::Ca => {
-                    let dir = h.disk.path(r"C:\ccelab\ca")?;
-                    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-                    for (f, pem) in [
-                        ("root.pem", self.root.cert.to_pem()),
-                        ("issuing.pem", self.issuing.cert.to_pem()),
-                    ] {
-                        write_atomic(&dir.join(f), pem.as_bytes())?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn write_iis(&self, h: &Host) -> Result<(), TopologyError> {
-        let thumb = self.ece_web.cert.sha1_fingerprint().replace(':', "");
-        let mut pfx = Keystore::new(StoreType::Pkcs12);
-        pfx.set_key_entry(
-            &h.fqdn,
-            self.ece_web.key.pkcs8_der().to_vec(),
-            self.ece_web.chain(),
-            self.clock.now(),
-        )?;
-        let store = h.disk.path(CERT_STORE_MY)?;
-        std::fs::create_dir_all(&store).map_err(io(&store))?;
-        pfx.save(&store.join(format!("{thumb}.pfx")), PFX_PASS, None)?;
-        // importing the PFX puts its CA certificates into the machine's
-        // "Intermediate Certification Authorities" store, from which HTTP.sys
-        // builds the chain it sends
-        let ca_store = h.disk.path(CERT_STORE_CA)?;
-        std::fs::create_dir_all(&ca_store).map_err(io(&ca_store))?;
-        for c in &self.ece_web.intermediates {
-            let name = c
-                .common_name()
-                .unwrap_or_else(|| c.sha1_fingerprint().replace(':', ""));
-            write_atomic(&ca_store.join(format!("{name}.cer")), c.to_pem().as_bytes())?;
-        }
-        let host_name = &self.binding_host_name;
-        let sni = u8::from(self.binding_require_sni);
-        // IIS Manager > SSL Settings > Require SSL writes this location element
-        let ssl = if self.require_ssl {
-            "    <location path=\"Default Web Site\">\n        <system.webServer>\n            <security>\n                <access sslFlags=\"Ssl\" />\n            </security>\n        </system.webServer>\n    </location>\n"
-        } else {
-            ""
-        };
-        let config = format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?>
-<configuration>
-    <system.applicationHost>
-        <sites>
-            <site name="Default Web Site" id="1">
-                <bindings>
-                    <binding protocol="http" bindingInformation="*:80:" />
-                    <binding protocol="https" bindingInformation="*:443:{host_name}" sslFlags="{sni}" certificateHash="{thumb}" certificateStoreName="My" />
-                </bindings>
-            </site>
-        </sites>
-    </system.applicationHost>
-{ssl}</configuration>
-"#
-        );
-        let path = h.disk.path(APPLICATION_HOST)?;
-        std::fs::create_dir_all(path.parent().unwrap_or(h.disk.root())).map_err(io(&path))?;
-        write_atomic(&path, config.as_bytes())?;
-        let spog = h.disk.path(SPOG_CONFIG)?;
-        std::fs::create_dir_all(spog.parent().unwrap_or(h.disk.root())).map_err(io(&spog))?;
-        let js = format!(
-            "var web_server_protocol = \"{}\";\nvar web_server_name = \"{}\";\n",
-            self.spog_protocol.as_deref().unwrap_or("https"),
-            self.spog_web_server_name.as_deref().unwrap_or(&h.fqdn)
-        );
-        write_atomic(&spog, js.as_bytes())?;
-        Ok(())
+        std::fs::create_dir_all(h.disk.root()).map_err(io(h.disk.root()))?;
+        crate::registry::write_disk(self, i, h, now)
     }
 }

@@ -6,8 +6,9 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use crate::host::VirtualDisk;
 use crate::pki::{Certificate, KeyPair};
-use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
+use crate::product::{write_file, HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
 use crate::tls::TlsVersion;
 
 use super::{
@@ -34,6 +35,16 @@ pub struct RunningDc {
     pub dc: Arc<DomainController>,
     ctx: HostCtx,
     _listeners: Vec<AdListener>,
+}
+
+/// Where the DC's certificate is on its disk (what `openssl s_client
+/// -connect gcdcsrv01.example.local:3269` shows: [ECE] 2.1).
+pub const DC_CERT: &str = r"C:\ccelab\dc\dc.pem";
+
+/// Writes the DC's certificate to its disk.
+pub fn write_disk(host: &str, disk: &VirtualDisk, cert: &Certificate) -> Result<(), ProductError> {
+    let path = disk.path(DC_CERT).map_err(|e| ProductError::new(host, e))?;
+    write_file(host, &path, cert.to_pem().as_bytes())
 }
 
 /// Starts the DC on its host.

@@ -372,6 +372,42 @@ impl CceDeployment {
     }
 }
 
+/// Writes an ADS's disk: `cacerts` (JKS, `changeit`) with the trusted
+/// certificates under their aliases and Tomcat's `tomcatCert` key entry,
+/// and the Tomcat log directory.
+pub fn write_disk(
+    host: &str,
+    disk: &crate::host::VirtualDisk,
+    trusted: &[(String, crate::pki::Certificate)],
+    tomcat: &crate::pki::Issued,
+    now: time::OffsetDateTime,
+) -> Result<(), ProductError> {
+    let bad = |e: &dyn std::fmt::Display| ProductError::new(host, e);
+    let mut cacerts = crate::stores::Keystore::new(crate::stores::StoreType::Jks);
+    for (alias, cert) in trusted {
+        cacerts
+            .import_cert(alias, cert.clone(), now)
+            .map_err(|e| bad(&e))?;
+    }
+    cacerts
+        .set_key_entry(
+            "tomcatCert",
+            tomcat.key.pkcs8_der().to_vec(),
+            tomcat.chain(),
+            now,
+        )
+        .map_err(|e| bad(&e))?;
+    let path = disk.path(CACERTS).map_err(|e| bad(&e))?;
+    if let Some(dir) = path.parent() {
+        crate::product::make_dir(host, dir)?;
+    }
+    cacerts
+        .save(&path, CACERTS_PASS, None)
+        .map_err(|e| bad(&e))?;
+    let logs = disk.path(TOMCAT_LOGS).map_err(|e| bad(&e))?;
+    crate::product::make_dir(host, &logs)
+}
+
 /// CCE Administration running on one ADS.
 pub struct RunningCceAdmin {
     ctx: HostCtx,

@@ -131,6 +131,37 @@ pub struct AppConfig {
     pub log_dir: String,
 }
 
+/// Writes an application server's disk: its log directory, and the LDAPS
+/// keystore of [ECE] 2.1 (`mydomain.jks`, JKS) where it was made or copied
+/// (`keystore`: None when the file is not there; Some(certificates) with
+/// the DC's certificate, or without it: F14).
+pub fn write_disk(
+    host: &str,
+    disk: &crate::host::VirtualDisk,
+    log_dir: &str,
+    keystore: Option<&[(String, crate::pki::Certificate)]>,
+    now: OffsetDateTime,
+) -> Result<(), ProductError> {
+    let logs = disk.path(log_dir).map_err(|e| ProductError::new(host, e))?;
+    crate::product::make_dir(host, &logs)?;
+    let path = disk
+        .path(super::ECE_LDAP_KEYSTORE)
+        .map_err(|e| ProductError::new(host, e))?;
+    if let Some(dir) = path.parent() {
+        crate::product::make_dir(host, dir)?;
+    }
+    if let Some(certs) = keystore {
+        let mut ks = crate::stores::Keystore::new(crate::stores::StoreType::Jks);
+        for (alias, cert) in certs {
+            ks.import_cert(alias, cert.clone(), now)
+                .map_err(|e| ProductError::new(host, e))?;
+        }
+        ks.save(&path, super::ECE_LDAP_KEYSTORE_PASS, None)
+            .map_err(|e| ProductError::new(host, e))?;
+    }
+    Ok(())
+}
+
 /// One running application server.
 pub struct RunningApp {
     ctx: HostCtx,

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::Clock;
+use crate::host::VirtualDisk;
 use crate::network::{http_request, Network};
 use crate::pki::{Issued, KeyPair};
 use crate::platform::http::http_date;
@@ -42,6 +43,94 @@ use super::{APP_SERVER_PORT, GADGET_SESSION_PATH, SPOG_CONFIG, SPOG_CONFIG_URL};
 pub struct WebConfig {
     /// The application servers, in the order IIS tries them.
     pub app_servers: Vec<String>,
+}
+
+/// What IIS has on its disk when the topology starts ([ECE] 1, 1.2, 3).
+pub struct WebDisk<'a> {
+    /// The web server's FQDN (the PFX's friendly name).
+    pub fqdn: &'a str,
+    /// Its certificate with the key, and the CA certificates that came with it.
+    pub certificate: &'a Issued,
+    /// The https binding's host name ([ECE] 1.2: blank).
+    pub host_name: &'a str,
+    /// "Require Server Name Indication" ([ECE] 1.2: unchecked).
+    pub require_sni: bool,
+    /// "Require SSL" on the Default Web Site (F20).
+    pub require_ssl: bool,
+    /// `spog_config.js`: `web_server_protocol` and `web_server_name` ([ECE] 3; F13).
+    pub spog: (&'a str, &'a str),
+}
+
+/// Writes IIS's disk: the certificate as a PFX in the Personal store
+/// stand-in, its CA certificates in the Intermediate store stand-in (from
+/// which HTTP.sys builds the chain it sends: F8), `applicationHost.config`
+/// with the http and https bindings and "Require SSL", and `spog_config.js`.
+pub fn write_disk(
+    host: &str,
+    disk: &VirtualDisk,
+    d: &WebDisk<'_>,
+    now: time::OffsetDateTime,
+) -> Result<(), ProductError> {
+    let bad = |e: &dyn std::fmt::Display| ProductError::new(host, e);
+    let thumb = d.certificate.cert.sha1_fingerprint().replace(':', "");
+    let mut pfx = Keystore::new(crate::stores::StoreType::Pkcs12);
+    pfx.set_key_entry(
+        d.fqdn,
+        d.certificate.key.pkcs8_der().to_vec(),
+        d.certificate.chain(),
+        now,
+    )
+    .map_err(|e| bad(&e))?;
+    let store = disk.path(CERT_STORE_MY).map_err(|e| bad(&e))?;
+    crate::product::make_dir(host, &store)?;
+    pfx.save(&store.join(format!("{thumb}.pfx")), PFX_PASS, None)
+        .map_err(|e| bad(&e))?;
+    // importing the PFX puts its CA certificates into the machine's
+    // "Intermediate Certification Authorities" store
+    let ca_store = disk.path(CERT_STORE_CA).map_err(|e| bad(&e))?;
+    crate::product::make_dir(host, &ca_store)?;
+    for c in &d.certificate.intermediates {
+        let name = c
+            .common_name()
+            .unwrap_or_else(|| c.sha1_fingerprint().replace(':', ""));
+        crate::product::write_file(
+            host,
+            &ca_store.join(format!("{name}.cer")),
+            c.to_pem().as_bytes(),
+        )?;
+    }
+    let host_name = d.host_name;
+    let sni = u8::from(d.require_sni);
+    // IIS Manager > SSL Settings > Require SSL writes this location element
+    let ssl = if d.require_ssl {
+        "    <location path=\"Default Web Site\">\n        <system.webServer>\n            <security>\n                <access sslFlags=\"Ssl\" />\n            </security>\n        </system.webServer>\n    </location>\n"
+    } else {
+        ""
+    };
+    let config = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<configuration>
+    <system.applicationHost>
+        <sites>
+            <site name="Default Web Site" id="1">
+                <bindings>
+                    <binding protocol="http" bindingInformation="*:80:" />
+                    <binding protocol="https" bindingInformation="*:443:{host_name}" sslFlags="{sni}" certificateHash="{thumb}" certificateStoreName="My" />
+                </bindings>
+            </site>
+        </sites>
+    </system.applicationHost>
+{ssl}</configuration>
+"#
+    );
+    let path = disk.path(APPLICATION_HOST).map_err(|e| bad(&e))?;
+    crate::product::write_file(host, &path, config.as_bytes())?;
+    let spog = disk.path(SPOG_CONFIG).map_err(|e| bad(&e))?;
+    let js = format!(
+        "var web_server_protocol = \"{}\";\nvar web_server_name = \"{}\";\n",
+        d.spog.0, d.spog.1
+    );
+    crate::product::write_file(host, &spog, js.as_bytes())
 }
 
 /// The running web server.

@@ -17,8 +17,7 @@
 //!   time is UTC in the emulation.
 
 pub mod files;
-mod network;
-mod registry;
+pub(crate) mod network;
 
 use ccelab_emulators::ad_dc::product::RunningDc;
 use ccelab_emulators::ad_dc::DomainController;
@@ -71,7 +70,7 @@ fn svc_err(host: &str, problem: impl std::fmt::Display) -> LabError {
     }
 }
 
-/// The running topology: host → running product (see [`registry`]), the
+/// The running topology: host → running product (see [`crate::registry`]), the
 /// network they reach each other through, and where they listen.
 pub struct Lab {
     pub topo: Arc<Topology>,
@@ -98,7 +97,7 @@ impl Lab {
             topo: topo.clone(),
             ports: listeners.ports.clone(),
         });
-        let shared = registry::Shared::new(&topo, network.clone());
+        let shared = crate::registry::Shared::new(&topo, network.clone());
         let mut products = std::collections::BTreeMap::new();
         for h in &topo.hosts {
             let ctx = HostCtx {
@@ -110,7 +109,7 @@ impl Lab {
                 network: network.clone(),
                 listeners: listeners.clone(),
             };
-            if let Some(p) = registry::start(&topo, h, ctx, &shared).await? {
+            if let Some(p) = crate::registry::start(&topo, h, ctx, &shared).await? {
                 products.insert(h.name.clone(), p);
             }
         }

@@ -1,0 +1,224 @@
+//! The registry: which product runs on a host of each role — what it has
+//! on its disk when the topology is built ([`write_disk`]) and what it is
+//! told when it starts ([`start`]), both taken from the topology. This is
+//! the one place that matches on a host's role; adding a product is a folder
+//! of its own in `emulators/` and an arm in each of the two functions here.
+//!
+//! Every serving role is a product on [`Running`]: the AD DC, the ECE web
+//! server (IIS), ECE's application servers and CCE Administration on each
+//! ADS. The CA serves nothing (its certificates are on the disks).
+
+use std::sync::Arc;
+
+use ccelab_emulators::ad_dc::product::AdDcConfig;
+use ccelab_emulators::ad_dc::{Directory, Policy};
+use ccelab_emulators::cce_admin::inventory::InventoryEnv;
+use ccelab_emulators::cce_admin::CceDeployment;
+use ccelab_emulators::ece::app::{AppConfig, AppProduct, EceDb};
+use ccelab_emulators::ece::web::WebConfig;
+use ccelab_emulators::product::{HostCtx, Running};
+
+use crate::lab::network::LabNetwork;
+use crate::lab::LabError;
+use crate::topology::{
+    EceKeystore, Host, Preset, Role, Topology, TopologyError, Trusted, ECE_DEFAULT_PASSWORD,
+};
+use ccelab_emulators::ece::web::WebDisk;
+use ccelab_emulators::pki::{keypool, CertParams, Certificate, KeyType, San};
+
+/// What several hosts' products share: ECE's database (its application
+/// servers all use it; the data server is not emulated).
+pub(crate) struct Shared {
+    ece_db: Arc<EceDb>,
+    ece_logs: &'static str,
+    cce: Arc<CceDeployment>,
+}
+
+impl Shared {
+    /// The shared parts of `topo`'s products.
+    pub(crate) fn new(topo: &Topology, network: Arc<LabNetwork>) -> Shared {
+        let dc = topo
+            .hosts
+            .iter()
+            .find(|h| h.role == Role::AdDc)
+            .map(|d| d.fqdn.clone())
+            .unwrap_or_default();
+        let apps = topo.hosts.iter().filter(|h| h.role == Role::EceApp).count();
+        let env = InventoryEnv {
+            app_instance: topo.app_instance.clone(),
+            csv_upload: topo.preset != Preset::Pcce2000.name(),
+            network,
+        };
+        let awdb_servers = topo
+            .hosts
+            .iter()
+            .filter(|h| h.role == Role::Ads)
+            .map(|h| h.fqdn.clone())
+            .collect();
+        let pa = topo
+            .ece_accounts
+            .iter()
+            .find(|a| a.0 == "pa")
+            .map(|a| a.1.clone());
+        let (admin, admin_password) = topo.cce_admin_account();
+        let cce = CceDeployment::new(
+            env,
+            (admin, admin_password),
+            awdb_servers,
+            ECE_DEFAULT_PASSWORD.to_string(),
+            &topo.ece_fqdn(),
+            pa,
+        );
+        Shared {
+            ece_db: Arc::new(EceDb::new(&dc, topo.ece_accounts.iter().cloned())),
+            ece_logs: ccelab_emulators::ece::ece_logs(apps),
+            cce: Arc::new(cce),
+        }
+    }
+}
+
+/// Starts the product of `h`'s role, if it is one on the product trait.
+pub(crate) async fn start(
+    topo: &Topology,
+    h: &Host,
+    ctx: HostCtx,
+    shared: &Shared,
+) -> Result<Option<Arc<dyn Running>>, LabError> {
+    Ok(match h.role {
+        Role::AdDc => {
+            let dc = ccelab_emulators::ad_dc::product::start(ad_dc_config(topo, h)?, ctx).await?;
+            Some(dc)
+        }
+        Role::EceWeb => {
+            let config = WebConfig {
+                app_servers: topo
+                    .hosts
+                    .iter()
+                    .filter(|a| a.role == Role::EceApp)
+                    .map(|a| a.fqdn.clone())
+                    .collect(),
+            };
+            Some(ccelab_emulators::ece::web::start(config, ctx).await?)
+        }
+        Role::EceApp => {
+            let config = AppConfig {
+                db: shared.ece_db.clone(),
+                log_dir: shared.ece_logs.to_string(),
+            };
+            let app = ccelab_emulators::ece::app::start(config, ctx).await?;
+            Some(Arc::new(AppProduct(app)))
+        }
+        Role::Ads => Some(ccelab_emulators::cce_admin::start(shared.cce.clone(), ctx).await?),
+        Role::Ca => None,
+    })
+}
+
+/// The DC of the topology: the example forest of [ECE] 2.1–2.2 for the DC's
+/// domain (plus the topology's LDIF), its certificate, and the topology's
+/// AD policy (F15, F16).
+fn ad_dc_config(topo: &Topology, h: &Host) -> Result<AdDcConfig, LabError> {
+    let (short, domain) = h.fqdn.split_once('.').unwrap_or((&h.fqdn, ""));
+    let netbios = domain
+        .split('.')
+        .next()
+        .unwrap_or("EXAMPLE")
+        .to_ascii_uppercase();
+    let mut directory = Directory::example(domain, &netbios, short).map_err(|e| service(h, e))?;
+    if let Some(ldif) = &topo.ad_ldif {
+        directory
+            .add_ldif(ldif)
+            .map_err(|e| service(h, format!("LDIF: {e}")))?;
+    }
+    Ok(AdDcConfig {
+        directory,
+        chain: topo.dc.chain(),
+        key: topo.dc.key.clone(),
+        policy: Policy {
+            require_signing: topo.ad_require_signing,
+            allow_anonymous: topo.ad_allow_anonymous,
+            ..Policy::default()
+        },
+    })
+}
+
+fn service(h: &Host, problem: impl std::fmt::Display) -> LabError {
+    LabError::Service {
+        host: h.name.clone(),
+        problem: problem.to_string(),
+    }
+}
+
+/// Writes the files the product of `h`'s role has on its disk when the
+/// topology starts (the `i`-th host: its key from the pool).
+pub(crate) fn write_disk(
+    topo: &Topology,
+    i: usize,
+    h: &Host,
+    now: time::OffsetDateTime,
+) -> Result<(), TopologyError> {
+    let disk = &h.disk;
+    match h.role {
+        Role::Ads => {
+            let trusted: Vec<(String, Certificate)> = topo
+                .ads_trust
+                .iter()
+                .map(|t| match t {
+                    Trusted::Root => ("Example Enterprise CA".to_string(), topo.root.cert.clone()),
+                    Trusted::Issuing => {
+                        ("Example Issuing CA".to_string(), topo.issuing.cert.clone())
+                    }
+                    Trusted::EceWeb => (topo.ece_fqdn(), topo.ece_web.cert.clone()),
+                })
+                .collect();
+            let p = CertParams::leaf(
+                &format!("CN={}", h.fqdn),
+                now - time::Duration::days(1),
+                now + time::Duration::days(365),
+            )?
+            .with_sans([San::Dns(h.fqdn.clone())]);
+            let tomcat = topo
+                .issuing
+                .issue(&p, keypool::key(KeyType::Rsa2048, 3 + i)?)?;
+            ccelab_emulators::cce_admin::write_disk(&h.name, disk, &trusted, &tomcat, now)?;
+        }
+        Role::EceWeb => {
+            let web = WebDisk {
+                fqdn: &h.fqdn,
+                certificate: &topo.ece_web,
+                host_name: &topo.binding_host_name,
+                require_sni: topo.binding_require_sni,
+                require_ssl: topo.require_ssl,
+                spog: (
+                    topo.spog_protocol.as_deref().unwrap_or("https"),
+                    topo.spog_web_server_name.as_deref().unwrap_or(&h.fqdn),
+                ),
+            };
+            ccelab_emulators::ece::web::write_disk(&h.name, disk, &web, topo.clock.now())?;
+        }
+        Role::EceApp => {
+            let servers = topo.hosts.iter().filter(|h| h.role == Role::EceApp).count();
+            let copied_here = topo
+                .ece_keystore_on
+                .as_ref()
+                .is_none_or(|on| on.contains(&h.name));
+            let dc = [("mydomaincontroller".to_string(), topo.dc.cert.clone())];
+            let keystore = match (topo.ece_keystore, copied_here) {
+                (EceKeystore::Missing, _) | (_, false) => None,
+                (EceKeystore::WithDc, true) => Some(&dc[..]),
+                (EceKeystore::WithoutDc, true) => Some(&[][..]),
+            };
+            ccelab_emulators::ece::app::write_disk(
+                &h.name,
+                disk,
+                ccelab_emulators::ece::ece_logs(servers),
+                keystore,
+                now,
+            )?;
+        }
+        Role::AdDc => ccelab_emulators::ad_dc::product::write_disk(&h.name, disk, &topo.dc.cert)?,
+        Role::Ca => {
+            ccelab_emulators::ca::write_disk(&h.name, disk, &topo.root.cert, &topo.issuing.cert)?
+        }
+    }
+    Ok(())
+}
