@@ -124,7 +124,7 @@ fn ad_dc_config(topo: &Topology, h: &Host) -> Result<AdDcConfig, LabError> {
         .unwrap_or("EXAMPLE")
         .to_ascii_uppercase();
     let mut directory = Directory::example(domain, &netbios, short).map_err(|e| service(h, e))?;
-    if let Some(ldif) = &topo.ad_ldif {
+    if let Some(ldif) = &topo.ad_dc.ldif {
         directory
             .add_ldif(ldif)
             .map_err(|e| service(h, format!("LDIF: {e}")))?;
@@ -134,8 +134,8 @@ fn ad_dc_config(topo: &Topology, h: &Host) -> Result<AdDcConfig, LabError> {
         chain: topo.dc.chain(),
         key: topo.dc.key.clone(),
         policy: Policy {
-            require_signing: topo.ad_require_signing,
-            allow_anonymous: topo.ad_allow_anonymous,
+            require_signing: topo.ad_dc.require_signing,
+            allow_anonymous: topo.ad_dc.allow_anonymous,
             ..Policy::default()
         },
     })
@@ -185,12 +185,12 @@ pub(crate) fn write_disk(
             let web = WebDisk {
                 fqdn: &h.fqdn,
                 certificate: &topo.ece_web,
-                host_name: &topo.binding_host_name,
-                require_sni: topo.binding_require_sni,
-                require_ssl: topo.require_ssl,
+                host_name: &topo.iis.host_name,
+                require_sni: topo.iis.require_sni,
+                require_ssl: topo.iis.require_ssl,
                 spog: (
-                    topo.spog_protocol.as_deref().unwrap_or("https"),
-                    topo.spog_web_server_name.as_deref().unwrap_or(&h.fqdn),
+                    topo.iis.spog_protocol.as_deref().unwrap_or("https"),
+                    topo.iis.spog_web_server_name.as_deref().unwrap_or(&h.fqdn),
                 ),
             };
             ccelab_emulators::ece::web::write_disk(&h.name, disk, &web, topo.clock.now())?;
@@ -198,11 +198,12 @@ pub(crate) fn write_disk(
         Role::EceApp => {
             let servers = topo.hosts.iter().filter(|h| h.role == Role::EceApp).count();
             let copied_here = topo
-                .ece_keystore_on
+                .ece_app
+                .keystore_on
                 .as_ref()
                 .is_none_or(|on| on.contains(&h.name));
             let dc = [("mydomaincontroller".to_string(), topo.dc.cert.clone())];
-            let keystore = match (topo.ece_keystore, copied_here) {
+            let keystore = match (topo.ece_app.keystore, copied_here) {
                 (EceKeystore::Missing, _) | (_, false) => None,
                 (EceKeystore::WithDc, true) => Some(&dc[..]),
                 (EceKeystore::WithoutDc, true) => Some(&[][..]),

@@ -145,33 +145,19 @@ pub struct Topology {
     pub ece_web: Issued,
     /// The AD DC / GC's certificate (LDAPS 636 and 3269).
     pub dc: Issued,
-    /// "LDAP server signing requirements" = Require signing (KB4520412; F15).
-    pub ad_require_signing: bool,
-    /// Anonymous LDAP operations allowed (dSHeuristics; default refused: F16).
-    pub ad_allow_anonymous: bool,
-    /// LDIF added to the DC's example directory.
-    pub ad_ldif: Option<String>,
-    /// What `c:\ece\pcce\mydomain.jks` on the ECE application server holds ([ECE] 2.1; F14).
-    pub ece_keystore: EceKeystore,
-    /// The application servers that have it (None: every one; F14, before 12.6).
-    pub ece_keystore_on: Option<Vec<String>>,
+    /// The AD DC's knobs (F15, F16, more entries).
+    pub ad_dc: AdDcKnobs,
+    /// The application servers' knobs (the LDAPS keystore: F14).
+    pub ece_app: AppKnobs,
+    /// IIS's knobs (binding: F6; Require SSL: F20; `spog_config.js`: F13).
+    pub iis: IisKnobs,
     /// The application instance of the integration.
     pub app_instance: String,
-    /// The IIS https binding's host name and Require SNI ([ECE] 1.2: blank, unchecked).
-    pub binding_host_name: String,
-    pub binding_require_sni: bool,
     /// What every ADS trusts ([ECE] 4.1 done right: the root and the issuing CA).
     pub ads_trust: Vec<Trusted>,
     /// ECE's partition administrators: `pa` (business partition, the
     /// inventory credentials of [ECE] 4.3) and `sa` (system partition).
     pub ece_accounts: Vec<(String, String)>,
-    /// IIS "SSL Settings > Require SSL" on the Default Web Site (F20: ECE is
-    /// HTTPS only; the site keeps IIS's default `http *:80` binding).
-    pub require_ssl: bool,
-    /// The two lines of `spog_config.js` ([ECE] 3): protocol and web server
-    /// name (None: `https` and the web server's FQDN).
-    pub spog_protocol: Option<String>,
-    pub spog_web_server_name: Option<String>,
 }
 
 /// The AWDB (the ADSs' administration database, `{ICM instance}_awdb`; the
@@ -180,16 +166,9 @@ pub struct Topology {
 pub const AWDB_DATABASE: &str = "pcce_awdb";
 pub const AWDB_LOGIN: &str = "ece_awdb";
 
-/// The state of ECE's LDAPS keystore after [ECE] 2.1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EceKeystore {
-    /// `keytool -import -trustcacerts -alias mydomaincontroller -file domainctl.crt`: done.
-    WithDc,
-    /// The keystore exists but the DC's certificate was never imported.
-    WithoutDc,
-    /// No keystore at that path (not made, or not copied to this server).
-    Missing,
-}
+pub use ccelab_emulators::ad_dc::product::AdDcKnobs;
+pub use ccelab_emulators::ece::app::{AppKnobs, EceKeystore};
+pub use ccelab_emulators::ece::web::IisKnobs;
 
 /// The default password of the ECE accounts `pa` and `sa` in presets.
 pub const ECE_DEFAULT_PASSWORD: &str = "Password1";
@@ -302,11 +281,9 @@ impl Topology {
             issuing,
             ece_web,
             dc,
-            ad_require_signing: false,
-            ad_allow_anonymous: false,
-            ad_ldif: None,
-            ece_keystore: EceKeystore::WithDc,
-            ece_keystore_on: None,
+            ad_dc: AdDcKnobs::default(),
+            ece_app: AppKnobs::default(),
+            iis: IisKnobs::default(),
             app_instance: if name == "pcce-4000" {
                 // 4000/12000 agents: created by the integrator, best-practice name
                 // {site}_{peripheral_set}_{application_instance}
@@ -314,16 +291,11 @@ impl Topology {
             } else {
                 "MultiChannel".into()
             },
-            binding_host_name: String::new(),
-            binding_require_sni: false,
             ads_trust: vec![Trusted::Root, Trusted::Issuing],
             ece_accounts: vec![
                 ("pa".into(), ECE_DEFAULT_PASSWORD.into()),
                 ("sa".into(), ECE_DEFAULT_PASSWORD.into()),
             ],
-            require_ssl: true,
-            spog_protocol: None,
-            spog_web_server_name: None,
         })
     }
 

@@ -282,15 +282,15 @@ impl TopologyFile {
                 }
             }
             if let Some(r) = ece.require_ssl {
-                topo.require_ssl = r;
+                topo.iis.require_ssl = r;
             }
             if let Some(js) = &ece.spog_config {
-                topo.spog_protocol = js.web_server_protocol.clone();
-                topo.spog_web_server_name = js.web_server_name.clone();
+                topo.iis.spog_protocol = js.web_server_protocol.clone();
+                topo.iis.spog_web_server_name = js.web_server_name.clone();
             }
             if let Some(b) = &ece.binding {
-                topo.binding_host_name = b.host_name.clone().unwrap_or_default();
-                topo.binding_require_sni = b.require_sni.unwrap_or(false);
+                topo.iis.host_name = b.host_name.clone().unwrap_or_default();
+                topo.iis.require_sni = b.require_sni.unwrap_or(false);
             }
         }
         if let Some(app) = &self.ece_app {
@@ -336,8 +336,8 @@ impl TopologyFile {
             }
         }
         if let Some(ad) = &self.ad_dc {
-            topo.ad_require_signing = ad.require_signing.unwrap_or(false);
-            topo.ad_allow_anonymous = ad.allow_anonymous.unwrap_or(false);
+            topo.ad_dc.require_signing = ad.require_signing.unwrap_or(false);
+            topo.ad_dc.allow_anonymous = ad.allow_anonymous.unwrap_or(false);
             if let Some(f) = &ad.ldif {
                 let path = self.base_dir.join(f);
                 let text = std::fs::read_to_string(&path).map_err(|source| TopologyError::Io {
@@ -348,7 +348,7 @@ impl TopologyFile {
                 ccelab_emulators::ad_dc::Directory::example_local()
                     .add_ldif(&text)
                     .map_err(|e| TopologyError::Invalid(format!("{}: {e}", path.display())))?;
-                topo.ad_ldif = Some(text);
+                topo.ad_dc.ldif = Some(text);
             }
         }
         if let Some(on) = self.ece_app.as_ref().and_then(|a| a.keystore_on.as_ref()) {
@@ -374,10 +374,10 @@ impl TopologyFile {
                     )));
                 }
             }
-            topo.ece_keystore_on = Some(canonical);
+            topo.ece_app.keystore_on = Some(canonical);
         }
         if let Some(k) = self.ece_app.as_ref().and_then(|a| a.keystore) {
-            topo.ece_keystore = match k {
+            topo.ece_app.keystore = match k {
                 KeystoreSpec::WithDc => crate::topology::EceKeystore::WithDc,
                 KeystoreSpec::WithoutDc => crate::topology::EceKeystore::WithoutDc,
                 KeystoreSpec::Missing => crate::topology::EceKeystore::Missing,
@@ -468,7 +468,7 @@ mod tests {
         );
         // names as the hosts spell them, once each
         assert_eq!(
-            topo.ece_keystore_on,
+            topo.ece_app.keystore_on,
             Some(vec!["ece-app".to_string(), "ece-app-3".to_string()])
         );
         topo.write_disks().unwrap();

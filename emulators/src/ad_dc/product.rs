@@ -29,6 +29,18 @@ pub struct AdDcConfig {
     pub policy: Policy,
 }
 
+/// The DC's knobs in a topology (default: as AD ships — no signing
+/// required, anonymous operations refused).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdDcKnobs {
+    /// "LDAP server signing requirements" = Require signing (KB4520412; F15).
+    pub require_signing: bool,
+    /// Anonymous LDAP operations allowed (dSHeuristics; default refused: F16).
+    pub allow_anonymous: bool,
+    /// LDIF added to the example directory.
+    pub ldif: Option<String>,
+}
+
 /// The running DC.
 pub struct RunningDc {
     /// The domain controller (its directory, policy and events).

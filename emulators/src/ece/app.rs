@@ -131,6 +131,27 @@ pub struct AppConfig {
     pub log_dir: String,
 }
 
+/// The state of ECE's LDAPS keystore after [ECE] 2.1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EceKeystore {
+    /// `keytool -import -trustcacerts -alias mydomaincontroller -file domainctl.crt`: done.
+    #[default]
+    WithDc,
+    /// The keystore exists but the DC's certificate was never imported (F14).
+    WithoutDc,
+    /// No keystore at that path (not made, or not copied to this server: F14).
+    Missing,
+}
+
+/// The application servers' knobs in a topology.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AppKnobs {
+    /// What `c:\ece\pcce\mydomain.jks` holds ([ECE] 2.1; F14).
+    pub keystore: EceKeystore,
+    /// The application servers whose disk has it (None: every one; F14, before 12.6).
+    pub keystore_on: Option<Vec<String>>,
+}
+
 /// Writes an application server's disk: its log directory, and the LDAPS
 /// keystore of [ECE] 2.1 (`mydomain.jks`, JKS) where it was made or copied
 /// (`keystore`: None when the file is not there; Some(certificates) with

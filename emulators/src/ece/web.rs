@@ -45,6 +45,35 @@ pub struct WebConfig {
     pub app_servers: Vec<String>,
 }
 
+/// IIS's knobs in a topology: the https binding ([ECE] 1.2, F6), "Require
+/// SSL" (F20) and the two lines of `spog_config.js` ([ECE] 3, F13). The
+/// default is [ECE] done right.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IisKnobs {
+    /// The https binding's host name ([ECE] 1.2: blank; F6 when set).
+    pub host_name: String,
+    /// "Require Server Name Indication" ([ECE] 1.2: unchecked; F6 when checked).
+    pub require_sni: bool,
+    /// "Require SSL" on the Default Web Site (ECE is HTTPS only: F20).
+    pub require_ssl: bool,
+    /// `web_server_protocol` (None: `https`; F13 when not).
+    pub spog_protocol: Option<String>,
+    /// `web_server_name` (None: the web server's FQDN; F13 when another name).
+    pub spog_web_server_name: Option<String>,
+}
+
+impl Default for IisKnobs {
+    fn default() -> Self {
+        IisKnobs {
+            host_name: String::new(),
+            require_sni: false,
+            require_ssl: true,
+            spog_protocol: None,
+            spog_web_server_name: None,
+        }
+    }
+}
+
 /// What IIS has on its disk when the topology starts ([ECE] 1, 1.2, 3).
 pub struct WebDisk<'a> {
     /// The web server's FQDN (the PFX's friendly name).
