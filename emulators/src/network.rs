@@ -43,11 +43,31 @@ pub trait Network: Send + Sync {
 /// The largest HTTP answer [`http_request`] reads (a forwarded page is small).
 pub const MAX_RESPONSE: usize = 1 << 20;
 
-/// One plain-HTTP request to `addr` (`Connection: close`), with the headers
-/// given (a `Host` header among them is sent as given, else `host`). Returns
-/// the status, the headers and the body (at most [`MAX_RESPONSE`] bytes), or
-/// the I/O error; the whole exchange is bounded by `timeout`.
+/// Headers that belong to one connection, not to the request a proxy
+/// forwards (RFC 9110 §7.6.1), and `Expect` (a forwarding proxy answers
+/// `100-continue` itself or not at all).
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "content-length",
+    "transfer-encoding",
+    "keep-alive",
+    "expect",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-connection",
+];
+
+/// One plain-HTTP request to `addr` (`Connection: close`) from `source`
+/// (the caller's own address; any port), with the headers given (a `Host`
+/// header among them is sent as given, else `host`; hop-by-hop headers are
+/// not forwarded). Returns the final status, the headers and the body, or
+/// an error: I/O, a response larger than [`MAX_RESPONSE`], a malformed one,
+/// or CR/LF in the request line or a header. The whole exchange is bounded
+/// by `timeout`.
+#[allow(clippy::too_many_arguments)]
 pub async fn http_request(
+    source: Option<std::net::IpAddr>,
     addr: SocketAddr,
     method: &str,
     path_and_query: &str,
@@ -56,21 +76,40 @@ pub async fn http_request(
     body: &[u8],
     timeout: Duration,
 ) -> std::io::Result<HttpResponse> {
+    let crlf = |t: &str| t.contains(['\r', '\n']);
+    if crlf(method)
+        || crlf(path_and_query)
+        || crlf(host)
+        || method.contains(' ')
+        || path_and_query.contains(' ')
+        || headers
+            .iter()
+            .any(|(k, v)| crlf(k) || crlf(v) || k.contains(':'))
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "CR, LF or a space where the request line or a header cannot have one",
+        ));
+    }
     let work = async {
-        let mut tcp = tokio::net::TcpStream::connect(addr).await?;
+        let socket = match addr {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        if let Some(ip) = source {
+            // the caller's host address, when it can be bound (else the system's choice)
+            let _ = socket.bind(SocketAddr::from((ip, 0)));
+        }
+        let mut tcp = socket.connect(addr).await?;
         let _ = tcp.set_nodelay(true);
         let mut req = format!("{method} {path_and_query} HTTP/1.1\r\n");
         if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
             req.push_str(&format!("Host: {host}\r\n"));
         }
         for (k, v) in headers {
-            let hop = [
-                "connection",
-                "content-length",
-                "transfer-encoding",
-                "keep-alive",
-            ];
-            if !hop.iter().any(|h| k.eq_ignore_ascii_case(h)) && !v.contains(['\r', '\n']) {
+            let hop = HOP_BY_HOP.iter().any(|h| k.eq_ignore_ascii_case(h))
+                || k.to_ascii_lowercase().starts_with("proxy-");
+            if !hop {
                 req.push_str(&format!("{k}: {v}\r\n"));
             }
         }
@@ -81,10 +120,14 @@ pub async fn http_request(
         tcp.write_all(req.as_bytes()).await?;
         tcp.write_all(body).await?;
         let mut buf = Vec::new();
-        (&mut tcp)
-            .take(MAX_RESPONSE as u64 + 16 * 1024)
-            .read_to_end(&mut buf)
-            .await?;
+        let limit = MAX_RESPONSE as u64 + 16 * 1024;
+        (&mut tcp).take(limit + 1).read_to_end(&mut buf).await?;
+        if buf.len() as u64 > limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the response is larger than a forwarded page may be",
+            ));
+        }
         parse_response(&buf)
     };
     tokio::time::timeout(timeout, work)
@@ -92,12 +135,15 @@ pub async fn http_request(
         .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
 }
 
-fn parse_response(buf: &[u8]) -> std::io::Result<HttpResponse> {
+fn parse_response(mut buf: &[u8]) -> std::io::Result<HttpResponse> {
     let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not an HTTP response");
-    let end = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(bad)?;
+    let head_end = |b: &[u8]| b.windows(4).position(|w| w == b"\r\n\r\n");
+    let mut end = head_end(buf).ok_or_else(bad)?;
+    // interim answers (`100 Continue`) come before the final one
+    while buf.starts_with(b"HTTP/1.1 1") || buf.starts_with(b"HTTP/1.0 1") {
+        buf = &buf[end + 4..];
+        end = head_end(buf).ok_or_else(bad)?;
+    }
     let head = String::from_utf8_lossy(&buf[..end]);
     let mut lines = head.split("\r\n");
     let status = lines
@@ -110,11 +156,16 @@ fn parse_response(buf: &[u8]) -> std::io::Result<HttpResponse> {
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
     let mut body = buf[end + 4..].to_vec();
-    body.truncate(MAX_RESPONSE);
     if headers.iter().any(|(k, v)| {
         k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
     }) {
         body = dechunk(&body).ok_or_else(bad)?;
+    }
+    if body.len() > MAX_RESPONSE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the response is larger than a forwarded page may be",
+        ));
     }
     let headers = headers
         .into_iter()
@@ -166,6 +217,11 @@ mod tests {
         .unwrap();
         assert_eq!(r.body, b"abcde");
         assert!(parse_response(b"garbage").is_err());
+        let r = parse_response(
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!(r.status, 401);
         assert!(
             parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").is_err()
         );

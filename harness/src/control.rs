@@ -3,7 +3,7 @@
 //!
 //! | method and path | does |
 //! |---|---|
-//! | `POST /actions` (body: an [`Action`] as JSON, `{"do": "restart", "host": "ads-a"}`) | does it ([`crate::actions`]); answers its [`Outcome`](crate::actions::Outcome): `ok`, `shows` (what the user sees), `logged`, `log_file`, `data`. An unknown host is 404, a value the action cannot take 400; `run`, `keytool`, `write-file` and `edit-file` are refused (403): the control API runs no commands and writes no files |
+//! | `POST /actions` (body: an [`Action`] as JSON with `Content-Type: application/json`, `{"do": "restart", "host": "ads-a"}`) | does it ([`crate::actions`]); answers its [`Outcome`](crate::actions::Outcome): `ok`, `shows` (what the user sees), `logged`, `log_file`, `data`. An unknown host is 404, a value the action cannot take 400; `run`, `keytool`, `write-file`, `edit-file`, `store-delete` and `store-import` are refused (403): the control API runs no commands and changes no files. Requests with an `Origin` header (a web page) or a Host that is not loopback are refused (403) |
 //! | `GET /status` | hosts and services with their states and ports |
 //! | `GET /events[?since=N]` | every TLS connection so far (or from the N-th on, counting from 0): `seq`, peer, local address, SNI, outcome (handshake, reset, alert, plain HTTP…) |
 //! | `GET /ece/users` | the agents ECE's user list shows |
@@ -116,6 +116,35 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
         }),
         (Method::POST, ["actions"]) => {
             use http_body_util::BodyExt as _;
+            // only local tools: no browser page (a cross-site form sends an
+            // Origin and cannot send application/json without a preflight
+            // this API never answers), no other Host than a loopback one
+            let header = |n: hyper::header::HeaderName| {
+                req.headers()
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+            };
+            let host = header(hyper::header::HOST);
+            let host_name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+            let loopback = host_name == "localhost"
+                || host_name
+                    .trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if req.headers().contains_key(hyper::header::ORIGIN) || !loopback {
+                return json(
+                    403,
+                    serde_json::json!({"error": "the control API takes actions from local tools only (no Origin, a loopback Host)"}),
+                );
+            }
+            if !header(hyper::header::CONTENT_TYPE).starts_with("application/json") {
+                return json(
+                    415,
+                    serde_json::json!({"error": "send the action as Content-Type: application/json"}),
+                );
+            }
             // an action is small; a machine CSV inside one is far below 10 MiB
             let limited = http_body_util::Limited::new(req.into_body(), 10 << 20);
             let body = match limited.collect().await {
@@ -129,7 +158,7 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             if !action.remote_allowed() {
                 return json(
                     403,
-                    serde_json::json!({"error": format!("`{}` runs in scenarios only: the control API runs no commands and writes no files (use your own shell)", action.name())}),
+                    serde_json::json!({"error": format!("`{}` runs in scenarios only: the control API runs no commands and changes no files (use your own shell, keytool…)", action.name())}),
                 );
             }
             match action.apply(&lab).await {
@@ -238,7 +267,7 @@ pub fn request(
     s.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
     let mut buf = String::new();

@@ -787,6 +787,9 @@ fn f12_credentials_f13_spog_config_f20_plain_http_and_the_service_department() {
     assert!(curl_ece(&u, "/system/login", true, &["-u", "sa:Password1"]).ends_with("status=200"));
     assert!(curl_ece(&u, "/system/login", true, &["-u", "pa:Password1"]).ends_with("status=401"));
     assert!(curl_ece(&u, "/default/login", true, &["-u", "pa:nope"]).ends_with("status=401"));
+    // IIS forwards the request, not the client's `Expect: 100-continue`
+    let expect = ["-u", "pa:nope", "-H", "Expect: 100-continue", "-d", "abc"];
+    assert!(curl_ece(&u, "/default/login", true, &expect).ends_with("status=401"));
 
     // F12: the inventory holds credentials that are not pa's
     let o = ctl(
@@ -1267,20 +1270,21 @@ fn aw_certificate_regenerated_with_keytool_as_sec_describes() {
 
 /// The control API's one action endpoint, driven by the real curl: an action
 /// as JSON (the fields of a scenario step), its outcome as JSON; commands
-/// and file writes are refused (a loopback API must not run what any local
-/// user sends it).
+/// and file changes are refused, and so is anything a web page could send
+/// (an Origin, a form's content type).
 #[test]
 fn control_api_takes_actions_as_json() {
     let d = tempfile::tempdir().unwrap();
     let u = up(&d.path().join("lab"));
     let url = format!("{}/actions", topology(&u)["control"].as_str().unwrap());
-    let post = |body: &str| {
-        let o = tool(
-            "curl",
-            &["-sS", "-w", "\nstatus=%{http_code}", "-d", body, &url],
-        );
-        out(&o)
+    let post_with = |extra: &[&str], body: &str| {
+        let mut args = vec!["-sS", "-w", "\nstatus=%{http_code}"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-d", body, &url]);
+        out(&tool("curl", &args))
     };
+    let json = ["-H", "Content-Type: application/json"];
+    let post = |body: &str| post_with(&json, body);
     let r = post(r#"{"do":"open-gadget","ads":"ads-b"}"#);
     assert!(
         r.contains(r#""ok":true"#) && r.contains("ECE gadget loaded") && r.ends_with("status=200"),
@@ -1291,6 +1295,11 @@ fn control_api_takes_actions_as_json() {
         r.ends_with("status=403") && r.contains("runs in scenarios only"),
         "{r}"
     );
+    let cacerts = r#"%JAVA_HOME%\\lib\\security\\cacerts"#;
+    let r = post(&format!(
+        r#"{{"do":"store-delete","host":"ads-a","path":"{cacerts}","alias":"example enterprise ca"}}"#
+    ));
+    assert!(r.ends_with("status=403"), "{r}");
     let r = post(r#"{"do":"restart","host":"nosuchhost"}"#);
     assert!(
         r.ends_with("status=404") && r.contains("no host `nosuchhost`"),
@@ -1299,6 +1308,25 @@ fn control_api_takes_actions_as_json() {
     let r = post(r#"{"do":"restart","hots":"ads-a"}"#);
     assert!(
         r.ends_with("status=400") && r.contains("unknown field `hots`"),
+        "{r}"
+    );
+    // what a web page could send: a form, or JSON with an Origin
+    let r = post_with(&[], r#"{"do":"restart","host":"ads-a"}"#);
+    assert!(r.ends_with("status=415"), "{r}");
+    let r = post_with(
+        &[
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            "Origin: http://evil.example",
+        ],
+        r#"{"do":"restart","host":"ads-a"}"#,
+    );
+    assert!(r.ends_with("status=403"), "{r}");
+    // a user name cannot smuggle a header into the gadget's requests
+    let r = post(r#"{"do":"open-gadget","user":"nobody@example.local\r\nX-SPOG-User: injected"}"#);
+    assert!(
+        r.ends_with("status=400") && r.contains("one line of text"),
         "{r}"
     );
 }

@@ -90,7 +90,9 @@ pub async fn gadget_in_browser(
             ]);
     }
     let who = [(SPOG_USER_HEADER, user)];
-    match personality::https_request(to, &server, sni, GADGET_SESSION_PATH, &who, timeout).await {
+    // longer than IIS waits for an application server, which waits for the DC
+    let session = Duration::from_secs(25);
+    match personality::https_request(to, &server, sni, GADGET_SESSION_PATH, &who, session).await {
         Ok((200, _)) => InBrowser::Console(vec![]),
         // ECE could not sign the administrator in (its log says why)
         Ok((500, _)) => InBrowser::SignInFailed,

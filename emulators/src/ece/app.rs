@@ -86,6 +86,26 @@ impl PartitionAdminConfig {
     }
 }
 
+/// How many partition administrators ECE keeps (a bound on what callers
+/// of the session endpoint can make the emulator remember).
+pub const MAX_ADMINS: usize = 10_000;
+
+/// A value escaped for an LDAP search filter (RFC 4515: `*`, `(`, `)`, `\`, NUL).
+pub fn ldap_escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '*' => out.push_str("\\2a"),
+            '(' => out.push_str("\\28"),
+            ')' => out.push_str("\\29"),
+            '\\' => out.push_str("\\5c"),
+            '\0' => out.push_str("\\00"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// ECE's database as its application servers share it: the partition's
 /// configuration, the partition administrators SSO created and ECE's own
 /// users with their passwords (`pa`, `sa`: what its logins check).
@@ -365,7 +385,10 @@ impl Running for AppProduct {
 /// * [`GADGET_SESSION_PATH`]: what the gadget's script calls from the
 ///   administrator's browser: ECE signs the SPOG administrator named by
 ///   [`SPOG_USER_HEADER`] in through partition-administrator SSO ([ECE] 2.2):
-///   200, or 500 when SSO fails (F4).
+///   200, or 500 when SSO fails (F4). The header is not authenticated
+///   (anyone who reaches the web server can name an administrator, as with
+///   any test double); the name is escaped in the LDAP filter and at most
+///   [`MAX_ADMINS`] are kept.
 async fn app_routes(server: &RunningApp, r: HttpRequest) -> HttpResponse {
     let db = &server.db;
     let authorized = |user: &str| {
@@ -526,7 +549,9 @@ async fn partition_admin_sso(server: &RunningApp, user: &str) -> Result<(), ()> 
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let filter = format!("({}={user})", cfg.dn_attribute);
+    // the administrator's name is a value in the filter, escaped as RFC 4515
+    // says (a name cannot widen the search)
+    let filter = format!("({}={})", cfg.dn_attribute, ldap_escape(user));
     let out = ctx
         .search(
             &cfg.base,
@@ -560,7 +585,7 @@ async fn partition_admin_sso(server: &RunningApp, user: &str) -> Result<(), ()> 
         return Err(());
     }
     let mut admins = db.admins.lock().unwrap_or_else(|e| e.into_inner());
-    if !admins.iter().any(|a| a.eq_ignore_ascii_case(user)) {
+    if !admins.iter().any(|a| a.eq_ignore_ascii_case(user)) && admins.len() < MAX_ADMINS {
         admins.push(user.to_string());
         drop(admins);
         server.log(
@@ -577,4 +602,16 @@ async fn partition_admin_sso(server: &RunningApp, user: &str) -> Result<(), ()> 
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_values_are_escaped() {
+        assert_eq!(ldap_escape("erin@example.local"), "erin@example.local");
+        assert_eq!(ldap_escape("*)(cn=*"), "\\2a\\29\\28cn=\\2a");
+        assert_eq!(ldap_escape("a\\b\0"), "a\\5cb\\00");
+    }
 }

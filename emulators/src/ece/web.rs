@@ -255,6 +255,7 @@ impl RunningWeb {
                 require_ssl,
                 app_servers: self.config.app_servers.clone(),
                 network: h.network.clone(),
+                address: h.address,
                 sessions: self.sessions.clone(),
                 spog_config: spog_config.clone(),
                 clock: h.clock.clone(),
@@ -388,6 +389,8 @@ struct EceSite {
     /// The application servers IIS forwards to (their FQDNs), and how it reaches them.
     app_servers: Vec<String>,
     network: Arc<dyn Network>,
+    /// The web server's own address (it forwards from there).
+    address: std::net::Ipv4Addr,
     /// How many ECE sessions IIS has spread so far (see [`forward`]).
     sessions: Arc<std::sync::atomic::AtomicUsize>,
     spog_config: std::path::PathBuf,
@@ -412,8 +415,11 @@ fn ece_handler(site: Arc<EceSite>, tls: bool) -> Handler {
 }
 
 /// How long IIS waits for an application server (ccelab's bound; ARR's
-/// default proxy time-out is longer).
-const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
+/// default proxy time-out is longer). Longer than what an application
+/// server waits for the DC (JNDI: 10 s), shorter than what the browser
+/// waits for the gadget's session ([`crate::actors::browser`]: 25 s), so
+/// that a slow DC shows as ECE's error (F4), not as a browser time-out.
+pub const FORWARD_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// IIS hands a request to ECE's application servers over the network (the
 /// web tier forwards to WildFly; how the real deployment wires it is not in
@@ -442,7 +448,8 @@ async fn forward(site: &EceSite, r: &HttpRequest) -> HttpResponse {
             continue;
         };
         let host = r.host.clone().unwrap_or_else(|| name.clone());
-        if let Ok(resp) = http_request(
+        match http_request(
+            Some(site.address.into()),
             addr,
             &r.method,
             &target,
@@ -453,7 +460,11 @@ async fn forward(site: &EceSite, r: &HttpRequest) -> HttpResponse {
         )
         .await
         {
-            return resp;
+            Ok(resp) => return resp,
+            // "Cisco Service" stopped there: the next one
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => continue,
+            // it took the request and failed (or timed out): IIS's 502
+            Err(_) => return HttpResponse::text(502, "Bad Gateway\n"),
         }
     }
     HttpResponse::text(503, "Service Unavailable\n")

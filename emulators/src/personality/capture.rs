@@ -291,6 +291,11 @@ async fn get<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     headers: &[(&str, &str)],
 ) -> Result<(u16, String), Contact> {
     use tokio::io::AsyncReadExt;
+    // a header name or value with CR or LF would start another header line
+    let crlf = |t: &str| t.contains(['\r', '\n']);
+    if crlf(path) || crlf(name) || headers.iter().any(|(k, v)| crlf(k) || crlf(v)) {
+        return Err(Contact::Closed);
+    }
     let extra: String = headers
         .iter()
         .map(|(k, v)| format!("{k}: {v}\r\n"))

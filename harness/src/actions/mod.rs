@@ -1,7 +1,7 @@
 //! Everything a user or a scenario can do to a running topology, as one
 //! [`Action`] value. The scenario runner (a step's `do = "…"`), the control
-//! API (`POST /actions` with the action as JSON, or the REST routes of
-//! [`crate::control`]) and `ccelab ctl` all build an `Action` and call
+//! API (`POST /actions` with the action as JSON, [`crate::control`]) and
+//! `ccelab ctl` all build an `Action` and call
 //! [`Action::apply`], so each action's logic exists once; its transcript line
 //! is [`Action::describe`].
 //!
@@ -556,17 +556,40 @@ impl Action {
         serde_json::from_value(v).map_err(|e| e.to_string())
     }
 
-    /// Whether the control API may run it: commands and file writes are for
-    /// scenarios (a user of the control API has a shell of their own; a
-    /// loopback API that ran commands would let any local user run them).
+    /// Whether the control API may do it. Commands and changes of files on
+    /// a host's disk are for scenarios: a user of the control API has a
+    /// shell of their own, and a loopback API that ran commands or wrote
+    /// files would let any local user — or a web page, through the browser —
+    /// do so. Every action is listed, so a new one needs a decision here.
     pub fn remote_allowed(&self) -> bool {
-        !matches!(
-            self,
+        match self {
             Action::Keytool { .. }
-                | Action::Run { .. }
-                | Action::WriteFile { .. }
-                | Action::EditFile { .. }
-        )
+            | Action::Run { .. }
+            | Action::WriteFile { .. }
+            | Action::EditFile { .. }
+            | Action::StoreDelete { .. }
+            | Action::StoreImport { .. } => false,
+            Action::OpenGadget { .. }
+            | Action::Restart { .. }
+            | Action::Stop { .. }
+            | Action::Start { .. }
+            | Action::InventoryWebServer { .. }
+            | Action::InventoryAdd { .. }
+            | Action::InventoryDelete { .. }
+            | Action::InventoryUpload { .. }
+            | Action::EcePassword { .. }
+            | Action::Awdb { .. }
+            | Action::IntegrationSave { .. }
+            | Action::AgentEnable { .. }
+            | Action::CreateDepartment { .. }
+            | Action::Binding { .. }
+            | Action::CertReplace { .. }
+            | Action::PartitionAdmin(_)
+            | Action::TraceLevel { .. }
+            | Action::AdPolicy { .. }
+            | Action::AdFault { .. }
+            | Action::ClockAdvance { .. } => true,
+        }
     }
 
     /// Does it on the running topology. When it fails for the user, the

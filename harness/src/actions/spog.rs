@@ -15,6 +15,11 @@ pub(super) async fn open_gadget(
     ads: Option<&str>,
     user: Option<&str>,
 ) -> Result<Outcome, ActionError> {
+    if user.is_some_and(|u| u.chars().any(char::is_control)) {
+        return Err(ActionError::Invalid(
+            "user: an administrator's name is one line of text".into(),
+        ));
+    }
     let g = match lab.open_gadget(ads.unwrap_or("ads-a"), user).await {
         Ok(g) => g,
         Err(e) => return lab_outcome(Err(e)),
