@@ -120,7 +120,14 @@ impl LabBuilder {
                 .format(&time::format_description::well_known::Rfc3339)
                 .ok();
         }
-        let topo = given.build(dir)?;
+        // key pool, certificates, the LDIF file: off the async workers
+        let owned = dir.to_path_buf();
+        let topo = tokio::task::spawn_blocking(move || given.build(&owned))
+            .await
+            .map_err(|e| DeployError::File {
+                path: dir.to_path_buf(),
+                source: std::io::Error::other(e),
+            })??;
         deploy(topo, dir, false).await
     }
 }

@@ -141,7 +141,7 @@ fn cli_lists_runs_and_reports() {
     );
 }
 
-/// Issue 10, item 7: a transcript is the same whatever the system date. The
+/// A transcript is the same whatever the system date. The
 /// whole catalog runs a year ahead — `ccelab scenario run` under `faketime`,
 /// so the emulators and every real client it starts (curl, openssl, keytool,
 /// java) live on that day — and each transcript must equal its snapshot.

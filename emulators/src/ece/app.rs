@@ -234,7 +234,10 @@ pub async fn start(cfg: AppConfig, ctx: HostCtx) -> Result<Arc<RunningApp>, Prod
         running: std::sync::atomic::AtomicBool::new(true),
         listener: tokio::sync::Mutex::new(None),
     });
-    app.open().await?;
+    {
+        let mut slot = app.listener.lock().await;
+        app.open_in(&mut slot).await?;
+    }
     Ok(app)
 }
 
@@ -271,8 +274,8 @@ impl RunningApp {
             .set("ApplicationServer", level, minutes, self.ctx.clock.now())
     }
 
-    /// Opens the HTTP listener IIS forwards to.
-    async fn open(self: &Arc<Self>) -> Result<(), ProductError> {
+    /// Opens the HTTP listener IIS forwards to, in `slot` (held by the caller).
+    async fn open_in(self: &Arc<Self>, slot: &mut Option<TlsServer>) -> Result<(), ProductError> {
         let me = Arc::downgrade(self);
         let handler = async_handler(move |r| {
             let me = me.clone();
@@ -287,32 +290,25 @@ impl RunningApp {
             plain_http: true,
             ..SiteConfig::default()
         };
-        let mut slot = self.listener.lock().await;
         let c = &self.ctx;
         c.listeners
-            .serve_in(
-                &mut slot,
-                &c.name,
-                c.address,
-                APP_SERVER_PORT,
-                plain,
-                handler,
-            )
+            .serve_in(slot, &c.name, c.address, APP_SERVER_PORT, plain, handler)
             .await
     }
 
     /// Starts or stops "Cisco Service" (F3): the listener opens or closes.
+    /// The state changes under the listener's lock, so a stop and a start at
+    /// once leave the two in step.
     pub async fn set_cisco_service(self: &Arc<Self>, running: bool) -> Result<(), ProductError> {
+        let mut slot = self.listener.lock().await;
+        if running {
+            self.open_in(&mut slot).await?;
+        } else if let Some(old) = slot.take() {
+            old.stop().await;
+        }
         self.running
             .store(running, std::sync::atomic::Ordering::SeqCst);
-        if running {
-            self.open().await
-        } else {
-            if let Some(old) = self.listener.lock().await.take() {
-                old.stop().await;
-            }
-            Ok(())
-        }
+        Ok(())
     }
 }
 
@@ -389,7 +385,7 @@ impl Running for AppProduct {
 ///   (anyone who reaches the web server can name an administrator, as with
 ///   any test double); the name is escaped in the LDAP filter and at most
 ///   [`MAX_ADMINS`] are kept.
-async fn app_routes(server: &RunningApp, r: HttpRequest) -> HttpResponse {
+async fn app_routes(server: &Arc<RunningApp>, r: HttpRequest) -> HttpResponse {
     let db = &server.db;
     let authorized = |user: &str| {
         basic_credentials(&r).is_some_and(|(u, p)| {
@@ -467,23 +463,28 @@ async fn app_routes(server: &RunningApp, r: HttpRequest) -> HttpResponse {
     }
 }
 
+/// A log entry: level (1–8), method, message, exception.
+type Entry = (u8, &'static str, String, String);
+
 impl RunningApp {
-    /// Writes `(level, method, message, exception)` lines the process's trace
-    /// level lets through; returns them.
-    fn log(&self, now: OffsetDateTime, entries: &[(u8, &str, &str, &str)]) -> Vec<String> {
-        let now = now.to_offset(time::UtcOffset::UTC);
-        let max = self.trace.level("ApplicationServer", now);
-        let lines: Vec<String> = entries
-            .iter()
-            .filter(|(l, ..)| *l <= max)
-            .map(|(l, m, msg, ex)| line(now, *l, m, msg, ex))
-            .collect();
-        if !lines.is_empty() {
-            if let Err(e) = self.log.append(&lines) {
-                return vec![format!("(not written to {}: {e})", self.log.path.display())];
+    /// Writes the entries the process's trace level lets through (off the
+    /// async workers).
+    async fn log_entries(self: &Arc<Self>, now: OffsetDateTime, entries: Vec<Entry>) {
+        let me = self.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let now = now.to_offset(time::UtcOffset::UTC);
+            let max = me.trace.level("ApplicationServer", now);
+            let lines: Vec<String> = entries
+                .iter()
+                .filter(|(l, ..)| *l <= max)
+                .map(|(l, m, msg, ex)| line(now, *l, m, msg, ex))
+                .collect();
+            if !lines.is_empty() {
+                // a log that cannot be written loses the lines, as a full disk would
+                let _ = me.log.append(&lines);
             }
-        }
-        lines
+        })
+        .await;
     }
 }
 
@@ -496,25 +497,35 @@ impl RunningApp {
 /// copied to every server ([ECE] 2.1, before 12.6; F14) fails on the
 /// sessions IIS gives that server only, as in the field. The DC is reached
 /// through the network, from the server's own address.
-async fn partition_admin_sso(server: &RunningApp, user: &str) -> Result<(), ()> {
-    let (db, net) = (&server.db, &server.ctx.network);
+async fn partition_admin_sso(server: &Arc<RunningApp>, user: &str) -> Result<(), ()> {
     let now = server.ctx.clock.now();
+    let (result, entries) = sso_attempt(server, user, now).await;
+    server.log_entries(now, entries).await;
+    result
+}
+
+/// One SSO attempt: its result and what the server logs about it.
+async fn sso_attempt(
+    server: &Arc<RunningApp>,
+    user: &str,
+    now: OffsetDateTime,
+) -> (Result<(), ()>, Vec<Entry>) {
+    let (db, net) = (&server.db, &server.ctx.network);
     let cfg = db.config.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let fail = |exception: String| -> Result<(), ()> {
-        let msg = format!("Partition administrator SSO failed for {user}");
-        server.log(
-            now,
-            &[
-                (2, "authenticate()", &msg, ""),
+    let failed = format!("Partition administrator SSO failed for {user}");
+    let fail = |exception: String| {
+        (
+            Err(()),
+            vec![
+                (2, "authenticate()", failed.clone(), String::new()),
                 (
                     7,
                     "authenticate()",
-                    "LDAP authentication exception",
-                    &exception,
+                    "LDAP authentication exception".to_string(),
+                    exception,
                 ),
             ],
-        );
-        Err(())
+        )
     };
     let mut url = match LdapUrl::parse(&cfg.ldap_url) {
         Ok(u) => u,
@@ -523,7 +534,9 @@ async fn partition_admin_sso(server: &RunningApp, user: &str) -> Result<(), ()> 
     // "Enable SSL on LDAP": java.naming.security.protocol=ssl
     url.ldaps |= cfg.enable_ssl;
     let anchors = match server.ctx.disk.path(&cfg.keystore_location) {
-        Ok(p) => java::trust_anchors(&p, None, None, None),
+        Ok(p) => tokio::task::spawn_blocking(move || java::trust_anchors(&p, None, None, None))
+            .await
+            .unwrap_or_else(|_| Err(java::pkix_failure())),
         Err(_) => Err(java::pkix_failure()),
     };
     let env = JndiEnv {
@@ -568,40 +581,37 @@ async fn partition_admin_sso(server: &RunningApp, user: &str) -> Result<(), ()> 
     if let Some(e) = out.exception {
         return fail(e);
     }
-    if out.entries.is_empty() {
-        let msg = format!("Partition administrator SSO failed for {user}");
-        server.log(
-            now,
-            &[
-                (2, "authenticate()", &msg, ""),
+    let Some(found) = out.entries.first() else {
+        return (
+            Err(()),
+            vec![
+                (2, "authenticate()", failed.clone(), String::new()),
                 (
                     7,
                     "authenticate()",
-                    &format!("No LDAP entry matches {filter} under '{}'", cfg.base),
-                    "",
+                    format!("No LDAP entry matches {filter} under '{}'", cfg.base),
+                    String::new(),
                 ),
             ],
         );
-        return Err(());
-    }
+    };
     let mut admins = db.admins.lock().unwrap_or_else(|e| e.into_inner());
-    if !admins.iter().any(|a| a.eq_ignore_ascii_case(user)) && admins.len() < MAX_ADMINS {
-        admins.push(user.to_string());
-        drop(admins);
-        server.log(
-            now,
-            &[(
-                4,
-                "provisionUser()",
-                &format!(
-                    "Partition administrator {user} created from LDAP entry {}",
-                    out.entries[0].dn
-                ),
-                "",
-            )],
-        );
+    if admins.iter().any(|a| a.eq_ignore_ascii_case(user)) || admins.len() >= MAX_ADMINS {
+        return (Ok(()), vec![]);
     }
-    Ok(())
+    admins.push(user.to_string());
+    (
+        Ok(()),
+        vec![(
+            4,
+            "provisionUser()",
+            format!(
+                "Partition administrator {user} created from LDAP entry {}",
+                found.dn
+            ),
+            String::new(),
+        )],
+    )
 }
 
 #[cfg(test)]

@@ -91,8 +91,17 @@ fn edit_store(
     Ok(msg)
 }
 
+/// Runs a disk job off the async workers.
+async fn blocking<T: Send + 'static>(
+    job: impl FnOnce() -> Result<T, ActionError> + Send + 'static,
+) -> Result<T, ActionError> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| ActionError::Invalid(format!("a disk job failed: {e}")))?
+}
+
 /// `store-delete`: deletes an alias (keytool's `-delete`).
-pub(super) fn store_delete(
+pub(super) async fn store_delete(
     lab: &Lab,
     host: &str,
     path: &str,
@@ -100,15 +109,20 @@ pub(super) fn store_delete(
     password: Option<&str>,
 ) -> Result<Outcome, ActionError> {
     let path = disk_path(lab, host, path)?;
-    Ok(Outcome::from_result(edit_store(
-        &path,
-        password.unwrap_or("changeit"),
-        |ks| ks.delete(alias).map(|_| format!("deleted {alias}")),
-    )))
+    let (pw, alias) = (
+        password.unwrap_or("changeit").to_string(),
+        alias.to_string(),
+    );
+    blocking(move || {
+        Ok(Outcome::from_result(edit_store(&path, &pw, |ks| {
+            ks.delete(&alias).map(|_| format!("deleted {alias}"))
+        })))
+    })
+    .await
 }
 
 /// `store-import`: imports one of the topology's certificates (keytool's `-importcert`).
-pub(super) fn store_import(
+pub(super) async fn store_import(
     lab: &Lab,
     host: &str,
     path: &str,
@@ -130,46 +144,58 @@ pub(super) fn store_import(
         }
     };
     let now = t.clock.now();
-    Ok(Outcome::from_result(edit_store(
-        &path,
-        password.unwrap_or("changeit"),
-        |ks| {
-            ks.import_cert(alias, cert, now)
+    let (pw, alias) = (
+        password.unwrap_or("changeit").to_string(),
+        alias.to_string(),
+    );
+    blocking(move || {
+        Ok(Outcome::from_result(edit_store(&path, &pw, |ks| {
+            ks.import_cert(&alias, cert, now)
                 .map(|_| format!("imported {alias}"))
-        },
-    )))
+        })))
+    })
+    .await
 }
 
 /// `write-file`: writes a file on a host's disk (atomically).
-pub(super) fn write_file(
+pub(super) async fn write_file(
     lab: &Lab,
     host: &str,
     path: &str,
     text: &str,
 ) -> Result<Outcome, ActionError> {
     let path = disk_path(lab, host, path)?;
-    Ok(Outcome::from_result(
-        write_atomic(&path, text.as_bytes())
-            .map(|_| "written".to_string())
-            .map_err(|e| e.to_string()),
-    ))
+    let text = text.to_string();
+    blocking(move || {
+        Ok(Outcome::from_result(
+            write_atomic(&path, text.as_bytes())
+                .map(|_| "written".to_string())
+                .map_err(|e| e.to_string()),
+        ))
+    })
+    .await
 }
 
 /// `edit-file`: replaces text in a file on a host's disk (the text must be there).
-pub(super) fn edit_file(
+pub(super) async fn edit_file(
     lab: &Lab,
     host: &str,
     path: &str,
     [old, new]: &[String; 2],
 ) -> Result<Outcome, ActionError> {
     let path = disk_path(lab, host, path)?;
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if !text.contains(old.as_str()) {
-        return Err(format!("{}: `{old}` is not in the file", path.display()).into());
-    }
-    Ok(Outcome::from_result(
-        write_atomic(&path, text.replace(old.as_str(), new).as_bytes())
-            .map(|_| "edited".to_string())
-            .map_err(|e| e.to_string()),
-    ))
+    let (old, new) = (old.clone(), new.clone());
+    blocking(move || {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if !text.contains(old.as_str()) {
+            return Err(format!("{}: `{old}` is not in the file", path.display()).into());
+        }
+        Ok(Outcome::from_result(
+            write_atomic(&path, text.replace(old.as_str(), &new).as_bytes())
+                .map(|_| "edited".to_string())
+                .map_err(|e| e.to_string()),
+        ))
+    })
+    .await
 }

@@ -401,32 +401,35 @@ fn log_sizes(files: &[std::path::PathBuf]) -> Vec<(std::path::PathBuf, u64)> {
         .collect()
 }
 
+/// How much of a log an action's outcome quotes at the most.
+const MAX_LOGGED: u64 = 64 * 1024;
+
 /// The lines added to `files` since `marks` (a file that shrank was rotated:
-/// all of it is new), and the first file that grew.
+/// all of it is new), at most [`MAX_LOGGED`] bytes of each, and the first
+/// file that grew.
 fn appended(
     files: &[std::path::PathBuf],
     marks: &[(std::path::PathBuf, u64)],
 ) -> Option<(String, Vec<String>)> {
+    use std::io::{Read as _, Seek as _};
     let mut first = None;
     let mut lines = Vec::new();
     for f in files {
-        let Ok(bytes) = std::fs::read(f) else {
+        let Ok(mut file) = std::fs::File::open(f) else {
             continue;
         };
-        let before = marks
-            .iter()
-            .find(|(m, _)| m == f)
-            .map_or(0, |(_, n)| *n as usize);
-        let new = if bytes.len() >= before {
-            &bytes[before..]
-        } else {
-            &bytes[..]
-        };
-        if new.is_empty() {
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let before = marks.iter().find(|(m, _)| m == f).map_or(0, |(_, n)| *n);
+        let from = if len >= before { before } else { 0 };
+        let mut new = Vec::new();
+        if file.seek(std::io::SeekFrom::Start(from)).is_err()
+            || file.take(MAX_LOGGED).read_to_end(&mut new).is_err()
+            || new.is_empty()
+        {
             continue;
         }
         first.get_or_insert_with(|| f.display().to_string());
-        lines.extend(String::from_utf8_lossy(new).lines().map(str::to_string));
+        lines.extend(String::from_utf8_lossy(&new).lines().map(str::to_string));
     }
     first.map(|f| (f, lines))
 }
@@ -643,20 +646,22 @@ impl Action {
                 path,
                 alias,
                 password,
-            } => files::store_delete(lab, host, path, alias, password.as_deref()),
+            } => files::store_delete(lab, host, path, alias, password.as_deref()).await,
             Action::StoreImport {
                 host,
                 path,
                 alias,
                 cert,
                 password,
-            } => files::store_import(lab, host, path, alias, cert, password.as_deref()),
-            Action::WriteFile { host, path, text } => files::write_file(lab, host, path, text),
+            } => files::store_import(lab, host, path, alias, cert, password.as_deref()).await,
+            Action::WriteFile { host, path, text } => {
+                files::write_file(lab, host, path, text).await
+            }
             Action::EditFile {
                 host,
                 path,
                 replace,
-            } => files::edit_file(lab, host, path, replace),
+            } => files::edit_file(lab, host, path, replace).await,
             Action::Binding {
                 host,
                 host_name,

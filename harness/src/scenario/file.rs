@@ -96,7 +96,7 @@ fn step(i: usize, raw: RawStep) -> Result<Step, (usize, String)> {
             v.get_ref().as_str().unwrap_or_default().to_string(),
         ),
         None => {
-            let at = raw.keys().next().map_or(0, |k| k.span().start);
+            let at = raw.keys().map(|k| k.span().start).min().unwrap_or(0);
             return Err((at, format!("step {n}: no `do` (the action)")));
         }
     };
@@ -129,32 +129,49 @@ fn step(i: usize, raw: RawStep) -> Result<Step, (usize, String)> {
             }
         }
     }
-    let action: Action = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| {
-            let m = e.message().trim().to_string();
-            if let Some(rest) = m.strip_prefix("unknown variant `") {
-                let names = rest
-                    .split_once("expected one of ")
-                    .map(|(_, l)| l.replace('`', ""))
-                    .unwrap_or_default();
-                (
-                    do_at,
-                    format!("step {n}: unknown action `{name}` (actions: {names})"),
-                )
-            } else if let Some(f) = named_field(&m, "missing field") {
-                let what = if f == "replace" {
-                    "`replace = [\"old\", \"new\"]`".to_string()
-                } else {
-                    format!("`{f}`")
-                };
-                (do_at, format!("step {n}: `do = \"{name}\"` needs {what}"))
-            } else if let Some(f) = named_field(&m, "unknown field") {
-                (key_at(f), format!("step {n}: `do = \"{name}\"`: {m}"))
+    let parse = |t: toml::Table| -> Result<Action, String> {
+        toml::Value::Table(t)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().trim().to_string())
+    };
+    // the key a value error is about: the one whose absence changes the error
+    let blame = |m: &str| {
+        table.keys().filter(|k| *k != "do").find(|k| {
+            let mut without = table.clone();
+            without.remove(*k);
+            parse(without).err().as_deref() != Some(m)
+        })
+    };
+    let action: Action = parse(table.clone()).map_err(|m| {
+        if let Some(rest) = m.strip_prefix("unknown variant `") {
+            let names = rest
+                .split_once("expected one of ")
+                .map(|(_, l)| l.replace('`', ""))
+                .unwrap_or_default();
+            (
+                do_at,
+                format!("step {n}: unknown action `{name}` (actions: {names})"),
+            )
+        } else if let Some(f) = named_field(&m, "missing field") {
+            let what = if f == "replace" {
+                "`replace = [\"old\", \"new\"]`".to_string()
             } else {
-                (do_at, format!("step {n}: `do = \"{name}\"`: {m}"))
-            }
-        })?;
+                format!("`{f}`")
+            };
+            (do_at, format!("step {n}: `do = \"{name}\"` needs {what}"))
+        } else if let Some(f) = named_field(&m, "unknown field") {
+            (key_at(f), format!("step {n}: `do = \"{name}\"`: {m}"))
+        } else if let Some(k) = blame(&m) {
+            let what = if k == "replace" {
+                format!("needs `replace = [\"old\", \"new\"]` ({m})")
+            } else {
+                format!("`{k}`: {m}")
+            };
+            (key_at(k), format!("step {n}: `do = \"{name}\"` {what}"))
+        } else {
+            (do_at, format!("step {n}: `do = \"{name}\"`: {m}"))
+        }
+    })?;
     for r in [&expect.shows_regex]
         .into_iter()
         .flatten()
@@ -339,6 +356,31 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("unknown field `oops`"), "{e}");
+        // a value of the wrong type: the key and where it is
+        let e = Scenario::parse(
+            p,
+            "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[[step]]\ndo = \"restart\"\nhost = 1\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("s.toml:6:1: step 1: `do = \"restart\"` `host`: invalid type"),
+            "{e}"
+        );
+        let e = Scenario::parse(
+            p,
+            "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[[step]]\ndo = \"edit-file\"\nhost = \"ece\"\npath = 'C:\\x'\nreplace = [\"a\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("needs `replace = [\"old\", \"new\"]`"), "{e}");
+        let e = Scenario::parse(
+            p,
+            "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[[step]]\nnote = \"n\"\nhost = \"h\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("s.toml:5:1: step 1: no `do`"), "{e}");
         let e = Scenario::parse(
             p,
             "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[expect]\nok = true\n",

@@ -46,15 +46,22 @@ pub struct Run {
 impl Run {
     /// Builds the scenario's topology under `dir` and starts it (ephemeral ports).
     pub async fn start(s: &Scenario, dir: &Path) -> Result<Run, String> {
-        if dir.join("topology.json").is_file() {
-            // a previous run's topology (ccelab scenario run --dir twice): start afresh
-            std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        } else if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
-            return Err(format!(
-                "{}: not empty (and not a previous ccelab run): choose another directory",
-                dir.display()
-            ));
-        }
+        let d = dir.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            if d.join("topology.json").is_file() {
+                // a previous run's topology (ccelab scenario run --dir twice): start afresh
+                std::fs::remove_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))
+            } else if std::fs::read_dir(&d).is_ok_and(|mut e| e.next().is_some()) {
+                Err(format!(
+                    "{}: not empty (and not a previous ccelab run): choose another directory",
+                    d.display()
+                ))
+            } else {
+                Ok(())
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())??;
         let deployed = crate::deploy::LabBuilder::topology(s.given.clone())
             .start(dir)
             .await
