@@ -39,6 +39,8 @@ pub const TOMCAT_LOGS: &str = r"C:\icm\tomcat\logs";
 /// The AWDB of the deployment (`{ICM instance}_awdb`) and the SQL Server
 /// login ECE uses for it ([ECE] 5, AWDB Details tab; the login name is ccelab's).
 pub const AWDB_DATABASE: &str = "pcce_awdb";
+/// The AWDB's SQL Server port (the default instance's).
+pub const AWDB_PORT: u16 = 1433;
 /// The SQL Server login of [`AWDB_DATABASE`].
 pub const AWDB_LOGIN: &str = "ece_awdb";
 
@@ -158,7 +160,7 @@ impl CceDeployment {
             .awdb_servers
             .iter()
             .any(|s| s.eq_ignore_ascii_case(&fqdn))
-            || port != 1433
+            || port != AWDB_PORT
         {
             return Err(tcp_failed("Connection refused: connect"));
         }

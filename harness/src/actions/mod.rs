@@ -166,7 +166,7 @@ pub enum Action {
     Awdb {
         /// The AW database server.
         server: String,
-        /// Its port (default 1433).
+        /// Its port (default: SQL Server's, 1433).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         port: Option<u16>,
         /// The database.
@@ -713,7 +713,7 @@ impl Action {
                 password,
             } => Ok(Outcome::from_result(lab.cce()?.save_awdb(
                 server,
-                port.unwrap_or(1433),
+                port.unwrap_or(ccelab_emulators::cce_admin::AWDB_PORT),
                 database,
                 login,
                 password,

@@ -104,7 +104,7 @@ pub enum IntegrationAction {
         /// The AW database server (an ADS).
         #[arg(long)]
         server: String,
-        #[arg(long, default_value_t = 1433)]
+        #[arg(long, default_value_t = ccelab_emulators::cce_admin::AWDB_PORT)]
         port: u16,
         #[arg(long)]
         database: String,

@@ -37,9 +37,11 @@ pub fn write_topology_files(
         for svc in &mut services {
             // a snapshot of the start: states change, see `ccelab ctl status`
             svc.state = None;
-            if svc.port.is_some_and(|p| p == 443 || p == 80) {
-                if let Some(b) = svc.bound_port {
-                    resolve.push(format!("--resolve {}:{b}:{}", h.fqdn, h.address));
+            // curl reaches any listener by the host's name (https, http, ldap)
+            if let Some(b) = svc.bound_port {
+                let line = format!("--resolve {}:{b}:{}", h.fqdn, h.address);
+                if !resolve.contains(&line) {
+                    resolve.push(line);
                 }
             }
         }
