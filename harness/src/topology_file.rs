@@ -59,17 +59,6 @@ fn time_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
     Ok(s)
 }
 
-fn servers_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
-    let n: Option<i64> = Option::deserialize(d)?;
-    match n {
-        None => Ok(None),
-        Some(n @ 1..=4) => Ok(Some(n as u8)),
-        Some(n) => Err(serde::de::Error::custom(format!(
-            "{n} application servers: between 1 and 4"
-        ))),
-    }
-}
-
 #[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TopologyFile {
@@ -96,42 +85,11 @@ pub struct HostSpec {
     pub fqdn: Option<String>,
 }
 
-/// The AD DC / GC ([ad_dc]).
-#[derive(Clone, Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct AdDcSpec {
-    /// LDAP server signing requirements = Require signing (KB4520412; F15).
-    pub require_signing: Option<bool>,
-    /// Anonymous operations allowed (default: refused, as AD does; F16).
-    pub allow_anonymous: Option<bool>,
-    /// An LDIF file (relative to the topology file) whose entries are added
-    /// to the example directory (`userPassword:`/`unicodePwd::` set passwords).
-    pub ldif: Option<String>,
-}
+/// The AD DC / GC (`[ad_dc]`): the DC's own section.
+pub type AdDcSpec = ccelab_emulators::ad_dc::product::AdDcSection;
 
-/// ECE's application server ([ece_app]).
-#[derive(Clone, Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct EceAppSpec {
-    /// `c:\ece\pcce\mydomain.jks` ([ECE] 2.1; F14).
-    pub keystore: Option<KeystoreSpec>,
-    /// How many application servers (1–4; default 1, the collocated
-    /// server). The second is `ece-app-2` (`eceapp2.<domain>`), and so on.
-    #[serde(default, deserialize_with = "servers_de")]
-    pub servers: Option<u8>,
-    /// The application servers whose disk has the keystore (default: every
-    /// one). Before 12.6 it must be copied to the same path on each ([ECE]
-    /// 2.1; F14).
-    pub keystore_on: Option<Vec<String>>,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum KeystoreSpec {
-    WithDc,
-    WithoutDc,
-    Missing,
-}
+/// ECE's application servers (`[ece_app]`): their own section.
+pub type EceAppSpec = ccelab_emulators::ece::app::AppSection;
 
 #[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -148,13 +106,8 @@ pub struct EceWebSpec {
     pub spog_config: Option<SpogConfigSpec>,
 }
 
-/// The two lines of `spog_config.js` ([ECE] 3; F13).
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct SpogConfigSpec {
-    pub web_server_protocol: Option<String>,
-    pub web_server_name: Option<String>,
-}
+/// The two lines of `spog_config.js` (IIS's own section).
+pub type SpogConfigSpec = ccelab_emulators::ece::web::SpogSection;
 
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -181,12 +134,8 @@ pub struct CertSpec {
     pub not_after: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct BindingSpec {
-    pub host_name: Option<String>,
-    pub require_sni: Option<bool>,
-}
+/// The https binding (IIS's own section).
+pub type BindingSpec = ccelab_emulators::ece::web::BindingSection;
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -281,17 +230,11 @@ impl TopologyFile {
                     }
                 }
             }
-            if let Some(r) = ece.require_ssl {
-                topo.iis.require_ssl = r;
-            }
-            if let Some(js) = &ece.spog_config {
-                topo.iis.spog_protocol = js.web_server_protocol.clone();
-                topo.iis.spog_web_server_name = js.web_server_name.clone();
-            }
-            if let Some(b) = &ece.binding {
-                topo.iis.host_name = b.host_name.clone().unwrap_or_default();
-                topo.iis.require_sni = b.require_sni.unwrap_or(false);
-            }
+            topo.iis.apply(
+                ece.binding.as_ref(),
+                ece.spog_config.as_ref(),
+                ece.require_ssl,
+            );
         }
         if let Some(app) = &self.ece_app {
             if let Some(n) = app.servers {
@@ -336,20 +279,7 @@ impl TopologyFile {
             }
         }
         if let Some(ad) = &self.ad_dc {
-            topo.ad_dc.require_signing = ad.require_signing.unwrap_or(false);
-            topo.ad_dc.allow_anonymous = ad.allow_anonymous.unwrap_or(false);
-            if let Some(f) = &ad.ldif {
-                let path = self.base_dir.join(f);
-                let text = std::fs::read_to_string(&path).map_err(|source| TopologyError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                // checked now, so that a bad LDIF stops `up` before anything is written
-                ccelab_emulators::ad_dc::Directory::example_local()
-                    .add_ldif(&text)
-                    .map_err(|e| TopologyError::Invalid(format!("{}: {e}", path.display())))?;
-                topo.ad_dc.ldif = Some(text);
-            }
+            topo.ad_dc = ad.knobs(&self.base_dir).map_err(TopologyError::Invalid)?;
         }
         if let Some(on) = self.ece_app.as_ref().and_then(|a| a.keystore_on.as_ref()) {
             let mut canonical: Vec<String> = Vec::new();
@@ -377,11 +307,7 @@ impl TopologyFile {
             topo.ece_app.keystore_on = Some(canonical);
         }
         if let Some(k) = self.ece_app.as_ref().and_then(|a| a.keystore) {
-            topo.ece_app.keystore = match k {
-                KeystoreSpec::WithDc => crate::topology::EceKeystore::WithDc,
-                KeystoreSpec::WithoutDc => crate::topology::EceKeystore::WithoutDc,
-                KeystoreSpec::Missing => crate::topology::EceKeystore::Missing,
-            };
+            topo.ece_app.keystore = k;
         }
         if let Some(items) = self.ads.as_ref().and_then(|a| a.cacerts.clone()) {
             topo.ads_trust = items

@@ -41,6 +41,44 @@ pub struct AdDcKnobs {
     pub ldif: Option<String>,
 }
 
+/// The `[ad_dc]` section of a topology file: changes to [`AdDcKnobs`].
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdDcSection {
+    /// "LDAP server signing requirements" = Require signing (KB4520412; F15).
+    pub require_signing: Option<bool>,
+    /// Anonymous operations allowed (default: refused, as AD does; F16).
+    pub allow_anonymous: Option<bool>,
+    /// An LDIF file (relative to the topology file) whose entries are added
+    /// to the example directory (`userPassword:`/`unicodePwd::` set passwords).
+    pub ldif: Option<String>,
+}
+
+impl AdDcSection {
+    /// The knobs this section makes; the LDIF file is read from `base_dir`
+    /// and checked now, so that a bad one stops a topology before anything
+    /// is written.
+    pub fn knobs(&self, base_dir: &std::path::Path) -> Result<AdDcKnobs, String> {
+        let ldif = match &self.ldif {
+            None => None,
+            Some(f) => {
+                let path = base_dir.join(f);
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                super::Directory::example_local()
+                    .add_ldif(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                Some(text)
+            }
+        };
+        Ok(AdDcKnobs {
+            require_signing: self.require_signing.unwrap_or(false),
+            allow_anonymous: self.allow_anonymous.unwrap_or(false),
+            ldif,
+        })
+    }
+}
+
 /// The running DC.
 pub struct RunningDc {
     /// The domain controller (its directory, policy and events).

@@ -152,7 +152,8 @@ pub struct AppConfig {
 }
 
 /// The state of ECE's LDAPS keystore after [ECE] 2.1.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum EceKeystore {
     /// `keytool -import -trustcacerts -alias mydomaincontroller -file domainctl.crt`: done.
     #[default]
@@ -170,6 +171,34 @@ pub struct AppKnobs {
     pub keystore: EceKeystore,
     /// The application servers whose disk has it (None: every one; F14, before 12.6).
     pub keystore_on: Option<Vec<String>>,
+}
+
+/// The `[ece_app]` section of a topology file. `servers` and `keystore_on`
+/// name hosts, which the topology checks and applies.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSection {
+    /// `c:\ece\pcce\mydomain.jks`: `with-dc`, `without-dc` or `missing` ([ECE] 2.1; F14).
+    pub keystore: Option<EceKeystore>,
+    /// How many application servers (1–4; default 1, the collocated
+    /// server). The second is `ece-app-2` (`eceapp2.<domain>`), and so on.
+    #[serde(default, deserialize_with = "servers_de")]
+    pub servers: Option<u8>,
+    /// The application servers whose disk has the keystore (default: every
+    /// one). Before 12.6 it must be copied to the same path on each ([ECE]
+    /// 2.1; F14).
+    pub keystore_on: Option<Vec<String>>,
+}
+
+fn servers_de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    let n: Option<i64> = Option::deserialize(d)?;
+    match n {
+        None => Ok(None),
+        Some(n @ 1..=4) => Ok(Some(n as u8)),
+        Some(n) => Err(serde::de::Error::custom(format!(
+            "{n} application servers: between 1 and 4"
+        ))),
+    }
 }
 
 /// Writes an application server's disk: its log directory, and the LDAPS

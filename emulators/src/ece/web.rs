@@ -74,6 +74,48 @@ impl Default for IisKnobs {
     }
 }
 
+/// `[ece_web.binding]`: the https binding ([ECE] 1.2 wants both unset; F6).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BindingSection {
+    /// The binding's host name ("": blank).
+    pub host_name: Option<String>,
+    /// "Require Server Name Indication".
+    pub require_sni: Option<bool>,
+}
+
+/// `[ece_web.spog_config]`: the two lines of `spog_config.js` ([ECE] 3; F13).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpogSection {
+    /// `web_server_protocol` (`https`).
+    pub web_server_protocol: Option<String>,
+    /// `web_server_name` (the FQDN users reach ECE by).
+    pub web_server_name: Option<String>,
+}
+
+impl IisKnobs {
+    /// The knobs changed by a topology file's IIS settings.
+    pub fn apply(
+        &mut self,
+        binding: Option<&BindingSection>,
+        spog: Option<&SpogSection>,
+        require_ssl: Option<bool>,
+    ) {
+        if let Some(r) = require_ssl {
+            self.require_ssl = r;
+        }
+        if let Some(js) = spog {
+            self.spog_protocol = js.web_server_protocol.clone();
+            self.spog_web_server_name = js.web_server_name.clone();
+        }
+        if let Some(b) = binding {
+            self.host_name = b.host_name.clone().unwrap_or_default();
+            self.require_sni = b.require_sni.unwrap_or(false);
+        }
+    }
+}
+
 /// What IIS has on its disk when the topology starts ([ECE] 1, 1.2, 3).
 pub struct WebDisk<'a> {
     /// The web server's FQDN (the PFX's friendly name).
