@@ -33,6 +33,7 @@
 pub use ccelab_emulators::ece::{
     ece_logs, ECE_LDAP_KEYSTORE, ECE_LDAP_KEYSTORE_PASS, ECE_LOGS, ECE_LOGS_HA, SPOG_CONFIG,
 };
+use ccelab_emulators::pki::example::{example_issuing, example_root};
 pub use ccelab_emulators::platform::iis::{
     APPLICATION_HOST, CERT_STORE_CA, CERT_STORE_MY, PFX_PASS,
 };
@@ -243,16 +244,13 @@ impl Topology {
             host("dc", "gcdcsrv01.example.local", Role::AdDc, 14),
             host("ece-app", "eceapp.example.com", Role::EceApp, 15),
         ];
-        let ca = |cn: &str, days| {
-            CertParams::ca(cn, now - Duration::days(1), now + Duration::days(days))
-        };
-        let root = Ca::root(
-            &ca("CN=Example Enterprise CA, DC=example, DC=local", 3650)?,
-            key(KeyType::Rsa2048, 0)?,
-        )?;
-        let issuing = root.intermediate(
-            &ca("CN=Example Issuing CA, DC=example, DC=local", 1825)?,
+        let from = now - Duration::days(1);
+        let root = example_root(key(KeyType::Rsa2048, 0)?, from, now + Duration::days(3650))?;
+        let issuing = example_issuing(
+            &root,
             key(KeyType::Rsa2048, 1)?,
+            from,
+            now + Duration::days(1825),
         )?;
         let web = CertParams::leaf(
             "CN=ece.example.com, OU=Contact Center, O=Example, L=Tokyo, ST=Tokyo, C=JP",

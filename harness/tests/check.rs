@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use ccelab_emulators::pki::example::example_root;
 use ccelab_emulators::pki::{keypool, Ca, CertParams, KeyType, San};
 use ccelab_emulators::stores::{Keystore, StoreType};
 use ccelab_emulators::tls::{hello_handler, Binding, Events, SiteConfig, TlsServer};
@@ -41,13 +42,12 @@ fn lab() -> Lab {
         .build()
         .unwrap();
     let now = OffsetDateTime::now_utc();
-    let p = CertParams::ca(
-        "CN=Example Enterprise CA, DC=example, DC=local",
+    let root = example_root(
+        keypool::key(KeyType::Rsa2048, 0).unwrap(),
         now - Duration::days(1),
         now + Duration::days(3650),
     )
     .unwrap();
-    let root = Ca::root(&p, keypool::key(KeyType::Rsa2048, 0).unwrap()).unwrap();
     let lp = CertParams::leaf(
         "CN=ece.example.com",
         now - Duration::days(1),

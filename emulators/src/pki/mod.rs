@@ -11,6 +11,7 @@
 mod cert;
 mod csr;
 pub mod dn;
+pub mod example;
 mod key;
 pub mod keypool;
 pub mod pem;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use ccelab_emulators::pki::{keypool, Ca, CertParams, KeyPair, KeyType};
+use ccelab_emulators::pki::{keypool, Ca, KeyPair, KeyType};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -17,38 +17,29 @@ use time::OffsetDateTime;
 pub(crate) const T0: OffsetDateTime = datetime!(2026-01-01 0:00 UTC);
 
 /// Subject of the example enterprise root CA (an AD CS root names itself
-/// with the forest's DC components).
-pub(crate) const EXAMPLE_ROOT_DN: &str = "CN=Example Enterprise CA, DC=example, DC=local";
-
-/// Subject of the example issuing (intermediate) CA below the root.
-pub(crate) const EXAMPLE_ISSUING_DN: &str = "CN=Example Issuing CA, DC=example, DC=local";
 
 /// Key `(kt, i)` of the deterministic key pool.
 pub(crate) fn pool_key(kt: KeyType, i: usize) -> Arc<KeyPair> {
     keypool::key(kt, i).unwrap()
 }
 
-/// The example enterprise root CA ([`EXAMPLE_ROOT_DN`]), self-signed with
-/// `key`, valid from `not_before` to `not_after`.
+/// The example enterprise root CA (`ccelab_emulators::pki::example`).
 pub(crate) fn example_root(
     key: Arc<KeyPair>,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
 ) -> Ca {
-    let p = CertParams::ca(EXAMPLE_ROOT_DN, not_before, not_after).unwrap();
-    Ca::root(&p, key).unwrap()
+    ccelab_emulators::pki::example::example_root(key, not_before, not_after).unwrap()
 }
 
-/// The example issuing CA ([`EXAMPLE_ISSUING_DN`]) for `key`, signed by
-/// `root`, valid from `not_before` to `not_after`.
+/// The example issuing CA below `root` (`ccelab_emulators::pki::example`).
 pub(crate) fn example_issuing(
     root: &Ca,
     key: Arc<KeyPair>,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
 ) -> Ca {
-    let p = CertParams::ca(EXAMPLE_ISSUING_DN, not_before, not_after).unwrap();
-    root.intermediate(&p, key).unwrap()
+    ccelab_emulators::pki::example::example_issuing(root, key, not_before, not_after).unwrap()
 }
 
 /// Runs `tool args…` and returns its output; panics if the tool is missing.
