@@ -51,21 +51,30 @@ use time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
+    /// The Microsoft CA (AD CS).
     Ca,
+    /// The ECE web server (IIS).
     EceWeb,
     /// ECE's collocated server (application, services, messaging, data).
     EceApp,
+    /// The AD domain controller / global catalog.
     AdDc,
+    /// An AW/ADS running CCE Administration.
     Ads,
 }
 
 /// One emulated machine.
 #[derive(Clone, Debug)]
 pub struct Host {
+    /// Its name in the topology (`ece`, `ads-a`, `dc`).
     pub name: String,
+    /// Its fully qualified name.
     pub fqdn: String,
+    /// What runs on it.
     pub role: Role,
+    /// Its own loopback address.
     pub address: Ipv4Addr,
+    /// Its disk (`DIR/disks/<name>/`).
     pub disk: VirtualDisk,
 }
 
@@ -79,21 +88,30 @@ impl Host {
 /// Errors building a topology.
 #[derive(Debug, thiserror::Error)]
 pub enum TopologyError {
+    /// No preset of that name.
     #[error("unknown preset `{0}` (available: pcce-2000, pcce-4000)")]
     UnknownPreset(String),
+    /// A certificate could not be made.
     #[error("{0}")]
     Pki(#[from] ccelab_emulators::pki::PkiError),
+    /// A key or trust store could not be written.
     #[error("{0}")]
     Store(#[from] ccelab_emulators::stores::StoreError),
+    /// A Windows path that maps to no file of the disk.
     #[error("{0}")]
     Disk(#[from] ccelab_emulators::host::DiskError),
+    /// A file or directory could not be written.
     #[error("{path}: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// What went wrong.
         source: std::io::Error,
     },
+    /// A value the topology cannot take.
     #[error("{0}")]
     Invalid(String),
+    /// A product could not write its disk.
     #[error(transparent)]
     Product(#[from] ccelab_emulators::product::ProductError),
 }
@@ -101,7 +119,9 @@ pub enum TopologyError {
 /// What each ADS's `cacerts` holds (besides its own `tomcatcert`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trusted {
+    /// The enterprise root CA (alias `Example Enterprise CA`).
     Root,
+    /// The issuing CA (alias `Example Issuing CA`).
     Issuing,
     /// The ECE web server's own certificate (the self-signed route of [ECE] 4.1).
     EceWeb,
@@ -136,11 +156,17 @@ impl Preset {
 
 /// A built topology.
 pub struct Topology {
+    /// The preset it was built from (`pcce-2000`).
     pub preset: String,
+    /// The lab directory.
     pub dir: PathBuf,
+    /// The topology clock (fixed, or the system's).
     pub clock: Clock,
+    /// The hosts.
     pub hosts: Vec<Host>,
+    /// The enterprise root CA.
     pub root: Ca,
+    /// The issuing CA below it.
     pub issuing: Ca,
     /// The ECE web server's certificate.
     pub ece_web: Issued,
@@ -161,11 +187,7 @@ pub struct Topology {
     pub ece_accounts: Vec<(String, String)>,
 }
 
-/// The AWDB (the ADSs' administration database, `{ICM instance}_awdb`; the
-/// ICM instance name `pcce` is ccelab's) and the SQL Server login ECE uses for
-/// it ([ECE] 5, AWDB Details tab; the login name is ccelab's).
-pub const AWDB_DATABASE: &str = "pcce_awdb";
-pub const AWDB_LOGIN: &str = "ece_awdb";
+pub use ccelab_emulators::cce_admin::{AWDB_DATABASE, AWDB_LOGIN};
 
 pub use ccelab_emulators::ad_dc::product::AdDcKnobs;
 pub use ccelab_emulators::ece::app::{AppKnobs, EceKeystore};
@@ -356,6 +378,7 @@ impl Topology {
             .unwrap_or_default()
     }
 
+    /// The host named `name` (case-insensitive).
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts
             .iter()

@@ -59,15 +59,22 @@ fn time_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
     Ok(s)
 }
 
+/// A topology file: a preset and the changes to it, one section per product.
 #[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TopologyFile {
+    /// The preset (`pcce-2000` unless said).
     pub preset: Option<String>,
+    /// A fixed topology clock (RFC 3339, a date or an offset; default: the system clock).
     #[serde(default, deserialize_with = "time_de")]
     pub clock: Option<String>,
+    /// `[ece_web]`: the ECE web server.
     pub ece_web: Option<EceWebSpec>,
+    /// `[ads]`: what every ADS trusts.
     pub ads: Option<AdsSpec>,
+    /// `[ad_dc]`: the AD DC.
     pub ad_dc: Option<AdDcSpec>,
+    /// `[ece_app]`: ECE's application servers.
     pub ece_app: Option<EceAppSpec>,
     /// Per-host overrides, by host name (`[hosts.ads-a]`).
     #[serde(default)]
@@ -91,11 +98,16 @@ pub type AdDcSpec = ccelab_emulators::ad_dc::product::AdDcSection;
 /// ECE's application servers (`[ece_app]`): their own section.
 pub type EceAppSpec = ccelab_emulators::ece::app::AppSection;
 
+/// `[ece_web]`: the ECE web server's name, certificate, IIS settings and
+/// ECE's own users.
 #[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct EceWebSpec {
+    /// Its FQDN (its certificate and bindings follow it).
     pub fqdn: Option<String>,
+    /// `[ece_web.certificate]`: the certificate bound in IIS.
     pub certificate: Option<CertSpec>,
+    /// `[ece_web.binding]`: the https binding ([ECE] 1.2; F6).
     pub binding: Option<BindingSpec>,
     /// Password of ECE's `pa` (business partition administrator).
     pub pa_password: Option<String>,
@@ -103,33 +115,46 @@ pub struct EceWebSpec {
     pub sa_password: Option<String>,
     /// IIS "Require SSL" on the Default Web Site (default true; F20).
     pub require_ssl: Option<bool>,
+    /// `[ece_web.spog_config]`: `spog_config.js` ([ECE] 3; F13).
     pub spog_config: Option<SpogConfigSpec>,
 }
 
 /// The two lines of `spog_config.js` (IIS's own section).
 pub type SpogConfigSpec = ccelab_emulators::ece::web::SpogSection;
 
+/// Who signs the web certificate.
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum IssuerSpec {
+    /// The issuing CA (default; [ECE] 1.1 option 2).
     #[default]
     Issuing,
+    /// The root CA itself.
     Root,
+    /// Nobody: self-signed ([ECE] 1.1 option 1).
     #[serde(rename = "self")]
     SelfSigned,
 }
 
+/// `[ece_web.certificate]`: the web certificate (default: the FQDN as CN
+/// and only SAN, RSA-2048, valid from a day before the clock for a year).
 #[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CertSpec {
+    /// `issuing`, `root` or `self`.
     pub issuer: Option<IssuerSpec>,
+    /// Its common name (F2 when not the FQDN SPOG uses).
     pub cn: Option<String>,
+    /// Its SANs (`dns:NAME`, `ip:ADDR`; `[]` for none).
     #[serde(default, deserialize_with = "sans_de")]
     pub sans: Option<Vec<San>>,
+    /// Its key type (`rsa1024` … `rsa4096`, `p256`, `p384`; F24).
     #[serde(default, deserialize_with = "from_str_de")]
     pub key: Option<KeyType>,
+    /// notBefore (RFC 3339, a date or an offset from the clock).
     #[serde(default, deserialize_with = "time_de")]
     pub not_before: Option<String>,
+    /// notAfter (F25 when in the past).
     #[serde(default, deserialize_with = "time_de")]
     pub not_after: Option<String>,
 }
@@ -137,17 +162,23 @@ pub struct CertSpec {
 /// The https binding (IIS's own section).
 pub type BindingSpec = ccelab_emulators::ece::web::BindingSection;
 
+/// A certificate an ADS's `cacerts` can hold.
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum TrustItem {
+    /// The root CA.
     Root,
+    /// The issuing CA (F8 when only the root is there and the server sends no chain).
     Issuing,
+    /// The web server's own certificate (the self-signed route of [ECE] 4.1).
     EceWeb,
 }
 
+/// `[ads]`: what every ADS trusts.
 #[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AdsSpec {
+    /// The certificates in `cacerts` (`[]`: none of the topology's; F1).
     pub cacerts: Option<Vec<TrustItem>>,
 }
 
