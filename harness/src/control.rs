@@ -226,6 +226,8 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
 
 /// The running control API: stops (and lets go of the lab) when dropped.
 pub struct ControlServer {
+    /// The address it listens on (the port really bound; `ccelab up` writes
+    /// it to `topology.json` as `control`).
     pub addr: SocketAddr,
     _acceptor: ccelab_emulators::net::Acceptor,
 }

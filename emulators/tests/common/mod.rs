@@ -16,8 +16,6 @@ use time::OffsetDateTime;
 /// The instant the tests' fixed clocks start at.
 pub(crate) const T0: OffsetDateTime = datetime!(2026-01-01 0:00 UTC);
 
-/// Subject of the example enterprise root CA (an AD CS root names itself
-
 /// Key `(kt, i)` of the deterministic key pool.
 pub(crate) fn pool_key(kt: KeyType, i: usize) -> Arc<KeyPair> {
     keypool::key(kt, i).unwrap()

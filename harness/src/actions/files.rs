@@ -11,10 +11,10 @@ use super::{ActionError, Outcome};
 use crate::lab::Lab;
 
 /// How long a `run` or `keytool` command may take before it is killed.
-pub const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+pub(crate) const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// A Windows path on a host's disk (`%JAVA_HOME%`, `{ECE_HOME}` expand).
-pub fn disk_path(lab: &Lab, host: &str, win: &str) -> Result<PathBuf, ActionError> {
+pub(crate) fn disk_path(lab: &Lab, host: &str, win: &str) -> Result<PathBuf, ActionError> {
     let h = lab
         .topo
         .host(host)
@@ -27,7 +27,7 @@ pub fn disk_path(lab: &Lab, host: &str, win: &str) -> Result<PathBuf, ActionErro
 /// The environment of commands: `CCELAB_DIR`, and per host
 /// `CCELAB_<HOST>_{ADDRESS,FQDN,DISK}` and `CCELAB_<HOST>_PORT_<N>` (where
 /// product port N really listens).
-pub fn command_env(lab: &Lab) -> Vec<(String, String)> {
+pub(crate) fn command_env(lab: &Lab) -> Vec<(String, String)> {
     let mut env = vec![("CCELAB_DIR".into(), lab.topo.dir.display().to_string())];
     for h in &lab.topo.hosts {
         let k = h.name.to_ascii_uppercase().replace('-', "_");

@@ -39,8 +39,10 @@ pub enum Action {
     /// The "Email and Chat" card in CCE Administration on `ads` (default
     /// `ads-a`) as the SPOG administrator `user` (default the topology's).
     OpenGadget {
+        /// The ADS whose CCE Administration opens the gadget (default `ads-a`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ads: Option<String>,
+        /// The SPOG administrator signed in (default: the topology's).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         user: Option<String>,
     },
@@ -121,8 +123,10 @@ pub enum Action {
     InventoryWebServer {
         /// The name entered (the certificate's FQDN).
         name: String,
+        /// The ECE user of the entry (default: unchanged, initially `pa`; F12).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         user: Option<String>,
+        /// That user's password (default: unchanged, initially `pa`'s).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         password: Option<String>,
     },
@@ -133,12 +137,16 @@ pub enum Action {
         machine_type: String,
         /// Its address (FQDN).
         address: String,
+        /// Its name (default: the address).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        /// The ECE user (a web server: `pa`; F12).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         user: Option<String>,
+        /// That user's password.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         password: Option<String>,
+        /// The application instance (a web server; case-sensitive, never `UQ…`: F11).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         app_instance: Option<String>,
     },
@@ -225,6 +233,8 @@ pub enum Action {
         /// The process (default `ApplicationServer`).
         #[serde(default, alias = "process", skip_serializing_if = "Option::is_none")]
         service: Option<String>,
+        /// How many minutes level 7 or 8 lasts before the level from before
+        /// it comes back (required for them).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         minutes: Option<u32>,
         /// One application server (default: every one).
@@ -233,8 +243,11 @@ pub enum Action {
     },
     /// The DC's LDAP signing requirement (KB4520412; F15) and anonymous access (F16).
     AdPolicy {
+        /// "LDAP server signing requirements" = Require signing: simple binds
+        /// without TLS get strongerAuthRequired (default: unchanged).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         require_signing: Option<bool>,
+        /// Anonymous LDAP searches allowed (dSHeuristics; default: unchanged).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         allow_anonymous: Option<bool>,
     },

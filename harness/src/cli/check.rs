@@ -15,8 +15,9 @@ use time::OffsetDateTime;
 
 use super::{read, Failure};
 
+/// The options of `ccelab check`: the client, its trust, and the server or chain to judge.
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The client: java (Java 17 JSSE, as CCE Administration), openssl (s_client),
     /// curl, browser (rustls-webpki).
     #[arg(long = "as", value_name = "CLIENT")]
@@ -185,7 +186,7 @@ fn name(p: Personality) -> &'static str {
 }
 
 /// Runs the check; Ok(exit code).
-pub fn run(a: CheckArgs) -> Result<i32, Failure> {
+pub(crate) fn run(a: CheckArgs) -> Result<i32, Failure> {
     let at = match &a.at {
         Some(t) => parse_time(t, OffsetDateTime::now_utc()).map_err(|e| Failure::new("--at", e))?,
         None => OffsetDateTime::now_utc(),

@@ -13,8 +13,9 @@ use super::{read, Failure};
 use crate::actions::{Action, PartitionAdminFields};
 use crate::control::request;
 
+/// The options of `ccelab ctl`: the topology, the output, the subcommand.
 #[derive(Args, Debug)]
-pub struct CtlArgs {
+pub(crate) struct CtlArgs {
     /// The topology directory (`ccelab up --dir`).
     #[arg(long, default_value = "ccelab-lab")]
     dir: PathBuf,
@@ -26,22 +27,37 @@ pub struct CtlArgs {
     action: CtlAction,
 }
 
+/// The subcommands of `ccelab ctl`.
 #[derive(Subcommand, Debug)]
-pub enum CtlAction {
+pub(crate) enum CtlAction {
     /// Hosts and services with their states and ports (JSON).
     Status,
     /// Every TLS connection the emulated servers saw so far (JSON array); with
     /// --follow, one JSON object per line as they happen, until Ctrl-C.
     Events {
+        /// Keep printing new events, one JSON object per line, until Ctrl-C.
         #[arg(long)]
         follow: bool,
     },
     /// Restart a host's services; they reload configuration and trust from the disk.
-    Restart { host: String },
+    Restart {
+        /// The host's name in the topology (e.g. ads-a, ece, ece-app).
+        host: String,
+    },
     /// Stop a Windows service ("Cisco Service" on ece-app, "Apache Tomcat" on an ADS).
-    Stop { host: String, service: String },
+    Stop {
+        /// The host's name in the topology (e.g. ads-a, ece-app).
+        host: String,
+        /// The service's name (quote it: "Cisco Service", "Apache Tomcat").
+        service: String,
+    },
     /// Start a Windows service.
-    Start { host: String, service: String },
+    Start {
+        /// The host's name in the topology (e.g. ads-a, ece-app).
+        host: String,
+        /// The service's name (quote it: "Cisco Service", "Apache Tomcat").
+        service: String,
+    },
     /// The IIS https binding of the ECE web server.
     #[command(subcommand)]
     Binding(BindingAction),
@@ -73,70 +89,89 @@ pub enum CtlAction {
     Inventory(InventoryAction),
 }
 
+/// `ccelab ctl binding`: the ECE web server's IIS https binding.
 #[derive(Subcommand, Debug)]
-pub enum BindingAction {
+pub(crate) enum BindingAction {
     /// Set the binding's host name (empty: blank) and "Require Server Name Indication"
     /// ([ECE] 1.2 wants both unset; F6).
     Set {
+        /// The ECE web server's host name in the topology (e.g. ece).
         host: String,
+        /// The binding's host name.
         #[arg(long, default_value = "")]
         host_name: String,
+        /// Tick "Require Server Name Indication" (left out: unticked).
         #[arg(long)]
         require_sni: bool,
     },
 }
 
+/// `ccelab ctl cert`: certificates of a host.
 #[derive(Subcommand, Debug)]
-pub enum CertAction {
+pub(crate) enum CertAction {
     /// Replace the ECE web server's certificate in IIS (CA-issued, or --self-signed);
     /// the ADSs keep their cacerts (F7).
     Replace {
+        /// The ECE web server's host name in the topology (e.g. ece).
         host: String,
+        /// A self-signed certificate instead of one issued by the issuing CA.
         #[arg(long)]
         self_signed: bool,
     },
 }
 
+/// `ccelab ctl integration`: Email and Chat > Integration (Unified CCE) in CCE Administration.
 #[derive(Subcommand, Debug)]
-pub enum IntegrationAction {
+pub(crate) enum IntegrationAction {
     /// AWDB Details tab > Save (before the Configuration tab).
     Awdb {
         /// The AW database server (an ADS).
         #[arg(long)]
         server: String,
+        /// The AW database server's SQL Server port.
         #[arg(long, default_value_t = ccelab_emulators::cce_admin::AWDB_PORT)]
         port: u16,
+        /// The AW database's name.
         #[arg(long)]
         database: String,
+        /// The SQL Server login.
         #[arg(long)]
         login: String,
+        /// The login's password.
         #[arg(long)]
         password: String,
     },
     /// Configuration tab > Save: the application instance and Agent PG(s). Permanent (F21).
     Save {
+        /// The application instance (case-sensitive; never a UQ… instance: F11).
         #[arg(long)]
         app_instance: String,
+        /// An Agent PG to integrate (repeatable; at least one).
         #[arg(long = "agent-pg", value_name = "PG", required = true)]
         agent_pgs: Vec<String>,
     },
 }
 
+/// `ccelab ctl agent`: Users > Agents in CCE Administration.
 #[derive(Subcommand, Debug)]
-pub enum AgentAction {
+pub(crate) enum AgentAction {
     /// Tick "Support Email & Chat", fill the Screen Name, Save.
     Enable {
+        /// The agent (e.g. agent1).
         agent: String,
+        /// The agent's Screen Name in Email & Chat.
         #[arg(long)]
         screen_name: String,
     },
 }
 
+/// `ccelab ctl inventory`: the inventory of CCE Administration.
 #[derive(Subcommand, Debug)]
-pub enum InventoryAction {
+pub(crate) enum InventoryAction {
     /// Set the ECE web server ([ECE] 4.3): its name, which must be the certificate's
     /// FQDN (F10), and the ECE credentials, which must be pa's (F12).
     SetWebServer {
+        /// The web server's name as entered (e.g. ece.example.com).
         name: String,
         /// ECE user name (default: unchanged, initially `pa`).
         #[arg(long)]
@@ -153,37 +188,55 @@ pub enum InventoryAction {
     /// ([ECE] 4.2: the ECE data server, EXTERNAL_ECE; 4.3: the web server,
     /// ECE_WEB_SERVER, by FQDN with pa's credentials and the application instance).
     Add {
+        /// The machine type: EXTERNAL_ECE (the ECE data server) or ECE_WEB_SERVER.
         #[arg(long = "type", value_name = "TYPE")]
         machine_type: String,
+        /// The machine's address (for the web server, the certificate's FQDN: F10).
         #[arg(long)]
         address: String,
+        /// The machine's name (default: the address).
         #[arg(long)]
         name: Option<String>,
+        /// The ECE user (a web server: pa; F12).
         #[arg(long)]
         user: Option<String>,
+        /// The ECE user's password.
         #[arg(long)]
         password: Option<String>,
+        /// The application instance (a web server; case-sensitive, never UQ…: F11).
         #[arg(long)]
         app_instance: Option<String>,
     },
     /// Delete a machine by its id.
-    Delete { id: u64 },
+    Delete {
+        /// The machine's id (as `inventory list` shows it).
+        id: u64,
+    },
     /// Upload a machine CSV (4000/12000 agents; header
     /// name,machineType,publicAddress,connectionInfo,privateAddress,peripheralSetName,side).
-    Upload { file: PathBuf },
+    Upload {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+    },
 }
 
+/// `ccelab ctl ece`: ECE's own administration.
 #[derive(Subcommand, Debug)]
-pub enum EceAction {
+pub(crate) enum EceAction {
     /// Change an ECE user's password in ECE (`pa` or `sa`); the inventory keeps
     /// the old one until it is edited (F12).
     SetPassword {
+        /// The ECE user: pa or sa.
         user: String,
+        /// The new password.
         #[arg(long)]
         password: String,
     },
     /// Administration > Departments > New (`Service` is reserved).
-    CreateDepartment { name: String },
+    CreateDepartment {
+        /// The department's name.
+        name: String,
+    },
     /// ECE's departments (JSON).
     Departments,
     /// Partition Administration Configuration ([ECE] 2.2): shown (JSON), or
@@ -191,9 +244,12 @@ pub enum EceAction {
     PartitionAdmin(PartitionAdminFields),
     /// Logger > Processes > Maximum trace level (2 Error … 7 Debug, 8 Trace; 7 and 8 need --minutes).
     TraceLevel {
+        /// The level: 1 Fatal, 2 Error, 3 Warn, 4 Info, 5 Perf, 6 DB query, 7 Debug, 8 Trace.
         level: u8,
+        /// The process (ccelab emulates ApplicationServer).
         #[arg(long, default_value = "ApplicationServer")]
         process: String,
+        /// How many minutes level 7 or 8 lasts before the level from before it comes back.
         #[arg(long)]
         minutes: Option<u32>,
         /// Only on this application server (default: every one).
@@ -204,34 +260,48 @@ pub enum EceAction {
     Admins,
 }
 
+/// `ccelab ctl ad`: the AD domain controller / global catalog.
 #[derive(Subcommand, Debug)]
-pub enum AdAction {
+pub(crate) enum AdAction {
     /// LDAP signing requirement (KB4520412; F15) and anonymous access (F16).
     Policy {
+        /// Require LDAP signing: simple binds without TLS fail (default: unchanged).
         #[arg(long)]
         require_signing: Option<bool>,
+        /// Allow anonymous searches (default: unchanged).
         #[arg(long)]
         allow_anonymous: Option<bool>,
     },
     /// Make an account's binds fail with AD's `data` code (525, 52e, 530, 531,
     /// 532, 533, 701, 773, 775), or `none`.
-    Fault { user: String, fault: String },
+    Fault {
+        /// The account, as a bind names it: a DN, a userPrincipalName or DOMAIN\sAMAccountName.
+        user: String,
+        /// The `data` code (525, 52e, 530, 531, 532, 533, 701, 773, 775), or none.
+        fault: String,
+    },
     /// What the DC saw: each LDAP operation with its client address, port,
     /// result code and message (JSON array).
     Events,
 }
 
+/// `ccelab ctl clock`: the topology clock.
 #[derive(Subcommand, Debug)]
-pub enum ClockAction {
+pub(crate) enum ClockAction {
     /// Move the clock forward, e.g. `31m`, `2d`.
-    Advance { by: String },
+    Advance {
+        /// How far: a number and a unit (s, m, h, d, w, y = 365 days).
+        by: String,
+    },
 }
 
+/// `ccelab ctl spog`: SPOG (CCE Administration) user actions.
 #[derive(Subcommand, Debug)]
-pub enum SpogAction {
+pub(crate) enum SpogAction {
     /// Open the ECE gadget ("Email and Chat" card) in CCE Administration on an ADS;
     /// prints what the user sees.
     OpenGadget {
+        /// The ADS whose CCE Administration opens the gadget.
         #[arg(long, default_value = "ads-a")]
         ads: String,
         /// The SPOG administrator (default: the topology's, administrator@example.local).
@@ -240,7 +310,9 @@ pub enum SpogAction {
     },
 }
 
-pub fn run(a: CtlArgs) -> Result<i32, Failure> {
+/// Runs a `ccelab ctl` subcommand against the control API named in
+/// `DIR/topology.json`; Ok(0), or Ok(1) when the action failed for the user.
+pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
     let tj = a.dir.join("topology.json");
     let doc: serde_json::Value =
         serde_json::from_slice(&read(&tj)?).map_err(|e| Failure::file(&tj, e))?;

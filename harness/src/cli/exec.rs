@@ -14,6 +14,7 @@ use clap::Args;
 
 use super::Failure;
 
+/// The options of `ccelab exec`: the topology directory and the command.
 #[derive(Args, Debug)]
 pub struct ExecArgs {
     /// The topology directory (`ccelab up --dir`).
@@ -24,6 +25,11 @@ pub struct ExecArgs {
     command: Vec<String>,
 }
 
+/// Runs the command with `CCELAB_DIR` set, in a private mount namespace
+/// where `DIR/hosts` is `/etc/hosts`; Ok(its exit code, 128 when a signal
+/// ended it). A [`Failure`] when `DIR/hosts` is missing (no `ccelab up`), or
+/// when no namespace can be made or the command cannot be started (it says
+/// what to do instead).
 pub fn run(a: ExecArgs) -> Result<i32, Failure> {
     let hosts = std::fs::canonicalize(a.dir.join("hosts")).map_err(|e| {
         Failure::file(

@@ -71,11 +71,14 @@ enum Command {
 /// A failure to report: the file (or other subject) it concerns and the problem.
 #[derive(Debug)]
 pub struct Failure {
+    /// What it concerns: a file's path, an option (`--serial`), a URL.
     pub subject: String,
+    /// What is wrong with it (printed on one line).
     pub problem: String,
 }
 
 impl Failure {
+    /// A failure about `subject` (a path, an option, a URL).
     pub fn new(subject: impl fmt::Display, problem: impl fmt::Display) -> Self {
         Failure {
             subject: subject.to_string(),
@@ -83,6 +86,7 @@ impl Failure {
         }
     }
 
+    /// A failure about the file at `path`.
     pub fn file(path: &Path, problem: impl fmt::Display) -> Self {
         Self::new(path.display(), problem)
     }
@@ -96,6 +100,7 @@ impl fmt::Display for Failure {
     }
 }
 
+/// The result of a command that has no exit code of its own (0 when it worked).
 pub type CliResult = Result<(), Failure>;
 
 /// Runs the command line; returns the process exit code.
@@ -138,6 +143,7 @@ pub(crate) fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> CliResult {
     Ok(())
 }
 
+/// The bytes of the file at `path` (a [`Failure`] naming it: "no such file", …).
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     ccelab_emulators::stores::read_file(path).map_err(|e| match e {
         ccelab_emulators::stores::StoreError::NotFound(_) => Failure::file(path, "no such file"),

@@ -19,8 +19,9 @@ use time::Duration;
 
 use super::{read, write_files, CliResult, Failure};
 
+/// The subcommands of `ccelab pki`.
 #[derive(Subcommand, Debug)]
-pub enum PkiCommand {
+pub(crate) enum PkiCommand {
     /// Make a root CA, or an intermediate (issuing) CA when --issuer names a CA directory.
     /// Writes DIR/cert.pem and DIR/key.pem (PKCS#8); an intermediate also gets
     /// DIR/issuers.pem (the certificates above it, root last).
@@ -38,13 +39,15 @@ pub enum PkiCommand {
     /// Regenerate the key pool files from their seeds (maintainers only).
     #[command(hide = true)]
     Keypool {
+        /// The directory to write the pool files to.
         #[arg(long)]
         out: PathBuf,
     },
 }
 
+/// The key options of the commands that make a key: its type and where it comes from.
 #[derive(Args, Debug)]
-pub struct KeyArgs {
+pub(crate) struct KeyArgs {
     /// Key type: rsa1024, rsa2048, rsa3072, rsa4096, p256, p384.
     #[arg(long, default_value = "rsa2048")]
     key: KeyType,
@@ -56,8 +59,9 @@ pub struct KeyArgs {
     fresh_key: bool,
 }
 
+/// The subject options: a CN or a whole DN.
 #[derive(Args, Debug)]
-pub struct NameArgs {
+pub(crate) struct NameArgs {
     /// Common name (CN).
     #[arg(long)]
     cn: Option<String>,
@@ -67,8 +71,9 @@ pub struct NameArgs {
     subject: Option<String>,
 }
 
+/// The options of a certificate being signed: validity, signature hash, serial.
 #[derive(Args, Debug)]
-pub struct ValidityArgs {
+pub(crate) struct ValidityArgs {
     /// Validity in days from not-before (default: 3650 for CAs, 365 otherwise).
     #[arg(long)]
     days: Option<i64>,
@@ -111,8 +116,9 @@ fn serial(v: &ValidityArgs) -> Result<Option<Vec<u8>>, Failure> {
     }))
 }
 
+/// The options of `ccelab pki ca`.
 #[derive(Args, Debug)]
-pub struct CaArgs {
+pub(crate) struct CaArgs {
     /// Output directory.
     #[arg(long)]
     out: PathBuf,
@@ -130,8 +136,9 @@ pub struct CaArgs {
     path_len: Option<u8>,
 }
 
+/// The options of `ccelab pki issue`.
 #[derive(Args, Debug)]
-pub struct IssueArgs {
+pub(crate) struct IssueArgs {
     /// The issuing CA's directory (from `ccelab pki ca`).
     #[arg(long, value_name = "DIR", required_unless_present = "self_signed")]
     ca: Option<PathBuf>,
@@ -155,8 +162,9 @@ pub struct IssueArgs {
     pfx_pass: String,
 }
 
+/// The options of `ccelab pki csr`.
 #[derive(Args, Debug)]
-pub struct CsrArgs {
+pub(crate) struct CsrArgs {
     /// Output directory.
     #[arg(long)]
     out: PathBuf,
@@ -172,8 +180,9 @@ pub struct CsrArgs {
     hash: Option<SigHash>,
 }
 
+/// The options of `ccelab pki sign`.
 #[derive(Args, Debug)]
-pub struct SignArgs {
+pub(crate) struct SignArgs {
     /// The signing CA's directory.
     #[arg(long, value_name = "DIR")]
     ca: PathBuf,
@@ -187,7 +196,8 @@ pub struct SignArgs {
     validity: ValidityArgs,
 }
 
-pub fn run(cmd: PkiCommand) -> CliResult {
+/// Runs a `ccelab pki` subcommand.
+pub(crate) fn run(cmd: PkiCommand) -> CliResult {
     let clock = Clock::system();
     match cmd {
         PkiCommand::Ca(a) => ca(a, &clock),

@@ -11,8 +11,9 @@ use clap::{Args, Subcommand};
 use super::Failure;
 use crate::scenario::{self, Scenario};
 
+/// The subcommands of `ccelab scenario`.
 #[derive(Subcommand, Debug)]
-pub enum ScenarioCommand {
+pub(crate) enum ScenarioCommand {
     /// List the scenarios (id, failure mode, title, file).
     List(ListArgs),
     /// Run scenarios; exit 1 if any fails.
@@ -21,15 +22,17 @@ pub enum ScenarioCommand {
     Catalog(ListArgs),
 }
 
+/// The options of `ccelab scenario list` and `ccelab scenario catalog`.
 #[derive(Args, Debug)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// Scenario files or directories of them.
     #[arg(default_value = "scenarios")]
     paths: Vec<PathBuf>,
 }
 
+/// The options of `ccelab scenario run`.
 #[derive(Args, Debug)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Scenario files or directories of them.
     #[arg(default_value = "scenarios")]
     paths: Vec<PathBuf>,
@@ -65,7 +68,8 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub fn run(c: ScenarioCommand) -> Result<i32, Failure> {
+/// Runs a `ccelab scenario` subcommand; Ok(1) when a scenario failed.
+pub(crate) fn run(c: ScenarioCommand) -> Result<i32, Failure> {
     match c {
         ScenarioCommand::List(a) => {
             for s in load(&a.paths)? {

@@ -15,8 +15,9 @@ use clap::Args;
 
 use super::{read, Failure};
 
+/// The options of `ccelab serve`: the certificate, the listener and the IIS binding.
 #[derive(Args, Debug)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Directory with chain.pem (what is sent) and key.pem, as `ccelab pki issue` writes.
     #[arg(long, value_name = "DIR")]
     cert_dir: PathBuf,
@@ -43,7 +44,9 @@ pub struct ServeArgs {
     threads: usize,
 }
 
-pub fn run(a: ServeArgs) -> Result<i32, Failure> {
+/// Serves the site until `--duration` passes or Ctrl-C, then prints how many
+/// handshakes completed; Ok(0).
+pub(crate) fn run(a: ServeArgs) -> Result<i32, Failure> {
     let chain_path = a.cert_dir.join("chain.pem");
     let key_path = a.cert_dir.join("key.pem");
     let mut chain = Certificate::all_from_pem(&String::from_utf8_lossy(&read(&chain_path)?))

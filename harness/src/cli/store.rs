@@ -13,8 +13,9 @@ use time::OffsetDateTime;
 
 use super::{read, CliResult, Failure};
 
+/// The subcommands of `ccelab store`.
 #[derive(Subcommand, Debug)]
-pub enum StoreCommand {
+pub(crate) enum StoreCommand {
     /// List entries like `keytool -list -v`: alias, creation date, entry type,
     /// owner, issuer, serial, validity, fingerprints.
     List(ListArgs),
@@ -29,15 +30,17 @@ pub enum StoreCommand {
     Convert(ConvertArgs),
 }
 
+/// The store password option.
 #[derive(Args, Debug)]
-pub struct PassArgs {
+pub(crate) struct PassArgs {
     /// Store password (the JDK cacerts default is changeit).
     #[arg(long, default_value = "changeit")]
     storepass: String,
 }
 
+/// The options of `ccelab store list`.
 #[derive(Args, Debug)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// The store file (format found from its content).
     file: PathBuf,
     #[command(flatten)]
@@ -50,9 +53,12 @@ pub struct ListArgs {
     short: bool,
 }
 
+/// The options of `ccelab store import`.
 #[derive(Args, Debug)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
+    /// The store file (created if missing; an existing one's format is found from its content).
     file: PathBuf,
+    /// The alias of the new entry (refused if the store has it already, as keytool refuses it).
     #[arg(long)]
     alias: String,
     /// The certificate file (PEM or DER; the first certificate is taken).
@@ -65,11 +71,15 @@ pub struct ImportArgs {
     storetype: StoreType,
 }
 
+/// The options of `ccelab store export`.
 #[derive(Args, Debug)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
+    /// The store file (format found from its content).
     file: PathBuf,
+    /// The alias of the entry whose certificate is written.
     #[arg(long)]
     alias: String,
+    /// The file to write the certificate to (replaced if it exists).
     #[arg(long)]
     out: PathBuf,
     #[command(flatten)]
@@ -79,17 +89,21 @@ pub struct ExportArgs {
     der: bool,
 }
 
+/// The options of `ccelab store delete`.
 #[derive(Args, Debug)]
-pub struct DeleteArgs {
+pub(crate) struct DeleteArgs {
+    /// The store file (format found from its content).
     file: PathBuf,
+    /// The alias of the entry to delete.
     #[arg(long)]
     alias: String,
     #[command(flatten)]
     pass: PassArgs,
 }
 
+/// The options of `ccelab store convert`.
 #[derive(Args, Debug)]
-pub struct ConvertArgs {
+pub(crate) struct ConvertArgs {
     /// Source store.
     input: PathBuf,
     /// Destination file (refused if it exists, unless --force).
@@ -110,7 +124,8 @@ pub struct ConvertArgs {
     force: bool,
 }
 
-pub fn run(cmd: StoreCommand) -> CliResult {
+/// Runs a `ccelab store` subcommand.
+pub(crate) fn run(cmd: StoreCommand) -> CliResult {
     match cmd {
         StoreCommand::List(a) => list(a),
         StoreCommand::Import(a) => import(a),

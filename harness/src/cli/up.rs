@@ -18,8 +18,9 @@ use clap::Args;
 use super::Failure;
 use crate::topology::Topology;
 
+/// The options of `ccelab up`: the topology, where it goes, its ports and how long it runs.
 #[derive(Args, Debug)]
-pub struct UpArgs {
+pub(crate) struct UpArgs {
     /// The preset: pcce-2000 or pcce-4000.
     #[arg(long, default_value = "pcce-2000", conflicts_with = "topology")]
     preset: String,
@@ -37,7 +38,8 @@ pub struct UpArgs {
     duration: Option<u64>,
 }
 
-pub fn run(a: UpArgs) -> Result<i32, Failure> {
+/// Builds and deploys the topology, then serves until Ctrl-C or `--duration`; Ok(0).
+pub(crate) fn run(a: UpArgs) -> Result<i32, Failure> {
     ccelab_emulators::pki::warm_up();
     // nothing is created before the topology is known to be good
     let dir = std::path::absolute(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;

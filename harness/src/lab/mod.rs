@@ -48,10 +48,18 @@ use crate::topology::Topology;
 /// Errors of the running lab.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
+    /// No host of that name in the topology (or none running the product asked for).
     #[error("no host `{0}`")]
     NoHost(String),
+    /// A host's service cannot do what was asked (IIS cannot start the site,
+    /// no such Windows service, …).
     #[error("{host}: {problem}")]
-    Service { host: String, problem: String },
+    Service {
+        /// The host.
+        host: String,
+        /// What went wrong, as the service reports it.
+        problem: String,
+    },
 }
 
 impl From<ccelab_emulators::product::ProductError> for LabError {
@@ -73,6 +81,7 @@ fn svc_err(host: &str, problem: impl std::fmt::Display) -> LabError {
 /// The running topology: host → running product (see [`crate::registry`]), the
 /// network they reach each other through, and where they listen.
 pub struct Lab {
+    /// The topology it runs: hosts, disks, the clock.
     pub topo: Arc<Topology>,
     /// Every TLS connection the emulated servers saw.
     pub events: Events,

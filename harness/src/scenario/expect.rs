@@ -22,8 +22,9 @@ pub struct Expect {
     pub shows_regex: Option<String>,
     /// A `run`'s exit code.
     pub exit: Option<i32>,
-    /// Substrings of a `run`'s stdout / stderr.
+    /// A substring of a `run`'s standard output.
     pub stdout: Option<String>,
+    /// A substring of a `run`'s standard error.
     pub stderr: Option<String>,
     /// Lines in log files on a host's disk.
     #[serde(default)]
@@ -40,9 +41,14 @@ pub struct Expect {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogExpect {
+    /// The host whose disk holds the log.
     pub host: String,
+    /// A Windows path on that disk; `*` in the file name takes every
+    /// matching file, in name order.
     pub file: String,
+    /// A substring the log must hold.
     pub contains: Option<String>,
+    /// A regular expression the log must match.
     pub regex: Option<String>,
     /// Text that must not be there.
     pub absent: Option<String>,
@@ -52,11 +58,16 @@ pub struct LogExpect {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreExpect {
+    /// The host whose disk holds the store.
     pub host: String,
+    /// A Windows path on that disk (`{…}` substituted).
     pub path: String,
+    /// The store's password (default `changeit`).
     pub password: Option<String>,
+    /// Aliases the store must have (compared without case).
     #[serde(default)]
     pub has: Vec<String>,
+    /// Aliases the store must not have (compared without case).
     #[serde(default)]
     pub lacks: Vec<String>,
 }
@@ -66,7 +77,10 @@ pub struct StoreExpect {
 pub struct Mismatch {
     /// `step N` or `end`.
     pub at: String,
+    /// What was expected, e.g. `` shows `…` `` or `` log has `…` ``.
     pub expected: String,
+    /// What there was instead (in a [`Report`](super::Report), redacted as
+    /// the transcript is).
     pub actual: String,
     /// The log file to look at, where one is involved.
     pub file: Option<String>,

@@ -20,12 +20,20 @@ use crate::lab::Lab;
 /// A finished run.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
+    /// The scenario's id (e.g. `F1`).
     pub id: String,
+    /// The scenario's title.
     pub title: String,
+    /// The scenario's file.
     pub path: String,
+    /// Every expectation was met.
     pub passed: bool,
+    /// The expectations that were not, their `actual` redacted as the
+    /// transcript is.
     pub mismatches: Vec<Mismatch>,
+    /// The transcript (what `snapshots/` holds).
     pub transcript: String,
+    /// How long the run took, in milliseconds.
     pub millis: u128,
 }
 

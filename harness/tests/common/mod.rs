@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
-pub fn bin() -> &'static str {
+pub(crate) fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_ccelab")
 }
 
-pub struct Up {
+pub(crate) struct Up {
     pub child: Child,
     pub dir: PathBuf,
 }
@@ -22,15 +22,15 @@ impl Drop for Up {
     }
 }
 
-pub fn up(dir: &Path) -> Up {
+pub(crate) fn up(dir: &Path) -> Up {
     up_with(dir, true)
 }
 
-pub fn up_with(dir: &Path, ephemeral: bool) -> Up {
+pub(crate) fn up_with(dir: &Path, ephemeral: bool) -> Up {
     up_args(dir, ephemeral, &[])
 }
 
-pub fn up_args(dir: &Path, ephemeral: bool, extra: &[&str]) -> Up {
+pub(crate) fn up_args(dir: &Path, ephemeral: bool, extra: &[&str]) -> Up {
     let mut args = vec!["up", "--dir", dir.to_str().unwrap(), "--duration", "120"];
     if ephemeral {
         args.push("--ephemeral-ports");
@@ -52,17 +52,17 @@ pub fn up_args(dir: &Path, ephemeral: bool, extra: &[&str]) -> Up {
     }
 }
 
-pub fn ctl(u: &Up, args: &[&str]) -> Output {
+pub(crate) fn ctl(u: &Up, args: &[&str]) -> Output {
     let mut a = vec!["ctl", "--dir", u.dir.to_str().unwrap()];
     a.extend_from_slice(args);
     Command::new(bin()).args(&a).output().unwrap()
 }
 
-pub fn out(o: &Output) -> String {
+pub(crate) fn out(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-pub fn tool(t: &str, args: &[&str]) -> Output {
+pub(crate) fn tool(t: &str, args: &[&str]) -> Output {
     Command::new(t)
         .args(args)
         .output()
@@ -70,12 +70,12 @@ pub fn tool(t: &str, args: &[&str]) -> Output {
 }
 
 /// `topology.json` of a running lab.
-pub fn topology(u: &Up) -> serde_json::Value {
+pub(crate) fn topology(u: &Up) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap()
 }
 
 /// Where a host's product port really listens.
-pub fn bound(u: &Up, host: &str, port: u64) -> u64 {
+pub(crate) fn bound(u: &Up, host: &str, port: u64) -> u64 {
     topology(u)["hosts"]
         .as_array()
         .unwrap()
