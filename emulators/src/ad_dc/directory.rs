@@ -420,10 +420,73 @@ impl Directory {
     ///
     /// Users carry `employeeID` and `department`, which a GC does not hold (F5's fix
     /// changes what a search sees).
+    ///
+    /// The entries are data: `emulators/src/ad_dc/example.ldif`, loaded by
+    /// [`Directory::add_ldif`] with the domain's names substituted.
     pub fn example(domain: &str, netbios: &str, dc_host: &str) -> Result<Self, DirectoryError> {
         let mut d = Directory::new(domain, netbios, dc_host)?;
-        d.build_example()?;
+        let text = d.example_ldif();
+        d.add_ldif(&text)?;
+        d.next_rid = d.next_rid.max(d.highest_rid() + 1);
         Ok(d)
+    }
+
+    /// `example.ldif` for this directory's names (see the file's header).
+    fn example_ldif(&self) -> String {
+        use base64::Engine as _;
+        let guid = |kind: PartitionKind| {
+            // AD names the DNS partitions' crossRefs by GUID; a stable stand-in
+            let h = sha2::Sha256::digest(self.partition(kind).dn.key().as_bytes());
+            hex::encode(&h[..16])
+        };
+        let text = EXAMPLE_LDIF
+            .replace("{schema_dn}", self.schema_dn())
+            .replace("{config_dn}", self.config_dn())
+            .replace("{domain_dn}", self.domain_dn())
+            .replace("{dc_fqdn}", &self.dc_fqdn())
+            .replace("{DC_HOST}", &self.dc_host.to_uppercase())
+            .replace("{domain}", &self.domain)
+            .replace("{netbios}", &self.netbios)
+            .replace("{password}", EXAMPLE_PASSWORD)
+            .replace(
+                "{guid:DomainDnsZones}",
+                &guid(PartitionKind::DomainDnsZones),
+            )
+            .replace(
+                "{guid:ForestDnsZones}",
+                &guid(PartitionKind::ForestDnsZones),
+            );
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("{sid:") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 5..];
+            let end = after.find('}').unwrap_or(0);
+            match after[..end].parse::<u32>() {
+                Ok(rid) => {
+                    out.push_str(&base64::engine::general_purpose::STANDARD.encode(self.sid(rid)));
+                    rest = &after[end + 1..];
+                }
+                Err(_) => {
+                    out.push_str("{sid:");
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// The highest RID of the domain's SIDs so far.
+    fn highest_rid(&self) -> u32 {
+        let domain = self.domain_sid_bytes();
+        self.entries
+            .iter()
+            .filter_map(|e| e.get("objectSid")?.values.first().cloned())
+            .filter(|v| v.len() == 28 && v[8..24] == domain[8..24])
+            .map(|v| u32::from_le_bytes([v[24], v[25], v[26], v[27]]))
+            .max()
+            .unwrap_or(0)
     }
 
     /// `example("example.local", "EXAMPLE", "gcdcsrv01")`.
@@ -637,21 +700,6 @@ impl Directory {
         s
     }
 
-    fn insert_with_rid(
-        &mut self,
-        dn: &str,
-        rid: u32,
-        attrs: Vec<(&str, String)>,
-    ) -> Result<(), DirectoryError> {
-        let mut a: Vec<(String, Vec<u8>)> = attrs
-            .into_iter()
-            .map(|(n, v)| (n.to_string(), v.into_bytes()))
-            .collect();
-        a.push(("objectSid".into(), self.sid(rid)));
-        self.insert(dn, a)?;
-        Ok(())
-    }
-
     /// Adds `memberOf` back-links for every `member` value that names an entry.
     fn link_members(&mut self) {
         let mut links: Vec<(usize, String)> = Vec::new();
@@ -747,448 +795,6 @@ impl Directory {
                         "objectCategory".into(),
                         self.objcat("Domain-DNS").into_bytes(),
                     ),
-                ],
-            )?;
-        }
-        Ok(())
-    }
-
-    fn build_example(&mut self) -> Result<(), DirectoryError> {
-        let d = self.domain_dn().to_string();
-        let cfg = self.config_dn().to_string();
-        let sch = self.schema_dn().to_string();
-        let dom = self.domain.clone();
-        let host_uc = self.dc_host.to_uppercase();
-        let fqdn = self.dc_fqdn();
-        let cat = |c: &str| format!("CN={c},{sch}");
-        let cont = |cn: &str| {
-            vec![
-                ("objectClass", "top".to_string()),
-                ("objectClass", "container".to_string()),
-                ("cn", cn.to_string()),
-                ("objectCategory", cat("Container")),
-            ]
-        };
-        let put = |me: &mut Directory, dn: String, a: Vec<(&str, String)>| {
-            let a = a
-                .into_iter()
-                .map(|(n, v)| (n.to_string(), v.into_bytes()))
-                .collect();
-            me.insert(&dn, a).map(|_| ())
-        };
-        // --- domain NC
-        put(self, format!("CN=Users,{d}"), cont("Users"))?;
-        put(self, format!("CN=Computers,{d}"), cont("Computers"))?;
-        put(
-            self,
-            format!("OU=Domain Controllers,{d}"),
-            vec![
-                ("objectClass", "top".into()),
-                ("objectClass", "organizationalUnit".into()),
-                ("ou", "Domain Controllers".into()),
-                ("objectCategory", cat("Organizational-Unit")),
-            ],
-        )?;
-        let dc_dn = format!("CN={host_uc},OU=Domain Controllers,{d}");
-        self.insert_with_rid(
-            &dc_dn,
-            1000,
-            vec![
-                ("objectClass", "top".into()),
-                ("objectClass", "person".into()),
-                ("objectClass", "organizationalPerson".into()),
-                ("objectClass", "user".into()),
-                ("objectClass", "computer".into()),
-                ("cn", host_uc.clone()),
-                ("userAccountControl", "532480".into()),
-                ("primaryGroupID", "516".into()),
-                ("sAMAccountName", format!("{host_uc}$")),
-                ("sAMAccountType", "805306369".into()),
-                ("dNSHostName", fqdn.clone()),
-                ("operatingSystem", "Windows Server 2019 Standard".into()),
-                ("operatingSystemVersion", "10.0 (17763)".into()),
-                ("servicePrincipalName", format!("ldap/{fqdn}")),
-                ("servicePrincipalName", format!("GC/{fqdn}/{dom}")),
-                ("servicePrincipalName", format!("HOST/{fqdn}")),
-                ("objectCategory", cat("Computer")),
-            ],
-        )?;
-        // groups: (cn, rid, groupType, sAMAccountType, description)
-        let groups: [(&str, u32, &str, &str, &str); 8] = [
-            (
-                "Domain Admins",
-                512,
-                "-2147483646",
-                "268435456",
-                "Designated administrators of the domain",
-            ),
-            (
-                "Domain Users",
-                513,
-                "-2147483646",
-                "268435456",
-                "All domain users",
-            ),
-            (
-                "Schema Admins",
-                518,
-                "-2147483640",
-                "268435456",
-                "Designated administrators of the schema",
-            ),
-            (
-                "Enterprise Admins",
-                519,
-                "-2147483640",
-                "268435456",
-                "Designated administrators of the enterprise",
-            ),
-            (
-                "Domain Controllers",
-                516,
-                "-2147483646",
-                "268435456",
-                "All domain controllers in the domain",
-            ),
-            (
-                "PCCE Administrators",
-                1100,
-                "-2147483646",
-                "268435456",
-                "Packaged CCE administrators (CCE Administration, ECE partition administrators)",
-            ),
-            (
-                "PCCE Supervisors",
-                1101,
-                "-2147483646",
-                "268435456",
-                "Packaged CCE supervisors",
-            ),
-            (
-                "PCCE Agents",
-                1102,
-                "-2147483646",
-                "268435456",
-                "Packaged CCE agents",
-            ),
-        ];
-        // users: (cn, sam, given, sn, title, department, employeeID, groups)
-        type U<'a> = (
-            &'a str,
-            &'a str,
-            &'a str,
-            &'a str,
-            &'a str,
-            &'a str,
-            &'a str,
-            &'a [&'a str],
-        );
-        let users: [U; 8] = [
-            (
-                "Administrator",
-                "Administrator",
-                "",
-                "",
-                "",
-                "",
-                "",
-                &["Domain Admins", "Enterprise Admins", "Schema Admins"],
-            ),
-            (
-                "pcceadmin",
-                "pcceadmin",
-                "PCCE",
-                "Admin",
-                "Service account",
-                "Contact Center",
-                "E0001",
-                &["Domain Admins", "PCCE Administrators"],
-            ),
-            (
-                "Alex Admin",
-                "aadmin",
-                "Alex",
-                "Admin",
-                "Contact center administrator",
-                "Contact Center",
-                "E1001",
-                &["PCCE Administrators"],
-            ),
-            (
-                "Sam Supervisor",
-                "ssupervisor",
-                "Sam",
-                "Supervisor",
-                "Supervisor",
-                "Sales",
-                "E2001",
-                &["PCCE Supervisors"],
-            ),
-            (
-                "Sue Supervisor",
-                "ssupervisor2",
-                "Sue",
-                "Supervisor",
-                "Supervisor",
-                "Support",
-                "E2002",
-                &["PCCE Supervisors"],
-            ),
-            (
-                "Alice Agent",
-                "aagent",
-                "Alice",
-                "Agent",
-                "Agent",
-                "Sales",
-                "E3001",
-                &["PCCE Agents"],
-            ),
-            (
-                "Bob Agent",
-                "bagent",
-                "Bob",
-                "Agent",
-                "Agent",
-                "Sales",
-                "E3002",
-                &["PCCE Agents"],
-            ),
-            (
-                "Carol Agent",
-                "cagent",
-                "Carol",
-                "Agent",
-                "Agent",
-                "Support",
-                "E3003",
-                &["PCCE Agents"],
-            ),
-        ];
-        let user_dn = |cn: &str| format!("CN={},CN=Users,{d}", super::dn::escape_value(cn));
-        for (cn, rid, gt, sat, desc) in groups {
-            let mut a = vec![
-                ("objectClass", "top".to_string()),
-                ("objectClass", "group".to_string()),
-                ("cn", cn.to_string()),
-                ("description", desc.to_string()),
-                ("groupType", gt.to_string()),
-                ("sAMAccountName", cn.to_string()),
-                ("sAMAccountType", sat.to_string()),
-                ("objectCategory", cat("Group")),
-            ];
-            for u in users.iter().filter(|u| u.7.contains(&cn)) {
-                a.push(("member", user_dn(u.0)));
-            }
-            if cn == "Domain Controllers" {
-                a.push(("member", dc_dn.clone()));
-            }
-            self.insert_with_rid(&format!("CN={cn},CN=Users,{d}"), rid, a)?;
-        }
-        for (i, (cn, sam, given, sn, title, dept, emp, _)) in users.iter().enumerate() {
-            let rid = if *sam == "Administrator" {
-                500
-            } else {
-                1103 + i as u32
-            };
-            let mut a = vec![
-                ("objectClass", "top".to_string()),
-                ("objectClass", "person".to_string()),
-                ("objectClass", "organizationalPerson".to_string()),
-                ("objectClass", "user".to_string()),
-                ("cn", cn.to_string()),
-            ];
-            if !sn.is_empty() {
-                a.push(("sn", sn.to_string()));
-            }
-            if !title.is_empty() {
-                a.push(("title", title.to_string()));
-            }
-            if !given.is_empty() {
-                a.push(("givenName", given.to_string()));
-            }
-            a.push(("displayName", cn.to_string()));
-            if !dept.is_empty() {
-                a.push(("department", dept.to_string()));
-            }
-            a.extend([
-                ("userAccountControl", "66048".to_string()),
-                ("primaryGroupID", "513".to_string()),
-                ("sAMAccountName", sam.to_string()),
-                ("sAMAccountType", "805306368".to_string()),
-                ("userPrincipalName", format!("{sam}@{dom}")),
-                ("objectCategory", cat("Person")),
-            ]);
-            if !emp.is_empty() {
-                a.push(("employeeID", emp.to_string()));
-                a.push(("mail", format!("{sam}@{dom}")));
-                a.push(("telephoneNumber", format!("+1 555 01{:02}", i)));
-            }
-            let dn = user_dn(cn);
-            self.insert_with_rid(&dn, rid, a)?;
-            self.accounts.insert(
-                Dn::parse(&dn)?.key(),
-                Account {
-                    password: Some(EXAMPLE_PASSWORD.to_string()),
-                    fault: None,
-                },
-            );
-        }
-        self.next_rid = self.next_rid.max(1103 + users.len() as u32);
-        self.link_members();
-        // --- configuration NC
-        put(self, format!("CN=Sites,{cfg}"), cont("Sites"))?;
-        put(
-            self,
-            format!("CN=Default-First-Site-Name,CN=Sites,{cfg}"),
-            vec![
-                ("objectClass", "top".into()),
-                ("objectClass", "site".into()),
-                ("cn", "Default-First-Site-Name".into()),
-                ("objectCategory", cat("Site")),
-            ],
-        )?;
-        put(
-            self,
-            format!("CN=Servers,CN=Default-First-Site-Name,CN=Sites,{cfg}"),
-            vec![
-                ("objectClass", "top".into()),
-                ("objectClass", "serversContainer".into()),
-                ("cn", "Servers".into()),
-                ("objectCategory", cat("Servers-Container")),
-            ],
-        )?;
-        let server = self.server_dn();
-        put(
-            self,
-            server.clone(),
-            vec![
-                ("objectClass", "top".into()),
-                ("objectClass", "server".into()),
-                ("cn", host_uc.clone()),
-                ("dNSHostName", fqdn.clone()),
-                ("serverReference", dc_dn.clone()),
-                ("objectCategory", cat("Server")),
-            ],
-        )?;
-        put(
-            self,
-            format!("CN=NTDS Settings,{server}"),
-            vec![
-                ("objectClass", "top".into()),
-                ("objectClass", "applicationSettings".into()),
-                ("objectClass", "nTDSDSA".into()),
-                ("cn", "NTDS Settings".into()),
-                // NTDSDSA_OPT_IS_GC
-                ("options", "1".into()),
-                ("objectCategory", cat("NTDS-DSA")),
-            ],
-        )?;
-        put(self, format!("CN=Partitions,{cfg}"), {
-            let mut a = cont("Partitions");
-            a[1].1 = "crossRefContainer".into();
-            a[3].1 = cat("Cross-Ref-Container");
-            a
-        })?;
-        let parts = self.partitions.clone();
-        for p in &parts {
-            let cn = match p.kind {
-                PartitionKind::Domain => self.netbios.clone(),
-                PartitionKind::Configuration => "Enterprise Configuration".into(),
-                PartitionKind::Schema => "Enterprise Schema".into(),
-                PartitionKind::DomainDnsZones | PartitionKind::ForestDnsZones => {
-                    // AD names these crossRefs by GUID; a stable stand-in
-                    let h = sha2::Sha256::digest(p.dn.key().as_bytes());
-                    hex::encode(&h[..16])
-                }
-            };
-            let mut a = vec![
-                ("objectClass", "top".to_string()),
-                ("objectClass", "crossRef".to_string()),
-                ("cn", cn),
-                ("nCName", p.dn_string.clone()),
-                ("dnsRoot", p.dns_root.clone()),
-                (
-                    "systemFlags",
-                    if p.kind == PartitionKind::Domain {
-                        "3"
-                    } else {
-                        "1"
-                    }
-                    .to_string(),
-                ),
-                ("objectCategory", cat("Cross-Ref")),
-            ];
-            if p.kind == PartitionKind::Domain {
-                a.push(("nETBIOSName", self.netbios.clone()));
-            }
-            let cn_v = a[2].1.clone();
-            put(
-                self,
-                format!("CN={},CN=Partitions,{cfg}", super::dn::escape_value(&cn_v)),
-                a,
-            )?;
-        }
-        // --- schema NC: the classes the example's objectCategory values name
-        // (defaultObjectCategory is what `(objectCategory=<class>)` resolves to)
-        let classes: [(&str, &str, &str); 13] = [
-            ("Person", "person", "Person"),
-            ("User", "user", "Person"),
-            ("Computer", "computer", "Computer"),
-            ("Group", "group", "Group"),
-            ("Container", "container", "Container"),
-            (
-                "Organizational-Unit",
-                "organizationalUnit",
-                "Organizational-Unit",
-            ),
-            ("Domain-DNS", "domainDNS", "Domain-DNS"),
-            ("Cross-Ref", "crossRef", "Cross-Ref"),
-            ("Server", "server", "Server"),
-            ("NTDS-DSA", "nTDSDSA", "NTDS-DSA"),
-            ("Site", "site", "Site"),
-            ("DMD", "dMD", "DMD"),
-            ("Configuration", "configuration", "Configuration"),
-        ];
-        for (cn, ldn, def) in classes {
-            put(
-                self,
-                format!("CN={cn},{sch}"),
-                vec![
-                    ("objectClass", "top".into()),
-                    ("objectClass", "classSchema".into()),
-                    ("cn", cn.into()),
-                    ("lDAPDisplayName", ldn.into()),
-                    ("defaultObjectCategory", cat(def)),
-                    ("objectCategory", cat("Class-Schema")),
-                ],
-            )?;
-        }
-        put(
-            self,
-            format!("CN=Aggregate,{sch}"),
-            vec![
-                ("objectClass", "top".into()),
-                ("objectClass", "subSchema".into()),
-                ("cn", "Aggregate".into()),
-                ("objectCategory", cat("SubSchema")),
-            ],
-        )?;
-        // --- DNS application partitions
-        for (zone, dns_zone) in [
-            ("DomainDnsZones", dom.clone()),
-            ("ForestDnsZones", format!("_msdcs.{dom}")),
-        ] {
-            let base = format!("CN=MicrosoftDNS,DC={zone},{d}");
-            put(self, base.clone(), cont("MicrosoftDNS"))?;
-            put(
-                self,
-                format!("DC={dns_zone},{base}"),
-                vec![
-                    ("objectClass", "top".into()),
-                    ("objectClass", "dnsZone".into()),
-                    ("dc", dns_zone.clone()),
-                    ("objectCategory", cat("Dns-Zone")),
                 ],
             )?;
         }
@@ -1349,6 +955,9 @@ impl Directory {
         Ok(added)
     }
 }
+
+/// The example forest ([`Directory::example`]).
+const EXAMPLE_LDIF: &str = include_str!("example.ldif");
 
 #[cold]
 fn unreachable_example(e: DirectoryError) -> Directory {
