@@ -78,6 +78,13 @@ fn svc_err(host: &str, problem: impl std::fmt::Display) -> LabError {
     }
 }
 
+/// A position in the deployment's event stream ([`Lab::event_mark`]).
+#[derive(Clone, Copy, Debug)]
+pub struct EventMark {
+    tls: usize,
+    ldap: usize,
+}
+
 /// The running topology: host → running product (see [`crate::registry`]), the
 /// network they reach each other through, and where they listen.
 pub struct Lab {
@@ -238,6 +245,46 @@ impl Lab {
             a.set_trace_level(process, level, minutes)?;
         }
         Ok(())
+    }
+
+    /// Where the deployment's event stream stands now (see [`Lab::events_since`]).
+    pub fn event_mark(&self) -> EventMark {
+        EventMark {
+            tls: self.events.next_seq(),
+            ldap: self.dc().map_or(0, |d| d.events().next_seq()),
+        }
+    }
+
+    /// The deployment's events since `mark`, one line each: every TLS
+    /// connection the servers saw (`tls ADDRESS sni=NAME OUTCOME`), then
+    /// every LDAP operation the DC answered (`ldap PORT OP TARGET → CODE
+    /// from PEER`).
+    pub fn events_since(&self, mark: &EventMark) -> Vec<String> {
+        let tls = self.events.since(mark.tls).into_iter().map(|(_, e)| {
+            format!(
+                "tls {} sni={} {:?}",
+                e.local.ip(),
+                e.sni.as_deref().unwrap_or("-"),
+                e.outcome
+            )
+        });
+        let ldap = self.dc().into_iter().flat_map(|d| {
+            d.events().since(mark.ldap).into_iter().map(|(_, e)| {
+                let target = if e.target.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", e.target)
+                };
+                let code = e.code.map_or("-".to_string(), |c| c.to_string());
+                format!(
+                    "ldap {} {}{target} → {code} from {}",
+                    e.port,
+                    e.op,
+                    e.peer.ip()
+                )
+            })
+        });
+        tls.chain(ldap).collect()
     }
 
     /// The AD DC / GC of the topology.

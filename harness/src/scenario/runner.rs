@@ -207,14 +207,13 @@ impl Run {
     /// Runs one step: its `{…}` substituted, applied; the TLS and LDAP
     /// events seen meanwhile added to the outcome.
     pub async fn step(&self, s: &Step) -> Outcome {
-        let seq_tls = self.lab.events.next_seq();
-        let seq_ad = self.lab.dc().map_or(0, |d| d.events().next_seq());
+        let mark = self.lab.event_mark();
         let applied = match s.action.map_text(&mut |v| self.substitute(v)) {
             Ok(a) => a.apply(&self.lab).await.map_err(|e| e.to_string()),
             Err(e) => Err(e),
         };
         let mut o = applied.unwrap_or_else(Outcome::failed);
-        o.events = super::transcript::events(&self.lab, seq_tls, seq_ad);
+        o.events = self.lab.events_since(&mark);
         o
     }
 }

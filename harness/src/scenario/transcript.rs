@@ -12,7 +12,6 @@ use super::file::{Scenario, Step};
 use super::re_static;
 use super::runner::Run;
 use crate::actions::Outcome;
-use crate::lab::Lab;
 
 /// A transcript being written.
 pub(super) struct Transcript(Vec<String>);
@@ -99,38 +98,6 @@ impl Transcript {
     pub(super) fn finish(self) -> String {
         self.0.join("\n") + "\n"
     }
-}
-
-/// The TLS and LDAP events recorded since the sequence numbers given, one line each.
-pub(super) fn events(lab: &Lab, seq_tls: usize, seq_ad: usize) -> Vec<String> {
-    lab.events
-        .since(seq_tls)
-        .into_iter()
-        .map(|(_, e)| {
-            format!(
-                "tls {} sni={} {:?}",
-                e.local.ip(),
-                e.sni.as_deref().unwrap_or("-"),
-                e.outcome
-            )
-        })
-        .chain(lab.dc().into_iter().flat_map(|d| {
-            d.events().since(seq_ad).into_iter().map(|(_, e)| {
-                format!(
-                    "ldap {} {}{} → {} from {}",
-                    e.port,
-                    e.op,
-                    if e.target.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {}", e.target)
-                    },
-                    e.code.map_or("-".to_string(), |c| c.to_string()),
-                    e.peer.ip()
-                )
-            })
-        }))
-        .collect()
 }
 
 impl Run {
