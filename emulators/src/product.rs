@@ -65,6 +65,25 @@ pub fn make_dir(host: &str, path: &std::path::Path) -> Result<(), ProductError> 
         .map_err(|e| ProductError::new(host, format!("{}: {e}", path.display())))
 }
 
+/// What a user sees after doing something in a product's user interface:
+/// it was done, or it was refused — with the product's text either way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// Done; the product's confirmation.
+    Done(String),
+    /// Refused; the product's message saying why.
+    Refused(String),
+}
+
+impl From<Result<String, String>> for Shown {
+    fn from(r: Result<String, String>) -> Self {
+        match r {
+            Ok(m) => Shown::Done(m),
+            Err(m) => Shown::Refused(m),
+        }
+    }
+}
+
 /// A Windows service or a listener of a host, as `ccelab ctl status` and
 /// `topology.json` show it.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]

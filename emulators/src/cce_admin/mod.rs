@@ -24,7 +24,7 @@ use crate::actors::browser::{gadget_in_browser, InBrowser};
 use crate::host::Service;
 use crate::network::Unreachable;
 use crate::personality::{self, Personality, Verdict};
-use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
+use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo, Shown};
 use crate::tls::{Binding, SiteConfig, TlsServer};
 
 use inventory::{ApiError, Inventory, InventoryEnv, Machine, NewMachine};
@@ -149,31 +149,33 @@ impl CceDeployment {
         database: &str,
         login: &str,
         password: &str,
-    ) -> Result<String, String> {
-        let tcp_failed = |cause: &str| {
-            format!("The TCP/IP connection to the host {server}, port {port} has failed. Error: \"{cause}. Verify the connection properties. Make sure that an instance of SQL Server is running on the host and accepting TCP/IP connections at the port. Make sure that TCP connections to the port are not blocked by a firewall.\".")
-        };
-        let Some(fqdn) = self.env.network.canonical_name(server) else {
-            return Err(tcp_failed(server));
-        };
-        if !self
-            .awdb_servers
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(&fqdn))
-            || port != AWDB_PORT
-        {
-            return Err(tcp_failed("Connection refused: connect"));
-        }
-        if !login.eq_ignore_ascii_case(AWDB_LOGIN) || password != self.awdb_password {
-            return Err(format!("Login failed for user '{login}'."));
-        }
-        if !database.eq_ignore_ascii_case(AWDB_DATABASE) {
-            return Err(format!(
-                "Cannot open database \"{database}\" requested by the login. The login failed."
-            ));
-        }
-        *self.awdb.lock().unwrap_or_else(|e| e.into_inner()) = Some(server.to_string());
-        Ok(format!("AWDB details saved: {database} on {server}."))
+    ) -> Shown {
+        Shown::from((|| -> Result<String, String> {
+            let tcp_failed = |cause: &str| {
+                format!("The TCP/IP connection to the host {server}, port {port} has failed. Error: \"{cause}. Verify the connection properties. Make sure that an instance of SQL Server is running on the host and accepting TCP/IP connections at the port. Make sure that TCP connections to the port are not blocked by a firewall.\".")
+            };
+            let Some(fqdn) = self.env.network.canonical_name(server) else {
+                return Err(tcp_failed(server));
+            };
+            if !self
+                .awdb_servers
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&fqdn))
+                || port != AWDB_PORT
+            {
+                return Err(tcp_failed("Connection refused: connect"));
+            }
+            if !login.eq_ignore_ascii_case(AWDB_LOGIN) || password != self.awdb_password {
+                return Err(format!("Login failed for user '{login}'."));
+            }
+            if !database.eq_ignore_ascii_case(AWDB_DATABASE) {
+                return Err(format!(
+                    "Cannot open database \"{database}\" requested by the login. The login failed."
+                ));
+            }
+            *self.awdb.lock().unwrap_or_else(|e| e.into_inner()) = Some(server.to_string());
+            Ok(format!("AWDB details saved: {database} on {server}."))
+        })())
     }
 
     /// Email and Chat > Integration > Unified CCE > Configuration tab > Save
@@ -181,64 +183,64 @@ impl CceDeployment {
     /// why (the wording is ccelab's, the facts [ECE] 5's). The application
     /// instance must be one the deployment has, spelled exactly (names are
     /// case-sensitive), and never a `UQ…` instance (F11).
-    pub fn save_integration(
-        &self,
-        app_instance: &str,
-        agent_pgs: &[String],
-    ) -> Result<String, String> {
-        let mut saved = self.integration.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((inst, _)) = saved.as_ref() {
-            return Err(format!(
+    pub fn save_integration(&self, app_instance: &str, agent_pgs: &[String]) -> Shown {
+        Shown::from((|| -> Result<String, String> {
+            let mut saved = self.integration.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((inst, _)) = saved.as_ref() {
+                return Err(format!(
                 "The integration with application instance {inst} is already saved. Saving is permanent: to change it, uninstall ECE, delete all its databases and install ECE again."
             ));
-        }
-        if self
-            .awdb
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_none()
-        {
-            return Err("Fill in and save the AWDB Details tab first.".into());
-        }
-        if app_instance.to_ascii_uppercase().starts_with("UQ") {
-            return Err(format!("Application instance {app_instance} cannot be used for the ECE integration (UQ instances are not for ECE)."));
-        }
-        if app_instance != self.env.app_instance {
-            return Err(format!(
+            }
+            if self
+                .awdb
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_none()
+            {
+                return Err("Fill in and save the AWDB Details tab first.".into());
+            }
+            if app_instance.to_ascii_uppercase().starts_with("UQ") {
+                return Err(format!("Application instance {app_instance} cannot be used for the ECE integration (UQ instances are not for ECE)."));
+            }
+            if app_instance != self.env.app_instance {
+                return Err(format!(
                 "Application instance {app_instance} does not exist (names are case-sensitive; this deployment has {}).",
                 self.env.app_instance
             ));
-        }
-        if agent_pgs.is_empty() {
-            return Err("Add at least one Agent PG.".into());
-        }
-        *saved = Some((app_instance.to_string(), agent_pgs.to_vec()));
-        Ok(format!(
-            "Integration saved: application instance {app_instance}, Agent PG(s) {}.",
-            agent_pgs.join(", ")
-        ))
+            }
+            if agent_pgs.is_empty() {
+                return Err("Add at least one Agent PG.".into());
+            }
+            *saved = Some((app_instance.to_string(), agent_pgs.to_vec()));
+            Ok(format!(
+                "Integration saved: application instance {app_instance}, Agent PG(s) {}.",
+                agent_pgs.join(", ")
+            ))
+        })())
     }
 
     /// Users > Agents > an agent > "Support Email & Chat" and the "Enable
     /// Email & Chat" tab with a Screen Name > Save ([ECE] 6). The check box and
     /// tab exist only once the integration is saved; the agent then appears in
     /// ECE's user list. Messages are ccelab's wording.
-    pub fn enable_agent(&self, agent: &str, screen_name: &str) -> Result<String, String> {
-        if self
-            .integration
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_none()
-        {
-            return Err("Users > Agents shows no \"Support Email & Chat\" option: the Unified CCE integration is not saved yet ([ECE] 5).".into());
-        }
-        if screen_name.trim().is_empty() {
-            return Err("Screen Name is required.".into());
-        }
-        let mut users = self.ece_users.lock().unwrap_or_else(|e| e.into_inner());
-        users.retain(|(a, _)| a != agent);
-        users.push((agent.to_string(), screen_name.to_string()));
-        Ok(format!("Agent {agent} saved successfully."))
+    pub fn enable_agent(&self, agent: &str, screen_name: &str) -> Shown {
+        Shown::from((|| -> Result<String, String> {
+            if self
+                .integration
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_none()
+            {
+                return Err("Users > Agents shows no \"Support Email & Chat\" option: the Unified CCE integration is not saved yet ([ECE] 5).".into());
+            }
+            if screen_name.trim().is_empty() {
+                return Err("Screen Name is required.".into());
+            }
+            let mut users = self.ece_users.lock().unwrap_or_else(|e| e.into_inner());
+            users.retain(|(a, _)| a != agent);
+            users.push((agent.to_string(), screen_name.to_string()));
+            Ok(format!("Agent {agent} saved successfully."))
+        })())
     }
 
     /// ECE > department `Service` > User Management > Users: the provisioned agents.
@@ -348,21 +350,23 @@ impl CceDeployment {
     /// ([ECE] 6: it holds everything of Packaged CCE's global department, so
     /// its name cannot be taken; ECE compares department names without case).
     /// Messages are ccelab's wording.
-    pub fn create_department(&self, name: &str) -> Result<String, String> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err("Department name is required.".into());
-        }
-        let mut deps = self.departments.lock().unwrap_or_else(|e| e.into_inner());
-        if deps.iter().any(|d| d.eq_ignore_ascii_case(name)) {
-            return Err(if name.eq_ignore_ascii_case("Service") {
-                "Service is a reserved department name: the Service department holds everything of Packaged CCE's global department.".into()
-            } else {
-                format!("A department named {name} already exists.")
-            });
-        }
-        deps.push(name.to_string());
-        Ok(format!("Department {name} created."))
+    pub fn create_department(&self, name: &str) -> Shown {
+        Shown::from((|| -> Result<String, String> {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err("Department name is required.".into());
+            }
+            let mut deps = self.departments.lock().unwrap_or_else(|e| e.into_inner());
+            if deps.iter().any(|d| d.eq_ignore_ascii_case(name)) {
+                return Err(if name.eq_ignore_ascii_case("Service") {
+                    "Service is a reserved department name: the Service department holds everything of Packaged CCE's global department.".into()
+                } else {
+                    format!("A department named {name} already exists.")
+                });
+            }
+            deps.push(name.to_string());
+            Ok(format!("Department {name} created."))
+        })())
     }
 
     /// ECE's departments.

@@ -28,6 +28,8 @@ mod spog;
 
 use serde::{Deserialize, Serialize};
 
+use ccelab_emulators::product::Shown;
+
 use crate::lab::{Lab, LabError};
 
 /// One thing done to a running topology. Field names are those of a
@@ -374,12 +376,17 @@ impl Outcome {
         }
     }
 
-    /// From a product's answer: `Ok(what the user sees)` or `Err(what the user sees)`.
-    pub fn from_result(r: Result<String, String>) -> Outcome {
-        match r {
-            Ok(m) => Outcome::ok(m),
-            Err(m) => Outcome::failed(m),
+    /// From what a product showed the user.
+    pub fn shown(s: Shown) -> Outcome {
+        match s {
+            Shown::Done(m) => Outcome::ok(m),
+            Shown::Refused(m) => Outcome::failed(m),
         }
+    }
+
+    /// From `Ok(what the user sees)` or `Err(what the user sees)`.
+    pub fn from_result(r: Result<String, String>) -> Outcome {
+        Outcome::shown(r.into())
     }
 
     /// With structured data.
@@ -724,7 +731,7 @@ impl Action {
                 database,
                 login,
                 password,
-            } => Ok(Outcome::from_result(lab.cce()?.save_awdb(
+            } => Ok(Outcome::shown(lab.cce()?.save_awdb(
                 server,
                 port.unwrap_or(ccelab_emulators::cce_admin::AWDB_PORT),
                 database,
@@ -734,15 +741,15 @@ impl Action {
             Action::IntegrationSave {
                 app_instance,
                 agent_pgs,
-            } => Ok(Outcome::from_result(
+            } => Ok(Outcome::shown(
                 lab.cce()?.save_integration(app_instance, agent_pgs),
             )),
-            Action::AgentEnable { agent, screen_name } => Ok(Outcome::from_result(
-                lab.cce()?.enable_agent(agent, screen_name),
-            )),
+            Action::AgentEnable { agent, screen_name } => {
+                Ok(Outcome::shown(lab.cce()?.enable_agent(agent, screen_name)))
+            }
             Action::EcePassword { user, password } => ece::set_password(lab, user, password),
             Action::CreateDepartment { name } => {
-                Ok(Outcome::from_result(lab.cce()?.create_department(name)))
+                Ok(Outcome::shown(lab.cce()?.create_department(name)))
             }
             Action::PartitionAdmin(fields) => ece::partition_admin(lab, fields.clone()),
             Action::TraceLevel {
