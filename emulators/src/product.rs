@@ -145,15 +145,6 @@ pub struct Listeners {
 }
 
 impl Listeners {
-    /// Listeners on ephemeral ports with a table and an event log of their own.
-    pub fn ephemeral() -> Listeners {
-        Listeners {
-            ports: PortTable::default(),
-            real_ports: false,
-            events: Events::default(),
-        }
-    }
-
     /// Where `host`'s product port `port` is bound.
     pub fn bound(&self, host: &str, port: u16) -> Option<u16> {
         self.ports

@@ -27,7 +27,9 @@ use ccelab_emulators::ece::web::WebDisk;
 use ccelab_emulators::pki::{keypool, CertParams, Certificate, KeyType, San};
 
 /// What several hosts' products share: ECE's database (its application
-/// servers all use it; the data server is not emulated).
+/// servers all use it; the data server is not emulated) and CCE
+/// Administration's deployment state (the inventory, the integration's
+/// tabs, agents: the ADSs share it, as they share the AWDB).
 pub(crate) struct Shared {
     ece_db: Arc<EceDb>,
     ece_logs: &'static str,

@@ -348,7 +348,9 @@ impl Directory {
         }
         if netbios.is_empty()
             || netbios.len() > 15
-            || netbios.contains(['.', ' ', '\\', '/', ':', '*', '?', '"', '<', '>', '|'])
+            || !netbios
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             return Err(DirectoryError::BadNetbios(netbios.to_string()));
         }

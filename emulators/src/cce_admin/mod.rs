@@ -418,7 +418,7 @@ pub fn write_disk(
 pub struct RunningCceAdmin {
     ctx: HostCtx,
     deployment: Arc<CceDeployment>,
-    tomcat: Service<TomcatState>,
+    tomcat: Arc<Service<TomcatState>>,
     https: tokio::sync::Mutex<Option<TlsServer>>,
 }
 
@@ -442,7 +442,14 @@ pub async fn start(
         let n = starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         start_tomcat(&path, &logs, &clock, n)
     });
-    tomcat.start();
+    let tomcat = Arc::new(tomcat);
+    {
+        // Tomcat reads cacerts and writes its startup logs: off the async workers
+        let t = tomcat.clone();
+        tokio::task::spawn_blocking(move || t.start())
+            .await
+            .map_err(|e| ProductError::new(&ctx.name, e))?;
+    }
     let admin = Arc::new(RunningCceAdmin {
         ctx,
         deployment,
@@ -462,8 +469,21 @@ impl RunningCceAdmin {
     /// Starts CCE Administration's HTTPS listener on an ADS with the key its
     /// Tomcat loaded (none while Tomcat is stopped or has no `tomcatCert`).
     async fn start_https(&self) -> Result<(), ProductError> {
-        let h = &self.ctx;
         let mut slot = self.https.lock().await;
+        self.start_https_in(&mut slot).await
+    }
+
+    /// Tomcat's service `change` (start, stop, restart), off the async workers.
+    async fn tomcat_do(&self, change: fn(&Service<TomcatState>)) -> Result<(), ProductError> {
+        let t = self.tomcat.clone();
+        tokio::task::spawn_blocking(move || change(&t))
+            .await
+            .map_err(|e| ProductError::new(&self.ctx.name, e))
+    }
+
+    /// [`Self::start_https`] with the listener's lock held by the caller.
+    async fn start_https_in(&self, slot: &mut Option<TlsServer>) -> Result<(), ProductError> {
+        let h = &self.ctx;
         let tls = self.tomcat.loaded().and_then(|state| state.tls.ok());
         let Some((chain, key)) = tls else {
             // stopped, or no usable tomcatCert: the connector does not start
@@ -478,7 +498,7 @@ impl RunningCceAdmin {
         };
         let handler = api::cce_admin_handler(self.deployment.clone());
         h.listeners
-            .serve_in(&mut slot, &h.name, h.address, 443, site, handler)
+            .serve_in(slot, &h.name, h.address, 443, site, handler)
             .await
     }
 
@@ -581,20 +601,28 @@ impl RunningCceAdmin {
                 }
             },
         };
-        log_catalina(&h.disk, h.clock.now(), &verdict)
-            .map_err(|e| ProductError::new(&h.name, e))?;
-        if let Some(st) = &state {
-            // the error startup log records what CCE Administration showed
-            use std::io::Write as _;
-            if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&st.error_log) {
-                let _ = writeln!(
-                    f,
-                    "{} {GADGET_ERROR} ({})",
-                    startup_stamp(h.clock.now()),
-                    verdict.text
-                );
+        // the catalina log says why; the error startup log records what
+        // CCE Administration showed (off the async workers)
+        let (disk, now) = (h.disk.clone(), h.clock.now());
+        let error_log = state.as_ref().map(|st| st.error_log.clone());
+        tokio::task::spawn_blocking(move || {
+            log_catalina(&disk, now, &verdict)?;
+            if let Some(path) = error_log {
+                use std::io::Write as _;
+                if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&path) {
+                    let _ = writeln!(
+                        f,
+                        "{} {GADGET_ERROR} ({})",
+                        startup_stamp(now),
+                        verdict.text
+                    );
+                }
             }
-        }
+            Ok::<_, String>(())
+        })
+        .await
+        .map_err(|e| ProductError::new(&h.name, e))?
+        .map_err(|e| ProductError::new(&h.name, e))?;
         Ok(GadgetOutcome {
             ok: false,
             message: GADGET_ERROR.into(),
@@ -616,8 +644,10 @@ impl Running for RunningCceAdmin {
     /// Tomcat restarts: `cacerts` is read again (F9), the connector rebinds.
     fn restart(&self) -> ProductFuture<'_, Result<(), ProductError>> {
         Box::pin(async move {
-            self.tomcat.restart();
-            self.start_https().await
+            // Tomcat and its connector change together, under the connector's lock
+            let mut slot = self.https.lock().await;
+            self.tomcat_do(Service::restart).await?;
+            self.start_https_in(&mut slot).await
         })
     }
 
@@ -630,14 +660,15 @@ impl Running for RunningCceAdmin {
             if !service.eq_ignore_ascii_case("Apache Tomcat") {
                 return Ok(false);
             }
-            if let Some(old) = self.https.lock().await.take() {
+            let mut slot = self.https.lock().await;
+            if let Some(old) = slot.take() {
                 old.stop().await;
             }
             if running {
-                self.tomcat.start();
-                self.start_https().await?;
+                self.tomcat_do(Service::start).await?;
+                self.start_https_in(&mut slot).await?;
             } else {
-                self.tomcat.stop();
+                self.tomcat_do(Service::stop).await?;
             }
             Ok(true)
         })

@@ -127,44 +127,42 @@ pub fn log_catalina(
     now: time::OffsetDateTime,
     v: &Verdict,
 ) -> Result<(String, Vec<String>), String> {
-    {
-        use crate::clock::MONTH_ABBR as M;
-        let stamp = format!(
-            "{:02}-{}-{} {:02}:{:02}:{:02}.{:03}",
-            now.day(),
-            M[now.month() as usize - 1],
-            now.year(),
-            now.hour(),
-            now.minute(),
-            now.second(),
-            now.millisecond()
-        );
-        let chain = if v.detail.is_empty() {
-            vec![v.text.clone()]
-        } else {
-            v.detail.clone()
-        };
-        let mut lines = vec![format!(
-            "{stamp} SEVERE [https-jsse-nio-443-exec-1] com.cisco.ccbu.cce.spog.EceGadgetProxy.open {}",
-            chain[0]
-        )];
-        lines.extend(chain.iter().skip(1).map(|c| format!("Caused by: {c}")));
-        let dir = disk.path(super::TOMCAT_LOGS).map_err(|e| e.to_string())?;
-        let file = dir.join(format!(
-            "catalina.{:04}-{:02}-{:02}.log",
-            now.year(),
-            now.month() as u8,
-            now.day()
-        ));
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&file)
-            .map_err(|e| format!("{}: {e}", file.display()))?;
-        for l in &lines {
-            writeln!(f, "{l}").map_err(|e| e.to_string())?;
-        }
-        Ok((file.display().to_string(), lines))
+    use crate::clock::MONTH_ABBR as M;
+    let stamp = format!(
+        "{:02}-{}-{} {:02}:{:02}:{:02}.{:03}",
+        now.day(),
+        M[now.month() as usize - 1],
+        now.year(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.millisecond()
+    );
+    let chain = if v.detail.is_empty() {
+        vec![v.text.clone()]
+    } else {
+        v.detail.clone()
+    };
+    let mut lines = vec![format!(
+        "{stamp} SEVERE [https-jsse-nio-443-exec-1] com.cisco.ccbu.cce.spog.EceGadgetProxy.open {}",
+        chain[0]
+    )];
+    lines.extend(chain.iter().skip(1).map(|c| format!("Caused by: {c}")));
+    let dir = disk.path(super::TOMCAT_LOGS).map_err(|e| e.to_string())?;
+    let file = dir.join(format!(
+        "catalina.{:04}-{:02}-{:02}.log",
+        now.year(),
+        now.month() as u8,
+        now.day()
+    ));
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    for l in &lines {
+        writeln!(f, "{l}").map_err(|e| e.to_string())?;
     }
+    Ok((file.display().to_string(), lines))
 }

@@ -276,11 +276,6 @@ impl RunningApp {
         &self.db
     }
 
-    /// Its log.
-    pub fn log_path(&self) -> &PathBuf {
-        &self.log.path
-    }
-
     /// Whether "Cisco Service" runs.
     pub fn is_running(&self) -> bool {
         self.running.load(std::sync::atomic::Ordering::SeqCst)

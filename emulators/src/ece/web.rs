@@ -170,6 +170,7 @@ pub fn write_disk(
             c.to_pem().as_bytes(),
         )?;
     }
+    iis::check_host_name(d.host_name).map_err(|e| bad(&e))?;
     let host_name = d.host_name;
     let sni = u8::from(d.require_sni);
     // IIS Manager > SSL Settings > Require SSL writes this location element
@@ -233,59 +234,12 @@ impl RunningWeb {
     /// certificates, the http binding (F20) and "Require SSL".
     async fn start_site(&self) -> Result<(), ProductError> {
         let h = &self.ctx;
-        let config_path = h
-            .disk
-            .path(APPLICATION_HOST)
-            .map_err(|e| ProductError::new(&h.name, e))?;
-        let config = std::fs::read_to_string(&config_path)
-            .map_err(|e| ProductError::new(&h.name, format!("{}: {e}", config_path.display())))?;
-        let bindings = iis_https_bindings(&config);
-        let store = h
-            .disk
-            .path(CERT_STORE_MY)
-            .map_err(|e| ProductError::new(&h.name, e))?;
-        let ca_store = h
-            .disk
-            .path(CERT_STORE_CA)
-            .map_err(|e| ProductError::new(&h.name, e))?;
-        let mut site = SiteConfig::default();
-        let mut product_port = 443;
-        for b in &bindings {
-            let pfx = store.join(format!("{}.pfx", b.certificate_hash));
-            let bytes = std::fs::read(&pfx).map_err(|e| {
-                ProductError::new(&h.name, format!("certificate {}: {e}", b.certificate_hash))
-            })?;
-            let ks = Keystore::load(&bytes, Some(PFX_PASS))
-                .map_err(|e| ProductError::new(&h.name, format!("{}: {e}", pfx.display())))?;
-            // F22: a PFX without its private key cannot serve HTTPS
-            let Some((key, chain)) = ks.entries().iter().find_map(|e| match &e.entry {
-                Entry::PrivateKey {
-                    key: KeyMaterial::Plain(k),
-                    chain,
-                } => Some((k.clone(), chain.clone())),
-                _ => None,
-            }) else {
-                return Err(ProductError::new(
-                    &h.name,
-                    format!("{}: the certificate has no private key", pfx.display()),
-                ));
-            };
-            let key = KeyPair::from_pkcs8_der(&key).map_err(|e| ProductError::new(&h.name, e))?;
-            // HTTP.sys sends the leaf and the path it builds from the machine's CA store
-            let chain = match chain.first() {
-                Some(leaf) => chain_from_ca_store(leaf, &ca_store),
-                None => chain,
-            };
-            let mut binding = Binding::new(
-                format!("Default Web Site https {}:{}:{}", b.ip, b.port, b.host_name),
-                chain,
-                key,
-            );
-            binding.host_name = (!b.host_name.is_empty()).then(|| b.host_name.clone());
-            binding.require_sni = b.require_sni;
-            site.bindings.push(binding);
-            product_port = b.port;
-        }
+        // the disk is read off the async workers
+        let (name, disk) = (h.name.clone(), h.disk.clone());
+        let (config, bindings, site, product_port) =
+            tokio::task::spawn_blocking(move || read_site(&name, &disk))
+                .await
+                .map_err(|e| ProductError::new(&h.name, e))??;
         let spog_config = h
             .disk
             .path(SPOG_CONFIG)
@@ -399,6 +353,76 @@ impl RunningWeb {
             .map_err(|e| ProductError::new(&self.ctx.name, e))?;
         self.restart_site().await
     }
+}
+
+/// What IIS reads from its disk when it starts: `applicationHost.config`,
+/// its https bindings with their certificates (from the Personal store
+/// stand-in, F22 when a PFX has no key) and chains (built from the CA store,
+/// F8), and the product port of the https binding.
+fn read_site(
+    name: &str,
+    disk: &VirtualDisk,
+) -> Result<(String, Vec<iis::IisBinding>, SiteConfig, u16), ProductError> {
+    let config_path = disk
+        .path(APPLICATION_HOST)
+        .map_err(|e| ProductError::new(name, e))?;
+    let config = std::fs::read_to_string(&config_path)
+        .map_err(|e| ProductError::new(name, format!("{}: {e}", config_path.display())))?;
+    let bindings = iis_https_bindings(&config);
+    let store = disk
+        .path(CERT_STORE_MY)
+        .map_err(|e| ProductError::new(name, e))?;
+    let ca_store = disk
+        .path(CERT_STORE_CA)
+        .map_err(|e| ProductError::new(name, e))?;
+    let mut site = SiteConfig::default();
+    let mut product_port = 443;
+    for b in &bindings {
+        if !iis::is_thumbprint(&b.certificate_hash) {
+            return Err(ProductError::new(
+                name,
+                format!(
+                    "certificate `{}`: not found in the Personal store",
+                    b.certificate_hash
+                ),
+            ));
+        }
+        let pfx = store.join(format!("{}.pfx", b.certificate_hash));
+        let bytes = std::fs::read(&pfx).map_err(|e| {
+            ProductError::new(name, format!("certificate {}: {e}", b.certificate_hash))
+        })?;
+        let ks = Keystore::load(&bytes, Some(PFX_PASS))
+            .map_err(|e| ProductError::new(name, format!("{}: {e}", pfx.display())))?;
+        // F22: a PFX without its private key cannot serve HTTPS
+        let Some((key, chain)) = ks.entries().iter().find_map(|e| match &e.entry {
+            Entry::PrivateKey {
+                key: KeyMaterial::Plain(k),
+                chain,
+            } => Some((k.clone(), chain.clone())),
+            _ => None,
+        }) else {
+            return Err(ProductError::new(
+                name,
+                format!("{}: the certificate has no private key", pfx.display()),
+            ));
+        };
+        let key = KeyPair::from_pkcs8_der(&key).map_err(|e| ProductError::new(name, e))?;
+        // HTTP.sys sends the leaf and the path it builds from the machine's CA store
+        let chain = match chain.first() {
+            Some(leaf) => chain_from_ca_store(leaf, &ca_store),
+            None => chain,
+        };
+        let mut binding = Binding::new(
+            format!("Default Web Site https {}:{}:{}", b.ip, b.port, b.host_name),
+            chain,
+            key,
+        );
+        binding.host_name = (!b.host_name.is_empty()).then(|| b.host_name.clone());
+        binding.require_sni = b.require_sni;
+        site.bindings.push(binding);
+        product_port = b.port;
+    }
+    Ok((config, bindings, site, product_port))
 }
 
 impl Running for RunningWeb {

@@ -176,6 +176,33 @@ pub fn chain_from_ca_store(leaf: &Certificate, dir: &Path) -> Vec<Certificate> {
     chain
 }
 
+/// What IIS Manager takes as a binding's host name: blank, or a DNS name
+/// (letters, digits, `-`, `.`, a leading `*.` wildcard). Anything else is
+/// refused, as the dialog refuses it — and never reaches the XML file.
+pub fn check_host_name(host_name: &str) -> Result<(), String> {
+    let name = host_name.strip_prefix("*.").unwrap_or(host_name);
+    let ok = host_name.is_empty()
+        || (name.len() <= 253
+            && name.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "host name `{host_name}`: a binding's host name is blank or a DNS name"
+        ))
+    }
+}
+
+/// Whether `hash` is a certificate thumbprint (40 hexadecimal digits): what
+/// a binding's `certificateHash` must be to name a certificate of the store.
+pub fn is_thumbprint(hash: &str) -> bool {
+    hash.len() == 40 && hash.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 /// IIS Manager > Server Certificates (import) and Default Web Site >
 /// Bindings > the https binding's certificate: `issued` (with its key) goes
 /// into the Personal store as a PFX named by its thumbprint, and every https
@@ -214,6 +241,7 @@ pub fn set_https_binding(
     host_name: &str,
     require_sni: bool,
 ) -> Result<(), String> {
+    check_host_name(host_name)?;
     let config_path = disk.path(APPLICATION_HOST).map_err(|e| e.to_string())?;
     let config = std::fs::read_to_string(&config_path)
         .map_err(|e| format!("{}: {e}", config_path.display()))?;
@@ -260,6 +288,16 @@ mod tests {
             !iis_requires_ssl(c),
             "the commented-out Require SSL does not count"
         );
+    }
+
+    #[test]
+    fn host_names_and_thumbprints() {
+        assert!(check_host_name("").is_ok());
+        assert!(check_host_name("ece.example.com").is_ok());
+        assert!(check_host_name("*.example.com").is_ok());
+        assert!(check_host_name("x\" certificateHash=\"../../evil").is_err());
+        assert!(is_thumbprint(&"AB".repeat(20)));
+        assert!(!is_thumbprint("../../../../tmp/evil"));
     }
 
     #[test]

@@ -712,7 +712,7 @@ impl Action {
                 app_instance,
             } => spog::inventory_add(
                 lab,
-                crate::lab::machine_inventory::NewMachine {
+                ccelab_emulators::cce_admin::inventory::NewMachine {
                     name: name.clone(),
                     machine_type: machine_type.clone(),
                     address: address.clone(),

@@ -5,8 +5,8 @@
 //! how their answers read for the user.
 
 use super::{lab_outcome, ActionError, Outcome};
-use crate::lab::machine_inventory::{ApiError, Machine, NewMachine};
 use crate::lab::Lab;
+use ccelab_emulators::cce_admin::inventory::{ApiError, Machine, NewMachine};
 
 /// `open-gadget`: what the SPOG user sees, then what the browser console
 /// shows; the lines logged and the log that tells why.

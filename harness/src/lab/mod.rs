@@ -1,43 +1,20 @@
-//! A running topology: the emulated services of each host, started from
-//! what is on their disks, and the user actions of [ECE] on them.
-//!
-//! * ECE web server (IIS): reads its https bindings from
-//!   `applicationHost.config` and the bound certificate from the certificate
-//!   store stand-in when it starts ([ECE] 1.2, F6); serves the partitions and
-//!   the SPOG gadget (`/default/spog/gadget`, a path ccelab invents).
-//! * CCE Administration on each ADS: its Tomcat ("Apache Tomcat") loads
-//!   `%JAVA_HOME%\lib\security\cacerts` as Java does (no trust-store password
-//!   set) when it starts and keeps it until restarted (F9). Opening the ECE
-//!   gadget makes an HTTPS call to the inventoried web server with the Java
-//!   personality: success shows the gadget; failure shows "There was an error
-//!   loading the page. Contact your administrator." and writes Java's
-//!   exception to `C:\icm\tomcat\logs\catalina.YYYY-MM-DD.log` (F1, F2, F7, F8).
-//!   Tomcat's log line layout follows Tomcat 9's OneLineFormatter; the logger
-//!   name `com.cisco.ccbu.cce.spog.EceGadgetProxy` is invented. Local server
-//!   time is UTC in the emulation.
+//! A running topology: host → running product (started by
+//! [`crate::registry`] from what is on each host's disk), the in-process
+//! network through which the products reach each other, where they listen,
+//! and the deployment's event stream. The products themselves — IIS, ECE's
+//! application servers, CCE Administration, the AD DC — are in
+//! `ccelab_emulators` (see ARCHITECTURE.md).
 
 pub mod files;
 pub(crate) mod network;
 
 use ccelab_emulators::ad_dc::product::RunningDc;
 use ccelab_emulators::ad_dc::DomainController;
-pub use ccelab_emulators::cce_admin::inventory as machine_inventory;
-pub use ccelab_emulators::cce_admin::{
-    gadget_down_message, EceInventory, GadgetOutcome, GADGET_BLANK, GADGET_ERROR,
-};
-use ccelab_emulators::cce_admin::{CceDeployment, RunningCceAdmin};
+use ccelab_emulators::cce_admin::{CceDeployment, GadgetOutcome, RunningCceAdmin};
 pub use ccelab_emulators::ece::app::PartitionAdminConfig;
 use ccelab_emulators::ece::app::{AppProduct, EceDb, RunningApp};
-pub use ccelab_emulators::ece::log::{EceLog, TraceLevels, LEVELS};
 use ccelab_emulators::ece::web::RunningWeb;
-pub use ccelab_emulators::ece::{spog_settings, GADGET_SESSION_PATH, SPOG_CONFIG_URL};
-pub use ccelab_emulators::ece::{APP_SERVER_PORT, SPOG_USER_HEADER};
-pub use ccelab_emulators::platform::iis::{
-    chain_from_ca_store, iis_http_bindings, iis_https_bindings, iis_requires_ssl, IisBinding,
-    INVALID_HOSTNAME, SSL_REQUIRED_PAGE,
-};
-pub use ccelab_emulators::product::ServiceInfo;
-use ccelab_emulators::product::{HostCtx, Listeners, Running};
+use ccelab_emulators::product::{HostCtx, Listeners, Running, ServiceInfo};
 
 use std::sync::Arc;
 
