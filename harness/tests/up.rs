@@ -1325,7 +1325,10 @@ fn control_api_takes_actions_as_json() {
     assert!(r.ends_with("status=403"), "{r}");
     // a binding's host name is a DNS name: it cannot rewrite applicationHost.config
     let r = post(r#"{"do":"binding","host_name":"x\" certificateHash=\"../../../../tmp/evil"}"#);
-    assert!(r.ends_with("status=400") && r.contains("blank or a DNS name"), "{r}");
+    assert!(
+        r.ends_with("status=400") && r.contains("blank or a DNS name"),
+        "{r}"
+    );
     let r = post(r#"{"do":"open-gadget","ads":"ads-a"}"#);
     assert!(r.contains(r#""ok":true"#), "IIS still serves: {r}");
     // a user name cannot smuggle a header into the gadget's requests
