@@ -171,8 +171,8 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
         }
         (Method::GET, ["ece", "users"]) => {
             let users: Vec<serde_json::Value> = lab
-                .cce()
-                .map(|c| c.ece_users())
+                .ece_db()
+                .map(|db| db.users())
                 .unwrap_or_default()
                 .into_iter()
                 .map(|(a, sn)| serde_json::json!({"agent": a, "screen_name": sn}))
@@ -215,7 +215,7 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
         }
         (Method::GET, ["ece", "departments"]) => json(
             200,
-            serde_json::json!(lab.cce().map(|c| c.departments()).unwrap_or_default()),
+            serde_json::json!(lab.ece_db().map(|db| db.departments()).unwrap_or_default()),
         ),
         _ => json(
             404,

@@ -14,7 +14,8 @@ use ccelab_emulators::ad_dc::product::AdDcConfig;
 use ccelab_emulators::ad_dc::{Directory, Policy};
 use ccelab_emulators::cce_admin::inventory::InventoryEnv;
 use ccelab_emulators::cce_admin::CceDeployment;
-use ccelab_emulators::ece::app::{AppConfig, AppProduct, EceDb};
+use ccelab_emulators::ece::app::{AppConfig, AppProduct};
+use ccelab_emulators::ece::db::EceDb;
 use ccelab_emulators::ece::web::WebConfig;
 use ccelab_emulators::product::{HostCtx, Running};
 
@@ -51,12 +52,6 @@ impl Shared {
             csv_upload: topo.preset != Preset::Pcce2000.name(),
             network,
         };
-        let awdb_servers = topo
-            .hosts
-            .iter()
-            .filter(|h| h.role == Role::Ads)
-            .map(|h| h.fqdn.clone())
-            .collect();
         let pa = topo
             .ece_accounts
             .iter()
@@ -66,7 +61,6 @@ impl Shared {
         let cce = CceDeployment::new(
             env,
             (admin, admin_password),
-            awdb_servers,
             ECE_DEFAULT_PASSWORD.to_string(),
             &topo.ece_fqdn(),
             pa,

@@ -1338,3 +1338,146 @@ fn control_api_takes_actions_as_json() {
         "{r}"
     );
 }
+
+/// `tsql` (FreeTDS) against the AWDB of ADS `ads`, with `sql` run once.
+fn tsql_awdb(u: &Up, ads: &str, password: &str, sql: &str) -> String {
+    use std::io::Write as _;
+    let topo = topology(u);
+    let h = topo["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == ads)
+        .unwrap();
+    let sql_port = h["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "MSSQLSERVER")
+        .unwrap()["bound_port"]
+        .as_u64()
+        .unwrap();
+    let mut child = std::process::Command::new("tsql")
+        .args([
+            "-H",
+            h["address"].as_str().unwrap(),
+            "-p",
+            &sql_port.to_string(),
+        ])
+        .args(["-U", "ece_awdb", "-P", password, "-D", "pcce_awdb"])
+        .env("TDSVER", "7.4")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tsql is missing: apt-get install -y freetds-bin");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{sql}\ngo\nexit\n").as_bytes())
+        .unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// [ECE] 5 over the network: each ADS serves its AWDB as SQL Server
+/// (`MSSQLSERVER`, TDS on 1433) — a real client (FreeTDS's tsql) logs in and
+/// reads the application instances; ECE's AWDB Details and Configuration
+/// tabs log in to the ADS named, so a stopped SQL Server is the JDBC
+/// driver's "Connection refused"; agents reach ECE over HTTPS from CCE
+/// Administration, so an ECE web server that does not resolve leaves the
+/// agent unsaved with Java's exception in the catalina log.
+#[test]
+fn the_awdb_is_sql_server_on_each_ads_and_agents_reach_ece_over_https() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    let got = tsql_awdb(
+        &u,
+        "ads-a",
+        "Password1",
+        "SELECT EnterpriseName FROM t_Application_Instance",
+    );
+    assert!(
+        got.contains("MultiChannel") && got.contains("(1 row affected)"),
+        "{got}"
+    );
+    let got = tsql_awdb(&u, "ads-b", "nope", "SELECT 1");
+    assert!(got.contains("Login failed for user 'ece_awdb'."), "{got}");
+
+    let awdb = |server: &str| {
+        let o = ctl(
+            &u,
+            &[
+                "integration",
+                "awdb",
+                "--server",
+                server,
+                "--database",
+                "pcce_awdb",
+                "--login",
+                "ece_awdb",
+                "--password",
+                "Password1",
+            ],
+        );
+        (o.status.code(), out(&o))
+    };
+    assert!(ctl(&u, &["stop", "ads-a", "MSSQLSERVER"]).status.success());
+    let (code, text) = awdb("adsa.example.com");
+    assert_eq!(code, Some(1));
+    assert!(text.starts_with("The TCP/IP connection to the host adsa.example.com, port 1433 has failed. Error: \"Connection refused: connect."), "{text}");
+    assert_eq!(awdb("adsb.example.com").0, Some(0));
+    // the Configuration tab reads the instances from the AWDB saved before
+    assert!(ctl(&u, &["stop", "ads-b", "MSSQLSERVER"]).status.success());
+    let save = || {
+        ctl(
+            &u,
+            &[
+                "integration",
+                "save",
+                "--app-instance",
+                "MultiChannel",
+                "--agent-pg",
+                "PG2A",
+            ],
+        )
+    };
+    let o = save();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("host adsb.example.com, port 1433 has failed"),
+        "{}",
+        out(&o)
+    );
+    assert!(ctl(&u, &["start", "ads-b", "MSSQLSERVER"]).status.success());
+    assert_eq!(save().status.code(), Some(0), "{}", out(&save()));
+
+    set_web_server(&u, "ece-nowhere.example.com");
+    let o = ctl(
+        &u,
+        &["agent", "enable", "agent1", "--screen-name", "Agent One"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("Agent agent1 was not saved"),
+        "{}",
+        out(&o)
+    );
+    assert!(
+        catalina(&u, "ads-a").contains("java.net.UnknownHostException: ece-nowhere.example.com"),
+        "{}",
+        catalina(&u, "ads-a")
+    );
+    assert!(!out(&ctl(&u, &["ece-users"])).contains("agent1"));
+    set_web_server(&u, "ece.example.com");
+    let o = ctl(
+        &u,
+        &["agent", "enable", "agent1", "--screen-name", "Agent One"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(out(&ctl(&u, &["ece-users"])).contains("agent1"));
+}

@@ -3,13 +3,18 @@
 //! ([`api`]: the machine inventory of [`inventory`]), opening the ECE gadget
 //! with the Java personality (F1, F2, F7, F8, F10) and the administrator's
 //! browser (F4, F13), the catalina and startup logs of docs/requirements.md
-//! §6, the integration's tabs (F11, F21) and agents ([ECE] 4–6).
+//! §6, the AWDB ECE logs in to ([`awdb`]: SQL Server on 1433; [ECE] 5) and
+//! the agents it enables for Email & Chat ([ECE] 6), which it hands to ECE
+//! over HTTPS as it opens the gadget (the same trust, the same `pa`
+//! credentials of the inventory).
 //!
-//! The inventory, the integration and the agents belong to the deployment,
-//! not to one ADS (they live in the AWDB and in ECE): one [`CceDeployment`]
-//! is shared by the ADSs' products.
+//! The inventory belongs to the deployment, not to one ADS (it lives in
+//! the AWDBs): one [`CceDeployment`] is shared by the ADSs' products. ECE's
+//! data (the integration's tabs, its users and departments) is ECE's
+//! (`crate::ece::db`), reached only over the network.
 
 pub mod api;
+pub mod awdb;
 pub mod inventory;
 pub mod tomcat;
 
@@ -23,7 +28,7 @@ use serde::Serialize;
 use crate::actors::browser::{gadget_in_browser, InBrowser};
 use crate::host::Service;
 use crate::network::Unreachable;
-use crate::personality::{self, Personality, Verdict};
+use crate::personality::{self, Personality, Request, Verdict};
 use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo, Shown};
 use crate::tls::{Binding, SiteConfig, TlsServer};
 
@@ -40,7 +45,7 @@ pub const TOMCAT_LOGS: &str = r"C:\icm\tomcat\logs";
 /// login ECE uses for it ([ECE] 5, AWDB Details tab; the login name is ccelab's).
 pub const AWDB_DATABASE: &str = "pcce_awdb";
 /// The AWDB's SQL Server port (the default instance's).
-pub const AWDB_PORT: u16 = 1433;
+pub const AWDB_PORT: u16 = crate::platform::sql_server::PORT;
 /// The SQL Server login of [`AWDB_DATABASE`].
 pub const AWDB_LOGIN: &str = "ece_awdb";
 
@@ -84,28 +89,18 @@ pub fn gadget_down_message(url: &str) -> String {
     format!("The webpage at {url} might be temporarily down or it may have moved permanently to a new web address")
 }
 
-/// What the ADSs of a deployment share: the machine inventory, the
-/// integration's tabs, the agents enabled for Email & Chat and ECE's
-/// departments, with what they are checked against.
+/// What the ADSs of a deployment share, as they share the configuration
+/// in their AWDBs: the machine inventory, the administrator, the AWDB login
+/// and the application instance.
 pub struct CceDeployment {
     /// The application instance, CSV policy and name lookups of the inventory.
     pub env: InventoryEnv,
     /// The CCE Administration administrator (REST API, SPOG): user, password.
     pub admin: (String, String),
-    /// The hosts where the AWDB lives (the ADSs' FQDNs).
-    pub awdb_servers: Vec<String>,
     /// The password of the AWDB login.
     pub awdb_password: String,
     /// The machine inventory ([ECE] 4.2, 4.3).
     pub inventory: Mutex<Inventory>,
-    /// The saved Unified CCE integration (application instance, agent PGs), once saved.
-    integration: Mutex<Option<(String, Vec<String>)>>,
-    /// The saved AWDB Details tab (the AWDB server as entered), once saved.
-    awdb: Mutex<Option<String>>,
-    /// Agents enabled for Email & Chat: (agent, screen name), as ECE's user list shows them.
-    ece_users: Mutex<Vec<(String, String)>>,
-    /// ECE's departments (`Service` from the integration, reserved).
-    departments: Mutex<Vec<String>>,
 }
 
 impl CceDeployment {
@@ -114,7 +109,6 @@ impl CceDeployment {
     pub fn new(
         env: InventoryEnv,
         admin: (String, String),
-        awdb_servers: Vec<String>,
         awdb_password: String,
         ece_fqdn: &str,
         pa_password: Option<String>,
@@ -123,134 +117,13 @@ impl CceDeployment {
         CceDeployment {
             env,
             admin,
-            awdb_servers,
             awdb_password,
             inventory: Mutex::new(inventory),
-            integration: Mutex::new(None),
-            awdb: Mutex::new(None),
-            ece_users: Mutex::new(Vec::new()),
-            departments: Mutex::new(vec!["Service".into()]),
         }
     }
 }
 
 impl CceDeployment {
-    /// Email and Chat > Integration > Unified CCE > AWDB Details tab > Save
-    /// ([ECE] 5): ECE connects to the AWDB with Microsoft's JDBC driver, so
-    /// failures read as the driver and SQL Server word them: an unreachable
-    /// server (`The TCP/IP connection to the host … has failed. Error: "…"`),
-    /// a wrong login (SQL Server error 18456, `Login failed for user '…'.`), a
-    /// wrong database (error 4060, `Cannot open database "…" requested by
-    /// the login. The login failed.`). The AWDB lives on the ADSs.
-    pub fn save_awdb(
-        &self,
-        server: &str,
-        port: u16,
-        database: &str,
-        login: &str,
-        password: &str,
-    ) -> Shown {
-        Shown::from((|| -> Result<String, String> {
-            let tcp_failed = |cause: &str| {
-                format!("The TCP/IP connection to the host {server}, port {port} has failed. Error: \"{cause}. Verify the connection properties. Make sure that an instance of SQL Server is running on the host and accepting TCP/IP connections at the port. Make sure that TCP connections to the port are not blocked by a firewall.\".")
-            };
-            let Some(fqdn) = self.env.network.canonical_name(server) else {
-                return Err(tcp_failed(server));
-            };
-            if !self
-                .awdb_servers
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(&fqdn))
-                || port != AWDB_PORT
-            {
-                return Err(tcp_failed("Connection refused: connect"));
-            }
-            if !login.eq_ignore_ascii_case(AWDB_LOGIN) || password != self.awdb_password {
-                return Err(format!("Login failed for user '{login}'."));
-            }
-            if !database.eq_ignore_ascii_case(AWDB_DATABASE) {
-                return Err(format!(
-                    "Cannot open database \"{database}\" requested by the login. The login failed."
-                ));
-            }
-            *self.awdb.lock().unwrap_or_else(|e| e.into_inner()) = Some(server.to_string());
-            Ok(format!("AWDB details saved: {database} on {server}."))
-        })())
-    }
-
-    /// Email and Chat > Integration > Unified CCE > Configuration tab > Save
-    /// ([ECE] 5). Saving is permanent (F21): a second Save is refused and says
-    /// why (the wording is ccelab's, the facts [ECE] 5's). The application
-    /// instance must be one the deployment has, spelled exactly (names are
-    /// case-sensitive), and never a `UQ…` instance (F11).
-    pub fn save_integration(&self, app_instance: &str, agent_pgs: &[String]) -> Shown {
-        Shown::from((|| -> Result<String, String> {
-            let mut saved = self.integration.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((inst, _)) = saved.as_ref() {
-                return Err(format!(
-                "The integration with application instance {inst} is already saved. Saving is permanent: to change it, uninstall ECE, delete all its databases and install ECE again."
-            ));
-            }
-            if self
-                .awdb
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_none()
-            {
-                return Err("Fill in and save the AWDB Details tab first.".into());
-            }
-            if app_instance.to_ascii_uppercase().starts_with("UQ") {
-                return Err(format!("Application instance {app_instance} cannot be used for the ECE integration (UQ instances are not for ECE)."));
-            }
-            if app_instance != self.env.app_instance {
-                return Err(format!(
-                "Application instance {app_instance} does not exist (names are case-sensitive; this deployment has {}).",
-                self.env.app_instance
-            ));
-            }
-            if agent_pgs.is_empty() {
-                return Err("Add at least one Agent PG.".into());
-            }
-            *saved = Some((app_instance.to_string(), agent_pgs.to_vec()));
-            Ok(format!(
-                "Integration saved: application instance {app_instance}, Agent PG(s) {}.",
-                agent_pgs.join(", ")
-            ))
-        })())
-    }
-
-    /// Users > Agents > an agent > "Support Email & Chat" and the "Enable
-    /// Email & Chat" tab with a Screen Name > Save ([ECE] 6). The check box and
-    /// tab exist only once the integration is saved; the agent then appears in
-    /// ECE's user list. Messages are ccelab's wording.
-    pub fn enable_agent(&self, agent: &str, screen_name: &str) -> Shown {
-        Shown::from((|| -> Result<String, String> {
-            if self
-                .integration
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_none()
-            {
-                return Err("Users > Agents shows no \"Support Email & Chat\" option: the Unified CCE integration is not saved yet ([ECE] 5).".into());
-            }
-            if screen_name.trim().is_empty() {
-                return Err("Screen Name is required.".into());
-            }
-            let mut users = self.ece_users.lock().unwrap_or_else(|e| e.into_inner());
-            users.retain(|(a, _)| a != agent);
-            users.push((agent.to_string(), screen_name.to_string()));
-            Ok(format!("Agent {agent} saved successfully."))
-        })())
-    }
-
-    /// ECE > department `Service` > User Management > Users: the provisioned agents.
-    pub fn ece_users(&self) -> Vec<(String, String)> {
-        self.ece_users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
     /// Sets the ECE web server in the inventory ([ECE] 4.3) as the
     /// inventory's Edit does: its address (F10 when it is a host name or an
     /// address instead of the certificate's FQDN) and, where given, the ECE
@@ -345,37 +218,6 @@ impl CceDeployment {
             .machines
             .clone()
     }
-
-    /// ECE > Administration > Departments > New: `Service` is reserved
-    /// ([ECE] 6: it holds everything of Packaged CCE's global department, so
-    /// its name cannot be taken; ECE compares department names without case).
-    /// Messages are ccelab's wording.
-    pub fn create_department(&self, name: &str) -> Shown {
-        Shown::from((|| -> Result<String, String> {
-            let name = name.trim();
-            if name.is_empty() {
-                return Err("Department name is required.".into());
-            }
-            let mut deps = self.departments.lock().unwrap_or_else(|e| e.into_inner());
-            if deps.iter().any(|d| d.eq_ignore_ascii_case(name)) {
-                return Err(if name.eq_ignore_ascii_case("Service") {
-                    "Service is a reserved department name: the Service department holds everything of Packaged CCE's global department.".into()
-                } else {
-                    format!("A department named {name} already exists.")
-                });
-            }
-            deps.push(name.to_string());
-            Ok(format!("Department {name} created."))
-        })())
-    }
-
-    /// ECE's departments.
-    pub fn departments(&self) -> Vec<String> {
-        self.departments
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
 }
 
 /// Writes an ADS's disk: `cacerts` (JKS, `changeit`) with the trusted
@@ -420,6 +262,10 @@ pub struct RunningCceAdmin {
     deployment: Arc<CceDeployment>,
     tomcat: Arc<Service<TomcatState>>,
     https: tokio::sync::Mutex<Option<TlsServer>>,
+    /// SQL Server (`MSSQLSERVER`) with the AWDB; None while stopped.
+    sql: tokio::sync::Mutex<Option<awdb::AwdbServer>>,
+    /// Whether `MSSQLSERVER` runs (changed under `sql`'s lock).
+    sql_running: std::sync::atomic::AtomicBool,
 }
 
 /// Starts CCE Administration on an ADS: Tomcat loads `cacerts`, its HTTPS
@@ -450,11 +296,14 @@ pub async fn start(
             .await
             .map_err(|e| ProductError::new(&ctx.name, e))?;
     }
+    let sql = awdb::start(&ctx, deployment.clone()).await?;
     let admin = Arc::new(RunningCceAdmin {
         ctx,
         deployment,
         tomcat,
         https: tokio::sync::Mutex::new(None),
+        sql: tokio::sync::Mutex::new(Some(sql)),
+        sql_running: std::sync::atomic::AtomicBool::new(true),
     });
     admin.start_https().await?;
     Ok(admin)
@@ -502,109 +351,79 @@ impl RunningCceAdmin {
             .await
     }
 
-    /// "Email and Chat" card → open the ECE gadget in CCE Administration on
-    /// `ads` as the SPOG administrator `user` (default: the topology's
-    /// administrator), whom ECE then looks up in AD (partition-administrator
-    /// SSO, [ECE] 2.2; F4).
-    pub async fn open_gadget(&self, user: Option<&str>) -> Result<GadgetOutcome, ProductError> {
+    /// One call of CCE Administration's Java to the ECE web server of the
+    /// inventory (`HttpsURLConnection`: the handshake judged against the
+    /// `cacerts` Tomcat loaded, `pa`'s credentials of the inventory).
+    async fn call_ece(&self, inv: &EceInventory, request: &Request<'_>) -> EceCall {
         let h = &self.ctx;
-        let svc = &self.tomcat;
-        let Some(inv) = self.deployment.inventory() else {
-            // ccelab's wording: the card needs an ECE web server in the inventory
-            return Ok(GadgetOutcome {
-                ok: false,
-                message: "The Email and Chat card is not available: no ECE web server (ECE_WEB_SERVER) in the inventory.".into(),
-                console: vec![],
-            });
+        let name = &inv.web_server;
+        let anchors = match self.tomcat.loaded().map(|t| t.trust.clone()) {
+            None => return EceCall::NotRunning,
+            Some(Err(v)) => return EceCall::Failed(v),
+            Some(Ok(anchors)) => anchors,
         };
-        let name = inv.web_server.clone();
-        let state = svc.loaded();
-        let verdict = match state.as_ref().map(|t| t.trust.clone()) {
-            None => {
-                return Ok(GadgetOutcome {
-                    ok: false,
-                    message: "CCE Administration is not running".into(),
-                    console: vec![],
-                })
+        let addr = match h.network.endpoint(name, 443) {
+            // the name resolves, nothing listens on 443 there
+            Err(Unreachable::Refused) => {
+                return EceCall::Failed(Verdict::refuse(
+                    "java.net.ConnectException: Connection refused",
+                ))
             }
-            Some(Err(v)) => v,
-            Some(Ok(anchors)) => match h.network.endpoint(&name, 443) {
-                // the name resolves, nothing listens on 443 there
-                Err(Unreachable::Refused) => {
-                    Verdict::refuse("java.net.ConnectException: Connection refused")
-                }
-                Err(Unreachable::UnknownHost) => {
-                    Verdict::refuse(format!("java.net.UnknownHostException: {name}"))
-                }
-                Ok(addr) => {
-                    let sni = personality::sends_sni(Personality::Java, &name);
-                    use base64::Engine as _;
-                    let basic = format!(
-                        "Basic {}",
-                        base64::engine::general_purpose::STANDARD
-                            .encode(format!("{}:{}", inv.user, inv.password))
-                    );
-                    let url = format!("https://{name}/default/spog/gadget");
-                    // one HttpsURLConnection: the handshake judged as Java
-                    // judges it, then the request with pa's credentials
-                    match personality::https_request_as(
-                        Personality::Java,
-                        addr,
-                        &name,
-                        &anchors,
-                        h.clock.now(),
-                        "/default/spog/gadget",
-                        &[("Authorization", &basic)],
-                        Duration::from_secs(10),
-                    )
-                    .await
-                    {
-                        Ok((200, _)) => {
-                            let user = user.unwrap_or(&self.deployment.admin.0);
-                            let browser = gadget_in_browser(&*h.network, &name, addr, sni, user);
-                            return Ok(match browser.await {
-                                // F4: ECE could not sign the administrator in
-                                InBrowser::SignInFailed => GadgetOutcome {
-                                    ok: false,
-                                    message: GADGET_ERROR.into(),
-                                    console: vec![],
-                                },
-                                InBrowser::Console(console) => GadgetOutcome {
-                                    ok: console.is_empty(),
-                                    message: if console.is_empty() {
-                                        "ECE gadget loaded".into()
-                                    } else {
-                                        GADGET_BLANK.into()
-                                    },
-                                    console,
-                                },
-                            });
-                        }
-                        // HttpURLConnection.getInputStream: 404 and 410 throw
-                        // FileNotFoundException(url), other codes >= 400 an IOException
-                        Ok((404 | 410, _)) => {
-                            Verdict::refuse(format!("java.io.FileNotFoundException: {url}"))
-                        }
-                        Ok((status, _)) if status != 503 => Verdict::refuse(format!(
-                            "java.io.IOException: Server returned HTTP response code: {status} for URL: {url}"
-                        )),
-                        Ok((_, _)) => {
-                            // F3: the gadget frame shows the browser's "might be temporarily down" page
-                            return Ok(GadgetOutcome {
-                                ok: false,
-                                message: gadget_down_message(&url),
-                                console: vec![],
-                            });
-                        }
-                        Err(v) => v,
-                    }
-                }
-            },
+            Err(Unreachable::UnknownHost) => {
+                return EceCall::Failed(Verdict::refuse(format!(
+                    "java.net.UnknownHostException: {name}"
+                )))
+            }
+            Ok(addr) => addr,
         };
-        // the catalina log says why; the error startup log records what
-        // CCE Administration showed (off the async workers)
+        use base64::Engine as _;
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", inv.user, inv.password))
+        );
+        let mut headers = vec![("Authorization", basic.as_str())];
+        headers.extend_from_slice(request.headers);
+        let request = Request {
+            headers: &headers,
+            ..*request
+        };
+        match personality::https_request_as(
+            Personality::Java,
+            addr,
+            name,
+            &anchors,
+            h.clock.now(),
+            &request,
+            Duration::from_secs(10),
+        )
+        .await
+        {
+            Ok((status, body)) => EceCall::Answered { status, body, addr },
+            Err(v) => EceCall::Failed(v),
+        }
+    }
+
+    /// What Java throws for an HTTP status CCE Administration did not expect:
+    /// `HttpURLConnection.getInputStream` throws `FileNotFoundException(url)`
+    /// for 404 and 410, an `IOException` for other codes >= 400.
+    fn status_verdict(status: u16, url: &str) -> Verdict {
+        if matches!(status, 404 | 410) {
+            Verdict::refuse(format!("java.io.FileNotFoundException: {url}"))
+        } else {
+            Verdict::refuse(format!(
+                "java.io.IOException: Server returned HTTP response code: {status} for URL: {url}"
+            ))
+        }
+    }
+
+    /// Logs why a call to ECE failed: the catalina log says why; the error
+    /// startup log records what CCE Administration showed (off the async
+    /// workers).
+    async fn log_ece_failure(&self, verdict: Verdict) -> Result<(), ProductError> {
+        let h = &self.ctx;
         let (disk, now) = (h.disk.clone(), h.clock.now());
-        let error_log = state.as_ref().map(|st| st.error_log.clone());
+        let error_log = self.tomcat.loaded().map(|st| st.error_log.clone());
         tokio::task::spawn_blocking(move || {
             log_catalina(&disk, now, &verdict)?;
             if let Some(path) = error_log {
@@ -622,23 +441,157 @@ impl RunningCceAdmin {
         })
         .await
         .map_err(|e| ProductError::new(&h.name, e))?
-        .map_err(|e| ProductError::new(&h.name, e))?;
+        .map_err(|e| ProductError::new(&h.name, e))
+    }
+
+    /// "Email and Chat" card → open the ECE gadget in CCE Administration on
+    /// `ads` as the SPOG administrator `user` (default: the topology's
+    /// administrator), whom ECE then looks up in AD (partition-administrator
+    /// SSO, [ECE] 2.2; F4).
+    pub async fn open_gadget(&self, user: Option<&str>) -> Result<GadgetOutcome, ProductError> {
+        let Some(inv) = self.deployment.inventory() else {
+            // ccelab's wording: the card needs an ECE web server in the inventory
+            return Ok(GadgetOutcome {
+                ok: false,
+                message: "The Email and Chat card is not available: no ECE web server (ECE_WEB_SERVER) in the inventory.".into(),
+                console: vec![],
+            });
+        };
+        let name = inv.web_server.clone();
+        let path = "/default/spog/gadget";
+        let url = format!("https://{name}{path}");
+        let request = Request {
+            method: "GET",
+            path,
+            headers: &[],
+            body: b"",
+        };
+        let verdict = match self.call_ece(&inv, &request).await {
+            EceCall::NotRunning => {
+                return Ok(GadgetOutcome {
+                    ok: false,
+                    message: "CCE Administration is not running".into(),
+                    console: vec![],
+                })
+            }
+            EceCall::Answered {
+                status: 200, addr, ..
+            } => {
+                let sni = personality::sends_sni(Personality::Java, &name);
+                let user = user.unwrap_or(&self.deployment.admin.0);
+                let browser = gadget_in_browser(&*self.ctx.network, &name, addr, sni, user);
+                return Ok(match browser.await {
+                    // F4: ECE could not sign the administrator in
+                    InBrowser::SignInFailed => GadgetOutcome {
+                        ok: false,
+                        message: GADGET_ERROR.into(),
+                        console: vec![],
+                    },
+                    InBrowser::Console(console) => GadgetOutcome {
+                        ok: console.is_empty(),
+                        message: if console.is_empty() {
+                            "ECE gadget loaded".into()
+                        } else {
+                            GADGET_BLANK.into()
+                        },
+                        console,
+                    },
+                });
+            }
+            EceCall::Answered { status: 503, .. } => {
+                // F3: the gadget frame shows the browser's "might be temporarily down" page
+                return Ok(GadgetOutcome {
+                    ok: false,
+                    message: gadget_down_message(&url),
+                    console: vec![],
+                });
+            }
+            EceCall::Answered { status, .. } => Self::status_verdict(status, &url),
+            EceCall::Failed(v) => v,
+        };
+        self.log_ece_failure(verdict).await?;
         Ok(GadgetOutcome {
             ok: false,
             message: GADGET_ERROR.into(),
             console: vec![],
         })
     }
+
+    /// Users > Agents > an agent > "Support Email & Chat" and the "Enable
+    /// Email & Chat" tab with a Screen Name > Save ([ECE] 6). CCE
+    /// Administration hands the agent to ECE over HTTPS
+    /// ([`crate::ece::integration::AGENTS_PATH`]); the option exists only
+    /// once ECE's integration is saved, and the agent then appears in ECE's
+    /// user list. When ECE cannot be reached, the catalina log says why, as
+    /// for the gadget. Messages are ccelab's wording.
+    pub async fn enable_agent(
+        &self,
+        agent: &str,
+        screen_name: &str,
+    ) -> Result<Shown, ProductError> {
+        let Some(inv) = self.deployment.inventory() else {
+            return Ok(Shown::Refused(format!("Users > Agents shows no \"Support Email & Chat\" option: no ECE web server ({}) in the inventory.", "ECE_WEB_SERVER")));
+        };
+        let body = serde_json::json!({ "agent": agent, "screen_name": screen_name }).to_string();
+        let path = crate::ece::integration::AGENTS_PATH;
+        let url = format!("https://{}{path}", inv.web_server);
+        let request = Request {
+            method: "POST",
+            path,
+            headers: &[("Content-Type", "application/json")],
+            body: body.as_bytes(),
+        };
+        let verdict = match self.call_ece(&inv, &request).await {
+            EceCall::NotRunning => return Ok(Shown::Refused("CCE Administration is not running".into())),
+            EceCall::Answered { status: 200, body, .. } => return Ok(Shown::Done(body.trim().to_string())),
+            EceCall::Answered { status: 409, .. } => {
+                return Ok(Shown::Refused("Users > Agents shows no \"Support Email & Chat\" option: the Unified CCE integration is not saved yet ([ECE] 5).".into()))
+            }
+            EceCall::Answered { status: 400, body, .. } => return Ok(Shown::Refused(body.trim().to_string())),
+            EceCall::Answered { status, .. } => Self::status_verdict(status, &url),
+            EceCall::Failed(v) => v,
+        };
+        self.log_ece_failure(verdict).await?;
+        Ok(Shown::Refused(format!(
+            "Agent {agent} was not saved: Email & Chat could not be reached. Check the logs."
+        )))
+    }
+}
+
+/// How a call of CCE Administration to ECE went.
+enum EceCall {
+    /// Tomcat is stopped.
+    NotRunning,
+    /// ECE answered (through the web server at `addr`).
+    Answered {
+        status: u16,
+        body: String,
+        addr: std::net::SocketAddr,
+    },
+    /// Java threw (trust, connection, TLS).
+    Failed(Verdict),
 }
 
 impl Running for RunningCceAdmin {
     fn services(&self) -> Vec<ServiceInfo> {
-        vec![ServiceInfo {
-            name: self.tomcat.name.clone(),
-            port: Some(443),
-            bound_port: self.ctx.listeners.bound(&self.ctx.name, 443),
-            state: Some(format!("{:?}", self.tomcat.state())),
-        }]
+        let sql_running = self.sql_running.load(std::sync::atomic::Ordering::SeqCst);
+        vec![
+            ServiceInfo {
+                name: self.tomcat.name.clone(),
+                port: Some(443),
+                bound_port: self.ctx.listeners.bound(&self.ctx.name, 443),
+                state: Some(format!("{:?}", self.tomcat.state())),
+            },
+            ServiceInfo {
+                name: awdb::SERVICE.into(),
+                port: Some(crate::platform::sql_server::PORT),
+                bound_port: self
+                    .ctx
+                    .listeners
+                    .bound(&self.ctx.name, crate::platform::sql_server::PORT),
+                state: Some(if sql_running { "Running" } else { "Stopped" }.into()),
+            },
+        ]
     }
 
     /// Tomcat restarts: `cacerts` is read again (F9), the connector rebinds.
@@ -657,6 +610,16 @@ impl Running for RunningCceAdmin {
         running: bool,
     ) -> ProductFuture<'a, Result<bool, ProductError>> {
         Box::pin(async move {
+            if service.eq_ignore_ascii_case(awdb::SERVICE) {
+                let mut slot = self.sql.lock().await;
+                *slot = None;
+                if running {
+                    *slot = Some(awdb::start(&self.ctx, self.deployment.clone()).await?);
+                }
+                self.sql_running
+                    .store(running, std::sync::atomic::Ordering::SeqCst);
+                return Ok(true);
+            }
             if !service.eq_ignore_ascii_case("Apache Tomcat") {
                 return Ok(false);
             }

@@ -2,11 +2,11 @@
 //! further server of an HA or distributed deployment) and the database they
 //! share: partition-administrator SSO against the AD DC / GC ([ECE]
 //! 2.1–2.2; F4, F5, F14, F15, F16), ECE's logs (docs/requirements.md §6) and
-//! "Cisco Service" (F3). The partition's configuration and users are shared
-//! ([`EceDb`]: ECE keeps them in its database; ccelab keeps them in memory,
-//! shared by the deployment's application servers — the data server is not
-//! emulated); each server has its own disk (the LDAPS keystore), log, trace
-//! levels and services.
+//! "Cisco Service" (F3). The partition's configuration and users are in
+//! ECE's database ([`EceDb`], shared by the deployment's application
+//! servers); each server has its own disk (the LDAPS keystore), log, trace
+//! levels and services. The integration's tabs and agents are in
+//! `super::integration`.
 //!
 //! Each application server listens for IIS on [`APP_SERVER_PORT`] while its
 //! "Cisco Service" runs. When an administrator opens the ECE gadget in SPOG,
@@ -23,13 +23,12 @@
 //! troubleshooting implies.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::network::Unreachable;
@@ -39,52 +38,10 @@ use crate::platform::http::basic_credentials;
 use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
 use crate::tls::{async_handler, HttpRequest, HttpResponse, SiteConfig, TlsServer};
 
+use super::db::EceDb;
+use super::integration::AGENTS_PATH;
 use super::log::{line, EceLog, TraceLevels};
 use super::{APP_SERVER_PORT, GADGET_SESSION_PATH, SPOG_CONFIG_URL, SPOG_USER_HEADER};
-
-/// Administration > Partition: default > Security > SSO and Provisioning >
-/// Partition Administration Configuration ([ECE] 2.2).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct PartitionAdminConfig {
-    /// LDAP URL (a global catalog: 3268, or 3269 with SSL; F5).
-    pub ldap_url: String,
-    /// DN attribute (`userPrincipalName`).
-    pub dn_attribute: String,
-    /// Base ("" with a global catalog).
-    pub base: String,
-    /// DN for LDAP search ("" for an anonymous bind; F16).
-    pub search_dn: String,
-    /// Its password (never shown).
-    #[serde(skip_serializing)]
-    pub password: String,
-    /// Enable SSL on LDAP (F15).
-    pub enable_ssl: bool,
-    /// A Windows path on the application server's disk.
-    pub keystore_location: String,
-}
-
-impl PartitionAdminConfig {
-    /// As after [ECE] 2.2 done right: the GC over TLS, no Base, pcceadmin.
-    pub fn documented(dc_fqdn: &str) -> Self {
-        PartitionAdminConfig {
-            ldap_url: format!("ldaps://{dc_fqdn}:3269"),
-            dn_attribute: "userPrincipalName".into(),
-            base: String::new(),
-            search_dn: format!(
-                "CN=pcceadmin, CN=Users, {}",
-                dc_fqdn
-                    .split('.')
-                    .skip(1)
-                    .map(|l| format!("DC={l}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            password: crate::ad_dc::EXAMPLE_PASSWORD.into(),
-            enable_ssl: true,
-            keystore_location: super::ECE_LDAP_KEYSTORE.into(),
-        }
-    }
-}
 
 /// How many partition administrators ECE keeps (a bound on what callers
 /// of the session endpoint can make the emulator remember).
@@ -104,41 +61,6 @@ pub fn ldap_escape(v: &str) -> String {
         }
     }
     out
-}
-
-/// ECE's database as its application servers share it: the partition's
-/// configuration, the partition administrators SSO created and ECE's own
-/// users with their passwords (`pa`, `sa`: what its logins check).
-pub struct EceDb {
-    /// The Partition Administration Configuration.
-    pub config: Mutex<PartitionAdminConfig>,
-    /// Partition administrators ECE created through SSO.
-    pub admins: Mutex<Vec<String>>,
-    /// ECE's users and their passwords (lower-case names).
-    pub accounts: Mutex<HashMap<String, String>>,
-}
-
-impl EceDb {
-    /// A database as after the integration of [ECE] done right, with these users.
-    pub fn new(dc_fqdn: &str, accounts: impl IntoIterator<Item = (String, String)>) -> EceDb {
-        EceDb {
-            config: Mutex::new(PartitionAdminConfig::documented(dc_fqdn)),
-            admins: Mutex::new(Vec::new()),
-            accounts: Mutex::new(accounts.into_iter().collect()),
-        }
-    }
-
-    /// Changes an ECE user's password (`pa`, `sa`; F12 when the inventory keeps the old one).
-    pub fn set_password(&self, user: &str, password: &str) -> Result<(), String> {
-        let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        match accounts.get_mut(&user.to_ascii_lowercase()) {
-            Some(p) => {
-                *p = password.to_string();
-                Ok(())
-            }
-            None => Err(format!("ECE has no user `{user}` (users: pa, sa)")),
-        }
-    }
 }
 
 /// What an application server is given beyond its host: the deployment's
@@ -276,6 +198,11 @@ impl RunningApp {
         &self.db
     }
 
+    /// The host it runs on.
+    pub(super) fn ctx(&self) -> &HostCtx {
+        &self.ctx
+    }
+
     /// Whether "Cisco Service" runs.
     pub fn is_running(&self) -> bool {
         self.running.load(std::sync::atomic::Ordering::SeqCst)
@@ -402,6 +329,8 @@ impl Running for AppProduct {
 ///   administrator (invented paths; 401 on wrong credentials, F12);
 /// * `/default/spog/gadget`: the gadget SPOG loads, with the `pa` credentials
 ///   of the inventory (F12);
+/// * [`AGENTS_PATH`] (POST, `pa`): an agent CCE Administration enabled for
+///   Email & Chat ([ECE] 6; `super::integration`);
 /// * [`GADGET_SESSION_PATH`]: what the gadget's script calls from the
 ///   administrator's browser: ECE signs the SPOG administrator named by
 ///   [`SPOG_USER_HEADER`] in through partition-administrator SSO ([ECE] 2.2):
@@ -412,15 +341,8 @@ impl Running for AppProduct {
 async fn app_routes(server: &Arc<RunningApp>, r: HttpRequest) -> HttpResponse {
     let db = &server.db;
     let authorized = |user: &str| {
-        basic_credentials(&r).is_some_and(|(u, p)| {
-            u.eq_ignore_ascii_case(user)
-                && db
-                    .accounts
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get(user)
-                    .is_some_and(|want| *want == p)
-        })
+        basic_credentials(&r)
+            .is_some_and(|(u, p)| u.eq_ignore_ascii_case(user) && db.check_password(user, &p))
     };
     let unauthorized = || HttpResponse {
         status: 401,
@@ -461,6 +383,13 @@ async fn app_routes(server: &Arc<RunningApp>, r: HttpRequest) -> HttpResponse {
                     )
                     .into_bytes(),
                 }
+            } else {
+                unauthorized()
+            }
+        }
+        AGENTS_PATH if r.method == "POST" => {
+            if authorized("pa") {
+                super::integration::enable_agent(db, &r.body)
             } else {
                 unauthorized()
             }

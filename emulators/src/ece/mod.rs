@@ -1,10 +1,13 @@
 //! Enterprise Chat and Email (ECE) 12.x as the topology runs it: the web
 //! server ([`web`]: IIS in front of the application servers), the
-//! application servers and ECE's database ([`app`]), ECE's logs ([`log`]),
+//! application servers ([`app`]), ECE's database ([`db`]), its side of the
+//! Unified CCE integration ([`integration`]), ECE's logs ([`log`]),
 //! and what its parts share — the files, URL paths and ports by which they
 //! and SPOG find each other.
 
 pub mod app;
+pub mod db;
+pub mod integration;
 pub mod log;
 pub mod web;
 

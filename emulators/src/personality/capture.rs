@@ -246,7 +246,7 @@ pub async fn https_request(
             .connect(server_name(name, addr), tcp)
             .await
             .map_err(|e| classify(&e))?;
-        get(tls, name, path, headers).await
+        send(tls, "GET", name, path, headers, b"").await
     };
     tokio::time::timeout(timeout, work)
         .await
@@ -255,16 +255,14 @@ pub async fn https_request(
 
 /// One HTTPS request as client `p` makes it, on a single connection: the
 /// chain judged during the handshake against `anchors` for `name` at `at`,
-/// then the request. Returns the status and body, or the client's verdict.
-#[allow(clippy::too_many_arguments)]
+/// then `request`. Returns the status and body, or the client's verdict.
 pub async fn https_request_as(
     p: super::Personality,
     addr: SocketAddr,
     name: &str,
     anchors: &[Certificate],
     at: time::OffsetDateTime,
-    path: &str,
-    headers: &[(&str, &str)],
+    request: &Request<'_>,
     timeout: Duration,
 ) -> Result<(u16, String), super::Verdict> {
     let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
@@ -277,33 +275,61 @@ pub async fn https_request_as(
     };
     let _ = tcp.set_nodelay(true);
     let tls = tls_judged(p, tcp, name, anchors, at, timeout).await?;
-    tokio::time::timeout(timeout, get(tls, name, path, headers))
+    let Request {
+        method,
+        path,
+        headers,
+        body,
+    } = request;
+    tokio::time::timeout(timeout, send(tls, method, name, path, headers, body))
         .await
         .unwrap_or(Err(Contact::TimedOut))
         .map_err(|c| super::contact_failure(p, &c, name, addr))
 }
 
-/// `GET path` on an established TLS stream (`Connection: close`).
-async fn get<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+/// An HTTP request a client personality sends ([`https_request_as`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// `GET`, `POST`, …
+    pub method: &'a str,
+    /// The request target.
+    pub path: &'a str,
+    /// Headers beyond `Host`, `Content-Length` and `Connection`.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The body (sent with its `Content-Length` unless empty on a GET).
+    pub body: &'a [u8],
+}
+
+/// `method path` with `body` on an established TLS stream (`Connection: close`).
+async fn send<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     mut tls: S,
+    method: &str,
     name: &str,
     path: &str,
     headers: &[(&str, &str)],
+    body: &[u8],
 ) -> Result<(u16, String), Contact> {
     use tokio::io::AsyncReadExt;
     // a header name or value with CR or LF would start another header line
     let crlf = |t: &str| t.contains(['\r', '\n']);
-    if crlf(path) || crlf(name) || headers.iter().any(|(k, v)| crlf(k) || crlf(v)) {
+    if crlf(method) || crlf(path) || crlf(name) || headers.iter().any(|(k, v)| crlf(k) || crlf(v)) {
         return Err(Contact::Closed);
     }
     let extra: String = headers
         .iter()
         .map(|(k, v)| format!("{k}: {v}\r\n"))
         .collect();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {name}\r\n{extra}Connection: close\r\n\r\n");
-    tls.write_all(req.as_bytes())
-        .await
-        .map_err(|e| classify(&e))?;
+    let length = if body.is_empty() && method == "GET" {
+        String::new()
+    } else {
+        format!("Content-Length: {}\r\n", body.len())
+    };
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {name}\r\n{extra}{length}Connection: close\r\n\r\n"
+    )
+    .into_bytes();
+    req.extend_from_slice(body);
+    tls.write_all(&req).await.map_err(|e| classify(&e))?;
     let mut buf = Vec::new();
     let _ = (&mut tls).take(1 << 20).read_to_end(&mut buf).await;
     let text = String::from_utf8_lossy(&buf).into_owned();

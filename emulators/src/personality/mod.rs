@@ -25,6 +25,7 @@ use crate::pki::Certificate;
 
 pub use capture::{
     fetch_chain, https_get, https_request, https_request_as, tls_judged, Contact, JudgedStream,
+    Request,
 };
 
 /// The clients ccelab imitates.

@@ -9,7 +9,7 @@ pub(super) async fn restart(lab: &Lab, host: &str) -> Result<Outcome, ActionErro
     lab_outcome(lab.restart(host).await.map(|_| format!("restarted {host}")))
 }
 
-/// `stop` / `start`: a Windows service ("Cisco Service", "Apache Tomcat").
+/// `stop` / `start`: a Windows service ("Cisco Service", "Apache Tomcat", "MSSQLSERVER").
 pub(super) async fn set_service(
     lab: &Lab,
     host: &str,

@@ -53,7 +53,7 @@ pub enum Action {
         /// The host.
         host: String,
     },
-    /// Stops a Windows service ("Cisco Service" on ECE's servers: F3; "Apache Tomcat" on an ADS).
+    /// Stops a Windows service ("Cisco Service" on ECE's servers: F3; "Apache Tomcat" or "MSSQLSERVER", the AWDB's SQL Server, on an ADS).
     Stop {
         /// The host.
         host: String,
@@ -731,26 +731,35 @@ impl Action {
                 database,
                 login,
                 password,
-            } => Ok(Outcome::shown(lab.cce()?.save_awdb(
-                server,
-                port.unwrap_or(ccelab_emulators::cce_admin::AWDB_PORT),
-                database,
-                login,
-                password,
-            ))),
+            } => Ok(Outcome::shown(
+                lab.ece_console()?
+                    .save_awdb(
+                        server,
+                        port.unwrap_or(ccelab_emulators::cce_admin::AWDB_PORT),
+                        database,
+                        login,
+                        password,
+                    )
+                    .await,
+            )),
             Action::IntegrationSave {
                 app_instance,
                 agent_pgs,
             } => Ok(Outcome::shown(
-                lab.cce()?.save_integration(app_instance, agent_pgs),
+                lab.ece_console()?
+                    .save_integration(app_instance, agent_pgs)
+                    .await,
             )),
-            Action::AgentEnable { agent, screen_name } => {
-                Ok(Outcome::shown(lab.cce()?.enable_agent(agent, screen_name)))
-            }
+            Action::AgentEnable { agent, screen_name } => Ok(Outcome::shown(
+                lab.cce_admin()?
+                    .enable_agent(agent, screen_name)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )),
             Action::EcePassword { user, password } => ece::set_password(lab, user, password),
-            Action::CreateDepartment { name } => {
-                Ok(Outcome::shown(lab.cce()?.create_department(name)))
-            }
+            Action::CreateDepartment { name } => Ok(Outcome::shown(
+                lab.ece_console()?.db().create_department(name),
+            )),
             Action::PartitionAdmin(fields) => ece::partition_admin(lab, fields.clone()),
             Action::TraceLevel {
                 level,

@@ -44,18 +44,18 @@ pub(crate) enum CtlAction {
         /// The host's name in the topology (e.g. ads-a, ece, ece-app).
         host: String,
     },
-    /// Stop a Windows service ("Cisco Service" on ece-app, "Apache Tomcat" on an ADS).
+    /// Stop a Windows service ("Cisco Service" on ece-app, "Apache Tomcat" or "MSSQLSERVER" on an ADS).
     Stop {
         /// The host's name in the topology (e.g. ads-a, ece-app).
         host: String,
-        /// The service's name (quote it: "Cisco Service", "Apache Tomcat").
+        /// The service's name (quote it: "Cisco Service", "Apache Tomcat"; or MSSQLSERVER).
         service: String,
     },
     /// Start a Windows service.
     Start {
         /// The host's name in the topology (e.g. ads-a, ece-app).
         host: String,
-        /// The service's name (quote it: "Cisco Service", "Apache Tomcat").
+        /// The service's name (quote it: "Cisco Service", "Apache Tomcat"; or MSSQLSERVER).
         service: String,
     },
     /// The IIS https binding of the ECE web server.

@@ -11,8 +11,9 @@ pub(crate) mod network;
 use ccelab_emulators::ad_dc::product::RunningDc;
 use ccelab_emulators::ad_dc::DomainController;
 use ccelab_emulators::cce_admin::{CceDeployment, GadgetOutcome, RunningCceAdmin};
-pub use ccelab_emulators::ece::app::PartitionAdminConfig;
-use ccelab_emulators::ece::app::{AppProduct, EceDb, RunningApp};
+use ccelab_emulators::ece::app::{AppProduct, RunningApp};
+use ccelab_emulators::ece::db::EceDb;
+pub use ccelab_emulators::ece::db::PartitionAdminConfig;
 use ccelab_emulators::ece::web::RunningWeb;
 use ccelab_emulators::product::{HostCtx, Listeners, Running, ServiceInfo};
 
@@ -167,6 +168,28 @@ impl Lab {
     /// ECE's database (shared by its application servers).
     pub fn ece_db(&self) -> Option<&EceDb> {
         self.app_servers().next().map(|(_, a)| &**a.db())
+    }
+
+    /// The application server that serves ECE's administration pages: the
+    /// first whose "Cisco Service" runs.
+    pub fn ece_console(&self) -> Result<&std::sync::Arc<RunningApp>, String> {
+        let mut servers = self.app_servers().peekable();
+        if servers.peek().is_none() {
+            return Err("this topology has no ECE application server".into());
+        }
+        servers
+            .map(|(_, a)| a)
+            .find(|a| a.is_running())
+            .ok_or_else(|| "ECE's pages do not load: \"Cisco Service\" is stopped on every application server (F3)".into())
+    }
+
+    /// CCE Administration on the first ADS (where an administrator edits agents).
+    pub fn cce_admin(&self) -> Result<&RunningCceAdmin, String> {
+        self.topo
+            .hosts
+            .iter()
+            .find_map(|h| self.product::<RunningCceAdmin>(&h.name))
+            .ok_or_else(|| "this topology has no CCE Administration".to_string())
     }
 
     /// Partition Administration Configuration > Save ([ECE] 2.2).
@@ -329,7 +352,7 @@ impl Lab {
     }
 
     /// Stops or starts a Windows service: "Cisco Service" on the ECE server (F3),
-    /// "Apache Tomcat" on an ADS.
+    /// "Apache Tomcat" or "MSSQLSERVER" on an ADS.
     pub async fn set_service(
         &self,
         host: &str,
@@ -347,7 +370,7 @@ impl Lab {
         }
         Err(svc_err(
             host,
-            format!("no service `{service}` (ece-app: \"Cisco Service\"; ads: \"Apache Tomcat\")"),
+            format!("no service `{service}` (ece-app: \"Cisco Service\"; ads: \"Apache Tomcat\", \"MSSQLSERVER\")"),
         ))
     }
 
