@@ -48,15 +48,11 @@ impl Shared {
             .unwrap_or_default();
         let apps = topo.hosts.iter().filter(|h| h.role == Role::EceApp).count();
         let env = InventoryEnv {
-            app_instance: topo.app_instance.clone(),
+            app_instance: topo.ads.app_instance.clone(),
             csv_upload: topo.preset != Preset::Pcce2000.name(),
             network,
         };
-        let pa = topo
-            .ece_accounts
-            .iter()
-            .find(|a| a.0 == "pa")
-            .map(|a| a.1.clone());
+        let pa = Some(topo.ece_accounts.pa.clone());
         let (admin, admin_password) = topo.cce_admin_account();
         let cce = CceDeployment::new(
             env,
@@ -66,7 +62,7 @@ impl Shared {
             pa,
         );
         Shared {
-            ece_db: Arc::new(EceDb::new(&dc, topo.ece_accounts.iter().cloned())),
+            ece_db: Arc::new(EceDb::new(&dc, topo.ece_accounts.list())),
             ece_logs: ccelab_emulators::ece::ece_logs(apps),
             cce: Arc::new(cce),
         }
@@ -156,7 +152,8 @@ pub(crate) fn write_disk(
     match h.role {
         Role::Ads => {
             let trusted: Vec<(String, Certificate)> = topo
-                .ads_trust
+                .ads
+                .cacerts
                 .iter()
                 .map(|t| match t {
                     Trusted::Root => ("Example Enterprise CA".to_string(), topo.root.cert.clone()),

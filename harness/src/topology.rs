@@ -116,16 +116,8 @@ pub enum TopologyError {
     Product(#[from] ccelab_emulators::product::ProductError),
 }
 
-/// What each ADS's `cacerts` holds (besides its own `tomcatcert`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trusted {
-    /// The enterprise root CA (alias `Example Enterprise CA`).
-    Root,
-    /// The issuing CA (alias `Example Issuing CA`).
-    Issuing,
-    /// The ECE web server's own certificate (the self-signed route of [ECE] 4.1).
-    EceWeb,
-}
+pub use ccelab_emulators::cce_admin::{AdsKnobs, Trusted};
+pub use ccelab_emulators::ece::db::EceAccounts;
 
 /// The deployment sizes ccelab builds (docs/requirements.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,13 +170,11 @@ pub struct Topology {
     pub ece_app: AppKnobs,
     /// IIS's knobs (binding: F6; Require SSL: F20; `spog_config.js`: F13).
     pub iis: IisKnobs,
-    /// The application instance of the integration.
-    pub app_instance: String,
-    /// What every ADS trusts ([ECE] 4.1 done right: the root and the issuing CA).
-    pub ads_trust: Vec<Trusted>,
-    /// ECE's partition administrators: `pa` (business partition, the
-    /// inventory credentials of [ECE] 4.3) and `sa` (system partition).
-    pub ece_accounts: Vec<(String, String)>,
+    /// CCE Administration's knobs (what every ADS trusts: F1; the
+    /// application instance: F11).
+    pub ads: AdsKnobs,
+    /// ECE's own users (`pa`: the inventory credentials of [ECE] 4.3; F12).
+    pub ece_accounts: EceAccounts,
 }
 
 pub use ccelab_emulators::cce_admin::{AWDB_DATABASE, AWDB_LOGIN};
@@ -193,8 +183,9 @@ pub use ccelab_emulators::ad_dc::product::AdDcKnobs;
 pub use ccelab_emulators::ece::app::{AppKnobs, EceKeystore};
 pub use ccelab_emulators::ece::web::IisKnobs;
 
-/// The default password of the ECE accounts `pa` and `sa` in presets.
-pub const ECE_DEFAULT_PASSWORD: &str = "Password1";
+/// The default password of the ECE accounts `pa` and `sa` in presets (and
+/// of the AWDB login).
+pub const ECE_DEFAULT_PASSWORD: &str = ccelab_emulators::ece::db::DEFAULT_PASSWORD;
 
 /// The `cacerts` password on every ADS (the JDK default).
 pub const CACERTS_PASS: &str = "changeit";
@@ -304,18 +295,8 @@ impl Topology {
             ad_dc: AdDcKnobs::default(),
             ece_app: AppKnobs::default(),
             iis: IisKnobs::default(),
-            app_instance: if name == "pcce-4000" {
-                // 4000/12000 agents: created by the integrator, best-practice name
-                // {site}_{peripheral_set}_{application_instance}
-                "Main_PS1_Multichannel".into()
-            } else {
-                "MultiChannel".into()
-            },
-            ads_trust: vec![Trusted::Root, Trusted::Issuing],
-            ece_accounts: vec![
-                ("pa".into(), ECE_DEFAULT_PASSWORD.into()),
-                ("sa".into(), ECE_DEFAULT_PASSWORD.into()),
-            ],
+            ads: AdsKnobs::for_agents(if name == "pcce-4000" { 4000 } else { 2000 }),
+            ece_accounts: EceAccounts::default(),
         })
     }
 

@@ -26,38 +26,10 @@
 use std::path::{Path, PathBuf};
 
 use ccelab_emulators::clock::{parse_time, Clock};
-use ccelab_emulators::pki::{keypool, CertParams, Issued, KeyType, San};
-use serde::{Deserialize, Deserializer};
+use ccelab_emulators::pki::{keypool, Issued};
+use serde::Deserialize;
 
 use crate::topology::{Topology, TopologyError};
-
-fn from_str_de<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: std::str::FromStr<Err = String>,
-{
-    let s: Option<String> = Option::deserialize(d)?;
-    s.map(|v| v.parse::<T>().map_err(serde::de::Error::custom))
-        .transpose()
-}
-
-fn sans_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<San>>, D::Error> {
-    let v: Option<Vec<String>> = Option::deserialize(d)?;
-    v.map(|v| {
-        v.iter()
-            .map(|s| s.parse::<San>().map_err(serde::de::Error::custom))
-            .collect()
-    })
-    .transpose()
-}
-
-fn time_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let s: Option<String> = Option::deserialize(d)?;
-    if let Some(v) = &s {
-        parse_time(v, time::OffsetDateTime::UNIX_EPOCH).map_err(serde::de::Error::custom)?;
-    }
-    Ok(s)
-}
 
 /// A topology file: a preset and the changes to it, one section per product.
 #[derive(Clone, Debug, Deserialize, Default)]
@@ -66,7 +38,7 @@ pub struct TopologyFile {
     /// The preset (`pcce-2000` unless said).
     pub preset: Option<String>,
     /// A fixed topology clock (RFC 3339, a date or an offset; default: the system clock).
-    #[serde(default, deserialize_with = "time_de")]
+    #[serde(default, deserialize_with = "ccelab_emulators::pki::spec::time_de")]
     pub clock: Option<String>,
     /// `[ece_web]`: the ECE web server.
     pub ece_web: Option<EceWebSpec>,
@@ -98,89 +70,22 @@ pub type AdDcSpec = ccelab_emulators::ad_dc::product::AdDcSection;
 /// ECE's application servers (`[ece_app]`): their own section.
 pub type EceAppSpec = ccelab_emulators::ece::app::AppSection;
 
-/// `[ece_web]`: the ECE web server's name, certificate, IIS settings and
-/// ECE's own users.
-#[derive(Clone, Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct EceWebSpec {
-    /// Its FQDN (its certificate and bindings follow it).
-    pub fqdn: Option<String>,
-    /// `[ece_web.certificate]`: the certificate bound in IIS.
-    pub certificate: Option<CertSpec>,
-    /// `[ece_web.binding]`: the https binding ([ECE] 1.2; F6).
-    pub binding: Option<BindingSpec>,
-    /// Password of ECE's `pa` (business partition administrator).
-    pub pa_password: Option<String>,
-    /// Password of ECE's `sa` (system partition administrator).
-    pub sa_password: Option<String>,
-    /// IIS "Require SSL" on the Default Web Site (default true; F20).
-    pub require_ssl: Option<bool>,
-    /// `[ece_web.spog_config]`: `spog_config.js` ([ECE] 3; F13).
-    pub spog_config: Option<SpogConfigSpec>,
-}
+/// `[ece_web]`: the ECE web server's section.
+pub type EceWebSpec = ccelab_emulators::ece::web::WebSection;
 
 /// The two lines of `spog_config.js` (IIS's own section).
 pub type SpogConfigSpec = ccelab_emulators::ece::web::SpogSection;
 
-/// Who signs the web certificate.
-#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum IssuerSpec {
-    /// The issuing CA (default; [ECE] 1.1 option 2).
-    #[default]
-    Issuing,
-    /// The root CA itself.
-    Root,
-    /// Nobody: self-signed ([ECE] 1.1 option 1).
-    #[serde(rename = "self")]
-    SelfSigned,
-}
-
-/// `[ece_web.certificate]`: the web certificate (default: the FQDN as CN
-/// and only SAN, RSA-2048, valid from a day before the clock for a year).
-#[derive(Clone, Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct CertSpec {
-    /// `issuing`, `root` or `self`.
-    pub issuer: Option<IssuerSpec>,
-    /// Its common name (F2 when not the FQDN SPOG uses).
-    pub cn: Option<String>,
-    /// Its SANs (`dns:NAME`, `ip:ADDR`; `[]` for none).
-    #[serde(default, deserialize_with = "sans_de")]
-    pub sans: Option<Vec<San>>,
-    /// Its key type (`rsa1024` … `rsa4096`, `p256`, `p384`; F24).
-    #[serde(default, deserialize_with = "from_str_de")]
-    pub key: Option<KeyType>,
-    /// notBefore (RFC 3339, a date or an offset from the clock).
-    #[serde(default, deserialize_with = "time_de")]
-    pub not_before: Option<String>,
-    /// notAfter (F25 when in the past).
-    #[serde(default, deserialize_with = "time_de")]
-    pub not_after: Option<String>,
-}
-
 /// The https binding (IIS's own section).
 pub type BindingSpec = ccelab_emulators::ece::web::BindingSection;
 
-/// A certificate an ADS's `cacerts` can hold.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum TrustItem {
-    /// The root CA.
-    Root,
-    /// The issuing CA (F8 when only the root is there and the server sends no chain).
-    Issuing,
-    /// The web server's own certificate (the self-signed route of [ECE] 4.1).
-    EceWeb,
-}
+pub use ccelab_emulators::pki::spec::{CertSpec, IssuerSpec};
 
-/// `[ads]`: what every ADS trusts.
-#[derive(Clone, Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct AdsSpec {
-    /// The certificates in `cacerts` (`[]`: none of the topology's; F1).
-    pub cacerts: Option<Vec<TrustItem>>,
-}
+/// `[ads]`: CCE Administration's section.
+pub type AdsSpec = ccelab_emulators::cce_admin::AdsSection;
+
+/// A certificate an ADS's `cacerts` can hold.
+pub use ccelab_emulators::cce_admin::Trusted as TrustItem;
 
 /// A topology-file error (`FILE:LINE:COLUMN: message`).
 pub type FileError = crate::located::Located;
@@ -226,46 +131,16 @@ impl TopologyFile {
                 .map(|h| h.fqdn.clone())
                 .unwrap_or_default();
             if ece.certificate.is_some() || ece.fqdn.is_some() {
-                let spec = ece.certificate.as_ref();
-                let now = topo.clock.now();
-                let time = |v: Option<&String>, default| match v {
-                    Some(t) => parse_time(t, now).map_err(TopologyError::Invalid),
-                    None => Ok(default),
-                };
-                let nb = time(
-                    spec.and_then(|s| s.not_before.as_ref()),
-                    now - time::Duration::days(1),
-                )?;
-                let na = time(
-                    spec.and_then(|s| s.not_after.as_ref()),
-                    now + time::Duration::days(365),
-                )?;
-                let cn = spec
-                    .and_then(|s| s.cn.clone())
-                    .unwrap_or_else(|| fqdn.clone());
-                let sans = spec
-                    .and_then(|s| s.sans.clone())
-                    .unwrap_or_else(|| vec![San::Dns(fqdn.clone())]);
-                let key = keypool::key(spec.and_then(|s| s.key).unwrap_or(KeyType::Rsa2048), 2)?;
-                let params = CertParams::leaf(&format!("CN={cn}"), nb, na)?.with_sans(sans);
-                topo.ece_web = match spec.and_then(|s| s.issuer).unwrap_or_default() {
+                let spec = ece.certificate.clone().unwrap_or_default();
+                let (params, key_type, issuer) = spec.params(&fqdn, topo.clock.now())?;
+                let key = keypool::key(key_type, 2)?;
+                topo.ece_web = match issuer {
                     IssuerSpec::Issuing => topo.issuing.issue(&params, key)?,
                     IssuerSpec::Root => topo.root.issue(&params, key)?,
                     IssuerSpec::SelfSigned => Issued::self_signed(&params, key)?,
                 };
             }
-            for (user, pw) in [("pa", &ece.pa_password), ("sa", &ece.sa_password)] {
-                if let Some(pw) = pw {
-                    for a in topo.ece_accounts.iter_mut().filter(|a| a.0 == user) {
-                        a.1 = pw.clone();
-                    }
-                }
-            }
-            topo.iis.apply(
-                ece.binding.as_ref(),
-                ece.spog_config.as_ref(),
-                ece.require_ssl,
-            );
+            ece.apply(&mut topo.iis, &mut topo.ece_accounts);
         }
         if let Some(app) = &self.ece_app {
             if let Some(n) = app.servers {
@@ -340,15 +215,8 @@ impl TopologyFile {
         if let Some(k) = self.ece_app.as_ref().and_then(|a| a.keystore) {
             topo.ece_app.keystore = k;
         }
-        if let Some(items) = self.ads.as_ref().and_then(|a| a.cacerts.clone()) {
-            topo.ads_trust = items
-                .iter()
-                .map(|i| match i {
-                    TrustItem::Root => crate::topology::Trusted::Root,
-                    TrustItem::Issuing => crate::topology::Trusted::Issuing,
-                    TrustItem::EceWeb => crate::topology::Trusted::EceWeb,
-                })
-                .collect();
+        if let Some(ads) = &self.ads {
+            ads.apply(&mut topo.ads);
         }
         Ok(topo)
     }

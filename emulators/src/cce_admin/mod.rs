@@ -49,6 +49,63 @@ pub const AWDB_PORT: u16 = crate::platform::sql_server::PORT;
 /// The SQL Server login of [`AWDB_DATABASE`].
 pub const AWDB_LOGIN: &str = "ece_awdb";
 
+/// A certificate an ADS's `cacerts` can hold (besides its own `tomcatCert`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trusted {
+    /// The enterprise root CA (alias `Example Enterprise CA`).
+    Root,
+    /// The issuing CA (alias `Example Issuing CA`; F8 when only the root is
+    /// there and the web server sends no chain).
+    Issuing,
+    /// The ECE web server's own certificate (the self-signed route of [ECE] 4.1).
+    EceWeb,
+}
+
+/// CCE Administration's knobs in a topology.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdsKnobs {
+    /// What every ADS's `cacerts` trusts ([ECE] 4.1 done right: the root
+    /// and the issuing CA; `[]`: F1).
+    pub cacerts: Vec<Trusted>,
+    /// The application instance of the deployment (in the AWDB; F11).
+    pub app_instance: String,
+}
+
+impl AdsKnobs {
+    /// As a preset of `agents` agents has them: 2000 agents use
+    /// `MultiChannel`; 4000 and 12000 agents an instance the integrator
+    /// created, named by best practice `{site}_{peripheral set}_{instance}`
+    /// ([ECE] 4.3).
+    pub fn for_agents(agents: u32) -> AdsKnobs {
+        AdsKnobs {
+            cacerts: vec![Trusted::Root, Trusted::Issuing],
+            app_instance: if agents > 2000 {
+                "Main_PS1_Multichannel".into()
+            } else {
+                "MultiChannel".into()
+            },
+        }
+    }
+}
+
+/// The `[ads]` section of a topology file: changes to [`AdsKnobs`].
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdsSection {
+    /// The certificates in `cacerts` (`[]`: none of the topology's; F1).
+    pub cacerts: Option<Vec<Trusted>>,
+}
+
+impl AdsSection {
+    /// Applies the section to `knobs`.
+    pub fn apply(&self, knobs: &mut AdsKnobs) {
+        if let Some(c) = &self.cacerts {
+            knobs.cacerts = c.clone();
+        }
+    }
+}
+
 /// What the SPOG user sees when opening the ECE gadget.
 pub const GADGET_ERROR: &str = "There was an error loading the page. Contact your administrator.";
 

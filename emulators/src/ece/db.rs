@@ -59,6 +59,38 @@ impl PartitionAdminConfig {
     }
 }
 
+/// The default password of ECE's `pa` and `sa` in ccelab's presets.
+pub const DEFAULT_PASSWORD: &str = "Password1";
+
+/// ECE's own users in a topology: `pa` (business partition administrator,
+/// the inventory credentials of [ECE] 4.3) and `sa` (system partition).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EceAccounts {
+    /// `pa`'s password.
+    pub pa: String,
+    /// `sa`'s password.
+    pub sa: String,
+}
+
+impl Default for EceAccounts {
+    fn default() -> Self {
+        EceAccounts {
+            pa: DEFAULT_PASSWORD.into(),
+            sa: DEFAULT_PASSWORD.into(),
+        }
+    }
+}
+
+impl EceAccounts {
+    /// (user, password), `pa` first.
+    pub fn list(&self) -> Vec<(String, String)> {
+        vec![
+            ("pa".into(), self.pa.clone()),
+            ("sa".into(), self.sa.clone()),
+        ]
+    }
+}
+
 /// The AWDB Details tab as saved ([ECE] 5): where ECE reads the AWDB.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AwdbDetails {

@@ -74,6 +74,44 @@ impl Default for IisKnobs {
     }
 }
 
+/// The `[ece_web]` section of a topology file: the web server's name and
+/// certificate, IIS's settings, and ECE's own users.
+#[derive(Clone, Debug, serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WebSection {
+    /// Its FQDN (its certificate and bindings follow it).
+    pub fqdn: Option<String>,
+    /// `[ece_web.certificate]`: the certificate bound in IIS.
+    pub certificate: Option<crate::pki::spec::CertSpec>,
+    /// `[ece_web.binding]`: the https binding ([ECE] 1.2; F6).
+    pub binding: Option<BindingSection>,
+    /// Password of ECE's `pa` (business partition administrator).
+    pub pa_password: Option<String>,
+    /// Password of ECE's `sa` (system partition administrator).
+    pub sa_password: Option<String>,
+    /// IIS "Require SSL" on the Default Web Site (default true; F20).
+    pub require_ssl: Option<bool>,
+    /// `[ece_web.spog_config]`: `spog_config.js` ([ECE] 3; F13).
+    pub spog_config: Option<SpogSection>,
+}
+
+impl WebSection {
+    /// Applies IIS's settings and ECE's passwords of the section.
+    pub fn apply(&self, iis: &mut IisKnobs, accounts: &mut super::db::EceAccounts) {
+        iis.apply(
+            self.binding.as_ref(),
+            self.spog_config.as_ref(),
+            self.require_ssl,
+        );
+        if let Some(p) = &self.pa_password {
+            accounts.pa = p.clone();
+        }
+        if let Some(p) = &self.sa_password {
+            accounts.sa = p.clone();
+        }
+    }
+}
+
 /// `[ece_web.binding]`: the https binding ([ECE] 1.2 wants both unset; F6).
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -15,6 +15,7 @@ pub mod example;
 mod key;
 pub mod keypool;
 pub mod pem;
+pub mod spec;
 
 pub use cert::{issue, Ca, CertParams, Certificate, Eku, Issued, KeyUsage, San};
 pub use csr::Csr;

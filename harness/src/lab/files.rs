@@ -53,7 +53,8 @@ pub fn write_topology_files(
     let ece_accounts: Vec<serde_json::Value> = lab
         .topo
         .ece_accounts
-        .iter()
+        .list()
+        .into_iter()
         .map(|(u, p)| {
             let purpose = if u == "pa" {
                 "ECE business partition administrator (inventory credentials, [ECE] 4.3)"
