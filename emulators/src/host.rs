@@ -13,6 +13,12 @@
 //! * `..` components and paths without a drive are refused, so nothing
 //!   escapes the disk.
 //!
+//! Products read and write their disk only through [`VirtualDisk::read`],
+//! [`VirtualDisk::append`] and [`VirtualDisk::check`] (or the free
+//! functions behind them): a symbolic link that leads outside the disk, a
+//! FIFO, a device or an oversized file is refused with a message that says
+//! so, and nothing blocks on a FIFO.
+//!
 //! A [`Service`] reads its configuration and trust when it starts and keeps it
 //! until it restarts — a keytool import without a restart changes nothing
 //! (F9; docs/requirements.md §2 "Trust changes take effect only after a restart").
@@ -41,6 +47,112 @@ pub enum DiskError {
     /// `ECE_HOME` (the path, the variable's name).
     #[error("`{0}`: unknown variable `{1}`")]
     UnknownVariable(String, String),
+    /// A symbolic link on the way leads outside the host's disk.
+    #[error("{0}: a symbolic link leads outside the host's disk; refused")]
+    LeavesDisk(String),
+    /// Not a regular file (a FIFO, a device, a socket, a directory).
+    #[error("{0}: not a regular file; refused")]
+    NotAFile(String),
+    /// Larger than a product reads (the path, the limit in bytes).
+    #[error("{0}: larger than {1} bytes; refused")]
+    TooLarge(String, u64),
+    /// The operating system's error (its text only: callers name the file).
+    #[error("{1}")]
+    Io(String, String),
+}
+
+impl DiskError {
+    /// Whether the file is simply not there.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DiskError::Io(_, e) if e.contains("os error 2"))
+    }
+}
+
+/// The largest file a product reads from a disk (a keystore, a
+/// configuration, a PFX is far smaller).
+pub const MAX_READ: u64 = 16 << 20;
+
+fn io_err(path: &Path, e: &std::io::Error) -> DiskError {
+    DiskError::Io(path.display().to_string(), e.to_string())
+}
+
+/// Checks that `path`, a path under `root`, does not leave `root`: no `..`,
+/// and no symbolic link on the way (the file itself included) that resolves
+/// outside `root`. Components that do not exist yet are fine.
+pub fn check_within(root: &Path, path: &Path) -> Result<(), DiskError> {
+    let shown = || path.display().to_string();
+    let rel = path
+        .strip_prefix(root)
+        .map_err(|_| DiskError::LeavesDisk(shown()))?;
+    let Ok(root_real) = root.canonicalize() else {
+        return Ok(()); // nothing of the disk exists yet
+    };
+    let mut cur = root.to_path_buf();
+    for c in rel.components() {
+        match c {
+            std::path::Component::Normal(n) => cur.push(n),
+            std::path::Component::CurDir => continue,
+            _ => return Err(DiskError::LeavesDisk(shown())),
+        }
+        match std::fs::symlink_metadata(&cur) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_err(path, &e)),
+            Ok(m) if m.file_type().is_symlink() => match cur.canonicalize() {
+                Ok(t) if t.starts_with(&root_real) => {}
+                // dangling or outside
+                _ => return Err(DiskError::LeavesDisk(shown())),
+            },
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Opens `path` without blocking on a FIFO, and refuses anything but a regular file.
+fn open_regular(
+    path: &Path,
+    options: &mut std::fs::OpenOptions,
+) -> Result<std::fs::File, DiskError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let f = options
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| io_err(path, &e))?;
+    let m = f.metadata().map_err(|e| io_err(path, &e))?;
+    if !m.is_file() {
+        return Err(DiskError::NotAFile(path.display().to_string()));
+    }
+    Ok(f)
+}
+
+/// Opens `path` to read without blocking on a FIFO: a regular file only
+/// (for readers that seek, such as log followers; check the path first).
+pub fn open_file(path: &Path) -> Result<std::fs::File, DiskError> {
+    open_regular(path, std::fs::OpenOptions::new().read(true))
+}
+
+/// Reads `path` (under `root`): at most `max` bytes, a regular file inside the disk.
+pub fn read_within(root: &Path, path: &Path, max: u64) -> Result<Vec<u8>, DiskError> {
+    use std::io::Read as _;
+    check_within(root, path)?;
+    let f = open_regular(path, std::fs::OpenOptions::new().read(true))?;
+    let mut out = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| io_err(path, &e))?;
+    if out.len() as u64 > max {
+        return Err(DiskError::TooLarge(path.display().to_string(), max));
+    }
+    Ok(out)
+}
+
+/// Appends `bytes` to `path` (under `root`; created if missing), a regular
+/// file inside the disk.
+pub fn append_within(root: &Path, path: &Path, bytes: &[u8]) -> Result<(), DiskError> {
+    use std::io::Write as _;
+    check_within(root, path)?;
+    let mut f = open_regular(path, std::fs::OpenOptions::new().create(true).append(true))?;
+    f.write_all(bytes).map_err(|e| io_err(path, &e))
 }
 
 /// One host's disk.
@@ -58,6 +170,28 @@ impl VirtualDisk {
     /// The directory holding the drives.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Reads a file of this disk ([`read_within`], at most [`MAX_READ`] bytes).
+    pub fn read(&self, path: &Path) -> Result<Vec<u8>, DiskError> {
+        read_within(&self.root, path, MAX_READ)
+    }
+
+    /// Reads a text file of this disk (invalid UTF-8 is replaced).
+    pub fn read_string(&self, path: &Path) -> Result<String, DiskError> {
+        self.read(path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    /// Appends to a file of this disk ([`append_within`]).
+    pub fn append(&self, path: &Path, bytes: &[u8]) -> Result<(), DiskError> {
+        append_within(&self.root, path, bytes)
+    }
+
+    /// Checks that a path of this disk stays inside it ([`check_within`]):
+    /// before writing or replacing a file.
+    pub fn check(&self, path: &Path) -> Result<(), DiskError> {
+        check_within(&self.root, path)
     }
 
     /// Expands `%JAVA_HOME%`-style and `{ECE_HOME}` variables.
@@ -202,6 +336,72 @@ mod tests {
         );
         assert_eq!(d.path(r"\icm"), Err(DiskError::NotAbsolute(r"\icm".into())));
         assert!(matches!(d.path(r"%FOO%\x"), Err(DiskError::UnknownVariable(_, v)) if v == "FOO"));
+    }
+
+    #[test]
+    fn reads_and_writes_stay_on_the_disk() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = d.path().join("outside.txt");
+        std::fs::write(&outside, "secret").unwrap();
+        let disk = VirtualDisk::new(d.path().join("disk"));
+        let dir = disk.path(r"C:\logs").unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        // a file and a link that stays inside are fine
+        std::fs::write(dir.join("a.txt"), "inside").unwrap();
+        std::os::unix::fs::symlink(dir.join("a.txt"), dir.join("in.txt")).unwrap();
+        assert_eq!(disk.read(&dir.join("in.txt")).unwrap(), b"inside");
+        disk.append(&dir.join("new.log"), b"x").unwrap();
+        assert_eq!(std::fs::read(dir.join("new.log")).unwrap(), b"x");
+        // a link out: neither read nor appended to
+        std::os::unix::fs::symlink(&outside, dir.join("out.txt")).unwrap();
+        let out = dir.join("out.txt");
+        assert!(matches!(disk.read(&out), Err(DiskError::LeavesDisk(_))));
+        assert!(matches!(
+            disk.append(&out, b"x"),
+            Err(DiskError::LeavesDisk(_))
+        ));
+        // a directory on the way that links out
+        std::os::unix::fs::symlink(d.path(), dir.join("up")).unwrap();
+        let via = dir.join("up").join("outside.txt");
+        assert!(matches!(disk.read(&via), Err(DiskError::LeavesDisk(_))));
+        assert!(disk.check(&dir.join("up").join("new")).is_err());
+        // a dangling link is refused too
+        std::os::unix::fs::symlink(d.path().join("nowhere"), dir.join("dangling")).unwrap();
+        assert!(disk.append(&dir.join("dangling"), b"x").is_err());
+        assert!(!d.path().join("nowhere").exists());
+        assert_eq!(std::fs::read(&outside).unwrap(), b"secret");
+        // not there: the OS's words
+        let e = disk.read(&dir.join("missing")).unwrap_err();
+        assert!(e.is_not_found(), "{e}");
+        // too large
+        std::fs::write(dir.join("big"), vec![0u8; 100]).unwrap();
+        assert!(matches!(
+            read_within(disk.root(), &dir.join("big"), 99),
+            Err(DiskError::TooLarge(_, 99))
+        ));
+        assert_eq!(
+            read_within(disk.root(), &dir.join("big"), 100)
+                .unwrap()
+                .len(),
+            100
+        );
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let d = tempfile::tempdir().unwrap();
+        let disk = VirtualDisk::new(d.path());
+        let fifo = d.path().join("C").join("fifo");
+        std::fs::create_dir_all(fifo.parent().unwrap()).unwrap();
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // no writer: a blocking open would wait forever
+        assert!(matches!(disk.read(&fifo), Err(DiskError::NotAFile(_))));
+        assert!(matches!(open_file(&fifo), Err(DiskError::NotAFile(_))));
+        // appending to a FIFO without a reader fails at once (ENXIO) or is refused
+        assert!(disk.append(&fifo, b"x").is_err());
+        assert!(matches!(disk.read(d.path()), Err(DiskError::NotAFile(_))));
     }
 
     #[test]

@@ -1481,3 +1481,78 @@ fn the_awdb_is_sql_server_on_each_ads_and_agents_reach_ece_over_https() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert!(out(&ctl(&u, &["ece-users"])).contains("agent1"));
 }
+
+/// Issue 11 D3/D4: a file on an emulated disk never makes ccelab read,
+/// serve or append to a file outside the lab, and a FIFO never freezes it.
+#[test]
+fn links_out_of_a_disk_and_fifos_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    let secret = d.path().join("secret.txt");
+    std::fs::write(&secret, "root:*:19000:0:99999:7:::\n").unwrap();
+    let spog = u
+        .dir
+        .join("disks/ece/C/ECE/eService/templates/finesse/gadget/spog/spog_config.js");
+    std::fs::remove_file(&spog).unwrap();
+    std::os::unix::fs::symlink(&secret, &spog).unwrap();
+    let page = curl_ece(
+        &u,
+        "/default/templates/finesse/gadget/spog/spog_config.js",
+        true,
+        &[],
+    );
+    assert!(page.ends_with("status=404"), "{page}");
+    assert!(!page.contains("root:"), "{page}");
+
+    // the catalina log linked out of the disk: the lines are lost, not written there
+    let logs = u.dir.join("disks/ads-a/C/icm/tomcat/logs");
+    let before = catalina(&u, "ads-a");
+    for e in std::fs::read_dir(&logs).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("catalina.")
+        {
+            std::fs::remove_file(&p).unwrap();
+            std::os::unix::fs::symlink(&secret, &p).unwrap();
+        }
+    }
+    assert!(before.is_empty() || !before.contains("root:"));
+    set_web_server(&u, "ece-nowhere.example.com");
+    let o = ctl(&u, &["spog", "open-gadget", "--ads", "ads-a"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}{}",
+        out(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&secret).unwrap(),
+        "root:*:19000:0:99999:7:::\n"
+    );
+
+    // applicationHost.config replaced by a FIFO: the restart says why, at once
+    let config = u
+        .dir
+        .join("disks/ece/C/Windows/System32/inetsrv/config/applicationHost.config");
+    std::fs::remove_file(&config).unwrap();
+    let st = std::process::Command::new("mkfifo")
+        .arg(&config)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let started = std::time::Instant::now();
+    let o = ctl(&u, &["restart", "ece"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("applicationHost.config: not a regular file; refused"),
+        "{err}"
+    );
+    // and every other host still answers
+    assert_eq!(gadget(&u, "ads-b"), Some(1));
+    assert!(ctl(&u, &["status"]).status.success());
+}

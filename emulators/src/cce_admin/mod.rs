@@ -339,11 +339,11 @@ pub async fn start(
         .disk
         .path(TOMCAT_LOGS)
         .map_err(|e| ProductError::new(&ctx.name, e))?;
-    let clock = ctx.clock.clone();
+    let (clock, disk) = (ctx.clock.clone(), ctx.disk.clone());
     let starts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let tomcat = Service::new("Apache Tomcat", move || {
         let n = starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        start_tomcat(&path, &logs, &clock, n)
+        start_tomcat(&disk, &path, &logs, &clock, n)
     });
     let tomcat = Arc::new(tomcat);
     {
@@ -482,22 +482,15 @@ impl RunningCceAdmin {
         let (disk, now) = (h.disk.clone(), h.clock.now());
         let error_log = self.tomcat.loaded().map(|st| st.error_log.clone());
         tokio::task::spawn_blocking(move || {
-            log_catalina(&disk, now, &verdict)?;
+            // a log that cannot be written (a link out of the disk, a FIFO)
+            // loses the lines, as a full disk would: what the user sees stays
+            let _ = log_catalina(&disk, now, &verdict);
             if let Some(path) = error_log {
-                use std::io::Write as _;
-                if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&path) {
-                    let _ = writeln!(
-                        f,
-                        "{} {GADGET_ERROR} ({})",
-                        startup_stamp(now),
-                        verdict.text
-                    );
-                }
+                let line = format!("{} {GADGET_ERROR} ({})\n", startup_stamp(now), verdict.text);
+                let _ = disk.append(&path, line.as_bytes());
             }
-            Ok::<_, String>(())
         })
         .await
-        .map_err(|e| ProductError::new(&h.name, e))?
         .map_err(|e| ProductError::new(&h.name, e))
     }
 

@@ -45,13 +45,18 @@ pub(crate) fn startup_stamp(t: time::OffsetDateTime) -> String {
 /// `C:\icm\tomcat\logs` (names of docs/requirements.md §6; local server time, here
 /// UTC; never rolled over). The lines written are ccelab's own.
 pub fn start_tomcat(
+    disk: &VirtualDisk,
     cacerts: &std::path::Path,
     logs: &std::path::Path,
     clock: &Clock,
     seq: usize,
 ) -> TomcatState {
-    let trust = java::trust_anchors(cacerts, None, None, None);
-    let tls = tomcat_key(cacerts);
+    // a cacerts that is a link out of the disk, a FIFO or huge is not read
+    let bytes = disk.read(cacerts);
+    let trust = java::trust_anchors_from(bytes.as_ref().ok().cloned(), None, None, None);
+    let tls = bytes
+        .map_err(|e| format!("{}: {e}", cacerts.display()))
+        .and_then(|b| tomcat_key(cacerts, &b));
     // two starts within one second get distinct names through the milliseconds field
     let now = clock.now() + time::Duration::milliseconds(seq as i64 % 1000);
     let stamp = startup_stamp(now);
@@ -61,31 +66,32 @@ pub fn start_tomcat(
         now.month() as u8,
         now.day()
     );
-    let _ = std::fs::create_dir_all(logs);
+    if disk.check(logs).is_ok() {
+        let _ = std::fs::create_dir_all(logs);
+    }
     let anchors = match &trust {
         Ok(a) => format!("{} trusted certificates loaded from cacerts", a.len()),
         Err(v) => format!("cacerts unusable: {}", v.text),
     };
-    let _ = std::fs::write(
-        logs.join(format!("CCBU.{stamp}.startup.log")),
-        format!("{stamp} CCE Administration starting; {anchors}\n"),
+    // a log that cannot be written (a link out of the disk, a FIFO) loses its lines
+    let _ = disk.append(
+        &logs.join(format!("CCBU.{stamp}.startup.log")),
+        format!("{stamp} CCE Administration starting; {anchors}\n").as_bytes(),
     );
     let error_log = logs.join(format!("error.{stamp}.startup.log"));
-    let _ = std::fs::write(
+    let _ = disk.append(
         &error_log,
         match &tls {
             Ok(_) => String::new(),
             Err(e) => format!("{stamp} HTTPS connector not started: {e}\n"),
-        },
+        }
+        .as_bytes(),
     );
     for f in [
         format!("tomcat9-stdout.{day}.log"),
         format!("tomcat9-stderr.{day}.log"),
     ] {
-        let _ = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(logs.join(f));
+        let _ = disk.append(&logs.join(f), b"");
     }
     TomcatState {
         trust,
@@ -95,9 +101,11 @@ pub fn start_tomcat(
 }
 
 /// The `tomcatCert` key entry of `cacerts` (password `changeit`).
-fn tomcat_key(cacerts: &std::path::Path) -> Result<(Vec<Certificate>, Arc<KeyPair>), String> {
-    let bytes = std::fs::read(cacerts).map_err(|e| format!("{}: {e}", cacerts.display()))?;
-    let mut ks = Keystore::load(&bytes, Some(super::CACERTS_PASS))
+fn tomcat_key(
+    cacerts: &std::path::Path,
+    bytes: &[u8],
+) -> Result<(Vec<Certificate>, Arc<KeyPair>), String> {
+    let mut ks = Keystore::load(bytes, Some(super::CACERTS_PASS))
         .map_err(|e| format!("{}: {e}", cacerts.display()))?;
     // Tomcat's connector: keystore and key password both `changeit`
     ks.unlock_keys(super::CACERTS_PASS)
@@ -155,14 +163,8 @@ pub fn log_catalina(
         now.month() as u8,
         now.day()
     ));
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&file)
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    disk.append(&file, text.as_bytes())
         .map_err(|e| format!("{}: {e}", file.display()))?;
-    for l in &lines {
-        writeln!(f, "{l}").map_err(|e| e.to_string())?;
-    }
     Ok((file.display().to_string(), lines))
 }

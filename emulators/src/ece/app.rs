@@ -178,7 +178,10 @@ pub async fn start(cfg: AppConfig, ctx: HostCtx) -> Result<Arc<RunningApp>, Prod
         .unwrap_or(&ctx.fqdn)
         .to_ascii_uppercase();
     let app = Arc::new(RunningApp {
-        log: EceLog::new(dir.join(format!("eg_log_{hostname}_ApplicationServer.log"))),
+        log: EceLog::new(
+            ctx.disk.clone(),
+            dir.join(format!("eg_log_{hostname}_ApplicationServer.log")),
+        ),
         ctx,
         db: cfg.db,
         trace: TraceLevels::default(),
@@ -487,9 +490,15 @@ async fn sso_attempt(
     // "Enable SSL on LDAP": java.naming.security.protocol=ssl
     url.ldaps |= cfg.enable_ssl;
     let anchors = match server.ctx.disk.path(&cfg.keystore_location) {
-        Ok(p) => tokio::task::spawn_blocking(move || java::trust_anchors(&p, None, None, None))
+        Ok(p) => {
+            let disk = server.ctx.disk.clone();
+            // a link out of the disk, a FIFO or a huge file reads as no keystore
+            tokio::task::spawn_blocking(move || {
+                java::trust_anchors_from(disk.read(&p).ok(), None, None, None)
+            })
             .await
-            .unwrap_or_else(|_| Err(java::pkix_failure())),
+            .unwrap_or_else(|_| Err(java::pkix_failure()))
+        }
         Err(_) => Err(java::pkix_failure()),
     };
     let env = JndiEnv {

@@ -14,7 +14,6 @@
 //! method and thread names and the non-[ECE] messages are ccelab's.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -35,6 +34,8 @@ pub const LEVELS: [&str; 8] = [
 pub struct EceLog {
     /// The current file (always ends in `.log`).
     pub path: PathBuf,
+    /// The disk it is on (nothing is written outside it).
+    disk: crate::host::VirtualDisk,
     limit: u64,
     keep: usize,
     /// One writer at a time (rotation is check-then-rename).
@@ -42,15 +43,21 @@ pub struct EceLog {
 }
 
 impl EceLog {
-    /// A log at `path` with ECE's limits.
-    pub fn new(path: PathBuf) -> Self {
-        EceLog::with_limits(path, LOG_LIMIT, LOG_KEEP)
+    /// A log at `path` on `disk` with ECE's limits.
+    pub fn new(disk: crate::host::VirtualDisk, path: PathBuf) -> Self {
+        EceLog::with_limits(disk, path, LOG_LIMIT, LOG_KEEP)
     }
 
-    /// A log at `path` rotated past `limit` bytes, keeping `keep` earlier files.
-    pub fn with_limits(path: PathBuf, limit: u64, keep: usize) -> Self {
+    /// A log at `path` on `disk` rotated past `limit` bytes, keeping `keep` earlier files.
+    pub fn with_limits(
+        disk: crate::host::VirtualDisk,
+        path: PathBuf,
+        limit: u64,
+        keep: usize,
+    ) -> Self {
         EceLog {
             path,
+            disk,
             limit,
             keep,
             lock: Mutex::new(()),
@@ -62,6 +69,9 @@ impl EceLog {
     /// `.log.{n}` becomes `.log.{n+1}`, the current file `.log.1`.
     pub fn append(&self, lines: &[String]) -> std::io::Result<()> {
         let _one = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let refused = |e: crate::host::DiskError| std::io::Error::other(e.to_string());
+        // the log's directory, the log and its rotated files stay on the disk
+        self.disk.check(&self.path).map_err(refused)?;
         let text: String = lines.iter().map(|l| format!("{l}\r\n")).collect();
         let size = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         if size > 0 && size + text.len() as u64 > self.limit {
@@ -71,6 +81,9 @@ impl EceLog {
                 PathBuf::from(p)
             };
             let _ = std::fs::remove_file(name(self.keep));
+            for n in (1..=self.keep).rev() {
+                self.disk.check(&name(n)).map_err(refused)?;
+            }
             for n in (1..self.keep).rev() {
                 if name(n).exists() {
                     std::fs::rename(name(n), name(n + 1))?;
@@ -81,11 +94,9 @@ impl EceLog {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
-        f.write_all(text.as_bytes())
+        self.disk
+            .append(&self.path, text.as_bytes())
+            .map_err(refused)
     }
 }
 
@@ -190,7 +201,12 @@ mod tests {
     #[test]
     fn rotation_keeps_the_newest_files() {
         let d = tempfile::tempdir().unwrap();
-        let log = EceLog::with_limits(d.path().join("eg_log_X_ApplicationServer.log"), 100, 3);
+        let log = EceLog::with_limits(
+            crate::host::VirtualDisk::new(d.path()),
+            d.path().join("eg_log_X_ApplicationServer.log"),
+            100,
+            3,
+        );
         for i in 0..20 {
             log.append(&[format!("line {i:02} {}", "x".repeat(40))])
                 .unwrap();

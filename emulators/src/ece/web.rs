@@ -292,6 +292,7 @@ impl RunningWeb {
                 address: h.address,
                 sessions: self.sessions.clone(),
                 spog_config: spog_config.clone(),
+                disk: h.disk.clone(),
                 clock: h.clock.clone(),
             })
         };
@@ -404,7 +405,8 @@ fn read_site(
     let config_path = disk
         .path(APPLICATION_HOST)
         .map_err(|e| ProductError::new(name, e))?;
-    let config = std::fs::read_to_string(&config_path)
+    let config = disk
+        .read_string(&config_path)
         .map_err(|e| ProductError::new(name, format!("{}: {e}", config_path.display())))?;
     let bindings = iis_https_bindings(&config);
     let store = disk
@@ -426,7 +428,7 @@ fn read_site(
             ));
         }
         let pfx = store.join(format!("{}.pfx", b.certificate_hash));
-        let bytes = std::fs::read(&pfx).map_err(|e| {
+        let bytes = disk.read(&pfx).map_err(|e| {
             ProductError::new(name, format!("certificate {}: {e}", b.certificate_hash))
         })?;
         let ks = Keystore::load(&bytes, Some(PFX_PASS))
@@ -447,7 +449,7 @@ fn read_site(
         let key = KeyPair::from_pkcs8_der(&key).map_err(|e| ProductError::new(name, e))?;
         // HTTP.sys sends the leaf and the path it builds from the machine's CA store
         let chain = match chain.first() {
-            Some(leaf) => chain_from_ca_store(leaf, &ca_store),
+            Some(leaf) => chain_from_ca_store(leaf, disk, &ca_store),
             None => chain,
         };
         let mut binding = Binding::new(
@@ -498,6 +500,8 @@ struct EceSite {
     /// How many ECE sessions IIS has spread so far (see [`forward`]).
     sessions: Arc<std::sync::atomic::AtomicUsize>,
     spog_config: std::path::PathBuf,
+    /// The web server's disk (where `spog_config.js` is read, at each request).
+    disk: VirtualDisk,
     /// The web server's clock (the topology's).
     clock: Clock,
 }
@@ -605,8 +609,9 @@ async fn ece_routes(site: &EceSite, tls: bool, r: HttpRequest) -> HttpResponse {
         };
     }
     if r.path.eq_ignore_ascii_case(SPOG_CONFIG_URL) {
-        let path = site.spog_config.clone();
-        return match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+        let (path, disk) = (site.spog_config.clone(), site.disk.clone());
+        // a FIFO, a link out of the disk or a huge file is not served
+        return match tokio::task::spawn_blocking(move || disk.read(&path)).await {
             Ok(Ok(b)) => HttpResponse {
                 status: 200,
                 headers: vec![("Content-Type".into(), "application/javascript".into())],

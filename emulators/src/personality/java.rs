@@ -256,8 +256,18 @@ pub fn trust_anchors(
     store_type: Option<crate::stores::StoreType>,
     jdk_cacerts: Option<&std::path::Path>,
 ) -> Result<Vec<Certificate>, Verdict> {
+    trust_anchors_from(std::fs::read(path).ok(), password, store_type, jdk_cacerts)
+}
+
+/// [`trust_anchors`] from the store's bytes, as read (None: no file there).
+pub fn trust_anchors_from(
+    bytes: Option<Vec<u8>>,
+    password: Option<&str>,
+    store_type: Option<crate::stores::StoreType>,
+    jdk_cacerts: Option<&std::path::Path>,
+) -> Result<Vec<Certificate>, Verdict> {
     use crate::stores::{detect, Keystore, StoreType};
-    let Ok(bytes) = std::fs::read(path) else {
+    let Some(bytes) = bytes else {
         return match jdk_cacerts.and_then(|p| std::fs::read(p).ok()) {
             Some(b) => Keystore::load(&b, None)
                 .map(|k| k.java_trust_anchors())

@@ -146,11 +146,16 @@ pub fn iis_requires_ssl(config: &str) -> bool {
 
 /// The leaf, then the certificates of `dir` (PEM or DER `.cer` files) that
 /// certify it, issuer by issuer, stopping before a self-signed root.
-pub fn chain_from_ca_store(leaf: &Certificate, dir: &Path) -> Vec<Certificate> {
-    let store: Vec<Certificate> = std::fs::read_dir(dir)
+pub fn chain_from_ca_store(leaf: &Certificate, disk: &VirtualDisk, dir: &Path) -> Vec<Certificate> {
+    // a link out of the disk, a FIFO or a huge file in the store is skipped
+    let listed = disk.check(dir).and_then(|()| {
+        std::fs::read_dir(dir).map_err(|e| crate::host::DiskError::Io(String::new(), e.to_string()))
+    });
+    let store: Vec<Certificate> = listed
         .map(|rd| {
             rd.filter_map(|e| e.ok())
-                .filter_map(|e| std::fs::read(e.path()).ok())
+                .take(1000)
+                .filter_map(|e| disk.read(&e.path()).ok())
                 .filter_map(|b| {
                     Certificate::all_from_pem(&String::from_utf8_lossy(&b))
                         .ok()
@@ -219,10 +224,12 @@ pub fn bind_certificate(
     pfx.set_key_entry(name, issued.key.pkcs8_der().to_vec(), issued.chain(), now)
         .map_err(|e| e.to_string())?;
     let my = disk.path(CERT_STORE_MY).map_err(|e| e.to_string())?;
+    disk.check(&my).map_err(|e| e.to_string())?;
     pfx.save(&my.join(format!("{thumb}.pfx")), PFX_PASS, None)
         .map_err(|e| e.to_string())?;
     let config_path = disk.path(APPLICATION_HOST).map_err(|e| e.to_string())?;
-    let config = std::fs::read_to_string(&config_path)
+    let config = disk
+        .read_string(&config_path)
         .map_err(|e| format!("{}: {e}", config_path.display()))?;
     // IIS writes the hash in either case
     let re = regex::Regex::new(r#"(?i)certificateHash\s*=\s*("[0-9a-f]*"|'[0-9a-f]*')"#)
@@ -230,6 +237,7 @@ pub fn bind_certificate(
     let updated = re
         .replace_all(&config, format!("certificateHash=\"{thumb}\""))
         .into_owned();
+    disk.check(&config_path).map_err(|e| e.to_string())?;
     write_atomic(&config_path, updated.as_bytes()).map_err(|e| e.to_string())
 }
 
@@ -243,7 +251,8 @@ pub fn set_https_binding(
 ) -> Result<(), String> {
     check_host_name(host_name)?;
     let config_path = disk.path(APPLICATION_HOST).map_err(|e| e.to_string())?;
-    let config = std::fs::read_to_string(&config_path)
+    let config = disk
+        .read_string(&config_path)
         .map_err(|e| format!("{}: {e}", config_path.display()))?;
     let mut out = String::with_capacity(config.len());
     let mut rest = config.as_str();
@@ -266,6 +275,7 @@ pub fn set_https_binding(
         rest = &rest[end..];
     }
     out.push_str(rest);
+    disk.check(&config_path).map_err(|e| e.to_string())?;
     write_atomic(&config_path, out.as_bytes()).map_err(|e| e.to_string())
 }
 

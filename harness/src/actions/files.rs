@@ -19,9 +19,24 @@ pub(crate) fn disk_path(lab: &Lab, host: &str, win: &str) -> Result<PathBuf, Act
         .topo
         .host(host)
         .ok_or_else(|| ActionError::NoHost(host.into()))?;
-    h.disk
+    let p = h
+        .disk
         .path(win)
-        .map_err(|e| ActionError::Invalid(e.to_string()))
+        .map_err(|e| ActionError::Invalid(e.to_string()))?;
+    // a symbolic link out of the disk is refused before anything is read or written
+    h.disk
+        .check(&p)
+        .map_err(|e| ActionError::Invalid(e.to_string()))?;
+    Ok(p)
+}
+
+/// Reads a file of a host's disk that [`disk_path`] gave (a regular file,
+/// at most `ccelab_emulators::host::MAX_READ` bytes, nothing blocks on a FIFO).
+fn read_disk_file(path: &Path) -> Result<Vec<u8>, String> {
+    use ccelab_emulators::host::{read_within, MAX_READ};
+    // disk_path checked that no link leaves the disk: the file's own directory bounds it
+    let dir = path.parent().unwrap_or(path);
+    read_within(dir, path, MAX_READ).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The environment of commands: `CCELAB_DIR`, and per host
@@ -83,7 +98,7 @@ fn edit_store(
     pw: &str,
     f: impl FnOnce(&mut Keystore) -> Result<String, StoreError>,
 ) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = read_disk_file(path)?;
     let mut ks = Keystore::load(&bytes, Some(pw)).map_err(|e| e.keytool_line())?;
     let msg = f(&mut ks).map_err(|e| e.keytool_line())?;
     ks.save(path, pw, None)
@@ -186,8 +201,8 @@ pub(super) async fn edit_file(
     let path = disk_path(lab, host, path)?;
     let (old, new) = (old.clone(), new.clone());
     blocking(move || {
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = String::from_utf8(read_disk_file(&path)?)
+            .map_err(|_| format!("{}: not a UTF-8 text file", path.display()))?;
         if !text.contains(old.as_str()) {
             return Err(format!("{}: `{old}` is not in the file", path.display()).into());
         }

@@ -435,7 +435,8 @@ fn appended(
     let mut first = None;
     let mut lines = Vec::new();
     for f in files {
-        let Ok(mut file) = std::fs::File::open(f) else {
+        // a log replaced by a FIFO or a device is skipped, never waited on
+        let Ok(mut file) = ccelab_emulators::host::open_file(f) else {
             continue;
         };
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);

@@ -174,7 +174,11 @@ impl Run {
             let pw = st.password.clone().unwrap_or_else(|| "changeit".into());
             let aliases = self
                 .disk_path(&st.host, &st.path)
-                .and_then(|p| std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display())))
+                .and_then(|p| {
+                    let dir = p.parent().unwrap_or(&p).to_path_buf();
+                    ccelab_emulators::host::read_within(&dir, &p, ccelab_emulators::host::MAX_READ)
+                        .map_err(|e| format!("{}: {e}", p.display()))
+                })
                 .and_then(|b| Keystore::load(&b, Some(&pw)).map_err(|e| e.to_string()))
                 .map(|k| {
                     k.entries()
@@ -235,7 +239,12 @@ impl Run {
         files.sort();
         let text = files
             .iter()
-            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .filter_map(|f| {
+                let dir = f.parent().unwrap_or(f);
+                ccelab_emulators::host::read_within(dir, f, ccelab_emulators::host::MAX_READ)
+                    .ok()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+            })
             .collect::<String>();
         (path.display().to_string(), text)
     }

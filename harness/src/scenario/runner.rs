@@ -199,9 +199,12 @@ impl Run {
             .topo
             .host(host)
             .ok_or_else(|| format!("no host `{host}`"))?;
-        h.disk
+        let p = h
+            .disk
             .path(&self.substitute(win)?)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        h.disk.check(&p).map_err(|e| e.to_string())?;
+        Ok(p)
     }
 
     /// Runs one step: its `{…}` substituted, applied; the TLS and LDAP
