@@ -379,3 +379,132 @@ async fn reload_serves_a_new_certificate_on_the_same_socket() {
         b.leaf.cert.sha256_fingerprint()
     );
 }
+
+/// A plain-HTTP listener with `limits` whose handler answers the body's length.
+async fn plain_with(limits: ccelab_emulators::tls::Limits) -> TlsServer {
+    let site = SiteConfig {
+        plain_http: true,
+        limits,
+        ..SiteConfig::default()
+    };
+    let h = ccelab_emulators::tls::handler(|r| {
+        ccelab_emulators::tls::HttpResponse::text(200, format!("body {}\n", r.body.len()))
+    });
+    TlsServer::start("127.0.0.1:0".parse().unwrap(), site, h, Events::default())
+        .await
+        .unwrap()
+}
+
+/// Sends `req` and reads until the server closes (at most 10 s): the answer.
+async fn exchange(addr: SocketAddr, req: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let _ = s.write_all(req).await;
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut buf)).await;
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// Issue 11 D6: a body over the listener's limit is answered 413 (declared
+/// or chunked), broken chunked framing 400; the handler never sees a
+/// truncated body.
+#[tokio::test]
+async fn bodies_over_the_limit_are_413_and_broken_framing_400() {
+    let limits = ccelab_emulators::tls::Limits {
+        max_body: 1000,
+        ..ccelab_emulators::tls::Limits::HTTP_SYS
+    };
+    let srv = plain_with(limits).await;
+    let a = srv.local_addr();
+    let ok = exchange(
+        a,
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"
+            .iter()
+            .chain(&[b'a'; 1000])
+            .copied()
+            .collect::<Vec<_>>()
+            .as_slice(),
+    )
+    .await;
+    assert!(
+        ok.starts_with("HTTP/1.1 200") && ok.contains("body 1000"),
+        "{ok}"
+    );
+    let declared = exchange(
+        a,
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n",
+    )
+    .await;
+    assert!(declared.starts_with("HTTP/1.1 413"), "{declared}");
+    let mut chunked = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..3 {
+        chunked.extend_from_slice(b"200\r\n");
+        chunked.extend_from_slice(&[b'b'; 0x200]);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let over = exchange(a, &chunked).await;
+    assert!(over.starts_with("HTTP/1.1 413"), "{over}");
+    assert!(!over.contains("body "), "{over}");
+    let broken = exchange(
+        a,
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+    )
+    .await;
+    assert!(broken.starts_with("HTTP/1.1 400"), "{broken}");
+    assert!(!broken.contains("body "), "{broken}");
+}
+
+/// Issue 11 D2: a client that sends its headers too slowly, or keeps an idle
+/// connection, is disconnected after the listener's header timeout; past the
+/// connection cap a new connection is closed at once while the others are
+/// served.
+#[tokio::test]
+async fn slow_and_idle_clients_are_disconnected_and_connections_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limits = ccelab_emulators::tls::Limits {
+        header_timeout: std::time::Duration::from_millis(300),
+        max_connections: 2,
+        ..ccelab_emulators::tls::Limits::HTTP_SYS
+    };
+    let srv = plain_with(limits).await;
+    let a = srv.local_addr();
+    let closed_within = |mut s: tokio::net::TcpStream| async move {
+        let mut buf = Vec::new();
+        tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut buf))
+            .await
+            .is_ok()
+    };
+    // slowloris: half a request line, then nothing
+    let mut slow = tokio::net::TcpStream::connect(a).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHo").await.unwrap();
+    assert!(
+        closed_within(slow).await,
+        "a slow client keeps its connection"
+    );
+    // idle after a whole request on a kept-alive connection
+    let mut idle = tokio::net::TcpStream::connect(a).await.unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(closed_within(idle).await, "an idle connection is kept");
+    // the cap: two held connections, a third closed as it is accepted
+    let held = vec![
+        tokio::net::TcpStream::connect(a).await.unwrap(),
+        tokio::net::TcpStream::connect(a).await.unwrap(),
+    ];
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let third = exchange(a, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert_eq!(third, "", "over the cap");
+    drop(held);
+    // once the held ones time out or go, clients are served again
+    let mut served = String::new();
+    for _ in 0..50 {
+        served = exchange(a, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+        if served.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+}

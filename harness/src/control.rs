@@ -232,21 +232,37 @@ pub struct ControlServer {
     _acceptor: ccelab_emulators::net::Acceptor,
 }
 
+/// How many connections the control API serves at once (ccelab's bound).
+pub const CONTROL_CONNECTIONS: usize = 256;
+
+/// How long the control API waits for a request's headers (ccelab's bound;
+/// `ctl events --follow` streams after its request, which this does not limit).
+pub const CONTROL_HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Serves the control API on `addr` (loopback) until the returned handle is dropped.
 pub async fn serve(lab: Arc<Lab>, addr: SocketAddr) -> std::io::Result<ControlServer> {
     // the accept loop holds the lab only weakly: dropping the handle and the
     // lab's other owners lets everything go
     let weak = Arc::downgrade(&lab);
+    // its own cap and timeouts: a client flooding a product's listener or
+    // this one leaves the others answering
+    let slots = Arc::new(tokio::sync::Semaphore::new(CONTROL_CONNECTIONS));
     let acceptor = ccelab_emulators::net::Acceptor::bind(addr, move |tcp, _, _| {
         let Some(lab) = weak.upgrade() else { return };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            return;
+        };
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| {
                 let lab = lab.clone();
                 async move { Ok::<_, std::convert::Infallible>(route(lab, req).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(CONTROL_HEADER_TIMEOUT)
                 .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
                 .await;
+            drop(permit);
         });
     })
     .await?;

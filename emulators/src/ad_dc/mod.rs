@@ -56,6 +56,6 @@ pub use directory::{
 };
 pub use server::{
     server_tls_config, AdError, AdEvent, AdEvents, AdListener, DcOptions, DomainController, Policy,
-    PortKind,
+    PortKind, MAX_CONNECTIONS,
 };
 pub use texts::AdVersion;

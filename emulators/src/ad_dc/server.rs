@@ -268,7 +268,13 @@ pub struct DomainController {
     tls: Option<Arc<ServerConfig>>,
     clock: Clock,
     events: AdEvents,
+    /// Connections served at once on all its ports ([`MAX_CONNECTIONS`]).
+    slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// LDAP connections a DC serves at once over all its ports: AD's LDAP
+/// policy `MaxConnections` (default 5000). One more is closed as it is accepted.
+pub const MAX_CONNECTIONS: usize = 5000;
 
 impl std::fmt::Debug for DomainController {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -288,6 +294,7 @@ impl DomainController {
             tls: options.tls,
             clock: options.clock,
             events: AdEvents::default(),
+            slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS)),
         })
     }
 
@@ -335,11 +342,16 @@ impl DomainController {
         }
         let dc = self.clone();
         let acceptor = crate::net::Acceptor::bind(addr, move |tcp, peer, stop| {
+            let Ok(permit) = dc.slots.clone().try_acquire_owned() else {
+                let _ = tcp.set_zero_linger();
+                return;
+            };
             let dc = dc.clone();
             tokio::spawn(async move {
                 let local = tcp.local_addr().unwrap_or(addr);
                 let mut c = Connection::new(dc, peer, local, kind, stop);
                 c.serve(tcp).await;
+                drop(permit);
             });
         })
         .await

@@ -400,6 +400,7 @@ impl RunningCceAdmin {
         };
         let site = SiteConfig {
             bindings: vec![Binding::new(format!("{} Tomcat https", h.name), chain, key)],
+            limits: crate::tls::Limits::TOMCAT,
             ..SiteConfig::default()
         };
         let handler = api::cce_admin_handler(self.deployment.clone());

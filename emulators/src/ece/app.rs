@@ -242,6 +242,7 @@ impl RunningApp {
         });
         let plain = SiteConfig {
             plain_http: true,
+            limits: crate::tls::Limits::WILDFLY,
             ..SiteConfig::default()
         };
         let c = &self.ctx;

@@ -117,6 +117,58 @@ pub struct SiteConfig {
     pub no_match: NoMatch,
     /// Serve plain HTTP instead of TLS (a port that is not TLS at all).
     pub plain_http: bool,
+    /// The listener's limits (its product's timeouts, ccelab's caps).
+    pub limits: Limits,
+}
+
+/// What a listener allows a client: how long it waits, how many
+/// connections it serves, how large a request body it reads. A client past
+/// a limit loses its connection (or gets 413), never the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest wait for a request's headers — a new connection's first
+    /// request, and the next one on a kept-alive connection.
+    pub header_timeout: Duration,
+    /// Connections served at once; one more is closed as it is accepted.
+    pub max_connections: usize,
+    /// The largest request body read; a larger one is answered 413 and its
+    /// connection closed, a body whose chunked framing breaks 400.
+    pub max_body: usize,
+}
+
+/// The connections a listener serves at once (ccelab's cap: enough for
+/// the load tests' 1,000 clients, far below the process's descriptors).
+pub const MAX_CONNECTIONS: usize = 1024;
+
+impl Limits {
+    /// HTTP.sys under IIS: `HeaderWaitTimeout` and `IdleConnectionTimeout`
+    /// are 120 s by default; bodies are capped at 1 MiB (ccelab's bound; IIS
+    /// request filtering allows 30,000,000 bytes).
+    pub const HTTP_SYS: Limits = Limits {
+        header_timeout: Duration::from_secs(120),
+        max_connections: MAX_CONNECTIONS,
+        max_body: 1 << 20,
+    };
+    /// Tomcat's HTTP connector: `connectionTimeout` 20000 ms (also its
+    /// keep-alive timeout), `maxPostSize` 2 MiB.
+    pub const TOMCAT: Limits = Limits {
+        header_timeout: Duration::from_secs(20),
+        max_connections: MAX_CONNECTIONS,
+        max_body: 2 << 20,
+    };
+    /// WildFly's Undertow listener: `no-request-timeout` 60000 ms; bodies
+    /// capped at 1 MiB (ccelab's bound; Undertow's `max-post-size` is 10 MB).
+    pub const WILDFLY: Limits = Limits {
+        header_timeout: Duration::from_secs(60),
+        max_connections: MAX_CONNECTIONS,
+        max_body: 1 << 20,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::HTTP_SYS
+    }
 }
 
 impl SiteConfig {
@@ -203,7 +255,8 @@ pub struct HttpRequest {
     pub host: Option<String>,
     /// Every request header as (lower-case name, value).
     pub headers: Vec<(String, String)>,
-    /// The request body (at most 1 MiB is read; a larger body arrives empty).
+    /// The request body (whole: a body over the listener's
+    /// [`Limits::max_body`] never reaches a handler).
     pub body: Vec<u8>,
     /// The SNI of the TLS handshake that carried the request (None on plain
     /// HTTP or when the client sent none).
@@ -366,14 +419,23 @@ impl TlsServer {
         handler: Handler,
         events: Events,
     ) -> Result<Self, TlsError> {
+        let slots = Arc::new(tokio::sync::Semaphore::new(site.limits.max_connections));
         let prepared = Arc::new(prepare(site)?);
         let current = Arc::new(std::sync::RwLock::new((prepared, handler)));
         let serving = current.clone();
         let acceptor = crate::net::Acceptor::bind(addr, move |tcp, peer, _| {
+            // at the cap: the connection is closed as it is accepted
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                let _ = tcp.set_zero_linger();
+                return;
+            };
             let local = tcp.local_addr().unwrap_or(addr);
             let (p, h) = serving.read().unwrap_or_else(|e| e.into_inner()).clone();
             let ev = events.clone();
-            tokio::spawn(async move { serve_connection(tcp, peer, local, p, h, ev).await });
+            tokio::spawn(async move {
+                serve_connection(tcp, peer, local, p, h, ev).await;
+                drop(permit);
+            });
         })
         .await
         .map_err(|source| TlsError::Listen { addr, source })?;
@@ -419,9 +481,17 @@ async fn serve_connection(
             outcome,
         })
     };
+    let limits = p.config.limits;
     if p.config.plain_http {
         record(None, Outcome::PlainHttp);
-        serve_http(hyper_util::rt::TokioIo::new(tcp), handler, None, None).await;
+        serve_http(
+            hyper_util::rt::TokioIo::new(tcp),
+            handler,
+            None,
+            None,
+            limits,
+        )
+        .await;
         return;
     }
     // Read the ClientHello ourselves, keeping the socket to reset or alert.
@@ -554,6 +624,7 @@ async fn serve_connection(
         handler,
         sni,
         Some(binding.name.clone()),
+        limits,
     )
     .await;
 }
@@ -563,6 +634,7 @@ async fn serve_http<IO>(
     handler: Handler,
     sni: Option<String>,
     binding: Option<String>,
+    limits: Limits,
 ) where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -573,13 +645,25 @@ async fn serve_http<IO>(
         async move {
             use http_body_util::BodyExt;
             let (parts, body) = req.into_parts();
-            // bounded: a peer cannot make the server buffer without limit
-            let limited = http_body_util::Limited::new(body, 1 << 20);
-            let body = limited
-                .collect()
-                .await
-                .map(|b| b.to_bytes().to_vec())
-                .unwrap_or_default();
+            // bounded: a peer cannot make the server buffer without limit,
+            // and a handler never sees a truncated body
+            let declared = parts
+                .headers
+                .get(hyper::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|n| n > limits.max_body as u64) {
+                return Ok(body_refused(413));
+            }
+            let limited = http_body_util::Limited::new(body, limits.max_body);
+            let body = match limited.collect().await {
+                Ok(b) => b.to_bytes().to_vec(),
+                Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                    return Ok(body_refused(413))
+                }
+                // broken chunked framing, a body cut short
+                Err(_) => return Ok(body_refused(400)),
+            };
             let headers = parts
                 .headers
                 .iter()
@@ -616,9 +700,28 @@ async fn serve_http<IO>(
             )
         }
     });
-    // header names as IIS writes them (`Content-Type`, `Date`, `Server`)
+    // header names as IIS writes them (`Content-Type`, `Date`, `Server`);
+    // the header wait covers the first request and each kept-alive one
     let _ = hyper::server::conn::http1::Builder::new()
         .title_case_headers(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
         .serve_connection(io, service)
         .await;
+}
+
+/// The answer to a body the server will not read (413) or could not (400):
+/// the connection closes after it.
+fn body_refused(status: u16) -> hyper::Response<Full<Bytes>> {
+    let text = if status == 413 {
+        "Request Entity Too Large\n"
+    } else {
+        "Bad Request\n"
+    };
+    hyper::Response::builder()
+        .status(status)
+        .header("Content-Type", "text/plain; charset=utf-8")
+        .header("Connection", "close")
+        .body(Full::new(Bytes::from_static(text.as_bytes())))
+        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
 }

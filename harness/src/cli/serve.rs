@@ -86,6 +86,7 @@ pub(crate) fn run(a: ServeArgs) -> Result<i32, Failure> {
         bindings: vec![b],
         no_match: NoMatch::Reset,
         plain_http: false,
+        limits: ccelab_emulators::tls::Limits::HTTP_SYS,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(a.threads.max(1))
