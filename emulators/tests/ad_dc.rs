@@ -1886,3 +1886,54 @@ async fn jndi_personality_matches_real_jndi() {
         );
     }
 }
+
+/// Issue 11 D1: an unauthenticated client sending megabyte DNs (bind name,
+/// search base, compare DN) cannot grow the DC's event log: each text an
+/// event keeps is clipped at 1 KiB, and the log is bounded in bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_dns_are_clipped_in_the_event_log() {
+    use ldap3_proto::proto::*;
+    let lab = lab().await;
+    let mut s = tokio::net::TcpStream::connect(lab.addrs[&PortKind::Ldap])
+        .await
+        .unwrap();
+    let huge = format!("CN={},DC=example,DC=local", "x".repeat(2 << 20));
+    for id in 1..=3 {
+        s.write_all(&encode(bind_msg(id, &huge, "pw")))
+            .await
+            .unwrap();
+        let r = read_until_done(&mut s).await;
+        assert!(matches!(&r[0].op, LdapOp::BindResponse(_)), "{r:?}");
+    }
+    let search = LdapMsg::new(
+        4,
+        LdapOp::SearchRequest(LdapSearchRequest {
+            base: huge.clone(),
+            scope: LdapSearchScope::Base,
+            aliases: LdapDerefAliases::Never,
+            sizelimit: 0,
+            timelimit: 0,
+            typesonly: false,
+            filter: LdapFilter::Present("objectClass".into()),
+            attrs: vec![],
+        }),
+    );
+    s.write_all(&encode(search)).await.unwrap();
+    read_until_done(&mut s).await;
+    let events = lab.dc.events();
+    let big: Vec<_> = events
+        .snapshot()
+        .into_iter()
+        .filter(|e| e.op == "bind" || e.op == "search")
+        .collect();
+    assert_eq!(big.len(), 4, "{big:?}");
+    for e in &big {
+        assert!(e.target.len() < 1100, "{} bytes kept", e.target.len());
+        assert!(
+            e.target.ends_with(&format!("… ({} bytes)", huge.len())),
+            "{}",
+            &e.target[e.target.len() - 40..]
+        );
+    }
+    assert!(events.bytes() < 64 * 1024, "{} bytes", events.bytes());
+}

@@ -5,14 +5,17 @@
 //! |---|---|
 //! | `POST /actions` (body: an [`Action`] as JSON with `Content-Type: application/json`, `{"do": "restart", "host": "ads-a"}`) | does it ([`crate::actions`]); answers its [`Outcome`](crate::actions::Outcome): `ok`, `shows` (what the user sees), `logged`, `log_file`, `data`. An unknown host is 404, a value the action cannot take 400; `run`, `keytool`, `write-file`, `edit-file`, `store-delete` and `store-import` are refused (403): the control API runs no commands and changes no files. Requests with an `Origin` header (a web page) or a Host that is not loopback are refused (403) |
 //! | `GET /status` | hosts and services with their states and ports |
-//! | `GET /events[?since=N]` | every TLS connection so far (or from the N-th on, counting from 0): `seq`, peer, local address, SNI, outcome (handshake, reset, alert, plain HTTP…) |
+//! | `GET /events[?since=N][&limit=M]` | the TLS connections from the N-th on (counting from 0), at most M (default 1000, at most 10,000; the next page starts at the last `seq` + 1): `seq`, peer, local address, SNI, outcome (handshake, reset, alert, plain HTTP…) |
 //! | `GET /ece/users` | the agents ECE's user list shows |
 //! | `GET /inventory` | the inventory's ECE web server entry (name, user) |
 //! | `GET /inventory/machines` | every machine of the inventory |
 //! | `GET /ece/departments` | ECE's departments |
 //! | `GET /ece/partition-admin` | the Partition Administration Configuration ([ECE] 2.2; the password is not shown) |
 //! | `GET /ece/admins` | partition administrators ECE created through SSO |
-//! | `GET /ad/events[?since=SEQ]` | what the DC saw: each operation with its client (`peer`), port, result code and message |
+//! | `GET /ad/events[?since=N][&limit=M]` | what the DC saw, paged as `/events`: each operation with its client (`peer`), port, result code and message (texts a client sent clipped at 1 KiB) |
+//!
+//! A query number that is not one (`since=-1`, `limit=99999999999999999999`)
+//! is answered 400 with the parameter named.
 //!
 //! The actions are those of scenario steps, with the same field names
 //! (`curl -d '{"do":"open-gadget","ads":"ads-b"}' http://127.0.0.1:PORT/actions`).
@@ -77,6 +80,32 @@ fn json(status: u16, v: serde_json::Value) -> Response<Full<Bytes>> {
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
+/// The events one read returns unless `limit` says otherwise.
+pub const DEFAULT_PAGE: usize = 1000;
+use ccelab_emulators::events::MAX_PAGE;
+
+/// The number `key` of a query (`default` when absent), or a 400 answer
+/// naming the parameter when it is not a whole number from 0 to `max`.
+#[allow(clippy::result_large_err)]
+fn number_param(
+    query: &str,
+    key: &str,
+    default: usize,
+    max: usize,
+) -> Result<usize, Response<Full<Bytes>>> {
+    let v = param(query, key);
+    if v.is_empty() {
+        return Ok(default);
+    }
+    match v.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(json(
+            400,
+            serde_json::json!({"error": format!("{key}: `{v}` is not a whole number from 0 to {max}")}),
+        )),
+    }
+}
+
 /// An event log's entries from `?since=SEQ` on, as a JSON array of objects
 /// (each `shape`d, with its `seq`).
 fn events_since<T: Clone>(
@@ -84,9 +113,16 @@ fn events_since<T: Clone>(
     query: &str,
     shape: impl Fn(&T) -> serde_json::Value,
 ) -> Response<Full<Bytes>> {
-    let since: usize = param(query, "since").parse().unwrap_or(0);
+    let since = match number_param(query, "since", 0, usize::MAX) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let limit = match number_param(query, "limit", DEFAULT_PAGE, MAX_PAGE) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
     let ev: Vec<serde_json::Value> = log
-        .since(since)
+        .page(since, limit)
         .iter()
         .map(|(seq, e)| {
             let mut v = shape(e);

@@ -1300,6 +1300,35 @@ fn control_api_takes_actions_as_json() {
         r#"{{"do":"store-delete","host":"ads-a","path":"{cacerts}","alias":"example enterprise ca"}}"#
     ));
     assert!(r.ends_with("status=403"), "{r}");
+    // issue 11 D9: numbers in queries are numbers, or 400 naming the parameter
+    let control = topology(&u)["control"].as_str().unwrap().to_string();
+    let get = |path: &str| {
+        out(&tool(
+            "curl",
+            &[
+                "-sS",
+                "-w",
+                "\nstatus=%{http_code}",
+                &format!("{control}{path}"),
+            ],
+        ))
+    };
+    for (q, name) in [
+        ("/events?since=-1", "since"),
+        ("/ad/events?since=99999999999999999999999", "since"),
+        ("/events?limit=99999999999999999999", "limit"),
+        ("/events?limit=10001", "limit"),
+    ] {
+        let r = get(q);
+        assert!(
+            r.ends_with("status=400") && r.contains(&format!("{name}: `")),
+            "{q}: {r}"
+        );
+    }
+    // paged: at most `limit` events, numbered
+    let r = get("/events?since=0&limit=1");
+    assert!(r.ends_with("status=200") && r.starts_with(r#"[{"#), "{r}");
+    assert_eq!(r.matches(r#""seq":"#).count(), 1, "{r}");
     let r = post(r#"{"do":"restart","host":"nosuchhost"}"#);
     assert!(
         r.ends_with("status=404") && r.contains("no host `nosuchhost`"),

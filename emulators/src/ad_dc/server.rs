@@ -169,6 +169,12 @@ pub struct AdEvent {
     pub message: String,
 }
 
+impl crate::events::Weigh for AdEvent {
+    fn weight(&self) -> usize {
+        96 + self.op.len() + self.target.len() + self.message.len()
+    }
+}
+
 /// The event log of a DC (see [`crate::events`]).
 pub type AdEvents = crate::events::EventLog<AdEvent>;
 
@@ -574,9 +580,10 @@ impl Connection {
             port: self.kind,
             tls: self.tls,
             op: op.to_string(),
-            target: target.to_string(),
+            // what a peer sent is kept clipped (a 9 MB DN costs 1 KiB)
+            target: crate::events::clip(target),
             code,
-            message: visible(message),
+            message: crate::events::clip(&visible(message)),
         });
     }
 

@@ -238,6 +238,25 @@ pub enum Outcome {
     PlainHttp,
 }
 
+impl crate::events::Weigh for TlsEvent {
+    fn weight(&self) -> usize {
+        let outcome = match &self.outcome {
+            Outcome::Completed {
+                binding,
+                version,
+                cipher_suite,
+                chain_sent,
+            } => binding.len() + version.len() + cipher_suite.len() + 64 * chain_sent.len(),
+            Outcome::Failed { binding, error } => {
+                binding.as_ref().map_or(0, String::len) + error.len()
+            }
+            Outcome::ProtocolVersionAlert { binding } => binding.len(),
+            _ => 0,
+        };
+        128 + self.sni.as_ref().map_or(0, String::len) + outcome
+    }
+}
+
 /// The event log of a topology's TLS servers (see [`crate::events`]).
 pub type Events = crate::events::EventLog<TlsEvent>;
 pub use crate::events::EVENT_LOG_CAPACITY;

@@ -333,9 +333,43 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
         out!("{body}");
         Ok(0)
     };
+    // an event log, page by page, printed as one JSON array
+    let events = |path: &str| -> Result<i32, Failure> {
+        let mut next = 0u64;
+        let mut first = true;
+        let mut text = String::from("[");
+        loop {
+            let page = format!("{path}?since={next}");
+            let (status, body) = call("GET", &page, "")?;
+            if status != 200 {
+                return Err(Failure::new(path, error_of(&body)));
+            }
+            let events: Vec<serde_json::Value> =
+                serde_json::from_str(&body).map_err(|e| Failure::new(&control, e))?;
+            for e in &events {
+                next = e["seq"].as_u64().map_or(next, |s| s + 1);
+                if !first {
+                    text.push(',');
+                }
+                first = false;
+                text.push_str(&e.to_string());
+            }
+            if events.len() < crate::control::DEFAULT_PAGE {
+                break;
+            }
+            // print what is read so far: the whole log is never held at once
+            {
+                use std::io::Write as _;
+                let _ = write!(std::io::stdout(), "{text}");
+            }
+            text.clear();
+        }
+        out!("{text}]");
+        Ok(0)
+    };
     let action = match a.action {
         CtlAction::Status => return view("/status"),
-        CtlAction::Events { follow: false } => return view("/events"),
+        CtlAction::Events { follow: false } => return events("/events"),
         CtlAction::Events { follow: true } => {
             let mut next = 0u64;
             loop {
@@ -354,7 +388,7 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
         CtlAction::Inventory(InventoryAction::List) => return view("/inventory/machines"),
         CtlAction::Ece(EceAction::Departments) => return view("/ece/departments"),
         CtlAction::Ece(EceAction::Admins) => return view("/ece/admins"),
-        CtlAction::Ad(AdAction::Events) => return view("/ad/events"),
+        CtlAction::Ad(AdAction::Events) => return events("/ad/events"),
         CtlAction::Ece(EceAction::PartitionAdmin(f)) if f == PartitionAdminFields::default() => {
             return view("/ece/partition-admin")
         }
