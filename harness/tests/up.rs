@@ -1585,3 +1585,36 @@ fn links_out_of_a_disk_and_fifos_are_refused() {
     assert_eq!(gadget(&u, "ads-b"), Some(1));
     assert!(ctl(&u, &["status"]).status.success());
 }
+
+/// Issue 11 D7: an `applicationHost.config` that is not well-formed XML
+/// (empty, not XML, cut short): `ctl restart` says so, HTTP.sys keeps the
+/// bindings and IIS answers HTTP 500.19 until the file is fixed.
+#[test]
+fn a_malformed_application_host_config_is_500_19() {
+    let d = tempfile::tempdir().unwrap();
+    let u = up(&d.path().join("lab"));
+    let config = u
+        .dir
+        .join("disks/ece/C/Windows/System32/inetsrv/config/applicationHost.config");
+    let good = std::fs::read_to_string(&config).unwrap();
+    for bad in ["", "this is not XML", &good[..good.len() / 2]] {
+        std::fs::write(&config, bad).unwrap();
+        let o = ctl(&u, &["restart", "ece"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("applicationHost.config: Configuration file is not well-formed XML"),
+            "{err}"
+        );
+        let page = curl_ece(&u, "/default", true, &[]);
+        assert!(page.ends_with("status=500"), "{page}");
+        assert!(
+            page.contains("HTTP Error 500.19 - Internal Server Error"),
+            "{page}"
+        );
+        assert!(page.contains("0x8007000d"), "{page}");
+    }
+    std::fs::write(&config, &good).unwrap();
+    assert!(ctl(&u, &["restart", "ece"]).status.success());
+    assert!(curl_ece(&u, "/default", true, &[]).ends_with("status=200"));
+}

@@ -252,6 +252,9 @@ pub struct RunningWeb {
     http: tokio::sync::Mutex<Option<TlsServer>>,
     /// How many ECE sessions IIS has spread so far (kept across restarts).
     sessions: Arc<std::sync::atomic::AtomicUsize>,
+    /// Set while `applicationHost.config` is not well-formed: the listeners
+    /// keep their bindings and every request gets 500.19 (issue 11 D7).
+    config_error: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Starts IIS on the web server's host from its disk.
@@ -262,6 +265,7 @@ pub async fn start(config: WebConfig, ctx: HostCtx) -> Result<Arc<RunningWeb>, P
         https: tokio::sync::Mutex::new(None),
         http: tokio::sync::Mutex::new(None),
         sessions: Arc::default(),
+        config_error: Arc::default(),
     });
     web.start_site().await?;
     Ok(web)
@@ -291,6 +295,7 @@ impl RunningWeb {
                 network: h.network.clone(),
                 address: h.address,
                 sessions: self.sessions.clone(),
+                config_error: self.config_error.clone(),
                 spog_config: spog_config.clone(),
                 disk: h.disk.clone(),
                 clock: h.clock.clone(),
@@ -356,12 +361,28 @@ impl RunningWeb {
 
     /// Restarts IIS: the site again from the disk; when it cannot start,
     /// nothing answers any more (F22) and the error says why.
+    ///
+    /// An `applicationHost.config` that is not well-formed XML is different:
+    /// HTTP.sys keeps the bindings it has, and each request is answered
+    /// HTTP 500.19 until the file is fixed and IIS restarted (issue 11 D7).
     pub async fn restart_site(&self) -> Result<(), ProductError> {
-        if let Err(e) = self.start_site().await {
-            self.stop_all().await;
-            return Err(e);
+        use std::sync::atomic::Ordering;
+        match self.start_site().await {
+            Ok(()) => {
+                self.config_error.store(false, Ordering::SeqCst);
+                Ok(())
+            }
+            Err(e) if e.problem.contains(iis::NOT_WELL_FORMED) => {
+                if self.https.lock().await.is_some() || self.http.lock().await.is_some() {
+                    self.config_error.store(true, Ordering::SeqCst);
+                }
+                Err(e)
+            }
+            Err(e) => {
+                self.stop_all().await;
+                Err(e)
+            }
         }
-        Ok(())
     }
 
     /// IIS Manager: edits the https binding's host name and "Require Server
@@ -408,6 +429,8 @@ fn read_site(
     let config = disk
         .read_string(&config_path)
         .map_err(|e| ProductError::new(name, format!("{}: {e}", config_path.display())))?;
+    iis::check_well_formed(&config)
+        .map_err(|e| ProductError::new(name, format!("{APPLICATION_HOST}: {e}")))?;
     let bindings = iis_https_bindings(&config);
     let store = disk
         .path(CERT_STORE_MY)
@@ -499,6 +522,8 @@ struct EceSite {
     address: std::net::Ipv4Addr,
     /// How many ECE sessions IIS has spread so far (see [`forward`]).
     sessions: Arc<std::sync::atomic::AtomicUsize>,
+    /// `applicationHost.config` is not well-formed: 500.19 for every request.
+    config_error: Arc<std::sync::atomic::AtomicBool>,
     spog_config: std::path::PathBuf,
     /// The web server's disk (where `spog_config.js` is read, at each request).
     disk: VirtualDisk,
@@ -596,6 +621,16 @@ async fn ece_routes(site: &EceSite, tls: bool, r: HttpRequest) -> HttpResponse {
             status: 400,
             headers: vec![("Content-Type".into(), "text/html; charset=us-ascii".into())],
             body: INVALID_HOSTNAME.as_bytes().to_vec(),
+        };
+    }
+    if site.config_error.load(std::sync::atomic::Ordering::SeqCst) {
+        return HttpResponse {
+            status: 500,
+            headers: vec![
+                ("Content-Type".into(), "text/html".into()),
+                ("Server".into(), "Microsoft-IIS/10.0".into()),
+            ],
+            body: iis::error_500_19(APPLICATION_HOST).into_bytes(),
         };
     }
     if !tls && site.require_ssl {

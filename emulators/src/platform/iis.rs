@@ -94,6 +94,58 @@ fn split_binding_information(info: &str) -> Option<(String, u16, String)> {
     Some((ip.to_string(), port.parse().ok()?, host.to_string()))
 }
 
+/// IIS's configuration error for an `applicationHost.config` that is not
+/// well-formed XML (an empty file, not XML, an unclosed element).
+pub const NOT_WELL_FORMED: &str = "Configuration file is not well-formed XML";
+
+/// Whether `config` is well-formed XML with one root element, as IIS's
+/// configuration system requires; Err: IIS's words and where.
+pub fn check_well_formed(config: &str) -> Result<(), String> {
+    let mut r = quick_xml::Reader::from_str(config);
+    r.config_mut().check_end_names = true;
+    let (mut depth, mut roots) = (0usize, 0usize);
+    loop {
+        let at = r.buffer_position();
+        let line = || {
+            config[..(at as usize).min(config.len())]
+                .matches('\n')
+                .count()
+                + 1
+        };
+        match r.read_event() {
+            Err(_) => return Err(format!("{NOT_WELL_FORMED} (line {})", line())),
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(_)) => {
+                if depth == 0 {
+                    roots += 1;
+                }
+                depth += 1;
+            }
+            Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(quick_xml::events::Event::Empty(_)) if depth == 0 => roots += 1,
+            Ok(quick_xml::events::Event::Text(t)) if depth == 0 => {
+                if !t.iter().all(u8::is_ascii_whitespace) {
+                    return Err(format!("{NOT_WELL_FORMED} (line {})", line()));
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    if roots != 1 || depth != 0 {
+        return Err(format!("{NOT_WELL_FORMED} (no single root element)"));
+    }
+    Ok(())
+}
+
+/// The detailed error page IIS shows a local client when the configuration
+/// cannot be read (HTTP 500.19; error code 0x8007000d for XML that is not
+/// well-formed). The texts are IIS's; the markup is ccelab's, shorter than IIS's.
+pub fn error_500_19(config_file: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html><head><title>IIS 10.0 Detailed Error - 500.19 - Internal Server Error</title></head>\n<body><h3>HTTP Error 500.19 - Internal Server Error</h3>\n<h4>The requested page cannot be accessed because the related configuration data for the page is invalid.</h4>\n<table><tr><th>Error Code</th><td>0x8007000d</td></tr>\n<tr><th>Config Error</th><td>{NOT_WELL_FORMED}</td></tr>\n<tr><th>Config File</th><td>\\\\?\\{config_file}</td></tr></table>\n</body></html>\n"
+    )
+}
+
 /// The `https` bindings of `applicationHost.config` (IIS: sslFlags bit 1 = Require SNI).
 pub fn iis_https_bindings(config: &str) -> Vec<IisBinding> {
     xml_elements(config, "binding")
@@ -281,6 +333,30 @@ pub fn set_https_binding(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_well_formed_xml_with_one_root_is_a_configuration() {
+        assert!(check_well_formed(
+            "<?xml version=\"1.0\"?>\n<configuration><a x=\"1\"/></configuration>\n"
+        )
+        .is_ok());
+        for bad in [
+            "",
+            "   ",
+            "not xml",
+            "<configuration>",
+            "<a></b>",
+            "<a/><b/>",
+            "<a/>text",
+        ] {
+            let e = check_well_formed(bad).unwrap_err();
+            assert!(e.starts_with(NOT_WELL_FORMED), "{bad:?}: {e}");
+        }
+        assert!(check_well_formed("<a>\n<b>\n</a>")
+            .unwrap_err()
+            .contains("line 3"));
+    }
+
     use super::*;
 
     #[test]
