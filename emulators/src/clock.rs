@@ -96,6 +96,15 @@ pub fn parse_time(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, Str
     if s == "0" || s == "now" {
         return Ok(now);
     }
+    // a date that is not one (`2026-13-45T99:00:00Z`) is not an offset either
+    if s.len() >= 8
+        && s.as_bytes().get(4) == Some(&b'-')
+        && s[..4].bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(format!(
+            "`{text}` is not a valid date and time (RFC 3339, e.g. 2026-01-01T00:00:00Z, or YYYY-MM-DD)"
+        ));
+    }
     let (sign, rest) = match s.as_bytes().first() {
         Some(b'-') => (-1i64, &s[1..]),
         Some(b'+') => (1, &s[1..]),

@@ -111,6 +111,15 @@ pub enum TopologyError {
     /// A value the topology cannot take.
     #[error("{0}")]
     Invalid(String),
+    /// A value of a topology file's key (`ece_app.keystore_on`) the
+    /// topology cannot take (the file's loader says where it is).
+    #[error("{key}: {problem}")]
+    At {
+        /// The key's dotted path.
+        key: String,
+        /// What is wrong with its value.
+        problem: String,
+    },
     /// A product could not write its disk.
     #[error(transparent)]
     Product(#[from] ccelab_emulators::product::ProductError),
@@ -118,6 +127,33 @@ pub enum TopologyError {
 
 pub use ccelab_emulators::cce_admin::{AdsKnobs, Trusted};
 pub use ccelab_emulators::ece::db::EceAccounts;
+
+/// The hosts every preset has, by name (`[ece_app] servers` adds
+/// `ece-app-2`…).
+pub const PRESET_HOSTS: [&str; 6] = ["ca", "ece", "ads-a", "ads-b", "dc", "ece-app"];
+
+/// The host names of a topology with `servers` application servers.
+pub fn host_names(servers: u8) -> Vec<String> {
+    PRESET_HOSTS
+        .iter()
+        .map(|h| h.to_string())
+        .chain((2..=servers).map(|i| format!("ece-app-{i}")))
+        .collect()
+}
+
+/// Whether `fqdn` is a fully qualified host name (labels of letters,
+/// digits and hyphens, at least two).
+pub fn is_fqdn(fqdn: &str) -> bool {
+    fqdn.len() <= 253
+        && fqdn.contains('.')
+        && fqdn.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
 
 /// The deployment sizes ccelab builds (docs/requirements.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -87,6 +87,85 @@ pub type AdsSpec = ccelab_emulators::cce_admin::AdsSection;
 /// A certificate an ADS's `cacerts` can hold.
 pub use ccelab_emulators::cce_admin::Trusted as TrustItem;
 
+/// Where key `key` (a dotted path: `ece_app.keystore_on`) is set in a
+/// topology file's `text`, whose tables are under `prefix` (`""` for a
+/// topology file, `"given."` inside a scenario): the byte offset of its
+/// line, or of its table's header, or None.
+pub fn locate(text: &str, prefix: &str, key: &str) -> Option<usize> {
+    let (table, name) = match key.rsplit_once('.') {
+        Some((t, n)) => (format!("{prefix}{t}"), n),
+        None => (prefix.trim_end_matches('.').to_string(), key),
+    };
+    let mut current = String::new();
+    let (mut offset, mut header) = (0usize, None);
+    for line in text.split_inclusive('\n') {
+        let l = line.trim_start();
+        let indent = line.len() - l.len();
+        if let Some(h) = l.strip_prefix('[') {
+            current = h
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            if current == format!("{prefix}{key}") {
+                // the key is a table of its own (`[hosts.nope]`)
+                return Some(offset + indent);
+            }
+            if current == table {
+                header = Some(offset + indent);
+            }
+        } else if current == table {
+            if let Some(rest) = l.strip_prefix(name) {
+                if rest.trim_start().starts_with('=') {
+                    return Some(offset + indent);
+                }
+            }
+        }
+        offset += line.len();
+    }
+    header
+}
+
+/// Reads, checks and builds the topology file at `path` under `dir`; every
+/// error names the file and, where a value is to blame, its line and column.
+pub fn load(path: &Path, dir: &Path) -> Result<Topology, FileError> {
+    // the user's own file: anywhere, but a regular file of sane size
+    let bytes = ccelab_emulators::host::read_within(
+        Path::new("/"),
+        &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+        ccelab_emulators::host::MAX_READ,
+    )
+    .map_err(|e| FileError::file(path, e.to_string()))?;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let good = String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned();
+            return Err(FileError::at(
+                path,
+                &good,
+                good.len(),
+                "not UTF-8 text: the first byte that is not is here",
+            ));
+        }
+    };
+    let spec = parse(path, text)?;
+    spec.build(dir).map_err(|e| located(path, text, "", e))
+}
+
+/// A build error of a topology file (or a scenario's `[given]`: `prefix`
+/// `"given."`) at the place its key is set, when it says which.
+pub fn located(path: &Path, text: &str, prefix: &str, e: TopologyError) -> FileError {
+    match &e {
+        TopologyError::At { key, problem } => match locate(text, prefix, key) {
+            Some(at) => FileError::at(path, text, at, format!("{prefix}{key}: {problem}")),
+            None => FileError::file(path, e.to_string()),
+        },
+        _ => FileError::file(path, e.to_string()),
+    }
+}
+
 /// A topology-file error (`FILE:LINE:COLUMN: message`).
 pub type FileError = crate::located::Located;
 
@@ -113,9 +192,25 @@ impl TopologyFile {
             ),
             None => Clock::system(),
         };
-        let mut topo = Topology::preset(self.preset.as_deref().unwrap_or("pcce-2000"), dir, clock)?;
+        let at = |key: &str| {
+            let key = key.to_string();
+            move |e: &dyn std::fmt::Display| TopologyError::At {
+                key: key.clone(),
+                problem: e.to_string(),
+            }
+        };
+        let mut topo = Topology::preset(self.preset.as_deref().unwrap_or("pcce-2000"), dir, clock)
+            .map_err(|e| match e {
+                TopologyError::UnknownPreset(_) => at("preset")(&e),
+                e => e,
+            })?;
         if let Some(ece) = &self.ece_web {
             if let Some(f) = &ece.fqdn {
+                if !crate::topology::is_fqdn(f) {
+                    return Err(at("ece_web.fqdn")(&format!(
+                        "`{f}` is not a fully qualified host name"
+                    )));
+                }
                 if let Some(h) = topo
                     .hosts
                     .iter_mut()
@@ -132,7 +227,16 @@ impl TopologyFile {
                 .unwrap_or_default();
             if ece.certificate.is_some() || ece.fqdn.is_some() {
                 let spec = ece.certificate.clone().unwrap_or_default();
-                let (params, key_type, issuer) = spec.params(&fqdn, topo.clock.now())?;
+                let (params, key_type, issuer) =
+                    spec.params(&fqdn, topo.clock.now()).map_err(|e| {
+                        let key = match e {
+                            ccelab_emulators::pki::PkiError::Validity(_) => {
+                                "ece_web.certificate.not_after"
+                            }
+                            _ => "ece_web.certificate",
+                        };
+                        at(key)(&e)
+                    })?;
                 let key = keypool::key(key_type, 2)?;
                 topo.ece_web = match issuer {
                     IssuerSpec::Issuing => topo.issuing.issue(&params, key)?,
@@ -155,19 +259,15 @@ impl TopologyFile {
         }
         for (name, spec) in &self.hosts {
             let Some(fqdn) = &spec.fqdn else { continue };
-            let valid = fqdn.contains('.')
-                && fqdn.split('.').all(|l| {
-                    !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                });
-            if !valid {
-                return Err(TopologyError::Invalid(format!(
-                    "[hosts.{name}] fqdn `{fqdn}`: not a fully qualified host name"
+            if !crate::topology::is_fqdn(fqdn) {
+                return Err(at(&format!("hosts.{name}.fqdn"))(&format!(
+                    "`{fqdn}` is not a fully qualified host name"
                 )));
             }
             let Some(h) = topo.hosts.iter_mut().find(|h| h.name == *name) else {
                 let names: Vec<&str> = topo.hosts.iter().map(|h| h.name.as_str()).collect();
-                return Err(TopologyError::Invalid(format!(
-                    "[hosts.{name}]: no such host (hosts: {})",
+                return Err(at(&format!("hosts.{name}"))(&format!(
+                    "no such host (hosts: {})",
                     names.join(", ")
                 )));
             };
@@ -185,7 +285,7 @@ impl TopologyFile {
             }
         }
         if let Some(ad) = &self.ad_dc {
-            topo.ad_dc = ad.knobs(&self.base_dir).map_err(TopologyError::Invalid)?;
+            topo.ad_dc = ad.knobs(&self.base_dir).map_err(|e| at("ad_dc.ldif")(&e))?;
         }
         if let Some(on) = self.ece_app.as_ref().and_then(|a| a.keystore_on.as_ref()) {
             let mut canonical: Vec<String> = Vec::new();
@@ -204,8 +304,8 @@ impl TopologyFile {
                         .filter(|h| h.role == crate::topology::Role::EceApp)
                         .map(|h| h.name.as_str())
                         .collect();
-                    return Err(TopologyError::Invalid(format!(
-                        "[ece_app] keystore_on: `{name}` is not an application server (application servers: {})",
+                    return Err(at("ece_app.keystore_on")(&format!(
+                        "`{name}` is not an application server (application servers: {})",
                         apps.join(", ")
                     )));
                 }
@@ -316,7 +416,48 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             e,
-            "[ece_app] keystore_on: `ads-a` is not an application server (application servers: ece-app)"
+            "ece_app.keystore_on: `ads-a` is not an application server (application servers: ece-app)"
         );
+    }
+
+    /// Issue 11 D8: every bad value of a topology file is an error at its
+    /// FILE:LINE:COLUMN, found before anything is written.
+    #[test]
+    fn bad_values_are_errors_at_their_place() {
+        let d = tempfile::tempdir().unwrap();
+        let lab = d.path().join("lab");
+        let load_text = |text: &[u8]| {
+            let f = d.path().join("t.toml");
+            std::fs::write(&f, text).unwrap();
+            load(&f, &lab)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let cases: [(&str, &str); 9] = [
+            ("preset = \"pcce-9000\"\n", "t.toml:1:1: preset: unknown preset `pcce-9000`"),
+            ("[ece_web]\nfqdn = \"../..\"\n", "t.toml:2:1: ece_web.fqdn: `../..` is not a fully qualified host name"),
+            ("[ece_web]\nfqdn = \"\"\n", "t.toml:2:1: ece_web.fqdn: `` is not"),
+            ("[ece_web.certificate]\nsans = [\"xyz:host\"]\n", "t.toml:2:8: `xyz:host`: unknown SAN type `xyz:`"),
+            ("[ece_web.certificate]\nnot_before = \"+2d\"\nnot_after = \"+1d\"\n", "t.toml:3:1: ece_web.certificate.not_after:"),
+            ("[ece_app]\nservers = 2\nkeystore_on = [\"ece-app-3\"]\n", "t.toml:3:1: ece_app.keystore_on: `ece-app-3` is not an application server"),
+            ("[ad_dc]\nldif = \"missing.ldif\"\n", "t.toml:2:1: ad_dc.ldif:"),
+            ("[ad_dc]\nldif = \"../../etc/passwd\"\n", "t.toml:2:1: ad_dc.ldif: `../../etc/passwd`: the LDIF must be in the topology file's folder or below it"),
+            ("clock = \"2026-13-45T99:00:00Z\"\n", "is not a valid date and time"),
+        ];
+        for (text, want) in cases {
+            let e = load_text(text.as_bytes());
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+        assert!(!lab.exists(), "nothing written for a bad file");
+        let e = load_text(b"preset = \"pcce-2000\"\n# caf\xe9\n");
+        assert!(
+            e.ends_with("t.toml:2:6: not UTF-8 text: the first byte that is not is here"),
+            "{e}"
+        );
+        // a symbolic link out of the folder is not followed for the LDIF
+        std::os::unix::fs::symlink("/etc/hostname", d.path().join("out.ldif")).unwrap();
+        let e = load_text(b"[ad_dc]\nldif = \"out.ldif\"\n");
+        assert!(e.contains("leads outside"), "{e}");
     }
 }

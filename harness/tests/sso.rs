@@ -469,7 +469,8 @@ fn hosts_renamed_by_topology_file_and_per_user_bind_faults() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("[hosts.nope]: no such host"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(".toml:1:1: hosts.nope: no such host"), "{err}");
 }
 
 /// F14 before 12.6 ([ECE] 2.1: "copy the keystore to the same path on every

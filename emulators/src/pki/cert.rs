@@ -98,6 +98,11 @@ impl std::str::FromStr for San {
         if let Ok(ip) = s.parse() {
             return Ok(San::Ip(ip));
         }
+        if let Some((prefix, _)) = s.split_once(':') {
+            return Err(format!(
+                "`{s}`: unknown SAN type `{prefix}:` (use dns:NAME or ip:ADDRESS)"
+            ));
+        }
         San::Dns(s.to_string()).check(s)
     }
 }

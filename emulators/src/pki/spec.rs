@@ -59,6 +59,11 @@ impl CertSpec {
         };
         let nb = time(self.not_before.as_ref(), now - time::Duration::days(1))?;
         let na = time(self.not_after.as_ref(), now + time::Duration::days(365))?;
+        if na <= nb {
+            return Err(PkiError::Validity(format!(
+                "notAfter ({na}) is not after notBefore ({nb})"
+            )));
+        }
         let cn = self.cn.clone().unwrap_or_else(|| fqdn.to_string());
         let sans = self
             .sans

@@ -45,12 +45,8 @@ pub(crate) fn run(a: UpArgs) -> Result<i32, Failure> {
     let dir = std::path::absolute(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;
     let started = std::time::Instant::now();
     let topo = match &a.topology {
-        Some(file) => {
-            let text = std::fs::read_to_string(file).map_err(|e| Failure::file(file, e))?;
-            let spec = crate::topology_file::parse(file, &text)
-                .map_err(|e| Failure::new(e.location, e.message))?;
-            spec.build(&dir).map_err(|e| Failure::file(file, e))?
-        }
+        Some(file) => crate::topology_file::load(file, &dir)
+            .map_err(|e| Failure::new(e.location, e.message))?,
         None => Topology::preset(&a.preset, &dir, Clock::system())
             .map_err(|e| Failure::new("--preset", e))?,
     };

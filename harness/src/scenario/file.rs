@@ -248,10 +248,38 @@ impl Scenario {
                 )
             })?;
         }
+        // placeholders name this topology's hosts: checked now, not at run time
+        let hosts = crate::topology::host_names(
+            given.ece_app.as_ref().and_then(|a| a.servers).unwrap_or(1),
+        );
         let steps = std::mem::take(&mut f.steps)
             .into_iter()
             .enumerate()
-            .map(|(i, raw)| step(i, raw).map_err(|(offset, m)| at(offset, m)))
+            .map(|(i, raw)| {
+                let do_at = raw
+                    .iter()
+                    .find(|(k, _)| k.get_ref() == "do")
+                    .map_or(0, |(_, v)| v.span().start);
+                let s = step(i, raw).map_err(|(offset, m)| at(offset, m))?;
+                s.action
+                    .map_text(&mut |v| {
+                        super::runner::expand(v, &|k| {
+                            super::runner::placeholder_known(k, &hosts).then(String::new)
+                        })
+                        .map(|_| v.to_string())
+                    })
+                    .map_err(|m| {
+                        at(
+                            do_at,
+                            format!(
+                                "step {}: {m} (placeholders: {{dir}}, {{ca.root}}, {{ca.issuing}}, {{HOST.address|fqdn|disk|port.N}}, {{HOST:C:\\path}}; hosts: {})",
+                                i + 1,
+                                hosts.join(", ")
+                            ),
+                        )
+                    })?;
+                Ok(s)
+            })
             .collect::<Result<Vec<Step>, ScenarioError>>()?;
         Ok(Scenario {
             path: path.to_path_buf(),
@@ -391,6 +419,41 @@ mod tests {
             e.starts_with("s.toml:4:1: the final [expect] checks the disks only"),
             "{e}"
         );
+    }
+
+    /// Issue 11 D8: an unknown `{…}` placeholder is an error when the file
+    /// is read, at its step, not when the step runs.
+    #[test]
+    fn unknown_placeholders_are_found_when_the_file_is_read() {
+        let p = Path::new("s.toml");
+        let head = "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n";
+        for bad in [
+            "{ece-app-2.address}",
+            "{ece.port.99999}",
+            "{ads-a.nope}",
+            "{nohost:C:\\\\x}",
+            "{dc}",
+        ] {
+            let text = format!("{head}[[step]]\ndo = \"run\"\ncommand = [\"echo\", \"{bad}\"]\n");
+            let e = Scenario::parse(p, &text).unwrap_err().to_string();
+            assert!(
+                e.starts_with("s.toml:5:6: step 1: unknown substitution"),
+                "{bad}: {e}"
+            );
+        }
+        for good in [
+            "{ece.port.443}",
+            "{ads-a:%JAVA_HOME%\\\\lib}",
+            "{ca.root}",
+            "{dir}",
+            "{{literal}}",
+        ] {
+            let text = format!("{head}[[step]]\ndo = \"run\"\ncommand = [\"echo\", \"{good}\"]\n");
+            assert!(Scenario::parse(p, &text).is_ok(), "{good}");
+        }
+        // a second application server exists once [given] asks for it
+        let text = format!("{head}[given.ece_app]\nservers = 2\n[[step]]\ndo = \"run\"\ncommand = [\"echo\", \"{{ece-app-2.address}}\"]\n");
+        assert!(Scenario::parse(p, &text).is_ok(), "{text}");
     }
 
     #[test]

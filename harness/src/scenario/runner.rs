@@ -73,7 +73,14 @@ impl Run {
         let deployed = crate::deploy::LabBuilder::topology(s.given.clone())
             .start(dir)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| match e {
+                // a value of [given] the topology cannot take: where it is set
+                crate::deploy::DeployError::Disk(t @ crate::topology::TopologyError::At { .. }) => {
+                    let text = std::fs::read_to_string(&s.path).unwrap_or_default();
+                    crate::topology_file::located(&s.path, &text, "given.", t).to_string()
+                }
+                e => e.to_string(),
+            })?;
         let now = deployed.lab.topo.clock.now();
         let date = format!(
             "{:04}-{:02}-{:02}",
@@ -92,39 +99,8 @@ impl Run {
 
     /// `{…}` substitutions of step values (`{{` and `}}` are literal braces).
     pub fn substitute(&self, v: &str) -> Result<String, String> {
-        const OPEN: &str = "\u{1}";
-        const CLOSE: &str = "\u{2}";
-        // Windows variables of host paths (`{ECE_HOME}`) stay as they are,
-        // also inside `{HOST:…}`
-        const VOPEN: &str = "\u{3}";
-        const VCLOSE: &str = "\u{4}";
-        let v = v.replace("{{", OPEN).replace("}}", CLOSE);
-        let v = re_static!(r"\{([A-Z_]+)\}")
-            .replace_all(&v, format!("{VOPEN}$1{VCLOSE}"))
-            .into_owned();
-        let v = v.as_str();
-        let mut err = None;
-        let out = re_static!(r"\{([^{}]+)\}").replace_all(v, |c: &regex::Captures| {
-            let key = c[1].replace(VOPEN, "{").replace(VCLOSE, "}");
-            let key = key.as_str();
-            match self.lookup(key) {
-                Some(v) => v,
-                None => {
-                    err.get_or_insert_with(|| format!("unknown substitution `{{{key}}}`"));
-                    String::new()
-                }
-            }
-        });
-        match err {
-            Some(e) => Err(e),
-            None => Ok(out
-                .replace(OPEN, "{")
-                .replace(CLOSE, "}")
-                .replace(VOPEN, "{")
-                .replace(VCLOSE, "}")),
-        }
+        expand(v, &|key| self.lookup(key))
     }
-
     fn lookup(&self, key: &str) -> Option<String> {
         match key {
             "dir" => return Some(self.dir.display().to_string()),
@@ -317,4 +293,70 @@ pub async fn run_all_progress(
         }));
     }
     out
+}
+
+/// `v` with each `{…}` replaced by what `lookup` finds for it (`{{` and
+/// `}}` are braces, `{ECE_HOME}`-style Windows variables stay); Err names
+/// the first placeholder `lookup` does not know.
+pub(crate) fn expand(v: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    const OPEN: &str = "\u{1}";
+    const CLOSE: &str = "\u{2}";
+    // Windows variables of host paths (`{ECE_HOME}`) stay as they are,
+    // also inside `{HOST:…}`
+    const VOPEN: &str = "\u{3}";
+    const VCLOSE: &str = "\u{4}";
+    let v = v.replace("{{", OPEN).replace("}}", CLOSE);
+    let v = re_static!(r"\{([A-Z_]+)\}")
+        .replace_all(&v, format!("{VOPEN}$1{VCLOSE}"))
+        .into_owned();
+    let v = v.as_str();
+    let mut err = None;
+    let out = re_static!(r"\{([^{}]+)\}").replace_all(v, |c: &regex::Captures| {
+        let key = c[1].replace(VOPEN, "{").replace(VCLOSE, "}");
+        let key = key.as_str();
+        match lookup(key) {
+            Some(v) => v,
+            None => {
+                err.get_or_insert_with(|| format!("unknown substitution `{{{key}}}`"));
+                String::new()
+            }
+        }
+    });
+    match err {
+        Some(e) => Err(e),
+        None => Ok(out
+            .replace(OPEN, "{")
+            .replace(CLOSE, "}")
+            .replace(VOPEN, "{")
+            .replace(VCLOSE, "}")),
+    }
+}
+
+/// Whether `key` is a placeholder a step may use in a topology with these
+/// host names (checked when the scenario file is read, before anything runs):
+/// `dir`, `ca.root`, `ca.issuing`, `HOST.address|fqdn|disk|port.N` and
+/// `HOST:WINDOWS-PATH`.
+pub(crate) fn placeholder_known(key: &str, hosts: &[String]) -> bool {
+    let host = |h: &str| hosts.iter().any(|n| n.eq_ignore_ascii_case(h));
+    if matches!(key, "dir" | "ca.root" | "ca.issuing") {
+        return true;
+    }
+    if let Some((h, win)) = key.split_once(':') {
+        if win.contains('\\') || win.starts_with('%') || win.starts_with('{') {
+            return host(h)
+                && ccelab_emulators::host::VirtualDisk::new("/")
+                    .path(win)
+                    .is_ok();
+        }
+    }
+    let Some((h, field)) = key.split_once('.') else {
+        return false;
+    };
+    host(h)
+        && match field {
+            "address" | "fqdn" | "disk" => true,
+            f => f
+                .strip_prefix("port.")
+                .is_some_and(|p| p.parse::<u16>().is_ok()),
+        }
 }
