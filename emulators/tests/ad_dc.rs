@@ -1937,3 +1937,25 @@ async fn huge_dns_are_clipped_in_the_event_log() {
     }
     assert!(events.bytes() < 64 * 1024, "{} bytes", events.bytes());
 }
+
+/// A connection left idle is closed after MaxConnIdleTime (AD: 900 s; here
+/// shortened), with an `idle-timeout` event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_after_max_conn_idle_time() {
+    let lab = lab_with(Directory::example_local(), |o| {
+        o.policy.max_conn_idle = std::time::Duration::from_millis(300);
+    })
+    .await;
+    let mut s = tokio::net::TcpStream::connect(lab.addrs[&PortKind::Ldap])
+        .await
+        .unwrap();
+    let mut b = Vec::new();
+    let r = tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut b)).await;
+    assert!(r.is_ok(), "an idle connection is kept open");
+    assert!(lab
+        .dc
+        .events()
+        .snapshot()
+        .iter()
+        .any(|e| e.op == "idle-timeout" && e.message.contains("MaxConnIdleTime")));
+}
