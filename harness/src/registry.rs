@@ -105,6 +105,28 @@ pub(crate) async fn start(
     })
 }
 
+/// Gives the `i`-th host another FQDN (`[hosts.NAME] fqdn`): what its
+/// product has that follows the name follows it (the DC's certificate is
+/// issued again); the web server's name is `[ece_web] fqdn`, with its
+/// certificate and bindings.
+pub(crate) fn rename(topo: &mut Topology, i: usize, fqdn: &str) -> Result<(), TopologyError> {
+    let Some(h) = topo.hosts.get_mut(i) else {
+        return Ok(());
+    };
+    match h.role {
+        Role::EceWeb => return Err(TopologyError::Invalid(
+            "the ECE web server's FQDN is [ece_web] fqdn (its certificate and bindings follow it)"
+                .into(),
+        )),
+        Role::AdDc => {
+            h.fqdn = fqdn.to_string();
+            topo.reissue_dc()?;
+        }
+        Role::Ca | Role::Ads | Role::EceApp => h.fqdn = fqdn.to_string(),
+    }
+    Ok(())
+}
+
 /// The DC of the topology: the example forest of [ECE] 2.1–2.2 for the DC's
 /// domain (plus the topology's LDIF), its certificate, and the topology's
 /// AD policy (F15, F16).

@@ -264,25 +264,15 @@ impl TopologyFile {
                     "`{fqdn}` is not a fully qualified host name"
                 )));
             }
-            let Some(h) = topo.hosts.iter_mut().find(|h| h.name == *name) else {
+            let Some(i) = topo.hosts.iter().position(|h| h.name == *name) else {
                 let names: Vec<&str> = topo.hosts.iter().map(|h| h.name.as_str()).collect();
                 return Err(at(&format!("hosts.{name}"))(&format!(
                     "no such host (hosts: {})",
                     names.join(", ")
                 )));
             };
-            match h.role {
-                crate::topology::Role::EceWeb => {
-                    return Err(TopologyError::Invalid(format!(
-                        "[hosts.{name}]: the ECE web server's FQDN is [ece_web] fqdn (its certificate and bindings follow it)"
-                    )))
-                }
-                crate::topology::Role::AdDc => {
-                    h.fqdn = fqdn.clone();
-                    topo.reissue_dc()?;
-                }
-                _ => h.fqdn = fqdn.clone(),
-            }
+            crate::registry::rename(&mut topo, i, fqdn)
+                .map_err(|e| at(&format!("hosts.{name}.fqdn"))(&e))?;
         }
         if let Some(ad) = &self.ad_dc {
             topo.ad_dc = ad.knobs(&self.base_dir).map_err(|e| at("ad_dc.ldif")(&e))?;
