@@ -80,6 +80,30 @@ fn json(status: u16, v: serde_json::Value) -> Response<Full<Bytes>> {
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
+/// Why an action's JSON was refused, naming the key to blame when one is:
+/// the key without which the error changes (`level: invalid type: …`).
+fn action_error(body: &[u8], e: &serde_json::Error) -> String {
+    let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        return e.to_string();
+    };
+    let message = |v: serde_json::Value| {
+        serde_json::from_value::<Action>(v)
+            .err()
+            .map(|e| e.to_string())
+    };
+    let first = message(serde_json::Value::Object(obj.clone()));
+    let blamed = obj.keys().filter(|k| *k != "do").find(|k| {
+        let mut without = obj.clone();
+        without.remove(*k);
+        message(serde_json::Value::Object(without)) != first
+    });
+    match (blamed, first) {
+        (Some(k), Some(m)) => format!("{k}: {m}"),
+        _ => e.to_string(),
+    }
+}
+
 /// The events one read returns unless `limit` says otherwise.
 pub const DEFAULT_PAGE: usize = 1000;
 use ccelab_emulators::events::MAX_PAGE;
@@ -189,7 +213,7 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             };
             let action: Action = match serde_json::from_slice(&body) {
                 Ok(a) => a,
-                Err(e) => return json(400, serde_json::json!({"error": e.to_string()})),
+                Err(e) => return json(400, serde_json::json!({"error": action_error(&body, &e)})),
             };
             if !action.remote_allowed() {
                 return json(

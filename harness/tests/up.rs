@@ -1325,6 +1325,12 @@ fn control_api_takes_actions_as_json() {
             "{q}: {r}"
         );
     }
+    let r =
+        post(r#"{"do":"trace-level","service":"ApplicationServer","level":99999999999999999999}"#);
+    assert!(
+        r.ends_with("status=400") && r.contains(r#""error":"level: "#),
+        "{r}"
+    );
     // paged: at most `limit` events, numbered
     let r = get("/events?since=0&limit=1");
     assert!(r.ends_with("status=200") && r.starts_with(r#"[{"#), "{r}");
