@@ -27,10 +27,10 @@ use crate::topology::{
 use ccelab_emulators::ece::web::WebDisk;
 use ccelab_emulators::pki::{keypool, CertParams, Certificate, KeyType, San};
 
-/// What several hosts' products share: ECE's database (its application
-/// servers all use it; the data server is not emulated) and CCE
-/// Administration's deployment state (the inventory, the integration's
-/// tabs, agents: the ADSs share it, as they share the AWDB).
+/// What several hosts of one product share: ECE's database (its
+/// application servers all use it; the data server is not emulated) and
+/// CCE Administration's configuration (the inventory, the AWDB login, the
+/// application instance: the ADSs share it, as their AWDBs hold the same).
 pub(crate) struct Shared {
     ece_db: Arc<EceDb>,
     ece_logs: &'static str,
