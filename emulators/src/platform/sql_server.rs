@@ -29,7 +29,7 @@ pub const MAX_MESSAGE: usize = 64 * 1024;
 /// The one query the AWDB answers: the application instances ([ECE] 5).
 pub const APP_INSTANCE_QUERY: &str = "SELECT EnterpriseName FROM t_Application_Instance";
 
-/// The server name SQL Server puts in its messages.
+/// The version the server reports in PRELOGIN and LOGINACK.
 const SERVER_VERSION: [u8; 4] = [15, 0, 0x10, 0x7F]; // 15.0.4223 (SQL Server 2019)
 
 const PRELOGIN: u8 = 0x12;
@@ -447,25 +447,39 @@ pub struct Session<S> {
 
 /// The first ERROR token of a tabular answer, if any.
 fn first_error(p: &[u8]) -> Option<SqlError> {
-    let mut i = 0;
-    while i < p.len() {
-        let kind = p[i];
-        match kind {
-            0xAA | 0xAD | 0xE3 | 0xAB | 0x79 => {
-                let len = u16::from_le_bytes([*p.get(i + 1)?, *p.get(i + 2)?]) as usize;
-                let body = p.get(i + 3..i + 3 + len)?;
-                if kind == 0xAA {
-                    let number = u32::from_le_bytes(body.get(0..4)?.try_into().ok()?);
-                    let chars = u16::from_le_bytes([*body.get(6)?, *body.get(7)?]) as usize;
-                    let message = from_ucs2(body.get(8..8 + chars * 2)?);
-                    return Some(SqlError::Server { number, message });
-                }
-                i += 3 + len;
-            }
-            _ => return None,
+    tokens(p).into_iter().find_map(|(kind, body)| {
+        if kind != 0xAA {
+            return None;
         }
+        let number = u32::from_le_bytes(body.get(0..4)?.try_into().ok()?);
+        let chars = u16::from_le_bytes([*body.get(6)?, *body.get(7)?]) as usize;
+        let message = from_ucs2(body.get(8..8 + chars * 2)?);
+        Some(SqlError::Server { number, message })
+    })
+}
+
+/// The tokens with a USHORT length (ERROR, INFO, LOGINACK, ENVCHANGE, …) at
+/// the start of a tabular answer: (token, body), up to the first other token.
+fn tokens(p: &[u8]) -> Vec<(u8, &[u8])> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&kind) = p.get(i) {
+        if !matches!(kind, 0xAA | 0xAB | 0xAD | 0xE3) {
+            break;
+        }
+        let Some(len) = p
+            .get(i + 1..i + 3)
+            .map(|l| u16::from_le_bytes([l[0], l[1]]) as usize)
+        else {
+            break;
+        };
+        let Some(body) = p.get(i + 3..i + 3 + len) else {
+            break;
+        };
+        out.push((kind, body));
+        i += 3 + len;
     }
-    None
+    out
 }
 
 /// Logs in to SQL Server on `stream` as `user` to `database` (the client
@@ -497,7 +511,7 @@ pub async fn login<S: AsyncRead + AsyncWrite + Unpin>(
         if let Some(e) = first_error(&p) {
             return Err(e);
         }
-        if !p.contains(&0xAD) {
+        if !tokens(&p).iter().any(|(kind, _)| *kind == 0xAD) {
             return Err(SqlError::Protocol("no LOGINACK".into()));
         }
         Ok(())

@@ -3,7 +3,7 @@
 //! `store-import`, `write-file` and `edit-file` change files on a host's
 //! disk the way an administrator would (nothing reloads until a restart: F9).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ccelab_emulators::stores::{write_atomic, Keystore, StoreError};
 
@@ -13,8 +13,29 @@ use crate::lab::Lab;
 /// How long a `run` or `keytool` command may take before it is killed.
 pub(crate) const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
+/// A file of a host's disk: the disk and the real path.
+pub(crate) struct DiskFile {
+    disk: ccelab_emulators::host::VirtualDisk,
+    path: PathBuf,
+}
+
+impl DiskFile {
+    /// Reads it: a regular file inside the disk, at most
+    /// `ccelab_emulators::host::MAX_READ` bytes, nothing blocks on a FIFO.
+    fn read(&self) -> Result<Vec<u8>, String> {
+        self.disk
+            .read(&self.path)
+            .map_err(|e| format!("{}: {e}", self.path.display()))
+    }
+}
+
 /// A Windows path on a host's disk (`%JAVA_HOME%`, `{ECE_HOME}` expand).
 pub(crate) fn disk_path(lab: &Lab, host: &str, win: &str) -> Result<PathBuf, ActionError> {
+    disk_file(lab, host, win).map(|f| f.path)
+}
+
+/// [`disk_path`] with its disk.
+fn disk_file(lab: &Lab, host: &str, win: &str) -> Result<DiskFile, ActionError> {
     let h = lab
         .topo
         .host(host)
@@ -27,16 +48,10 @@ pub(crate) fn disk_path(lab: &Lab, host: &str, win: &str) -> Result<PathBuf, Act
     h.disk
         .check(&p)
         .map_err(|e| ActionError::Invalid(e.to_string()))?;
-    Ok(p)
-}
-
-/// Reads a file of a host's disk that [`disk_path`] gave (a regular file,
-/// at most `ccelab_emulators::host::MAX_READ` bytes, nothing blocks on a FIFO).
-fn read_disk_file(path: &Path) -> Result<Vec<u8>, String> {
-    use ccelab_emulators::host::{read_within, MAX_READ};
-    // disk_path checked that no link leaves the disk: the file's own directory bounds it
-    let dir = path.parent().unwrap_or(path);
-    read_within(dir, path, MAX_READ).map_err(|e| format!("{}: {e}", path.display()))
+    Ok(DiskFile {
+        disk: h.disk.clone(),
+        path: p,
+    })
 }
 
 /// The environment of commands: `CCELAB_DIR`, and per host
@@ -94,11 +109,12 @@ pub(super) async fn run_command(lab: &Lab, argv: Vec<String>) -> Result<Outcome,
 
 /// Loads a store, changes it, saves it in place (keytool's texts on failure).
 fn edit_store(
-    path: &Path,
+    file: &DiskFile,
     pw: &str,
     f: impl FnOnce(&mut Keystore) -> Result<String, StoreError>,
 ) -> Result<String, String> {
-    let bytes = read_disk_file(path)?;
+    let path = &file.path;
+    let bytes = file.read()?;
     let mut ks = Keystore::load(&bytes, Some(pw)).map_err(|e| e.keytool_line())?;
     let msg = f(&mut ks).map_err(|e| e.keytool_line())?;
     ks.save(path, pw, None)
@@ -123,13 +139,13 @@ pub(super) async fn store_delete(
     alias: &str,
     password: Option<&str>,
 ) -> Result<Outcome, ActionError> {
-    let path = disk_path(lab, host, path)?;
+    let file = disk_file(lab, host, path)?;
     let (pw, alias) = (
         password.unwrap_or("changeit").to_string(),
         alias.to_string(),
     );
     blocking(move || {
-        Ok(Outcome::from_result(edit_store(&path, &pw, |ks| {
+        Ok(Outcome::from_result(edit_store(&file, &pw, |ks| {
             ks.delete(&alias).map(|_| format!("deleted {alias}"))
         })))
     })
@@ -145,7 +161,7 @@ pub(super) async fn store_import(
     cert: &str,
     password: Option<&str>,
 ) -> Result<Outcome, ActionError> {
-    let path = disk_path(lab, host, path)?;
+    let file = disk_file(lab, host, path)?;
     let t = &lab.topo;
     let cert = match cert {
         "root" => t.root.cert.clone(),
@@ -164,7 +180,7 @@ pub(super) async fn store_import(
         alias.to_string(),
     );
     blocking(move || {
-        Ok(Outcome::from_result(edit_store(&path, &pw, |ks| {
+        Ok(Outcome::from_result(edit_store(&file, &pw, |ks| {
             ks.import_cert(&alias, cert, now)
                 .map(|_| format!("imported {alias}"))
         })))
@@ -198,16 +214,17 @@ pub(super) async fn edit_file(
     path: &str,
     [old, new]: &[String; 2],
 ) -> Result<Outcome, ActionError> {
-    let path = disk_path(lab, host, path)?;
+    let file = disk_file(lab, host, path)?;
     let (old, new) = (old.clone(), new.clone());
     blocking(move || {
-        let text = String::from_utf8(read_disk_file(&path)?)
+        let path = &file.path;
+        let text = String::from_utf8(file.read()?)
             .map_err(|_| format!("{}: not a UTF-8 text file", path.display()))?;
         if !text.contains(old.as_str()) {
             return Err(format!("{}: `{old}` is not in the file", path.display()).into());
         }
         Ok(Outcome::from_result(
-            write_atomic(&path, text.replace(old.as_str(), &new).as_bytes())
+            write_atomic(path, text.replace(old.as_str(), &new).as_bytes())
                 .map(|_| "edited".to_string())
                 .map_err(|e| e.to_string()),
         ))

@@ -174,11 +174,7 @@ impl Run {
             let pw = st.password.clone().unwrap_or_else(|| "changeit".into());
             let aliases = self
                 .disk_path(&st.host, &st.path)
-                .and_then(|p| {
-                    let dir = p.parent().unwrap_or(&p).to_path_buf();
-                    ccelab_emulators::host::read_within(&dir, &p, ccelab_emulators::host::MAX_READ)
-                        .map_err(|e| format!("{}: {e}", p.display()))
-                })
+                .and_then(|p| self.disk_read(&st.host, &p))
                 .and_then(|b| Keystore::load(&b, Some(&pw)).map_err(|e| e.to_string()))
                 .map(|k| {
                     k.entries()
@@ -240,8 +236,7 @@ impl Run {
         let text = files
             .iter()
             .filter_map(|f| {
-                let dir = f.parent().unwrap_or(f);
-                ccelab_emulators::host::read_within(dir, f, ccelab_emulators::host::MAX_READ)
+                self.disk_read(host, f)
                     .ok()
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
             })

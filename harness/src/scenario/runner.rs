@@ -183,6 +183,19 @@ impl Run {
         Ok(p)
     }
 
+    /// Reads a file of `host`'s disk that [`Run::disk_path`] gave (a regular
+    /// file inside the disk, bounded; nothing blocks on a FIFO).
+    pub fn disk_read(&self, host: &str, path: &std::path::Path) -> Result<Vec<u8>, String> {
+        let h = self
+            .lab
+            .topo
+            .host(host)
+            .ok_or_else(|| format!("no host `{host}`"))?;
+        h.disk
+            .read(path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
     /// Runs one step: its `{…}` substituted, applied; the TLS and LDAP
     /// events seen meanwhile added to the outcome.
     pub async fn step(&self, s: &Step) -> Outcome {
