@@ -253,6 +253,45 @@ async fn ldapsearch_on_all_four_ports() {
             assert!(!r.out.contains("# search reference"), "{k}: {}", r.out);
             assert!(!r.out.contains("employeeID:"), "{k}: {}", r.out);
             assert!(r.out.contains("# search result\nsearch: 2\nresult: 0 Success\n\n# numResponses: 2\n# numEntries: 1\n"), "{k}: {}", r.out);
+            // the published PAS: what the measurement found missing is there
+            // (issue 12), the rest of a user is not
+            let r = openldap(
+                &lab,
+                "ldapsearch",
+                &[
+                    "-x",
+                    "-LLL",
+                    "-H",
+                    &url,
+                    "-D",
+                    BIND_DN,
+                    "-w",
+                    EXAMPLE_PASSWORD,
+                    "-b",
+                    "",
+                    "(|(sAMAccountName=aagent)(sAMAccountName=GCDCSRV01$))",
+                    "*",
+                ],
+            )
+            .await;
+            assert_eq!(r.code, 0, "{k}: {}{}", r.out, r.err);
+            for line in [
+                "instanceType: 4\n",
+                "dNSHostName: gcdcsrv01.example.local\n",
+                "sAMAccountType: 805306368\n",
+                "primaryGroupID: 513\n",
+            ] {
+                assert!(r.out.contains(line), "{k}: {line}{}", r.out);
+            }
+            for attr in [
+                "pwdLastSet:",
+                "logonCount:",
+                "badPwdCount:",
+                "employeeID:",
+                "department:",
+            ] {
+                assert!(!r.out.contains(attr), "{k}: {attr}{}", r.out);
+            }
         } else {
             assert!(r.out.contains("employeeID: E0001\n"), "{k}: {}", r.out);
             let scheme = if k == PortKind::Ldaps {
@@ -318,7 +357,27 @@ async fn ldapsearch_on_all_four_ports() {
     )
     .await;
     assert_eq!(r.code, 32, "{}{}", r.out, r.err);
-    assert!(r.out.contains("result: 32 No such object\ntext: 0000208D: NameErr: DSID-03100238, problem 2001 (NO_OBJECT), data 0, best match of:\n\t''\n"), "{}", r.out);
+    // the capture of a 2019 DC (research §11), bound or anonymous
+    let text = "result: 32 No such object\ntext: 0000208D: NameErr: DSID-0310021C, problem 2001 (NO_OBJECT), data 0, best match of:\n\t''\n";
+    assert!(r.out.contains(text), "{}", r.out);
+    let r = openldap(
+        &lab,
+        "ldapsearch",
+        &[
+            "-x",
+            "-H",
+            &lab.url(PortKind::Ldap),
+            "-b",
+            "",
+            "-s",
+            "sub",
+            "(objectClass=user)",
+            "dn",
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 32, "{}{}", r.out, r.err);
+    assert!(r.out.contains(text), "{}", r.out);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -576,6 +635,16 @@ async fn ldapsearch_bind_failures_and_signing() {
     // anonymous binds still succeed (and Who am I says so)
     let r = openldap(&lab, "ldapwhoami", &["-x", "-H", &lab.url(PortKind::Ldap)]).await;
     assert_eq!((r.code, r.out.as_str()), (0, "anonymous\n"), "{}", r.err);
+    // a name with an empty password is a simple bind over clear text like
+    // any other: refused (research §12); over TLS it is anonymous
+    let r = bind(BIND_DN, "", PortKind::Ldap).await;
+    assert_eq!(r.code, 8, "{}{}", r.out, r.err);
+    assert!(r.err.contains(E_SIGNING), "{}", r.err);
+    let r = bind(BIND_DN, "", PortKind::Ldaps).await;
+    assert_eq!((r.code, r.out.as_str()), (0, "anonymous\n"), "{}", r.err);
+    lab.dc.update_policy(|p| p.require_signing = false);
+    let r = bind(BIND_DN, "", PortKind::Ldap).await;
+    assert_eq!((r.code, r.out.as_str()), (0, "anonymous\n"), "{}", r.err);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -662,7 +731,8 @@ async fn ldapsearch_referral_no_such_object_limits_and_read_only() {
     )
     .await;
     assert_eq!(r.code, 0, "{}{}", r.out, r.err);
-    assert_eq!(r.out.matches("\ndn: ").count(), 8, "{}", r.out);
+    // the eight of [ECE] 2.1 and every domain's Guest and krbtgt
+    assert_eq!(r.out.matches("\ndn: ").count(), 10, "{}", r.out);
     // every filter type the tools can send
     let r = run("ldapsearch", with(&["-LLL", "-b", "CN=Users,DC=example,DC=local",
         "(&(objectCategory=person)(|(sn=Agent)(sn~=supervisor))(!(cn=Bob*))(givenName=*)(uSNCreated>=1)(primaryGroupID<=513)(memberOf:1.2.840.113556.1.4.1941:=CN=PCCE Agents,CN=Users,DC=example,DC=local))",
@@ -726,7 +796,9 @@ async fn ldif_users_bind_by_every_name_form() {
                  dn: OU=Lab,DC=example,DC=local\nobjectClass: organizationalUnit\nou: Lab\n\n\
                  dn: CN=Dee Dev,OU=Lab,DC=example,DC=local\nobjectClass: top\nobjectClass: person\n\
                  objectClass: organizationalPerson\nobjectClass: user\ncn: Dee Dev\nsAMAccountName: ddev\n\
-                 userPrincipalName: dee.dev@example.local\nuserPassword: Lab-Passw0rd\n",
+                 userPrincipalName: dee.dev@example.local\nuserAccountControl: 512\nuserPassword: Lab-Passw0rd\n\n\
+                 dn: CN=Fay Dev,OU=Lab,DC=example,DC=local\nobjectClass: user\ncn: Fay Dev\n\
+                 sAMAccountName: fdev\nuserPassword: Lab-Passw0rd\n",
             )
         })
         .unwrap();
@@ -752,6 +824,28 @@ async fn ldif_users_bind_by_every_name_form() {
             r.err
         );
     }
+    // added without userAccountControl: 546, disabled (MS-SAMR 3.1.1.8.1)
+    let r = openldap(
+        &lab,
+        "ldapwhoami",
+        &[
+            "-x",
+            "-H",
+            &lab.url(PortKind::Ldap),
+            "-D",
+            "fdev@example.local",
+            "-w",
+            "Lab-Passw0rd",
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 49, "{}{}", r.out, r.err);
+    assert!(
+        r.err
+            .contains("AcceptSecurityContext error, data 533, v4563"),
+        "{}",
+        r.err
+    );
 }
 
 /// Runs the python-ldap3 probe on `cases`, returning its outcomes.

@@ -223,7 +223,7 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             }
             match action.apply(&lab).await {
                 Ok(o) => json(200, serde_json::to_value(o).unwrap_or_default()),
-                Err(e @ ActionError::NoHost(_)) => {
+                Err(e @ ActionError::NoHost { .. }) => {
                     json(404, serde_json::json!({"error": e.to_string()}))
                 }
                 Err(e) => json(400, serde_json::json!({"error": e.to_string()})),

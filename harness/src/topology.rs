@@ -395,11 +395,26 @@ impl Topology {
             .unwrap_or_default()
     }
 
-    /// The host named `name` (case-insensitive).
+    /// The host named `name` in the topology (`ads-a`) or by its FQDN
+    /// (`aw1.example.local`), case-insensitive.
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts
             .iter()
             .find(|h| h.name.eq_ignore_ascii_case(name))
+            .or_else(|| {
+                self.hosts
+                    .iter()
+                    .find(|h| h.fqdn.eq_ignore_ascii_case(name))
+            })
+    }
+
+    /// The hosts an error about an unknown host lists: `ca, ece (ece.example.local), …`.
+    pub fn known_hosts(&self) -> String {
+        self.hosts
+            .iter()
+            .map(|h| format!("{} ({})", h.name, h.fqdn))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The host a client reaches by `name`: its FQDN, short name or address.

@@ -333,7 +333,7 @@ fn ldif_users_are_found_by_ldapsearch_and_by_ece() {
         "# administrators added for a scenario\n\
          dn: CN=Erin Admin,CN=Users,DC=example,DC=local\n\
          objectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: user\n\
-         cn: Erin Admin\nsAMAccountName: eadmin\nuserPrincipalName: erin@example.local\n\
+         cn: Erin Admin\nsAMAccountName: eadmin\nuserPrincipalName: erin@example.local\nuserAccountControl: 512\n\
          userPassword: Secret9\n",
     )
     .unwrap();

@@ -166,10 +166,18 @@ fn f1_f9_keytool_and_restart_on_the_virtual_disk() {
     assert!(ctl(&u, &["restart", "ads-a"]).status.success());
     assert_eq!(gadget(&u, "ads-a"), Some(0));
 
-    // unknown host: one clear line, exit 2
+    // a host by its FQDN, as a script that read topology.json names it
+    assert!(ctl(&u, &["restart", "ADSA.example.com"]).status.success());
+    assert_eq!(gadget(&u, "adsa.example.com"), Some(0));
+
+    // unknown host: one clear line listing the hosts, exit 2
     let o = ctl(&u, &["restart", "nosuchhost"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no host `nosuchhost`"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no host `nosuchhost`; the hosts are ca (ca.example.local), ece (ece.example.com), ads-a (adsa.example.com), ads-b (adsb.example.com), dc (gcdcsrv01.example.local), ece-app (eceapp.example.com)"),
+        "{err}"
+    );
 }
 
 fn catalina(u: &Up, host: &str) -> String {
@@ -911,6 +919,58 @@ fn topology_file_sets_require_ssl_spog_config_and_ece_passwords() {
         .clone();
     assert_eq!(pa["password"], "S3cret!");
     assert!(curl_ece(&u, "/default/login", true, &["-u", "pa:S3cret!"]).ends_with("status=200"));
+    // every AD login is listed, and each one binds as topology.json says
+    let ad: Vec<&serde_json::Value> = topo["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["host"] == "dc")
+        .collect();
+    let users: Vec<&str> = ad.iter().map(|a| a["user"].as_str().unwrap()).collect();
+    assert_eq!(
+        users,
+        [
+            "Administrator",
+            "pcceadmin",
+            "aadmin",
+            "ssupervisor",
+            "ssupervisor2",
+            "aagent",
+            "bagent",
+            "cagent"
+        ]
+    );
+    let ldap = format!("ldap://127.0.0.14:{}", bound(&u, "dc", 389));
+    for a in &ad {
+        assert_eq!(a["enabled"], true, "{a}");
+        for name in [&a["down_level"], &a["upn"], &a["dn"]] {
+            let o = tool(
+                "ldapwhoami",
+                &[
+                    "-x",
+                    "-H",
+                    &ldap,
+                    "-D",
+                    name.as_str().unwrap(),
+                    "-w",
+                    a["password"].as_str().unwrap(),
+                ],
+            );
+            assert_eq!(
+                out(&o),
+                format!("u:{}\n", a["down_level"].as_str().unwrap()),
+                "{a}"
+            );
+        }
+    }
+    assert!(
+        ad[1]["purpose"]
+            .as_str()
+            .unwrap()
+            .starts_with("AD bind account"),
+        "{}",
+        ad[1]
+    );
     // the gadget itself still fails: http from an https page is mixed content (F13)
     let o = ctl(&u, &["spog", "open-gadget"]);
     assert_eq!(o.status.code(), Some(1));

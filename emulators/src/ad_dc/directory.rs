@@ -243,6 +243,25 @@ impl BindFault {
     }
 }
 
+/// An account that can bind, as [`Directory::logins`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Login {
+    /// `pcceadmin`.
+    pub sam_account_name: String,
+    /// `EXAMPLE\pcceadmin`.
+    pub down_level: String,
+    /// `pcceadmin@example.local`, if the account has one.
+    pub user_principal_name: Option<String>,
+    /// `CN=pcceadmin,CN=Users,DC=example,DC=local`.
+    pub dn: String,
+    /// The password a simple bind takes.
+    pub password: String,
+    /// False if userAccountControl has ACCOUNTDISABLE (binds answer `data 533`).
+    pub enabled: bool,
+    /// The CNs of the groups in `memberOf`.
+    pub groups: Vec<String>,
+}
+
 #[derive(Clone, Debug, Default)]
 struct Account {
     password: Option<String>,
@@ -306,6 +325,18 @@ pub struct Directory {
 /// `whenCreated`/`whenChanged` of the example objects: the first day of
 /// validity of the sample AD certificate of [ECE] 2.1 (2020-04-15).
 const CREATED: &str = "20200415000000.0Z";
+
+/// `pwdLastSet` of an account whose password the add set: [`CREATED`] as a
+/// FILETIME (100 ns since 1601-01-01 UTC).
+const CREATED_FILETIME: &str = "132313824000000000";
+
+/// `accountExpires` of an account that never expires (TIMEQ_FOREVER).
+const ACCOUNT_NEVER_EXPIRES: &str = "9223372036854775807";
+
+/// userAccountControl flags (MS-ADTS 2.2.16).
+const UF_ACCOUNTDISABLE: i64 = 0x2;
+const UF_WORKSTATION_TRUST_ACCOUNT: i64 = 0x1000;
+const UF_SERVER_TRUST_ACCOUNT: i64 = 0x2000;
 
 fn is_label(s: &str) -> bool {
     !s.is_empty()
@@ -458,19 +489,29 @@ impl Directory {
                 "{guid:ForestDnsZones}",
                 &guid(PartitionKind::ForestDnsZones),
             );
+        let b64 = |sid: Vec<u8>| base64::engine::general_purpose::STANDARD.encode(sid);
         let mut out = String::with_capacity(text.len());
         let mut rest = text.as_str();
-        while let Some(i) = rest.find("{sid:") {
+        while let Some(i) = rest.find('{') {
             out.push_str(&rest[..i]);
-            let after = &rest[i + 5..];
-            let end = after.find('}').unwrap_or(0);
-            match after[..end].parse::<u32>() {
-                Ok(rid) => {
-                    out.push_str(&base64::engine::general_purpose::STANDARD.encode(self.sid(rid)));
+            let after = &rest[i + 1..];
+            let close = after.find('}');
+            let sid = close.and_then(|end| {
+                let (kind, rid) = after[..end].split_once(':')?;
+                match kind {
+                    "sid" => rid.parse::<u32>().ok().map(|r| self.sid(r)),
+                    "builtin_sid" if rid.is_empty() => Some(builtin_sid(None)),
+                    "builtin_sid" => rid.parse::<u32>().ok().map(|r| builtin_sid(Some(r))),
+                    _ => None,
+                }
+            });
+            match (sid, close) {
+                (Some(sid), Some(end)) => {
+                    out.push_str(&b64(sid));
                     rest = &after[end + 1..];
                 }
-                Err(_) => {
-                    out.push_str("{sid:");
+                _ => {
+                    out.push('{');
                     rest = after;
                 }
             }
@@ -668,10 +709,77 @@ impl Directory {
             self.next_rid += 1;
             e.set("objectSid", vec![self.sid(rid)]);
         }
+        if e.has_class("user") || e.has_class("computer") {
+            self.account_defaults(&mut e);
+        }
         let i = self.entries.len();
         self.entries.push(e);
         self.index.insert(key, i);
         Ok(i)
+    }
+
+    /// What the DC sets on a new user or computer the add did not give
+    /// (MS-SAMR 3.1.1.8.1, learn.microsoft.com "Creating a User" —
+    /// docs/research/active-directory-ldap.md §9): the logon statistics and
+    /// `pwdLastSet` 0, `accountExpires` never (`0x7FFFFFFFFFFFFFFF`),
+    /// `userAccountControl` 546 (ACCOUNTDISABLE | PASSWD_NOTREQD |
+    /// NORMAL_ACCOUNT — a password in the same add does not change it), then
+    /// `sAMAccountType` and `primaryGroupID` from the account type, the
+    /// category, and the one `dSCorePropagationData` of an object SDProp has
+    /// not touched.
+    fn account_defaults(&self, e: &mut Entry) {
+        for zero in [
+            "badPwdCount",
+            "codePage",
+            "countryCode",
+            "badPasswordTime",
+            "lastLogoff",
+            "lastLogon",
+            "pwdLastSet",
+            "logonCount",
+        ] {
+            if e.get(zero).is_none() {
+                e.set(zero, vec![b"0".to_vec()]);
+            }
+        }
+        if e.get("accountExpires").is_none() {
+            e.set(
+                "accountExpires",
+                vec![ACCOUNT_NEVER_EXPIRES.as_bytes().to_vec()],
+            );
+        }
+        if e.get("userAccountControl").is_none() {
+            e.set("userAccountControl", vec![b"546".to_vec()]);
+        }
+        let uac = e
+            .text("userAccountControl")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        // MS-SAMR 3.1.1.8.10 / 3.1.1.9.1: trust accounts are machine accounts
+        let (account_type, primary_group) = if uac & UF_SERVER_TRUST_ACCOUNT != 0 {
+            ("805306369", "516")
+        } else if uac & UF_WORKSTATION_TRUST_ACCOUNT != 0 {
+            ("805306369", "515")
+        } else {
+            ("805306368", "513")
+        };
+        if e.get("sAMAccountType").is_none() {
+            e.set("sAMAccountType", vec![account_type.as_bytes().to_vec()]);
+        }
+        if e.get("primaryGroupID").is_none() {
+            e.set("primaryGroupID", vec![primary_group.as_bytes().to_vec()]);
+        }
+        if e.get("objectCategory").is_none() {
+            let class = if e.has_class("computer") {
+                "Computer"
+            } else {
+                "Person"
+            };
+            e.set("objectCategory", vec![self.objcat(class).into_bytes()]);
+        }
+        if e.get("dSCorePropagationData").is_none() {
+            e.set("dSCorePropagationData", vec![b"16010101000000.0Z".to_vec()]);
+        }
     }
 
     /// The binary SID `S-1-5-21-<domain>-<rid>`.
@@ -803,6 +911,36 @@ impl Directory {
         Ok(())
     }
 
+    /// Every account that has a password, in directory order: what a script
+    /// needs to log in (`topology.json`'s `accounts`).
+    pub fn logins(&self) -> Vec<Login> {
+        self.entries
+            .iter()
+            .filter_map(|e| {
+                let password = self.accounts.get(&e.dn.key())?.password.clone()?;
+                let sam = e.text("sAMAccountName")?;
+                let uac = e
+                    .text("userAccountControl")
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(0);
+                let groups = e
+                    .texts("memberOf")
+                    .iter()
+                    .filter_map(|g| Dn::parse(g).ok()?.first_value().map(str::to_string))
+                    .collect();
+                Some(Login {
+                    down_level: format!("{}\\{sam}", self.netbios),
+                    user_principal_name: e.text("userPrincipalName"),
+                    sam_account_name: sam,
+                    dn: e.dn_string.clone(),
+                    password,
+                    enabled: uac & UF_ACCOUNTDISABLE == 0,
+                    groups,
+                })
+            })
+            .collect()
+    }
+
     /// Sets (or replaces) the password of an existing user or computer, named
     /// as a bind would name it (DN, `user@domain`, `DOMAIN\user`).
     pub fn set_password(&mut self, name: &str, password: &str) -> Result<(), DirectoryError> {
@@ -903,8 +1041,15 @@ impl Directory {
         if account.password.as_deref() != Some(password) {
             return Err(BindFault::LogonFailure);
         }
+        let disabled = entry
+            .text("userAccountControl")
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|uac| uac & UF_ACCOUNTDISABLE != 0);
         match account.fault {
             Some(f) => Err(f),
+            // a disabled account (Guest, krbtgt, or a user added without
+            // userAccountControl) answers 533 to its right password
+            None if disabled => Err(BindFault::AccountDisabled),
             None => Ok(entry),
         }
     }
@@ -945,8 +1090,15 @@ impl Directory {
                 line: r.line,
                 message: e.to_string(),
             };
+            let gave_pwd_last_set = attrs
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("pwdLastSet"));
             let i = next.insert(&r.dn, attrs).map_err(at)?;
             if let Some(pw) = password {
+                if !gave_pwd_last_set && next.entries[i].get("pwdLastSet").is_some() {
+                    // the password was set when the object was created
+                    next.entries[i].set("pwdLastSet", vec![CREATED_FILETIME.as_bytes().to_vec()]);
+                }
                 let key = next.entries[i].dn.key();
                 next.accounts.entry(key).or_default().password = Some(pw);
             }
@@ -956,6 +1108,18 @@ impl Directory {
         *self = next;
         Ok(added)
     }
+}
+
+/// The binary SID of the Builtin domain `S-1-5-32`, or of its alias
+/// `S-1-5-32-<rid>` (Administrators 544, Guests 546).
+fn builtin_sid(rid: Option<u32>) -> Vec<u8> {
+    let count = if rid.is_some() { 2 } else { 1 };
+    let mut s = vec![1u8, count, 0, 0, 0, 0, 0, 5];
+    s.extend_from_slice(&32u32.to_le_bytes());
+    if let Some(r) = rid {
+        s.extend_from_slice(&r.to_le_bytes());
+    }
+    s
 }
 
 /// The example forest ([`Directory::example`]).
@@ -1203,12 +1367,61 @@ mod tests {
         assert_eq!(e.text("description").unwrap(), "a long folded value");
         assert!(e.get("unicodePwd").is_none());
         assert!(e.get("objectSid").is_some());
+        // what the DC sets on a new user (MS-SAMR 3.1.1.8.1): added without
+        // userAccountControl it is disabled, even with a password
+        for (attr, value) in [
+            ("userAccountControl", "546"),
+            ("sAMAccountType", "805306368"),
+            ("primaryGroupID", "513"),
+            ("accountExpires", "9223372036854775807"),
+            ("pwdLastSet", CREATED_FILETIME),
+            ("badPwdCount", "0"),
+            ("badPasswordTime", "0"),
+            ("logonCount", "0"),
+            ("lastLogon", "0"),
+            ("lastLogoff", "0"),
+            ("codePage", "0"),
+            ("countryCode", "0"),
+            ("instanceType", "4"),
+            ("dSCorePropagationData", "16010101000000.0Z"),
+            (
+                "objectCategory",
+                "CN=Person,CN=Schema,CN=Configuration,DC=example,DC=local",
+            ),
+            ("whenCreated", CREATED),
+        ] {
+            assert_eq!(e.text(attr).as_deref(), Some(value), "{attr}");
+        }
+        assert!(e.get("lastLogonTimestamp").is_none());
+        assert_eq!(
+            d.check_simple_bind("ddev@example.local", "S3cret!", BindFault::LogonFailure)
+                .err(),
+            Some(BindFault::AccountDisabled)
+        );
+        assert_eq!(
+            d.check_simple_bind("ddev@example.local", "wrong", BindFault::LogonFailure)
+                .err(),
+            Some(BindFault::LogonFailure)
+        );
+        // enabled (512) it binds by UPN and by DOMAIN\\sam; no password: pwdLastSet 0
+        let text = format!(
+            "dn: CN=Eve Dev,OU=Lab,DC=example,DC=local\nobjectClass: user\ncn: Eve Dev\nsAMAccountName: edev\nuserAccountControl: 512\nunicodePwd:: {pw}\n\ndn: CN=Web01,OU=Lab,DC=example,DC=local\nobjectClass: computer\ncn: Web01\nsAMAccountName: WEB01$\nuserAccountControl: 4096\n"
+        );
+        assert_eq!(d.add_ldif(&text).unwrap(), 2);
         assert!(d
-            .check_simple_bind("ddev@example.local", "S3cret!", BindFault::LogonFailure)
+            .check_simple_bind("edev@example.local", "S3cret!", BindFault::LogonFailure)
             .is_ok());
         assert!(d
-            .check_simple_bind("EXAMPLE\\ddev", "S3cret!", BindFault::LogonFailure)
+            .check_simple_bind("EXAMPLE\\edev", "S3cret!", BindFault::LogonFailure)
             .is_ok());
+        let web = d.entry("CN=Web01,OU=Lab,DC=example,DC=local").unwrap();
+        assert_eq!(web.text("sAMAccountType").as_deref(), Some("805306369"));
+        assert_eq!(web.text("primaryGroupID").as_deref(), Some("515"));
+        assert_eq!(web.text("pwdLastSet").as_deref(), Some("0"));
+        assert_eq!(
+            web.text("objectCategory").as_deref(),
+            Some("CN=Computer,CN=Schema,CN=Configuration,DC=example,DC=local")
+        );
     }
 
     #[test]

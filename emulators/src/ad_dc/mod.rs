@@ -51,7 +51,7 @@ mod server;
 pub mod texts;
 
 pub use directory::{
-    Attribute, BindFault, Directory, DirectoryError, Entry, Partition, PartitionKind,
+    Attribute, BindFault, Directory, DirectoryError, Entry, Login, Partition, PartitionKind,
     EXAMPLE_PASSWORD,
 };
 pub use server::{

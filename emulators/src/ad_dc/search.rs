@@ -545,6 +545,13 @@ fn root_dse(dir: &Directory, ctx: &SearchCtx, req: &LdapSearchRequest) -> Search
 
 /// True if the request is a RootDSE read (base "" with base scope), which
 /// AD allows anonymously (research §2, §6).
+/// A one-level or subtree search from the empty base on a DC (not a GC):
+/// name resolution fails before the anonymous-operations check, so AD
+/// answers 32 even to an anonymous connection (research §11).
+pub(crate) fn is_search_from_root(req: &LdapSearchRequest, gc: bool) -> bool {
+    !gc && req.scope != LdapSearchScope::Base && Dn::parse(&req.base).is_ok_and(|b| b.is_root())
+}
+
 pub(crate) fn is_root_dse_read(req: &LdapSearchRequest) -> bool {
     req.scope == LdapSearchScope::Base && req.base.trim().is_empty()
 }
@@ -627,11 +634,11 @@ pub(crate) fn search(
     let mut refs = Vec::new();
     let candidates: Vec<&Entry> = if base.is_root() {
         if !ctx.gc {
-            // a NULL base with one-level/subtree scope fails on a DC (research §4)
+            // a NULL base with one-level/subtree scope fails on a DC (research §11)
             return failed(result(
                 LdapResultCode::NoSuchObject,
                 "",
-                texts::no_such_object(""),
+                texts::no_such_object_at_root(ctx.version),
             ));
         }
         // the GC's phantom root: the whole forest it holds
@@ -939,7 +946,7 @@ mod tests {
             None,
         );
         assert!(o.refs.is_empty());
-        assert_eq!(o.entries.len(), 8, "{:?}", dns(&o)); // the DC's computer object is a Computer, not a Person
+        assert_eq!(o.entries.len(), 10, "{:?}", dns(&o)); // the DC's computer object is a Computer, not a Person
     }
 
     #[test]
@@ -1041,12 +1048,13 @@ mod tests {
             3
         );
         assert_eq!(n("(|(sAMAccountName=aagent)(sAMAccountName=BAGENT))"), 2);
-        assert_eq!(n("(&(objectCategory=user)(!(sn=Agent)))"), 5);
+        // Administrator, Guest, krbtgt, pcceadmin, aadmin and the supervisors
+        assert_eq!(n("(&(objectCategory=user)(!(sn=Agent)))"), 7);
         assert_eq!(n("(displayName=*Super*)"), 2);
         assert_eq!(n("(displayName=S*Supervisor)"), 2);
         assert_eq!(
             n("(&(objectClass=user)(uSNCreated>=0)(primaryGroupID<=513))"),
-            8
+            9 // not Guest (514) nor the DC (516)
         );
         assert_eq!(n("(cn~=\"alice agent\")"), 1);
         assert_eq!(n("(userAccountControl:1.2.840.113556.1.4.803:=8192)"), 1);
@@ -1084,7 +1092,7 @@ mod tests {
             &["1.1"],
         );
         let o = search(&d, &ctx(false), &r, None);
-        assert_eq!(o.entries.len(), 8);
+        assert_eq!(o.entries.len(), 10); // with Guest and krbtgt
         assert!(o.entries.iter().all(|e| e.attributes.is_empty()));
         r.sizelimit = 3;
         let o = search(&d, &ctx(false), &r, None);
@@ -1116,7 +1124,7 @@ mod tests {
                 break;
             }
         }
-        assert_eq!(got.len(), 8);
+        assert_eq!(got.len(), 10);
         let o = search(&d, &c, &r, Some((3, b"forged-cookie")));
         assert_eq!(o.done.code, LdapResultCode::UnwillingToPerform);
     }

@@ -741,6 +741,7 @@ impl Connection {
                 if self.bound.is_none()
                     && !policy.allow_anonymous
                     && !search::is_root_dse_read(&req)
+                    && !search::is_search_from_root(&req, self.kind.is_gc())
                 {
                     let done = result(
                         LdapResultCode::OperationsError,
@@ -883,15 +884,22 @@ impl Connection {
                 )
             }
         };
-        if password.is_empty() {
+        let cleartext = !self.tls && !self.kind.implicit_tls();
+        if password.is_empty() && !(policy.require_signing && cleartext && !name.is_empty()) {
             // anonymous, or an "unauthenticated" bind (a name without a
             // password, RFC 4513 §5.1.2), which AD also treats as anonymous
+            // (research §12). With signing required on a clear-text
+            // connection only the empty name gets here: the name with an
+            // empty password is refused below like any simple bind (decided
+            // in research §12 from Microsoft's "rejects simple binds
+            // performed over nonencrypted connections" and Samba AD's check
+            // order, which tests the name before the password).
             return (
                 result(LdapResultCode::Success, "", String::new()),
                 name.to_string(),
             );
         }
-        if policy.require_signing && !self.tls && !self.kind.implicit_tls() {
+        if policy.require_signing && cleartext {
             return (
                 result(
                     LdapResultCode::StrongerAuthRequired,

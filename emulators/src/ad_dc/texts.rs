@@ -121,6 +121,21 @@ pub fn no_such_object(best_match: &str) -> String {
     )
 }
 
+/// `0000208D: NameErr: DSID-…, problem 2001 (NO_OBJECT), data 0, best match of:\n\t''\n\0`
+/// — result 32 for a one-level or subtree search with the empty base on a
+/// DC's 389/636, bound or not ([research] §11: captures of 2016
+/// `DSID-0310021B`, 2019 `DSID-0310021C`; 2022 `DSID-03100220` is from a
+/// newer build whose version is **unverified**). Only a GC (or the
+/// phantom-root search option) searches from the root.
+pub fn no_such_object_at_root(v: AdVersion) -> String {
+    let dsid = match v {
+        AdVersion::Ws2016 => "0310021B",
+        AdVersion::Ws2019 => "0310021C",
+        AdVersion::Ws2022 => "03100220",
+    };
+    format!("0000208D: NameErr: DSID-{dsid}, problem 2001 (NO_OBJECT), data 0, best match of:\n\t''\n\0")
+}
+
 /// `0000203D: LdapErr: DSID-0C090F1B, comment: Unknown extended request OID, data 0, v…\0`
 /// — result 2 protocolError for an extended operation AD does not implement
 /// (e.g. Password Modify): github.com/go-ldap/ldap issues 147 (`DSID-0C090F1B
@@ -309,53 +324,36 @@ pub const SUPPORTED_LDAP_POLICIES: [&str; 21] = [
 /// [`auth_method_not_supported`]); they are listed for fidelity.
 pub const SUPPORTED_SASL_MECHANISMS: [&str; 4] = ["GSSAPI", "GSS-SPNEGO", "EXTERNAL", "DIGEST-MD5"];
 
-/// The global catalog's partial attribute set (PAS): the attributes a GC
-/// (3268/3269) holds and matches for every object ([research] §8, from
-/// selfadsi.org/global-catalog-attributes.htm, MS-ADLS/MS-ADA2
-/// `isMemberOfPartialAttributeSet: TRUE`; givenName, sn, telephoneNumber,
-/// description, proxyAddresses and legacyExchangeDN are "commonly included").
-/// Not in it: employeeID, department, employeeNumber, extension attributes,
-/// secrets and logon statistics (stackoverflow.com/questions/16412236: "employeeID
-/// is never returned" on 3268). `memberOf`, a back-link computed from the
-/// `member` values the GC holds, is answered too (see [`GC_BACKLINKS`]).
-pub const PARTIAL_ATTRIBUTE_SET: [&str; 36] = [
-    "objectClass",
-    "objectCategory",
-    "objectGUID",
-    "objectSid",
-    "distinguishedName",
-    "cn",
-    "name",
-    "sAMAccountName",
-    "sAMAccountType",
-    "userPrincipalName",
-    "userAccountControl",
-    "primaryGroupID",
-    "servicePrincipalName",
-    "sIDHistory",
-    "altSecurityIdentities",
-    "groupType",
-    "member",
-    "whenCreated",
-    "whenChanged",
-    "uSNChanged",
-    "uSNCreated",
-    "l",
-    "st",
-    "street",
-    "c",
-    "o",
-    "ou",
-    "dc",
-    "displayName",
-    "mail",
-    "givenName",
-    "sn",
-    "telephoneNumber",
-    "description",
-    "proxyAddresses",
-    "legacyExchangeDN",
-];
+/// The global catalog's partial attribute set (PAS) of the default schema:
+/// the attributes a GC (3268/3269) holds and matches for every object — the
+/// 200 attributes Microsoft's published AD DS schema (Windows Server 2016)
+/// marks `isMemberOfPartialAttributeSet: TRUE`. The list is data,
+/// `emulators/src/ad_dc/partial_attribute_set.txt`, whose header cites the
+/// source. Not in it: employeeID, department, employeeNumber, extension
+/// attributes, secrets and most logon statistics (stackoverflow.com/questions/16412236:
+/// "employeeID is never returned" on 3268). `memberOf`, a back-link computed
+/// from the `member` values the GC holds, is answered too (see [`GC_BACKLINKS`]).
+pub fn partial_attribute_set() -> impl Iterator<Item = &'static str> {
+    PARTIAL_ATTRIBUTE_SET_FILE
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+const PARTIAL_ATTRIBUTE_SET_FILE: &str = include_str!("partial_attribute_set.txt");
+
+/// The PAS, sorted by ASCII-lowercase bytes, for a binary search.
+static PAS_SORTED: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let mut v: Vec<&'static str> = partial_attribute_set().collect();
+    v.sort_by(|a, b| cmp_ignore_case(a, b));
+    v
+});
+
+fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
 
 /// Back-links the GC computes from PAS link values ([research] §8: memberOf
 /// lists, on a single-domain forest, every group of the GC's own domain).
@@ -363,10 +361,10 @@ pub const GC_BACKLINKS: [&str; 1] = ["memberOf"];
 
 /// True if a GC holds `attr` (case-insensitive).
 pub fn in_gc(attr: &str) -> bool {
-    PARTIAL_ATTRIBUTE_SET
-        .iter()
-        .chain(GC_BACKLINKS.iter())
-        .any(|a| a.eq_ignore_ascii_case(attr))
+    PAS_SORTED
+        .binary_search_by(|a| cmp_ignore_case(a, attr))
+        .is_ok()
+        || GC_BACKLINKS.iter().any(|a| a.eq_ignore_ascii_case(attr))
 }
 
 #[cfg(test)]
@@ -393,5 +391,42 @@ mod tests {
         assert!(in_gc("SAMACCOUNTNAME"));
         assert!(in_gc("memberof"));
         assert!(!in_gc("employeeID"));
+    }
+
+    /// The PAS is Microsoft's published default: 200 attributes, among them
+    /// those the measurement found missing on 3268/3269 (issue 12), and not
+    /// what only an Exchange schema update adds.
+    #[test]
+    fn partial_attribute_set_is_the_published_default() {
+        let pas: Vec<&str> = partial_attribute_set().collect();
+        assert_eq!(pas.len(), 200);
+        let mut sorted = pas.clone();
+        sorted.sort_by(|a, b| cmp_ignore_case(a, b));
+        assert_eq!(pas, sorted, "the data file stays sorted");
+        for a in [
+            "instanceType",
+            "dNSHostName",
+            "isDeleted",
+            "lastLogonTimestamp",
+            "homePhone",
+            "manager",
+            "mail",
+            "objectSid",
+            "userCertificate",
+            "msDS-cloudExtensionAttribute20",
+        ] {
+            assert!(in_gc(a), "{a}");
+            assert!(in_gc(&a.to_ascii_uppercase()), "{a}");
+        }
+        for a in [
+            "proxyAddresses",
+            "department",
+            "employeeID",
+            "pwdLastSet",
+            "logonCount",
+            "",
+        ] {
+            assert!(!in_gc(a), "{a}");
+        }
     }
 }

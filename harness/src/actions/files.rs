@@ -39,7 +39,7 @@ fn disk_file(lab: &Lab, host: &str, win: &str) -> Result<DiskFile, ActionError> 
     let h = lab
         .topo
         .host(host)
-        .ok_or_else(|| ActionError::NoHost(host.into()))?;
+        .ok_or_else(|| ActionError::no_host(lab, host))?;
     let p = h
         .disk
         .path(win)

@@ -22,7 +22,7 @@ fn web_server<'a>(
     let h = lab
         .topo
         .host(host)
-        .ok_or_else(|| ActionError::NoHost(host.into()))?;
+        .ok_or_else(|| ActionError::no_host(lab, host))?;
     if let Some(web) = lab.product::<RunningWeb>(&h.name) {
         return Ok((h.name.as_str(), web));
     }
@@ -69,7 +69,7 @@ pub(super) async fn cert_replace(
         .topo
         .host(name)
         .map(|h| h.fqdn.clone())
-        .ok_or_else(|| ActionError::NoHost(name.into()))?;
+        .ok_or_else(|| ActionError::no_host(lab, name))?;
     let now = lab.topo.clock.now();
     let n = lab.next_certificate();
     let bad = |e: &dyn std::fmt::Display| ActionError::Invalid(format!("{name}: {e}"));

@@ -308,11 +308,26 @@ pub struct PartitionAdminFields {
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
     /// No such host in the topology.
-    #[error("no host `{0}`")]
-    NoHost(String),
+    #[error("no host `{name}`; the hosts are {known}")]
+    NoHost {
+        /// The name asked for.
+        name: String,
+        /// The topology's hosts, as [`crate::topology::Topology::known_hosts`] lists them.
+        known: String,
+    },
     /// A value the action cannot take, or an action this topology cannot do.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl ActionError {
+    /// The error for a host `lab` does not have, listing the ones it has.
+    pub(crate) fn no_host(lab: &Lab, name: &str) -> ActionError {
+        ActionError::NoHost {
+            name: name.into(),
+            known: lab.topo.known_hosts(),
+        }
+    }
 }
 
 impl From<String> for ActionError {
@@ -403,7 +418,7 @@ impl Outcome {
 fn lab_outcome(r: Result<String, LabError>) -> Result<Outcome, ActionError> {
     match r {
         Ok(m) => Ok(Outcome::ok(m)),
-        Err(LabError::NoHost(h)) => Err(ActionError::NoHost(h)),
+        Err(LabError::NoHost { name, known }) => Err(ActionError::NoHost { name, known }),
         Err(e @ LabError::Service { .. }) => Err(ActionError::Invalid(e.to_string())),
     }
 }

@@ -5,8 +5,10 @@
 //! `topology.json` schema (stable): `preset`; `hosts[]` with `name`, `fqdn`,
 //! `role` (`ca`, `ece-web`, `ece-app`, `ad-dc`, `ads`, …), `address`, `disk` (absolute path),
 //! `services[]` with `name`, `port` (the product's port) and `bound_port`
-//! (where it really listens); `accounts[]` with `host`, `user`, `password`,
-//! `purpose`; `ca_certs[]` (absolute PEM paths); `control` (the control API's URL).
+//! (where it really listens); `accounts[]` — every login and store password
+//! of the lab — with `host`, `user`, `password`, `purpose` (the AD accounts,
+//! `host` the DC, also `upn`, `down_level` `EXAMPLE\user`, `dn`, `groups`
+//! and `enabled`); `ca_certs[]` (absolute PEM paths); `control` (the control API's URL).
 //! Beside it: `hosts` (hosts-file lines), `jdk-hosts` (for
 //! `-Djdk.net.hosts.file`) and `curl-resolve` (`--resolve` arguments).
 

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use ccelab_emulators::stores::write_atomic;
 
 use super::Lab;
-use crate::topology::{AWDB_DATABASE, AWDB_LOGIN, CACERTS_PASS, ECE_DEFAULT_PASSWORD};
+use crate::topology::{
+    Role, AWDB_DATABASE, AWDB_LOGIN, CACERTS_PASS, ECE_DEFAULT_PASSWORD, ECE_LDAP_KEYSTORE_PASS,
+};
 
 /// Writes the client files of a running lab into `dir`.
 pub fn write_topology_files(
@@ -64,14 +66,36 @@ pub fn write_topology_files(
             serde_json::json!({"host": "ece", "user": u, "password": p, "purpose": purpose})
         })
         .collect();
+    // the AD logins: every account of the DC's directory with a password
+    let ad_accounts: Vec<serde_json::Value> = lab
+        .topo
+        .hosts
+        .iter()
+        .find(|h| h.role == Role::AdDc)
+        .zip(lab.dc())
+        .map(|(h, dc)| {
+            dc.with_directory(|d| d.logins())
+                .into_iter()
+                .map(|l| {
+                    let purpose = ad_purpose(&l);
+                    serde_json::json!({
+                        "host": h.name, "user": l.sam_account_name, "password": l.password,
+                        "purpose": purpose, "upn": l.user_principal_name, "down_level": l.down_level,
+                        "dn": l.dn, "groups": l.groups, "enabled": l.enabled,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let doc = serde_json::json!({
         "preset": lab.topo.preset,
         "hosts": hosts,
-        "accounts": ece_accounts.into_iter().chain([
+        "accounts": ad_accounts.into_iter().chain(ece_accounts).chain([
             serde_json::json!({"host": "ads-a", "user": AWDB_LOGIN, "password": ECE_DEFAULT_PASSWORD, "purpose": format!("SQL Server login ECE uses for the AWDB {AWDB_DATABASE} ([ECE] 5, AWDB Details)")}),
             serde_json::json!({"host": "ads-a", "user": lab.topo.cce_admin_account().0, "password": lab.topo.cce_admin_account().1, "purpose": "CCE Administration administrator (REST API, HTTP Basic)"}),
             serde_json::json!({"host": "ads-a", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
             serde_json::json!({"host": "ads-b", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
+            serde_json::json!({"host": "ece-app", "user": "mydomain.jks", "password": ECE_LDAP_KEYSTORE_PASS, "purpose": "ECE's LDAPS keystore password ([ECE] 2.1, Partition Administration Configuration)"}),
         ]).collect::<Vec<_>>(),
         "ca_certs": ca_certs.iter().map(|(f, _)| ca_dir.join(f).display().to_string()).collect::<Vec<_>>(),
         "control": format!("http://{control}"),
@@ -89,4 +113,23 @@ pub fn write_topology_files(
             .map_err(|e| (dir.join(name), std::io::Error::other(e.to_string())))?;
     }
     Ok(())
+}
+
+/// What an AD account is for, as `topology.json` says it.
+fn ad_purpose(l: &ccelab_emulators::ad_dc::Login) -> String {
+    let role = match l.sam_account_name.as_str() {
+        "pcceadmin" => "AD bind account of ECE's LDAP lookups ([ECE] 2.1)",
+        "Administrator" => {
+            "AD domain administrator (CCE Administration's administrator in this lab)"
+        }
+        _ => "AD user",
+    };
+    let mut s = role.to_string();
+    if !l.groups.is_empty() {
+        s.push_str(&format!("; member of {}", l.groups.join(", ")));
+    }
+    if !l.enabled {
+        s.push_str("; disabled (binds answer data 533)");
+    }
+    s
 }

@@ -27,8 +27,13 @@ use crate::topology::Topology;
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
     /// No host of that name in the topology (or none running the product asked for).
-    #[error("no host `{0}`")]
-    NoHost(String),
+    #[error("no host `{name}`; the hosts are {known}")]
+    NoHost {
+        /// The name asked for.
+        name: String,
+        /// The topology's hosts, as [`Topology::known_hosts`] lists them.
+        known: String,
+    },
     /// A host's service cannot do what was asked (IIS cannot start the site,
     /// no such Windows service, …).
     #[error("{host}: {problem}")]
@@ -138,7 +143,16 @@ impl Lab {
 
     /// The product running on `host`, as its own type.
     pub fn product<T: 'static>(&self, host: &str) -> Option<&T> {
-        self.products.get(host)?.as_any().downcast_ref::<T>()
+        let name = self.topo.host(host).map_or(host, |h| h.name.as_str());
+        self.products.get(name)?.as_any().downcast_ref::<T>()
+    }
+
+    /// The error for a host this lab does not have, listing the ones it has.
+    pub fn no_host(&self, name: &str) -> LabError {
+        LabError::NoHost {
+            name: name.into(),
+            known: self.topo.known_hosts(),
+        }
     }
 
     /// How many web certificates the administrator made so far (each takes the next pool key).
@@ -326,7 +340,7 @@ impl Lab {
             .topo
             .host(ads)
             .and_then(|h| self.product::<RunningCceAdmin>(&h.name))
-            .ok_or_else(|| LabError::NoHost(ads.into()))?;
+            .ok_or_else(|| self.no_host(ads))?;
         Ok(admin.open_gadget(user).await?)
     }
 
@@ -340,10 +354,7 @@ impl Lab {
 
     /// `ccelab ctl restart HOST`: restarts the host's services, which reload from the disk.
     pub async fn restart(&self, host: &str) -> Result<(), LabError> {
-        let h = self
-            .topo
-            .host(host)
-            .ok_or_else(|| LabError::NoHost(host.into()))?;
+        let h = self.topo.host(host).ok_or_else(|| self.no_host(host))?;
         match self.products.get(&h.name) {
             Some(p) => p.restart().await.map_err(LabError::from),
             // the CA serves nothing
@@ -359,10 +370,7 @@ impl Lab {
         service: &str,
         running: bool,
     ) -> Result<(), LabError> {
-        let h = self
-            .topo
-            .host(host)
-            .ok_or_else(|| LabError::NoHost(host.into()))?;
+        let h = self.topo.host(host).ok_or_else(|| self.no_host(host))?;
         if let Some(p) = self.products.get(&h.name) {
             if p.set_service(service, running).await? {
                 return Ok(());

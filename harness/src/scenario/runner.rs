@@ -143,7 +143,7 @@ impl Run {
             .lab
             .topo
             .host(host)
-            .ok_or_else(|| format!("no host `{host}`"))?;
+            .ok_or_else(|| self.lab.no_host(host).to_string())?;
         let p = self
             .lab
             .bound_port(&h.name, port)
@@ -174,7 +174,7 @@ impl Run {
             .lab
             .topo
             .host(host)
-            .ok_or_else(|| format!("no host `{host}`"))?;
+            .ok_or_else(|| self.lab.no_host(host).to_string())?;
         let p = h
             .disk
             .path(&self.substitute(win)?)
@@ -190,7 +190,7 @@ impl Run {
             .lab
             .topo
             .host(host)
-            .ok_or_else(|| format!("no host `{host}`"))?;
+            .ok_or_else(|| self.lab.no_host(host).to_string())?;
         h.disk
             .read(path)
             .map_err(|e| format!("{}: {e}", path.display()))
