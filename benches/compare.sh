@@ -3,7 +3,11 @@
 # the same certificate and key, under the same client load (`openssl s_time
 # -new`, $CLIENTS client processes), and against `openssl speed rsa2048` — the
 # signatures per second one core can make, the physical limit of full RSA
-# handshakes per core. Loopback only; every run stops by itself.
+# handshakes per core. Two figures per server: handshakes per wall-clock
+# second, and handshakes per second of the *server's* CPU time (utime+stime
+# from /proc/PID/stat) — with client and server sharing the cores, the
+# wall-clock rate understates the server. Loopback only; every run stops by
+# itself.
 #
 #   bash benches/compare.sh            # 10 s per measurement
 #   SECONDS_PER_RUN=5 bash benches/compare.sh
@@ -21,19 +25,24 @@ $bin pki issue --ca "$work/root" --cn bench.example.com --san dns:bench.example.
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 CLIENTS=${CLIENTS:-2}
-rate() { # port version -> full handshakes per second, CLIENTS parallel `openssl s_time -new`
-  local start end total=0 f
+cpu() { # pid -> utime+stime in seconds (fields 14 and 15 of /proc/PID/stat)
+  awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / t }' "/proc/$1/stat"
+}
+rate() { # port server-pid version -> "handshakes/s handshakes-per-server-cpu-s"
+  local start end total=0 f c0 c1
+  c0=$(cpu "$2")
   start=$(date +%s.%N)
   for i in $(seq "$CLIENTS"); do
-    openssl s_time -connect "127.0.0.1:$1" -new -"$2" -time "$T" >"$work/st.$i" 2>/dev/null &
+    openssl s_time -connect "127.0.0.1:$1" -new -"$3" -time "$T" >"$work/st.$i" 2>/dev/null &
   done
   wait $(jobs -p | tail -n "$CLIENTS") 2>/dev/null || true
   end=$(date +%s.%N)
+  c1=$(cpu "$2")
   for f in "$work"/st.*; do
     total=$((total + $(awk '/connections in [0-9]+ real seconds/ {print $1; exit}' "$f")))
   done
   rm -f "$work"/st.*
-  python3 -c "print($total / ($end - $start))"
+  python3 -c "print($total / ($end - $start), $total / max($c1 - $c0, 1e-9))"
 }
 
 sign=$(openssl speed -seconds "$T" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
@@ -43,17 +52,19 @@ for v in tls1_2 tls1_3; do
   openssl s_server -quiet -accept "127.0.0.1:$p1" -cert "$work/leaf/cert.pem" -key "$work/leaf/key.pem" -cert_chain "$work/leaf/chain.pem" -naccept 1000000 >/dev/null 2>&1 &
   s1=$!
   wait_port "$p1"
-  r_openssl=$(rate "$p1" "$v")
+  r_openssl=$(rate "$p1" "$s1" "$v")
   kill "$s1" 2>/dev/null || true
   p2=$(port)
   $bin serve --cert-dir "$work/leaf" --listen "127.0.0.1:$p2" --threads 1 --duration $((T + 30)) 2>/dev/null &
   s2=$!
   wait_port "$p2"
-  r_ccelab=$(rate "$p2" "$v")
+  r_ccelab=$(rate "$p2" "$s2" "$v")
   kill "$s2" 2>/dev/null || true
-  python3 - "$v" "$r_ccelab" "$r_openssl" "$sign" <<'PY'
+  python3 - "$v" $r_ccelab $r_openssl "$sign" <<'PY'
 import sys
-v, c, o, s = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-print(f"{v}: ccelab {c:.0f} handshakes/s, openssl s_server {o:.0f}/s -> {c/o:.2f}x s_server, {c/s:.0%} of the RSA-2048 sign rate")
+v = sys.argv[1]
+cw, cc, ow, oc, s = map(float, sys.argv[2:7])
+print(f"{v}: ccelab {cw:.0f} handshakes/s wall, {cc:.0f} per server CPU-second ({cc/s:.0%} of the RSA-2048 sign rate); "
+      f"openssl s_server {ow:.0f}/s wall, {oc:.0f} per server CPU-second ({oc/s:.0%})")
 PY
 done

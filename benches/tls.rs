@@ -242,5 +242,125 @@ fn verdicts(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, handshakes, verdicts);
+/// What one full TLS 1.3 handshake must cost the server whatever serves it,
+/// for the server-CPU figures of `benches/compare.sh` (issue 12): the
+/// RSA-2048 signature (RSA-PSS-SHA256, through the signing key rustls uses),
+/// an X25519 key pair and agreement, and the whole rustls server side of a
+/// handshake driven in memory — no sockets, no runtime — with the client of
+/// `openssl s_time` (X25519 only, TLS_AES_256_GCM_SHA384 first). The gap
+/// between the last figure and ccelab's server CPU per handshake is what
+/// ccelab (tokio, the kernel's TCP, its events) adds.
+fn handshake_floor(c: &mut Criterion) {
+    use rustls::crypto::aws_lc_rs::{default_provider, kx_group};
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let ch = chain(KeyType::Rsa2048, 3);
+    let mut g = c.benchmark_group("server_handshake_floor");
+    g.measurement_time(StdDuration::from_secs(3))
+        .warm_up_time(StdDuration::from_secs(1));
+    let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ch.leaf.key.pkcs8_der().to_vec()));
+    let key = rustls::crypto::aws_lc_rs::sign::any_supported_type(&der).unwrap();
+    let signer = key
+        .choose_scheme(&[rustls::SignatureScheme::RSA_PSS_SHA256])
+        .unwrap();
+    let transcript = [7u8; 130];
+    g.bench_function("rsa2048_pss_sha256_sign", |b| {
+        b.iter(|| black_box(signer.sign(&transcript).unwrap()))
+    });
+    let peer = kx_group::X25519.start().unwrap().pub_key().to_vec();
+    g.bench_function("x25519_keypair_and_agreement", |b| {
+        b.iter(|| {
+            let kx = kx_group::X25519.start().unwrap();
+            black_box(kx.complete(&peer).unwrap())
+        })
+    });
+    let server_cfg = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                ch.leaf
+                    .chain()
+                    .iter()
+                    .map(|c| CertificateDer::from(c.der().to_vec()))
+                    .collect(),
+                der.clone_key(),
+            )
+            .unwrap(),
+    );
+    let mut provider = default_provider();
+    provider.kx_groups = vec![kx_group::X25519];
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from(ch.root.der().to_vec()))
+        .unwrap();
+    let mut client_cfg = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    client_cfg.resumption = rustls::client::Resumption::disabled();
+    let client_cfg = Arc::new(client_cfg);
+    let mut no_tickets = (*server_cfg).clone();
+    no_tickets.send_tls13_tickets = 0;
+    for (id, cfg) in [
+        ("rustls_server_side_in_memory_tls13", server_cfg),
+        (
+            "rustls_server_side_in_memory_tls13_no_tickets",
+            Arc::new(no_tickets),
+        ),
+    ] {
+        g.bench_function(id, |b| {
+            b.iter_custom(|n| server_side_time(n, &client_cfg, &cfg))
+        });
+    }
+    g.finish();
+}
+
+/// The server side's share of `n` TLS handshakes driven in memory.
+fn server_side_time(
+    n: u64,
+    client_cfg: &Arc<rustls::ClientConfig>,
+    server_cfg: &Arc<rustls::ServerConfig>,
+) -> StdDuration {
+    let mut server_time = StdDuration::ZERO;
+    for _ in 0..n {
+        let name = ServerName::try_from("bench.example.com").unwrap();
+        let mut cl = rustls::ClientConnection::new(client_cfg.clone(), name).unwrap();
+        let start = std::time::Instant::now();
+        let mut sv = rustls::ServerConnection::new(server_cfg.clone()).unwrap();
+        server_time += start.elapsed();
+        loop {
+            let mut wire = Vec::new();
+            while cl.wants_write() {
+                cl.write_tls(&mut wire).unwrap();
+            }
+            let start = std::time::Instant::now();
+            let mut rd = &wire[..];
+            while !rd.is_empty() {
+                sv.read_tls(&mut rd).unwrap();
+                sv.process_new_packets().unwrap();
+            }
+            let mut back = Vec::new();
+            while sv.wants_write() {
+                sv.write_tls(&mut back).unwrap();
+            }
+            server_time += start.elapsed();
+            let mut rd = &back[..];
+            while !rd.is_empty() {
+                cl.read_tls(&mut rd).unwrap();
+                cl.process_new_packets().unwrap();
+            }
+            if !cl.wants_write() && back.is_empty() && !sv.is_handshaking() {
+                break;
+            }
+        }
+        let start = std::time::Instant::now();
+        drop(black_box(sv));
+        server_time += start.elapsed();
+    }
+    server_time
+}
+
+criterion_group!(benches, handshakes, verdicts, handshake_floor);
 criterion_main!(benches);

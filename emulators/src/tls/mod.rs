@@ -384,6 +384,9 @@ struct Prepared {
     config: SiteConfig,
     /// One rustls config per binding (None for an emulated TLS 1.0/1.1-only binding).
     rustls: Vec<Option<Arc<ServerConfig>>>,
+    /// The SHA-256 fingerprints of each binding's chain, computed once (an
+    /// event carries them for every handshake).
+    fingerprints: Vec<Vec<String>>,
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -417,9 +420,15 @@ fn prepare(config: SiteConfig) -> Result<Prepared, TlsError> {
         sc.alpn_protocols = vec![b"http/1.1".to_vec()];
         rustls_configs.push(Some(Arc::new(sc)));
     }
+    let fingerprints = config
+        .bindings
+        .iter()
+        .map(|b| b.chain.iter().map(|c| c.sha256_fingerprint()).collect())
+        .collect();
     Ok(Prepared {
         config,
         rustls: rustls_configs,
+        fingerprints,
     })
 }
 
@@ -515,9 +524,11 @@ async fn serve_connection(
     }
     // Read the ClientHello ourselves, keeping the socket to reset or alert.
     let mut acceptor = rustls::server::Acceptor::default();
-    let mut buf = vec![0u8; 16 * 1024];
+    // not zeroed: each read fills what it reports
+    let mut buf = Vec::with_capacity(16 * 1024);
     let accepted = loop {
-        let n = match tokio::time::timeout(HELLO_TIMEOUT, tcp.read(&mut buf)).await {
+        buf.clear();
+        let n = match tokio::time::timeout(HELLO_TIMEOUT, tcp.read_buf(&mut buf)).await {
             Ok(Ok(0)) | Ok(Err(_)) | Err(_) => {
                 record(
                     None,
@@ -631,11 +642,7 @@ async fn serve_connection(
             binding: binding.name.clone(),
             version,
             cipher_suite,
-            chain_sent: binding
-                .chain
-                .iter()
-                .map(|c| c.sha256_fingerprint())
-                .collect(),
+            chain_sent: p.fingerprints[idx].clone(),
         },
     );
     serve_http(
