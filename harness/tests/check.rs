@@ -284,3 +284,363 @@ fn java_trust_store_semantics_match_java_17() {
         }
     }
 }
+
+/// A Require-SNI-only site for `ece.example.com` and `localhost` (HTTP.sys
+/// resets a ClientHello without a matching SNI).
+fn sni_only_lab(lab: &Lab) -> TlsServer {
+    let now = OffsetDateTime::now_utc();
+    let lp = CertParams::leaf(
+        "CN=ece.example.com",
+        now - Duration::days(1),
+        now + Duration::days(365),
+    )
+    .unwrap()
+    .with_sans([
+        San::Dns("ece.example.com".into()),
+        San::Dns("localhost".into()),
+    ]);
+    let leaf = lab
+        .root
+        .issue(&lp, keypool::key(KeyType::Rsa2048, 2).unwrap())
+        .unwrap();
+    let mut bindings = Vec::new();
+    for name in ["ece.example.com", "localhost"] {
+        let mut b = Binding::new(name, leaf.chain(), leaf.key.clone());
+        b.host_name = Some(name.into());
+        b.require_sni = true;
+        bindings.push(b);
+    }
+    let site = SiteConfig {
+        bindings,
+        ..Default::default()
+    };
+    lab._rt
+        .block_on(TlsServer::start(
+            "127.0.0.1:0".parse().unwrap(),
+            site,
+            hello_handler(),
+            Events::default(),
+        ))
+        .unwrap()
+}
+
+/// OpenSSL's per-run thread-id prefix (`808B6B862D7F0000:`) off an error line.
+fn strip_thread_id(line: &str) -> &str {
+    match line.split_once(':') {
+        Some((id, rest)) if id.len() >= 8 && id.chars().all(|c| c.is_ascii_hexdigit()) => rest,
+        _ => line,
+    }
+}
+
+/// Issue 12: a name the client cannot resolve, a client that sends no SNI,
+/// and the hosts-file resolution of `ccelab check`, each against what the
+/// real Java 17, curl and `openssl s_client` print on this machine.
+#[test]
+fn unresolvable_names_and_sni_match_the_real_clients() {
+    let lab = lab();
+    let sni_only = sni_only_lab(&lab);
+    let d = tempfile::tempdir().unwrap();
+    let port = sni_only.local_addr().port();
+    let root_pem = d.path().join("root.pem");
+    std::fs::write(&root_pem, lab.root.cert.to_pem()).unwrap();
+    let hosts = d.path().join("hosts");
+    std::fs::write(&hosts, "# the lab\n127.0.0.1 ece.example.com ece\n").unwrap();
+    let ts = d.path().join("ts.jks");
+    let mut jks = Keystore::new(StoreType::Jks);
+    jks.import_cert("root", lab.root.cert.clone(), OffsetDateTime::now_utc())
+        .unwrap();
+    jks.save(&ts, "changeit", None).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulators/tests/java/Probe.java");
+    let o = tool("javac", &["-d", s(d.path()), s(&src)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let real_java = |url: &str, extra: &[&str]| -> Vec<String> {
+        std::fs::write(d.path().join("spec"), format!("case {url} - - -\n")).unwrap();
+        let hosts_opt = format!("-Djdk.net.hosts.file={}", hosts.display());
+        let ts_opt = format!("-Djavax.net.ssl.trustStore={}", ts.display());
+        let spec = d.path().join("spec").display().to_string();
+        let mut args = vec![
+            hosts_opt.as_str(),
+            ts_opt.as_str(),
+            "-Djavax.net.ssl.trustStorePassword=changeit",
+        ];
+        args.extend(extra);
+        args.extend(["-cp", s(d.path()), "Probe", spec.as_str()]);
+        out(&tool("java", &args))
+            .lines()
+            .filter(|l| !l.starts_with("CASE") && *l != "END")
+            .map(str::to_string)
+            .collect()
+    };
+    let check = |client: &str, trust: &Path, url: &str, extra: &[&str]| -> Output {
+        let mut args = vec![
+            "check",
+            "--as",
+            client,
+            "--trust",
+            s(trust),
+            "--storepass",
+            "changeit",
+            "--url",
+            url,
+        ];
+        args.extend(extra);
+        ccelab(&args)
+    };
+    let lines = |o: &Output| -> Vec<String> { out(o).lines().map(str::to_string).collect() };
+
+    // 1. a name nothing resolves: each client's own text
+    for name in ["nosuchhost.invalid", "nosuchhost"] {
+        let url = format!("https://{name}:{port}/");
+        let o = check("java", &ts, &url, &["--hosts", s(&hosts)]);
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(lines(&o), real_java(&url, &[]), "{name}");
+        let real = tool("curl", &["-sS", "--cacert", s(&root_pem), &url]);
+        let o = check("curl", &root_pem, &url, &["--hosts", s(&hosts)]);
+        assert_eq!(real.status.code(), Some(6));
+        assert_eq!(out(&o), String::from_utf8_lossy(&real.stderr), "{name}");
+        let real = Command::new("openssl")
+            .args(["s_client", "-connect", &format!("{name}:{port}")])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let real_err: Vec<String> = String::from_utf8_lossy(&real.stderr)
+            .lines()
+            .map(|l| strip_thread_id(l).to_string())
+            .collect();
+        let o = check(
+            "openssl",
+            &root_pem,
+            &url,
+            &["--hosts", s(&hosts), "--openssl-version", "3.0.19"],
+        );
+        assert_eq!(lines(&o), real_err, "{name}");
+    }
+
+    // 2. the hosts file resolves the lab's names (the short one too)
+    let url = format!("https://ece.example.com:{port}/");
+    let o = check("curl", &root_pem, &url, &["--hosts", s(&hosts)]);
+    assert_eq!(
+        (o.status.code(), out(&o).as_str()),
+        (Some(0), "curl: accepted\n")
+    );
+    let o = check("java", &ts, &url, &["--hosts", s(&hosts)]);
+    assert_eq!(lines(&o), ["java: accepted"]);
+    assert_eq!(real_java(&url, &[]), ["OK 200"]);
+
+    // 3. SNI: Java configured without it, and every client by a dot-less name
+    let o = check("java", &ts, &url, &["--hosts", s(&hosts), "--no-sni"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        lines(&o),
+        real_java(&url, &["-Djsse.enableSNIExtension=false"])
+    );
+    let local = format!("https://localhost:{port}/");
+    let o = check("java", &ts, &local, &[]);
+    assert_eq!(
+        lines(&o),
+        real_java(&local, &[]),
+        "Java sends no SNI for localhost"
+    );
+    let real = tool("curl", &["-sS", "--cacert", s(&root_pem), &local]);
+    let o = check("curl", &root_pem, &local, &[]);
+    assert_eq!(real.status.code(), Some(0), "curl sends SNI for localhost");
+    assert_eq!(out(&o), "curl: accepted\n");
+    let real = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("localhost:{port}"),
+            "-CAfile",
+            s(&root_pem),
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let o = check("openssl", &root_pem, &local, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let ours = lines(&o);
+    assert!(
+        String::from_utf8_lossy(&real.stderr)
+            .lines()
+            .any(|l| l == ours[0]),
+        "s_client sends no SNI for localhost: real {} / ours {ours:?}",
+        String::from_utf8_lossy(&real.stderr)
+    );
+}
+
+/// Issue 12: a TLS 1.0-only server — a real `openssl s_server -tls1`
+/// willing to sign as TLS 1.0 does (`@SECLEVEL=0`, like Windows) and
+/// ccelab's own TLS 1.0 binding — judged by `ccelab check` as curl,
+/// `openssl s_client` and Java, against what the real clients print.
+#[test]
+fn a_tls10_only_server_as_each_real_client_sees_it() {
+    let lab = lab();
+    let d = tempfile::tempdir().unwrap();
+    let now = OffsetDateTime::now_utc();
+    let leaf = lab
+        .root
+        .issue(
+            &CertParams::leaf(
+                "CN=ece.example.com",
+                now - Duration::days(1),
+                now + Duration::days(365),
+            )
+            .unwrap()
+            .with_sans([San::Dns("ece.example.com".into())]),
+            keypool::key(KeyType::Rsa2048, 2).unwrap(),
+        )
+        .unwrap();
+    let (cert, key, root_pem, other_pem) = (
+        d.path().join("cert.pem"),
+        d.path().join("key.pem"),
+        d.path().join("root.pem"),
+        d.path().join("other.pem"),
+    );
+    std::fs::write(&cert, leaf.cert.to_pem()).unwrap();
+    std::fs::write(&key, leaf.key.to_pkcs8_pem()).unwrap();
+    std::fs::write(&root_pem, lab.root.cert.to_pem()).unwrap();
+    let other = ccelab_emulators::pki::Issued::self_signed(
+        &CertParams::leaf("CN=unrelated", now, now + Duration::days(1)).unwrap(),
+        keypool::key(KeyType::EcP256, 0).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(&other_pem, other.cert.to_pem()).unwrap();
+    // the real server
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut real_server = Command::new("openssl")
+        .args([
+            "s_server",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+            "-cert",
+            s(&cert),
+            "-key",
+            s(&key),
+        ])
+        .args(["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0", "-www", "-quiet"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // ccelab's TLS 1.0 binding
+    let mut b = Binding::new("legacy", leaf.chain(), leaf.key.clone());
+    b.versions = vec![ccelab_emulators::tls::TlsVersion::Tls10];
+    let ours = lab
+        ._rt
+        .block_on(TlsServer::start(
+            "127.0.0.1:0".parse().unwrap(),
+            SiteConfig {
+                bindings: vec![b],
+                ..Default::default()
+            },
+            hello_handler(),
+            Events::default(),
+        ))
+        .unwrap();
+    for (server, port) in [
+        ("openssl s_server -tls1", port),
+        ("ccelab", ours.local_addr().port()),
+    ] {
+        let url = format!("https://ece.example.com:{port}/");
+        let resolve = format!("ece.example.com:{port}:127.0.0.1");
+        for trust in [&root_pem, &other_pem] {
+            let real = tool(
+                "curl",
+                &["-sS", "--cacert", s(trust), "--resolve", &resolve, &url],
+            );
+            let o = ccelab(&[
+                "check",
+                "--as",
+                "curl",
+                "--trust",
+                s(trust),
+                "--url",
+                &url,
+                "--resolve",
+                &resolve,
+            ]);
+            assert_eq!(o.status.code(), Some(1), "{server}");
+            assert_eq!(
+                out(&o),
+                String::from_utf8_lossy(&real.stderr),
+                "{server}, curl trusting {}",
+                s(trust)
+            );
+            let real = Command::new("openssl")
+                .args([
+                    "s_client",
+                    "-connect",
+                    &format!("127.0.0.1:{port}"),
+                    "-servername",
+                    "ece.example.com",
+                ])
+                .args([
+                    "-verify_return_error",
+                    "-verify_hostname",
+                    "ece.example.com",
+                    "-CAfile",
+                    s(trust),
+                ])
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            let real_err: Vec<String> = String::from_utf8_lossy(&real.stderr)
+                .lines()
+                .map(|l| strip_thread_id(l).to_string())
+                .collect();
+            let o = ccelab(&[
+                "check",
+                "--as",
+                "openssl",
+                "--trust",
+                s(trust),
+                "--url",
+                &url,
+                "--resolve",
+                &resolve,
+            ]);
+            assert_eq!(o.status.code(), Some(1), "{server}");
+            let first = out(&o).lines().next().unwrap().to_string();
+            assert!(
+                real_err.contains(&first) || out(&real).contains(&first),
+                "{server}, s_client trusting {}: ours {first:?}, real {real_err:?}",
+                s(trust)
+            );
+        }
+        // Java offers TLS 1.2/1.3 only
+        let ts = d.path().join("ts.jks");
+        let mut jks = Keystore::new(StoreType::Jks);
+        jks.import_cert("root", lab.root.cert.clone(), now).unwrap();
+        jks.save(&ts, "changeit", None).unwrap();
+        let o = ccelab(&[
+            "check",
+            "--as",
+            "java",
+            "--trust",
+            s(&ts),
+            "--storepass",
+            "changeit",
+            "--url",
+            &url,
+            "--resolve",
+            &resolve,
+        ]);
+        assert_eq!(
+            out(&o),
+            "javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version\n",
+            "{server}"
+        );
+    }
+    let _ = real_server.kill();
+    let _ = real_server.wait();
+}

@@ -38,6 +38,9 @@ pub enum Contact {
     NotTls,
     /// No answer in time.
     TimedOut,
+    /// The client could not resolve the name to an address (no DNS or
+    /// hosts-file entry): nothing was sent.
+    Unresolved,
 }
 
 /// What the verifier does with the chain it is shown.
@@ -198,6 +201,42 @@ pub async fn fetch_chain(
         }
         Ok(Err(e)) => classify(&e),
     }
+}
+
+/// What a server answers an OpenSSL-like ClientHello that offers TLS 1.3
+/// down to 1.0 ([`crate::tls::legacy::client_hello`]): curl and `openssl
+/// s_client` get that far with a TLS 1.0/1.1-only server, where a TLS
+/// 1.2/1.3 ClientHello gets `protocol_version`. The probe then sends
+/// `internal_error`, as they do, and closes.
+pub async fn legacy_probe(
+    addr: SocketAddr,
+    sni: Option<&str>,
+    timeout: Duration,
+) -> crate::tls::legacy::ServerAnswer {
+    use crate::tls::legacy::{client_hello, read_server_flight, ServerAnswer};
+    use tokio::io::AsyncReadExt;
+    let probe = async {
+        let mut tcp = TcpStream::connect(addr).await.ok()?;
+        tcp.write_all(&client_hello(sni)).await.ok()?;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = tcp.read(&mut buf).await.ok()?;
+            if n == 0 || got.len() > 256 * 1024 {
+                return Some(read_server_flight(&got).unwrap_or(ServerAnswer::Other));
+            }
+            got.extend_from_slice(&buf[..n]);
+            if let Some(answer) = read_server_flight(&got) {
+                let _ = tcp.write_all(&[21, 3, 1, 0, 2, 2, 80]).await;
+                return Some(answer);
+            }
+        }
+    };
+    tokio::time::timeout(timeout, probe)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(ServerAnswer::Other)
 }
 
 fn classify(e: &std::io::Error) -> Contact {

@@ -204,8 +204,9 @@ pub fn judge(
     Verdict::accept("OK")
 }
 
-/// What Java prints when the connection fails before a certificate is seen.
-pub fn contact_failure(c: &Contact) -> Verdict {
+/// What Java prints when the connection fails before a certificate is seen
+/// on a connection to `name`.
+pub fn contact_failure(c: &Contact, name: &str) -> Verdict {
     let lines: Vec<String> = match c {
         Contact::Presented { .. } => return Verdict::accept("OK"),
         Contact::Refused => vec!["java.net.ConnectException: Connection refused".into()],
@@ -222,8 +223,16 @@ pub fn contact_failure(c: &Contact) -> Verdict {
             vec!["javax.net.ssl.SSLException: Unsupported or unrecognized SSL message".into()]
         }
         Contact::TimedOut => vec!["java.net.SocketTimeoutException: Read timed out".into()],
+        // measured (JDK 17.0.15, HttpsURLConnection): the name alone, no cause
+        Contact::Unresolved => return unresolved(name),
     };
     chain(lines)
+}
+
+/// `java.net.UnknownHostException: NAME` — a name Java cannot resolve
+/// (measured with JDK 17.0.15, for a dotted and a single-label name alike).
+fn unresolved(name: &str) -> Verdict {
+    chain(vec![format!("java.net.UnknownHostException: {name}")])
 }
 
 /// What Java prints when `javax.net.ssl.trustStore` cannot be loaded (wrong

@@ -24,8 +24,8 @@ use time::OffsetDateTime;
 use crate::pki::Certificate;
 
 pub use capture::{
-    fetch_chain, https_get, https_request, https_request_as, tls_judged, Contact, JudgedStream,
-    Request,
+    fetch_chain, https_get, https_request, https_request_as, legacy_probe, tls_judged, Contact,
+    JudgedStream, Request,
 };
 
 /// The clients ccelab imitates.
@@ -105,14 +105,17 @@ pub fn is_ip_literal(name: &str) -> bool {
 }
 
 /// Whether this client sends SNI when it connects to `name`: none does for an
-/// IP literal (RFC 6066); Java also sends none for a dot-less name.
+/// IP literal (RFC 6066); Java (HttpsURLConnection) and `openssl s_client
+/// -connect NAME:PORT` without `-servername` send none for a dot-less name
+/// such as `localhost`, curl sends it (measured: JDK 17.0.15, OpenSSL 3.0.19,
+/// curl 7.88.1).
 pub fn sends_sni(p: Personality, name: &str) -> bool {
     if is_ip_literal(name) {
         return false;
     }
     match p {
-        Personality::Java => name.contains('.') && !name.ends_with('.'),
-        _ => true,
+        Personality::Java | Personality::OpenSsl => name.contains('.') && !name.ends_with('.'),
+        Personality::Curl | Personality::Browser => true,
     }
 }
 
@@ -132,14 +135,40 @@ pub fn judge(
     }
 }
 
-/// What `p` prints when the connection fails before any certificate.
+/// What `p` prints when the connection fails before any certificate (the
+/// pinned OpenSSL build's texts for curl and s_client).
 pub fn contact_failure(p: Personality, contact: &Contact, name: &str, addr: SocketAddr) -> Verdict {
+    contact_failure_of(p, contact, name, addr, &openssl::Build::default())
+}
+
+/// [`contact_failure`] with the texts of OpenSSL `build`.
+pub fn contact_failure_of(
+    p: Personality,
+    contact: &Contact,
+    name: &str,
+    addr: SocketAddr,
+    build: &openssl::Build,
+) -> Verdict {
     match p {
-        Personality::Java => java::contact_failure(contact),
-        Personality::OpenSsl => openssl::s_client_contact_failure(contact),
-        Personality::Curl => openssl::curl_contact_failure(contact, name, addr),
+        Personality::Java => java::contact_failure(contact, name),
+        Personality::OpenSsl => openssl::s_client_contact_failure(contact, build),
+        Personality::Curl => openssl::curl_contact_failure(contact, name, addr, build),
         Personality::Browser => Verdict::refuse(format!("{contact:?}")),
     }
+}
+
+/// How a client reaches a server beyond its name: where the name resolved,
+/// whether SNI is sent, whose OpenSSL texts curl and s_client print.
+#[derive(Clone, Debug, Default)]
+pub struct Reach {
+    /// The address `name` resolved to; None: it did not resolve, and the
+    /// client says so (`java.net.UnknownHostException`, curl's `(6)`).
+    pub addr: Option<SocketAddr>,
+    /// Force SNI off (a client configured not to send it, e.g. Java with
+    /// `-Djsse.enableSNIExtension=false`); otherwise [`sends_sni`] decides.
+    pub no_sni: bool,
+    /// The OpenSSL build of curl's and s_client's texts.
+    pub build: openssl::Build,
 }
 
 /// Connects to `addr` as `p` asking for `name`, and judges what it sees.
@@ -150,10 +179,38 @@ pub async fn connect(
     anchors: &[Certificate],
     at: OffsetDateTime,
 ) -> Verdict {
-    let contact = fetch_chain(addr, name, sends_sni(p, name), Duration::from_secs(10)).await;
+    let reach = Reach {
+        addr: Some(addr),
+        ..Reach::default()
+    };
+    connect_with(p, &reach, name, anchors, at).await
+}
+
+/// [`connect`] as `reach` says: a name that did not resolve, SNI forced
+/// off, another OpenSSL build's texts.
+pub async fn connect_with(
+    p: Personality,
+    reach: &Reach,
+    name: &str,
+    anchors: &[Certificate],
+    at: OffsetDateTime,
+) -> Verdict {
+    let Some(addr) = reach.addr else {
+        let nowhere = SocketAddr::from(([0, 0, 0, 0], 0));
+        return contact_failure_of(p, &Contact::Unresolved, name, nowhere, &reach.build);
+    };
+    let sni = !reach.no_sni && sends_sni(p, name);
+    let contact = fetch_chain(addr, name, sni, Duration::from_secs(10)).await;
     match &contact {
         Contact::Presented { chain, .. } => judge(p, chain, anchors, name, at),
-        other => contact_failure(p, other, name, addr),
+        // curl and s_client offer TLS 1.0 too: a server that refused TLS
+        // 1.2/1.3 may go on with them (crate::tls::legacy)
+        Contact::Alert(70) if matches!(p, Personality::Curl | Personality::OpenSsl) => {
+            let sni = sni.then_some(name);
+            let answer = capture::legacy_probe(addr, sni, Duration::from_secs(10)).await;
+            openssl::legacy_verdict(p, &answer, anchors, name, addr, at, &reach.build)
+        }
+        other => contact_failure_of(p, other, name, addr, &reach.build),
     }
 }
 

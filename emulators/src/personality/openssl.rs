@@ -24,8 +24,107 @@ use time::OffsetDateTime;
 use super::{Contact, Verdict};
 use crate::pki::{dn, Certificate, San};
 
-/// The OpenSSL version in curl's error texts (Debian 12's).
+/// The OpenSSL version of the pinned build (Debian 12's, where every text
+/// here was measured): what emulated products and scenario transcripts
+/// print, whatever the machine has.
 pub const OPENSSL_VERSION: &str = "3.0.19";
+
+/// The OpenSSL build whose texts curl and `openssl s_client` print: curl
+/// names the version (`OpenSSL/3.0.19: error:…`), s_client names source
+/// files and lines of that build (`../ssl/record/rec_layer_s3.c:1601`).
+/// [`Build::default`] is the pinned 3.0.19; [`Build::installed`] asks the
+/// machine's `curl --version` and `openssl version` (`ccelab check` does).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Build {
+    /// `3.0.19`.
+    pub version: String,
+}
+
+impl Default for Build {
+    fn default() -> Self {
+        Build {
+            version: OPENSSL_VERSION.into(),
+        }
+    }
+}
+
+/// Where OpenSSL 3.0.19's error texts point (file:line), measured here.
+/// Other builds print other lines; no other build was measured, so they are
+/// printed with these (see [`Build::source_lines_known`]).
+const LINES_3_0_19: SourceLines = SourceLines {
+    rec_layer_read_bytes: 1601,
+    rec_layer_read_n: 318,
+    ssl3_get_record: 350,
+    bio_connect: 117,
+    process_key_exchange: 2254,
+    bio_lookup: 746,
+};
+
+/// Source lines of the error texts s_client prints.
+#[derive(Clone, Copy, Debug)]
+struct SourceLines {
+    rec_layer_read_bytes: u32,
+    rec_layer_read_n: u32,
+    ssl3_get_record: u32,
+    bio_connect: u32,
+    process_key_exchange: u32,
+    bio_lookup: u32,
+}
+
+impl Build {
+    /// A build of OpenSSL `version` (`3.0.19`).
+    pub fn new(version: impl Into<String>) -> Self {
+        Build {
+            version: version.into(),
+        }
+    }
+
+    /// The OpenSSL the machine's curl is linked with (`curl --version`:
+    /// `libcurl/7.88.1 OpenSSL/3.0.19`), else the machine's `openssl
+    /// version`, else the pinned default.
+    pub fn installed() -> Self {
+        let run = |cmd: &str, arg: &str| {
+            std::process::Command::new(cmd)
+                .arg(arg)
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        };
+        run("curl", "--version")
+            .and_then(|out| Self::from_curl_version(&out))
+            .or_else(|| run("openssl", "version").and_then(|out| Self::from_openssl_version(&out)))
+            .unwrap_or_default()
+    }
+
+    /// Parses `curl --version`'s first line (`… OpenSSL/3.0.19 …`).
+    pub fn from_curl_version(out: &str) -> Option<Self> {
+        let first = out.lines().next()?;
+        let v = first
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("OpenSSL/"))?;
+        Some(Build::new(v))
+    }
+
+    /// Parses `openssl version` (`OpenSSL 3.0.19 27 Jan 2026 (Library: …)`).
+    pub fn from_openssl_version(out: &str) -> Option<Self> {
+        let mut words = out.split_whitespace();
+        (words.next()? == "OpenSSL").then_some(())?;
+        Some(Build::new(words.next()?))
+    }
+
+    /// True when the source lines in s_client's texts were measured for this
+    /// build; otherwise they are 3.0.19's and may differ from what it prints.
+    pub fn source_lines_known(&self) -> bool {
+        self.version == OPENSSL_VERSION
+    }
+
+    fn lines(&self) -> SourceLines {
+        LINES_3_0_19
+    }
+}
 
 /// OpenSSL's text for a verify error number.
 pub fn verify_error_text(code: i32) -> &'static str {
@@ -332,25 +431,110 @@ pub fn judge_curl(
     if sent.is_empty() {
         return curl_60("SSL certificate problem: no peer certificate".into());
     }
-    let path = match build(sent, anchors, true) {
+    let path = match curl_chain(sent, anchors, at) {
         Ok(p) => p,
-        Err(f) => {
-            return curl_60(format!(
-                "SSL certificate problem: {}",
-                verify_error_text(f.code)
-            ))
-        }
+        Err(v) => return v,
     };
-    if let Some(f) = auth_level(&path).or_else(|| validity(&path, at)) {
-        return curl_60(format!(
-            "SSL certificate problem: {}",
-            verify_error_text(f.code)
-        ));
-    }
     if let Some(m) = curl_host(path[0], name) {
         return curl_60(m);
     }
     Verdict::accept("")
+}
+
+/// OpenSSL's verification of the chain as curl sets it up (partial chains
+/// allowed), without curl's own host check: the path, or curl's (60).
+fn curl_chain<'a>(
+    sent: &'a [Certificate],
+    anchors: &'a [Certificate],
+    at: OffsetDateTime,
+) -> Result<Vec<&'a Certificate>, Verdict> {
+    let path = build(sent, anchors, true).map_err(|f| {
+        curl_60(format!(
+            "SSL certificate problem: {}",
+            verify_error_text(f.code)
+        ))
+    })?;
+    if let Some(f) = auth_level(&path).or_else(|| validity(&path, at)) {
+        return Err(curl_60(format!(
+            "SSL certificate problem: {}",
+            verify_error_text(f.code)
+        )));
+    }
+    Ok(path)
+}
+
+/// A server that chose TLS 1.0/1.1 ([`crate::tls::legacy`]): OpenSSL
+/// verifies the Certificate message first, then refuses the MD5-SHA1
+/// signature of the ServerKeyExchange at security level ≥ 1 — or reports the
+/// alert the server sent instead of it. Measured against `openssl s_server
+/// -tls1` (curl 7.88.1, OpenSSL 3.0.19).
+pub fn legacy_verdict(
+    p: super::Personality,
+    answer: &crate::tls::legacy::ServerAnswer,
+    anchors: &[Certificate],
+    name: &str,
+    addr: SocketAddr,
+    at: OffsetDateTime,
+    build: &Build,
+) -> Verdict {
+    use crate::tls::legacy::ServerAnswer;
+    let ServerAnswer::Legacy {
+        chain,
+        legacy_signature,
+        alert,
+        ..
+    } = answer
+    else {
+        let contact = match answer {
+            ServerAnswer::Alert(a) => Contact::Alert(*a),
+            _ => Contact::Closed,
+        };
+        return match p {
+            super::Personality::Curl => curl_contact_failure(&contact, name, addr, build),
+            _ => s_client_contact_failure(&contact, build),
+        };
+    };
+    let curl = p == super::Personality::Curl;
+    // the certificate is verified as it arrives (curl: partial chains, no
+    // host check yet; s_client: -verify_hostname is part of verification)
+    let chain_verdict = if curl {
+        curl_chain(chain, anchors, at).err()
+    } else {
+        Some(judge_s_client(chain, anchors, name, at)).filter(|v| !v.ok)
+    };
+    if let Some(v) = chain_verdict {
+        return v;
+    }
+    if *legacy_signature {
+        let reason = "legacy sigalg disallowed or unsupported";
+        return if curl {
+            Verdict {
+                ok: false,
+                text: format!(
+                    "curl: (35) OpenSSL/{}: error:0A00014D:SSL routines::{reason}",
+                    build.version
+                ),
+                detail: vec![],
+                exit_code: Some(35),
+            }
+        } else {
+            Verdict {
+                ok: false,
+                text: format!(
+                    "error:0A00014D:SSL routines:tls_process_key_exchange:{reason}:../ssl/statem/statem_clnt.c:{}:",
+                    build.lines().process_key_exchange
+                ),
+                detail: vec![],
+                exit_code: Some(1),
+            }
+        };
+    }
+    let contact = alert.map_or(Contact::Closed, Contact::Alert);
+    if curl {
+        curl_contact_failure(&contact, name, addr, build)
+    } else {
+        s_client_contact_failure(&contact, build)
+    }
 }
 
 /// OpenSSL's reason text for a received alert.
@@ -369,39 +553,54 @@ fn alert_reason(code: u8) -> String {
 }
 
 /// What s_client prints when the connection fails before a certificate.
-pub fn s_client_contact_failure(c: &Contact) -> Verdict {
+pub fn s_client_contact_failure(c: &Contact, build: &Build) -> Verdict {
+    let l = build.lines();
+    let mut detail = vec![];
     let text = match c {
         Contact::Presented { .. } => return Verdict::accept("Verify return code: 0 (ok)"),
         Contact::Reset => "write:errno=104".to_string(),
-        Contact::Closed => {
-            "error:0A000126:SSL routines:ssl3_read_n:unexpected eof while reading:../ssl/record/rec_layer_s3.c:318:".into()
-        }
+        Contact::Closed => format!(
+            "error:0A000126:SSL routines:ssl3_read_n:unexpected eof while reading:../ssl/record/rec_layer_s3.c:{}:",
+            l.rec_layer_read_n
+        ),
         Contact::Alert(a) => {
             let r = alert_reason(*a);
             let reason = r.rsplit("::").next().unwrap_or_default();
             format!(
-                "error:0A{:06X}:SSL routines:ssl3_read_bytes:{reason}:../ssl/record/rec_layer_s3.c:1601:SSL alert number {a}",
-                1000 + *a as u32
+                "error:0A{:06X}:SSL routines:ssl3_read_bytes:{reason}:../ssl/record/rec_layer_s3.c:{}:SSL alert number {a}",
+                1000 + *a as u32,
+                l.rec_layer_read_bytes
             )
         }
-        Contact::NotTls => {
-            "error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:350:".into()
-        }
-        Contact::Refused => {
-            "error:8000006F:system library:BIO_connect:Connection refused:../crypto/bio/bio_sock2.c:117:calling connect()".into()
-        }
+        Contact::NotTls => format!(
+            "error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:{}:",
+            l.ssl3_get_record
+        ),
+        Contact::Refused => format!(
+            "error:8000006F:system library:BIO_connect:Connection refused:../crypto/bio/bio_sock2.c:{}:calling connect()",
+            l.bio_connect
+        ),
         Contact::TimedOut => "connect:errno=110".into(),
+        // measured: the lookup error, then `connect:errno=0`; nothing on stdout
+        Contact::Unresolved => {
+            detail.push("connect:errno=0".to_string());
+            format!(
+                "error:10080002:BIO routines:BIO_lookup_ex:system lib:../crypto/bio/bio_addr.c:{}:Name or service not known",
+                l.bio_lookup
+            )
+        }
     };
     Verdict {
         ok: false,
         text,
-        detail: vec![],
+        detail,
         exit_code: Some(1),
     }
 }
 
 /// What curl prints when the connection fails before a certificate.
-pub fn curl_contact_failure(c: &Contact, name: &str, addr: SocketAddr) -> Verdict {
+pub fn curl_contact_failure(c: &Contact, name: &str, addr: SocketAddr, build: &Build) -> Verdict {
+    let version = &build.version;
     let (code, text) = match c {
         Contact::Presented { .. } => return Verdict::accept(""),
         Contact::Reset => (35, "Recv failure: Connection reset by peer".to_string()),
@@ -412,13 +611,10 @@ pub fn curl_contact_failure(c: &Contact, name: &str, addr: SocketAddr) -> Verdic
                 addr.port()
             ),
         ),
-        Contact::Alert(a) => (
-            35,
-            format!("OpenSSL/{OPENSSL_VERSION}: {}", alert_reason(*a)),
-        ),
+        Contact::Alert(a) => (35, format!("OpenSSL/{version}: {}", alert_reason(*a))),
         Contact::NotTls => (
             35,
-            format!("OpenSSL/{OPENSSL_VERSION}: error:0A00010B:SSL routines::wrong version number"),
+            format!("OpenSSL/{version}: error:0A00010B:SSL routines::wrong version number"),
         ),
         Contact::Refused => (
             7,
@@ -428,11 +624,42 @@ pub fn curl_contact_failure(c: &Contact, name: &str, addr: SocketAddr) -> Verdic
             ),
         ),
         Contact::TimedOut => (28, "Operation timed out".to_string()),
+        // measured with curl 7.88.1
+        Contact::Unresolved => (6, format!("Could not resolve host: {name}")),
     };
     Verdict {
         ok: false,
         text: format!("curl: ({code}) {text}"),
         detail: vec![],
         exit_code: Some(code),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The build named by the machine's tools, and texts that follow it.
+    #[test]
+    fn builds_come_from_the_tools_version_lines() {
+        let curl = "curl 7.88.1 (x86_64-pc-linux-gnu) libcurl/7.88.1 OpenSSL/3.0.19 zlib/1.2.13\nRelease-Date: 2023-02-20\n";
+        assert_eq!(Build::from_curl_version(curl), Some(Build::new("3.0.19")));
+        assert_eq!(
+            Build::from_curl_version("curl 8.5.0 (x86_64) libcurl/8.5.0 GnuTLS/3.8.3\n"),
+            None
+        );
+        let openssl = "OpenSSL 3.2.1 30 Jan 2024 (Library: OpenSSL 3.2.1 30 Jan 2024)\n";
+        assert_eq!(Build::from_openssl_version(openssl), Some(Build::new("3.2.1")));
+        assert_eq!(Build::from_openssl_version("LibreSSL 3.3.6\n"), None);
+        assert!(Build::default().source_lines_known());
+        assert!(!Build::new("3.2.1").source_lines_known());
+        let addr: SocketAddr = "127.0.0.1:443".parse().unwrap();
+        let v = curl_contact_failure(&Contact::Alert(70), "x", addr, &Build::new("3.2.1"));
+        assert_eq!(
+            v.text,
+            "curl: (35) OpenSSL/3.2.1: error:0A00042E:SSL routines::tlsv1 alert protocol version"
+        );
+        let v = s_client_contact_failure(&Contact::Unresolved, &Build::default());
+        assert_eq!(v.detail, ["connect:errno=0"]);
     }
 }

@@ -28,6 +28,7 @@
 //! Every connection yields a [`TlsEvent`]: peer, SNI offered, protocol,
 //! cipher suite, binding, chain sent, or why it failed.
 
+pub mod legacy;
 mod signing;
 
 use std::net::SocketAddr;
@@ -50,12 +51,12 @@ pub use signing::certified_key;
 /// Protocol versions a binding accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TlsVersion {
-    /// Emulated as a server that speaks only TLS 1.0: modern clients, which
-    /// do not offer it, get a `protocol_version` alert (rustls implements no
-    /// TLS 1.0; a client that does offer 1.0 gets the same alert).
+    /// TLS 1.0, as far as today's clients get ([`legacy`]): a client that
+    /// offers it (curl, `openssl s_client`) gets the version's first flight
+    /// and refuses its MD5-SHA1 signature; one that does not (Java 17) gets
+    /// a `protocol_version` alert. No TLS 1.0 session is completed.
     Tls10,
-    /// TLS 1.1, emulated like [`TlsVersion::Tls10`]: a binding that accepts
-    /// only 1.0/1.1 answers every ClientHello with a `protocol_version` alert.
+    /// TLS 1.1, emulated like [`TlsVersion::Tls10`].
     Tls11,
     /// TLS 1.2 (RFC 5246), served by rustls.
     Tls12,
@@ -220,10 +221,22 @@ pub enum Outcome {
     },
     /// No binding matched; what the server did.
     NoBinding(NoMatch),
-    /// The binding accepts only versions the emulation answers with an alert.
+    /// The binding accepts only TLS 1.0/1.1 and the client offered neither:
+    /// a `protocol_version` alert.
     ProtocolVersionAlert {
         /// The name of the binding selected for the ClientHello.
         binding: String,
+    },
+    /// The binding accepts only TLS 1.0/1.1, the client offered one of them,
+    /// and the server sent that version's first flight ([`legacy`]); no
+    /// TLS 1.0/1.1 session is ever completed.
+    LegacyFlight {
+        /// The name of the binding selected for the ClientHello.
+        binding: String,
+        /// `TLSv1_0` or `TLSv1_1`.
+        version: String,
+        /// What the client answered (`internal_error`, a closed connection…).
+        client: String,
     },
     /// The handshake failed (the client's alert or a protocol error).
     Failed {
@@ -251,6 +264,11 @@ impl crate::events::Weigh for TlsEvent {
                 binding.as_ref().map_or(0, String::len) + error.len()
             }
             Outcome::ProtocolVersionAlert { binding } => binding.len(),
+            Outcome::LegacyFlight {
+                binding,
+                version,
+                client,
+            } => binding.len() + version.len() + client.len(),
             _ => 0,
         };
         128 + self.sni.as_ref().map_or(0, String::len) + outcome
@@ -526,6 +544,8 @@ async fn serve_connection(
     let mut acceptor = rustls::server::Acceptor::default();
     // not zeroed: each read fills what it reports
     let mut buf = Vec::with_capacity(16 * 1024);
+    // the ClientHello's bytes, for a TLS 1.0/1.1-only binding (bounded)
+    let mut hello_bytes: Vec<u8> = Vec::new();
     let accepted = loop {
         buf.clear();
         let n = match tokio::time::timeout(HELLO_TIMEOUT, tcp.read_buf(&mut buf)).await {
@@ -541,6 +561,9 @@ async fn serve_connection(
             }
             Ok(Ok(n)) => n,
         };
+        if hello_bytes.len() < MAX_HELLO {
+            hello_bytes.extend_from_slice(&buf[..n]);
+        }
         if acceptor.read_tls(&mut &buf[..n]).is_err() {
             record(None, Outcome::NotTls);
             return;
@@ -591,16 +614,7 @@ async fn serve_connection(
     };
     let binding = &p.config.bindings[idx];
     let Some(cfg) = p.rustls[idx].clone() else {
-        // TLS 1.0/1.1-only binding: protocol_version (70)
-        let _ = tcp
-            .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 70])
-            .await;
-        record(
-            sni,
-            Outcome::ProtocolVersionAlert {
-                binding: binding.name.clone(),
-            },
-        );
+        legacy_binding(tcp, binding, &hello_bytes, sni, &record).await;
         return;
     };
     let start = tokio_rustls::StartHandshake::from_parts(accepted, tcp);
@@ -653,6 +667,87 @@ async fn serve_connection(
         limits,
     )
     .await;
+}
+
+/// The most of a ClientHello kept for a TLS 1.0/1.1-only binding.
+const MAX_HELLO: usize = 64 * 1024;
+
+/// A TLS 1.0/1.1-only binding ([`legacy`]): the version's first flight to a
+/// client that offers it, `protocol_version` (70) to one that does not
+/// (`handshake_failure`, 40, when no ECDHE-RSA suite or no RSA key allows
+/// the flight); then the client's answer is awaited and the connection closed.
+async fn legacy_binding(
+    mut tcp: TcpStream,
+    binding: &Binding,
+    hello_bytes: &[u8],
+    sni: Option<String>,
+    record: &impl Fn(Option<String>, Outcome),
+) {
+    let accepted: Vec<u16> = binding
+        .versions
+        .iter()
+        .filter_map(|v| match v {
+            TlsVersion::Tls10 => Some(legacy::TLS10),
+            TlsVersion::Tls11 => Some(legacy::TLS11),
+            _ => None,
+        })
+        .collect();
+    let hello = legacy::ClientHelloInfo::parse(hello_bytes);
+    let Some((version, hello)) = hello
+        .as_ref()
+        .and_then(|h| Some((h.best_of(&accepted)?, h)))
+    else {
+        // record version 0x0303, as `openssl s_server -tls1` sends it to a
+        // client that offers TLS 1.2/1.3 (with 0x0301 OpenSSL's clients
+        // would report "unsupported protocol" instead of the alert)
+        let _ = tcp
+            .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 70])
+            .await;
+        record(
+            sni,
+            Outcome::ProtocolVersionAlert {
+                binding: binding.name.clone(),
+            },
+        );
+        return;
+    };
+    let Some(flight) = legacy::server_flight(version, hello, &binding.chain, &binding.key) else {
+        let v = version.to_be_bytes();
+        let _ = tcp
+            .write_all(&[0x15, v[0], v[1], 0x00, 0x02, 0x02, 40])
+            .await;
+        record(
+            sni,
+            Outcome::Failed {
+                binding: Some(binding.name.clone()),
+                error: "no ECDHE-RSA cipher suite or RSA key for TLS 1.0/1.1".into(),
+            },
+        );
+        return;
+    };
+    let _ = tcp.write_all(&flight).await;
+    let mut answer = [0u8; 7];
+    let client = match tokio::time::timeout(HELLO_TIMEOUT, tcp.read(&mut answer)).await {
+        Ok(Ok(n)) if n >= 7 && answer[0] == 21 => {
+            format!("alert {}", crate::personality::alert_name(answer[6]))
+        }
+        Ok(Ok(0)) | Ok(Err(_)) => "closed".into(),
+        Ok(Ok(_)) => "went on (not served: closed)".into(),
+        Err(_) => "no answer".into(),
+    };
+    record(
+        sni,
+        Outcome::LegacyFlight {
+            binding: binding.name.clone(),
+            version: if version == legacy::TLS10 {
+                "TLSv1_0"
+            } else {
+                "TLSv1_1"
+            }
+            .into(),
+            client,
+        },
+    );
 }
 
 async fn serve_http<IO>(

@@ -7,7 +7,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
 use ccelab_emulators::clock::parse_time;
-use ccelab_emulators::personality::{self, java, Personality, Verdict};
+use ccelab_emulators::personality::{self, java, openssl, Personality, Reach, Verdict};
 use ccelab_emulators::pki::Certificate;
 use ccelab_emulators::stores::{detect, Keystore, StoreType};
 use clap::Args;
@@ -36,9 +36,27 @@ pub(crate) struct CheckArgs {
     /// Connect to this server: https://HOST:PORT[/…].
     #[arg(long, conflicts_with_all = ["chain", "host"], required_unless_present = "chain")]
     url: Option<String>,
-    /// Resolve HOST:PORT to ADDR (as curl --resolve).
+    /// Resolve HOST:PORT to ADDR (as curl --resolve); tried first.
     #[arg(long, value_name = "HOST:PORT:ADDR", requires = "url")]
     resolve: Vec<String>,
+    /// A hosts file to resolve names with, before the system's resolver
+    /// (`ADDR NAME [ALIAS…]` lines, as /etc/hosts and Java's
+    /// `-Djdk.net.hosts.file`; `ccelab up` writes DIR/hosts). A name that
+    /// resolves nowhere gets the client's own answer
+    /// (`java.net.UnknownHostException: NAME`, `curl: (6) Could not resolve host: NAME`, …).
+    #[arg(long, value_name = "FILE", requires = "url")]
+    hosts: Option<PathBuf>,
+    /// Send no SNI, as a client configured without it (Java with
+    /// `-Djsse.enableSNIExtension=false`). Without it each client sends SNI
+    /// as it would: none to an IP literal; Java and `openssl s_client` none
+    /// to a dot-less name either.
+    #[arg(long, requires = "url")]
+    no_sni: bool,
+    /// The OpenSSL version in curl's and s_client's texts (default: the
+    /// version of the installed curl's OpenSSL, else of `openssl version`,
+    /// else 3.0.19, the build ccelab's texts were measured with).
+    #[arg(long, value_name = "VERSION")]
+    openssl_version: Option<String>,
     /// Judge this chain (PEM, leaf first) instead of connecting.
     #[arg(long, requires = "host")]
     chain: Option<PathBuf>,
@@ -129,7 +147,14 @@ fn parse_url(url: &str) -> Result<(String, u16), Failure> {
     }
 }
 
-fn resolve(host: &str, port: u16, rules: &[String]) -> Result<SocketAddr, Failure> {
+/// Where `host` resolves: a `--resolve` rule, else the hosts file, else the
+/// system's resolver; None when nothing knows it.
+fn resolve(
+    host: &str,
+    port: u16,
+    rules: &[String],
+    hosts_file: Option<&std::path::Path>,
+) -> Result<Option<SocketAddr>, Failure> {
     for r in rules {
         let mut parts = r.splitn(3, ':');
         let (h, p, addr) = (parts.next(), parts.next(), parts.next());
@@ -138,7 +163,7 @@ fn resolve(host: &str, port: u16, rules: &[String]) -> Result<SocketAddr, Failur
                 let ip = addr.trim_start_matches('[').trim_end_matches(']');
                 return ip
                     .parse()
-                    .map(|ip| SocketAddr::new(ip, port))
+                    .map(|ip| Some(SocketAddr::new(ip, port)))
                     .map_err(|_| Failure::new("--resolve", format!("`{addr}` is not an address")));
             }
         } else {
@@ -148,16 +173,27 @@ fn resolve(host: &str, port: u16, rules: &[String]) -> Result<SocketAddr, Failur
             ));
         }
     }
-    (host, port)
+    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse() {
+        return Ok(Some(SocketAddr::new(ip, port)));
+    }
+    if let Some(path) = hosts_file {
+        let text = String::from_utf8_lossy(&read(path)?).into_owned();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or_default();
+            let mut words = line.split_whitespace();
+            let Some(addr) = words.next() else { continue };
+            if words.clone().any(|w| w.eq_ignore_ascii_case(host)) {
+                let ip = addr.parse().map_err(|_| {
+                    Failure::file(path, format!("line {}: `{addr}` is not an address", n + 1))
+                })?;
+                return Ok(Some(SocketAddr::new(ip, port)));
+            }
+        }
+    }
+    Ok((host, port)
         .to_socket_addrs()
         .ok()
-        .and_then(|mut a| a.next())
-        .ok_or_else(|| {
-            Failure::new(
-                "--url",
-                format!("cannot resolve `{host}` (give --resolve {host}:{port}:ADDR)"),
-            )
-        })
+        .and_then(|mut a| a.next()))
 }
 
 fn print(v: &Verdict, p: Personality) {
@@ -200,12 +236,21 @@ pub(crate) fn run(a: CheckArgs) -> Result<i32, Failure> {
     };
     let verdict = if let Some(url) = &a.url {
         let (host, port) = parse_url(url)?;
-        let addr = resolve(&host, port, &a.resolve)?;
+        let reach = Reach {
+            addr: resolve(&host, port, &a.resolve, a.hosts.as_deref())?,
+            no_sni: a.no_sni,
+            build: match &a.openssl_version {
+                Some(v) => openssl::Build::new(v.clone()),
+                None => openssl::Build::installed(),
+            },
+        };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Failure::new("runtime", e))?;
-        rt.block_on(personality::connect(a.client, addr, &host, &anchors, at))
+        rt.block_on(personality::connect_with(
+            a.client, &reach, &host, &anchors, at,
+        ))
     } else {
         let path = a.chain.clone().unwrap_or_default();
         let chain = Certificate::all_from_pem(&String::from_utf8_lossy(&read(&path)?))
