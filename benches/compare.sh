@@ -9,11 +9,16 @@
 # wall-clock rate understates the server. Loopback only; every run stops by
 # itself.
 #
-#   bash benches/compare.sh            # 10 s per measurement
-#   SECONDS_PER_RUN=5 bash benches/compare.sh
+#   bash benches/compare.sh            # 10 s per measurement, 3 rounds
+#   SECONDS_PER_RUN=5 RUNS=1 bash benches/compare.sh
+#
+# The machine's speed drifts between measurements (a shared VM: the RSA sign
+# rate alone moves by 10 %), so the servers take turns, RUNS rounds, and the
+# median of each figure is reported; each round measures the sign rate too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${SECONDS_PER_RUN:-10}
+RUNS=${RUNS:-3}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -45,26 +50,33 @@ rate() { # port server-pid version -> "handshakes/s handshakes-per-server-cpu-s"
   python3 -c "print($total / ($end - $start), $total / max($c1 - $c0, 1e-9))"
 }
 
-sign=$(openssl speed -seconds "$T" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
-echo "openssl speed rsa2048: $sign sign/s (one core)"
 for v in tls1_2 tls1_3; do
-  p1=$(port)
-  openssl s_server -quiet -accept "127.0.0.1:$p1" -cert "$work/leaf/cert.pem" -key "$work/leaf/key.pem" -cert_chain "$work/leaf/chain.pem" -naccept 1000000 >/dev/null 2>&1 &
-  s1=$!
-  wait_port "$p1"
-  r_openssl=$(rate "$p1" "$s1" "$v")
-  kill "$s1" 2>/dev/null || true
-  p2=$(port)
-  $bin serve --cert-dir "$work/leaf" --listen "127.0.0.1:$p2" --threads 1 --duration $((T + 30)) 2>/dev/null &
-  s2=$!
-  wait_port "$p2"
-  r_ccelab=$(rate "$p2" "$s2" "$v")
-  kill "$s2" 2>/dev/null || true
-  python3 - "$v" $r_ccelab $r_openssl "$sign" <<'PY'
-import sys
+  rounds=()
+  for r in $(seq "$RUNS"); do
+    sign=$(openssl speed -seconds "$T" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+    p1=$(port)
+    openssl s_server -quiet -accept "127.0.0.1:$p1" -cert "$work/leaf/cert.pem" -key "$work/leaf/key.pem" -cert_chain "$work/leaf/chain.pem" -naccept 1000000 >/dev/null 2>&1 &
+    s1=$!
+    wait_port "$p1"
+    r_openssl=$(rate "$p1" "$s1" "$v")
+    kill "$s1" 2>/dev/null || true
+    p2=$(port)
+    $bin serve --cert-dir "$work/leaf" --listen "127.0.0.1:$p2" --threads 1 --duration $((T + 30)) 2>/dev/null &
+    s2=$!
+    wait_port "$p2"
+    r_ccelab=$(rate "$p2" "$s2" "$v")
+    kill "$s2" 2>/dev/null || true
+    rounds+=("$r_ccelab $r_openssl $sign")
+  done
+  printf '%s\n' "${rounds[@]}" | python3 -c '
+import statistics, sys
 v = sys.argv[1]
-cw, cc, ow, oc, s = map(float, sys.argv[2:7])
-print(f"{v}: ccelab {cw:.0f} handshakes/s wall, {cc:.0f} per server CPU-second ({cc/s:.0%} of the RSA-2048 sign rate); "
-      f"openssl s_server {ow:.0f}/s wall, {oc:.0f} per server CPU-second ({oc/s:.0%})")
-PY
+rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
+cw, cc, ow, oc, s = (statistics.median(col) for col in zip(*rows))
+share = statistics.median(r[1] / r[4] for r in rows)
+oshare = statistics.median(r[3] / r[4] for r in rows)
+print(f"{v} (median of {len(rows)}): ccelab {cw:.0f} handshakes/s wall, {cc:.0f} per server CPU-second "
+      f"({share:.0%} of the RSA-2048 sign rate, {s:.0f}/s); openssl s_server {ow:.0f}/s wall, "
+      f"{oc:.0f} per server CPU-second ({oshare:.0%})")
+' "$v"
 done
