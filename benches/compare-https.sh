@@ -29,7 +29,8 @@ trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(c
 
 cargo build --release -q -p ccelab
 bin=$PWD/target/release/ccelab
-taskset -c 0 "$bin" up --dir "$work/lab" --ephemeral-ports --duration $((RUNS * (T + 5) + 60)) >"$work/up.log" 2>&1 &
+# long enough for every run (2 pages x 2 servers per round) and the start-up
+taskset -c 0 "$bin" up --dir "$work/lab" --ephemeral-ports --duration $((RUNS * 4 * (T + 5) + 60)) >"$work/up.log" 2>&1 &
 up=$!
 for _ in $(seq 100); do [ -f "$work/lab/topology.json" ] && break; sleep 0.2; done
 read -r addr port fqdn < <(python3 - "$work/lab/topology.json" <<'PY'
@@ -84,12 +85,14 @@ cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / 
 measure() { # name url pid -> one line
   local c0 c1 out
   c0=$(cpu "$3")
-  out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${T}s" -H "Host: $fqdn" "$2" 2>&1)
+  taskset -c 1 timeout $((T + 30)) wrk -t1 -c"$CONNECTIONS" -d"${T}s" -H "Host: $fqdn" "$2" >"$work/wrk.out" 2>&1 || true
   c1=$(cpu "$3")
-  python3 - "$1" "$c0" "$c1" <<PY
+  python3 - "$1" "$c0" "$c1" "$work/wrk.out" <<'PY'
 import re, sys
-out = """$out"""
 name, c0, c1 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+out = open(sys.argv[4]).read()
+if not re.search(r"Requests/sec:", out):
+    sys.exit(f"{name}: wrk gave no figure:\n{out}")
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 reqs = int(re.search(r"(\d+) requests in", out).group(1))
 errs = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*", out)

@@ -37,14 +37,17 @@ rate() { # port server-pid version -> "handshakes/s handshakes-per-server-cpu-s"
   local start end total=0 f c0 c1
   c0=$(cpu "$2")
   start=$(date +%s.%N)
+  local clients=()
   for i in $(seq "$CLIENTS"); do
-    openssl s_time -connect "127.0.0.1:$1" -new -"$3" -time "$T" >"$work/st.$i" 2>/dev/null &
+    timeout $((T + 30)) openssl s_time -connect "127.0.0.1:$1" -new -"$3" -time "$T" >"$work/st.$i" 2>/dev/null &
+    clients+=($!)
   done
-  wait $(jobs -p | tail -n "$CLIENTS") 2>/dev/null || true
+  wait "${clients[@]}" 2>/dev/null || true
   end=$(date +%s.%N)
   c1=$(cpu "$2")
   for f in "$work"/st.*; do
-    total=$((total + $(awk '/connections in [0-9]+ real seconds/ {print $1; exit}' "$f")))
+    n=$(awk '/connections in [0-9]+ real seconds/ {print $1; exit}' "$f")
+    total=$((total + ${n:-0}))
   done
   rm -f "$work"/st.*
   python3 -c "print($total / ($end - $start), $total / max($c1 - $c0, 1e-9))"
@@ -53,10 +56,12 @@ rate() { # port server-pid version -> "handshakes/s handshakes-per-server-cpu-s"
 for v in tls1_2 tls1_3; do
   rounds=()
   for r in $(seq "$RUNS"); do
-    sign=$(openssl speed -seconds "$T" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+    # machine-readable: +F2:index:bits:signs-per-second:verifies-per-second (any OpenSSL 3)
+    sign=$(openssl speed -mr -seconds "$T" rsa2048 2>/dev/null | awk -F: '/^\+F2:/ {print $4; exit}')
     p1=$(port)
     openssl s_server -quiet -accept "127.0.0.1:$p1" -cert "$work/leaf/cert.pem" -key "$work/leaf/key.pem" -cert_chain "$work/leaf/chain.pem" -naccept 1000000 >/dev/null 2>&1 &
     s1=$!
+    (sleep $((T + 60)); kill "$s1" 2>/dev/null) >/dev/null 2>&1 &  # stops by itself
     wait_port "$p1"
     r_openssl=$(rate "$p1" "$s1" "$v")
     kill "$s1" 2>/dev/null || true

@@ -110,6 +110,19 @@ pub(crate) async fn start(
 /// issued again); the web server's name is `[ece_web] fqdn`, with its
 /// certificate and bindings.
 pub(crate) fn rename(topo: &mut Topology, i: usize, fqdn: &str) -> Result<(), TopologyError> {
+    // a name reaches one host: two hosts with one FQDN would make `ctl`,
+    // the hosts files and SNI ambiguous
+    if let Some(other) = topo
+        .hosts
+        .iter()
+        .enumerate()
+        .find(|(j, o)| *j != i && o.fqdn.eq_ignore_ascii_case(fqdn))
+    {
+        return Err(TopologyError::Invalid(format!(
+            "`{fqdn}` is already the FQDN of {}",
+            other.1.name
+        )));
+    }
     let Some(h) = topo.hosts.get_mut(i) else {
         return Ok(());
     };

@@ -424,7 +424,8 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default()
         };
-        let cases: [(&str, &str); 9] = [
+        let cases: [(&str, &str); 10] = [
+            ("[hosts.ads-b]\nfqdn = \"adsa.example.com\"\n", "t.toml:2:1: hosts.ads-b.fqdn: `adsa.example.com` is already the FQDN of ads-a"),
             ("preset = \"pcce-9000\"\n", "t.toml:1:1: preset: unknown preset `pcce-9000`"),
             ("[ece_web]\nfqdn = \"../..\"\n", "t.toml:2:1: ece_web.fqdn: `../..` is not a fully qualified host name"),
             ("[ece_web]\nfqdn = \"\"\n", "t.toml:2:1: ece_web.fqdn: `` is not"),

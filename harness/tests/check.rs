@@ -441,6 +441,19 @@ fn unresolvable_names_and_sni_match_the_real_clients() {
         real_java(&local, &[]),
         "Java sends no SNI for localhost"
     );
+    // Java with a hosts file asks it only — but resolves localhost anyway
+    let o = check("java", &ts, &local, &["--hosts", s(&hosts)]);
+    assert_eq!(lines(&o), real_java(&local, &[]));
+    let o = check(
+        "java",
+        &ts,
+        &format!("https://{}:{port}/", "one.example.com"),
+        &["--hosts", s(&hosts)],
+    );
+    assert_eq!(
+        lines(&o),
+        real_java(&format!("https://one.example.com:{port}/"), &[])
+    );
     let real = tool("curl", &["-sS", "--cacert", s(&root_pem), &local]);
     let o = check("curl", &root_pem, &local, &[]);
     assert_eq!(real.status.code(), Some(0), "curl sends SNI for localhost");

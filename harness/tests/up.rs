@@ -963,6 +963,14 @@ fn topology_file_sets_require_ssl_spog_config_and_ece_passwords() {
             );
         }
     }
+    let stores: Vec<(&str, &str)> = topo["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["user"] == "mydomain.jks")
+        .map(|a| (a["host"].as_str().unwrap(), a["password"].as_str().unwrap()))
+        .collect();
+    assert_eq!(stores, [("ece-app", "MyP@ssword")]);
     assert!(
         ad[1]["purpose"]
             .as_str()

@@ -80,8 +80,9 @@ impl Build {
     }
 
     /// The OpenSSL the machine's curl is linked with (`curl --version`:
-    /// `libcurl/7.88.1 OpenSSL/3.0.19`), else the machine's `openssl
-    /// version`, else the pinned default.
+    /// `libcurl/7.88.1 OpenSSL/3.0.19`); without curl, the machine's
+    /// `openssl version`; else (or for a curl on another TLS library, which
+    /// ccelab's texts do not model) the pinned default.
     pub fn installed() -> Self {
         let run = |cmd: &str, arg: &str| {
             std::process::Command::new(cmd)
@@ -93,10 +94,11 @@ impl Build {
                 .filter(|o| o.status.success())
                 .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         };
-        run("curl", "--version")
-            .and_then(|out| Self::from_curl_version(&out))
-            .or_else(|| run("openssl", "version").and_then(|out| Self::from_openssl_version(&out)))
-            .unwrap_or_default()
+        match run("curl", "--version") {
+            Some(out) => Self::from_curl_version(&out),
+            None => run("openssl", "version").and_then(|out| Self::from_openssl_version(&out)),
+        }
+        .unwrap_or_default()
     }
 
     /// Parses `curl --version`'s first line (`… OpenSSL/3.0.19 …`).
@@ -495,6 +497,15 @@ pub fn legacy_verdict(
         };
     };
     let curl = p == super::Personality::Curl;
+    if chain.is_empty() {
+        // no certificate came: what ended the flight is all there is to say
+        let contact = alert.map_or(Contact::Closed, Contact::Alert);
+        return if curl {
+            curl_contact_failure(&contact, name, addr, build)
+        } else {
+            s_client_contact_failure(&contact, build)
+        };
+    }
     // the certificate is verified as it arrives (curl: partial chains, no
     // host check yet; s_client: -verify_hostname is part of verification)
     let chain_verdict = if curl {
@@ -649,7 +660,10 @@ mod tests {
             None
         );
         let openssl = "OpenSSL 3.2.1 30 Jan 2024 (Library: OpenSSL 3.2.1 30 Jan 2024)\n";
-        assert_eq!(Build::from_openssl_version(openssl), Some(Build::new("3.2.1")));
+        assert_eq!(
+            Build::from_openssl_version(openssl),
+            Some(Build::new("3.2.1"))
+        );
         assert_eq!(Build::from_openssl_version("LibreSSL 3.3.6\n"), None);
         assert!(Build::default().source_lines_known());
         assert!(!Build::new("3.2.1").source_lines_known());

@@ -49,6 +49,11 @@ pub struct ClientHelloInfo {
     /// True if the client signals secure renegotiation (the
     /// `renegotiation_info` extension or the SCSV suite 0x00ff).
     pub renegotiation_info: bool,
+    /// True if the client sent `ec_point_formats` (a server may answer an
+    /// extension only if the client sent it, RFC 5246 §7.4.1.4).
+    pub ec_point_formats: bool,
+    /// The `server_name` (SNI) host name, if any.
+    pub sni: Option<String>,
 }
 
 /// A cursor over bytes, every read bounded.
@@ -145,11 +150,23 @@ impl ClientHelloInfo {
                     0x002b => supported = Some(u16s(Reader(data).vec8()?)),
                     0x000a => info.groups = u16s(Reader(data).vec16()?),
                     0xff01 => info.renegotiation_info = true,
+                    0x000b => info.ec_point_formats = true,
+                    0x0000 => {
+                        let mut list = Reader(Reader(data).vec16()?);
+                        while let Some(kind) = list.u8() {
+                            let name = list.vec16()?;
+                            if kind == 0 {
+                                info.sni = std::str::from_utf8(name).ok().map(str::to_string);
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }
         }
-        info.versions = supported.unwrap_or_else(|| (TLS10..=legacy.max(TLS10)).rev().collect());
+        // without supported_versions: every version from TLS 1.0 up to
+        // legacy_version (SSL 3.0 offers none of them; capped at TLS 1.2)
+        info.versions = supported.unwrap_or_else(|| (TLS10..=legacy.min(0x0303)).rev().collect());
         Some(info)
     }
 
@@ -210,7 +227,9 @@ pub fn server_flight(
     if hello.renegotiation_info {
         exts.extend_from_slice(&[0xff, 0x01, 0x00, 0x01, 0x00]);
     }
-    exts.extend_from_slice(&[0x00, 0x0b, 0x00, 0x02, 0x01, 0x00]); // ec_point_formats: uncompressed
+    if hello.ec_point_formats {
+        exts.extend_from_slice(&[0x00, 0x0b, 0x00, 0x02, 0x01, 0x00]); // uncompressed
+    }
     sh.extend_from_slice(&(exts.len() as u16).to_be_bytes());
     sh.extend_from_slice(&exts);
     let mut certs = Vec::new();
@@ -220,9 +239,10 @@ pub fn server_flight(
     }
     let mut cert_msg = (certs.len() as u32).to_be_bytes()[1..].to_vec();
     cert_msg.extend_from_slice(&certs);
-    let (group, kx) = if hello.groups.contains(&X25519) || hello.groups.is_empty() {
+    // a client that names no group takes P-256 (RFC 4492 §4's default era)
+    let (group, kx) = if hello.groups.contains(&X25519) {
         (X25519, rustls::crypto::aws_lc_rs::kx_group::X25519)
-    } else if hello.groups.contains(&SECP256R1) {
+    } else if hello.groups.contains(&SECP256R1) || hello.groups.is_empty() {
         (SECP256R1, rustls::crypto::aws_lc_rs::kx_group::SECP256R1)
     } else {
         return None;
@@ -376,7 +396,13 @@ mod tests {
         assert_eq!(info.best_of(&[TLS10]), Some(TLS10));
         assert_eq!(info.best_of(&[TLS10, TLS11]), Some(TLS11));
         assert!(info.renegotiation_info);
+        assert!(info.ec_point_formats);
+        assert_eq!(info.sni.as_deref(), Some("ece.example.com"));
         assert_eq!(info.groups, [X25519, SECP256R1]);
+        assert_eq!(
+            ClientHelloInfo::parse(&client_hello(None)).unwrap().sni,
+            None
+        );
         let now = time::OffsetDateTime::now_utc();
         let root = example_root(
             keypool::key(KeyType::Rsa2048, 0).unwrap(),
@@ -411,6 +437,28 @@ mod tests {
         let mut java = info.clone();
         java.versions = vec![0x0304, 0x0303];
         assert_eq!(java.best_of(&[TLS10, TLS11]), None);
+        // a hello without supported_versions offers up to its legacy_version
+        // (at most TLS 1.2), SSL 3.0 none of ours
+        let mut old_hello = hello.clone();
+        let body_start = 5 + 4;
+        old_hello[body_start..body_start + 2].copy_from_slice(&0xffffu16.to_be_bytes());
+        let strip = |h: &[u8]| -> Vec<u8> {
+            // drop supported_versions by renaming its type to an unknown one
+            let mut h = h.to_vec();
+            let i = h
+                .windows(5)
+                .position(|w| w == [0x00, 0x2b, 0x00, 0x09, 0x08])
+                .unwrap();
+            h[i + 1] = 0xfe;
+            h
+        };
+        let info = ClientHelloInfo::parse(&strip(&old_hello)).unwrap();
+        assert_eq!(info.versions, [0x0303, TLS11, TLS10]);
+        old_hello[body_start..body_start + 2].copy_from_slice(&0x0300u16.to_be_bytes());
+        assert!(ClientHelloInfo::parse(&strip(&old_hello))
+            .unwrap()
+            .versions
+            .is_empty());
         // garbage never parses
         assert_eq!(ClientHelloInfo::parse(b"GET / HTTP/1.1\r\n"), None);
     }

@@ -564,14 +564,32 @@ async fn serve_connection(
         if hello_bytes.len() < MAX_HELLO {
             hello_bytes.extend_from_slice(&buf[..n]);
         }
-        if acceptor.read_tls(&mut &buf[..n]).is_err() {
-            record(None, Outcome::NotTls);
-            return;
+        // rustls takes a few KiB per call: feed it all of what was read
+        let mut rest = &buf[..n];
+        while !rest.is_empty() {
+            match acceptor.read_tls(&mut rest) {
+                Ok(0) | Err(_) => {
+                    record(None, Outcome::NotTls);
+                    return;
+                }
+                Ok(_) => {}
+            }
         }
         match acceptor.accept() {
             Ok(None) => continue,
             Ok(Some(a)) => break a,
             Err((e, mut alert)) => {
+                // a TLS 1.0/1.1-only client's hello (no signature_algorithms,
+                // which rustls requires) for a TLS 1.0/1.1-only binding
+                if let Some(hello) = legacy::ClientHelloInfo::parse(&hello_bytes) {
+                    if let Some(idx) = p.config.select(hello.sni.as_deref()) {
+                        if p.rustls[idx].is_none() {
+                            let b = &p.config.bindings[idx];
+                            legacy_binding(tcp, b, &hello_bytes, hello.sni.clone(), &record).await;
+                            return;
+                        }
+                    }
+                }
                 let looks_http = buf[..n]
                     .iter()
                     .take(8)

@@ -41,7 +41,8 @@ pub(crate) struct CheckArgs {
     resolve: Vec<String>,
     /// A hosts file to resolve names with, before the system's resolver
     /// (`ADDR NAME [ALIAS…]` lines, as /etc/hosts and Java's
-    /// `-Djdk.net.hosts.file`; `ccelab up` writes DIR/hosts). A name that
+    /// `-Djdk.net.hosts.file`, which for java replaces the system's
+    /// resolver; `ccelab up` writes DIR/hosts). A name that
     /// resolves nowhere gets the client's own answer
     /// (`java.net.UnknownHostException: NAME`, `curl: (6) Could not resolve host: NAME`, …).
     #[arg(long, value_name = "FILE", requires = "url")]
@@ -148,12 +149,14 @@ fn parse_url(url: &str) -> Result<(String, u16), Failure> {
 }
 
 /// Where `host` resolves: a `--resolve` rule, else the hosts file, else the
-/// system's resolver; None when nothing knows it.
+/// system's resolver (not for Java given a hosts file: `-Djdk.net.hosts.file`
+/// replaces name service); None when nothing knows it.
 fn resolve(
     host: &str,
     port: u16,
     rules: &[String],
     hosts_file: Option<&std::path::Path>,
+    java_hosts_only: bool,
 ) -> Result<Option<SocketAddr>, Failure> {
     for r in rules {
         let mut parts = r.splitn(3, ':');
@@ -177,23 +180,37 @@ fn resolve(
         return Ok(Some(SocketAddr::new(ip, port)));
     }
     if let Some(path) = hosts_file {
-        let text = String::from_utf8_lossy(&read(path)?).into_owned();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or_default();
-            let mut words = line.split_whitespace();
-            let Some(addr) = words.next() else { continue };
-            if words.clone().any(|w| w.eq_ignore_ascii_case(host)) {
-                let ip = addr.parse().map_err(|_| {
-                    Failure::file(path, format!("line {}: `{addr}` is not an address", n + 1))
-                })?;
-                return Ok(Some(SocketAddr::new(ip, port)));
-            }
+        let found = hosts_lookup(path, host)?.or_else(|| {
+            // Java resolves localhost without asking the file (measured)
+            (java_hosts_only && host.eq_ignore_ascii_case("localhost"))
+                .then_some(std::net::IpAddr::from([127, 0, 0, 1]))
+        });
+        // Java with -Djdk.net.hosts.file asks that file only
+        if found.is_some() || java_hosts_only {
+            return Ok(found.map(|ip| SocketAddr::new(ip, port)));
         }
     }
     Ok((host, port)
         .to_socket_addrs()
         .ok()
         .and_then(|mut a| a.next()))
+}
+
+/// `host`'s address in a hosts file (`ADDR NAME [ALIAS…]` lines, `#` comments).
+fn hosts_lookup(path: &std::path::Path, host: &str) -> Result<Option<std::net::IpAddr>, Failure> {
+    let text = String::from_utf8_lossy(&read(path)?).into_owned();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default();
+        let mut words = line.split_whitespace();
+        let Some(addr) = words.next() else { continue };
+        if words.any(|w| w.eq_ignore_ascii_case(host)) {
+            let ip = addr.parse().map_err(|_| {
+                Failure::file(path, format!("line {}: `{addr}` is not an address", n + 1))
+            })?;
+            return Ok(Some(ip));
+        }
+    }
+    Ok(None)
 }
 
 fn print(v: &Verdict, p: Personality) {
@@ -237,13 +254,26 @@ pub(crate) fn run(a: CheckArgs) -> Result<i32, Failure> {
     let verdict = if let Some(url) = &a.url {
         let (host, port) = parse_url(url)?;
         let reach = Reach {
-            addr: resolve(&host, port, &a.resolve, a.hosts.as_deref())?,
+            addr: resolve(
+                &host,
+                port,
+                &a.resolve,
+                a.hosts.as_deref(),
+                a.client == Personality::Java,
+            )?,
             no_sni: a.no_sni,
             build: match &a.openssl_version {
                 Some(v) => openssl::Build::new(v.clone()),
                 None => openssl::Build::installed(),
             },
         };
+        if a.client == Personality::OpenSsl && !reach.build.source_lines_known() {
+            eprintln!(
+                "note: the source lines in s_client's texts are OpenSSL {}'s; {} was not measured",
+                openssl::OPENSSL_VERSION,
+                reach.build.version
+            );
+        }
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -9,7 +9,8 @@ use ccelab_emulators::stores::write_atomic;
 
 use super::Lab;
 use crate::topology::{
-    Role, AWDB_DATABASE, AWDB_LOGIN, CACERTS_PASS, ECE_DEFAULT_PASSWORD, ECE_LDAP_KEYSTORE_PASS,
+    EceKeystore, Role, AWDB_DATABASE, AWDB_LOGIN, CACERTS_PASS, ECE_DEFAULT_PASSWORD,
+    ECE_LDAP_KEYSTORE_PASS,
 };
 
 /// Writes the client files of a running lab into `dir`.
@@ -87,6 +88,17 @@ pub fn write_topology_files(
                 .collect()
         })
         .unwrap_or_default();
+    // ECE's LDAPS keystore, on each application server whose disk has it
+    let keystore_on = &lab.topo.ece_app.keystore_on;
+    let keystore_accounts: Vec<serde_json::Value> = lab
+        .topo
+        .hosts
+        .iter()
+        .filter(|h| h.role == Role::EceApp)
+        .filter(|_| lab.topo.ece_app.keystore != EceKeystore::Missing)
+        .filter(|h| keystore_on.as_ref().is_none_or(|on| on.contains(&h.name)))
+        .map(|h| serde_json::json!({"host": h.name, "user": "mydomain.jks", "password": ECE_LDAP_KEYSTORE_PASS, "purpose": "ECE's LDAPS keystore password ([ECE] 2.1, Partition Administration Configuration)"}))
+        .collect();
     let doc = serde_json::json!({
         "preset": lab.topo.preset,
         "hosts": hosts,
@@ -95,8 +107,7 @@ pub fn write_topology_files(
             serde_json::json!({"host": "ads-a", "user": lab.topo.cce_admin_account().0, "password": lab.topo.cce_admin_account().1, "purpose": "CCE Administration administrator (REST API, HTTP Basic)"}),
             serde_json::json!({"host": "ads-a", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
             serde_json::json!({"host": "ads-b", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
-            serde_json::json!({"host": "ece-app", "user": "mydomain.jks", "password": ECE_LDAP_KEYSTORE_PASS, "purpose": "ECE's LDAPS keystore password ([ECE] 2.1, Partition Administration Configuration)"}),
-        ]).collect::<Vec<_>>(),
+        ]).chain(keystore_accounts).collect::<Vec<_>>(),
         "ca_certs": ca_certs.iter().map(|(f, _)| ca_dir.join(f).display().to_string()).collect::<Vec<_>>(),
         "control": format!("http://{control}"),
     });
