@@ -802,6 +802,18 @@ async fn ldif_users_bind_by_every_name_form() {
             )
         })
         .unwrap();
+    let whoami = |name: &'static str| {
+        let url = lab.url(PortKind::Gc);
+        let lab = &lab;
+        async move {
+            openldap(
+                lab,
+                "ldapwhoami",
+                &["-x", "-H", &url, "-D", name, "-w", "Lab-Passw0rd"],
+            )
+            .await
+        }
+    };
     for name in [
         "CN=Dee Dev, OU=Lab, DC=example, DC=local",
         "cn=dee dev,ou=lab,dc=example,dc=local",
@@ -810,13 +822,7 @@ async fn ldif_users_bind_by_every_name_form() {
         "EXAMPLE\\ddev",
         "example\\DDEV",
     ] {
-        let url = lab.url(PortKind::Gc);
-        let r = openldap(
-            &lab,
-            "ldapwhoami",
-            &["-x", "-H", &url, "-D", name, "-w", "Lab-Passw0rd"],
-        )
-        .await;
+        let r = whoami(name).await;
         assert_eq!(
             (r.code, r.out.as_str()),
             (0, "u:EXAMPLE\\ddev\n"),
@@ -825,20 +831,7 @@ async fn ldif_users_bind_by_every_name_form() {
         );
     }
     // added without userAccountControl: 546, disabled (MS-SAMR 3.1.1.8.1)
-    let r = openldap(
-        &lab,
-        "ldapwhoami",
-        &[
-            "-x",
-            "-H",
-            &lab.url(PortKind::Ldap),
-            "-D",
-            "fdev@example.local",
-            "-w",
-            "Lab-Passw0rd",
-        ],
-    )
-    .await;
+    let r = whoami("fdev@example.local").await;
     assert_eq!(r.code, 49, "{}{}", r.out, r.err);
     assert!(
         r.err

@@ -560,28 +560,34 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
             Events::default(),
         ))
         .unwrap();
+    // Java's trust store, hosts file and the probe, compiled once
+    let ts = d.path().join("ts.jks");
+    let mut jks = Keystore::new(StoreType::Jks);
+    jks.import_cert("root", lab.root.cert.clone(), now).unwrap();
+    jks.save(&ts, "changeit", None).unwrap();
+    let hosts = d.path().join("hosts");
+    std::fs::write(&hosts, "127.0.0.1 ece.example.com\n").unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulators/tests/java/Probe.java");
+    let o = tool("javac", &["-d", s(d.path()), s(&src)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     for (server, port) in [
         ("openssl s_server -tls1", port),
         ("ccelab", ours.local_addr().port()),
     ] {
         let url = format!("https://ece.example.com:{port}/");
         let resolve = format!("ece.example.com:{port}:127.0.0.1");
+        let check = |client: &str, trust: &Path, extra: &[&str]| {
+            let mut args = vec!["check", "--as", client, "--trust", s(trust), "--url", &url];
+            args.extend(["--resolve", &resolve]);
+            args.extend(extra);
+            ccelab(&args)
+        };
         for trust in [&root_pem, &other_pem] {
             let real = tool(
                 "curl",
                 &["-sS", "--cacert", s(trust), "--resolve", &resolve, &url],
             );
-            let o = ccelab(&[
-                "check",
-                "--as",
-                "curl",
-                "--trust",
-                s(trust),
-                "--url",
-                &url,
-                "--resolve",
-                &resolve,
-            ]);
+            let o = check("curl", trust, &[]);
             assert_eq!(o.status.code(), Some(1), "{server}");
             assert_eq!(
                 out(&o),
@@ -590,20 +596,9 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
                 s(trust)
             );
             let real = Command::new("openssl")
-                .args([
-                    "s_client",
-                    "-connect",
-                    &format!("127.0.0.1:{port}"),
-                    "-servername",
-                    "ece.example.com",
-                ])
-                .args([
-                    "-verify_return_error",
-                    "-verify_hostname",
-                    "ece.example.com",
-                    "-CAfile",
-                    s(trust),
-                ])
+                .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+                .args(["-servername", "ece.example.com", "-verify_return_error"])
+                .args(["-verify_hostname", "ece.example.com", "-CAfile", s(trust)])
                 .stdin(std::process::Stdio::null())
                 .output()
                 .unwrap();
@@ -611,17 +606,7 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
                 .lines()
                 .map(|l| strip_thread_id(l).to_string())
                 .collect();
-            let o = ccelab(&[
-                "check",
-                "--as",
-                "openssl",
-                "--trust",
-                s(trust),
-                "--url",
-                &url,
-                "--resolve",
-                &resolve,
-            ]);
+            let o = check("openssl", trust, &[]);
             assert_eq!(o.status.code(), Some(1), "{server}");
             let first = out(&o).lines().next().unwrap().to_string();
             assert!(
@@ -630,27 +615,29 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
                 s(trust)
             );
         }
-        // Java offers TLS 1.2/1.3 only
-        let ts = d.path().join("ts.jks");
-        let mut jks = Keystore::new(StoreType::Jks);
-        jks.import_cert("root", lab.root.cert.clone(), now).unwrap();
-        jks.save(&ts, "changeit", None).unwrap();
-        let o = ccelab(&[
-            "check",
-            "--as",
+        // Java offers TLS 1.2/1.3 only: the real Java 17's exception chain
+        std::fs::write(d.path().join("spec"), format!("case {url} - - -\n")).unwrap();
+        let real = out(&tool(
             "java",
-            "--trust",
-            s(&ts),
-            "--storepass",
-            "changeit",
-            "--url",
-            &url,
-            "--resolve",
-            &resolve,
-        ]);
+            &[
+                &format!("-Djdk.net.hosts.file={}", hosts.display()),
+                &format!("-Djavax.net.ssl.trustStore={}", ts.display()),
+                "-Djavax.net.ssl.trustStorePassword=changeit",
+                "-cp",
+                s(d.path()),
+                "Probe",
+                s(&d.path().join("spec")),
+            ],
+        ));
+        let real: Vec<&str> = real
+            .lines()
+            .filter(|l| !l.starts_with("CASE") && *l != "END")
+            .collect();
+        let o = check("java", &ts, &["--storepass", "changeit"]);
+        assert_eq!(out(&o).lines().collect::<Vec<_>>(), real, "{server}");
         assert_eq!(
-            out(&o),
-            "javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version\n",
+            real,
+            ["javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version"],
             "{server}"
         );
     }
