@@ -544,7 +544,9 @@ async fn serve_connection(
     let mut acceptor = rustls::server::Acceptor::default();
     // not zeroed: each read fills what it reports
     let mut buf = Vec::with_capacity(16 * 1024);
-    // the ClientHello's bytes, for a TLS 1.0/1.1-only binding (bounded)
+    // the ClientHello's bytes, kept (bounded) only where a TLS 1.0/1.1-only
+    // binding may need to read them itself
+    let keep_hello = p.rustls.iter().any(Option::is_none);
     let mut hello_bytes: Vec<u8> = Vec::new();
     let accepted = loop {
         buf.clear();
@@ -561,7 +563,7 @@ async fn serve_connection(
             }
             Ok(Ok(n)) => n,
         };
-        if hello_bytes.len() < MAX_HELLO {
+        if keep_hello && hello_bytes.len() < MAX_HELLO {
             hello_bytes.extend_from_slice(&buf[..n]);
         }
         // rustls takes a few KiB per call: feed it all of what was read
