@@ -543,8 +543,6 @@ fn root_dse(dir: &Directory, ctx: &SearchCtx, req: &LdapSearchRequest) -> Search
     }
 }
 
-/// True if the request is a RootDSE read (base "" with base scope), which
-/// AD allows anonymously (research §2, §6).
 /// A one-level or subtree search from the empty base on a DC (not a GC):
 /// name resolution fails before the anonymous-operations check, so AD
 /// answers 32 even to an anonymous connection (research §11).
@@ -552,6 +550,8 @@ pub(crate) fn is_search_from_root(req: &LdapSearchRequest, gc: bool) -> bool {
     !gc && req.scope != LdapSearchScope::Base && Dn::parse(&req.base).is_ok_and(|b| b.is_root())
 }
 
+/// True if the request is a RootDSE read (base "" with base scope), which
+/// AD allows anonymously (research §2, §6).
 pub(crate) fn is_root_dse_read(req: &LdapSearchRequest) -> bool {
     req.scope == LdapSearchScope::Base && req.base.trim().is_empty()
 }
