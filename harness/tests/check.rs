@@ -324,6 +324,22 @@ fn sni_only_lab(lab: &Lab) -> TlsServer {
         .unwrap()
 }
 
+/// The real `openssl s_client ARGS </dev/null`: its stderr lines without
+/// OpenSSL's thread-id prefixes, and its stdout.
+fn s_client(args: &[&str]) -> (Vec<String>, String) {
+    let real = Command::new("openssl")
+        .arg("s_client")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&real.stderr)
+        .lines()
+        .map(|l| strip_thread_id(l).to_string())
+        .collect();
+    (err, out(&real))
+}
+
 /// OpenSSL's per-run thread-id prefix (`808B6B862D7F0000:`) off an error line.
 fn strip_thread_id(line: &str) -> &str {
     match line.split_once(':') {
@@ -398,15 +414,7 @@ fn unresolvable_names_and_sni_match_the_real_clients() {
         let o = check("curl", &root_pem, &url, &["--hosts", s(&hosts)]);
         assert_eq!(real.status.code(), Some(6));
         assert_eq!(out(&o), String::from_utf8_lossy(&real.stderr), "{name}");
-        let real = Command::new("openssl")
-            .args(["s_client", "-connect", &format!("{name}:{port}")])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        let real_err: Vec<String> = String::from_utf8_lossy(&real.stderr)
-            .lines()
-            .map(|l| strip_thread_id(l).to_string())
-            .collect();
+        let (real_err, _) = s_client(&["-connect", &format!("{name}:{port}")]);
         let o = check(
             "openssl",
             &root_pem,
@@ -458,26 +466,18 @@ fn unresolvable_names_and_sni_match_the_real_clients() {
     let o = check("curl", &root_pem, &local, &[]);
     assert_eq!(real.status.code(), Some(0), "curl sends SNI for localhost");
     assert_eq!(out(&o), "curl: accepted\n");
-    let real = Command::new("openssl")
-        .args([
-            "s_client",
-            "-connect",
-            &format!("localhost:{port}"),
-            "-CAfile",
-            s(&root_pem),
-        ])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let (real_err, _) = s_client(&[
+        "-connect",
+        &format!("localhost:{port}"),
+        "-CAfile",
+        s(&root_pem),
+    ]);
     let o = check("openssl", &root_pem, &local, &[]);
     assert_eq!(o.status.code(), Some(1));
     let ours = lines(&o);
     assert!(
-        String::from_utf8_lossy(&real.stderr)
-            .lines()
-            .any(|l| l == ours[0]),
-        "s_client sends no SNI for localhost: real {} / ours {ours:?}",
-        String::from_utf8_lossy(&real.stderr)
+        real_err.contains(&ours[0]),
+        "s_client sends no SNI for localhost: real {real_err:?} / ours {ours:?}"
     );
 }
 
@@ -595,22 +595,22 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
                 "{server}, curl trusting {}",
                 s(trust)
             );
-            let real = Command::new("openssl")
-                .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
-                .args(["-servername", "ece.example.com", "-verify_return_error"])
-                .args(["-verify_hostname", "ece.example.com", "-CAfile", s(trust)])
-                .stdin(std::process::Stdio::null())
-                .output()
-                .unwrap();
-            let real_err: Vec<String> = String::from_utf8_lossy(&real.stderr)
-                .lines()
-                .map(|l| strip_thread_id(l).to_string())
-                .collect();
+            let (real_err, real_out) = s_client(&[
+                "-connect",
+                &format!("127.0.0.1:{port}"),
+                "-servername",
+                "ece.example.com",
+                "-verify_return_error",
+                "-verify_hostname",
+                "ece.example.com",
+                "-CAfile",
+                s(trust),
+            ]);
             let o = check("openssl", trust, &[]);
             assert_eq!(o.status.code(), Some(1), "{server}");
             let first = out(&o).lines().next().unwrap().to_string();
             assert!(
-                real_err.contains(&first) || out(&real).contains(&first),
+                real_err.contains(&first) || real_out.contains(&first),
                 "{server}, s_client trusting {}: ours {first:?}, real {real_err:?}",
                 s(trust)
             );

@@ -624,9 +624,7 @@ async fn serve_connection(
                 let _ = tcp.shutdown().await;
             }
             NoMatch::Alert(code) => {
-                let _ = tcp
-                    .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, code])
-                    .await;
+                send_alert(&mut tcp, 0x0303, code).await;
             }
         }
         record(sni, Outcome::NoBinding(p.config.no_match));
@@ -689,6 +687,15 @@ async fn serve_connection(
     .await;
 }
 
+/// A fatal alert `code` in a record of wire version `version` (errors of
+/// the write are the peer's problem: the connection ends anyway).
+async fn send_alert(tcp: &mut TcpStream, version: u16, code: u8) {
+    let v = version.to_be_bytes();
+    let _ = tcp
+        .write_all(&[0x15, v[0], v[1], 0x00, 0x02, 0x02, code])
+        .await;
+}
+
 /// The most of a ClientHello kept for a TLS 1.0/1.1-only binding.
 const MAX_HELLO: usize = 64 * 1024;
 
@@ -720,9 +727,7 @@ async fn legacy_binding(
         // record version 0x0303, as `openssl s_server -tls1` sends it to a
         // client that offers TLS 1.2/1.3 (with 0x0301 OpenSSL's clients
         // would report "unsupported protocol" instead of the alert)
-        let _ = tcp
-            .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 70])
-            .await;
+        send_alert(&mut tcp, 0x0303, 70).await;
         record(
             sni,
             Outcome::ProtocolVersionAlert {
@@ -732,10 +737,7 @@ async fn legacy_binding(
         return;
     };
     let Some(flight) = legacy::server_flight(version, hello, &binding.chain, &binding.key) else {
-        let v = version.to_be_bytes();
-        let _ = tcp
-            .write_all(&[0x15, v[0], v[1], 0x00, 0x02, 0x02, 40])
-            .await;
+        send_alert(&mut tcp, version, 40).await;
         record(
             sni,
             Outcome::Failed {
