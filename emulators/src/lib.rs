@@ -13,6 +13,7 @@ pub mod cce_admin;
 pub mod clock;
 pub mod ece;
 pub mod events;
+pub mod finesse;
 pub mod host;
 pub mod net;
 pub mod network;

@@ -17,12 +17,15 @@ use ccelab_emulators::cce_admin::CceDeployment;
 use ccelab_emulators::ece::app::{AppConfig, AppProduct};
 use ccelab_emulators::ece::db::EceDb;
 use ccelab_emulators::ece::web::WebConfig;
+use ccelab_emulators::finesse::{self, FinesseConfig, FinesseDeployment, NodeInfo};
+use ccelab_emulators::platform::vos::{self, VosConfig, ADMIN_USER};
 use ccelab_emulators::product::{HostCtx, Running};
 
 use crate::lab::network::LabNetwork;
 use crate::lab::LabError;
 use crate::topology::{
-    EceKeystore, Host, Preset, Role, Topology, TopologyError, Trusted, ECE_DEFAULT_PASSWORD,
+    EceKeystore, Host, Preset, Role, TomcatCert, Topology, TopologyError, Trusted,
+    ECE_DEFAULT_PASSWORD, VOS_ADMIN_PASSWORD,
 };
 use ccelab_emulators::ece::web::WebDisk;
 use ccelab_emulators::pki::{keypool, CertParams, Certificate, KeyType, San};
@@ -35,6 +38,7 @@ pub(crate) struct Shared {
     ece_db: Arc<EceDb>,
     ece_logs: &'static str,
     cce: Arc<CceDeployment>,
+    finesse: Arc<FinesseDeployment>,
 }
 
 impl Shared {
@@ -65,6 +69,10 @@ impl Shared {
             ece_db: Arc::new(EceDb::new(&dc, topo.ece_accounts.list())),
             ece_logs: ccelab_emulators::ece::ece_logs(apps),
             cce: Arc::new(cce),
+            finesse: Arc::new(FinesseDeployment::new(
+                topo.agents.clone(),
+                (ADMIN_USER.to_string(), VOS_ADMIN_PASSWORD.to_string()),
+            )),
         }
     }
 }
@@ -101,6 +109,23 @@ pub(crate) async fn start(
             Some(Arc::new(AppProduct(app)))
         }
         Role::Ads => Some(ccelab_emulators::cce_admin::start(shared.cce.clone(), ctx).await?),
+        Role::Finesse => {
+            let fqdns: Vec<String> = topo
+                .hosts
+                .iter()
+                .filter(|f| f.role == Role::Finesse)
+                .map(|f| f.fqdn.clone())
+                .collect();
+            let config = FinesseConfig {
+                deployment: shared.finesse.clone(),
+                nodes: NodeInfo {
+                    primary: fqdns.first().cloned().unwrap_or_default(),
+                    secondary: fqdns.get(1).cloned(),
+                },
+                vos: vos_config(topo, h, "12.6.2.10000-24", finesse::platform_services()),
+            };
+            Some(finesse::start(config, ctx).await?)
+        }
         Role::Ca => None,
     })
 }
@@ -135,7 +160,7 @@ pub(crate) fn rename(topo: &mut Topology, i: usize, fqdn: &str) -> Result<(), To
             h.fqdn = fqdn.to_string();
             topo.reissue_dc()?;
         }
-        Role::Ca | Role::Ads | Role::EceApp => h.fqdn = fqdn.to_string(),
+        Role::Ca | Role::Ads | Role::EceApp | Role::Finesse => h.fqdn = fqdn.to_string(),
     }
     Ok(())
 }
@@ -166,6 +191,45 @@ fn ad_dc_config(topo: &Topology, h: &Host) -> Result<AdDcConfig, LabError> {
             ..Policy::default()
         },
     })
+}
+
+/// The `i`-th VOS host of the topology (finesse-a 0, finesse-b 1): its slot
+/// in the key pool.
+fn vos_slot(topo: &Topology, h: &Host) -> usize {
+    topo.hosts
+        .iter()
+        .filter(|o| o.role == Role::Finesse)
+        .position(|o| o.name == h.name)
+        .unwrap_or(0)
+}
+
+/// The pool keys of a VOS host: the installed tomcat key, and the one a
+/// regeneration or CSR alternates with (RSA-2048 indices 10–15 and 16–21).
+fn vos_keys(topo: &Topology, h: &Host) -> [usize; 2] {
+    let slot = vos_slot(topo, h) % 6;
+    [10 + slot, 16 + slot]
+}
+
+/// The platform settings of a VOS host (the version string and the OVA's
+/// sizes in the banner are ccelab's: 2000-agent Finesse OVA, 4 vCPU, 8 GB).
+fn vos_config(
+    topo: &Topology,
+    h: &Host,
+    version: &str,
+    services: Vec<(String, bool)>,
+) -> VosConfig {
+    VosConfig {
+        version: version.to_string(),
+        admin: (ADMIN_USER.to_string(), VOS_ADMIN_PASSWORD.to_string()),
+        services,
+        restart_time: topo.finesse.restart_time,
+        hardware: vec![
+            "4 vCPU: Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz".into(),
+            "Disk 1: 146GB, Partitions aligned".into(),
+            "8192 Mbytes RAM".into(),
+        ],
+        key_slots: vos_keys(topo, h),
+    }
 }
 
 fn service(h: &Host, problem: impl std::fmt::Display) -> LabError {
@@ -245,6 +309,28 @@ pub(crate) fn write_disk(
             )?;
         }
         Role::AdDc => ccelab_emulators::ad_dc::product::write_disk(&h.name, disk, &topo.dc.cert)?,
+        Role::Finesse => {
+            let key = keypool::key(KeyType::Rsa2048, vos_keys(topo, h)[0])?;
+            let (own, trust) = match topo.finesse.certificate {
+                TomcatCert::SelfSigned => (
+                    vos::self_signed_tomcat(&h.fqdn, now, key).map_err(TopologyError::Invalid)?,
+                    Vec::new(),
+                ),
+                TomcatCert::CaSigned => {
+                    let p = CertParams::leaf(
+                        &format!("CN={}", h.fqdn),
+                        now - time::Duration::days(1),
+                        now + time::Duration::days(730),
+                    )?
+                    .with_sans([San::Dns(h.fqdn.clone())]);
+                    (
+                        topo.issuing.issue(&p, key)?,
+                        vec![topo.root.cert.clone(), topo.issuing.cert.clone()],
+                    )
+                }
+            };
+            vos::write_disk(&h.name, disk, &own, &trust)?;
+        }
         Role::Ca => {
             ccelab_emulators::ca::write_disk(&h.name, disk, &topo.root.cert, &topo.issuing.cert)?
         }

@@ -61,6 +61,8 @@ pub enum Role {
     AdDc,
     /// An AW/ADS running CCE Administration.
     Ads,
+    /// A Finesse node (primary or secondary) on VOS.
+    Finesse,
 }
 
 /// One emulated machine.
@@ -130,7 +132,16 @@ pub use ccelab_emulators::ece::db::EceAccounts;
 
 /// The hosts every preset has, by name (`[ece_app] servers` adds
 /// `ece-app-2`…).
-pub const PRESET_HOSTS: [&str; 6] = ["ca", "ece", "ads-a", "ads-b", "dc", "ece-app"];
+pub const PRESET_HOSTS: [&str; 8] = [
+    "ca",
+    "ece",
+    "ads-a",
+    "ads-b",
+    "dc",
+    "ece-app",
+    "finesse-a",
+    "finesse-b",
+];
 
 /// The host names of a topology with `servers` application servers.
 pub fn host_names(servers: u8) -> Vec<String> {
@@ -211,6 +222,10 @@ pub struct Topology {
     pub ads: AdsKnobs,
     /// ECE's own users (`pa`: the inventory credentials of [ECE] 4.3; F12).
     pub ece_accounts: EceAccounts,
+    /// Finesse's knobs (its tomcat certificates, the restart time).
+    pub finesse: FinesseKnobs,
+    /// The agents the deployment provisions (Finesse authenticates them).
+    pub agents: Vec<Agent>,
 }
 
 pub use ccelab_emulators::cce_admin::{AWDB_DATABASE, AWDB_LOGIN};
@@ -218,6 +233,11 @@ pub use ccelab_emulators::cce_admin::{AWDB_DATABASE, AWDB_LOGIN};
 pub use ccelab_emulators::ad_dc::product::AdDcKnobs;
 pub use ccelab_emulators::ece::app::{AppKnobs, EceKeystore};
 pub use ccelab_emulators::ece::web::IisKnobs;
+pub use ccelab_emulators::finesse::{Agent, FinesseKnobs, TomcatCert};
+
+/// The VOS platform administrator's password on the appliances (ccelab's
+/// default; user `admin`).
+pub const VOS_ADMIN_PASSWORD: &str = ECE_DEFAULT_PASSWORD;
 
 /// The default password of the ECE accounts `pa` and `sa` in presets (and
 /// of the AWDB login).
@@ -292,6 +312,9 @@ impl Topology {
             host("ads-b", "adsb.example.com", Role::Ads, 13),
             host("dc", "gcdcsrv01.example.local", Role::AdDc, 14),
             host("ece-app", "eceapp.example.com", Role::EceApp, 15),
+            // 127.0.0.16… are kept for `[ece_app] servers`
+            host("finesse-a", "finessea.example.com", Role::Finesse, 20),
+            host("finesse-b", "finesseb.example.com", Role::Finesse, 21),
         ];
         let from = now - Duration::days(1);
         let root = example_root(key(KeyType::Rsa2048, 0)?, from, now + Duration::days(3650))?;
@@ -333,6 +356,8 @@ impl Topology {
             iis: IisKnobs::default(),
             ads: AdsKnobs::for_agents(if name == "pcce-4000" { 4000 } else { 2000 }),
             ece_accounts: EceAccounts::default(),
+            finesse: FinesseKnobs::default(),
+            agents: ccelab_emulators::finesse::preset_agents(ECE_DEFAULT_PASSWORD),
         })
     }
 

@@ -48,6 +48,9 @@ pub struct TopologyFile {
     pub ad_dc: Option<AdDcSpec>,
     /// `[ece_app]`: ECE's application servers.
     pub ece_app: Option<EceAppSpec>,
+    /// `[finesse]`: the Finesse nodes (their tomcat certificates, the
+    /// time `utils service restart` takes).
+    pub finesse: Option<ccelab_emulators::finesse::FinesseSection>,
     /// Per-host overrides, by host name (`[hosts.ads-a]`).
     #[serde(default)]
     pub hosts: std::collections::BTreeMap<String, HostSpec>,
@@ -276,6 +279,11 @@ impl TopologyFile {
         }
         if let Some(ad) = &self.ad_dc {
             topo.ad_dc = ad.knobs(&self.base_dir).map_err(|e| at("ad_dc.ldif")(&e))?;
+        }
+        if let Some(f) = &self.finesse {
+            topo.finesse = f
+                .knobs(topo.finesse.clone())
+                .map_err(|e| at("finesse.restart_seconds")(&TopologyError::Invalid(e)))?;
         }
         if let Some(on) = self.ece_app.as_ref().and_then(|a| a.keystore_on.as_ref()) {
             let mut canonical: Vec<String> = Vec::new();

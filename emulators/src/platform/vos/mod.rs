@@ -1,0 +1,287 @@
+//! Cisco Unified OS (VOS), the appliance platform of Finesse, IdS and CUIC
+//! ([SEC]; docs/requirements.md §1): the certificate units on the disk
+//! ([`certs`]), how the CLI prints a certificate ([`dump`]), the platform
+//! administrator's SSH command line ([`cli`] on [`ssh`]), and the platform
+//! services with their restart semantics.
+//!
+//! Tomcat loads its own certificate and the `tomcat-trust` certificates
+//! **when it starts** ([`load_tomcat`]) and keeps them until `utils service
+//! restart Cisco Tomcat` (`Cisco Finesse Tomcat` on Finesse) or a reboot:
+//! `show cert list trust` lists an upload at once, the running service does
+//! not use it ([SEC]: "restart Cisco Finesse Tomcat"; F18).
+
+pub mod certs;
+pub mod cli;
+pub mod dump;
+pub mod ssh;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::host::VirtualDisk;
+use crate::pki::{keypool, CertParams, Certificate, Issued, KeyPair, KeyType, San};
+use crate::product::{ProductError, ProductFuture};
+
+pub use certs::TomcatUnits;
+
+/// The platform administrator of the appliances (ccelab's default; the
+/// real one is chosen at installation).
+pub const ADMIN_USER: &str = "admin";
+
+/// What a product tells the platform it runs on.
+#[derive(Clone, Debug)]
+pub struct VosConfig {
+    /// The product's installed version (`show version active`).
+    pub version: String,
+    /// The platform administrator's name and password (SSH, cmplatform).
+    pub admin: (String, String),
+    /// The platform services `utils service list` shows, in order, with
+    /// whether each is activated (a deactivated one shows
+    /// `[STOPPED]  Service Not Activated`).
+    pub services: Vec<(String, bool)>,
+    /// How long `utils service restart` takes (real: minutes; ccelab's
+    /// default 3 s; a topology knob).
+    pub restart_time: Duration,
+    /// The `vCPU`/disk/RAM lines of the CLI's banner.
+    pub hardware: Vec<String>,
+    /// Which pool key slot a `set cert regen` or `set csr gen` takes next
+    /// (two per host, alternating: a regenerated certificate never keeps
+    /// the key of the one it replaces).
+    pub key_slots: [usize; 2],
+}
+
+/// A platform service's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceStatus {
+    /// `[STARTED]`.
+    Started,
+    /// `[STOPPED]  Commanded Out of Service`.
+    Stopped,
+    /// `[STOPPED]  Service Not Activated`.
+    NotActivated,
+}
+
+/// What a product does when the platform starts or stops one of its
+/// services (`true`: start).
+pub type ServiceHook =
+    Arc<dyn Fn(bool) -> ProductFuture<'static, Result<(), ProductError>> + Send + Sync>;
+
+/// The platform of one appliance: its names, disk, clock, services.
+pub struct Vos {
+    /// The host's name in the topology.
+    pub host: String,
+    /// Its FQDN (the CN of the certificates it generates).
+    pub fqdn: String,
+    /// Its disk.
+    pub disk: VirtualDisk,
+    /// The deployment's clock.
+    pub clock: Clock,
+    /// What the product told it.
+    pub config: VosConfig,
+    services: Mutex<Vec<(String, ServiceStatus)>>,
+    hooks: Mutex<HashMap<String, ServiceHook>>,
+    generation: std::sync::atomic::AtomicUsize,
+}
+
+impl Vos {
+    /// The platform of `host`.
+    pub fn new(
+        host: &str,
+        fqdn: &str,
+        disk: VirtualDisk,
+        clock: Clock,
+        config: VosConfig,
+    ) -> Arc<Vos> {
+        let services = config
+            .services
+            .iter()
+            .map(|(n, on)| {
+                let s = if *on {
+                    ServiceStatus::Started
+                } else {
+                    ServiceStatus::NotActivated
+                };
+                (n.clone(), s)
+            })
+            .collect();
+        Arc::new(Vos {
+            host: host.to_string(),
+            fqdn: fqdn.to_string(),
+            disk,
+            clock,
+            config,
+            services: Mutex::new(services),
+            hooks: Mutex::new(HashMap::new()),
+            generation: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    /// The `tomcat` units of the disk.
+    pub fn units(&self) -> TomcatUnits {
+        TomcatUnits::new(&self.disk)
+    }
+
+    /// Lets the product act when `service` starts or stops.
+    pub fn on_service(&self, service: &str, hook: ServiceHook) {
+        self.hooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(service.to_string(), hook);
+    }
+
+    /// The services and their states, in `utils service list`'s order.
+    pub fn services(&self) -> Vec<(String, ServiceStatus)> {
+        self.services
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The service of that name (case-insensitive), as the platform spells it.
+    pub fn service_named(&self, name: &str) -> Option<(String, ServiceStatus)> {
+        self.services()
+            .into_iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// Starts or stops `service` (the product's hook runs first: a service
+    /// whose start fails stays stopped).
+    pub async fn set_service(&self, service: &str, start: bool) -> Result<(), ProductError> {
+        let hook = self
+            .hooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(service)
+            .cloned();
+        if let Some(h) = hook {
+            h(start).await?;
+        }
+        let mut all = self.services.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = all.iter_mut().find(|(n, _)| n == service) {
+            s.1 = if start {
+                ServiceStatus::Started
+            } else {
+                ServiceStatus::Stopped
+            };
+        }
+        Ok(())
+    }
+
+    /// The next pool key for a regenerated certificate or a CSR.
+    fn next_key(&self) -> Result<Arc<KeyPair>, crate::pki::PkiError> {
+        let g = self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // the first regeneration takes the second slot (the installed
+        // certificate has the first)
+        keypool::key(KeyType::Rsa2048, self.config.key_slots[(g + 1) % 2])
+    }
+
+    /// `set cert regen tomcat`: a new self-signed certificate for the FQDN
+    /// with a new key; VOS also puts it in `tomcat-trust` (a real CUCM 14
+    /// listing has `tomcat-trust/<fqdn>_<serial>.pem` with the own
+    /// certificate's serial; docs/research/vos-cli.md §2b).
+    pub fn regenerate(&self) -> Result<Certificate, String> {
+        let key = self.next_key().map_err(|e| e.to_string())?;
+        let issued = self_signed_tomcat(&self.fqdn, self.clock.now(), key)?;
+        let units = self.units();
+        units
+            .set_own(&issued.cert, &issued.key, certs::SELF_SIGNED_DESCRIPTION)
+            .map_err(|e| e.to_string())?;
+        units
+            .add_trust(&issued.cert, certs::SELF_SIGNED_DESCRIPTION)
+            .map_err(|e| e.to_string())?;
+        Ok(issued.cert)
+    }
+
+    /// `set csr gen tomcat`: a CSR for the FQDN with a new key, kept as the
+    /// pending CSR.
+    pub fn generate_csr(&self) -> Result<String, String> {
+        let key = self.next_key().map_err(|e| e.to_string())?;
+        let subject =
+            crate::pki::dn::parse(&format!("CN={}", self.fqdn)).map_err(|e| e.to_string())?;
+        let csr = crate::pki::Csr::new(
+            &subject,
+            &[San::Dns(self.fqdn.clone())],
+            &key,
+            crate::pki::SigHash::Sha256,
+        )
+        .map_err(|e| e.to_string())?;
+        self.units()
+            .set_csr(&csr, &key)
+            .map_err(|e| e.to_string())?;
+        Ok(csr.to_pem())
+    }
+}
+
+/// A tomcat certificate as VOS generates it: self-signed, CN and SAN the
+/// FQDN, two years from now (VOS's self-signed validity is configurable;
+/// ccelab's choice).
+pub fn self_signed_tomcat(
+    fqdn: &str,
+    now: time::OffsetDateTime,
+    key: Arc<KeyPair>,
+) -> Result<Issued, String> {
+    let p = CertParams::leaf(
+        &format!("CN={fqdn}"),
+        now - time::Duration::minutes(5),
+        now + time::Duration::days(730),
+    )
+    .map_err(|e| e.to_string())?
+    .with_sans([San::Dns(fqdn.to_string())]);
+    Issued::self_signed(&p, key).map_err(|e| e.to_string())
+}
+
+/// What a VOS Tomcat loaded when it started: its identity (or why it has
+/// none) and the `tomcat-trust` certificates.
+#[derive(Clone)]
+pub struct TomcatLoad {
+    /// The own certificate and key.
+    pub identity: Result<(Certificate, Arc<KeyPair>), String>,
+    /// The trust certificates, by file name.
+    pub trust: Vec<(String, Certificate)>,
+}
+
+/// Tomcat's start on a VOS host: reads `tomcat/tomcat.pem`, its key and
+/// `tomcat-trust` from the disk (blocking I/O: call it off the async workers).
+pub fn load_tomcat(disk: &VirtualDisk) -> TomcatLoad {
+    let units = TomcatUnits::new(disk);
+    TomcatLoad {
+        identity: units.own().map_err(|e| e.to_string()),
+        trust: units.trust().unwrap_or_default(),
+    }
+}
+
+/// Writes a VOS host's certificate units as after installation: the own
+/// `tomcat` certificate (`description` for a CA-signed one: `Certificate
+/// Signed by <issuer CN>`) and the trust certificates given. A self-signed
+/// own certificate is in `tomcat-trust` too.
+pub fn write_disk(
+    host: &str,
+    disk: &VirtualDisk,
+    own: &Issued,
+    trust: &[Certificate],
+) -> Result<(), ProductError> {
+    let units = TomcatUnits::new(disk);
+    let description = if own.cert.is_self_issued() {
+        certs::SELF_SIGNED_DESCRIPTION.to_string()
+    } else {
+        format!(
+            "Certificate Signed by {}",
+            crate::pki::dn::common_name(own.cert.issuer()).unwrap_or_default()
+        )
+    };
+    let err = |e: certs::UnitError| ProductError::new(host, e);
+    units
+        .set_own(&own.cert, &own.key, &description)
+        .map_err(err)?;
+    if own.cert.is_self_issued() {
+        units.add_trust(&own.cert, &description).map_err(err)?;
+    }
+    for c in trust {
+        units.add_trust(c, certs::TRUST_DESCRIPTION).map_err(err)?;
+    }
+    Ok(())
+}
