@@ -10,7 +10,7 @@ use ccelab_emulators::stores::write_atomic;
 use super::Lab;
 use crate::topology::{
     EceKeystore, Role, AWDB_DATABASE, AWDB_LOGIN, CACERTS_PASS, ECE_DEFAULT_PASSWORD,
-    ECE_LDAP_KEYSTORE_PASS,
+    ECE_LDAP_KEYSTORE_PASS, VOS_ADMIN_PASSWORD,
 };
 
 /// Writes the client files of a running lab into `dir`.
@@ -99,6 +99,27 @@ pub fn write_topology_files(
         .filter(|h| keystore_on.as_ref().is_none_or(|on| on.contains(&h.name)))
         .map(|h| serde_json::json!({"host": h.name, "user": "mydomain.jks", "password": ECE_LDAP_KEYSTORE_PASS, "purpose": "ECE's LDAPS keystore password ([ECE] 2.1, Partition Administration Configuration)"}))
         .collect();
+    // the VOS appliances' platform administrator, and the agents Finesse authenticates
+    let vos_accounts: Vec<serde_json::Value> = lab
+        .topo
+        .hosts
+        .iter()
+        .filter(|h| h.role == Role::Finesse)
+        .map(|h| serde_json::json!({"host": h.name, "user": ccelab_emulators::platform::vos::ADMIN_USER, "password": VOS_ADMIN_PASSWORD, "purpose": "VOS platform administrator (SSH admin CLI on 22) and Finesse administrator (REST, HTTP Basic)"}))
+        .collect();
+    let first_finesse = lab.topo.hosts.iter().find(|h| h.role == Role::Finesse);
+    let agent_accounts: Vec<serde_json::Value> = first_finesse
+        .map(|h| {
+            lab.topo
+                .agents
+                .iter()
+                .map(|a| {
+                    let role = if a.supervisor { "supervisor" } else { "agent" };
+                    serde_json::json!({"host": h.name, "user": a.login_name, "password": a.password, "id": a.id, "purpose": format!("Finesse {role} (REST, HTTP Basic; either node), team {} {}", a.team_id, a.team_name)})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let doc = serde_json::json!({
         "preset": lab.topo.preset,
         "hosts": hosts,
@@ -107,7 +128,7 @@ pub fn write_topology_files(
             serde_json::json!({"host": "ads-a", "user": lab.topo.cce_admin_account().0, "password": lab.topo.cce_admin_account().1, "purpose": "CCE Administration administrator (REST API, HTTP Basic)"}),
             serde_json::json!({"host": "ads-a", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
             serde_json::json!({"host": "ads-b", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
-        ]).chain(keystore_accounts).collect::<Vec<_>>(),
+        ]).chain(keystore_accounts).chain(vos_accounts).chain(agent_accounts).collect::<Vec<_>>(),
         "ca_certs": ca_certs.iter().map(|(f, _)| ca_dir.join(f).display().to_string()).collect::<Vec<_>>(),
         "control": format!("http://{control}"),
     });

@@ -231,11 +231,14 @@ async fn run_cli(mut channel: Channel<Msg>, vos: Arc<Vos>, rows: Option<u32>) {
             break;
         };
         cli = Some(c);
+        // a client that leaves does not cancel what it started: the service
+        // manager finishes a restart whoever watches it
+        let mut gone = false;
         for step in steps {
             match step {
                 Step::Out(s) => {
-                    if channel.data(s.as_bytes()).await.is_err() {
-                        return;
+                    if !gone && channel.data(s.as_bytes()).await.is_err() {
+                        gone = true;
                     }
                 }
                 Step::Wait(d) => tokio::time::sleep(d).await,
@@ -251,6 +254,9 @@ async fn run_cli(mut channel: Channel<Msg>, vos: Arc<Vos>, rows: Option<u32>) {
                     return;
                 }
             }
+        }
+        if gone {
+            return;
         }
     }
     let _ = channel.close().await;
