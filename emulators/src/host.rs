@@ -38,7 +38,7 @@ pub const ECE_HOME: &str = r"C:\ECE";
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DiskError {
     /// The path has no drive letter (`\icm`, `icm\logs`).
-    #[error("`{0}` is not an absolute Windows path (it needs a drive, e.g. C:\\…)")]
+    #[error("`{0}` is not an absolute path (it needs a drive, e.g. C:\\…, or a leading / on a Linux appliance)")]
     NotAbsolute(String),
     /// The path has a `..` component, which could leave the disk's directory.
     #[error("`{0}` leaves the disk (`..` is not allowed)")]
@@ -211,17 +211,24 @@ impl VirtualDisk {
         Ok(out)
     }
 
-    /// The real path of a Windows path on this disk.
+    /// The real path of a Windows path on this disk (`C:\icm\…`), or of
+    /// an absolute Unix path on a Linux appliance's disk (`/opt/cisco/…`,
+    /// under the disk's root).
     pub fn path(&self, windows: &str) -> Result<PathBuf, DiskError> {
         let w = Self::expand(windows)?;
         let b = w.as_bytes();
-        if b.len() < 2 || !b[0].is_ascii_alphabetic() || b[1] != b':' {
+        let (mut p, rest) = if b.first() == Some(&b'/') {
+            (self.root.clone(), &w[1..])
+        } else if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+            (
+                self.root
+                    .join((b[0] as char).to_ascii_uppercase().to_string()),
+                &w[2..],
+            )
+        } else {
             return Err(DiskError::NotAbsolute(windows.into()));
-        }
-        let mut p = self
-            .root
-            .join((b[0] as char).to_ascii_uppercase().to_string());
-        for part in w[2..]
+        };
+        for part in rest
             .split(['\\', '/'])
             .filter(|s| !s.is_empty() && *s != ".")
         {
@@ -328,6 +335,14 @@ mod tests {
             Err(DiskError::Escapes(r"C:\a\..\..\etc".into()))
         );
         assert_eq!(d.path(r"\icm"), Err(DiskError::NotAbsolute(r"\icm".into())));
+        assert_eq!(
+            d.path("/opt/cisco/desktop/logs").unwrap(),
+            d.root().join("opt/cisco/desktop/logs")
+        );
+        assert_eq!(
+            d.path("/opt/../../x"),
+            Err(DiskError::Escapes("/opt/../../x".into()))
+        );
         assert!(matches!(d.path(r"%FOO%\x"), Err(DiskError::UnknownVariable(_, v)) if v == "FOO"));
     }
 

@@ -11,6 +11,7 @@ pub mod ad_dc;
 pub mod ca;
 pub mod cce_admin;
 pub mod clock;
+pub mod cuic;
 pub mod ece;
 pub mod events;
 pub mod finesse;

@@ -14,10 +14,11 @@ use ccelab_emulators::ad_dc::product::AdDcConfig;
 use ccelab_emulators::ad_dc::{Directory, Policy};
 use ccelab_emulators::cce_admin::inventory::InventoryEnv;
 use ccelab_emulators::cce_admin::CceDeployment;
+use ccelab_emulators::cuic::{self, CuicConfig};
 use ccelab_emulators::ece::app::{AppConfig, AppProduct};
 use ccelab_emulators::ece::db::EceDb;
 use ccelab_emulators::ece::web::WebConfig;
-use ccelab_emulators::finesse::{self, FinesseConfig, FinesseDeployment, NodeInfo};
+use ccelab_emulators::finesse::{self, CuicTrust, FinesseConfig, FinesseDeployment, NodeInfo};
 use ccelab_emulators::platform::vos::{self, VosConfig, ADMIN_USER};
 use ccelab_emulators::product::{HostCtx, Running};
 
@@ -72,6 +73,8 @@ impl Shared {
             finesse: Arc::new(FinesseDeployment::new(
                 topo.agents.clone(),
                 (ADMIN_USER.to_string(), VOS_ADMIN_PASSWORD.to_string()),
+                // the agents' PCs trust the enterprise CA (domain members)
+                vec![topo.root.cert.clone()],
             )),
         }
     }
@@ -110,21 +113,36 @@ pub(crate) async fn start(
         }
         Role::Ads => Some(ccelab_emulators::cce_admin::start(shared.cce.clone(), ctx).await?),
         Role::Finesse => {
-            let fqdns: Vec<String> = topo
-                .hosts
-                .iter()
-                .filter(|f| f.role == Role::Finesse)
-                .map(|f| f.fqdn.clone())
-                .collect();
+            let fqdns = fqdns_of(topo, Role::Finesse);
+            let i = fqdns.iter().position(|f| *f == h.fqdn).unwrap_or(0);
             let config = FinesseConfig {
                 deployment: shared.finesse.clone(),
                 nodes: NodeInfo {
                     primary: fqdns.first().cloned().unwrap_or_default(),
                     secondary: fqdns.get(1).cloned(),
                 },
+                // the primary shows the publisher's Live Data, the secondary the subscriber's
+                live_data: fqdns_of(topo, Role::Cuic).get(i).cloned(),
                 vos: vos_config(topo, h, "12.6.2.10000-24", finesse::platform_services()),
             };
             Some(finesse::start(config, ctx).await?)
+        }
+        Role::Cuic => {
+            let publisher = fqdns_of(topo, Role::Cuic).first() == Some(&h.fqdn);
+            let origins = if topo.finesse.live_data_cors {
+                fqdns_of(topo, Role::Finesse)
+                    .iter()
+                    .flat_map(|f| [format!("https://{f}"), format!("https://{f}:8445")])
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let config = CuicConfig {
+                publisher,
+                origins,
+                vos: vos_config(topo, h, "12.6.2.10000-16", cuic::platform_services()),
+            };
+            Some(cuic::start(config, ctx).await?)
         }
         Role::Ca => None,
     })
@@ -160,7 +178,9 @@ pub(crate) fn rename(topo: &mut Topology, i: usize, fqdn: &str) -> Result<(), To
             h.fqdn = fqdn.to_string();
             topo.reissue_dc()?;
         }
-        Role::Ca | Role::Ads | Role::EceApp | Role::Finesse => h.fqdn = fqdn.to_string(),
+        Role::Ca | Role::Ads | Role::EceApp | Role::Finesse | Role::Cuic => {
+            h.fqdn = fqdn.to_string()
+        }
     }
     Ok(())
 }
@@ -193,12 +213,13 @@ fn ad_dc_config(topo: &Topology, h: &Host) -> Result<AdDcConfig, LabError> {
     })
 }
 
-/// The `i`-th VOS host of the topology (finesse-a 0, finesse-b 1): its slot
+/// The `i`-th VOS host of the topology (finesse-a 0, finesse-b 1, cuic-a 2,
+/// cuic-b 3): its slot
 /// in the key pool.
 fn vos_slot(topo: &Topology, h: &Host) -> usize {
     topo.hosts
         .iter()
-        .filter(|o| o.role == Role::Finesse)
+        .filter(|o| matches!(o.role, Role::Finesse | Role::Cuic))
         .position(|o| o.name == h.name)
         .unwrap_or(0)
 }
@@ -229,6 +250,41 @@ fn vos_config(
             "8192 Mbytes RAM".into(),
         ],
         key_slots: vos_keys(topo, h),
+    }
+}
+
+/// The FQDNs of the hosts of `role`, in topology order.
+fn fqdns_of(topo: &Topology, role: Role) -> Vec<String> {
+    topo.hosts
+        .iter()
+        .filter(|h| h.role == role)
+        .map(|h| h.fqdn.clone())
+        .collect()
+}
+
+/// A VOS host's tomcat certificate as installed: self-signed by the
+/// platform, or issued by the topology's issuing CA (`[finesse]
+/// certificate`). Deterministic (pool key, content-derived serial), so
+/// Finesse's trust wiring computes the CUIC certificate its disk holds.
+fn vos_tomcat(
+    topo: &Topology,
+    h: &Host,
+    now: time::OffsetDateTime,
+) -> Result<ccelab_emulators::pki::Issued, TopologyError> {
+    let key = keypool::key(KeyType::Rsa2048, vos_keys(topo, h)[0])?;
+    match topo.finesse.certificate {
+        TomcatCert::SelfSigned => {
+            vos::self_signed_tomcat(&h.fqdn, now, key).map_err(TopologyError::Invalid)
+        }
+        TomcatCert::CaSigned => {
+            let p = CertParams::leaf(
+                &format!("CN={}", h.fqdn),
+                now - time::Duration::days(1),
+                now + time::Duration::days(730),
+            )?
+            .with_sans([San::Dns(h.fqdn.clone())]);
+            Ok(topo.issuing.issue(&p, key)?)
+        }
     }
 }
 
@@ -309,26 +365,32 @@ pub(crate) fn write_disk(
             )?;
         }
         Role::AdDc => ccelab_emulators::ad_dc::product::write_disk(&h.name, disk, &topo.dc.cert)?,
-        Role::Finesse => {
-            let key = keypool::key(KeyType::Rsa2048, vos_keys(topo, h)[0])?;
-            let (own, trust) = match topo.finesse.certificate {
-                TomcatCert::SelfSigned => (
-                    vos::self_signed_tomcat(&h.fqdn, now, key).map_err(TopologyError::Invalid)?,
-                    Vec::new(),
-                ),
-                TomcatCert::CaSigned => {
-                    let p = CertParams::leaf(
-                        &format!("CN={}", h.fqdn),
-                        now - time::Duration::days(1),
-                        now + time::Duration::days(730),
-                    )?
-                    .with_sans([San::Dns(h.fqdn.clone())]);
-                    (
-                        topo.issuing.issue(&p, key)?,
-                        vec![topo.root.cert.clone(), topo.issuing.cert.clone()],
-                    )
-                }
+        Role::Finesse | Role::Cuic => {
+            let own = vos_tomcat(topo, h, now)?;
+            let mut trust = match topo.finesse.certificate {
+                TomcatCert::SelfSigned => Vec::new(),
+                TomcatCert::CaSigned => vec![topo.root.cert.clone(), topo.issuing.cert.clone()],
             };
+            if h.role == Role::Finesse {
+                // the CUIC certificates uploaded to this node's tomcat-trust ([SEC] Live Data)
+                let cuics: Vec<&Host> =
+                    topo.hosts.iter().filter(|c| c.role == Role::Cuic).collect();
+                let me = fqdns_of(topo, Role::Finesse)
+                    .iter()
+                    .position(|f| *f == h.fqdn)
+                    .unwrap_or(0);
+                let wanted: Vec<&Host> = match topo.finesse.cuic_trust {
+                    CuicTrust::Seed => cuics.get(me).copied().into_iter().collect(),
+                    CuicTrust::Both => cuics,
+                    CuicTrust::None => Vec::new(),
+                };
+                for c in wanted {
+                    let cert = vos_tomcat(topo, c, now)?.cert;
+                    if !trust.contains(&cert) && cert.is_self_issued() {
+                        trust.push(cert);
+                    }
+                }
+            }
             vos::write_disk(&h.name, disk, &own, &trust)?;
         }
         Role::Ca => {

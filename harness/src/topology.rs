@@ -63,6 +63,8 @@ pub enum Role {
     Ads,
     /// A Finesse node (primary or secondary) on VOS.
     Finesse,
+    /// A CUIC / Live Data node (publisher or subscriber) on VOS.
+    Cuic,
 }
 
 /// One emulated machine.
@@ -132,7 +134,7 @@ pub use ccelab_emulators::ece::db::EceAccounts;
 
 /// The hosts every preset has, by name (`[ece_app] servers` adds
 /// `ece-app-2`…).
-pub const PRESET_HOSTS: [&str; 8] = [
+pub const PRESET_HOSTS: [&str; 10] = [
     "ca",
     "ece",
     "ads-a",
@@ -141,6 +143,8 @@ pub const PRESET_HOSTS: [&str; 8] = [
     "ece-app",
     "finesse-a",
     "finesse-b",
+    "cuic-a",
+    "cuic-b",
 ];
 
 /// The host names of a topology with `servers` application servers.
@@ -315,6 +319,8 @@ impl Topology {
             // 127.0.0.16… are kept for `[ece_app] servers`
             host("finesse-a", "finessea.example.com", Role::Finesse, 20),
             host("finesse-b", "finesseb.example.com", Role::Finesse, 21),
+            host("cuic-a", "cuica.example.com", Role::Cuic, 22),
+            host("cuic-b", "cuicb.example.com", Role::Cuic, 23),
         ];
         let from = now - Duration::days(1);
         let root = example_root(key(KeyType::Rsa2048, 0)?, from, now + Duration::days(3650))?;

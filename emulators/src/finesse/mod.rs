@@ -13,16 +13,15 @@
 //! served by Cisco Tomcat), the certmgr REST API, the desktop's Live Data
 //! gadget, XMPP notifications.
 
+pub mod desktop;
 pub mod rest;
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::host::{Service, ServiceState};
-use crate::platform::vos::{self, ssh::SshServer, TomcatLoad, Vos, VosConfig};
-use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
-use crate::tls::{Binding, SiteConfig, TlsServer};
+use crate::platform::vos::appliance::{Appliance, HandlerFactory, WebService};
+use crate::platform::vos::{TomcatLoad, VosConfig};
+use crate::product::{HostCtx, ProductError};
 
 /// The service serving the desktop and the REST API.
 pub const FINESSE_TOMCAT: &str = "Cisco Finesse Tomcat";
@@ -30,8 +29,6 @@ pub const FINESSE_TOMCAT: &str = "Cisco Finesse Tomcat";
 pub const CISCO_TOMCAT: &str = "Cisco Tomcat";
 /// The desktop/REST ports (the port utilization guide: 443 and 8445).
 pub const HTTPS_PORTS: [u16; 2] = [443, 8445];
-/// The SSH port of the admin CLI.
-pub const SSH_PORT: u16 = 22;
 
 /// An agent (or supervisor) the deployment provisions: what Finesse's REST
 /// API authenticates and returns.
@@ -67,16 +64,24 @@ pub struct FinesseDeployment {
     pub admin: (String, String),
     /// The agents' states (LOGOUT until changed).
     pub states: Arc<Mutex<HashMap<String, rest::AgentState>>>,
+    /// What the agents' browsers trust.
+    pub browsers: desktop::Browsers,
     in_service: std::sync::atomic::AtomicBool,
 }
 
 impl FinesseDeployment {
-    /// A deployment with these agents and administrator, in service.
-    pub fn new(agents: Vec<Agent>, admin: (String, String)) -> FinesseDeployment {
+    /// A deployment with these agents and administrator, in service; the
+    /// agents' browsers trust `os` (the OS store of their PCs).
+    pub fn new(
+        agents: Vec<Agent>,
+        admin: (String, String),
+        os: Vec<crate::pki::Certificate>,
+    ) -> FinesseDeployment {
         FinesseDeployment {
             agents,
             admin,
             states: Arc::new(Mutex::new(HashMap::new())),
+            browsers: desktop::Browsers::new(os),
             in_service: std::sync::atomic::AtomicBool::new(true),
         }
     }
@@ -115,6 +120,10 @@ pub struct FinesseConfig {
     pub deployment: Arc<FinesseDeployment>,
     /// The cluster's nodes.
     pub nodes: NodeInfo,
+    /// The CUIC node whose Live Data gadget this node's desktop layout
+    /// shows (the publisher for the primary, the subscriber for the
+    /// secondary: [SEC]); None: no gadget.
+    pub live_data: Option<String>,
     /// The platform's settings.
     pub vos: VosConfig,
 }
@@ -152,195 +161,42 @@ pub fn platform_services() -> Vec<(String, bool)> {
     .collect()
 }
 
-/// A running Finesse node.
-pub struct RunningFinesse {
-    ctx: HostCtx,
-    vos: Arc<Vos>,
-    deployment: Arc<FinesseDeployment>,
-    nodes: NodeInfo,
-    tomcat: Arc<Service<TomcatLoad>>,
-    https: tokio::sync::Mutex<[Option<TlsServer>; 2]>,
-    ssh: tokio::sync::Mutex<Option<SshServer>>,
+/// What a Finesse node is, beyond its platform (reached with
+/// [`Appliance::product`]).
+pub struct FinesseNode {
+    /// The shared deployment.
+    pub deployment: Arc<FinesseDeployment>,
+    /// The cluster's nodes.
+    pub nodes: NodeInfo,
+    /// The CUIC node of its Live Data gadget.
+    pub live_data: Option<String>,
 }
 
-/// Starts Finesse on a host: Cisco Finesse Tomcat loads its certificates,
-/// HTTPS 443/8445 and SSH 22 listen.
-pub async fn start(
-    config: FinesseConfig,
-    ctx: HostCtx,
-) -> Result<Arc<RunningFinesse>, ProductError> {
-    let vos = Vos::new(
-        &ctx.name,
-        &ctx.fqdn,
-        ctx.disk.clone(),
+/// Starts Finesse on a host: Cisco Finesse Tomcat loads the certificate
+/// units and serves HTTPS 443 and 8445, the CLI listens on 22.
+pub async fn start(config: FinesseConfig, ctx: HostCtx) -> Result<Arc<Appliance>, ProductError> {
+    let (d, nodes, clock) = (
+        config.deployment.clone(),
+        config.nodes.clone(),
         ctx.clock.clone(),
-        config.vos,
     );
-    let disk = ctx.disk.clone();
-    let tomcat = Arc::new(Service::new(FINESSE_TOMCAT, move || {
-        vos::load_tomcat(&disk)
-    }));
-    {
-        let t = tomcat.clone();
-        tokio::task::spawn_blocking(move || t.start())
-            .await
-            .map_err(|e| ProductError::new(&ctx.name, e))?;
-    }
-    let f = Arc::new(RunningFinesse {
-        ctx,
-        vos: vos.clone(),
+    let rest: HandlerFactory = Arc::new(move |_load: &TomcatLoad| {
+        let (d, nodes, clock) = (d.clone(), nodes.clone(), clock.clone());
+        let states = d.states.clone();
+        crate::tls::handler(move |r| rest::handle(&d, &nodes, &states, clock.now(), &r))
+    });
+    let webs = vec![WebService::new(
+        FINESSE_TOMCAT,
+        HTTPS_PORTS.iter().map(|&p| (p, rest.clone())).collect(),
+        &ctx.disk,
+    )];
+    let node = FinesseNode {
         deployment: config.deployment,
         nodes: config.nodes,
-        tomcat,
-        https: tokio::sync::Mutex::new([None, None]),
-        ssh: tokio::sync::Mutex::new(None),
-    });
-    f.start_https().await?;
-    // the CLI's `utils service stop|start|restart Cisco Finesse Tomcat`
-    let weak = Arc::downgrade(&f);
-    vos.on_service(
-        FINESSE_TOMCAT,
-        Arc::new(move |start| {
-            let weak = weak.clone();
-            Box::pin(async move {
-                match weak.upgrade() {
-                    Some(f) => f.set_tomcat(start).await,
-                    None => Ok(()),
-                }
-            })
-        }),
-    );
-    let h = &f.ctx;
-    let ssh = h
-        .listeners
-        .bind(&h.name, h.address, SSH_PORT, |addr| {
-            let vos = vos.clone();
-            async move {
-                let s = SshServer::start(addr, vos).await?;
-                let local = s.local_addr();
-                Ok::<_, std::io::Error>((s, local))
-            }
-        })
-        .await?;
-    *f.ssh.lock().await = Some(ssh);
-    Ok(f)
-}
-
-impl RunningFinesse {
-    /// The platform it runs on.
-    pub fn vos(&self) -> &Arc<Vos> {
-        &self.vos
-    }
-
-    /// The deployment it belongs to.
-    pub fn deployment(&self) -> &Arc<FinesseDeployment> {
-        &self.deployment
-    }
-
-    /// What Cisco Finesse Tomcat loaded at its last start (None while stopped).
-    pub fn tomcat(&self) -> Option<TomcatLoad> {
-        self.tomcat.loaded()
-    }
-
-    async fn start_https(&self) -> Result<(), ProductError> {
-        let mut slots = self.https.lock().await;
-        self.start_https_in(&mut slots).await
-    }
-
-    async fn start_https_in(&self, slots: &mut [Option<TlsServer>; 2]) -> Result<(), ProductError> {
-        let h = &self.ctx;
-        let identity = self.tomcat.loaded().and_then(|t| t.identity.ok());
-        let Some((cert, key)) = identity else {
-            // stopped, or no usable tomcat certificate: nothing listens
-            for s in slots.iter_mut() {
-                if let Some(old) = s.take() {
-                    old.stop().await;
-                }
-            }
-            return Ok(());
-        };
-        for (slot, port) in slots.iter_mut().zip(HTTPS_PORTS) {
-            let site = SiteConfig {
-                bindings: vec![Binding::new(
-                    format!("{} {FINESSE_TOMCAT} https {port}", h.name),
-                    vec![cert.clone()],
-                    key.clone(),
-                )],
-                limits: crate::tls::Limits::TOMCAT,
-                ..SiteConfig::default()
-            };
-            let (d, nodes, clock) = (self.deployment.clone(), self.nodes.clone(), h.clock.clone());
-            let states = d.states.clone();
-            let handler =
-                crate::tls::handler(move |r| rest::handle(&d, &nodes, &states, clock.now(), &r));
-            h.listeners
-                .serve_in(slot, &h.name, h.address, port, site, handler)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Starts or stops Cisco Finesse Tomcat (a start reads the disk again).
-    async fn set_tomcat(&self, start: bool) -> Result<(), ProductError> {
-        let mut slots = self.https.lock().await;
-        let t = self.tomcat.clone();
-        tokio::task::spawn_blocking(move || if start { t.start() } else { t.stop() })
-            .await
-            .map_err(|e| ProductError::new(&self.ctx.name, e))?;
-        self.start_https_in(&mut slots).await
-    }
-}
-
-impl Running for RunningFinesse {
-    fn services(&self) -> Vec<ServiceInfo> {
-        let state = match self.tomcat.state() {
-            ServiceState::Running => "Running",
-            ServiceState::Stopped => "Stopped",
-        };
-        let h = &self.ctx;
-        let mut out: Vec<ServiceInfo> = HTTPS_PORTS
-            .iter()
-            .map(|&p| ServiceInfo {
-                name: FINESSE_TOMCAT.into(),
-                port: Some(p),
-                bound_port: h.listeners.bound(&h.name, p),
-                state: Some(state.into()),
-            })
-            .collect();
-        out.push(ServiceInfo {
-            name: "sshd (admin CLI)".into(),
-            port: Some(SSH_PORT),
-            bound_port: h.listeners.bound(&h.name, SSH_PORT),
-            state: Some("Running".into()),
-        });
-        out
-    }
-
-    /// Cisco Finesse Tomcat restarts: the certificate units are read again.
-    fn restart(&self) -> ProductFuture<'_, Result<(), ProductError>> {
-        Box::pin(async move {
-            self.vos.set_service(FINESSE_TOMCAT, false).await?;
-            self.vos.set_service(FINESSE_TOMCAT, true).await
-        })
-    }
-
-    fn set_service<'a>(
-        &'a self,
-        service: &'a str,
-        running: bool,
-    ) -> ProductFuture<'a, Result<bool, ProductError>> {
-        Box::pin(async move {
-            let Some((name, _)) = self.vos.service_named(service) else {
-                return Ok(false);
-            };
-            self.vos.set_service(&name, running).await?;
-            Ok(true)
-        })
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+        live_data: config.live_data,
+    };
+    let logs = vec![ctx.disk.root().join(desktop::DESKTOP_LOG)];
+    Appliance::start(ctx, config.vos, webs, logs, Box::new(node)).await
 }
 
 /// How a VOS host's `tomcat` certificate is made in a topology.
@@ -354,11 +210,30 @@ pub enum TomcatCert {
     CaSigned,
 }
 
+/// Which CUIC certificates are in each Finesse node's `tomcat-trust` when
+/// the topology starts ([SEC] Live Data; F18).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CuicTrust {
+    /// The seed's rule: the publisher's on the primary, the subscriber's on
+    /// the secondary.
+    #[default]
+    Seed,
+    /// Newer Finesse guides' rule: both on each node.
+    Both,
+    /// None (the upload was never done: F18).
+    None,
+}
+
 /// Finesse's knobs in a topology.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FinesseKnobs {
-    /// How the nodes' tomcat certificates are made.
+    /// How the VOS appliances' tomcat certificates are made.
     pub certificate: TomcatCert,
+    /// Which CUIC certificates Finesse trusts at start.
+    pub cuic_trust: CuicTrust,
+    /// Whether Live Data allows the Finesse desktops' origins (CORS) at start.
+    pub live_data_cors: bool,
     /// How long `utils service restart` takes.
     pub restart_time: std::time::Duration,
 }
@@ -367,6 +242,8 @@ impl Default for FinesseKnobs {
     fn default() -> Self {
         FinesseKnobs {
             certificate: TomcatCert::SelfSigned,
+            cuic_trust: CuicTrust::Seed,
+            live_data_cors: true,
             restart_time: std::time::Duration::from_secs(3),
         }
     }
@@ -376,9 +253,16 @@ impl Default for FinesseKnobs {
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FinesseSection {
-    /// `self-signed` (default) or `ca-signed`.
+    /// `self-signed` (default) or `ca-signed`: the tomcat certificates of
+    /// every VOS appliance (Finesse, CUIC).
     pub certificate: Option<TomcatCert>,
-    /// Seconds `utils service restart` takes (default 3; 0 to 600).
+    /// `seed` (default: publisher → primary, subscriber → secondary),
+    /// `both`, or `none`: the CUIC certificates in Finesse's tomcat-trust.
+    pub cuic_trust: Option<CuicTrust>,
+    /// Whether Live Data allows the desktops' origins at start (default true).
+    pub live_data_cors: Option<bool>,
+    /// Seconds `utils service restart` takes on every VOS appliance
+    /// (default 3; 0 to 600).
     pub restart_seconds: Option<f64>,
 }
 
@@ -387,6 +271,12 @@ impl FinesseSection {
     pub fn knobs(&self, mut base: FinesseKnobs) -> Result<FinesseKnobs, String> {
         if let Some(c) = self.certificate {
             base.certificate = c;
+        }
+        if let Some(c) = self.cuic_trust {
+            base.cuic_trust = c;
+        }
+        if let Some(c) = self.live_data_cors {
+            base.live_data_cors = c;
         }
         if let Some(s) = self.restart_seconds {
             if !(0.0..=600.0).contains(&s) {

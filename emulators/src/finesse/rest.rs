@@ -294,7 +294,7 @@ fn element(body: &str, name: &str) -> Option<String> {
 }
 
 /// Finesse's timestamps: `YYYY-MM-DDThh:mm:ss.SSSZ` (GMT).
-fn stamp(t: time::OffsetDateTime) -> String {
+pub(crate) fn stamp(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",

@@ -285,7 +285,9 @@ pub async fn https_request(
             .connect(server_name(name, addr), tcp)
             .await
             .map_err(|e| classify(&e))?;
-        send(tls, "GET", name, path, headers, b"").await
+        send(tls, "GET", name, path, headers, b"")
+            .await
+            .map(|r| (r.status, r.body))
     };
     tokio::time::timeout(timeout, work)
         .await
@@ -304,26 +306,9 @@ pub async fn https_request_as(
     request: &Request<'_>,
     timeout: Duration,
 ) -> Result<(u16, String), super::Verdict> {
-    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
-        Err(_) => return Err(super::contact_failure(p, &Contact::TimedOut, name, addr)),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            return Err(super::contact_failure(p, &Contact::Refused, name, addr))
-        }
-        Ok(Err(e)) => return Err(super::contact_failure(p, &classify(&e), name, addr)),
-        Ok(Ok(t)) => t,
-    };
-    let _ = tcp.set_nodelay(true);
-    let tls = tls_judged(p, tcp, name, anchors, at, timeout).await?;
-    let Request {
-        method,
-        path,
-        headers,
-        body,
-    } = request;
-    tokio::time::timeout(timeout, send(tls, method, name, path, headers, body))
+    https_exchange_as(p, addr, name, anchors, at, request, timeout)
         .await
-        .unwrap_or(Err(Contact::TimedOut))
-        .map_err(|c| super::contact_failure(p, &c, name, addr))
+        .map(|r| (r.status, r.body))
 }
 
 /// An HTTP request a client personality sends ([`https_request_as`]).
@@ -347,7 +332,7 @@ async fn send<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     path: &str,
     headers: &[(&str, &str)],
     body: &[u8],
-) -> Result<(u16, String), Contact> {
+) -> Result<Reply, Contact> {
     use tokio::io::AsyncReadExt;
     // a header name or value with CR or LF would start another header line
     let crlf = |t: &str| t.contains(['\r', '\n']);
@@ -377,11 +362,71 @@ async fn send<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or(Contact::NotTls)?;
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Ok((status, body))
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let headers = head
+        .split("\r\n")
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Ok(Reply {
+        status,
+        headers,
+        body: body.to_string(),
+    })
+}
+
+/// An HTTP answer as a client personality read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The header lines, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: String,
+}
+
+impl Reply {
+    /// The first header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// [`https_request_as`], with the answer's headers.
+pub async fn https_exchange_as(
+    p: super::Personality,
+    addr: SocketAddr,
+    name: &str,
+    anchors: &[Certificate],
+    at: time::OffsetDateTime,
+    request: &Request<'_>,
+    timeout: Duration,
+) -> Result<Reply, super::Verdict> {
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Err(_) => return Err(super::contact_failure(p, &Contact::TimedOut, name, addr)),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Err(super::contact_failure(p, &Contact::Refused, name, addr))
+        }
+        Ok(Err(e)) => return Err(super::contact_failure(p, &classify(&e), name, addr)),
+        Ok(Ok(t)) => t,
+    };
+    let _ = tcp.set_nodelay(true);
+    let tls = tls_judged(p, tcp, name, anchors, at, timeout).await?;
+    let Request {
+        method,
+        path,
+        headers,
+        body,
+    } = request;
+    tokio::time::timeout(timeout, send(tls, method, name, path, headers, body))
+        .await
+        .unwrap_or(Err(Contact::TimedOut))
+        .map_err(|c| super::contact_failure(p, &c, name, addr))
 }
 
 /// A TLS client stream after a handshake judged by a personality.

@@ -22,6 +22,7 @@
 mod ad;
 mod ece;
 mod files;
+mod finesse;
 mod hosts;
 mod iis;
 mod spog;
@@ -47,6 +48,30 @@ pub enum Action {
         /// The SPOG administrator signed in (default: the topology's).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         user: Option<String>,
+    },
+    /// An agent signs in to a Finesse desktop with its Live Data gadget
+    /// ([SEC] Live Data; F18).
+    FinesseDesktop {
+        /// The Finesse node (default `finesse-a`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        /// The agent's login name (default `agent1`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+        /// Its password (default: the topology's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
+    },
+    /// An agent's browser opens `https://<host>:<port>/` and the agent
+    /// accepts the certificate warning (a self-signed Live Data certificate).
+    AcceptCertificate {
+        /// The agent (default `agent1`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+        /// The host (`cuic-a`).
+        host: String,
+        /// The port (`12005`).
+        port: u16,
     },
     /// Restarts a host's services; they reload from its disk (F9).
     Restart {
@@ -554,6 +579,9 @@ impl Action {
         if let Some(l) = f.get("level") {
             parts.push(format!("level={l}"));
         }
+        if let (Some(p), "accept-certificate") = (f.get("port"), self.name().as_str()) {
+            parts.push(format!("port={p}"));
+        }
         for k in DESCRIBED_FLAGS {
             if let Some(b) = f.get(*k).and_then(|v| v.as_bool()) {
                 parts.push(format!("{k}={b}"));
@@ -609,6 +637,8 @@ impl Action {
             | Action::StoreDelete { .. }
             | Action::StoreImport { .. } => false,
             Action::OpenGadget { .. }
+            | Action::FinesseDesktop { .. }
+            | Action::AcceptCertificate { .. }
             | Action::Restart { .. }
             | Action::Stop { .. }
             | Action::Start { .. }
@@ -666,6 +696,16 @@ impl Action {
         match self {
             Action::OpenGadget { ads, user } => {
                 spog::open_gadget(lab, ads.as_deref(), user.as_deref()).await
+            }
+            Action::FinesseDesktop {
+                host,
+                agent,
+                password,
+            } => {
+                finesse::desktop(lab, host.as_deref(), agent.as_deref(), password.as_deref()).await
+            }
+            Action::AcceptCertificate { agent, host, port } => {
+                finesse::accept_certificate(lab, agent.as_deref(), host, *port).await
             }
             Action::Restart { host } => hosts::restart(lab, host).await,
             Action::Stop { host, service } => hosts::set_service(lab, host, service, false).await,

@@ -48,8 +48,19 @@ pub fn catalog(scenarios: &[Scenario], pending: &[(&str, &str, &str)]) -> String
 
 /// The failure modes no emulator expresses yet (docs/requirements.md §5).
 pub const PENDING: &[(&str, &str, &str)] = &[
-    ("F17", "Finesse / IdS / CVP reporting certificate CN ≠ FQDN in the inventory", "the Finesse, IdS and CVP reporting server emulators"),
-    ("F18", "Live Data certificate not accepted / not uploaded to Finesse tomcat-trust / Finesse Tomcat not restarted", "the CUIC (Live Data) and Finesse emulators"),
-    ("F19", "AW certificate not in a CVP server's .keystore", "the CVP call server emulator"),
-    ("F23", "load balancer without sticky sessions", "the load balancer emulator and several web servers"),
+    (
+        "F17",
+        "Finesse / IdS / CVP reporting certificate CN ≠ FQDN in the inventory",
+        "CCE Administration's calls to Finesse, IdS and the CVP reporting server",
+    ),
+    (
+        "F19",
+        "AW certificate not in a CVP server's .keystore",
+        "the CVP call server emulator",
+    ),
+    (
+        "F23",
+        "load balancer without sticky sessions",
+        "the load balancer emulator and several web servers",
+    ),
 ];

@@ -340,7 +340,10 @@ impl Cli {
                 self.service_change(verb, &name, steps);
                 return;
             }
-            _ => vec![FAILED.into(), "No valid command entered".into()],
+            _ => match self.vos.product_command(&w, &words) {
+                Some(out) => out,
+                None => vec![FAILED.into(), "No valid command entered".into()],
+            },
         };
         self.finish(out, steps);
     }

@@ -10,6 +10,7 @@
 //! `show cert list trust` lists an upload at once, the running service does
 //! not use it ([SEC]: "restart Cisco Finesse Tomcat"; F18).
 
+pub mod appliance;
 pub mod certs;
 pub mod cli;
 pub mod dump;
@@ -68,6 +69,11 @@ pub enum ServiceStatus {
 pub type ServiceHook =
     Arc<dyn Fn(bool) -> ProductFuture<'static, Result<(), ProductError>> + Send + Sync>;
 
+/// A product's own CLI commands (`utils cuic cors …`): given the command's
+/// words (lower-case) and as typed, the lines it prints, or None when the
+/// command is not the product's.
+pub type CliCommands = Arc<dyn Fn(&[&str], &[String]) -> Option<Vec<String>> + Send + Sync>;
+
 /// The platform of one appliance: its names, disk, clock, services.
 pub struct Vos {
     /// The host's name in the topology.
@@ -82,6 +88,7 @@ pub struct Vos {
     pub config: VosConfig,
     services: Mutex<Vec<(String, ServiceStatus)>>,
     hooks: Mutex<HashMap<String, ServiceHook>>,
+    commands: Mutex<Option<CliCommands>>,
     generation: std::sync::atomic::AtomicUsize,
 }
 
@@ -114,6 +121,7 @@ impl Vos {
             config,
             services: Mutex::new(services),
             hooks: Mutex::new(HashMap::new()),
+            commands: Mutex::new(None),
             generation: std::sync::atomic::AtomicUsize::new(0),
         })
     }
@@ -129,6 +137,21 @@ impl Vos {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(service.to_string(), hook);
+    }
+
+    /// Adds the product's own CLI commands.
+    pub fn set_commands(&self, commands: CliCommands) {
+        *self.commands.lock().unwrap_or_else(|e| e.into_inner()) = Some(commands);
+    }
+
+    /// Runs a product command of the CLI, if `words` is one.
+    pub fn product_command(&self, lower: &[&str], words: &[String]) -> Option<Vec<String>> {
+        let c = self
+            .commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        c(lower, words)
     }
 
     /// The services and their states, in `utils service list`'s order.

@@ -1,0 +1,285 @@
+//! An agent's Finesse desktop with the Live Data gadget ([SEC] "Live Data,
+//! self-signed"; F18), over real connections:
+//!
+//! 1. the agent's browser reaches the desktop on `https://<Finesse>:8445`
+//!    (nothing listens while Cisco Finesse Tomcat is stopped);
+//! 2. Finesse fetches the Live Data gadget from CUIC **server-side**
+//!    (`https://<CUIC>:8444/cuic/gadget/LiveData/LiveDataGadget.jsp`,
+//!    the default desktop layout's URL) as Java, trusting only the
+//!    `tomcat-trust` its Tomcat loaded when it started — which is why the
+//!    CUIC certificate must be uploaded there (publisher → primary,
+//!    subscriber → secondary) and Cisco Finesse Tomcat restarted. A failure
+//!    is logged with Java's exception in Finesse's desktop log
+//!    (`/opt/cisco/desktop/logs/finesse/Desktop-webapp.log`, ccelab's name,
+//!    L) and the gadget does not load (Cisco's admin guide: "the connection
+//!    isn't trusted, and the gadget doesn't load"; the text the desktop
+//!    shows is ccelab's, L);
+//! 3. the gadget in the agent's browser calls Live Data directly
+//!    (`https://<CUIC>:12005/livedata/security`, `…:12008/security`) from the
+//!    desktop's origin: the browser must trust the Live Data certificate —
+//!    the enterprise CA in the OS store, or a self-signed certificate the
+//!    agent accepted — and Live Data must allow the origin (CORS). Else the
+//!    gadget shows "Live Data is not available after repeated attempts.
+//!    Retrying" (issue 13's text; not found in a public source, M) and the
+//!    console Chrome's `net::ERR_CERT_…` or CORS line.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::FinesseNode;
+use crate::network::Unreachable;
+use crate::personality::{self, Personality, Request};
+use crate::pki::Certificate;
+use crate::platform::vos::appliance::Appliance;
+
+/// The gadget's text when Live Data cannot be reached.
+pub const LIVE_DATA_UNAVAILABLE: &str =
+    "Live Data is not available after repeated attempts. Retrying";
+/// Finesse's desktop log (ccelab's name for it).
+pub const DESKTOP_LOG: &str = "opt/cisco/desktop/logs/finesse/Desktop-webapp.log";
+
+/// What the agents' browsers trust: the OS store (the enterprise CA) and
+/// the certificates each agent accepted at a browser warning — for that
+/// host and port only, as Firefox keeps its exceptions and as Cisco's
+/// procedure has agents accept 12005 and 12008 one by one.
+#[derive(Debug, Default)]
+pub struct Browsers {
+    /// The OS trust store of the agents' PCs.
+    pub os: Vec<Certificate>,
+    accepted: Mutex<HashMap<(String, String, u16), Vec<Certificate>>>,
+}
+
+impl Browsers {
+    /// Browsers trusting `os`.
+    pub fn new(os: Vec<Certificate>) -> Browsers {
+        Browsers {
+            os,
+            accepted: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The agent accepted `cert` at the browser's warning page of `host:port`.
+    pub fn accept(&self, agent: &str, host: &str, port: u16, cert: Certificate) {
+        let mut all = self.accepted.lock().unwrap_or_else(|e| e.into_inner());
+        let list = all
+            .entry((agent.to_string(), host.to_ascii_lowercase(), port))
+            .or_default();
+        if !list.contains(&cert) {
+            list.push(cert);
+        }
+    }
+
+    /// What `agent`'s browser trusts on `host:port`.
+    pub fn anchors(&self, agent: &str, host: &str, port: u16) -> Vec<Certificate> {
+        let mut a = self.os.clone();
+        if let Some(more) = self
+            .accepted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(agent.to_string(), host.to_ascii_lowercase(), port))
+        {
+            a.extend(more.iter().cloned());
+        }
+        a
+    }
+}
+
+/// What the agent saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Desktop {
+    /// The desktop and its Live Data gadget work.
+    pub ok: bool,
+    /// What the desktop shows.
+    pub shows: Vec<String>,
+    /// The browser console's lines.
+    pub console: Vec<String>,
+}
+
+fn failed(shows: impl Into<String>, console: Vec<String>) -> Desktop {
+    Desktop {
+        ok: false,
+        shows: vec![shows.into()],
+        console,
+    }
+}
+
+/// Chrome's error name for a browser personality's refusal.
+fn chrome_error(text: &str) -> &'static str {
+    if text.contains("NotValidForName") {
+        "net::ERR_CERT_COMMON_NAME_INVALID"
+    } else if text.contains("Expired") || text.contains("NotValidYet") {
+        "net::ERR_CERT_DATE_INVALID"
+    } else if text.contains("UnknownIssuer") || text.contains("certificate") {
+        "net::ERR_CERT_AUTHORITY_INVALID"
+    } else if text.contains("refused") {
+        "net::ERR_CONNECTION_REFUSED"
+    } else {
+        "net::ERR_CONNECTION_RESET"
+    }
+}
+
+/// `agent` signs in to the desktop of the Finesse node `a`.
+pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
+    let Some(node) = a.product::<FinesseNode>() else {
+        return failed("not a Finesse node", vec![]);
+    };
+    let h = a.ctx();
+    let desktop = format!("https://{}:8445", h.fqdn);
+    if h.listeners.bound(&h.name, 8445).is_none() || a.loaded(super::FINESSE_TOMCAT).is_none() {
+        return failed(
+            format!("{desktop}/desktop cannot be reached"),
+            vec![format!("GET {desktop}/desktop net::ERR_CONNECTION_REFUSED")],
+        );
+    }
+    let d = &node.deployment;
+    match d.agent(agent) {
+        Some(x) if x.password == password => {}
+        // ccelab's wording (L)
+        _ => return failed("Invalid username or password.", vec![]),
+    }
+    let Some(load) = a.loaded(super::FINESSE_TOMCAT) else {
+        return failed(format!("{desktop}/desktop cannot be reached"), vec![]);
+    };
+    let mut shows = vec![format!("Signed in as {agent} on {}", h.fqdn)];
+    let Some(cuic) = node.live_data.clone() else {
+        shows.push("No Live Data gadget in the desktop layout".into());
+        return Desktop {
+            ok: true,
+            shows,
+            console: vec![],
+        };
+    };
+    let gadget = format!(
+        "https://{cuic}:{}{}",
+        crate::cuic::REPORTING_PORT,
+        crate::cuic::GADGET_PATH
+    );
+    // 2: Finesse's server-side fetch with the tomcat-trust it loaded at start
+    let anchors: Vec<Certificate> = load.trust.iter().map(|(_, c)| c.clone()).collect();
+    let fetched = match h.network.endpoint(&cuic, crate::cuic::REPORTING_PORT) {
+        Err(Unreachable::UnknownHost) => Err(personality::Verdict::refuse(format!(
+            "java.net.UnknownHostException: {cuic}"
+        ))),
+        Err(Unreachable::Refused) => Err(personality::Verdict::refuse(
+            "java.net.ConnectException: Connection refused",
+        )),
+        Ok(addr) => personality::https_request_as(
+            Personality::Java,
+            addr,
+            &cuic,
+            &anchors,
+            h.clock.now(),
+            &Request {
+                method: "GET",
+                path: crate::cuic::GADGET_PATH,
+                headers: &[],
+                body: b"",
+            },
+            Duration::from_secs(10),
+        )
+        .await
+        .and_then(|(status, body)| {
+            if status == 200 {
+                Ok(body)
+            } else {
+                Err(personality::Verdict::refuse(format!(
+                    "java.io.IOException: Server returned HTTP response code: {status} for URL: {gadget}"
+                )))
+            }
+        }),
+    };
+    if let Err(v) = fetched {
+        log_failure(a, &gadget, &v).await;
+        shows.push(format!(
+            "Live Data gadget: the gadget could not be loaded from {gadget}"
+        ));
+        return Desktop {
+            ok: false,
+            shows,
+            console: vec![],
+        };
+    }
+    // 3: the agent's browser calls Live Data from the desktop's origin
+    let origin = desktop.clone();
+    let mut console = Vec::new();
+    for (port, path) in [
+        (crate::cuic::LIVE_DATA_WEB_PORT, "/livedata/security"),
+        (crate::cuic::LIVE_DATA_SOCKET_IO_PORT, "/security"),
+    ] {
+        let url = format!("https://{cuic}:{port}{path}");
+        let reply = match h.network.endpoint(&cuic, port) {
+            Err(Unreachable::UnknownHost) => Err("net::ERR_NAME_NOT_RESOLVED".to_string()),
+            Err(Unreachable::Refused) => Err("net::ERR_CONNECTION_REFUSED".to_string()),
+            Ok(addr) => personality::https_exchange_as(
+                Personality::Browser,
+                addr,
+                &cuic,
+                &d.browsers.anchors(agent, &cuic, port),
+                h.clock.now(),
+                &Request {
+                    method: "GET",
+                    path,
+                    headers: &[("Origin", origin.as_str())],
+                    body: b"",
+                },
+                Duration::from_secs(10),
+            )
+            .await
+            .map_err(|v| chrome_error(&v.text).to_string()),
+        };
+        match reply {
+            Err(e) => console.push(format!("GET {url} {e}")),
+            Ok(r) if r.header("access-control-allow-origin") != Some(origin.as_str()) => {
+                console.push(format!("Access to XMLHttpRequest at '{url}' from origin '{origin}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."));
+            }
+            Ok(_) => {}
+        }
+    }
+    if console.is_empty() {
+        shows.push(format!("Live Data gadget: loaded from {cuic}"));
+        Desktop {
+            ok: true,
+            shows,
+            console,
+        }
+    } else {
+        shows.push(format!("Live Data gadget: {LIVE_DATA_UNAVAILABLE}"));
+        Desktop {
+            ok: false,
+            shows,
+            console,
+        }
+    }
+}
+
+/// Appends Java's exception chain to Finesse's desktop log (off the async
+/// workers; a log that cannot be written loses its lines).
+async fn log_failure(a: &Appliance, url: &str, v: &personality::Verdict) {
+    let h = a.ctx();
+    let path = h.disk.root().join(DESKTOP_LOG);
+    let now = h.clock.now();
+    let chain = if v.detail.is_empty() {
+        vec![v.text.clone()]
+    } else {
+        v.detail.clone()
+    };
+    let stamp = super::rest::stamp(now);
+    let mut text = format!(
+        "{stamp}: ERROR [shindig] Error fetching gadget {url}: {}\n",
+        chain[0]
+    );
+    for c in chain.iter().skip(1) {
+        text.push_str(&format!("Caused by: {c}\n"));
+    }
+    let disk = h.disk.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        if let Some(dir) = path.parent() {
+            if disk.check(dir).is_ok() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+        }
+        disk.append(&path, text.as_bytes())
+    })
+    .await;
+}
