@@ -320,3 +320,261 @@ fn finesse_rest_with_curl() {
     assert_eq!(code, "200");
     assert_eq!(body.matches("<User>").count(), 4);
 }
+
+/// curl with a cookie jar on cmplatform: (status, body).
+fn cm(jar: &std::path::Path, args: &[&str]) -> (String, String) {
+    let mut a = vec![
+        "-sk",
+        "-c",
+        jar.to_str().unwrap(),
+        "-b",
+        jar.to_str().unwrap(),
+        "-w",
+        "\n%{http_code}",
+    ];
+    a.extend_from_slice(args);
+    let o = tool("curl", &a);
+    let text = out(&o);
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", ""));
+    (code.to_string(), body.to_string())
+}
+
+#[test]
+fn cmplatform_and_the_certmgr_api_with_curl_openssl_and_keytool() {
+    let d = tempfile::tempdir().unwrap();
+    let u = finesse_lab(d.path());
+    let port = bound(&u, "cuic-a", 8443);
+    let base = format!("https://127.0.0.22:{port}");
+    let jar = d.path().join("jar");
+
+    // the login form, a wrong password, then the administrator
+    let (code, body) = cm(&jar, &[&format!("{base}/cmplatform")]);
+    assert_eq!(code, "200");
+    assert!(body.contains("<form name=\"logonForm\""));
+    let (_, body) = cm(
+        &jar,
+        &[
+            "-d",
+            "appNav=cmplatform&j_username=admin&j_password=nope",
+            &format!("{base}/cmplatform/j_security_check"),
+        ],
+    );
+    assert!(body.contains("Login failed"));
+    let (code, _) = cm(
+        &jar,
+        &[
+            "-d",
+            "appNav=cmplatform&j_username=admin&j_password=Password1",
+            &format!("{base}/cmplatform/j_security_check"),
+        ],
+    );
+    assert_eq!(code, "302");
+    let (code, list) = cm(
+        &jar,
+        &[&format!("{base}/cmplatform/certificateFindList.do")],
+    );
+    assert_eq!(code, "200");
+    assert!(list.contains("<th>Certificate</th><th>Common Name</th><th>Type</th><th>Key Type</th><th>Distribution</th><th>Issued By</th><th>Expiration</th><th>Description</th>"));
+    assert!(
+        list.contains("<td>cuica.example.com</td><td>Self-signed</td><td>RSA</td>"),
+        "{list}"
+    );
+
+    // Download .PEM File: the certificate the service serves
+    let pem = d.path().join("cuica.pem");
+    let (code, _) = cm(
+        &jar,
+        &[
+            "-o",
+            pem.to_str().unwrap(),
+            &format!("{base}/cmplatform/certificateDownload.do?cert=tomcat/tomcat.pem&format=pem"),
+        ],
+    );
+    assert_eq!(code, "200");
+    let o = tool("keytool", &["-printcert", "-file", pem.to_str().unwrap()]);
+    assert!(
+        out(&o).contains("Owner: CN=cuica.example.com"),
+        "{}",
+        out(&o)
+    );
+    let o = tool(
+        "keytool",
+        &[
+            "-printcert",
+            "-sslserver",
+            &format!("127.0.0.22:{}", bound(&u, "cuic-a", 8444)),
+        ],
+    );
+    let fp = |text: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with("SHA256:"))
+            .map(str::to_string)
+    };
+    let printed = tool("keytool", &["-printcert", "-file", pem.to_str().unwrap()]);
+    assert_eq!(
+        fp(&out(&o)),
+        fp(&out(&printed)),
+        "the downloaded .pem is the served certificate"
+    );
+
+    // Upload Certificate: a form with the page's token
+    let (_, form) = cm(&jar, &[&format!("{base}/cmplatform/certificateUpload.do")]);
+    let token = form
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .to_string();
+    let root = u.dir.join("ca/root.pem");
+    let (code, body) = cm(
+        &jar,
+        &[
+            "-F",
+            &format!("token={token}"),
+            "-F",
+            "NAME=tomcat-trust",
+            "-F",
+            "DESCRIPTION=enterprise root",
+            "-F",
+            &format!("FILE=@{}", root.display()),
+            &format!("{base}/cmplatform/certificateUpload.do"),
+        ],
+    );
+    assert_eq!(code, "200", "{body}");
+    assert!(body.contains("Success: Certificate Uploaded"));
+    let (code, body) = cm(
+        &jar,
+        &[
+            "-F",
+            "token=stale",
+            "-F",
+            "NAME=tomcat-trust",
+            "-F",
+            &format!("FILE=@{}", root.display()),
+            &format!("{base}/cmplatform/certificateUpload.do"),
+        ],
+    );
+    assert_eq!(code, "403", "{body}");
+    let (_, list) = cm(
+        &jar,
+        &[&format!("{base}/cmplatform/certificateFindList.do")],
+    );
+    assert!(list.contains("<td>enterprise root</td>"), "{list}");
+
+    // the certmgr API: a private CA, its certificate as trust, a CSR, the signed identity
+    let api = format!("{base}/platformcom/api/v1/certmgr/config");
+    let post = |path: &str, json: &str, user: &str| {
+        let o = tool(
+            "curl",
+            &[
+                "-sk",
+                "-u",
+                user,
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                json,
+                "-w",
+                "\n%{http_code}",
+                &format!("{api}/{path}"),
+            ],
+        );
+        let text = out(&o);
+        let (b, c) = text.rsplit_once('\n').unwrap();
+        (c.to_string(), b.to_string())
+    };
+    let (code, _) = post("csr", "{}", "admin:wrong");
+    assert_eq!(code, "401");
+    let ca_key = d.path().join("ca.key");
+    let ca_crt = d.path().join("ca.crt");
+    let o = tool(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            ca_key.to_str().unwrap(),
+            "-out",
+            ca_crt.to_str().unwrap(),
+            "-subj",
+            "/CN=Test Lab CA",
+            "-days",
+            "30",
+        ],
+    );
+    assert!(o.status.success());
+    let ca_pem = std::fs::read_to_string(&ca_crt).unwrap();
+    let (code, body) = post(
+        "trust/certificates",
+        &serde_json::json!({"service": ["tomcat"], "certificates": [ca_pem], "description": "Trust Certificate"}).to_string(),
+        "admin:Password1",
+    );
+    assert_eq!(code, "200", "{body}");
+    let (code, body) = post(
+        "csr",
+        &serde_json::json!({"service": "tomcat", "distribution": "this-server", "commonName": "cuica.example.com"}).to_string(),
+        "admin:Password1",
+    );
+    assert_eq!(code, "200", "{body}");
+    let csr: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let csr_file = d.path().join("tomcat.csr");
+    std::fs::write(&csr_file, csr["csr"].as_str().unwrap()).unwrap();
+    let signed = d.path().join("tomcat.crt");
+    let o = tool(
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            csr_file.to_str().unwrap(),
+            "-CA",
+            ca_crt.to_str().unwrap(),
+            "-CAkey",
+            ca_key.to_str().unwrap(),
+            "-CAcreateserial",
+            "-out",
+            signed.to_str().unwrap(),
+            "-days",
+            "30",
+            "-copy_extensions",
+            "copy",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let leaf = std::fs::read_to_string(&signed).unwrap();
+    // a certificate for another key (the CA's own) is refused
+    let (code, body) = post(
+        "identity/certificates",
+        &serde_json::json!({"service": "tomcat", "certificates": [ca_pem]}).to_string(),
+        "admin:Password1",
+    );
+    assert_eq!(code, "500", "{body}");
+    let (code, body) = post(
+        "identity/certificates",
+        &serde_json::json!({"service": "tomcat", "certificates": [leaf]}).to_string(),
+        "admin:Password1",
+    );
+    assert_eq!(code, "200", "{body}");
+    // listed at once as CA-signed; served by CUIC's reporting service only after its restart
+    let (code, out_list) = cm(
+        &jar,
+        &[&format!("{base}/cmplatform/certificateFindList.do")],
+    );
+    assert_eq!(code, "200");
+    assert!(out_list.contains("<td>CA-signed</td>"), "{out_list}");
+    let issuer = |port: u64| {
+        let o = Command::new("sh")
+            .args(["-c", &format!("openssl s_client -connect 127.0.0.22:{port} </dev/null 2>/dev/null | openssl x509 -noout -issuer")])
+            .output()
+            .unwrap();
+        out(&o).trim().to_string()
+    };
+    let reporting = bound(&u, "cuic-a", 8444);
+    assert_eq!(issuer(reporting), "issuer=CN = cuica.example.com");
+    let o = ctl(&u, &["restart", "cuic-a"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(issuer(reporting), "issuer=CN = Test Lab CA");
+}

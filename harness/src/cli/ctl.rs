@@ -87,6 +87,39 @@ pub(crate) enum CtlAction {
     /// The inventory of CCE Administration.
     #[command(subcommand)]
     Inventory(InventoryAction),
+    /// Finesse as an agent uses it: the desktop with its Live Data gadget.
+    #[command(subcommand)]
+    Finesse(FinesseAction),
+}
+
+/// `ccelab ctl finesse`: an agent's desktop and browser ([SEC] Live Data; F18).
+#[derive(Subcommand, Debug)]
+pub(crate) enum FinesseAction {
+    /// An agent signs in to a Finesse desktop; prints what the desktop and
+    /// the browser console show (the Live Data gadget: Finesse fetches it
+    /// from CUIC with its tomcat-trust, the browser calls Live Data).
+    Desktop {
+        /// The Finesse node.
+        #[arg(long, default_value = "finesse-a")]
+        host: String,
+        /// The agent's login name.
+        #[arg(long, default_value = "agent1")]
+        agent: String,
+        /// Its password (default: the topology's, see topology.json).
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// The agent opens https://HOST:PORT/ in the browser and accepts the
+    /// certificate warning (self-signed Live Data: 12005 and 12008 on a CUIC node).
+    AcceptCertificate {
+        /// The host (e.g. cuic-a).
+        host: String,
+        /// The port (e.g. 12005).
+        port: u16,
+        /// The agent whose browser it is.
+        #[arg(long, default_value = "agent1")]
+        agent: String,
+    },
 }
 
 /// `ccelab ctl binding`: the ECE web server's IIS https binding.
@@ -491,6 +524,22 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
             ads: Some(ads),
             user,
         },
+        CtlAction::Finesse(FinesseAction::Desktop {
+            host,
+            agent,
+            password,
+        }) => Action::FinesseDesktop {
+            host: Some(host),
+            agent: Some(agent),
+            password,
+        },
+        CtlAction::Finesse(FinesseAction::AcceptCertificate { host, port, agent }) => {
+            Action::AcceptCertificate {
+                agent: Some(agent),
+                host,
+                port,
+            }
+        }
     };
     let body = serde_json::to_string(&action).map_err(|e| Failure::new(action.name(), e))?;
     let (status, answer) = call("POST", "/actions", &body)?;

@@ -16,6 +16,10 @@ use crate::tls::{Binding, Handler, SiteConfig, TlsServer};
 
 /// The SSH port of the admin CLI.
 pub const SSH_PORT: u16 = 22;
+/// Cisco Unified OS Administration's port.
+pub const CMPLATFORM_PORT: u16 = 8443;
+/// The platform's Tomcat (cmplatform, the certmgr API).
+pub const CISCO_TOMCAT: &str = "Cisco Tomcat";
 
 /// Makes a service's HTTP handler from what the service loaded at its
 /// start (its trust, for the calls it makes to other hosts).
@@ -67,7 +71,7 @@ impl Appliance {
     pub async fn start(
         ctx: HostCtx,
         config: VosConfig,
-        webs: Vec<WebService>,
+        mut webs: Vec<WebService>,
         logs: Vec<std::path::PathBuf>,
         product: Box<dyn Any + Send + Sync>,
     ) -> Result<Arc<Appliance>, ProductError> {
@@ -78,6 +82,18 @@ impl Appliance {
             ctx.clock.clone(),
             config,
         );
+        // every appliance's platform Tomcat: Cisco Unified OS Administration
+        // and the certmgr API on 8443
+        let sessions = Arc::new(super::cmplatform::Sessions::default());
+        let platform_vos = vos.clone();
+        let cmplatform: HandlerFactory = Arc::new(move |_load: &TomcatLoad| {
+            super::cmplatform::handler(platform_vos.clone(), sessions.clone())
+        });
+        webs.push(WebService::new(
+            CISCO_TOMCAT,
+            vec![(CMPLATFORM_PORT, cmplatform)],
+            &ctx.disk,
+        ));
         let a = Arc::new(Appliance {
             ctx,
             vos: vos.clone(),

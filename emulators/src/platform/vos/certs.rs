@@ -105,7 +105,7 @@ impl TomcatUnits {
         self.dir.join("certs").join("tomcat.csr")
     }
 
-    fn csr_key(&self) -> PathBuf {
+    fn csr_key_path(&self) -> PathBuf {
         self.dir.join("keys").join("tomcat.csr.key")
     }
 
@@ -163,8 +163,15 @@ impl TomcatUnits {
 
     /// The pending CSR and its key (`set csr gen tomcat`).
     pub fn set_csr(&self, csr: &Csr, key: &KeyPair) -> Result<(), UnitError> {
-        self.write(&self.csr_key(), key.to_pkcs8_pem().as_bytes())?;
+        self.write(&self.csr_key_path(), key.to_pkcs8_pem().as_bytes())?;
         self.write(&self.csr_path(), csr.to_pem().as_bytes())
+    }
+
+    /// The pending CSR's key.
+    pub fn csr_key(&self) -> Result<Arc<KeyPair>, UnitError> {
+        let path = self.csr_key_path();
+        let text = self.read_text(&path)?;
+        KeyPair::from_pem(&text).map_err(|e| UnitError::Bad(format!("{}: {e}", path.display())))
     }
 
     /// The pending CSR's PEM text.

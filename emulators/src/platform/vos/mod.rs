@@ -13,6 +13,7 @@
 pub mod appliance;
 pub mod certs;
 pub mod cli;
+pub mod cmplatform;
 pub mod dump;
 pub mod ssh;
 
@@ -236,6 +237,54 @@ impl Vos {
             .set_csr(&csr, &key)
             .map_err(|e| e.to_string())?;
         Ok(csr.to_pem())
+    }
+}
+
+impl Vos {
+    /// Installs a CA-signed `tomcat` certificate (`chain`: the leaf first,
+    /// then any intermediates): its key must be the pending CSR's, and its
+    /// issuer must already be in `tomcat-trust` ("VOS must have the signing
+    /// CA in its trust store before it will accept the identity cert",
+    /// research vos-web.md §1, M). The error texts are ccelab's (L).
+    pub fn install_identity(&self, chain: &[Certificate]) -> Result<Certificate, String> {
+        let Some(leaf) = chain.first() else {
+            return Err("no certificate given".into());
+        };
+        let units = self.units();
+        let key = units
+            .csr_key()
+            .map_err(|_| "no CSR was generated for tomcat: generate one first".to_string())?;
+        if key.spki_der() != leaf.spki_der().as_slice() {
+            return Err("the certificate does not match the CSR generated for tomcat".into());
+        }
+        let trust = units.trust().map_err(|e| e.to_string())?;
+        let known = |c: &Certificate| {
+            trust.iter().any(|(_, t)| c.is_signed_by(t))
+                || chain.iter().skip(1).any(|i| {
+                    c.is_signed_by(i) && trust.iter().any(|(_, t)| i.is_signed_by(t) || *t == *i)
+                })
+        };
+        if !known(leaf) {
+            return Err(format!(
+                "the issuer of the certificate ({}) is not in tomcat-trust: upload the CA certificate(s) as tomcat-trust first",
+                leaf.issuer_string()
+            ));
+        }
+        for i in chain.iter().skip(1) {
+            if !i.is_self_issued() {
+                units
+                    .add_trust(i, certs::TRUST_DESCRIPTION)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        let description = format!(
+            "Certificate Signed by {}",
+            crate::pki::dn::common_name(leaf.issuer()).unwrap_or_default()
+        );
+        units
+            .set_own(leaf, &key, &description)
+            .map_err(|e| e.to_string())?;
+        Ok(leaf.clone())
     }
 }
 
