@@ -66,6 +66,16 @@ impl Shared {
             &topo.ece_fqdn(),
             pa,
         );
+        // the Finesse nodes in the inventory by FQDN ([SEC]: the FQDN must be
+        // the certificate's name)
+        for f in topo.hosts.iter().filter(|f| f.role == Role::Finesse) {
+            let _ = cce.add_machine(ccelab_emulators::cce_admin::inventory::NewMachine {
+                name: Some(f.short().to_string()),
+                machine_type: ccelab_emulators::cce_admin::inventory::FINESSE.into(),
+                address: f.fqdn.clone(),
+                ..Default::default()
+            });
+        }
         Shared {
             ece_db: Arc::new(EceDb::new(&dc, topo.ece_accounts.list())),
             ece_logs: ccelab_emulators::ece::ece_logs(apps),
@@ -272,17 +282,23 @@ fn vos_tomcat(
     now: time::OffsetDateTime,
 ) -> Result<ccelab_emulators::pki::Issued, TopologyError> {
     let key = keypool::key(KeyType::Rsa2048, vos_keys(topo, h)[0])?;
+    // F17: a Finesse certificate made for the host name, not the FQDN
+    let name = if h.role == Role::Finesse && topo.finesse.certificate_cn_host_name {
+        h.short().to_string()
+    } else {
+        h.fqdn.clone()
+    };
     match topo.finesse.certificate {
         TomcatCert::SelfSigned => {
-            vos::self_signed_tomcat(&h.fqdn, now, key).map_err(TopologyError::Invalid)
+            vos::self_signed_tomcat(&name, now, key).map_err(TopologyError::Invalid)
         }
         TomcatCert::CaSigned => {
             let p = CertParams::leaf(
-                &format!("CN={}", h.fqdn),
+                &format!("CN={name}"),
                 now - time::Duration::days(1),
                 now + time::Duration::days(730),
             )?
-            .with_sans([San::Dns(h.fqdn.clone())]);
+            .with_sans([San::Dns(name.clone())]);
             Ok(topo.issuing.issue(&p, key)?)
         }
     }
@@ -306,18 +322,27 @@ pub(crate) fn write_disk(
     let disk = &h.disk;
     match h.role {
         Role::Ads => {
-            let trusted: Vec<(String, Certificate)> = topo
-                .ads
-                .cacerts
-                .iter()
-                .map(|t| match t {
-                    Trusted::Root => ("Example Enterprise CA".to_string(), topo.root.cert.clone()),
-                    Trusted::Issuing => {
-                        ("Example Issuing CA".to_string(), topo.issuing.cert.clone())
+            let mut trusted: Vec<(String, Certificate)> = Vec::new();
+            for t in &topo.ads.cacerts {
+                match t {
+                    Trusted::Root => {
+                        trusted.push(("Example Enterprise CA".to_string(), topo.root.cert.clone()))
                     }
-                    Trusted::EceWeb => (topo.ece_fqdn(), topo.ece_web.cert.clone()),
-                })
-                .collect();
+                    Trusted::Issuing => {
+                        trusted.push(("Example Issuing CA".to_string(), topo.issuing.cert.clone()))
+                    }
+                    Trusted::EceWeb => trusted.push((topo.ece_fqdn(), topo.ece_web.cert.clone())),
+                    // self-signed Finesse certificates, each under its FQDN ([SEC])
+                    Trusted::Finesse => {
+                        for f in topo.hosts.iter().filter(|f| f.role == Role::Finesse) {
+                            let c = vos_tomcat(topo, f, now)?.cert;
+                            if c.is_self_issued() {
+                                trusted.push((f.fqdn.clone(), c));
+                            }
+                        }
+                    }
+                }
+            }
             let p = CertParams::leaf(
                 &format!("CN={}", h.fqdn),
                 now - time::Duration::days(1),

@@ -134,6 +134,11 @@ pub struct Inventory {
     next_id: u64,
 }
 
+/// A Finesse node of the inventory (the machine type's name is ccelab's
+/// reading of Cisco's list, L): CCE Administration reaches it by the address
+/// entered, over HTTPS with `cacerts` ([SEC]; F17).
+pub const FINESSE: &str = "FINESSE";
+
 fn is_ece_data(t: &str) -> bool {
     t == "EXTERNAL_ECE" || t == "ECE"
 }
@@ -192,6 +197,15 @@ impl Inventory {
         inv
     }
 
+    /// The Finesse nodes of the inventory.
+    pub fn finesse(&self) -> Vec<Machine> {
+        self.machines
+            .iter()
+            .filter(|m| m.machine_type == FINESSE)
+            .cloned()
+            .collect()
+    }
+
     /// The first ECE web server: what the "Email and Chat" card uses.
     pub fn web_server(&self) -> Option<&Machine> {
         self.machines
@@ -222,11 +236,11 @@ impl Inventory {
                 "type",
                 "The machine type is required.",
             ));
-        } else if t != "ECE_WEB_SERVER" && !is_ece_data(&t) {
+        } else if t != "ECE_WEB_SERVER" && t != FINESSE && !is_ece_data(&t) {
             errors.push(ApiError::new(
                 "invalidInput.notSupported",
                 "type",
-                format!("Create is allowed for external machines types only; ccelab's inventory takes ECE_WEB_SERVER and EXTERNAL_ECE, not {t}."),
+                format!("Create is allowed for external machines types only; ccelab's inventory takes ECE_WEB_SERVER, EXTERNAL_ECE and FINESSE, not {t}."),
             ));
         }
         let address = m.address.trim().to_string();

@@ -60,6 +60,9 @@ pub enum Trusted {
     Issuing,
     /// The ECE web server's own certificate (the self-signed route of [ECE] 4.1).
     EceWeb,
+    /// Each Finesse node's own self-signed certificate, under its FQDN as
+    /// alias ([SEC] "Finesse / IdS → AW": `keytool -import … -alias <FQDN>`).
+    Finesse,
 }
 
 /// CCE Administration's knobs in a topology.
@@ -79,7 +82,7 @@ impl AdsKnobs {
     /// ([ECE] 4.3).
     pub fn for_agents(agents: u32) -> AdsKnobs {
         AdsKnobs {
-            cacerts: vec![Trusted::Root, Trusted::Issuing],
+            cacerts: vec![Trusted::Root, Trusted::Issuing, Trusted::Finesse],
             app_instance: if agents > 2000 {
                 "Main_PS1_Multichannel".into()
             } else {
@@ -460,6 +463,101 @@ impl RunningCceAdmin {
             Ok((status, body)) => EceCall::Answered { status, body, addr },
             Err(v) => EceCall::Failed(v),
         }
+    }
+
+    /// CCE Administration's check of the Finesse nodes of the inventory
+    /// ([SEC] "Finesse / IdS → AW"; F17): for each, its Java calls
+    /// `https://<address as entered>:8445/finesse/api/SystemInfo` with the
+    /// `cacerts` Tomcat loaded — a certificate not imported fails PKIX, one
+    /// whose name is not the inventory's FQDN fails Java's host-name check.
+    /// A failure goes to the catalina log (logger
+    /// `com.cisco.ccbu.cce.inventory.MachineStatus.check`, ccelab's name). One
+    /// line per machine: `<name> (<address>): OK`, or the exception (the
+    /// wording around it is ccelab's, L).
+    pub async fn finesse_status(&self) -> Result<(bool, Vec<String>), ProductError> {
+        let h = &self.ctx;
+        let machines = self
+            .deployment
+            .inventory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .finesse();
+        if machines.is_empty() {
+            return Ok((
+                false,
+                vec!["No Finesse (FINESSE) machine in the inventory.".into()],
+            ));
+        }
+        let anchors = match self.tomcat.loaded().map(|t| t.trust.clone()) {
+            None => {
+                return Ok((
+                    false,
+                    vec!["CCE Administration is not running (Apache Tomcat stopped).".into()],
+                ))
+            }
+            Some(Err(v)) => Err(v),
+            Some(Ok(a)) => Ok(a),
+        };
+        let mut all_ok = true;
+        let mut lines = Vec::new();
+        for m in machines {
+            let name = m.address.clone();
+            let url = format!("https://{name}:8445/finesse/api/SystemInfo");
+            let verdict = match (&anchors, h.network.endpoint(&name, 8445)) {
+                (Err(v), _) => Err(v.clone()),
+                (_, Err(Unreachable::UnknownHost)) => Err(Verdict::refuse(format!(
+                    "java.net.UnknownHostException: {name}"
+                ))),
+                (_, Err(Unreachable::Refused)) => Err(Verdict::refuse(
+                    "java.net.ConnectException: Connection refused",
+                )),
+                (Ok(a), Ok(addr)) => personality::https_request_as(
+                    Personality::Java,
+                    addr,
+                    &name,
+                    a,
+                    h.clock.now(),
+                    &Request {
+                        method: "GET",
+                        path: "/finesse/api/SystemInfo",
+                        headers: &[],
+                        body: b"",
+                    },
+                    Duration::from_secs(10),
+                )
+                .await
+                .and_then(|(status, _)| {
+                    if status == 200 {
+                        Ok(())
+                    } else {
+                        Err(Self::status_verdict(status, &url))
+                    }
+                }),
+            };
+            match verdict {
+                Ok(()) => lines.push(format!("{} ({name}): OK", m.name)),
+                Err(v) => {
+                    all_ok = false;
+                    lines.push(format!(
+                        "{} ({name}): cannot connect securely: {}",
+                        m.name, v.text
+                    ));
+                    let (disk, now) = (h.disk.clone(), h.clock.now());
+                    tokio::task::spawn_blocking(move || {
+                        // a log that cannot be written loses the lines, as a full disk would
+                        let _ = tomcat::log_catalina_as(
+                            &disk,
+                            now,
+                            "com.cisco.ccbu.cce.inventory.MachineStatus.check",
+                            &v,
+                        );
+                    })
+                    .await
+                    .map_err(|e| ProductError::new(&h.name, e))?;
+                }
+            }
+        }
+        Ok((all_ok, lines))
     }
 
     /// What Java throws for an HTTP status CCE Administration did not expect:

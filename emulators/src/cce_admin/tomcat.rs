@@ -135,6 +135,17 @@ pub fn log_catalina(
     now: time::OffsetDateTime,
     v: &Verdict,
 ) -> Result<(String, Vec<String>), String> {
+    log_catalina_as(disk, now, "com.cisco.ccbu.cce.spog.EceGadgetProxy.open", v)
+}
+
+/// [`log_catalina`] for another logger and method (`class.method`; the
+/// names are ccelab's).
+pub fn log_catalina_as(
+    disk: &VirtualDisk,
+    now: time::OffsetDateTime,
+    logger: &str,
+    v: &Verdict,
+) -> Result<(String, Vec<String>), String> {
     use crate::clock::MONTH_ABBR as M;
     let stamp = format!(
         "{:02}-{}-{} {:02}:{:02}:{:02}.{:03}",
@@ -152,7 +163,7 @@ pub fn log_catalina(
         v.detail.clone()
     };
     let mut lines = vec![format!(
-        "{stamp} SEVERE [https-jsse-nio-443-exec-1] com.cisco.ccbu.cce.spog.EceGadgetProxy.open {}",
+        "{stamp} SEVERE [https-jsse-nio-443-exec-1] {logger} {}",
         chain[0]
     )];
     lines.extend(chain.iter().skip(1).map(|c| format!("Caused by: {c}")));

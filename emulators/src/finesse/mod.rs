@@ -225,6 +225,16 @@ pub enum CuicTrust {
     None,
 }
 
+/// The name a Finesse certificate is made for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CertificateCn {
+    /// The FQDN (as the inventory has it).
+    Fqdn,
+    /// The host name only (F17).
+    HostName,
+}
+
 /// Finesse's knobs in a topology.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FinesseKnobs {
@@ -234,6 +244,9 @@ pub struct FinesseKnobs {
     pub cuic_trust: CuicTrust,
     /// Whether Live Data allows the Finesse desktops' origins (CORS) at start.
     pub live_data_cors: bool,
+    /// Finesse's certificates were made for the host name (`finessea`), not
+    /// the FQDN the inventory has (F17).
+    pub certificate_cn_host_name: bool,
     /// How long `utils service restart` takes.
     pub restart_time: std::time::Duration,
 }
@@ -244,6 +257,7 @@ impl Default for FinesseKnobs {
             certificate: TomcatCert::SelfSigned,
             cuic_trust: CuicTrust::Seed,
             live_data_cors: true,
+            certificate_cn_host_name: false,
             restart_time: std::time::Duration::from_secs(3),
         }
     }
@@ -261,6 +275,9 @@ pub struct FinesseSection {
     pub cuic_trust: Option<CuicTrust>,
     /// Whether Live Data allows the desktops' origins at start (default true).
     pub live_data_cors: Option<bool>,
+    /// `fqdn` (default) or `host-name`: the CN (and SAN) of the Finesse
+    /// nodes' tomcat certificates (`host-name`: F17).
+    pub certificate_cn: Option<CertificateCn>,
     /// Seconds `utils service restart` takes on every VOS appliance
     /// (default 3; 0 to 600).
     pub restart_seconds: Option<f64>,
@@ -277,6 +294,9 @@ impl FinesseSection {
         }
         if let Some(c) = self.live_data_cors {
             base.live_data_cors = c;
+        }
+        if let Some(c) = self.certificate_cn {
+            base.certificate_cn_host_name = c == CertificateCn::HostName;
         }
         if let Some(s) = self.restart_seconds {
             if !(0.0..=600.0).contains(&s) {

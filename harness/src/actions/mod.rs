@@ -73,6 +73,13 @@ pub enum Action {
         /// The port (`12005`).
         port: u16,
     },
+    /// CCE Administration on `ads` (default `ads-a`) checks the Finesse
+    /// nodes of its inventory over HTTPS with `cacerts` ([SEC]; F17).
+    InventoryStatus {
+        /// The ADS (default `ads-a`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ads: Option<String>,
+    },
     /// Restarts a host's services; they reload from its disk (F9).
     Restart {
         /// The host.
@@ -637,6 +644,7 @@ impl Action {
             | Action::StoreDelete { .. }
             | Action::StoreImport { .. } => false,
             Action::OpenGadget { .. }
+            | Action::InventoryStatus { .. }
             | Action::FinesseDesktop { .. }
             | Action::AcceptCertificate { .. }
             | Action::Restart { .. }
@@ -707,6 +715,7 @@ impl Action {
             Action::AcceptCertificate { agent, host, port } => {
                 finesse::accept_certificate(lab, agent.as_deref(), host, *port).await
             }
+            Action::InventoryStatus { ads } => spog::inventory_status(lab, ads.as_deref()).await,
             Action::Restart { host } => hosts::restart(lab, host).await,
             Action::Stop { host, service } => hosts::set_service(lab, host, service, false).await,
             Action::Start { host, service } => hosts::set_service(lab, host, service, true).await,

@@ -217,6 +217,13 @@ pub(crate) enum InventoryAction {
     Show,
     /// Every machine of the inventory (JSON).
     List,
+    /// CCE Administration checks the Finesse nodes of the inventory over HTTPS
+    /// with its cacerts ([SEC]; F17): a line per machine.
+    Status {
+        /// The ADS whose CCE Administration checks.
+        #[arg(long, default_value = "ads-a")]
+        ads: String,
+    },
     /// Add a machine, checked as CCE Administration's machineinventory API checks
     /// ([ECE] 4.2: the ECE data server, EXTERNAL_ECE; 4.3: the web server,
     /// ECE_WEB_SERVER, by FQDN with pa's credentials and the application instance).
@@ -524,6 +531,9 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
             ads: Some(ads),
             user,
         },
+        CtlAction::Inventory(InventoryAction::Status { ads }) => {
+            Action::InventoryStatus { ads: Some(ads) }
+        }
         CtlAction::Finesse(FinesseAction::Desktop {
             host,
             agent,

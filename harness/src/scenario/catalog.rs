@@ -50,8 +50,8 @@ pub fn catalog(scenarios: &[Scenario], pending: &[(&str, &str, &str)]) -> String
 pub const PENDING: &[(&str, &str, &str)] = &[
     (
         "F17",
-        "Finesse / IdS / CVP reporting certificate CN ≠ FQDN in the inventory",
-        "CCE Administration's calls to Finesse, IdS and the CVP reporting server",
+        "IdS / CVP reporting certificate CN ≠ FQDN in the inventory (Finesse's: scenario F17)",
+        "the IdS and CVP reporting server emulators",
     ),
     (
         "F19",
