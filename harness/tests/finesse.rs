@@ -54,7 +54,9 @@ fn ssh(port: u64, password: &str, input: &str) -> (i32, String, String) {
     )
 }
 
-/// The serial of the certificate served on 127.0.0.20:`port`.
+/// The serial of the certificate served on 127.0.0.20:`port`, as a number
+/// in upper-case hex without leading zeros (openssl prints whole bytes, VOS
+/// like Java's `BigInteger`).
 fn served_serial(port: u64) -> String {
     let mut s = Command::new("openssl")
         .args(["s_client", "-connect", &format!("127.0.0.20:{port}")])
@@ -74,7 +76,11 @@ fn served_serial(port: u64) -> String {
         .unwrap();
     x.stdin.take().unwrap().write_all(pem.as_bytes()).unwrap();
     let o = x.wait_with_output().unwrap();
-    out(&o).trim().trim_start_matches("serial=").to_string()
+    out(&o)
+        .trim()
+        .trim_start_matches("serial=")
+        .trim_start_matches('0')
+        .to_uppercase()
 }
 
 #[test]
@@ -152,7 +158,8 @@ fn admin_cli_over_openssh_and_paramiko_and_the_restart_that_loads_the_certificat
         .lines()
         .find_map(|l| l.trim().strip_prefix("Serial Number: "))
         .unwrap()
-        .to_string();
+        .trim_start_matches('0')
+        .to_uppercase();
     assert_ne!(listed.to_uppercase(), old.to_uppercase());
     assert_eq!(served_serial(port8445), old, "served before the restart");
     let (code, o, _) = ssh(

@@ -1147,10 +1147,16 @@ fn web_server_xml(address: &str, user: &str, password: &str, instance: &str) -> 
 fn machine_inventory_api_over_https_with_curl() {
     let d = tempfile::tempdir().unwrap();
     let u = up(&d.path().join("lab"));
-    // the preset's inventory, as after [ECE] 4.2 and 4.3
+    // the preset's inventory, as after [ECE] 4.2 and 4.3 and with the Finesse nodes ([SEC])
     let list = curl_ads(&u, "ads-a", "GET", INV, ADMIN, None);
     assert!(list.ends_with("status=200"), "{list}");
-    assert!(list.contains("<totalResults>2</totalResults>"), "{list}");
+    assert!(list.contains("<totalResults>4</totalResults>"), "{list}");
+    assert!(
+        list.contains(
+            "<name>finessea</name><type>FINESSE</type><hostName>finessea.example.com</hostName>"
+        ),
+        "{list}"
+    );
     assert!(
         list.contains("<type>EXTERNAL_ECE</type>") && list.contains("<type>ECE_WEB_SERVER</type>")
     );
