@@ -80,12 +80,16 @@ impl Shared {
             ece_db: Arc::new(EceDb::new(&dc, topo.ece_accounts.list())),
             ece_logs: ccelab_emulators::ece::ece_logs(apps),
             cce: Arc::new(cce),
-            finesse: Arc::new(FinesseDeployment::new(
-                topo.agents.clone(),
-                (ADMIN_USER.to_string(), VOS_ADMIN_PASSWORD.to_string()),
-                // the agents' PCs trust the enterprise CA (domain members)
-                vec![topo.root.cert.clone()],
-            )),
+            finesse: {
+                let f = FinesseDeployment::new(
+                    topo.agents.clone(),
+                    (ADMIN_USER.to_string(), VOS_ADMIN_PASSWORD.to_string()),
+                    // the agents' PCs trust the enterprise CA (domain members)
+                    vec![topo.root.cert.clone()],
+                );
+                f.set_in_service(topo.finesse.in_service);
+                Arc::new(f)
+            },
         }
     }
 }

@@ -328,6 +328,43 @@ fn finesse_rest_with_curl() {
     assert_eq!(body.matches("<User>").count(), 4);
 }
 
+#[test]
+fn finesse_out_of_service_answers_503_but_system_info() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("topology.toml");
+    std::fs::write(&file, "[finesse]\nstatus = \"out-of-service\"\n").unwrap();
+    let u = up_args(
+        &d.path().join("lab"),
+        true,
+        &["--topology", file.to_str().unwrap()],
+    );
+    let port = bound(&u, "finesse-a", 8445);
+    let get = |path: &str| {
+        let o = tool(
+            "curl",
+            &[
+                "-sk",
+                "-u",
+                "agent1:Password1",
+                "-w",
+                "\n%{http_code}",
+                &format!("https://127.0.0.20:{port}/finesse/api/{path}"),
+            ],
+        );
+        out(&o)
+    };
+    let info = get("SystemInfo");
+    assert!(
+        info.ends_with("\n200") && info.contains("<status>OUT_OF_SERVICE</status>"),
+        "{info}"
+    );
+    let user = get("User/1001001");
+    assert!(
+        user.ends_with("\n503") && user.contains("<ErrorType>Service Unavailable</ErrorType>"),
+        "{user}"
+    );
+}
+
 /// curl with a cookie jar on cmplatform: (status, body).
 fn cm(jar: &std::path::Path, args: &[&str]) -> (String, String) {
     let mut a = vec![

@@ -225,6 +225,16 @@ pub enum CuicTrust {
     None,
 }
 
+/// Finesse's SystemInfo status at start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FinesseStatus {
+    /// `IN_SERVICE`.
+    InService,
+    /// `OUT_OF_SERVICE`.
+    OutOfService,
+}
+
 /// The name a Finesse certificate is made for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -247,6 +257,9 @@ pub struct FinesseKnobs {
     /// Finesse's certificates were made for the host name (`finessea`), not
     /// the FQDN the inventory has (F17).
     pub certificate_cn_host_name: bool,
+    /// Finesse is IN_SERVICE (false: OUT_OF_SERVICE, its CTI link down:
+    /// every REST call but SystemInfo answers 503).
+    pub in_service: bool,
     /// How long `utils service restart` takes.
     pub restart_time: std::time::Duration,
 }
@@ -258,6 +271,7 @@ impl Default for FinesseKnobs {
             cuic_trust: CuicTrust::Seed,
             live_data_cors: true,
             certificate_cn_host_name: false,
+            in_service: true,
             restart_time: std::time::Duration::from_secs(3),
         }
     }
@@ -278,6 +292,9 @@ pub struct FinesseSection {
     /// `fqdn` (default) or `host-name`: the CN (and SAN) of the Finesse
     /// nodes' tomcat certificates (`host-name`: F17).
     pub certificate_cn: Option<CertificateCn>,
+    /// `in-service` (default) or `out-of-service` (SystemInfo's status;
+    /// other calls answer 503).
+    pub status: Option<FinesseStatus>,
     /// Seconds `utils service restart` takes on every VOS appliance
     /// (default 3; 0 to 600).
     pub restart_seconds: Option<f64>,
@@ -297,6 +314,9 @@ impl FinesseSection {
         }
         if let Some(c) = self.certificate_cn {
             base.certificate_cn_host_name = c == CertificateCn::HostName;
+        }
+        if let Some(st) = self.status {
+            base.in_service = st == FinesseStatus::InService;
         }
         if let Some(s) = self.restart_seconds {
             if !(0.0..=600.0).contains(&s) {
