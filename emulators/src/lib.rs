@@ -16,6 +16,7 @@ pub mod ece;
 pub mod events;
 pub mod finesse;
 pub mod host;
+pub mod ids;
 pub mod net;
 pub mod network;
 pub mod personality;

@@ -19,6 +19,7 @@ use ccelab_emulators::ece::app::{AppConfig, AppProduct};
 use ccelab_emulators::ece::db::EceDb;
 use ccelab_emulators::ece::web::WebConfig;
 use ccelab_emulators::finesse::{self, CuicTrust, FinesseConfig, FinesseDeployment, NodeInfo};
+use ccelab_emulators::ids::{self, IdsCluster};
 use ccelab_emulators::platform::vos::{self, VosConfig, ADMIN_USER};
 use ccelab_emulators::product::{HostCtx, Running};
 
@@ -40,6 +41,7 @@ pub(crate) struct Shared {
     ece_logs: &'static str,
     cce: Arc<CceDeployment>,
     finesse: Arc<FinesseDeployment>,
+    ids: Arc<IdsCluster>,
 }
 
 impl Shared {
@@ -68,10 +70,19 @@ impl Shared {
         );
         // the Finesse nodes in the inventory by FQDN ([SEC]: the FQDN must be
         // the certificate's name)
-        for f in topo.hosts.iter().filter(|f| f.role == Role::Finesse) {
+        for f in topo
+            .hosts
+            .iter()
+            .filter(|f| matches!(f.role, Role::Finesse | Role::Ids))
+        {
+            let t = if f.role == Role::Ids {
+                ccelab_emulators::cce_admin::inventory::IDS
+            } else {
+                ccelab_emulators::cce_admin::inventory::FINESSE
+            };
             let _ = cce.add_machine(ccelab_emulators::cce_admin::inventory::NewMachine {
                 name: Some(f.short().to_string()),
-                machine_type: ccelab_emulators::cce_admin::inventory::FINESSE.into(),
+                machine_type: t.into(),
                 address: f.fqdn.clone(),
                 ..Default::default()
             });
@@ -80,6 +91,22 @@ impl Shared {
             ece_db: Arc::new(EceDb::new(&dc, topo.ece_accounts.list())),
             ece_logs: ccelab_emulators::ece::ece_logs(apps),
             cce: Arc::new(cce),
+            ids: Arc::new(IdsCluster::new(
+                // the emulated IdP signs in the agents with their passwords
+                topo.agents
+                    .iter()
+                    .map(|a| (a.login_name.clone(), a.password.clone()))
+                    .collect(),
+                vec![(
+                    FINESSE_CLIENT_ID.to_string(),
+                    FINESSE_CLIENT_SECRET.to_string(),
+                    fqdns_of(topo, Role::Finesse)
+                        .iter()
+                        .map(|f| format!("https://{f}:8445/"))
+                        .collect(),
+                )],
+                topo.clock.clone(),
+            )),
             finesse: {
                 let f = FinesseDeployment::new(
                     topo.agents.clone(),
@@ -137,6 +164,14 @@ pub(crate) async fn start(
                 },
                 // the primary shows the publisher's Live Data, the secondary the subscriber's
                 live_data: fqdns_of(topo, Role::Cuic).get(i).cloned(),
+                sso: fqdns_of(topo, Role::Ids)
+                    .first()
+                    .map(|ids| finesse::sso::SsoClient {
+                        ids: ids.clone(),
+                        client_id: FINESSE_CLIENT_ID.into(),
+                        secret: FINESSE_CLIENT_SECRET.into(),
+                        redirect_uri: format!("https://{}:8445/desktop/sso/authcode", h.fqdn),
+                    }),
                 vos: vos_config(topo, h, "12.6.2.10000-24", finesse::platform_services()),
             };
             Some(finesse::start(config, ctx).await?)
@@ -157,6 +192,11 @@ pub(crate) async fn start(
                 vos: vos_config(topo, h, "12.6.2.10000-16", cuic::platform_services()),
             };
             Some(cuic::start(config, ctx).await?)
+        }
+        Role::Ids => {
+            let publisher = fqdns_of(topo, Role::Ids).first() == Some(&h.fqdn);
+            let vos = vos_config(topo, h, "12.6.2.10000-10", ids::platform_services());
+            Some(ids::start(shared.ids.clone(), publisher, vos, ctx).await?)
         }
         Role::Ca => None,
     })
@@ -192,7 +232,7 @@ pub(crate) fn rename(topo: &mut Topology, i: usize, fqdn: &str) -> Result<(), To
             h.fqdn = fqdn.to_string();
             topo.reissue_dc()?;
         }
-        Role::Ca | Role::Ads | Role::EceApp | Role::Finesse | Role::Cuic => {
+        Role::Ca | Role::Ads | Role::EceApp | Role::Finesse | Role::Cuic | Role::Ids => {
             h.fqdn = fqdn.to_string()
         }
     }
@@ -228,12 +268,12 @@ fn ad_dc_config(topo: &Topology, h: &Host) -> Result<AdDcConfig, LabError> {
 }
 
 /// The `i`-th VOS host of the topology (finesse-a 0, finesse-b 1, cuic-a 2,
-/// cuic-b 3): its slot
+/// cuic-b 3, ids-a 4, ids-b 5): its slot
 /// in the key pool.
 fn vos_slot(topo: &Topology, h: &Host) -> usize {
     topo.hosts
         .iter()
-        .filter(|o| matches!(o.role, Role::Finesse | Role::Cuic))
+        .filter(|o| matches!(o.role, Role::Finesse | Role::Cuic | Role::Ids))
         .position(|o| o.name == h.name)
         .unwrap_or(0)
 }
@@ -266,6 +306,10 @@ fn vos_config(
         key_slots: vos_keys(topo, h),
     }
 }
+
+/// Finesse's OAuth client at IdS (ccelab's id and secret).
+const FINESSE_CLIENT_ID: &str = "finesse";
+const FINESSE_CLIENT_SECRET: &str = "finesse-client-secret";
 
 /// The FQDNs of the hosts of `role`, in topology order.
 fn fqdns_of(topo: &Topology, role: Role) -> Vec<String> {
@@ -336,9 +380,14 @@ pub(crate) fn write_disk(
                         trusted.push(("Example Issuing CA".to_string(), topo.issuing.cert.clone()))
                     }
                     Trusted::EceWeb => trusted.push((topo.ece_fqdn(), topo.ece_web.cert.clone())),
-                    // self-signed Finesse certificates, each under its FQDN ([SEC])
-                    Trusted::Finesse => {
-                        for f in topo.hosts.iter().filter(|f| f.role == Role::Finesse) {
+                    // self-signed Finesse / IdS certificates, each under its FQDN ([SEC])
+                    Trusted::Finesse | Trusted::Ids => {
+                        let role = if *t == Trusted::Ids {
+                            Role::Ids
+                        } else {
+                            Role::Finesse
+                        };
+                        for f in topo.hosts.iter().filter(|f| f.role == role) {
                             let c = vos_tomcat(topo, f, now)?.cert;
                             if c.is_self_issued() {
                                 trusted.push((f.fqdn.clone(), c));
@@ -394,7 +443,7 @@ pub(crate) fn write_disk(
             )?;
         }
         Role::AdDc => ccelab_emulators::ad_dc::product::write_disk(&h.name, disk, &topo.dc.cert)?,
-        Role::Finesse | Role::Cuic => {
+        Role::Finesse | Role::Cuic | Role::Ids => {
             let own = vos_tomcat(topo, h, now)?;
             let mut trust = match topo.finesse.certificate {
                 TomcatCert::SelfSigned => Vec::new(),
@@ -413,7 +462,9 @@ pub(crate) fn write_disk(
                     CuicTrust::Both => cuics,
                     CuicTrust::None => Vec::new(),
                 };
-                for c in wanted {
+                // and the IdS nodes' (SSO: Finesse calls IdS server-side)
+                let idss = topo.hosts.iter().filter(|c| c.role == Role::Ids);
+                for c in wanted.into_iter().chain(idss) {
                     let cert = vos_tomcat(topo, c, now)?.cert;
                     if !trust.contains(&cert) && cert.is_self_issued() {
                         trust.push(cert);

@@ -65,6 +65,8 @@ pub enum Role {
     Finesse,
     /// A CUIC / Live Data node (publisher or subscriber) on VOS.
     Cuic,
+    /// A Cisco Identity Service node (publisher or subscriber) on VOS.
+    Ids,
 }
 
 /// One emulated machine.
@@ -134,7 +136,7 @@ pub use ccelab_emulators::ece::db::EceAccounts;
 
 /// The hosts every preset has, by name (`[ece_app] servers` adds
 /// `ece-app-2`…).
-pub const PRESET_HOSTS: [&str; 10] = [
+pub const PRESET_HOSTS: [&str; 12] = [
     "ca",
     "ece",
     "ads-a",
@@ -145,6 +147,8 @@ pub const PRESET_HOSTS: [&str; 10] = [
     "finesse-b",
     "cuic-a",
     "cuic-b",
+    "ids-a",
+    "ids-b",
 ];
 
 /// The host names of a topology with `servers` application servers.
@@ -321,6 +325,8 @@ impl Topology {
             host("finesse-b", "finesseb.example.com", Role::Finesse, 21),
             host("cuic-a", "cuica.example.com", Role::Cuic, 22),
             host("cuic-b", "cuicb.example.com", Role::Cuic, 23),
+            host("ids-a", "idsa.example.com", Role::Ids, 24),
+            host("ids-b", "idsb.example.com", Role::Ids, 25),
         ];
         let from = now - Duration::days(1);
         let root = example_root(key(KeyType::Rsa2048, 0)?, from, now + Duration::days(3650))?;

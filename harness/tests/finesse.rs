@@ -622,3 +622,150 @@ fn cmplatform_and_the_certmgr_api_with_curl_openssl_and_keytool() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(issuer(reporting), "issuer=CN = Test Lab CA");
 }
+
+/// The value of the hidden input `name` of an HTML page.
+fn hidden(page: &str, name: &str) -> String {
+    let re = regex::Regex::new(&format!(r#"name="{name}" value="([^"]*)""#)).unwrap();
+    re.captures(page)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))[1]
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+}
+
+#[test]
+fn sso_token_flow_with_curl_through_ids_and_the_emulated_idp() {
+    let d = tempfile::tempdir().unwrap();
+    let u = finesse_lab(d.path());
+    // every name:port as the redirects say it, to where it really listens
+    let mut connect = Vec::new();
+    for (host, fqdn, addr, ports) in [
+        (
+            "finesse-a",
+            "finessea.example.com",
+            "127.0.0.20",
+            vec![8445],
+        ),
+        ("ids-a", "idsa.example.com", "127.0.0.24", vec![8553]),
+    ] {
+        for p in ports {
+            connect.push(format!("{fqdn}:{p}:{addr}:{}", bound(&u, host, p)));
+        }
+    }
+    let jar = d.path().join("sso.jar");
+    let curl = |args: &[&str]| {
+        let mut a: Vec<String> = vec![
+            "-sk".into(),
+            "-c".into(),
+            jar.display().to_string(),
+            "-b".into(),
+            jar.display().to_string(),
+        ];
+        for c in &connect {
+            a.push("--connect-to".into());
+            a.push(c.clone());
+        }
+        a.extend(args.iter().map(|s| s.to_string()));
+        let o = Command::new("curl").args(&a).output().unwrap();
+        out(&o)
+    };
+    // Finesse sends the client to IdS, IdS to the IdP's sign-in form
+    let head = curl(&[
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        "https://finessea.example.com:8445/desktop/sso/token?return_refresh_token=true",
+    ]);
+    assert!(head.starts_with("HTTP/1.1 302"), "{head}");
+    assert!(head.contains("Location: https://idsa.example.com:8553/ids/v1/oauth/authorize?client_id=finesse&redirect_uri=https%3A%2F%2Ffinessea.example.com%3A8445%2Fdesktop%2Fsso%2Fauthcode&response_type=code&state="), "{head}");
+    let form = curl(&[
+        "-L",
+        "https://finessea.example.com:8445/desktop/sso/token?return_refresh_token=true",
+    ]);
+    let (req, relay) = (hidden(&form, "SAMLRequest"), hidden(&form, "RelayState"));
+    // a wrong password stays on the form
+    let again = curl(&[
+        "--data-urlencode",
+        &format!("SAMLRequest={req}"),
+        "--data-urlencode",
+        &format!("RelayState={relay}"),
+        "-d",
+        "UserName=agent1&Password=nope",
+        "https://idsa.example.com:8553/idp/sso",
+    ]);
+    assert!(again.contains("Incorrect user ID or password."), "{again}");
+    let posted = curl(&[
+        "--data-urlencode",
+        &format!("SAMLRequest={req}"),
+        "--data-urlencode",
+        &format!("RelayState={relay}"),
+        "-d",
+        "UserName=agent1&Password=Password1",
+        "https://idsa.example.com:8553/idp/sso",
+    ]);
+    assert!(
+        posted.contains("action=\"https://idsa.example.com:8553/ids/saml/response\""),
+        "{posted}"
+    );
+    let relay_page = curl(&[
+        "--data-urlencode",
+        &format!("SAMLResponse={}", hidden(&posted, "SAMLResponse")),
+        "--data-urlencode",
+        &format!("RelayState={}", hidden(&posted, "RelayState")),
+        "https://idsa.example.com:8553/ids/saml/response",
+    ]);
+    let token_json = curl(&[
+        "-L",
+        "-d",
+        &format!("uniqueId={}", hidden(&relay_page, "uniqueId")),
+        "https://idsa.example.com:8553/ids/relay",
+    ]);
+    let t: serde_json::Value =
+        serde_json::from_str(&token_json).unwrap_or_else(|e| panic!("{e}: {token_json}"));
+    assert_eq!(t["user_id"], "agent1", "{t}");
+    assert_eq!(t["user_principal"], "agent1@example.com", "{t}");
+    let token = t["token"].as_str().unwrap().to_string();
+    let refresh = t["refresh_token"].as_str().unwrap().to_string();
+
+    // the token on Finesse's REST API
+    let call = |auth: &str| {
+        curl(&[
+            "-H",
+            &format!("Authorization: {auth}"),
+            "-w",
+            "\n%{http_code}",
+            "https://finessea.example.com:8445/finesse/api/User/agent1",
+        ])
+    };
+    let ok = call(&format!("Bearer {token}"));
+    assert!(
+        ok.ends_with("\n200") && ok.contains("<loginName>agent1</loginName>"),
+        "{ok}"
+    );
+    let bad = call("Bearer 0000");
+    assert!(
+        bad.ends_with("\n401") && bad.contains("UNAUTHORIZED"),
+        "{bad}"
+    );
+    // a code is used once
+    let reused = curl(&[
+        "-w",
+        "\n%{http_code}",
+        "https://finessea.example.com:8445/desktop/sso/authcode?code=nope&state=",
+    ]);
+    assert!(reused.ends_with("\n400"), "{reused}");
+    // refresh: a new token, without refresh_token
+    let r2 = curl(&[
+        "-d",
+        &format!("token={token}&refresh-token={refresh}"),
+        "https://finessea.example.com:8445/desktop/sso/token",
+    ]);
+    let t2: serde_json::Value = serde_json::from_str(&r2).unwrap_or_else(|e| panic!("{e}: {r2}"));
+    assert!(
+        t2["token"].is_string() && t2.get("refresh_token").is_none(),
+        "{t2}"
+    );
+    assert_ne!(t2["token"], t["token"]);
+    let ok2 = call(&format!("Bearer {}", t2["token"].as_str().unwrap()));
+    assert!(ok2.ends_with("\n200"), "{ok2}");
+}

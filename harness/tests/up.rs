@@ -1150,7 +1150,7 @@ fn machine_inventory_api_over_https_with_curl() {
     // the preset's inventory, as after [ECE] 4.2 and 4.3 and with the Finesse nodes ([SEC])
     let list = curl_ads(&u, "ads-a", "GET", INV, ADMIN, None);
     assert!(list.ends_with("status=200"), "{list}");
-    assert!(list.contains("<totalResults>4</totalResults>"), "{list}");
+    assert!(list.contains("<totalResults>6</totalResults>"), "{list}");
     assert!(
         list.contains(
             "<name>finessea</name><type>FINESSE</type><hostName>finessea.example.com</hostName>"

@@ -138,6 +138,9 @@ pub struct Inventory {
 /// reading of Cisco's list, L): CCE Administration reaches it by the address
 /// entered, over HTTPS with `cacerts` ([SEC]; F17).
 pub const FINESSE: &str = "FINESSE";
+/// A Cisco Identity Service node of the inventory (ccelab's name for the
+/// type, L): reached like a Finesse node ([SEC] "Finesse / IdS → AW").
+pub const IDS: &str = "IDS";
 
 fn is_ece_data(t: &str) -> bool {
     t == "EXTERNAL_ECE" || t == "ECE"
@@ -197,11 +200,12 @@ impl Inventory {
         inv
     }
 
-    /// The Finesse nodes of the inventory.
+    /// The Finesse and IdS nodes of the inventory (what CCE Administration
+    /// calls over HTTPS with `cacerts`: F17).
     pub fn finesse(&self) -> Vec<Machine> {
         self.machines
             .iter()
-            .filter(|m| m.machine_type == FINESSE)
+            .filter(|m| m.machine_type == FINESSE || m.machine_type == IDS)
             .cloned()
             .collect()
     }
@@ -236,11 +240,11 @@ impl Inventory {
                 "type",
                 "The machine type is required.",
             ));
-        } else if t != "ECE_WEB_SERVER" && t != FINESSE && !is_ece_data(&t) {
+        } else if t != "ECE_WEB_SERVER" && t != FINESSE && t != IDS && !is_ece_data(&t) {
             errors.push(ApiError::new(
                 "invalidInput.notSupported",
                 "type",
-                format!("Create is allowed for external machines types only; ccelab's inventory takes ECE_WEB_SERVER, EXTERNAL_ECE and FINESSE, not {t}."),
+                format!("Create is allowed for external machines types only; ccelab's inventory takes ECE_WEB_SERVER, EXTERNAL_ECE, FINESSE and IDS, not {t}."),
             ));
         }
         let address = m.address.trim().to_string();

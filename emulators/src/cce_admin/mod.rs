@@ -63,6 +63,8 @@ pub enum Trusted {
     /// Each Finesse node's own self-signed certificate, under its FQDN as
     /// alias ([SEC] "Finesse / IdS → AW": `keytool -import … -alias <FQDN>`).
     Finesse,
+    /// Each IdS node's own self-signed certificate, likewise.
+    Ids,
 }
 
 /// CCE Administration's knobs in a topology.
@@ -82,7 +84,12 @@ impl AdsKnobs {
     /// ([ECE] 4.3).
     pub fn for_agents(agents: u32) -> AdsKnobs {
         AdsKnobs {
-            cacerts: vec![Trusted::Root, Trusted::Issuing, Trusted::Finesse],
+            cacerts: vec![
+                Trusted::Root,
+                Trusted::Issuing,
+                Trusted::Finesse,
+                Trusted::Ids,
+            ],
             app_instance: if agents > 2000 {
                 "Main_PS1_Multichannel".into()
             } else {
@@ -502,8 +509,15 @@ impl RunningCceAdmin {
         let mut lines = Vec::new();
         for m in machines {
             let name = m.address.clone();
-            let url = format!("https://{name}:8445/finesse/api/SystemInfo");
-            let verdict = match (&anchors, h.network.endpoint(&name, 8445)) {
+            // Finesse's SystemInfo; IdS's administration page (which IdS call
+            // the AW makes is not documented: L)
+            let (port, path) = if m.machine_type == inventory::IDS {
+                (8553, "/idsadmin")
+            } else {
+                (8445, "/finesse/api/SystemInfo")
+            };
+            let url = format!("https://{name}:{port}{path}");
+            let verdict = match (&anchors, h.network.endpoint(&name, port)) {
                 (Err(v), _) => Err(v.clone()),
                 (_, Err(Unreachable::UnknownHost)) => Err(Verdict::refuse(format!(
                     "java.net.UnknownHostException: {name}"
@@ -519,7 +533,7 @@ impl RunningCceAdmin {
                     h.clock.now(),
                     &Request {
                         method: "GET",
-                        path: "/finesse/api/SystemInfo",
+                        path,
                         headers: &[],
                         body: b"",
                     },

@@ -15,6 +15,7 @@
 
 pub mod desktop;
 pub mod rest;
+pub mod sso;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -124,6 +125,8 @@ pub struct FinesseConfig {
     /// shows (the publisher for the primary, the subscriber for the
     /// secondary: [SEC]); None: no gadget.
     pub live_data: Option<String>,
+    /// Finesse as an OAuth client of IdS (None: no SSO).
+    pub sso: Option<sso::SsoClient>,
     /// The platform's settings.
     pub vos: VosConfig,
 }
@@ -175,15 +178,72 @@ pub struct FinesseNode {
 /// Starts Finesse on a host: Cisco Finesse Tomcat loads the certificate
 /// units and serves HTTPS 443 and 8445, the CLI listens on 22.
 pub async fn start(config: FinesseConfig, ctx: HostCtx) -> Result<Arc<Appliance>, ProductError> {
-    let (d, nodes, clock) = (
+    let (d, nodes, clock, network) = (
         config.deployment.clone(),
         config.nodes.clone(),
         ctx.clock.clone(),
+        ctx.network.clone(),
     );
-    let rest: HandlerFactory = Arc::new(move |_load: &TomcatLoad| {
-        let (d, nodes, clock) = (d.clone(), nodes.clone(), clock.clone());
-        let states = d.states.clone();
-        crate::tls::handler(move |r| rest::handle(&d, &nodes, &states, clock.now(), &r))
+    let sso_client = config.sso.clone();
+    let cache = Arc::new(sso::TokenCache::default());
+    let rest: HandlerFactory = Arc::new(move |load: &TomcatLoad| {
+        // the IdS calls trust what Cisco Finesse Tomcat loaded at its start
+        let trust: Arc<Vec<crate::pki::Certificate>> =
+            Arc::new(load.trust.iter().map(|(_, c)| c.clone()).collect());
+        let (d, nodes, clock, network, sso_client, cache) = (
+            d.clone(),
+            nodes.clone(),
+            clock.clone(),
+            network.clone(),
+            sso_client.clone(),
+            cache.clone(),
+        );
+        crate::tls::async_handler(move |r| {
+            let (d, nodes, clock, network, sso_client, cache, trust) = (
+                d.clone(),
+                nodes.clone(),
+                clock.clone(),
+                network.clone(),
+                sso_client.clone(),
+                cache.clone(),
+                trust.clone(),
+            );
+            async move {
+                let bearer = sso::bearer_of(&r);
+                match (&sso_client, r.method.as_str(), r.path.as_str(), bearer) {
+                    (Some(s), "GET", "/desktop/sso/token", _) => sso::start(s, &r),
+                    (Some(s), "POST", "/desktop/sso/token", _) => {
+                        sso::refresh(&network, s, &trust, &clock, &r).await
+                    }
+                    (Some(s), "GET", "/desktop/sso/authcode", _) => {
+                        sso::authcode(&network, s, &trust, &clock, &r).await
+                    }
+                    (None, _, "/desktop/sso/token" | "/desktop/sso/authcode", _) => {
+                        rest::api_error(
+                            404,
+                            "Not Found",
+                            "SSO is not configured on this Finesse",
+                            "",
+                        )
+                    }
+                    (Some(s), _, _, Some(t)) => {
+                        let b = sso::check(&network, s, &trust, &clock, &cache, &t).await;
+                        rest::handle(&d, &nodes, &d.states, clock.now(), &r, b)
+                    }
+                    (None, _, _, Some(_)) => rest::handle(
+                        &d,
+                        &nodes,
+                        &d.states,
+                        clock.now(),
+                        &r,
+                        rest::Bearer::Refused("SSO is not configured".into()),
+                    ),
+                    (_, _, _, None) => {
+                        rest::handle(&d, &nodes, &d.states, clock.now(), &r, rest::Bearer::None)
+                    }
+                }
+            }
+        })
     });
     let webs = vec![WebService::new(
         FINESSE_TOMCAT,

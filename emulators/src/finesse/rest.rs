@@ -57,6 +57,17 @@ pub fn api_error(status: u16, kind: &str, message: &str, data: &str) -> HttpResp
     )
 }
 
+/// What an `Authorization: Bearer` header came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bearer {
+    /// No bearer token: HTTP Basic applies.
+    None,
+    /// IdS vouched for the token: its user.
+    Valid(String),
+    /// IdS refused it, or could not be asked (why).
+    Refused(String),
+}
+
 /// Who called.
 enum Caller {
     Admin,
@@ -106,6 +117,7 @@ pub fn handle(
     states: &Arc<Mutex<std::collections::HashMap<String, AgentState>>>,
     now: time::OffsetDateTime,
     r: &HttpRequest,
+    bearer: Bearer,
 ) -> HttpResponse {
     let path = r.path.trim_end_matches('/');
     let Some(api) = path.strip_prefix("/finesse/api/") else {
@@ -118,15 +130,28 @@ pub fn handle(
     if !in_service {
         return api_error(503, "Service Unavailable", "OUT_OF_SERVICE", "");
     }
-    let Some((user, password)) = basic_credentials(r) else {
-        return api_error(401, "Authentication Failure", "UNAUTHORIZED", "");
-    };
-    let caller = if d.admin.0 == user && d.admin.1 == password {
-        Caller::Admin
-    } else {
-        match d.agent(&user) {
-            Some(a) if a.password == password => Caller::Agent(a.clone()),
-            _ => return api_error(401, "Authentication Failure", "UNAUTHORIZED", &user),
+    let (user, caller) = match bearer {
+        // an SSO token IdS vouched for (ccelab's error text otherwise, L)
+        Bearer::Valid(user) => match d.agent(&user) {
+            Some(a) => (user, Caller::Agent(a.clone())),
+            None => return api_error(401, "Authentication Failure", "UNAUTHORIZED", &user),
+        },
+        Bearer::Refused(why) => {
+            return api_error(401, "Authentication Failure", "UNAUTHORIZED", &why)
+        }
+        Bearer::None => {
+            let Some((user, password)) = basic_credentials(r) else {
+                return api_error(401, "Authentication Failure", "UNAUTHORIZED", "");
+            };
+            let caller = if d.admin.0 == user && d.admin.1 == password {
+                Caller::Admin
+            } else {
+                match d.agent(&user) {
+                    Some(a) if a.password == password => Caller::Agent(a.clone()),
+                    _ => return api_error(401, "Authentication Failure", "UNAUTHORIZED", &user),
+                }
+            };
+            (user, caller)
         }
     };
     let parts: Vec<&str> = api.split('/').collect();

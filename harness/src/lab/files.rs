@@ -104,8 +104,15 @@ pub fn write_topology_files(
         .topo
         .hosts
         .iter()
-        .filter(|h| h.role == Role::Finesse)
-        .map(|h| serde_json::json!({"host": h.name, "user": ccelab_emulators::platform::vos::ADMIN_USER, "password": VOS_ADMIN_PASSWORD, "purpose": "VOS platform administrator (SSH admin CLI on 22) and Finesse administrator (REST, HTTP Basic)"}))
+        .filter(|h| matches!(h.role, Role::Finesse | Role::Cuic | Role::Ids))
+        .map(|h| {
+            let purpose = if h.role == Role::Finesse {
+                "VOS platform administrator (SSH admin CLI on 22, cmplatform and the certmgr API on 8443) and Finesse administrator (REST, HTTP Basic)"
+            } else {
+                "VOS platform administrator (SSH admin CLI on 22, cmplatform and the certmgr API on 8443)"
+            };
+            serde_json::json!({"host": h.name, "user": ccelab_emulators::platform::vos::ADMIN_USER, "password": VOS_ADMIN_PASSWORD, "purpose": purpose})
+        })
         .collect();
     let first_finesse = lab.topo.hosts.iter().find(|h| h.role == Role::Finesse);
     let agent_accounts: Vec<serde_json::Value> = first_finesse

@@ -50,8 +50,8 @@ pub fn catalog(scenarios: &[Scenario], pending: &[(&str, &str, &str)]) -> String
 pub const PENDING: &[(&str, &str, &str)] = &[
     (
         "F17",
-        "IdS / CVP reporting certificate CN ≠ FQDN in the inventory (Finesse's: scenario F17)",
-        "the IdS and CVP reporting server emulators",
+        "CVP reporting server certificate CN ≠ FQDN in the inventory (Finesse's and IdS's: scenario F17)",
+        "the CVP reporting server emulator",
     ),
     (
         "F19",

@@ -1,0 +1,300 @@
+//! Finesse's side of single sign-on with Cisco Identity Service
+//! ([`crate::ids`]; docs/research/ids.md): Finesse is an OAuth client of IdS.
+//!
+//! * `GET /desktop/sso/token[?return_refresh_token=true]` (Cisco's Finesse
+//!   SSO token API, H) sends the client to IdS's `/ids/v1/oauth/authorize`
+//!   with Finesse's registered redirect URI, `/desktop/sso/authcode` (H);
+//! * `GET /desktop/sso/authcode?code=…&state=…`: Finesse exchanges the code
+//!   at IdS (server-side, as Java, trusting the `tomcat-trust` Cisco Finesse
+//!   Tomcat loaded) and answers Cisco's token JSON: `token`,
+//!   `refresh_token` (when asked for), `expires_in`, `user_id`, `realm`,
+//!   `user_principal` (the DevNet example's keys, H);
+//! * `POST /desktop/sso/token` with `token=` and `refresh-token=` (H):
+//!   a new token, the same JSON without `refresh_token`;
+//! * `Authorization: Bearer <token>` on the REST API: Finesse asks IdS
+//!   whether the token is valid and whose it is (the answer is kept for the
+//!   token's life, at most [`MAX_CACHED`] tokens).
+//!
+//! A call to IdS that fails (IdS unreachable, its certificate not trusted)
+//! refuses the request with Java's exception in the error's `ErrorData`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::network::{Network, Unreachable};
+use crate::personality::{self, Personality, Request, Verdict};
+use crate::pki::Certificate;
+use crate::tls::{HttpRequest, HttpResponse};
+
+use super::rest::Bearer;
+
+/// The tokens a node remembers.
+pub const MAX_CACHED: usize = 10_000;
+
+/// Finesse as an OAuth client of IdS.
+#[derive(Clone, Debug)]
+pub struct SsoClient {
+    /// The IdS node Finesse talks to (the publisher).
+    pub ids: String,
+    /// Finesse's client id at IdS.
+    pub client_id: String,
+    /// Its secret.
+    pub secret: String,
+    /// The redirect URI this node registered (`https://<FQDN>:8445/desktop/sso/authcode`).
+    pub redirect_uri: String,
+}
+
+/// What a node knows of the tokens it was shown.
+#[derive(Default)]
+pub struct TokenCache {
+    known: Mutex<HashMap<String, (String, time::OffsetDateTime)>>,
+}
+
+fn json(status: u16, v: serde_json::Value) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: (v.to_string() + "\n").into_bytes(),
+    }
+}
+
+/// One call of Finesse's Java to IdS.
+async fn call_ids(
+    network: &Arc<dyn Network>,
+    sso: &SsoClient,
+    trust: &[Certificate],
+    clock: &Clock,
+    request: &Request<'_>,
+) -> Result<(u16, String), Verdict> {
+    let addr = match network.endpoint(&sso.ids, crate::ids::IDS_PORT) {
+        Err(Unreachable::UnknownHost) => {
+            return Err(Verdict::refuse(format!(
+                "java.net.UnknownHostException: {}",
+                sso.ids
+            )))
+        }
+        Err(Unreachable::Refused) => {
+            return Err(Verdict::refuse(
+                "java.net.ConnectException: Connection refused",
+            ))
+        }
+        Ok(a) => a,
+    };
+    personality::https_request_as(
+        Personality::Java,
+        addr,
+        &sso.ids,
+        trust,
+        clock.now(),
+        request,
+        Duration::from_secs(10),
+    )
+    .await
+}
+
+fn api_error(status: u16, kind: &str, message: &str, data: &str) -> HttpResponse {
+    json(
+        status,
+        serde_json::json!({"status": status, "apiErrors": {"errorType": kind, "errorMessage": message, "errorData": data}}),
+    )
+}
+
+/// `GET /desktop/sso/token`: to IdS to sign in, back at `/desktop/sso/authcode`.
+pub fn start(sso: &SsoClient, r: &HttpRequest) -> HttpResponse {
+    use base64::Engine as _;
+    let state = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r.query.as_bytes());
+    HttpResponse {
+        status: 302,
+        headers: vec![(
+            "Location".into(),
+            format!(
+                "https://{}:{}/ids/v1/oauth/authorize?client_id={}&redirect_uri={}&response_type=code&state={state}",
+                sso.ids,
+                crate::ids::IDS_PORT,
+                crate::ids::encode(&sso.client_id),
+                crate::ids::encode(&sso.redirect_uri)
+            ),
+        )],
+        body: Vec::new(),
+    }
+}
+
+/// A grant at IdS's token endpoint, as Finesse's JSON.
+async fn grant(
+    network: &Arc<dyn Network>,
+    sso: &SsoClient,
+    trust: &[Certificate],
+    clock: &Clock,
+    body: String,
+    with_refresh: bool,
+) -> HttpResponse {
+    use base64::Engine as _;
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", sso.client_id, sso.secret))
+    );
+    let request = Request {
+        method: "POST",
+        path: "/ids/v1/oauth/token",
+        headers: &[
+            ("Authorization", basic.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        body: body.as_bytes(),
+    };
+    match call_ids(network, sso, trust, clock, &request).await {
+        // ccelab's texts around Java's exception (L)
+        Err(v) => api_error(
+            500,
+            "Generic Error",
+            "Cannot reach the Identity Service",
+            &v.text,
+        ),
+        Ok((200, text)) => {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            let user = v["user_name"].as_str().unwrap_or_default();
+            let realm = sso.ids.split_once('.').map_or("", |(_, d)| d);
+            let mut out = serde_json::json!({
+                "token": v["access_token"],
+                "expires_in": v["expires_in"],
+                "user_id": user,
+                "realm": realm,
+                "user_principal": format!("{user}@{realm}"),
+            });
+            if with_refresh {
+                out["refresh_token"] = v["refresh_token"].clone();
+            }
+            json(200, out)
+        }
+        Ok((status, text)) => {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            api_error(
+                if status == 401 { 401 } else { 400 },
+                "Invalid Input",
+                v["error_description"]
+                    .as_str()
+                    .unwrap_or("refused by the Identity Service"),
+                v["error"].as_str().unwrap_or_default(),
+            )
+        }
+    }
+}
+
+/// `GET /desktop/sso/authcode`: the code exchanged at IdS.
+pub async fn authcode(
+    network: &Arc<dyn Network>,
+    sso: &SsoClient,
+    trust: &[Certificate],
+    clock: &Clock,
+    r: &HttpRequest,
+) -> HttpResponse {
+    use base64::Engine as _;
+    let q = crate::ids::form(&r.query);
+    let Some(code) = q.get("code") else {
+        return api_error(400, "Parameter Missing", "code is required", "");
+    };
+    let asked = q
+        .get("state")
+        .and_then(|s| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .ok()
+        })
+        .map(|b| crate::ids::form(&String::from_utf8_lossy(&b)))
+        .unwrap_or_default();
+    let body = format!(
+        "grant_type=authorization_code&code={}&redirect_uri={}",
+        crate::ids::encode(code),
+        crate::ids::encode(&sso.redirect_uri)
+    );
+    let with_refresh = asked.get("return_refresh_token").map(String::as_str) == Some("true");
+    grant(network, sso, trust, clock, body, with_refresh).await
+}
+
+/// `POST /desktop/sso/token` with `token` and `refresh-token`: a new token.
+pub async fn refresh(
+    network: &Arc<dyn Network>,
+    sso: &SsoClient,
+    trust: &[Certificate],
+    clock: &Clock,
+    r: &HttpRequest,
+) -> HttpResponse {
+    let f = crate::ids::form(&String::from_utf8_lossy(&r.body));
+    let Some(rt) = f.get("refresh-token") else {
+        return api_error(400, "Parameter Missing", "refresh-token is required", "");
+    };
+    let body = format!(
+        "grant_type=refresh_token&refresh_token={}",
+        crate::ids::encode(rt)
+    );
+    grant(network, sso, trust, clock, body, false).await
+}
+
+/// The bearer token of a request, if it has one.
+pub fn bearer_of(r: &HttpRequest) -> Option<String> {
+    let v = r
+        .headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .map(|(_, v)| v.trim())?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
+/// Whose `token` is, as IdS says (cached for the token's life).
+pub async fn check(
+    network: &Arc<dyn Network>,
+    sso: &SsoClient,
+    trust: &[Certificate],
+    clock: &Clock,
+    cache: &TokenCache,
+    token: &str,
+) -> Bearer {
+    let now = clock.now();
+    if let Some((user, until)) = cache
+        .known
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(token)
+        .cloned()
+    {
+        if until > now {
+            return Bearer::Valid(user);
+        }
+    }
+    let path = format!(
+        "/ids/v1/oauth/check_token?access_token={}",
+        crate::ids::encode(token)
+    );
+    let request = Request {
+        method: "GET",
+        path: &path,
+        headers: &[],
+        body: b"",
+    };
+    match call_ids(network, sso, trust, clock, &request).await {
+        Err(v) => Bearer::Refused(v.text),
+        Ok((200, text)) => {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            let (Some(user), Some(left)) = (v["user_name"].as_str(), v["expires_in"].as_i64())
+            else {
+                return Bearer::Refused("the Identity Service's answer cannot be read".into());
+            };
+            let mut known = cache.known.lock().unwrap_or_else(|e| e.into_inner());
+            if known.len() >= MAX_CACHED {
+                known.clear();
+            }
+            known.insert(
+                token.to_string(),
+                (user.to_string(), now + time::Duration::seconds(left)),
+            );
+            Bearer::Valid(user.to_string())
+        }
+        Ok(_) => Bearer::Refused("the token is invalid or expired".into()),
+    }
+}
