@@ -34,30 +34,7 @@ use crate::lab::Lab;
 
 /// Percent-decodes a query or path value (`+` is a space, as in forms).
 pub fn decode(v: &str) -> String {
-    let b = v.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b[i], hex) {
-            (b'%', Some(x)) => {
-                out.push(x);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    ccelab_emulators::platform::http::percent_decode(v)
 }
 
 /// The decoded value of `key` in a query string (empty when absent).
@@ -366,17 +343,7 @@ pub fn request(
 mod tests {
     use super::*;
 
-    /// Percent-encodes a query or path value (everything but unreserved characters).
-    fn encode(v: &str) -> String {
-        v.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    }
+    use ccelab_emulators::platform::http::percent_encode as encode;
 
     #[test]
     fn query_values_round_trip() {

@@ -175,74 +175,82 @@ pub struct FinesseNode {
     pub live_data: Option<String>,
 }
 
+/// What Cisco Finesse Tomcat's handler works with.
+#[derive(Clone)]
+struct RestEnv {
+    d: Arc<FinesseDeployment>,
+    nodes: NodeInfo,
+    clock: crate::clock::Clock,
+    network: Arc<dyn crate::network::Network>,
+    sso: Option<sso::SsoClient>,
+    cache: Arc<sso::TokenCache>,
+}
+
+impl RestEnv {
+    /// One request: the SSO endpoints, else the REST API (a bearer token
+    /// checked at IdS first).
+    async fn serve(
+        &self,
+        trust: Arc<Vec<crate::pki::Certificate>>,
+        r: crate::tls::HttpRequest,
+    ) -> crate::tls::HttpResponse {
+        let link = self.sso.clone().map(|s| sso::IdsLink {
+            network: self.network.clone(),
+            sso: s,
+            trust,
+            clock: self.clock.clone(),
+        });
+        let rest = |b| {
+            rest::handle(
+                &self.d,
+                &self.nodes,
+                &self.d.states,
+                self.clock.now(),
+                &r,
+                b,
+            )
+        };
+        match (
+            &link,
+            r.method.as_str(),
+            r.path.as_str(),
+            sso::bearer_of(&r),
+        ) {
+            (Some(l), "GET", "/desktop/sso/token", _) => sso::start(&l.sso, &r),
+            (Some(l), "POST", "/desktop/sso/token", _) => sso::refresh(l, &r).await,
+            (Some(l), "GET", "/desktop/sso/authcode", _) => sso::authcode(l, &r).await,
+            (None, _, "/desktop/sso/token" | "/desktop/sso/authcode", _) => rest::api_error(
+                404,
+                "Not Found",
+                "SSO is not configured on this Finesse",
+                "",
+            ),
+            (Some(l), _, _, Some(t)) => rest(sso::check(l, &self.cache, &t).await),
+            (None, _, _, Some(_)) => rest(rest::Bearer::Refused("SSO is not configured".into())),
+            (_, _, _, None) => rest(rest::Bearer::None),
+        }
+    }
+}
+
 /// Starts Finesse on a host: Cisco Finesse Tomcat loads the certificate
 /// units and serves HTTPS 443 and 8445, the CLI listens on 22.
 pub async fn start(config: FinesseConfig, ctx: HostCtx) -> Result<Arc<Appliance>, ProductError> {
-    let (d, nodes, clock, network) = (
-        config.deployment.clone(),
-        config.nodes.clone(),
-        ctx.clock.clone(),
-        ctx.network.clone(),
-    );
-    let sso_client = config.sso.clone();
-    let cache = Arc::new(sso::TokenCache::default());
+    let env = RestEnv {
+        d: config.deployment.clone(),
+        nodes: config.nodes.clone(),
+        clock: ctx.clock.clone(),
+        network: ctx.network.clone(),
+        sso: config.sso.clone(),
+        cache: Arc::new(sso::TokenCache::default()),
+    };
     let rest: HandlerFactory = Arc::new(move |load: &TomcatLoad| {
         // the IdS calls trust what Cisco Finesse Tomcat loaded at its start
         let trust: Arc<Vec<crate::pki::Certificate>> =
             Arc::new(load.trust.iter().map(|(_, c)| c.clone()).collect());
-        let (d, nodes, clock, network, sso_client, cache) = (
-            d.clone(),
-            nodes.clone(),
-            clock.clone(),
-            network.clone(),
-            sso_client.clone(),
-            cache.clone(),
-        );
+        let env = env.clone();
         crate::tls::async_handler(move |r| {
-            let (d, nodes, clock, network, sso_client, cache, trust) = (
-                d.clone(),
-                nodes.clone(),
-                clock.clone(),
-                network.clone(),
-                sso_client.clone(),
-                cache.clone(),
-                trust.clone(),
-            );
-            async move {
-                let bearer = sso::bearer_of(&r);
-                match (&sso_client, r.method.as_str(), r.path.as_str(), bearer) {
-                    (Some(s), "GET", "/desktop/sso/token", _) => sso::start(s, &r),
-                    (Some(s), "POST", "/desktop/sso/token", _) => {
-                        sso::refresh(&network, s, &trust, &clock, &r).await
-                    }
-                    (Some(s), "GET", "/desktop/sso/authcode", _) => {
-                        sso::authcode(&network, s, &trust, &clock, &r).await
-                    }
-                    (None, _, "/desktop/sso/token" | "/desktop/sso/authcode", _) => {
-                        rest::api_error(
-                            404,
-                            "Not Found",
-                            "SSO is not configured on this Finesse",
-                            "",
-                        )
-                    }
-                    (Some(s), _, _, Some(t)) => {
-                        let b = sso::check(&network, s, &trust, &clock, &cache, &t).await;
-                        rest::handle(&d, &nodes, &d.states, clock.now(), &r, b)
-                    }
-                    (None, _, _, Some(_)) => rest::handle(
-                        &d,
-                        &nodes,
-                        &d.states,
-                        clock.now(),
-                        &r,
-                        rest::Bearer::Refused("SSO is not configured".into()),
-                    ),
-                    (_, _, _, None) => {
-                        rest::handle(&d, &nodes, &d.states, clock.now(), &r, rest::Bearer::None)
-                    }
-                }
-            }
+            let (env, trust) = (env.clone(), trust.clone());
+            async move { env.serve(trust, r).await }
         })
     });
     let webs = vec![WebService::new(

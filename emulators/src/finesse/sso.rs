@@ -46,6 +46,20 @@ pub struct SsoClient {
     pub redirect_uri: String,
 }
 
+/// How a Finesse node reaches IdS: the network, its client registration,
+/// the `tomcat-trust` Cisco Finesse Tomcat loaded, the clock.
+#[derive(Clone)]
+pub struct IdsLink {
+    /// How the node reaches other hosts.
+    pub network: Arc<dyn Network>,
+    /// Finesse's registration at IdS.
+    pub sso: SsoClient,
+    /// What the node's Java trusts.
+    pub trust: Arc<Vec<Certificate>>,
+    /// The deployment's clock.
+    pub clock: Clock,
+}
+
 /// What a node knows of the tokens it was shown.
 #[derive(Default)]
 pub struct TokenCache {
@@ -61,13 +75,8 @@ fn json(status: u16, v: serde_json::Value) -> HttpResponse {
 }
 
 /// One call of Finesse's Java to IdS.
-async fn call_ids(
-    network: &Arc<dyn Network>,
-    sso: &SsoClient,
-    trust: &[Certificate],
-    clock: &Clock,
-    request: &Request<'_>,
-) -> Result<(u16, String), Verdict> {
+async fn call_ids(link: &IdsLink, request: &Request<'_>) -> Result<(u16, String), Verdict> {
+    let (network, sso, trust, clock) = (&link.network, &link.sso, &link.trust, &link.clock);
     let addr = match network.endpoint(&sso.ids, crate::ids::IDS_PORT) {
         Err(Unreachable::UnknownHost) => {
             return Err(Verdict::refuse(format!(
@@ -113,8 +122,8 @@ pub fn start(sso: &SsoClient, r: &HttpRequest) -> HttpResponse {
                 "https://{}:{}/ids/v1/oauth/authorize?client_id={}&redirect_uri={}&response_type=code&state={state}",
                 sso.ids,
                 crate::ids::IDS_PORT,
-                crate::ids::encode(&sso.client_id),
-                crate::ids::encode(&sso.redirect_uri)
+                crate::platform::http::percent_encode(&sso.client_id),
+                crate::platform::http::percent_encode(&sso.redirect_uri)
             ),
         )],
         body: Vec::new(),
@@ -122,14 +131,8 @@ pub fn start(sso: &SsoClient, r: &HttpRequest) -> HttpResponse {
 }
 
 /// A grant at IdS's token endpoint, as Finesse's JSON.
-async fn grant(
-    network: &Arc<dyn Network>,
-    sso: &SsoClient,
-    trust: &[Certificate],
-    clock: &Clock,
-    body: String,
-    with_refresh: bool,
-) -> HttpResponse {
+async fn grant(link: &IdsLink, body: String, with_refresh: bool) -> HttpResponse {
+    let sso = &link.sso;
     use base64::Engine as _;
     let basic = format!(
         "Basic {}",
@@ -145,7 +148,7 @@ async fn grant(
         ],
         body: body.as_bytes(),
     };
-    match call_ids(network, sso, trust, clock, &request).await {
+    match call_ids(link, &request).await {
         // ccelab's texts around Java's exception (L)
         Err(v) => api_error(
             500,
@@ -184,15 +187,10 @@ async fn grant(
 }
 
 /// `GET /desktop/sso/authcode`: the code exchanged at IdS.
-pub async fn authcode(
-    network: &Arc<dyn Network>,
-    sso: &SsoClient,
-    trust: &[Certificate],
-    clock: &Clock,
-    r: &HttpRequest,
-) -> HttpResponse {
+pub async fn authcode(link: &IdsLink, r: &HttpRequest) -> HttpResponse {
+    let sso = &link.sso;
     use base64::Engine as _;
-    let q = crate::ids::form(&r.query);
+    let q = crate::platform::http::form_fields(&r.query);
     let Some(code) = q.get("code") else {
         return api_error(400, "Parameter Missing", "code is required", "");
     };
@@ -203,34 +201,28 @@ pub async fn authcode(
                 .decode(s)
                 .ok()
         })
-        .map(|b| crate::ids::form(&String::from_utf8_lossy(&b)))
+        .map(|b| crate::platform::http::form_fields(&String::from_utf8_lossy(&b)))
         .unwrap_or_default();
     let body = format!(
         "grant_type=authorization_code&code={}&redirect_uri={}",
-        crate::ids::encode(code),
-        crate::ids::encode(&sso.redirect_uri)
+        crate::platform::http::percent_encode(code),
+        crate::platform::http::percent_encode(&sso.redirect_uri)
     );
     let with_refresh = asked.get("return_refresh_token").map(String::as_str) == Some("true");
-    grant(network, sso, trust, clock, body, with_refresh).await
+    grant(link, body, with_refresh).await
 }
 
 /// `POST /desktop/sso/token` with `token` and `refresh-token`: a new token.
-pub async fn refresh(
-    network: &Arc<dyn Network>,
-    sso: &SsoClient,
-    trust: &[Certificate],
-    clock: &Clock,
-    r: &HttpRequest,
-) -> HttpResponse {
-    let f = crate::ids::form(&String::from_utf8_lossy(&r.body));
+pub async fn refresh(link: &IdsLink, r: &HttpRequest) -> HttpResponse {
+    let f = crate::platform::http::form_fields(&String::from_utf8_lossy(&r.body));
     let Some(rt) = f.get("refresh-token") else {
         return api_error(400, "Parameter Missing", "refresh-token is required", "");
     };
     let body = format!(
         "grant_type=refresh_token&refresh_token={}",
-        crate::ids::encode(rt)
+        crate::platform::http::percent_encode(rt)
     );
-    grant(network, sso, trust, clock, body, false).await
+    grant(link, body, false).await
 }
 
 /// The bearer token of a request, if it has one.
@@ -247,15 +239,8 @@ pub fn bearer_of(r: &HttpRequest) -> Option<String> {
 }
 
 /// Whose `token` is, as IdS says (cached for the token's life).
-pub async fn check(
-    network: &Arc<dyn Network>,
-    sso: &SsoClient,
-    trust: &[Certificate],
-    clock: &Clock,
-    cache: &TokenCache,
-    token: &str,
-) -> Bearer {
-    let now = clock.now();
+pub async fn check(link: &IdsLink, cache: &TokenCache, token: &str) -> Bearer {
+    let now = link.clock.now();
     if let Some((user, until)) = cache
         .known
         .lock()
@@ -269,7 +254,7 @@ pub async fn check(
     }
     let path = format!(
         "/ids/v1/oauth/check_token?access_token={}",
-        crate::ids::encode(token)
+        crate::platform::http::percent_encode(token)
     );
     let request = Request {
         method: "GET",
@@ -277,7 +262,7 @@ pub async fn check(
         headers: &[],
         body: b"",
     };
-    match call_ids(network, sso, trust, clock, &request).await {
+    match call_ids(link, &request).await {
         Err(v) => Bearer::Refused(v.text),
         Ok((200, text)) => {
             let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();

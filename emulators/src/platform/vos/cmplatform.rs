@@ -152,37 +152,11 @@ fn cookie(r: &HttpRequest, name: &str) -> Option<String> {
 }
 
 fn form(body: &[u8]) -> HashMap<String, String> {
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (url_decode(k), url_decode(v)))
-        .collect()
+    crate::platform::http::form_fields(&String::from_utf8_lossy(body))
 }
 
 fn query(r: &HttpRequest) -> HashMap<String, String> {
     form(r.query.as_bytes())
-}
-
-fn url_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b[i], hex) {
-            (b'+', _) => out.push(b' '),
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 2;
-            }
-            (c, _) => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A form's parts: name → (file name, bytes).
@@ -688,9 +662,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn url_decoding_and_multipart() {
-        assert_eq!(url_decode("a%20b+c%2"), "a b c%2");
-        assert_eq!(url_decode("%zz%41"), "%zzA");
+    fn multipart_forms() {
         let body = b"--XX\r\nContent-Disposition: form-data; name=\"NAME\"\r\n\r\ntomcat-trust\r\n--XX\r\nContent-Disposition: form-data; name=\"FILE\"; filename=\"a.pem\"\r\nContent-Type: application/octet-stream\r\n\r\nPEMDATA\r\n--XX--\r\n".to_vec();
         let r = HttpRequest {
             method: "POST".into(),
