@@ -163,7 +163,9 @@ pub(crate) async fn start(
                     secondary: fqdns.get(1).cloned(),
                 },
                 // the primary shows the publisher's Live Data, the secondary the subscriber's
-                live_data: fqdns_of(topo, Role::Cuic).get(i).cloned(),
+                live_data: fqdns_of(topo, Role::Cuic)
+                    .get(i)
+                    .map(|c| (c.clone(), topo.live_data)),
                 sso: fqdns_of(topo, Role::Ids)
                     .first()
                     .map(|ids| finesse::sso::SsoClient {
@@ -189,7 +191,13 @@ pub(crate) async fn start(
             let config = CuicConfig {
                 publisher,
                 origins,
-                vos: vos_config(topo, h, "12.6.2.10000-16", cuic::platform_services()),
+                profile: topo.live_data,
+                vos: vos_config(
+                    topo,
+                    h,
+                    "12.6.2.10000-16",
+                    cuic::platform_services(topo.live_data),
+                ),
             };
             Some(cuic::start(config, ctx).await?)
         }

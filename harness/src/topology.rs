@@ -234,6 +234,8 @@ pub struct Topology {
     pub finesse: FinesseKnobs,
     /// The agents the deployment provisions (Finesse authenticates them).
     pub agents: Vec<Agent>,
+    /// Where CUIC's Live Data listens (`[cuic] profile`).
+    pub live_data: ccelab_emulators::cuic::LiveDataProfile,
 }
 
 pub use ccelab_emulators::cce_admin::{AWDB_DATABASE, AWDB_LOGIN};
@@ -370,6 +372,7 @@ impl Topology {
             ece_accounts: EceAccounts::default(),
             finesse: FinesseKnobs::default(),
             agents: ccelab_emulators::finesse::preset_agents(ECE_DEFAULT_PASSWORD),
+            live_data: ccelab_emulators::cuic::LiveDataProfile::default(),
         })
     }
 

@@ -51,6 +51,8 @@ pub struct TopologyFile {
     /// `[finesse]`: the Finesse nodes (their tomcat certificates, the
     /// time `utils service restart` takes).
     pub finesse: Option<ccelab_emulators::finesse::FinesseSection>,
+    /// `[cuic]`: CUIC and Live Data (the port profile).
+    pub cuic: Option<ccelab_emulators::cuic::CuicSection>,
     /// Per-host overrides, by host name (`[hosts.ads-a]`).
     #[serde(default)]
     pub hosts: std::collections::BTreeMap<String, HostSpec>,
@@ -279,6 +281,9 @@ impl TopologyFile {
         }
         if let Some(ad) = &self.ad_dc {
             topo.ad_dc = ad.knobs(&self.base_dir).map_err(|e| at("ad_dc.ldif")(&e))?;
+        }
+        if let Some(p) = self.cuic.as_ref().and_then(|c| c.profile) {
+            topo.live_data = p;
         }
         if let Some(f) = &self.finesse {
             topo.finesse = f

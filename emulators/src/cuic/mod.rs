@@ -16,8 +16,12 @@
 //!   (the CUIC and Live Data CLI guides; research vos-web.md §4): a desktop
 //!   origin not allowed gets no `Access-Control-Allow-Origin`, and the
 //!   gadget's call fails in the browser. The texts `utils … cors status`
-//!   and `… allowed_origin list` print are not documented (L). The 12.6(2)
-//!   profile (both Live Data endpoints on 443) is not emulated.
+//!   and `… allowed_origin list` print are not documented (L).
+//!
+//! In the 12.6(2) profile ([`LiveDataProfile::V1262`]) both Live Data
+//! endpoints are on 443 behind the **Cisco Web Proxy Service** (the 12.6 CLI
+//! guide has that service restarted after a Live Data CORS change, H; that
+//! both move to 443 is the VPN-less guide's reading, L).
 //!
 //! Service names: Cisco's Live Data guides name the `CCE Live Data …`
 //! services (M).
@@ -43,6 +47,39 @@ pub const LIVE_DATA_WEB_PORT: u16 = 12005;
 pub const LIVE_DATA_SOCKET_IO_PORT: u16 = 12008;
 /// The gadget Finesse's desktop layout loads from CUIC.
 pub const GADGET_PATH: &str = "/cuic/gadget/LiveData/LiveDataGadget.jsp";
+
+/// The web proxy of the 12.6(2) profile.
+pub const WEB_PROXY: &str = "Cisco Web Proxy Service";
+
+/// Where Live Data listens: the 12.5 ports or 12.6(2)'s 443.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+pub enum LiveDataProfile {
+    /// 12005 (web service) and 12008 (Socket.IO).
+    #[default]
+    #[serde(rename = "12.5")]
+    V125,
+    /// Both on 443 (the web proxy).
+    #[serde(rename = "12.6.2")]
+    V1262,
+}
+
+impl LiveDataProfile {
+    /// The web service's and the Socket.IO service's ports.
+    pub fn ports(self) -> (u16, u16) {
+        match self {
+            LiveDataProfile::V125 => (LIVE_DATA_WEB_PORT, LIVE_DATA_SOCKET_IO_PORT),
+            LiveDataProfile::V1262 => (443, 443),
+        }
+    }
+}
+
+/// The `[cuic]` section of a topology file.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CuicSection {
+    /// `"12.5"` (Live Data on 12005 and 12008, the default) or `"12.6.2"` (on 443).
+    pub profile: Option<LiveDataProfile>,
+}
 
 /// One CORS allow-list (`utils cuic cors` or `utils live-data cors`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -77,6 +114,8 @@ pub struct CuicNode {
     pub publisher: bool,
     /// Its CORS settings.
     pub cors: Arc<Mutex<CorsSettings>>,
+    /// Where its Live Data listens.
+    pub profile: LiveDataProfile,
 }
 
 /// What a CUIC node is told when it starts.
@@ -87,13 +126,17 @@ pub struct CuicConfig {
     /// `https://<Finesse FQDN>` and `…:8445`, as the Finesse guide asks),
     /// CORS enabled; empty: CORS disabled.
     pub origins: Vec<String>,
+    /// Where Live Data listens.
+    pub profile: LiveDataProfile,
     /// The platform's settings.
     pub vos: VosConfig,
 }
 
 /// The platform services of a CUIC node (`utils service list`).
-pub fn platform_services() -> Vec<(String, bool)> {
+pub fn platform_services(profile: LiveDataProfile) -> Vec<(String, bool)> {
+    let proxy = profile == LiveDataProfile::V1262;
     [
+        (WEB_PROXY, proxy),
         ("A Cisco DB", true),
         ("A Cisco DB Replicator", true),
         ("CCE Live Data ActiveMQ Service", true),
@@ -175,12 +218,13 @@ pub async fn start(config: CuicConfig, ctx: HostCtx) -> Result<Arc<Appliance>, P
             with_cors(resp, &cuic, &r)
         })
     });
-    let live = |path: &'static str| -> HandlerFactory {
+    // Live Data's answers: each path with Live Data's CORS list
+    let live = |paths: &'static [&'static str]| -> HandlerFactory {
         let c = cors.clone();
         Arc::new(move |_load: &TomcatLoad| {
             let c = c.clone();
             crate::tls::handler(move |r| {
-                let resp = if r.path == path {
+                let resp = if paths.contains(&r.path.as_str()) {
                     json(200, "{\"status\":\"OK\"}\n".into())
                 } else {
                     HttpResponse::text(404, "Not Found")
@@ -194,22 +238,34 @@ pub async fn start(config: CuicConfig, ctx: HostCtx) -> Result<Arc<Appliance>, P
             })
         })
     };
-    let webs = vec![
-        WebService::new(REPORTING, vec![(REPORTING_PORT, reporting)], &ctx.disk),
-        WebService::new(
-            LIVE_DATA_WEB,
-            vec![(LIVE_DATA_WEB_PORT, live("/livedata/security"))],
+    let mut webs = vec![WebService::new(
+        REPORTING,
+        vec![(REPORTING_PORT, reporting)],
+        &ctx.disk,
+    )];
+    match config.profile {
+        LiveDataProfile::V125 => {
+            webs.push(WebService::new(
+                LIVE_DATA_WEB,
+                vec![(LIVE_DATA_WEB_PORT, live(&["/livedata/security"]))],
+                &ctx.disk,
+            ));
+            webs.push(WebService::new(
+                LIVE_DATA_SOCKET_IO,
+                vec![(LIVE_DATA_SOCKET_IO_PORT, live(&["/security"]))],
+                &ctx.disk,
+            ));
+        }
+        LiveDataProfile::V1262 => webs.push(WebService::new(
+            WEB_PROXY,
+            vec![(443, live(&["/livedata/security", "/security"]))],
             &ctx.disk,
-        ),
-        WebService::new(
-            LIVE_DATA_SOCKET_IO,
-            vec![(LIVE_DATA_SOCKET_IO_PORT, live("/security"))],
-            &ctx.disk,
-        ),
-    ];
+        )),
+    }
     let node = CuicNode {
         publisher: config.publisher,
         cors: cors.clone(),
+        profile: config.profile,
     };
     let a = Appliance::start(ctx, config.vos, webs, Vec::new(), Box::new(node)).await?;
     a.vos()

@@ -142,7 +142,7 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
         return failed(format!("{desktop}/desktop cannot be reached"), vec![]);
     };
     let mut shows = vec![format!("Signed in as {agent} on {}", h.fqdn)];
-    let Some(cuic) = node.live_data.clone() else {
+    let Some((cuic, profile)) = node.live_data.clone() else {
         shows.push("No Live Data gadget in the desktop layout".into());
         return Desktop {
             ok: true,
@@ -203,10 +203,8 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
     // 3: the agent's browser calls Live Data from the desktop's origin
     let origin = desktop.clone();
     let mut console = Vec::new();
-    for (port, path) in [
-        (crate::cuic::LIVE_DATA_WEB_PORT, "/livedata/security"),
-        (crate::cuic::LIVE_DATA_SOCKET_IO_PORT, "/security"),
-    ] {
+    let (web, socket_io) = profile.ports();
+    for (port, path) in [(web, "/livedata/security"), (socket_io, "/security")] {
         let url = format!("https://{cuic}:{port}{path}");
         let reply = match h.network.endpoint(&cuic, port) {
             Err(Unreachable::UnknownHost) => Err("net::ERR_NAME_NOT_RESOLVED".to_string()),

@@ -123,8 +123,8 @@ pub struct FinesseConfig {
     pub nodes: NodeInfo,
     /// The CUIC node whose Live Data gadget this node's desktop layout
     /// shows (the publisher for the primary, the subscriber for the
-    /// secondary: [SEC]); None: no gadget.
-    pub live_data: Option<String>,
+    /// secondary: [SEC]) and where its Live Data listens; None: no gadget.
+    pub live_data: Option<(String, crate::cuic::LiveDataProfile)>,
     /// Finesse as an OAuth client of IdS (None: no SSO).
     pub sso: Option<sso::SsoClient>,
     /// The platform's settings.
@@ -171,8 +171,8 @@ pub struct FinesseNode {
     pub deployment: Arc<FinesseDeployment>,
     /// The cluster's nodes.
     pub nodes: NodeInfo,
-    /// The CUIC node of its Live Data gadget.
-    pub live_data: Option<String>,
+    /// The CUIC node of its Live Data gadget, and its Live Data profile.
+    pub live_data: Option<(String, crate::cuic::LiveDataProfile)>,
 }
 
 /// What Cisco Finesse Tomcat's handler works with.
