@@ -328,6 +328,24 @@ fn fqdns_of(topo: &Topology, role: Role) -> Vec<String> {
         .collect()
 }
 
+/// The tomcat certificate of each VOS host, by host name, made once by
+/// whichever disk writer needs it first (the others wait for it): several
+/// disks hold them (an ADS's cacerts, Finesse's tomcat-trust), and making
+/// them while the other disks are written keeps `ccelab up` short.
+pub(crate) type VosCerts = std::collections::HashMap<
+    String,
+    std::sync::OnceLock<Result<ccelab_emulators::pki::Issued, String>>,
+>;
+
+/// An empty memo for every VOS host of the topology.
+pub(crate) fn vos_certificates(topo: &Topology) -> VosCerts {
+    topo.hosts
+        .iter()
+        .filter(|h| matches!(h.role, Role::Finesse | Role::Cuic | Role::Ids))
+        .map(|h| (h.name.clone(), std::sync::OnceLock::new()))
+        .collect()
+}
+
 /// A VOS host's tomcat certificate as installed: self-signed by the
 /// platform, or issued by the topology's issuing CA (`[finesse]
 /// certificate`). Deterministic (pool key, content-derived serial), so
@@ -374,7 +392,17 @@ pub(crate) fn write_disk(
     i: usize,
     h: &Host,
     now: time::OffsetDateTime,
+    vos: &VosCerts,
 ) -> Result<(), TopologyError> {
+    // the VOS certificates made once for the whole topology
+    let made = |h: &Host| -> Result<ccelab_emulators::pki::Issued, TopologyError> {
+        let slot = vos
+            .get(&h.name)
+            .ok_or_else(|| TopologyError::Invalid(format!("{}: not a VOS host", h.name)))?;
+        slot.get_or_init(|| vos_tomcat(topo, h, now).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(TopologyError::Invalid)
+    };
     let disk = &h.disk;
     match h.role {
         Role::Ads => {
@@ -396,7 +424,7 @@ pub(crate) fn write_disk(
                             Role::Finesse
                         };
                         for f in topo.hosts.iter().filter(|f| f.role == role) {
-                            let c = vos_tomcat(topo, f, now)?.cert;
+                            let c = made(f)?.cert;
                             if c.is_self_issued() {
                                 trusted.push((f.fqdn.clone(), c));
                             }
@@ -452,7 +480,7 @@ pub(crate) fn write_disk(
         }
         Role::AdDc => ccelab_emulators::ad_dc::product::write_disk(&h.name, disk, &topo.dc.cert)?,
         Role::Finesse | Role::Cuic | Role::Ids => {
-            let own = vos_tomcat(topo, h, now)?;
+            let own = made(h)?;
             let mut trust = match topo.finesse.certificate {
                 TomcatCert::SelfSigned => Vec::new(),
                 TomcatCert::CaSigned => vec![topo.root.cert.clone(), topo.issuing.cert.clone()],
@@ -473,7 +501,7 @@ pub(crate) fn write_disk(
                 // and the IdS nodes' (SSO: Finesse calls IdS server-side)
                 let idss = topo.hosts.iter().filter(|c| c.role == Role::Ids);
                 for c in wanted.into_iter().chain(idss) {
-                    let cert = vos_tomcat(topo, c, now)?.cert;
+                    let cert = made(c)?.cert;
                     if !trust.contains(&cert) && cert.is_self_issued() {
                         trust.push(cert);
                     }

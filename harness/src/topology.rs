@@ -472,12 +472,18 @@ impl Topology {
     /// its `tomcatCert`), and the first error is returned.
     pub fn write_disks(&self) -> Result<(), TopologyError> {
         let now = self.clock.now();
+        // the VOS appliances' certificates, made once: several disks hold
+        // them (an ADS's cacerts, Finesse's tomcat-trust)
+        let vos = crate::registry::vos_certificates(self);
         std::thread::scope(|scope| {
             let jobs: Vec<_> = self
                 .hosts
                 .iter()
                 .enumerate()
-                .map(|(i, h)| scope.spawn(move || self.write_host(i, h, now)))
+                .map(|(i, h)| {
+                    let vos = &vos;
+                    scope.spawn(move || self.write_host(i, h, now, vos))
+                })
                 .collect();
             // every job is joined before the first error (in host order) is returned
             let results: Vec<Result<(), TopologyError>> = jobs
@@ -502,8 +508,9 @@ impl Topology {
         i: usize,
         h: &Host,
         now: time::OffsetDateTime,
+        vos: &crate::registry::VosCerts,
     ) -> Result<(), TopologyError> {
         std::fs::create_dir_all(h.disk.root()).map_err(io(h.disk.root()))?;
-        crate::registry::write_disk(self, i, h, now)
+        crate::registry::write_disk(self, i, h, now, vos)
     }
 }

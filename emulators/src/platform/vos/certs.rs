@@ -146,6 +146,28 @@ impl TomcatUnits {
         self.set_description("tomcat/tomcat.pem", description)
     }
 
+    /// Writes the units as after installation in one go: the own
+    /// certificate and key, the trust certificates, and their descriptions
+    /// (one write of the descriptions, not one per certificate).
+    pub fn install(
+        &self,
+        own: (&Certificate, &KeyPair, &str),
+        trust: &[(&Certificate, &str)],
+    ) -> Result<(), UnitError> {
+        self.write(&self.own_key(), own.1.to_pkcs8_pem().as_bytes())?;
+        self.write(&self.own_pem(), own.0.to_pem().as_bytes())?;
+        let mut all = vec![("tomcat/tomcat.pem".to_string(), own.2.to_string())];
+        for (c, d) in trust {
+            let name = trust_file_name(c);
+            self.write(&self.trust_dir().join(&name), c.to_pem().as_bytes())?;
+            let key = format!("tomcat-trust/{name}");
+            all.retain(|(k, _)| *k != key);
+            all.push((key, d.replace(['\t', '\n', '\r'], " ")));
+        }
+        let text: String = all.iter().map(|(k, v)| format!("{k}\t{v}\n")).collect();
+        self.write(&self.descriptions_path(), text.as_bytes())
+    }
+
     /// The own certificate and key (what Tomcat loads when it starts).
     pub fn own(&self) -> Result<(Certificate, Arc<KeyPair>), UnitError> {
         let pem = self.read_text(&self.own_pem())?;

@@ -345,15 +345,12 @@ pub fn write_disk(
             crate::pki::dn::common_name(own.cert.issuer()).unwrap_or_default()
         )
     };
-    let err = |e: certs::UnitError| ProductError::new(host, e);
-    units
-        .set_own(&own.cert, &own.key, &description)
-        .map_err(err)?;
+    let mut trusted: Vec<(&Certificate, &str)> = Vec::new();
     if own.cert.is_self_issued() {
-        units.add_trust(&own.cert, &description).map_err(err)?;
+        trusted.push((&own.cert, &description));
     }
-    for c in trust {
-        units.add_trust(c, certs::TRUST_DESCRIPTION).map_err(err)?;
-    }
-    Ok(())
+    trusted.extend(trust.iter().map(|c| (c, certs::TRUST_DESCRIPTION)));
+    units
+        .install((&own.cert, &own.key, &description), &trusted)
+        .map_err(|e| ProductError::new(host, e))
 }
