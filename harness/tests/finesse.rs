@@ -769,3 +769,68 @@ fn sso_token_flow_with_curl_through_ids_and_the_emulated_idp() {
     let ok2 = call(&format!("Bearer {}", t2["token"].as_str().unwrap()));
     assert!(ok2.ends_with("\n200"), "{ok2}");
 }
+
+#[test]
+fn the_desktop_page_carries_the_gadget_finesse_could_fetch() {
+    let d = tempfile::tempdir().unwrap();
+    let u = finesse_lab(d.path());
+    let post = |host: &str, addr: &str, form: &str| {
+        let port = bound(&u, host, 8445);
+        let o = tool(
+            "curl",
+            &[
+                "-sk",
+                "-d",
+                form,
+                &format!("https://{addr}:{port}/desktop/signin"),
+            ],
+        );
+        out(&o)
+    };
+    let port = bound(&u, "finesse-a", 8445);
+    let form = out(&tool(
+        "curl",
+        &["-sk", &format!("https://127.0.0.20:{port}/desktop")],
+    ));
+    assert!(form.contains("action=\"/desktop/signin\""), "{form}");
+    let wrong = post(
+        "finesse-a",
+        "127.0.0.20",
+        "username=agent1&password=nope&extension=1001001",
+    );
+    assert!(wrong.contains("Invalid username or password."), "{wrong}");
+    // the preset's trust: Finesse fetched the gadget; the browser's script calls Live Data
+    let page = post(
+        "finesse-a",
+        "127.0.0.20",
+        "username=agent1&password=Password1&extension=1001001",
+    );
+    assert!(page.contains("<div id=\"livedata\" data-server=\"https://cuica.example.com:12005\" data-socketio=\"https://cuica.example.com:12008\">"), "{page}");
+    assert!(page.contains("Live Data is not available after repeated attempts. Retrying"));
+    // a Finesse that does not trust CUIC: the gadget's place says why, the log has Java's exception
+    let d2 = tempfile::tempdir().unwrap();
+    let file = d2.path().join("topology.toml");
+    std::fs::write(&file, "[finesse]\ncuic_trust = \"none\"\n").unwrap();
+    let u2 = up_args(
+        &d2.path().join("lab"),
+        true,
+        &["--topology", file.to_str().unwrap()],
+    );
+    let port2 = bound(&u2, "finesse-a", 8445);
+    let page = out(&tool(
+        "curl",
+        &[
+            "-sk",
+            "-d",
+            "username=agent1&password=Password1",
+            &format!("https://127.0.0.20:{port2}/desktop/signin"),
+        ],
+    ));
+    assert!(page.contains("The gadget could not be loaded from https://cuica.example.com:8444/cuic/gadget/LiveData/LiveDataGadget.jsp"), "{page}");
+    let log = std::fs::read_to_string(
+        u2.dir
+            .join("disks/finesse-a/opt/cisco/desktop/logs/finesse/Desktop-webapp.log"),
+    )
+    .unwrap();
+    assert!(log.contains("PKIX path building failed"), "{log}");
+}

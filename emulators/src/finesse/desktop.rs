@@ -24,8 +24,11 @@
 //!    console Chrome's `net::ERR_CERT_…` or CORS line.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::host::VirtualDisk;
 
 use super::FinesseNode;
 use crate::network::Unreachable;
@@ -119,6 +122,54 @@ fn chrome_error(text: &str) -> &'static str {
     }
 }
 
+/// Finesse's server-side fetch of the Live Data gadget from `cuic`, as
+/// Java trusting `anchors`: the gadget's XML, or its URL and Java's exception.
+pub async fn fetch_gadget(
+    network: &Arc<dyn crate::network::Network>,
+    clock: &Clock,
+    anchors: &[Certificate],
+    cuic: &str,
+) -> Result<String, (String, personality::Verdict)> {
+    let gadget = format!(
+        "https://{cuic}:{}{}",
+        crate::cuic::REPORTING_PORT,
+        crate::cuic::GADGET_PATH
+    );
+    let fetched = match network.endpoint(cuic, crate::cuic::REPORTING_PORT) {
+        Err(Unreachable::UnknownHost) => Err(personality::Verdict::refuse(format!(
+            "java.net.UnknownHostException: {cuic}"
+        ))),
+        Err(Unreachable::Refused) => Err(personality::Verdict::refuse(
+            "java.net.ConnectException: Connection refused",
+        )),
+        Ok(addr) => personality::https_request_as(
+            Personality::Java,
+            addr,
+            cuic,
+            anchors,
+            clock.now(),
+            &Request {
+                method: "GET",
+                path: crate::cuic::GADGET_PATH,
+                headers: &[],
+                body: b"",
+            },
+            Duration::from_secs(10),
+        )
+        .await
+        .and_then(|(status, body)| {
+            if status == 200 {
+                Ok(body)
+            } else {
+                Err(personality::Verdict::refuse(format!(
+                    "java.io.IOException: Server returned HTTP response code: {status} for URL: {gadget}"
+                )))
+            }
+        }),
+    };
+    fetched.map_err(|v| (gadget, v))
+}
+
 /// `agent` signs in to the desktop of the Finesse node `a`.
 pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
     let Some(node) = a.product::<FinesseNode>() else {
@@ -150,47 +201,10 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
             console: vec![],
         };
     };
-    let gadget = format!(
-        "https://{cuic}:{}{}",
-        crate::cuic::REPORTING_PORT,
-        crate::cuic::GADGET_PATH
-    );
     // 2: Finesse's server-side fetch with the tomcat-trust it loaded at start
     let anchors: Vec<Certificate> = load.trust.iter().map(|(_, c)| c.clone()).collect();
-    let fetched = match h.network.endpoint(&cuic, crate::cuic::REPORTING_PORT) {
-        Err(Unreachable::UnknownHost) => Err(personality::Verdict::refuse(format!(
-            "java.net.UnknownHostException: {cuic}"
-        ))),
-        Err(Unreachable::Refused) => Err(personality::Verdict::refuse(
-            "java.net.ConnectException: Connection refused",
-        )),
-        Ok(addr) => personality::https_request_as(
-            Personality::Java,
-            addr,
-            &cuic,
-            &anchors,
-            h.clock.now(),
-            &Request {
-                method: "GET",
-                path: crate::cuic::GADGET_PATH,
-                headers: &[],
-                body: b"",
-            },
-            Duration::from_secs(10),
-        )
-        .await
-        .and_then(|(status, body)| {
-            if status == 200 {
-                Ok(body)
-            } else {
-                Err(personality::Verdict::refuse(format!(
-                    "java.io.IOException: Server returned HTTP response code: {status} for URL: {gadget}"
-                )))
-            }
-        }),
-    };
-    if let Err(v) = fetched {
-        log_failure(a, &gadget, &v).await;
+    if let Err((gadget, v)) = fetch_gadget(&h.network, &h.clock, &anchors, &cuic).await {
+        log_failure(&h.disk, &h.clock, &gadget, &v).await;
         shows.push(format!(
             "Live Data gadget: the gadget could not be loaded from {gadget}"
         ));
@@ -253,10 +267,9 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
 
 /// Appends Java's exception chain to Finesse's desktop log (off the async
 /// workers; a log that cannot be written loses its lines).
-async fn log_failure(a: &Appliance, url: &str, v: &personality::Verdict) {
-    let h = a.ctx();
-    let path = h.disk.root().join(DESKTOP_LOG);
-    let now = h.clock.now();
+pub async fn log_failure(disk: &VirtualDisk, clock: &Clock, url: &str, v: &personality::Verdict) {
+    let path = disk.root().join(DESKTOP_LOG);
+    let now = clock.now();
     let chain = if v.detail.is_empty() {
         vec![v.text.clone()]
     } else {
@@ -270,7 +283,7 @@ async fn log_failure(a: &Appliance, url: &str, v: &personality::Verdict) {
     for c in chain.iter().skip(1) {
         text.push_str(&format!("Caused by: {c}\n"));
     }
-    let disk = h.disk.clone();
+    let disk = disk.clone();
     let _ = tokio::task::spawn_blocking(move || {
         if let Some(dir) = path.parent() {
             if disk.check(dir).is_ok() {
@@ -280,4 +293,64 @@ async fn log_failure(a: &Appliance, url: &str, v: &personality::Verdict) {
         disk.append(&path, text.as_bytes())
     })
     .await;
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn page(status: u16, body: &str) -> crate::tls::HttpResponse {
+    crate::tls::HttpResponse {
+        status,
+        headers: vec![("Content-Type".into(), "text/html;charset=UTF-8".into())],
+        body: format!(
+            "<!DOCTYPE html>\n<html><head><title>Cisco Finesse</title></head>\n<body>\n{body}\n</body></html>\n"
+        )
+        .into_bytes(),
+    }
+}
+
+/// The desktop's sign-in form (`GET /desktop`; its fields and the
+/// `/desktop/signin` action are ccelab's, L).
+pub fn sign_in_page(error: Option<&str>) -> crate::tls::HttpResponse {
+    let e = error
+        .map(|e| format!("<p class=\"error\">{}</p>\n", esc(e)))
+        .unwrap_or_default();
+    page(
+        200,
+        &format!("<h1>Cisco Finesse</h1>\n{e}<form method=\"post\" action=\"/desktop/signin\">\n<label>Username <input type=\"text\" name=\"username\"></label>\n<label>Password <input type=\"password\" name=\"password\"></label>\n<label>Extension <input type=\"text\" name=\"extension\"></label>\n<input type=\"submit\" value=\"Sign In\">\n</form>"),
+    )
+}
+
+/// The desktop page of a signed-in agent: the Live Data gadget as Finesse
+/// fetched it, and the script that calls Live Data from the browser (three
+/// tries, then [`LIVE_DATA_UNAVAILABLE`]); a gadget Finesse could not fetch
+/// leaves its text in place of the gadget.
+pub fn desktop_page(
+    agent: &str,
+    host: &str,
+    gadget: Option<Result<(String, crate::cuic::LiveDataProfile), String>>,
+) -> crate::tls::HttpResponse {
+    let live = match gadget {
+        None => "<p>No Live Data gadget in the desktop layout.</p>".to_string(),
+        Some(Err(text)) => format!("<p class=\"gadget-error\">{}</p>", esc(&text)),
+        Some(Ok((cuic, profile))) => {
+            let (web, socket_io) = profile.ports();
+            format!(
+                "<div id=\"livedata\" data-server=\"https://{c}:{web}\" data-socketio=\"https://{c}:{socket_io}\">Loading Live Data…</div>\n<script>\n(function () {{\n  var g = document.getElementById('livedata');\n  var urls = [g.dataset.server + '/livedata/security', g.dataset.socketio + '/security'];\n  var tries = 0;\n  function attempt() {{\n    Promise.all(urls.map(function (u) {{ return fetch(u, {{credentials: 'include'}}); }}))\n      .then(function () {{ g.textContent = 'Live Data'; }})\n      .catch(function () {{\n        tries += 1;\n        if (tries >= 3) {{ g.textContent = '{LIVE_DATA_UNAVAILABLE}'; }}\n        setTimeout(attempt, 2000);\n      }});\n  }}\n  attempt();\n}})();\n</script>",
+                c = esc(&cuic)
+            )
+        }
+    };
+    page(
+        200,
+        &format!(
+            "<h1>Cisco Finesse</h1>\n<p id=\"agent\">{} on {}</p>\n<section id=\"gadgets\">\n{live}\n</section>",
+            esc(agent),
+            esc(host)
+        ),
+    )
 }

@@ -184,9 +184,40 @@ struct RestEnv {
     network: Arc<dyn crate::network::Network>,
     sso: Option<sso::SsoClient>,
     cache: Arc<sso::TokenCache>,
+    live_data: Option<(String, crate::cuic::LiveDataProfile)>,
+    disk: crate::host::VirtualDisk,
+    fqdn: String,
 }
 
 impl RestEnv {
+    /// `POST /desktop/signin`: the agent's desktop, with the Live Data
+    /// gadget Finesse fetches from CUIC with the trust it loaded.
+    async fn sign_in(
+        &self,
+        trust: &Arc<Vec<crate::pki::Certificate>>,
+        r: &crate::tls::HttpRequest,
+    ) -> crate::tls::HttpResponse {
+        let f = crate::platform::http::form_fields(&String::from_utf8_lossy(&r.body));
+        let user = f.get("username").cloned().unwrap_or_default();
+        match self.d.agent(&user) {
+            Some(a) if Some(&a.password) == f.get("password") => {}
+            _ => return desktop::sign_in_page(Some("Invalid username or password.")),
+        }
+        let gadget = match &self.live_data {
+            None => None,
+            Some((cuic, profile)) => Some(
+                match desktop::fetch_gadget(&self.network, &self.clock, trust, cuic).await {
+                    Ok(_) => Ok((cuic.clone(), *profile)),
+                    Err((url, v)) => {
+                        desktop::log_failure(&self.disk, &self.clock, &url, &v).await;
+                        Err(format!("The gadget could not be loaded from {url}"))
+                    }
+                },
+            ),
+        };
+        desktop::desktop_page(&user, &self.fqdn, gadget)
+    }
+
     /// One request: the SSO endpoints, else the REST API (a bearer token
     /// checked at IdS first).
     async fn serve(
@@ -194,6 +225,11 @@ impl RestEnv {
         trust: Arc<Vec<crate::pki::Certificate>>,
         r: crate::tls::HttpRequest,
     ) -> crate::tls::HttpResponse {
+        match (r.method.as_str(), r.path.as_str()) {
+            ("GET", "/desktop" | "/desktop/") => return desktop::sign_in_page(None),
+            ("POST", "/desktop/signin") => return self.sign_in(&trust, &r).await,
+            _ => {}
+        }
         let link = self.sso.clone().map(|s| sso::IdsLink {
             network: self.network.clone(),
             sso: s,
@@ -242,6 +278,9 @@ pub async fn start(config: FinesseConfig, ctx: HostCtx) -> Result<Arc<Appliance>
         network: ctx.network.clone(),
         sso: config.sso.clone(),
         cache: Arc::new(sso::TokenCache::default()),
+        live_data: config.live_data.clone(),
+        disk: ctx.disk.clone(),
+        fqdn: ctx.fqdn.clone(),
     };
     let rest: HandlerFactory = Arc::new(move |load: &TomcatLoad| {
         // the IdS calls trust what Cisco Finesse Tomcat loaded at its start
