@@ -22,9 +22,14 @@ fn finesse_lab(d: &std::path::Path) -> Up {
     )
 }
 
-/// The OpenSSH client on the admin CLI, `input` on its standard input
-/// (no pty: no echo, no pagination); (exit code, stdout, stderr).
+/// The OpenSSH client on finesse-a's admin CLI, `input` on its standard
+/// input (no pty: no echo, no pagination); (exit code, stdout, stderr).
 fn ssh(port: u64, password: &str, input: &str) -> (i32, String, String) {
+    ssh_to("127.0.0.20", port, password, input)
+}
+
+/// [`ssh`] to the host at `addr`.
+fn ssh_to(addr: &str, port: u64, password: &str, input: &str) -> (i32, String, String) {
     let mut c = Command::new("sshpass")
         .args([
             "-p",
@@ -38,7 +43,7 @@ fn ssh(port: u64, password: &str, input: &str) -> (i32, String, String) {
             "UserKnownHostsFile=/dev/null",
             "-o",
             "LogLevel=ERROR",
-            "admin@127.0.0.20",
+            &format!("admin@{addr}"),
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -833,4 +838,41 @@ fn the_desktop_page_carries_the_gadget_finesse_could_fetch() {
     )
     .unwrap();
     assert!(log.contains("PKIX path building failed"), "{log}");
+}
+
+#[test]
+fn live_data_cors_on_the_cuic_cli_and_the_desktop_that_follows_it() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("topology.toml");
+    std::fs::write(&file, "[finesse]\ncertificate = \"ca-signed\"\n").unwrap();
+    let u = up_args(
+        &d.path().join("lab"),
+        true,
+        &["--topology", file.to_str().unwrap()],
+    );
+    let desktop = || ctl(&u, &["finesse", "desktop"]);
+    assert!(desktop().status.success(), "{}", out(&desktop()));
+    // delete the desktop's 8445 origin at the prompt: the gadget's calls are refused
+    let (code, o, _) = ssh_to(
+        "127.0.0.22",
+        bound(&u, "cuic-a", 22),
+        "Password1",
+        "utils live-data cors allowed_origin delete\n4\nutils live-data cors allowed_origin list\nexit\n",
+    );
+    assert_eq!(code, 0);
+    assert!(o.contains("4. https://finesseb.example.com:8445\r\na: all\r\nq: quit\r\nSelect the index of origin to be deleted [1-4 or a,q] Command run successfully\r\n"), "{o:?}");
+    let (_, o, _) = ssh_to(
+        "127.0.0.22",
+        bound(&u, "cuic-a", 22),
+        "Password1",
+        "utils live-data cors allowed_origin delete\n2\nutils live-data cors status\nexit\n",
+    );
+    assert!(o.contains("admin:CORS is enabled\r\n"), "{o:?}");
+    let failed = desktop();
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        out(&failed).contains("has been blocked by CORS policy"),
+        "{}",
+        out(&failed)
+    );
 }

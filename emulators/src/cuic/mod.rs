@@ -29,7 +29,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::platform::vos::appliance::{Appliance, HandlerFactory, WebService};
-use crate::platform::vos::{TomcatLoad, VosConfig};
+use crate::platform::vos::{CliReply, TomcatLoad, VosConfig};
 use crate::product::{HostCtx, ProductError};
 use crate::tls::{HttpRequest, HttpResponse};
 
@@ -276,16 +276,15 @@ pub async fn start(config: CuicConfig, ctx: HostCtx) -> Result<Arc<Appliance>, P
 /// `utils cuic cors …` and `utils live-data cors …` (status, enable,
 /// disable, allowed_origin list|add URL1,URL2). Status and list texts are
 /// ccelab's (L); an origin that is not `http[s]://host[:port]` is refused.
-fn cors_command(
-    cors: &Arc<Mutex<CorsSettings>>,
-    w: &[&str],
-    words: &[String],
-) -> Option<Vec<String>> {
+fn cors_command(cors: &Arc<Mutex<CorsSettings>>, w: &[&str], words: &[String]) -> Option<CliReply> {
     let (which, rest) = match w {
         ["utils", "cuic", "cors", rest @ ..] => ("cuic", rest),
         ["utils", "live-data", "cors", rest @ ..] => ("live-data", rest),
         _ => return None,
     };
+    if rest == ["allowed_origin", "delete"] {
+        return Some(delete_origin(cors, which == "cuic"));
+    }
     let mut all = cors.lock().unwrap_or_else(|e| e.into_inner());
     let list = if which == "cuic" {
         &mut all.cuic
@@ -315,10 +314,10 @@ fn cors_command(
             let given = words.last().cloned().unwrap_or_default();
             let urls: Vec<&str> = given.split(',').collect();
             if let Some(bad) = urls.iter().find(|u| !valid_origin(u)) {
-                return Some(vec![
+                return Some(CliReply::Lines(vec![
                     format!("Invalid URL: {bad} (format: http[s]://<hostname>[:port])"),
                     crate::platform::vos::cli::FAILED.into(),
-                ]);
+                ]));
             }
             for u in urls {
                 if !list.origins.iter().any(|o| o.eq_ignore_ascii_case(u)) {
@@ -329,7 +328,63 @@ fn cors_command(
         }
         _ => return None,
     };
-    Some(out)
+    Some(CliReply::Lines(out))
+}
+
+/// `… cors allowed_origin delete`: the numbered list, `a: all`, `q: quit`
+/// and `Select the index of origin to be deleted [1-N or a,q]` (the CUIC
+/// and Live Data CLI guides, H); the answer deletes one, all, or nothing
+/// (what it prints after is ccelab's, L).
+fn delete_origin(cors: &Arc<Mutex<CorsSettings>>, cuic: bool) -> CliReply {
+    let origins = {
+        let all = cors.lock().unwrap_or_else(|e| e.into_inner());
+        if cuic {
+            all.cuic.origins.clone()
+        } else {
+            all.live_data.origins.clone()
+        }
+    };
+    if origins.is_empty() {
+        return CliReply::Lines(vec!["No allowed origins configured".into()]);
+    }
+    let mut lines: Vec<String> = origins
+        .iter()
+        .enumerate()
+        .map(|(i, o)| format!("{}. {o}", i + 1))
+        .collect();
+    lines.push("a: all".into());
+    lines.push("q: quit".into());
+    let n = origins.len();
+    let cors = cors.clone();
+    CliReply::Ask {
+        lines,
+        prompt: format!("Select the index of origin to be deleted [1-{n} or a,q] "),
+        answer: Arc::new(move |answer: &str| {
+            let mut all = cors.lock().unwrap_or_else(|e| e.into_inner());
+            let list = if cuic {
+                &mut all.cuic
+            } else {
+                &mut all.live_data
+            };
+            match answer.to_ascii_lowercase().as_str() {
+                "q" => Vec::new(),
+                "a" => {
+                    list.origins.clear();
+                    vec!["Command run successfully".into()]
+                }
+                i => match i.parse::<usize>() {
+                    Ok(k) if (1..=list.origins.len()).contains(&k) => {
+                        list.origins.remove(k - 1);
+                        vec!["Command run successfully".into()]
+                    }
+                    _ => vec![
+                        format!("Invalid selection: {answer}"),
+                        crate::platform::vos::cli::FAILED.into(),
+                    ],
+                },
+            }
+        }),
+    }
 }
 
 fn valid_origin(u: &str) -> bool {
@@ -358,7 +413,15 @@ mod tests {
             let words: Vec<String> = line.split_whitespace().map(String::from).collect();
             let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
             let w: Vec<&str> = lower.iter().map(String::as_str).collect();
-            cors_command(&c, &w, &words)
+            match cors_command(&c, &w, &words) {
+                Some(CliReply::Lines(l)) => Some(l),
+                Some(CliReply::Ask { lines, answer, .. }) => {
+                    let mut l = lines;
+                    l.extend(answer("1"));
+                    Some(l)
+                }
+                None => None,
+            }
         };
         assert_eq!(
             run("utils live-data cors status").unwrap(),
@@ -382,6 +445,21 @@ mod tests {
         );
         assert_eq!(ld.allow("https://evil.example.com"), None);
         assert!(run("utils cuic cors status").is_some());
+        // delete: the list, then the answer `1` removes the first origin
+        let d = run("utils live-data cors allowed_origin delete").unwrap();
+        assert_eq!(
+            d[..4],
+            [
+                "1. https://finessea.example.com",
+                "2. https://finessea.example.com:8445",
+                "a: all",
+                "q: quit"
+            ]
+        );
+        assert_eq!(
+            run("utils live-data cors allowed_origin list").unwrap(),
+            ["1. https://finessea.example.com:8445"]
+        );
         assert!(run("show cert list own").is_none());
     }
 }

@@ -70,6 +70,7 @@ enum Mode {
     Paste(String),
     ConfirmRegen,
     Pager(VecDeque<String>),
+    Ask(std::sync::Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>),
 }
 
 /// One CLI session.
@@ -209,6 +210,10 @@ impl Cli {
                 }
             },
             Mode::Pager(rest) => self.mode = Mode::Pager(rest),
+            Mode::Ask(answer) => {
+                let out = answer(line.trim());
+                self.finish(out, steps);
+            }
         }
     }
 
@@ -341,7 +346,16 @@ impl Cli {
                 return;
             }
             _ => match self.vos.product_command(&w, &words) {
-                Some(out) => out,
+                Some(super::CliReply::Lines(out)) => out,
+                Some(super::CliReply::Ask {
+                    lines,
+                    prompt,
+                    answer,
+                }) => {
+                    steps.push(Step::Out(crlf(&lines) + &prompt));
+                    self.mode = Mode::Ask(answer);
+                    return;
+                }
                 None => vec![FAILED.into(), "No valid command entered".into()],
             },
         };

@@ -73,7 +73,22 @@ pub type ServiceHook =
 /// A product's own CLI commands (`utils cuic cors …`): given the command's
 /// words (lower-case) and as typed, the lines it prints, or None when the
 /// command is not the product's.
-pub type CliCommands = Arc<dyn Fn(&[&str], &[String]) -> Option<Vec<String>> + Send + Sync>;
+pub type CliCommands = Arc<dyn Fn(&[&str], &[String]) -> Option<CliReply> + Send + Sync>;
+
+/// What a product command answers.
+pub enum CliReply {
+    /// Lines, then the prompt.
+    Lines(Vec<String>),
+    /// Lines, a question, and what the answer line does.
+    Ask {
+        /// Printed first.
+        lines: Vec<String>,
+        /// The question (no line end: the answer follows on its line).
+        prompt: String,
+        /// The lines the answer gives.
+        answer: Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>,
+    },
+}
 
 /// The platform of one appliance: its names, disk, clock, services.
 pub struct Vos {
@@ -146,7 +161,7 @@ impl Vos {
     }
 
     /// Runs a product command of the CLI, if `words` is one.
-    pub fn product_command(&self, lower: &[&str], words: &[String]) -> Option<Vec<String>> {
+    pub fn product_command(&self, lower: &[&str], words: &[String]) -> Option<CliReply> {
         let c = self
             .commands
             .lock()
