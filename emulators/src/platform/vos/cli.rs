@@ -70,7 +70,7 @@ enum Mode {
     Paste(String),
     ConfirmRegen,
     Pager(VecDeque<String>),
-    Ask(std::sync::Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>),
+    Ask(super::Answer),
 }
 
 /// One CLI session.

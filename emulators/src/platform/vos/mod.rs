@@ -75,6 +75,9 @@ pub type ServiceHook =
 /// command is not the product's.
 pub type CliCommands = Arc<dyn Fn(&[&str], &[String]) -> Option<CliReply> + Send + Sync>;
 
+/// What a product command does with the answer to its question: the lines to print.
+pub type Answer = Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
+
 /// What a product command answers.
 pub enum CliReply {
     /// Lines, then the prompt.
@@ -86,7 +89,7 @@ pub enum CliReply {
         /// The question (no line end: the answer follows on its line).
         prompt: String,
         /// The lines the answer gives.
-        answer: Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>,
+        answer: Answer,
     },
 }
 
