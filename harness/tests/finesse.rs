@@ -876,3 +876,32 @@ fn live_data_cors_on_the_cuic_cli_and_the_desktop_that_follows_it() {
         out(&failed)
     );
 }
+
+#[test]
+fn utils_system_restart_ends_the_session_and_the_services_come_back_with_the_disk() {
+    let d = tempfile::tempdir().unwrap();
+    let u = finesse_lab(d.path());
+    let port22 = bound(&u, "finesse-a", 22);
+    let port8445 = bound(&u, "finesse-a", 8445);
+    let old = served_serial(port8445);
+    let (code, o, _) = ssh(
+        port22,
+        "Password1",
+        "set cert regen tomcat\nyes\nutils system restart\nyes\n",
+    );
+    assert_eq!(code, 0);
+    assert!(o.contains("\r\nDo you really want to restart ?\r\n\r\nEnter (yes/no)? Appliance is being Restarted ...\r\n"), "{o:?}");
+    // the session ended without `exit`; after the restart time the new certificate is served
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = served_serial(port8445);
+        if !now.is_empty() && now != old {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {now} after the restart"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

@@ -28,7 +28,12 @@
 //!   <q> to quit` in bold (unicon's VOS patterns, H);
 //! * `show version active` (H); an unknown command: `Executed command
 //!   unsuccessfully` then `No valid command entered` (strings H, order L);
-//! * `exit` / `quit` close the session without a word (M).
+//! * `exit` / `quit` close the session without a word (M);
+//! * `utils system restart`: `Do you really want to restart ?`, `Enter
+//!   (yes/no)? `, then `Appliance is being Restarted ...`, `Warning: Restart
+//!   could take up to 5 minutes.`, `Shutting down Service Manager. Please
+//!   wait...` and the session ends (from memory of the CLI, M: no public
+//!   capture found).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -61,6 +66,9 @@ pub enum Step {
     Wait(Duration),
     /// Stop (`false`) or start (`true`) a platform service.
     Service(String, bool),
+    /// The appliance restarts: every service stops, and starts again
+    /// after the restart time (reading the disk again).
+    Reboot,
     /// End the session.
     Close,
 }
@@ -69,6 +77,7 @@ enum Mode {
     Command,
     Paste(String),
     ConfirmRegen,
+    ConfirmRestart,
     Pager(VecDeque<String>),
     Ask(super::Answer),
 }
@@ -209,6 +218,23 @@ impl Cli {
                     self.mode = Mode::ConfirmRegen;
                 }
             },
+            Mode::ConfirmRestart => match line.trim().to_ascii_lowercase().as_str() {
+                "yes" | "y" => {
+                    steps.push(Step::Out(
+                        "Appliance is being Restarted ...\r\nWarning: Restart could take up to 5 minutes.\r\nShutting down Service Manager. Please wait...\r\n"
+                            .into(),
+                    ));
+                    // the session ends with the machine; its services come back
+                    // after the restart time, having read the disk again
+                    steps.push(Step::Reboot);
+                    steps.push(Step::Close);
+                }
+                "no" | "n" => self.finish(Vec::new(), steps),
+                _ => {
+                    steps.push(Step::Out("Enter (yes/no)? ".into()));
+                    self.mode = Mode::ConfirmRestart;
+                }
+            },
             Mode::Pager(rest) => self.mode = Mode::Pager(rest),
             Mode::Ask(answer) => {
                 let out = answer(line.trim());
@@ -322,6 +348,13 @@ impl Cli {
                         .into(),
                 ));
                 self.mode = Mode::ConfirmRegen;
+                return;
+            }
+            ["utils", "system", "restart"] => {
+                steps.push(Step::Out(
+                    "\r\nDo you really want to restart ?\r\n\r\nEnter (yes/no)? ".into(),
+                ));
+                self.mode = Mode::ConfirmRestart;
                 return;
             }
             ["set", "csr", "gen", "tomcat"] => match self.vos.generate_csr() {

@@ -211,6 +211,25 @@ impl Vos {
         Ok(())
     }
 
+    /// `utils system restart`: every service with a product behind it stops,
+    /// and starts again after the restart time, reading the disk again.
+    pub async fn reboot(&self) {
+        let hooked: Vec<String> = self
+            .hooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        for s in &hooked {
+            let _ = self.set_service(s, false).await;
+        }
+        tokio::time::sleep(self.config.restart_time).await;
+        for s in &hooked {
+            let _ = self.set_service(s, true).await;
+        }
+    }
+
     /// The next pool key for a regenerated certificate or a CSR.
     fn next_key(&self) -> Result<Arc<KeyPair>, crate::pki::PkiError> {
         let g = self

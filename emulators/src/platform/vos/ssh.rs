@@ -247,6 +247,11 @@ async fn run_cli(mut channel: Channel<Msg>, vos: Arc<Vos>, rows: Option<u32>) {
                     // the CLI's progression is the same
                     let _ = vos.set_service(&name, start).await;
                 }
+                Step::Reboot => {
+                    // the restart goes on after the session is gone
+                    let vos = vos.clone();
+                    tokio::spawn(async move { vos.reboot().await });
+                }
                 Step::Close => {
                     let _ = channel.exit_status(0).await;
                     let _ = channel.eof().await;
