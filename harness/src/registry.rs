@@ -68,6 +68,9 @@ impl Shared {
             &topo.ece_fqdn(),
             pa,
         );
+        // the agents CCE knows are the ones Finesse signs in
+        *cce.agents.lock().unwrap_or_else(|e| e.into_inner()) =
+            topo.agents.iter().map(|a| a.login_name.clone()).collect();
         // the Finesse nodes in the inventory by FQDN ([SEC]: the FQDN must be
         // the certificate's name)
         for f in topo

@@ -718,6 +718,14 @@ fn f21_integration_save_is_permanent_and_f11_instances() {
         &["agent", "enable", "agent1", "--screen-name", "Agent One"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    // Users > Agents lists the agents the topology provisions (Finesse's)
+    let o = ctl(&u, &["agent", "enable", "nobody", "--screen-name", "N"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("Users > Agents has no agent nobody (the agents are agent1, agent2, agent3, supervisor1)."),
+        "{}",
+        out(&o)
+    );
     assert!(
         out(&ctl(&u, &["ece-users"])).contains(r#"{"agent":"agent1","screen_name":"Agent One"}"#)
     );

@@ -168,6 +168,9 @@ pub struct CceDeployment {
     pub awdb_password: String,
     /// The machine inventory ([ECE] 4.2, 4.3).
     pub inventory: Mutex<Inventory>,
+    /// The agents Users > Agents lists (login names; empty: any name is
+    /// taken, as before the topology provisioned agents).
+    pub agents: Mutex<Vec<String>>,
 }
 
 impl CceDeployment {
@@ -182,6 +185,7 @@ impl CceDeployment {
     ) -> CceDeployment {
         let inventory = Inventory::documented(&env, ece_fqdn, pa_password);
         CceDeployment {
+            agents: Mutex::new(Vec::new()),
             env,
             admin,
             awdb_password,
@@ -692,6 +696,19 @@ impl RunningCceAdmin {
         agent: &str,
         screen_name: &str,
     ) -> Result<Shown, ProductError> {
+        let known = self
+            .deployment
+            .agents
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if !known.is_empty() && !known.iter().any(|a| a == agent) {
+            // ccelab's wording (L): Users > Agents lists the agents CCE has
+            return Ok(Shown::Refused(format!(
+                "Users > Agents has no agent {agent} (the agents are {}).",
+                known.join(", ")
+            )));
+        }
         let Some(inv) = self.deployment.inventory() else {
             return Ok(Shown::Refused(format!("Users > Agents shows no \"Support Email & Chat\" option: no ECE web server ({}) in the inventory.", "ECE_WEB_SERVER")));
         };
