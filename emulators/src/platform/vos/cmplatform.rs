@@ -250,15 +250,25 @@ fn cert_by_path(vos: &Vos, path: &str) -> Option<Certificate> {
 }
 
 /// The handler of Cisco Tomcat's 8443: cmplatform and the certmgr API.
+///
+/// Its pages read and write the certificate units: each request runs off
+/// the async workers.
 pub fn handler(vos: Arc<Vos>, sessions: Arc<Sessions>) -> Handler {
-    crate::tls::handler(move |r| {
-        if let Some(api) = r.path.strip_prefix("/platformcom/api/v1/certmgr/config/") {
-            return certmgr(&vos, api, &r);
+    crate::tls::async_handler(move |r| {
+        let (vos, sessions) = (vos.clone(), sessions.clone());
+        async move {
+            tokio::task::spawn_blocking(move || {
+                if let Some(api) = r.path.strip_prefix("/platformcom/api/v1/certmgr/config/") {
+                    return certmgr(&vos, api, &r);
+                }
+                if r.path == "/cmplatform" || r.path.starts_with("/cmplatform/") {
+                    return cmplatform(&vos, &sessions, &r);
+                }
+                HttpResponse::text(404, "Not Found")
+            })
+            .await
+            .unwrap_or_else(|_| HttpResponse::text(500, "Internal Server Error"))
         }
-        if r.path == "/cmplatform" || r.path.starts_with("/cmplatform/") {
-            return cmplatform(&vos, &sessions, &r);
-        }
-        HttpResponse::text(404, "Not Found")
     })
 }
 
