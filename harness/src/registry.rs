@@ -164,6 +164,7 @@ pub(crate) async fn start(
                 nodes: NodeInfo {
                     primary: fqdns.first().cloned().unwrap_or_default(),
                     secondary: fqdns.get(1).cloned(),
+                    sso: topo.hosts.iter().any(|i| i.role == Role::Ids),
                 },
                 // the primary shows the publisher's Live Data, the secondary the subscriber's
                 live_data: fqdns_of(topo, Role::Cuic)

@@ -699,6 +699,33 @@ fn sso_token_flow_with_curl_through_ids_and_the_emulated_idp() {
         "https://idsa.example.com:8553/idp/sso",
     ]);
     assert!(again.contains("Incorrect user ID or password."), "{again}");
+    // a SAML response the IdP never issued (forged for supervisor1) is refused
+    let forged = format!("<samlp:Response ID=\"_f\" InResponseTo=\"{relay}\"><saml:Assertion><saml:Conditions NotOnOrAfter=\"99999999999\"/><saml:Attribute Name=\"uid\"><saml:AttributeValue>supervisor1</saml:AttributeValue></saml:Attribute></saml:Assertion></samlp:Response>");
+    let mut b64 = Command::new("base64")
+        .arg("-w0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    b64.stdin
+        .take()
+        .unwrap()
+        .write_all(forged.as_bytes())
+        .unwrap();
+    let forged = out(&b64.wait_with_output().unwrap());
+    let refused = curl(&[
+        "-w",
+        "\n%{http_code}",
+        "--data-urlencode",
+        &format!("SAMLResponse={forged}"),
+        "--data-urlencode",
+        &format!("RelayState={relay}"),
+        "https://idsa.example.com:8553/ids/saml/response",
+    ]);
+    assert!(
+        refused.ends_with("\n400") && refused.contains("not issued by this IdS"),
+        "{refused}"
+    );
     let posted = curl(&[
         "--data-urlencode",
         &format!("SAMLRequest={req}"),

@@ -45,6 +45,8 @@ pub const REPORTING_PORT: u16 = 8444;
 pub const LIVE_DATA_WEB_PORT: u16 = 12005;
 /// Live Data's Socket.IO port (12.5).
 pub const LIVE_DATA_SOCKET_IO_PORT: u16 = 12008;
+/// The most origins an allow-list keeps (ccelab's bound).
+pub const MAX_ORIGINS: usize = 100;
 /// The gadget Finesse's desktop layout loads from CUIC.
 pub const GADGET_PATH: &str = "/cuic/gadget/LiveData/LiveDataGadget.jsp";
 
@@ -198,6 +200,7 @@ pub async fn start(config: CuicConfig, ctx: HostCtx) -> Result<Arc<Appliance>, P
         },
     }));
     let (fqdn, version) = (ctx.fqdn.clone(), config.vos.version.clone());
+    let (web_port, socket_port) = config.profile.ports();
     let c = cors.clone();
     let reporting: HandlerFactory = Arc::new(move |_load: &TomcatLoad| {
         let (c, fqdn, version) = (c.clone(), fqdn.clone(), version.clone());
@@ -210,7 +213,7 @@ pub async fn start(config: CuicConfig, ctx: HostCtx) -> Result<Arc<Appliance>, P
                 ("GET", GADGET_PATH) => HttpResponse {
                     status: 200,
                     headers: vec![("Content-Type".into(), "text/xml; charset=UTF-8".into())],
-                    body: format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Module>\n  <ModulePrefs title=\"Live Data\" scrolling=\"true\">\n    <Require feature=\"dynamic-height\"/>\n  </ModulePrefs>\n  <Content type=\"html\"><![CDATA[<div id=\"livedata\" data-server=\"https://{fqdn}:12005\" data-socketio=\"https://{fqdn}:12008\"></div>]]></Content>\n</Module>\n").into_bytes(),
+                    body: format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Module>\n  <ModulePrefs title=\"Live Data\" scrolling=\"true\">\n    <Require feature=\"dynamic-height\"/>\n  </ModulePrefs>\n  <Content type=\"html\"><![CDATA[<div id=\"livedata\" data-server=\"https://{fqdn}:{web_port}\" data-socketio=\"https://{fqdn}:{socket_port}\"></div>]]></Content>\n</Module>\n").into_bytes(),
                 },
                 _ => HttpResponse::text(404, "Not Found"),
             };
@@ -320,6 +323,12 @@ fn cors_command(cors: &Arc<Mutex<CorsSettings>>, w: &[&str], words: &[String]) -
                 ]));
             }
             for u in urls {
+                if list.origins.len() >= MAX_ORIGINS {
+                    return Some(CliReply::Lines(vec![
+                        format!("At most {MAX_ORIGINS} allowed origins"),
+                        crate::platform::vos::cli::FAILED.into(),
+                    ]));
+                }
                 if !list.origins.iter().any(|o| o.eq_ignore_ascii_case(u)) {
                     list.origins.push(u.to_string());
                 }

@@ -39,6 +39,8 @@ use crate::platform::vos::appliance::Appliance;
 /// The gadget's text when Live Data cannot be reached.
 pub const LIVE_DATA_UNAVAILABLE: &str =
     "Live Data is not available after repeated attempts. Retrying";
+/// The size past which the desktop log rolls over.
+pub const MAX_LOG: u64 = 1 << 20;
 /// Finesse's desktop log (ccelab's name for it).
 pub const DESKTOP_LOG: &str = "opt/cisco/desktop/logs/finesse/Desktop-webapp.log";
 
@@ -289,6 +291,12 @@ pub async fn log_failure(disk: &VirtualDisk, clock: &Clock, url: &str, v: &perso
             if disk.check(dir).is_ok() {
                 let _ = std::fs::create_dir_all(dir);
             }
+        }
+        // past 1 MiB the log rolls over to `….log.1` (one old file kept)
+        let big = std::fs::symlink_metadata(&path).is_ok_and(|m| m.len() > MAX_LOG);
+        let old = path.with_extension("log.1");
+        if big && disk.check(&path).is_ok() && disk.check(&old).is_ok() {
+            let _ = std::fs::rename(&path, &old);
         }
         disk.append(&path, text.as_bytes())
     })

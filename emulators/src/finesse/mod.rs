@@ -9,9 +9,12 @@
 //! * the platform administrator's CLI over SSH on 22
 //!   ([`crate::platform::vos::ssh`]).
 //!
-//! Not emulated yet: Cisco Unified OS Administration (`cmplatform`, 8443,
-//! served by Cisco Tomcat), the certmgr REST API, the desktop's Live Data
-//! gadget, XMPP notifications.
+//! * Cisco Tomcat on 8443 (cmplatform, the certmgr API) comes with the
+//!   platform ([`crate::platform::vos::appliance`]);
+//! * the agent's desktop with the Live Data gadget ([`desktop`]) and single
+//!   sign-on with IdS ([`sso`]).
+//!
+//! Not emulated: Cisco's JavaScript desktop itself, XMPP notifications.
 
 pub mod desktop;
 pub mod rest;
@@ -113,6 +116,8 @@ pub struct NodeInfo {
     pub primary: String,
     /// The secondary's FQDN.
     pub secondary: Option<String>,
+    /// Single sign-on with IdS is configured.
+    pub sso: bool,
 }
 
 /// What a Finesse node is told when it starts.

@@ -247,9 +247,10 @@ pub fn handle(
             let Some(first) = members.first() else {
                 return api_error(404, "Not Found", "Team Not Found", id);
             };
+            // a team's own agents and its supervisor; the administrator any
             let allowed = match &caller {
                 Caller::Admin => true,
-                Caller::Agent(a) => a.supervisor || a.team_id == *id,
+                Caller::Agent(a) => a.team_id == *id,
             };
             if !allowed {
                 return api_error(
@@ -373,10 +374,13 @@ fn system_info(node: &NodeInfo, now: time::OffsetDateTime, in_service: bool) -> 
         .as_deref()
         .map(|s| n("secondaryNode", s))
         .unwrap_or_default();
+    // with IdS both Basic and Bearer are taken: HYBRID (SSO, NON_SSO and
+    // HYBRID are Finesse's values, M)
+    let auth_mode = if node.sso { "HYBRID" } else { "NON_SSO" };
     xml(
         200,
         format!(
-            "<SystemInfo>\n  <currentTimestamp>{}</currentTimestamp>\n  <deploymentType>UCCE</deploymentType>\n  <license></license>\n{}{}  <status>{status}</status>\n  <systemAuthMode>NON_SSO</systemAuthMode>\n  <timezoneOffset>0</timezoneOffset>\n  <uri>/finesse/api/SystemInfo</uri>\n  <xmppDomain>{}</xmppDomain>\n  <xmppPubSubDomain>pubsub.{}</xmppPubSubDomain>\n</SystemInfo>\n",
+            "<SystemInfo>\n  <currentTimestamp>{}</currentTimestamp>\n  <deploymentType>UCCE</deploymentType>\n  <license></license>\n{}{}  <status>{status}</status>\n  <systemAuthMode>{auth_mode}</systemAuthMode>\n  <timezoneOffset>0</timezoneOffset>\n  <uri>/finesse/api/SystemInfo</uri>\n  <xmppDomain>{}</xmppDomain>\n  <xmppPubSubDomain>pubsub.{}</xmppPubSubDomain>\n</SystemInfo>\n",
             stamp(now),
             n("primaryNode", &node.primary),
             secondary,

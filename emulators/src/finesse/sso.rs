@@ -274,10 +274,11 @@ pub async fn check(link: &IdsLink, cache: &TokenCache, token: &str) -> Bearer {
             if known.len() >= MAX_CACHED {
                 known.clear();
             }
-            known.insert(
-                token.to_string(),
-                (user.to_string(), now + time::Duration::seconds(left)),
-            );
+            // IdS's figure, within a day (a peer's number never overflows the clock)
+            let until = now
+                .checked_add(time::Duration::seconds(left.clamp(0, 86_400)))
+                .unwrap_or(now);
+            known.insert(token.to_string(), (user.to_string(), until));
             Bearer::Valid(user.to_string())
         }
         Ok(_) => Bearer::Refused("the token is invalid or expired".into()),

@@ -24,8 +24,8 @@
 //!    401: what Finesse calls to accept `Authorization: Bearer` (L, as 4).
 //!
 //! `/idsadmin` answers the IdS administration page's shell. The SAML
-//! messages are not signed XML (the emulated IdP and IdS trust each other
-//! by construction); codes live 60 s, access tokens 60 minutes and refresh
+//! messages are not signed XML: in place of the signature, the IdS takes
+//! only a response whose `ID` its own IdP issued, once; codes live 60 s, access tokens 60 minutes and refresh
 //! tokens 10 hours of the deployment's clock (IdS's defaults, M). Codes and
 //! tokens are shared by the publisher and the subscriber, as the IdS
 //! cluster replicates them; at most [`MAX_GRANTS`] are kept.
@@ -47,6 +47,8 @@ pub const IDS_SERVICE: &str = "Cisco Identity Service";
 pub const IDS_PORT: u16 = 8553;
 /// How many codes, requests and tokens the cluster keeps.
 pub const MAX_GRANTS: usize = 10_000;
+/// The longest `state`, `redirect_uri` or user name kept (bytes).
+pub const MAX_FIELD: usize = 1024;
 
 fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];
@@ -90,6 +92,8 @@ pub struct IdsCluster {
 #[derive(Default)]
 struct Grants {
     pending: HashMap<String, Pending>,
+    /// The assertions the emulated IdP issued, not yet consumed.
+    assertions: std::collections::HashSet<String>,
     relays: HashMap<String, (Pending, String)>,
     codes: HashMap<String, Code>,
     tokens: HashMap<String, Token>,
@@ -97,12 +101,17 @@ struct Grants {
 
 impl Grants {
     fn room(&mut self) {
-        if self.pending.len() + self.relays.len() + self.codes.len() + self.tokens.len()
+        if self.pending.len()
+            + self.assertions.len()
+            + self.relays.len()
+            + self.codes.len()
+            + self.tokens.len()
             >= MAX_GRANTS
         {
             // the oldest are not known; a full table starts over (no grant
             // outlives a flood)
             self.pending.clear();
+            self.assertions.clear();
             self.relays.clear();
             self.codes.clear();
             self.tokens.clear();
@@ -258,6 +267,10 @@ fn handle(c: &IdsCluster, fqdn: &str, r: &HttpRequest) -> HttpResponse {
                     "client_id and redirect_uri are required",
                 );
             };
+            let state = q.get("state").cloned().unwrap_or_default();
+            if redirect_uri.len() > MAX_FIELD || state.len() > MAX_FIELD {
+                return oauth_error(400, "invalid_request", "redirect_uri or state is too long");
+            }
             if q.get("response_type").map(String::as_str) != Some("code") {
                 return oauth_error(
                     400,
@@ -287,7 +300,7 @@ fn handle(c: &IdsCluster, fqdn: &str, r: &HttpRequest) -> HttpResponse {
                     id.clone(),
                     Pending {
                         redirect_uri: redirect_uri.clone(),
-                        state: q.get("state").cloned().unwrap_or_default(),
+                        state,
                     },
                 );
             }
@@ -311,6 +324,9 @@ fn handle(c: &IdsCluster, fqdn: &str, r: &HttpRequest) -> HttpResponse {
                 f.get("RelayState").cloned().unwrap_or_default(),
             );
             let user = f.get("UserName").cloned().unwrap_or_default();
+            if user.len() > MAX_FIELD {
+                return idp_form(&req, &relay, Some("Incorrect user ID or password. Type the correct user ID and password, and try again."));
+            }
             let ok = c
                 .users
                 .iter()
@@ -328,9 +344,17 @@ fn handle(c: &IdsCluster, fqdn: &str, r: &HttpRequest) -> HttpResponse {
                     "<p class=\"error\">The SAML request cannot be read.</p>",
                 );
             };
-            // NameID transient; `uid` and `user_principal` attributes (IdS's requirements, H)
+            // NameID transient; `uid` and `user_principal` attributes (IdS's
+            // requirements, H); the IdS accepts only an assertion its IdP issued
+            // (the SAML is not signed: this stands in for the signature)
+            let assertion_id = format!("_{}", random_hex(16));
+            {
+                let mut g = c.grants.lock().unwrap_or_else(|e| e.into_inner());
+                g.room();
+                g.assertions.insert(assertion_id.clone());
+            }
             let assertion = format!(
-                "<samlp:Response InResponseTo=\"{id}\"><saml:Issuer>https://{fqdn}:{IDS_PORT}/idp</saml:Issuer><saml:Assertion><saml:Subject><saml:NameID Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:transient\">{}</saml:NameID></saml:Subject><saml:Conditions NotOnOrAfter=\"{}\"/><saml:AttributeStatement><saml:Attribute Name=\"uid\"><saml:AttributeValue>{}</saml:AttributeValue></saml:Attribute><saml:Attribute Name=\"user_principal\"><saml:AttributeValue>{}@{}</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>",
+                "<samlp:Response ID=\"{assertion_id}\" InResponseTo=\"{id}\"><saml:Issuer>https://{fqdn}:{IDS_PORT}/idp</saml:Issuer><saml:Assertion><saml:Subject><saml:NameID Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:transient\">{}</saml:NameID></saml:Subject><saml:Conditions NotOnOrAfter=\"{}\"/><saml:AttributeStatement><saml:Attribute Name=\"uid\"><saml:AttributeValue>{}</saml:AttributeValue></saml:Attribute><saml:Attribute Name=\"user_principal\"><saml:AttributeValue>{}@{}</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>",
                 random_hex(8),
                 (now + time::Duration::minutes(5)).unix_timestamp(),
                 esc(&user),
@@ -366,7 +390,13 @@ fn handle(c: &IdsCluster, fqdn: &str, r: &HttpRequest) -> HttpResponse {
             let not_after = xml
                 .find("NotOnOrAfter=\"")
                 .and_then(|i| xml[i + 14..].split('"').next()?.parse::<i64>().ok());
+            let issued = xml
+                .find("<samlp:Response ID=\"")
+                .and_then(|i| xml[i + 20..].split('"').next().map(str::to_string));
             let mut g = c.grants.lock().unwrap_or_else(|e| e.into_inner());
+            if !issued.is_some_and(|a| g.assertions.remove(&a)) {
+                return html(400, "Error", "<p class=\"error\">The SAML response was not issued by this IdS's identity provider.</p>");
+            }
             let pending = in_response_to
                 .filter(|id| *id == relay)
                 .and_then(|id| g.pending.remove(&id));

@@ -623,6 +623,12 @@ mod tests {
         let done = text(&cli.input(b"yes\n"));
         assert!(done.contains("Successfully Regenerated Certificate for tomcat."));
         assert_ne!(v.units().own().unwrap().0, before);
+        // a CSR, then another regeneration: never the key being replaced
+        let (second, _) = v.units().own().unwrap();
+        cli.input(b"set csr gen tomcat\n");
+        cli.input(b"set cert regen tomcat\n");
+        cli.input(b"yes\n");
+        assert_ne!(v.units().own().unwrap().0.spki_der(), second.spki_der());
         let steps = cli.input(b"utils service restart Cisco Finesse Tomcat\n");
         let services: Vec<&Step> = steps
             .iter()

@@ -175,6 +175,10 @@ fn multipart(r: &HttpRequest) -> Option<Parts> {
         .find_map(|p| p.strip_prefix("boundary="))?
         .trim_matches('"')
         .to_string();
+    // RFC 2046: 1 to 70 characters
+    if boundary.is_empty() || boundary.len() > 70 {
+        return None;
+    }
     let delim = format!("--{boundary}");
     let body = &r.body;
     let mut parts = HashMap::new();
@@ -690,6 +694,13 @@ mod tests {
         let parts = multipart(&r).unwrap();
         assert_eq!(parts["NAME"].1, b"tomcat-trust");
         assert_eq!(parts["FILE"], (Some("a.pem".into()), b"PEMDATA".to_vec()));
+        // a boundary over RFC 2046's 70 characters is not taken
+        let mut long = r.clone();
+        long.headers = vec![(
+            "content-type".into(),
+            format!("multipart/form-data; boundary={}", "x".repeat(71)),
+        )];
+        assert!(multipart(&long).is_none());
         // a body that ends early is not a form
         let mut cut = r.clone();
         cut.body.truncate(60);

@@ -48,9 +48,9 @@ pub struct VosConfig {
     pub restart_time: Duration,
     /// The `vCPU`/disk/RAM lines of the CLI's banner.
     pub hardware: Vec<String>,
-    /// Which pool key slot a `set cert regen` or `set csr gen` takes next
-    /// (two per host, alternating: a regenerated certificate never keeps
-    /// the key of the one it replaces).
+    /// The host's two pool key slots: the installed certificate's, and
+    /// another; a `set cert regen` or `set csr gen` takes the one that is not
+    /// the current certificate's key (a new certificate never keeps it).
     pub key_slots: [usize; 2],
 }
 
@@ -108,7 +108,6 @@ pub struct Vos {
     services: Mutex<Vec<(String, ServiceStatus)>>,
     hooks: Mutex<HashMap<String, ServiceHook>>,
     commands: Mutex<Option<CliCommands>>,
-    generation: std::sync::atomic::AtomicUsize,
 }
 
 impl Vos {
@@ -141,7 +140,6 @@ impl Vos {
             services: Mutex::new(services),
             hooks: Mutex::new(HashMap::new()),
             commands: Mutex::new(None),
-            generation: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -230,14 +228,17 @@ impl Vos {
         }
     }
 
-    /// The next pool key for a regenerated certificate or a CSR.
+    /// The pool key for a regenerated certificate or a CSR: of the host's
+    /// two slots, one that is not the current certificate's key.
     fn next_key(&self) -> Result<Arc<KeyPair>, crate::pki::PkiError> {
-        let g = self
-            .generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        // the first regeneration takes the second slot (the installed
-        // certificate has the first)
-        keypool::key(KeyType::Rsa2048, self.config.key_slots[(g + 1) % 2])
+        let current = self.units().own().ok().map(|(c, _)| c.spki_der());
+        for slot in [self.config.key_slots[1], self.config.key_slots[0]] {
+            let k = keypool::key(KeyType::Rsa2048, slot)?;
+            if current.as_deref() != Some(k.spki_der()) {
+                return Ok(k);
+            }
+        }
+        keypool::key(KeyType::Rsa2048, self.config.key_slots[1])
     }
 
     /// `set cert regen tomcat`: a new self-signed certificate for the FQDN

@@ -67,6 +67,7 @@ impl SshServer {
                     vos,
                     rows: None,
                     channel: None,
+                    opened: false,
                 };
                 let started = tokio::time::timeout(
                     LOGIN_GRACE,
@@ -99,6 +100,8 @@ struct Conn {
     vos: Arc<Vos>,
     rows: Option<u32>,
     channel: Option<Channel<Msg>>,
+    /// A session channel was opened: one CLI per connection.
+    opened: bool,
 }
 
 impl Conn {
@@ -149,10 +152,11 @@ impl russh::server::Handler for Conn {
         reply: russh::server::ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if self.channel.is_some() {
-            // one CLI per connection
+        if self.opened {
+            // one CLI per connection (the handle dropped: the channel is refused)
             return Ok(());
         }
+        self.opened = true;
         self.channel = Some(channel);
         reply.accept().await;
         Ok(())
