@@ -169,31 +169,17 @@ pub fn handle(
     };
     match (r.method.as_str(), parts.as_slice()) {
         ("GET", ["User", who]) => {
-            let Some(a) = d.agent(who) else {
-                return api_error(404, "Not Found", "User Not Found", who);
+            let a = match user_for(d, &caller, who) {
+                Ok(a) => a,
+                Err(e) => return e,
             };
-            if !may_read(&caller, a) {
-                return api_error(
-                    401,
-                    "Invalid Authorization User Specified",
-                    "Invalid Authorization User Specified",
-                    who,
-                );
-            }
             xml(200, user_xml(a, &state_of(a)))
         }
         ("PUT", ["User", who]) => {
-            let Some(a) = d.agent(who) else {
-                return api_error(404, "Not Found", "User Not Found", who);
+            let a = match user_for(d, &caller, who) {
+                Ok(a) => a,
+                Err(e) => return e,
             };
-            if !may_read(&caller, a) {
-                return api_error(
-                    401,
-                    "Invalid Authorization User Specified",
-                    "Invalid Authorization User Specified",
-                    who,
-                );
-            }
             let body = String::from_utf8_lossy(&r.body);
             let Some(state) = element(&body, "state") else {
                 return api_error(400, "Parameter Missing", "state", "");
@@ -302,6 +288,27 @@ pub fn handle(
         }
         _ => api_error(404, "Not Found", "Not Found", api),
     }
+}
+
+/// The user `who` (an id or a login name), if `caller` may act on it:
+/// else Finesse's 404 or 401.
+fn user_for<'a>(
+    d: &'a FinesseDeployment,
+    caller: &Caller,
+    who: &str,
+) -> Result<&'a Agent, HttpResponse> {
+    let Some(a) = d.agent(who) else {
+        return Err(api_error(404, "Not Found", "User Not Found", who));
+    };
+    if !may_read(caller, a) {
+        return Err(api_error(
+            401,
+            "Invalid Authorization User Specified",
+            "Invalid Authorization User Specified",
+            who,
+        ));
+    }
+    Ok(a)
 }
 
 fn may_read(caller: &Caller, a: &Agent) -> bool {
