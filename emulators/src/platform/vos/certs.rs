@@ -156,13 +156,14 @@ impl TomcatUnits {
 
     /// Writes the units as after installation in one go: the own
     /// certificate and key, the trust certificates, and their descriptions
-    /// (one write of the descriptions, not one per certificate).
+    /// (one write of the descriptions, not one per certificate). It runs when
+    /// the topology's disks are written, before any service could change
+    /// the units, so it does not queue behind other hosts' changes.
     pub fn install(
         &self,
         own: (&Certificate, &KeyPair, &str),
         trust: &[(&Certificate, &str)],
     ) -> Result<(), UnitError> {
-        let _change = changing();
         self.write(&self.own_key(), own.1.to_pkcs8_pem().as_bytes())?;
         self.write(&self.own_pem(), own.0.to_pem().as_bytes())?;
         let mut all = vec![("tomcat/tomcat.pem".to_string(), own.2.to_string())];
