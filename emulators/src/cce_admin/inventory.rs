@@ -34,6 +34,7 @@
 //! an address or short name gives F10, [ECE] 4.3), logs in with the stored
 //! credentials (F12).
 
+use crate::platform::http::escape_markup as xml_escape;
 use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
@@ -604,13 +605,6 @@ impl MachineXml {
             },
         }
     }
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// `<machine>…</machine>` of one machine.

@@ -179,14 +179,6 @@ fn with_cors(mut r: HttpResponse, cors: &Cors, req: &HttpRequest) -> HttpRespons
     r
 }
 
-fn json(status: u16, body: String) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: body.into_bytes(),
-    }
-}
-
 /// Starts CUIC on a host.
 pub async fn start(config: CuicConfig, ctx: HostCtx) -> Result<Arc<Appliance>, ProductError> {
     let cors = Arc::new(Mutex::new(CorsSettings {
@@ -206,10 +198,7 @@ pub async fn start(config: CuicConfig, ctx: HostCtx) -> Result<Arc<Appliance>, P
         let (c, fqdn, version) = (c.clone(), fqdn.clone(), version.clone());
         crate::tls::handler(move |r| {
             let resp = match (r.method.as_str(), r.path.as_str()) {
-                ("GET", "/cuic/rest/about") => json(
-                    200,
-                    format!("{{\"product\":\"Cisco Unified Intelligence Center\",\"version\":\"{version}\",\"host\":\"{fqdn}\"}}\n"),
-                ),
+                ("GET", "/cuic/rest/about") => HttpResponse::json(200, serde_json::json!({"product": "Cisco Unified Intelligence Center", "version": version, "host": fqdn})),
                 ("GET", GADGET_PATH) => HttpResponse {
                     status: 200,
                     headers: vec![("Content-Type".into(), "text/xml; charset=UTF-8".into())],
@@ -228,7 +217,7 @@ pub async fn start(config: CuicConfig, ctx: HostCtx) -> Result<Arc<Appliance>, P
             let c = c.clone();
             crate::tls::handler(move |r| {
                 let resp = if paths.contains(&r.path.as_str()) {
-                    json(200, "{\"status\":\"OK\"}\n".into())
+                    HttpResponse::json(200, serde_json::json!({"status": "OK"}))
                 } else {
                     HttpResponse::text(404, "Not Found")
                 };

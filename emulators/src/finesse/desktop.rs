@@ -23,6 +23,7 @@
 //!    Retrying" (issue 13's text; not found in a public source, M) and the
 //!    console Chrome's `net::ERR_CERT_…` or CORS line.
 
+use crate::platform::http::escape_markup as esc;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -301,13 +302,6 @@ pub async fn log_failure(disk: &VirtualDisk, clock: &Clock, url: &str, v: &perso
         disk.append(&path, text.as_bytes())
     })
     .await;
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn page(status: u16, body: &str) -> crate::tls::HttpResponse {

@@ -18,6 +18,7 @@
 //! HTTP Basic with an agent's login name (or id) and password, or the
 //! application administrator.
 
+use crate::platform::http::escape_markup as esc;
 use std::sync::{Arc, Mutex};
 
 use crate::platform::http::basic_credentials;
@@ -27,13 +28,6 @@ use super::{Agent, FinesseDeployment, NodeInfo};
 
 /// The states `PUT User` accepts.
 const SETTABLE: [&str; 3] = ["READY", "NOT_READY", "LOGOUT"];
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn xml(status: u16, body: String) -> HttpResponse {
     HttpResponse {

@@ -66,14 +66,6 @@ pub struct TokenCache {
     known: Mutex<HashMap<String, (String, time::OffsetDateTime)>>,
 }
 
-fn json(status: u16, v: serde_json::Value) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: (v.to_string() + "\n").into_bytes(),
-    }
-}
-
 /// One call of Finesse's Java to IdS.
 async fn call_ids(link: &IdsLink, request: &Request<'_>) -> Result<(u16, String), Verdict> {
     let (network, sso, trust, clock) = (&link.network, &link.sso, &link.trust, &link.clock);
@@ -104,7 +96,7 @@ async fn call_ids(link: &IdsLink, request: &Request<'_>) -> Result<(u16, String)
 }
 
 fn api_error(status: u16, kind: &str, message: &str, data: &str) -> HttpResponse {
-    json(
+    HttpResponse::json(
         status,
         serde_json::json!({"status": status, "apiErrors": {"errorType": kind, "errorMessage": message, "errorData": data}}),
     )
@@ -170,7 +162,7 @@ async fn grant(link: &IdsLink, body: String, with_refresh: bool) -> HttpResponse
             if with_refresh {
                 out["refresh_token"] = v["refresh_token"].clone();
             }
-            json(200, out)
+            HttpResponse::json(200, out)
         }
         Ok((status, text)) => {
             let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();

@@ -30,6 +30,7 @@
 //! tokens are shared by the publisher and the subscriber, as the IdS
 //! cluster replicates them; at most [`MAX_GRANTS`] are kept.
 
+use crate::platform::http::escape_markup as esc;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -181,15 +182,11 @@ impl IdsCluster {
     }
 }
 
+/// JSON that is never cached (RFC 6749 §5.1).
 fn json(status: u16, v: serde_json::Value) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Cache-Control".into(), "no-store".into()),
-        ],
-        body: (v.to_string() + "\n").into_bytes(),
-    }
+    let mut r = HttpResponse::json(status, v);
+    r.headers.push(("Cache-Control".into(), "no-store".into()));
+    r
 }
 
 fn oauth_error(status: u16, error: &str, description: &str) -> HttpResponse {
@@ -205,21 +202,6 @@ fn html(status: u16, title: &str, body: &str) -> HttpResponse {
         headers: vec![("Content-Type".into(), "text/html;charset=UTF-8".into())],
         body: format!("<!DOCTYPE html>\n<html><head><title>{title}</title></head>\n<body>\n{body}\n</body></html>\n").into_bytes(),
     }
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse {
-        status: 302,
-        headers: vec![("Location".into(), to.into())],
-        body: Vec::new(),
-    }
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 use crate::platform::http::{form_fields as form, percent_encode as encode};
@@ -305,7 +287,7 @@ fn handle(c: &IdsCluster, fqdn: &str, r: &HttpRequest) -> HttpResponse {
                 );
             }
             let request = format!("<samlp:AuthnRequest ID=\"{id}\" AssertionConsumerServiceURL=\"https://{fqdn}:{IDS_PORT}/ids/saml/response\"/>");
-            redirect(&format!(
+            HttpResponse::redirect(&format!(
                 "https://{fqdn}:{IDS_PORT}/idp/sso?SAMLRequest={}&RelayState={}",
                 encode(&b64(&request)),
                 encode(&id)
@@ -446,7 +428,7 @@ fn handle(c: &IdsCluster, fqdn: &str, r: &HttpRequest) -> HttpResponse {
             } else {
                 '?'
             };
-            redirect(&format!(
+            HttpResponse::redirect(&format!(
                 "{}{sep}code={code}&state={}",
                 p.redirect_uri,
                 encode(&p.state)

@@ -21,6 +21,15 @@ pub fn basic_credentials(r: &HttpRequest) -> Option<(String, String)> {
     Some((u.to_string(), p.to_string()))
 }
 
+/// Escapes text for XML or HTML content and attribute values (`&`, `<`,
+/// `>`, `"`).
+pub fn escape_markup(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// Percent-decodes a query or form value (`+` is a space, as in forms;
 /// a `%` not followed by two hex digits stays as it is).
 pub fn percent_decode(s: &str) -> String {

@@ -314,6 +314,24 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// A response with `status` and a JSON body (one line).
+    pub fn json(status: u16, v: serde_json::Value) -> Self {
+        HttpResponse {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: (v.to_string() + "\n").into_bytes(),
+        }
+    }
+
+    /// A 302 to `to`.
+    pub fn redirect(to: &str) -> Self {
+        HttpResponse {
+            status: 302,
+            headers: vec![("Location".into(), to.into())],
+            body: Vec::new(),
+        }
+    }
+
     /// A response with `status` and a UTF-8 `text/plain` body.
     pub fn text(status: u16, body: impl Into<String>) -> Self {
         HttpResponse {

@@ -31,6 +31,7 @@
 //! Changes take effect in the services only when they restart (the units
 //! are read at start).
 
+use crate::platform::http::escape_markup as esc;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -45,13 +46,6 @@ use crate::tls::{Handler, HttpRequest, HttpResponse};
 /// The sessions a node keeps (the oldest is dropped past this).
 pub const MAX_SESSIONS: usize = 256;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn html(status: u16, title: &str, body: &str) -> HttpResponse {
     HttpResponse {
         status,
@@ -61,22 +55,6 @@ fn html(status: u16, title: &str, body: &str) -> HttpResponse {
             esc(title)
         )
         .into_bytes(),
-    }
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse {
-        status: 302,
-        headers: vec![("Location".into(), to.into())],
-        body: Vec::new(),
-    }
-}
-
-fn json(status: u16, v: serde_json::Value) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: (v.to_string() + "\n").into_bytes(),
     }
 }
 
@@ -303,7 +281,7 @@ fn cmplatform(vos: &Arc<Vos>, sessions: &Sessions, r: &HttpRequest) -> HttpRespo
         let (u, p) = &vos.config.admin;
         if f.get("j_username") == Some(u) && f.get("j_password") == Some(p) {
             let (id, _) = sessions.open();
-            let mut resp = redirect("/cmplatform/showHome.do");
+            let mut resp = HttpResponse::redirect("/cmplatform/showHome.do");
             resp.headers.push((
                 "Set-Cookie".into(),
                 format!("JSESSIONID={id}; Path=/cmplatform; Secure; HttpOnly"),
@@ -317,7 +295,7 @@ fn cmplatform(vos: &Arc<Vos>, sessions: &Sessions, r: &HttpRequest) -> HttpRespo
         return if page.is_empty() || page == "showHome.do" {
             login_page(None)
         } else {
-            redirect("/cmplatform")
+            HttpResponse::redirect("/cmplatform")
         };
     };
     let token = sessions.token(&id).unwrap_or_default();
@@ -333,7 +311,7 @@ fn cmplatform(vos: &Arc<Vos>, sessions: &Sessions, r: &HttpRequest) -> HttpRespo
         ),
         ("GET", "logout.do") => {
             sessions.close(&id);
-            redirect("/cmplatform")
+            HttpResponse::redirect("/cmplatform")
         }
         ("GET", "certificateFindList.do") => {
             let rows: String = all_certs(vos)
@@ -538,7 +516,7 @@ fn certmgr(vos: &Arc<Vos>, api: &str, r: &HttpRequest) -> HttpResponse {
     match basic_credentials(r) {
         Some((user, pass)) if &user == u && &pass == p => {}
         _ => {
-            let mut resp = json(401, serde_json::json!({"message": "Unauthorized"}));
+            let mut resp = HttpResponse::json(401, serde_json::json!({"message": "Unauthorized"}));
             resp.headers.push((
                 "WWW-Authenticate".into(),
                 "Basic realm=\"CMPlatform Realm\"".into(),
@@ -565,46 +543,46 @@ fn certmgr(vos: &Arc<Vos>, api: &str, r: &HttpRequest) -> HttpResponse {
     match (r.method.as_str(), api.trim_end_matches('/')) {
         ("POST", "csr") => {
             if !service_is_tomcat(&body["service"]) {
-                return json(
+                return HttpResponse::json(
                     400,
                     serde_json::json!({"message": "service must be tomcat"}),
                 );
             }
             match vos.generate_csr() {
-                Ok(csr) => json(200, serde_json::json!({"csr": csr})),
-                Err(e) => json(500, serde_json::json!({"message": e})),
+                Ok(csr) => HttpResponse::json(200, serde_json::json!({"csr": csr})),
+                Err(e) => HttpResponse::json(500, serde_json::json!({"message": e})),
             }
         }
         ("POST", "identity/certificates") => {
             if !service_is_tomcat(&body["service"]) {
-                return json(
+                return HttpResponse::json(
                     400,
                     serde_json::json!({"message": "service must be tomcat"}),
                 );
             }
             let Some(certs) = pems(&body) else {
-                return json(
+                return HttpResponse::json(
                     400,
                     serde_json::json!({"message": "certificates: a list of PEM certificates is required"}),
                 );
             };
             match vos.install_identity(&certs) {
-                Ok(c) => json(
+                Ok(c) => HttpResponse::json(
                     200,
                     serde_json::json!({"service": "tomcat", "certificate": c.to_pem()}),
                 ),
-                Err(e) => json(500, serde_json::json!({"message": e})),
+                Err(e) => HttpResponse::json(500, serde_json::json!({"message": e})),
             }
         }
         ("POST", "trust/certificates") => {
             if !service_is_tomcat(&body["service"]) {
-                return json(
+                return HttpResponse::json(
                     400,
                     serde_json::json!({"message": "service must be [\"tomcat\"]"}),
                 );
             }
             let Some(certs) = pems(&body) else {
-                return json(
+                return HttpResponse::json(
                     400,
                     serde_json::json!({"message": "certificates: a list of PEM certificates is required"}),
                 );
@@ -617,17 +595,22 @@ fn certmgr(vos: &Arc<Vos>, api: &str, r: &HttpRequest) -> HttpResponse {
             for c in &certs {
                 match vos.units().add_trust(c, &d) {
                     Ok(n) => names.push(n),
-                    Err(e) => return json(500, serde_json::json!({"message": e.to_string()})),
+                    Err(e) => {
+                        return HttpResponse::json(
+                            500,
+                            serde_json::json!({"message": e.to_string()}),
+                        )
+                    }
                 }
             }
-            json(
+            HttpResponse::json(
                 200,
                 serde_json::json!({"service": "tomcat-trust", "filenames": names}),
             )
         }
         ("GET", "trust/certificate") => {
             if q.get("service").map(String::as_str) != Some("tomcat") {
-                return json(
+                return HttpResponse::json(
                     400,
                     serde_json::json!({"message": "service=tomcat is required"}),
                 );
@@ -639,14 +622,14 @@ fn certmgr(vos: &Arc<Vos>, api: &str, r: &HttpRequest) -> HttpResponse {
                 .into_iter()
                 .map(|(f, c)| serde_json::json!({"filename": f, "certificate": c.to_pem()}))
                 .collect();
-            json(200, serde_json::json!({"certificates": list}))
+            HttpResponse::json(200, serde_json::json!({"certificates": list}))
         }
         ("GET", "identity/certificate") => match vos.units().own() {
-            Ok((c, _)) => json(
+            Ok((c, _)) => HttpResponse::json(
                 200,
                 serde_json::json!({"certificates": [{"service": "tomcat", "certificate": c.to_pem()}]}),
             ),
-            Err(e) => json(404, serde_json::json!({"message": e.to_string()})),
+            Err(e) => HttpResponse::json(404, serde_json::json!({"message": e.to_string()})),
         },
         ("GET", "snapshot/server") => {
             let units = vos.units();
@@ -657,7 +640,7 @@ fn certmgr(vos: &Arc<Vos>, api: &str, r: &HttpRequest) -> HttpResponse {
                 .into_iter()
                 .map(|(f, c)| serde_json::json!({"filename": f, "certificate": c.to_pem()}))
                 .collect();
-            json(
+            HttpResponse::json(
                 200,
                 serde_json::json!({
                     "server": vos.fqdn,
@@ -667,7 +650,7 @@ fn certmgr(vos: &Arc<Vos>, api: &str, r: &HttpRequest) -> HttpResponse {
                 }),
             )
         }
-        _ => json(404, serde_json::json!({"message": "Not Found"})),
+        _ => HttpResponse::json(404, serde_json::json!({"message": "Not Found"})),
     }
 }
 
