@@ -12,6 +12,7 @@ pub mod ca;
 pub mod cce_admin;
 pub mod clock;
 pub mod cuic;
+pub mod cvp;
 pub mod ece;
 pub mod events;
 pub mod finesse;

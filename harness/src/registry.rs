@@ -15,6 +15,7 @@ use ccelab_emulators::ad_dc::{Directory, Policy};
 use ccelab_emulators::cce_admin::inventory::InventoryEnv;
 use ccelab_emulators::cce_admin::CceDeployment;
 use ccelab_emulators::cuic::{self, CuicConfig};
+use ccelab_emulators::cvp::{self, CvpCert, CvpConfig, CvpRole};
 use ccelab_emulators::ece::app::{AppConfig, AppProduct};
 use ccelab_emulators::ece::db::EceDb;
 use ccelab_emulators::ece::web::WebConfig;
@@ -30,7 +31,7 @@ use crate::topology::{
     ECE_DEFAULT_PASSWORD, VOS_ADMIN_PASSWORD,
 };
 use ccelab_emulators::ece::web::WebDisk;
-use ccelab_emulators::pki::{keypool, CertParams, Certificate, KeyType, San};
+use ccelab_emulators::pki::{keypool, CertParams, Certificate, Issued, KeyType, San};
 
 /// What several hosts of one product share: ECE's database (its
 /// application servers all use it; the data server is not emulated) and
@@ -87,6 +88,27 @@ impl Shared {
                 name: Some(f.short().to_string()),
                 machine_type: t.into(),
                 address: f.fqdn.clone(),
+                ..Default::default()
+            });
+        }
+        // the CVP servers the scan found, with the WSM credentials
+        // (CVP_WSM / DIAGNOSTIC_PORTAL: [PCCE150-Inv])
+        for c in topo
+            .hosts
+            .iter()
+            .filter(|c| matches!(c.role, Role::CvpCall | Role::CvpReporting))
+        {
+            let t = if c.role == Role::CvpCall {
+                ccelab_emulators::cce_admin::inventory::CVP
+            } else {
+                ccelab_emulators::cce_admin::inventory::CVP_REPORTING
+            };
+            let _ = cce.add_scanned_machine(ccelab_emulators::cce_admin::inventory::NewMachine {
+                name: Some(c.short().to_string()),
+                machine_type: t.into(),
+                address: c.fqdn.clone(),
+                user: Some(cvp::WSM_ADMIN.into()),
+                password: Some(CVP_WSM_PASSWORD.into()),
                 ..Default::default()
             });
         }
@@ -210,8 +232,129 @@ pub(crate) async fn start(
             let vos = vos_config(topo, h, "12.6.2.10000-10", ids::platform_services());
             Some(ids::start(shared.ids.clone(), publisher, vos, ctx).await?)
         }
+        Role::CvpCall | Role::CvpReporting | Role::CvpOamp => {
+            let profile = topo.cvp.profile;
+            let version = match profile {
+                cvp::KeystoreProfile::V125 => (12, 5, 1, "12.5(1) BuildNumber=12.5.1.0.0.0.165"),
+                cvp::KeystoreProfile::V1262 => (12, 6, 2, "12.6(2) BuildNumber=12.6.2.0.0.0.146"),
+            };
+            let config = CvpConfig {
+                role: cvp_role(h.role),
+                profile,
+                wsm_password: CVP_WSM_PASSWORD.into(),
+                principal_aw: principal_aw(topo)
+                    .map(|a| a.fqdn.clone())
+                    .unwrap_or_default(),
+                version: (version.0, version.1, version.2, version.3.to_string()),
+                servers: topo
+                    .hosts
+                    .iter()
+                    .filter(|c| matches!(c.role, Role::CvpCall | Role::CvpReporting))
+                    .map(|c| (c.fqdn.clone(), cvp_role(c.role)))
+                    .collect(),
+            };
+            let running = cvp::start(config, ctx).await?;
+            Some(Arc::new(cvp::CvpProduct(running)))
+        }
         Role::Ca => None,
     })
+}
+
+/// The WSM user's password on every CVP host (`wsmadmin`: the OAMP
+/// user's, ccelab's default).
+pub const CVP_WSM_PASSWORD: &str = ECE_DEFAULT_PASSWORD;
+
+/// The CVP role of a CVP host.
+fn cvp_role(r: Role) -> CvpRole {
+    match r {
+        Role::CvpReporting => CvpRole::Reporting,
+        Role::CvpOamp => CvpRole::Oamp,
+        _ => CvpRole::CallServer,
+    }
+}
+
+/// The principal AW (the first ADS, side A), with its index among the hosts.
+fn principal_aw(topo: &Topology) -> Option<&Host> {
+    topo.hosts.iter().find(|h| h.role == Role::Ads)
+}
+
+/// CCE Administration's `tomcatCert` on the `i`-th host (an ADS): issued
+/// by the topology's issuing CA; deterministic (pool key 3 + i,
+/// content-derived serial), so a CVP server's `AW_cert` is the same.
+fn ads_tomcat(
+    topo: &Topology,
+    i: usize,
+    h: &Host,
+    now: time::OffsetDateTime,
+) -> Result<ccelab_emulators::pki::Issued, TopologyError> {
+    let p = CertParams::leaf(
+        &format!("CN={}", h.fqdn),
+        now - time::Duration::days(1),
+        now + time::Duration::days(365),
+    )?
+    .with_sans([San::Dns(h.fqdn.clone())]);
+    Ok(topo
+        .issuing
+        .issue(&p, keypool::key(KeyType::Rsa2048, 3 + i)?)?)
+}
+
+/// The key entries of a CVP host's `.keystore` as installed, alias by
+/// alias (pool keys: RSA-2048 22… or RSA-1024 0…, one per alias across
+/// the CVP hosts). Self-signed ones are keytool's (`-genkeypair`: the
+/// FQDN as first and last name, the other fields Unknown, no SAN; ten
+/// years, L); CA-signed ones carry the FQDN as SAN.
+fn cvp_keys(
+    topo: &Topology,
+    h: &Host,
+    now: time::OffsetDateTime,
+) -> Result<Vec<(&'static str, ccelab_emulators::pki::Issued)>, TopologyError> {
+    let before: usize = topo
+        .hosts
+        .iter()
+        .take_while(|o| o.name != h.name)
+        .filter(|o| matches!(o.role, Role::CvpCall | Role::CvpReporting | Role::CvpOamp))
+        .map(|o| cvp_role(o.role).key_aliases().len())
+        .sum();
+    let role = cvp_role(h.role);
+    let mut out = Vec::new();
+    for (j, alias) in role.key_aliases().iter().enumerate() {
+        let n = before + j;
+        let key = if topo.cvp.key_size == 1024 {
+            keypool::key(KeyType::Rsa1024, n % 8)?
+        } else {
+            keypool::key(KeyType::Rsa2048, 22 + n % 10)?
+        };
+        // F17: the reporting server's WSM certificate made for its host name
+        let name = if *alias == "wsm_certificate"
+            && role == CvpRole::Reporting
+            && topo.cvp.wsm_cn_host_name
+        {
+            h.short().to_string()
+        } else {
+            h.fqdn.clone()
+        };
+        let issued = match topo.cvp.certificate {
+            CvpCert::SelfSigned => {
+                let p = CertParams::leaf(
+                    &format!("CN={name}, OU=Unknown, O=Unknown, L=Unknown, ST=Unknown, C=Unknown"),
+                    now - time::Duration::days(1),
+                    now + time::Duration::days(3650),
+                )?;
+                ccelab_emulators::pki::Issued::self_signed(&p, key)?
+            }
+            CvpCert::CaSigned => {
+                let p = CertParams::leaf(
+                    &format!("CN={name}"),
+                    now - time::Duration::days(1),
+                    now + time::Duration::days(730),
+                )?
+                .with_sans([San::Dns(name.clone())]);
+                topo.issuing.issue(&p, key)?
+            }
+        };
+        out.push((*alias, issued));
+    }
+    Ok(out)
 }
 
 /// Gives the `i`-th host another FQDN (`[hosts.NAME] fqdn`): what its
@@ -244,9 +387,15 @@ pub(crate) fn rename(topo: &mut Topology, i: usize, fqdn: &str) -> Result<(), To
             h.fqdn = fqdn.to_string();
             topo.reissue_dc()?;
         }
-        Role::Ca | Role::Ads | Role::EceApp | Role::Finesse | Role::Cuic | Role::Ids => {
-            h.fqdn = fqdn.to_string()
-        }
+        Role::Ca
+        | Role::Ads
+        | Role::EceApp
+        | Role::Finesse
+        | Role::Cuic
+        | Role::Ids
+        | Role::CvpCall
+        | Role::CvpReporting
+        | Role::CvpOamp => h.fqdn = fqdn.to_string(),
     }
     Ok(())
 }
@@ -332,22 +481,42 @@ fn fqdns_of(topo: &Topology, role: Role) -> Vec<String> {
         .collect()
 }
 
-/// The tomcat certificate of each VOS host, by host name, made once by
-/// whichever disk writer needs it first (the others wait for it): several
-/// disks hold them (an ADS's cacerts, Finesse's tomcat-trust), and making
-/// them while the other disks are written keeps `ccelab up` short.
-pub(crate) type VosCerts = std::collections::HashMap<
-    String,
-    std::sync::OnceLock<Result<ccelab_emulators::pki::Issued, String>>,
->;
+/// Certificates several disks hold, made once by whichever disk writer
+/// needs them first (the others wait): each VOS host's tomcat certificate
+/// (an ADS's cacerts, Finesse's tomcat-trust), each CVP host's key entries
+/// (an ADS's cacerts, the CVP servers' `oamp_certificate`) and the
+/// principal AW's `tomcatCert` (`AW_cert`). Making them while the other
+/// disks are written keeps `ccelab up` short.
+pub(crate) struct Made {
+    vos: std::collections::HashMap<String, std::sync::OnceLock<Result<Issued, String>>>,
+    cvp: std::collections::HashMap<String, std::sync::OnceLock<Result<CvpKeys, String>>>,
+    aw: std::sync::OnceLock<Result<Issued, String>>,
+}
 
-/// An empty memo for every VOS host of the topology.
-pub(crate) fn vos_certificates(topo: &Topology) -> VosCerts {
-    topo.hosts
-        .iter()
-        .filter(|h| matches!(h.role, Role::Finesse | Role::Cuic | Role::Ids))
-        .map(|h| (h.name.clone(), std::sync::OnceLock::new()))
-        .collect()
+/// A CVP host's key entries (alias, certificate and key).
+type CvpKeys = Vec<(&'static str, Issued)>;
+
+/// An empty memo for the topology's hosts.
+pub(crate) fn certificates(topo: &Topology) -> Made {
+    fn of<T>(
+        topo: &Topology,
+        f: fn(Role) -> bool,
+    ) -> std::collections::HashMap<String, std::sync::OnceLock<T>> {
+        topo.hosts
+            .iter()
+            .filter(|h| f(h.role))
+            .map(|h| (h.name.clone(), std::sync::OnceLock::new()))
+            .collect()
+    }
+    Made {
+        vos: of(topo, |r| {
+            matches!(r, Role::Finesse | Role::Cuic | Role::Ids)
+        }),
+        cvp: of(topo, |r| {
+            matches!(r, Role::CvpCall | Role::CvpReporting | Role::CvpOamp)
+        }),
+        aw: std::sync::OnceLock::new(),
+    }
 }
 
 /// A VOS host's tomcat certificate as installed: self-signed by the
@@ -396,15 +565,40 @@ pub(crate) fn write_disk(
     i: usize,
     h: &Host,
     now: time::OffsetDateTime,
-    vos: &VosCerts,
+    memo: &Made,
 ) -> Result<(), TopologyError> {
-    // the VOS certificates made once for the whole topology
-    let made = |h: &Host| -> Result<ccelab_emulators::pki::Issued, TopologyError> {
-        let slot = vos
+    // the certificates made once for the whole topology
+    let made = |h: &Host| -> Result<Issued, TopologyError> {
+        let slot = memo
+            .vos
             .get(&h.name)
             .ok_or_else(|| TopologyError::Invalid(format!("{}: not a VOS host", h.name)))?;
         slot.get_or_init(|| vos_tomcat(topo, h, now).map_err(|e| e.to_string()))
             .clone()
+            .map_err(TopologyError::Invalid)
+    };
+    let cvp_made = |h: &Host| -> Result<CvpKeys, TopologyError> {
+        let slot = memo
+            .cvp
+            .get(&h.name)
+            .ok_or_else(|| TopologyError::Invalid(format!("{}: not a CVP host", h.name)))?;
+        slot.get_or_init(|| cvp_keys(topo, h, now).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(TopologyError::Invalid)
+    };
+    let aw_made = || -> Result<Option<Issued>, TopologyError> {
+        let Some((j, aw)) = topo
+            .hosts
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.role == Role::Ads)
+        else {
+            return Ok(None);
+        };
+        memo.aw
+            .get_or_init(|| ads_tomcat(topo, j, aw, now).map_err(|e| e.to_string()))
+            .clone()
+            .map(Some)
             .map_err(TopologyError::Invalid)
     };
     let disk = &h.disk;
@@ -434,17 +628,30 @@ pub(crate) fn write_disk(
                             }
                         }
                     }
+                    // each CVP server's self-signed WSM certificate under its FQDN ([SEC])
+                    Trusted::Cvp => {
+                        for c in topo
+                            .hosts
+                            .iter()
+                            .filter(|c| matches!(c.role, Role::CvpCall | Role::CvpReporting))
+                        {
+                            let wsm = cvp_made(c)?
+                                .into_iter()
+                                .find(|(a, _)| *a == "wsm_certificate")
+                                .map(|(_, i)| i.cert);
+                            if let Some(cert) = wsm.filter(|c| c.is_self_issued()) {
+                                trusted.push((c.fqdn.clone(), cert));
+                            }
+                        }
+                    }
                 }
             }
-            let p = CertParams::leaf(
-                &format!("CN={}", h.fqdn),
-                now - time::Duration::days(1),
-                now + time::Duration::days(365),
-            )?
-            .with_sans([San::Dns(h.fqdn.clone())]);
-            let tomcat = topo
-                .issuing
-                .issue(&p, keypool::key(KeyType::Rsa2048, 3 + i)?)?;
+            let tomcat = match principal_aw(topo) {
+                Some(aw) if aw.name == h.name => aw_made()?.ok_or_else(|| {
+                    TopologyError::Invalid(format!("{}: no principal AW", h.name))
+                })?,
+                _ => ads_tomcat(topo, i, h, now)?,
+            };
             ccelab_emulators::cce_admin::write_disk(&h.name, disk, &trusted, &tomcat, now)?;
         }
         Role::EceWeb => {
@@ -512,6 +719,41 @@ pub(crate) fn write_disk(
                 }
             }
             vos::write_disk(&h.name, disk, &own, &trust)?;
+        }
+        Role::CvpCall | Role::CvpReporting | Role::CvpOamp => {
+            let role = cvp_role(h.role);
+            let keys = cvp_made(h)?;
+            let mut trusted = Vec::new();
+            if topo.cvp.certificate == CvpCert::CaSigned {
+                // [PCCE1262-Cert]: `root`, then `intermediate_ca`
+                trusted.push(("root".to_string(), topo.root.cert.clone()));
+                trusted.push(("intermediate_ca".to_string(), topo.issuing.cert.clone()));
+            }
+            if role != CvpRole::Oamp {
+                // OAMP's certificate, for secure communication with the Ops console ([CVP150-Sec])
+                if let Some(oamp) = topo.hosts.iter().find(|o| o.role == Role::CvpOamp) {
+                    if let Some((_, c)) = cvp_made(oamp)?
+                        .into_iter()
+                        .find(|(a, _)| *a == "oamp_certificate")
+                    {
+                        trusted.push(("oamp_certificate".to_string(), c.cert));
+                    }
+                }
+                // [SEC]: the principal AW's certificate as AW_cert (F19 without it)
+                if topo.cvp.aw_cert {
+                    if let Some(aw) = aw_made()? {
+                        trusted.push(("AW_cert".to_string(), aw.cert));
+                    }
+                }
+            }
+            let d = cvp::CvpDisk {
+                role,
+                keys,
+                trusted,
+                profile: topo.cvp.profile,
+                password: cvp::keystore_password(&h.fqdn),
+            };
+            cvp::write_disk(&h.name, disk, &d, now)?;
         }
         Role::Ca => {
             ccelab_emulators::ca::write_disk(&h.name, disk, &topo.root.cert, &topo.issuing.cert)?

@@ -67,6 +67,12 @@ pub enum Role {
     Cuic,
     /// A Cisco Identity Service node (publisher or subscriber) on VOS.
     Ids,
+    /// A CVP call server (with its VXML server).
+    CvpCall,
+    /// The CVP reporting server.
+    CvpReporting,
+    /// The CVP Operations Console (OAMP).
+    CvpOamp,
 }
 
 /// One emulated machine.
@@ -136,7 +142,7 @@ pub use ccelab_emulators::ece::db::EceAccounts;
 
 /// The hosts every preset has, by name (`[ece_app] servers` adds
 /// `ece-app-2`…).
-pub const PRESET_HOSTS: [&str; 12] = [
+pub const PRESET_HOSTS: [&str; 15] = [
     "ca",
     "ece",
     "ads-a",
@@ -149,6 +155,9 @@ pub const PRESET_HOSTS: [&str; 12] = [
     "cuic-b",
     "ids-a",
     "ids-b",
+    "cvp-a",
+    "cvp-rpt",
+    "cvp-oamp",
 ];
 
 /// The host names of a topology with `servers` application servers.
@@ -236,6 +245,9 @@ pub struct Topology {
     pub agents: Vec<Agent>,
     /// Where CUIC's Live Data listens (`[cuic] profile`).
     pub live_data: ccelab_emulators::cuic::LiveDataProfile,
+    /// The CVP hosts' knobs (`[cvp]`: certificates, key size, the key
+    /// store's password profile, `AW_cert`).
+    pub cvp: ccelab_emulators::cvp::CvpKnobs,
 }
 
 pub use ccelab_emulators::cce_admin::{AWDB_DATABASE, AWDB_LOGIN};
@@ -329,6 +341,9 @@ impl Topology {
             host("cuic-b", "cuicb.example.com", Role::Cuic, 23),
             host("ids-a", "idsa.example.com", Role::Ids, 24),
             host("ids-b", "idsb.example.com", Role::Ids, 25),
+            host("cvp-a", "cvpa.example.com", Role::CvpCall, 26),
+            host("cvp-rpt", "cvprpt.example.com", Role::CvpReporting, 27),
+            host("cvp-oamp", "cvpoamp.example.com", Role::CvpOamp, 28),
         ];
         let from = now - Duration::days(1);
         let root = example_root(key(KeyType::Rsa2048, 0)?, from, now + Duration::days(3650))?;
@@ -373,6 +388,7 @@ impl Topology {
             finesse: FinesseKnobs::default(),
             agents: ccelab_emulators::finesse::preset_agents(ECE_DEFAULT_PASSWORD),
             live_data: ccelab_emulators::cuic::LiveDataProfile::default(),
+            cvp: ccelab_emulators::cvp::CvpKnobs::default(),
         })
     }
 
@@ -474,7 +490,7 @@ impl Topology {
         let now = self.clock.now();
         // the VOS appliances' certificates, made once: several disks hold
         // them (an ADS's cacerts, Finesse's tomcat-trust)
-        let vos = crate::registry::vos_certificates(self);
+        let vos = crate::registry::certificates(self);
         std::thread::scope(|scope| {
             let jobs: Vec<_> = self
                 .hosts
@@ -508,7 +524,7 @@ impl Topology {
         i: usize,
         h: &Host,
         now: time::OffsetDateTime,
-        vos: &crate::registry::VosCerts,
+        vos: &crate::registry::Made,
     ) -> Result<(), TopologyError> {
         std::fs::create_dir_all(h.disk.root()).map_err(io(h.disk.root()))?;
         crate::registry::write_disk(self, i, h, now, vos)

@@ -20,7 +20,15 @@
 //! require_sni = false                  # [ECE] 1.2: unchecked
 //!
 //! [ads]
-//! cacerts = ["root", "issuing"]        # what each ADS trusts: "root", "issuing", "ece-web"
+//! cacerts = ["root", "issuing"]        # what each ADS trusts: "root", "issuing", "ece-web",
+//!                                      # "finesse", "ids", "cvp" (self-signed ones, by FQDN)
+//!
+//! [cvp]
+//! certificate = "self-signed"          # or "ca-signed"
+//! key_size = 2048                      # 1024 as [SEC]'s keytool examples (F24)
+//! keystore_profile = "12.5"            # or "12.6.2" (DecryptKeystoreUtil.bat)
+//! aw_cert = true                       # false: F19
+//! wsm_certificate_cn = "fqdn"          # "host-name": F17 on the reporting server
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -53,6 +61,9 @@ pub struct TopologyFile {
     pub finesse: Option<ccelab_emulators::finesse::FinesseSection>,
     /// `[cuic]`: CUIC and Live Data (the port profile).
     pub cuic: Option<ccelab_emulators::cuic::CuicSection>,
+    /// `[cvp]`: the CVP hosts (certificates, key size, the key store's
+    /// password profile, `AW_cert`).
+    pub cvp: Option<ccelab_emulators::cvp::CvpSection>,
     /// Per-host overrides, by host name (`[hosts.ads-a]`).
     #[serde(default)]
     pub hosts: std::collections::BTreeMap<String, HostSpec>,
@@ -284,6 +295,11 @@ impl TopologyFile {
         }
         if let Some(p) = self.cuic.as_ref().and_then(|c| c.profile) {
             topo.live_data = p;
+        }
+        if let Some(c) = &self.cvp {
+            topo.cvp = c
+                .knobs(topo.cvp.clone())
+                .map_err(|e| at("cvp.key_size")(&TopologyError::Invalid(e)))?;
         }
         if let Some(f) = &self.finesse {
             topo.finesse = f

@@ -139,6 +139,12 @@ pub struct Inventory {
 /// reading of Cisco's list, L): CCE Administration reaches it by the address
 /// entered, over HTTPS with `cacerts` ([SEC]; F17).
 pub const FINESSE: &str = "FINESSE";
+/// A CVP call server (Cisco's machine type; its `CVP_WSM` service holds
+/// the WSM credentials the AW uses: [PCCE150-Inv], H).
+pub const CVP: &str = "CVP";
+/// The CVP reporting server (Cisco's machine type; its
+/// `DIAGNOSTIC_PORTAL` service is required: [PCCE150-Inv], H).
+pub const CVP_REPORTING: &str = "CVP_REPORTING";
 /// A Cisco Identity Service node of the inventory (ccelab's name for the
 /// type, L): reached like a Finesse node ([SEC] "Finesse / IdS → AW").
 pub const IDS: &str = "IDS";
@@ -201,12 +207,12 @@ impl Inventory {
         inv
     }
 
-    /// The Finesse and IdS nodes of the inventory (what CCE Administration
-    /// calls over HTTPS with `cacerts`: F17).
+    /// The Finesse, IdS and CVP machines of the inventory (what CCE
+    /// Administration calls over HTTPS with `cacerts`: F17).
     pub fn finesse(&self) -> Vec<Machine> {
         self.machines
             .iter()
-            .filter(|m| m.machine_type == FINESSE || m.machine_type == IDS)
+            .filter(|m| [FINESSE, IDS, CVP, CVP_REPORTING].contains(&m.machine_type.as_str()))
             .cloned()
             .collect()
     }
@@ -232,6 +238,7 @@ impl Inventory {
         env: &InventoryEnv,
         m: &NewMachine,
         also: &[Machine],
+        scanned: bool,
     ) -> Result<Machine, Vec<ApiError>> {
         let mut errors = Vec::new();
         let t = m.machine_type.trim().to_ascii_uppercase();
@@ -241,7 +248,12 @@ impl Inventory {
                 "type",
                 "The machine type is required.",
             ));
-        } else if t != "ECE_WEB_SERVER" && t != FINESSE && t != IDS && !is_ece_data(&t) {
+        } else if t != "ECE_WEB_SERVER"
+            && t != FINESSE
+            && t != IDS
+            && !is_ece_data(&t)
+            && !(scanned && (t == CVP || t == CVP_REPORTING))
+        {
             errors.push(ApiError::new(
                 "invalidInput.notSupported",
                 "type",
@@ -358,7 +370,26 @@ impl Inventory {
 
     /// Adds one machine (POST).
     pub fn add(&mut self, env: &InventoryEnv, m: NewMachine) -> Result<Machine, Vec<ApiError>> {
-        let machine = self.check(env, &m, &[])?;
+        self.insert(env, m, false)
+    }
+
+    /// Adds a machine the deployment's scan found (CVP and CVP_REPORTING,
+    /// which the API does not create: Cisco's "Machine Inventory API").
+    pub fn add_scanned(
+        &mut self,
+        env: &InventoryEnv,
+        m: NewMachine,
+    ) -> Result<Machine, Vec<ApiError>> {
+        self.insert(env, m, true)
+    }
+
+    fn insert(
+        &mut self,
+        env: &InventoryEnv,
+        m: NewMachine,
+        scanned: bool,
+    ) -> Result<Machine, Vec<ApiError>> {
+        let machine = self.check(env, &m, &[], scanned)?;
         self.next_id = machine.id + 1;
         self.machines.push(machine.clone());
         Ok(machine)
@@ -459,7 +490,7 @@ impl Inventory {
                     }
                 }
             }
-            match self.check(env, &m, &added) {
+            match self.check(env, &m, &added, false) {
                 Ok(machine) if errs.is_empty() => added.push(machine),
                 Ok(_) => bad.push((n, errs)),
                 Err(mut e) => {

@@ -65,6 +65,9 @@ pub enum Trusted {
     Finesse,
     /// Each IdS node's own self-signed certificate, likewise.
     Ids,
+    /// Each CVP server's self-signed `wsm_certificate`, under its FQDN as
+    /// alias ([SEC] "CVP reporting server → AW").
+    Cvp,
 }
 
 /// CCE Administration's knobs in a topology.
@@ -89,6 +92,7 @@ impl AdsKnobs {
                 Trusted::Issuing,
                 Trusted::Finesse,
                 Trusted::Ids,
+                Trusted::Cvp,
             ],
             app_instance: if agents > 2000 {
                 "Main_PS1_Multichannel".into()
@@ -254,6 +258,14 @@ impl CceDeployment {
                 user: m.user.clone().unwrap_or_default(),
                 password: m.password.clone().unwrap_or_default(),
             })
+    }
+
+    /// Adds a machine the deployment's scan found (a CVP server).
+    pub fn add_scanned_machine(&self, m: NewMachine) -> Result<Machine, Vec<ApiError>> {
+        self.inventory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_scanned(&self.env, m)
     }
 
     /// Adds a machine to the inventory (the API's checks).
@@ -514,12 +526,34 @@ impl RunningCceAdmin {
         for m in machines {
             let name = m.address.clone();
             // Finesse's SystemInfo; IdS's administration page (which IdS call
-            // the AW makes is not documented: L)
+            // the AW makes is not documented: L); a CVP server's Diagnostic
+            // Portal with the machine's WSM credentials (CVP_WSM /
+            // DIAGNOSTIC_PORTAL; the status rules SERVER_CREDENTIALS and
+            // SERVER_CONNECTION: [PCCE150-Status], H)
+            let cvp =
+                m.machine_type == inventory::CVP || m.machine_type == inventory::CVP_REPORTING;
             let (port, path) = if m.machine_type == inventory::IDS {
                 (8553, "/idsadmin")
+            } else if cvp {
+                (8111, "/cvp-dp/rest/DiagnosticPortal/GetProductVersion")
             } else {
                 (8445, "/finesse/api/SystemInfo")
             };
+            let basic = cvp.then(|| {
+                use base64::Engine as _;
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(format!(
+                        "{}:{}",
+                        m.user.clone().unwrap_or_default(),
+                        m.password.clone().unwrap_or_default()
+                    ))
+                )
+            });
+            let auth: Vec<(&str, &str)> = basic
+                .as_deref()
+                .map(|b| vec![("Authorization", b)])
+                .unwrap_or_default();
             let url = format!("https://{name}:{port}{path}");
             let verdict = match (&anchors, h.network.endpoint(&name, port)) {
                 (Err(v), _) => Err(v.clone()),
@@ -538,7 +572,7 @@ impl RunningCceAdmin {
                     &Request {
                         method: "GET",
                         path,
-                        headers: &[],
+                        headers: &auth,
                         body: b"",
                     },
                     Duration::from_secs(10),
@@ -576,6 +610,92 @@ impl RunningCceAdmin {
             }
         }
         Ok((all_ok, lines))
+    }
+
+    /// CCE Administration configures a CVP server: its Java calls the
+    /// server's ORM REST (`https://<fqdn>:8111/cvp-orm/rest/cvpconfig/properties`)
+    /// with `cacerts` and the administrator's credentials, which the CVP
+    /// server checks with the principal AW (F19 when it does not trust the
+    /// AW). Which ORM call the AW makes first is not public (L). Ok: whether
+    /// it worked, and what the administrator sees (ccelab's words around
+    /// Java's exception, L); a failure goes to the catalina log.
+    pub async fn cvp_orm(&self, fqdn: &str) -> Result<(bool, Vec<String>), ProductError> {
+        let h = &self.ctx;
+        let path = "/cvp-orm/rest/cvpconfig/properties";
+        let url = format!("https://{fqdn}:8111{path}");
+        let anchors = match self.tomcat.loaded().map(|t| t.trust.clone()) {
+            None => {
+                return Ok((
+                    false,
+                    vec!["CCE Administration is not running (Apache Tomcat stopped).".into()],
+                ))
+            }
+            Some(t) => t,
+        };
+        use base64::Engine as _;
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                self.deployment.admin.0, self.deployment.admin.1
+            ))
+        );
+        let verdict = match (anchors, h.network.endpoint(fqdn, 8111)) {
+            (Err(v), _) => Err(v),
+            (_, Err(Unreachable::UnknownHost)) => Err(Verdict::refuse(format!(
+                "java.net.UnknownHostException: {fqdn}"
+            ))),
+            (_, Err(Unreachable::Refused)) => Err(Verdict::refuse(
+                "java.net.ConnectException: Connection refused",
+            )),
+            (Ok(a), Ok(addr)) => personality::https_request_as(
+                Personality::Java,
+                addr,
+                fqdn,
+                &a,
+                h.clock.now(),
+                &Request {
+                    method: "GET",
+                    path,
+                    headers: &[("Authorization", basic.as_str())],
+                    body: b"",
+                },
+                Duration::from_secs(20),
+            )
+            .await
+            .and_then(|(status, body)| {
+                if status == 200 {
+                    Ok(body)
+                } else {
+                    Err(Self::status_verdict(status, &url))
+                }
+            }),
+        };
+        match verdict {
+            Ok(body) => Ok((
+                true,
+                vec![
+                    format!("{fqdn}: saved ({url})"),
+                    body.trim_end().to_string(),
+                ],
+            )),
+            Err(v) => {
+                let line = format!("{fqdn}: the CVP server could not be configured: {}", v.text);
+                let (disk, now) = (h.disk.clone(), h.clock.now());
+                tokio::task::spawn_blocking(move || {
+                    // a log that cannot be written loses the lines, as a full disk would
+                    let _ = tomcat::log_catalina_as(
+                        &disk,
+                        now,
+                        "com.cisco.ccbu.cce.cvp.CvpConfigClient.send",
+                        &v,
+                    );
+                })
+                .await
+                .map_err(|e| ProductError::new(&h.name, e))?;
+                Ok((false, vec![line]))
+            }
+        }
     }
 
     /// What Java throws for an HTTP status CCE Administration did not expect:

@@ -364,6 +364,24 @@ pub fn try_protect_key(
     info.to_der().map_err(der_err)
 }
 
+/// JCEKS protection (PBEWithMD5AndTripleDES) of a PKCS#8 key with a given
+/// salt and iteration count: the `EncryptedPrivateKeyInfo` DER. keytool
+/// reads the count from each entry, so any count up to
+/// [`JCEKS_MAX_ITERATIONS`] interoperates; JDK 17 writes [`JCEKS_ITERATIONS`].
+pub fn try_protect_jceks(
+    pkcs8_der: &[u8],
+    key_password: &str,
+    salt: [u8; 8],
+    iterations: u32,
+) -> Result<Vec<u8>, JksError> {
+    check_pkcs8(pkcs8_der).map_err(|e| {
+        JksError::Malformed(format!(
+            "key to protect is not a PKCS#8 PrivateKeyInfo: {e}"
+        ))
+    })?;
+    jceks_protect(pkcs8_der, key_password, salt, iterations)
+}
+
 /// PBEWithMD5AndTripleDES protection with a given salt and iteration count.
 fn jceks_protect(
     pkcs8_der: &[u8],

@@ -521,6 +521,52 @@ impl Keystore {
         Ok(())
     }
 
+    /// Adds a private key entry whose key is already protected for this
+    /// store's flavor (a JKS/JCEKS `EncryptedPrivateKeyInfo`); an existing
+    /// alias is refused.
+    pub fn set_protected_key_entry(
+        &mut self,
+        alias: &str,
+        protected: Vec<u8>,
+        chain: Vec<Certificate>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if self.get(alias).is_some() {
+            return Err(StoreError::AliasExists(alias.to_string()));
+        }
+        if chain.is_empty() {
+            return Err(StoreError::Malformed(
+                "a private key entry needs its certificate".into(),
+            ));
+        }
+        let alias = self.normalize_alias(alias);
+        self.entries.push(StoreEntry {
+            alias,
+            created: Some(now),
+            entry: Entry::PrivateKey {
+                key: KeyMaterial::Protected(protected),
+                chain,
+            },
+        });
+        Ok(())
+    }
+
+    /// Decrypts the protected key of one alias with `keypass` (what a
+    /// server that uses that key alone does when it loads the store).
+    pub fn unlock_key(&mut self, alias: &str, keypass: &str) -> Result<(), StoreError> {
+        let e = self
+            .entries
+            .iter_mut()
+            .find(|e| e.alias.eq_ignore_ascii_case(alias))
+            .ok_or_else(|| StoreError::AliasMissing(alias.to_string()))?;
+        if let Entry::PrivateKey { key, .. } = &mut e.entry {
+            if let KeyMaterial::Protected(blob) = key {
+                *key = KeyMaterial::Plain(jks::unprotect_key(blob, keypass)?);
+            }
+        }
+        Ok(())
+    }
+
     /// `keytool -delete`.
     pub fn delete(&mut self, alias: &str) -> Result<StoreEntry, StoreError> {
         let pos = self

@@ -15,11 +15,13 @@
 //! | [`spog`] | `open-gadget`, `inventory-web-server`, `inventory-add`, `inventory-delete`, `inventory-upload`, `awdb`, `integration-save`, `agent-enable` (CCE Administration: [ECE] 4–6) |
 //! | [`ece`] | `ece-password`, `create-department`, `partition-admin`, `trace-level` (ECE's own administration: [ECE] 2.2, §6) |
 //! | [`ad`] | `ad-policy`, `ad-fault` (the AD DC: F15, F16, the `data` codes of bind failures) |
+//! | [`cvp`] | `cvp-orm`, `decrypt-keystore`, `service-controller` (CVP: F19, [SEC]'s graceful shutdown) |
 //!
 //! In a scenario file an action is a `[[step]]` table: `do` names it, the
 //! other keys are its fields (`host = "ads-a"`), besides `note` and `expect`.
 
 mod ad;
+pub mod cvp;
 mod ece;
 mod files;
 mod finesse;
@@ -297,6 +299,36 @@ pub enum Action {
         /// How far.
         by: String,
     },
+    /// CCE Administration on `ads` (default `ads-a`) configures the CVP
+    /// server `host` over its ORM REST; the server checks the
+    /// administrator's credentials with the principal AW (F19).
+    CvpOrm {
+        /// The ADS (default `ads-a`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ads: Option<String>,
+        /// The CVP server (`cvp-a`, `cvp-rpt`).
+        host: String,
+    },
+    /// `%CVP_HOME%\bin\DecryptKeystoreUtil.bat` on a CVP host (12.6(2)).
+    DecryptKeystore {
+        /// The CVP host.
+        host: String,
+    },
+    /// `service-controller.bat`'s graceful shutdown ([SEC]), with the
+    /// answers to its prompts.
+    ServiceController {
+        /// `CALLSERVER-IP-ADDRESS:` (an address or FQDN).
+        callserver: String,
+        /// `CALLSERVER-USERNAME:`
+        username: String,
+        /// `CALLSERVER-PASSWORD:`
+        password: String,
+        /// `SERVICE-NAME:` (`callserver` or `reportingserver`).
+        service: String,
+        /// `REPORTINGSERVER-IP-ADDRESS:` (with `reportingserver`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reportingserver: Option<String>,
+    },
 }
 
 /// The fields of ECE's Partition Administration Configuration ([ECE] 2.2)
@@ -521,6 +553,9 @@ const DESCRIBED: &[&str] = &[
     "keystore_location",
     "fault",
     "by",
+    "callserver",
+    "username",
+    "reportingserver",
 ];
 
 /// Flags a transcript names after the values.
@@ -665,7 +700,10 @@ impl Action {
             | Action::TraceLevel { .. }
             | Action::AdPolicy { .. }
             | Action::AdFault { .. }
-            | Action::ClockAdvance { .. } => true,
+            | Action::ClockAdvance { .. }
+            | Action::CvpOrm { .. }
+            | Action::DecryptKeystore { .. }
+            | Action::ServiceController { .. } => true,
         }
     }
 
@@ -720,6 +758,27 @@ impl Action {
             Action::Stop { host, service } => hosts::set_service(lab, host, service, false).await,
             Action::Start { host, service } => hosts::set_service(lab, host, service, true).await,
             Action::ClockAdvance { by } => hosts::clock_advance(lab, by),
+            Action::CvpOrm { ads, host } => cvp::orm(lab, ads.as_deref(), host).await,
+            Action::DecryptKeystore { host } => cvp::decrypt_keystore(lab, host).await,
+            Action::ServiceController {
+                callserver,
+                username,
+                password,
+                service,
+                reportingserver,
+            } => {
+                cvp::service_controller(
+                    lab,
+                    &cvp::ControllerAnswers {
+                        callserver,
+                        username,
+                        password,
+                        service,
+                        reportingserver: reportingserver.as_deref(),
+                    },
+                )
+                .await
+            }
             Action::Keytool { args } => {
                 let mut argv = vec!["keytool".to_string()];
                 argv.extend(args.iter().cloned());

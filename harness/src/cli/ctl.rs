@@ -90,6 +90,38 @@ pub(crate) enum CtlAction {
     /// Finesse as an agent uses it: the desktop with its Live Data gadget.
     #[command(subcommand)]
     Finesse(FinesseAction),
+    /// CVP: CCE Administration configuring a server, and the tools on a CVP host.
+    #[command(subcommand)]
+    Cvp(CvpAction),
+}
+
+/// `ccelab ctl cvp`: [SEC]'s CVP procedures and F19.
+#[derive(Subcommand, Debug)]
+pub(crate) enum CvpAction {
+    /// CCE Administration configures a CVP server over its ORM REST
+    /// (https://FQDN:8111/cvp-orm/rest/…) with the administrator's
+    /// credentials; the server checks them with the principal AW over HTTPS
+    /// with its .keystore (F19 without AW_cert). Exit 1 when it fails.
+    Orm {
+        /// The CVP server (cvp-a, cvp-rpt).
+        #[arg(long, default_value = "cvp-a")]
+        host: String,
+        /// The ADS whose CCE Administration makes the call.
+        #[arg(long, default_value = "ads-a")]
+        ads: String,
+    },
+    /// Run %CVP_HOME%\bin\DecryptKeystoreUtil.bat on a CVP host: prints the
+    /// .keystore password (12.6(2) profile; on 12.5 the tool does not exist).
+    DecryptKeystore {
+        /// The CVP host (cvp-a, cvp-rpt, cvp-oamp).
+        host: String,
+    },
+    /// Run %CVP_HOME%\bin\ServiceController\service-controller.bat: it prompts
+    /// for CALLSERVER-IP-ADDRESS, CALLSERVER-USERNAME, CALLSERVER-PASSWORD,
+    /// SERVICE-NAME (callserver or reportingserver) and, for reportingserver,
+    /// REPORTINGSERVER-IP-ADDRESS, one answer per line on stdin (a script can
+    /// pipe them). A wrong or missing answer is an error, never a wait.
+    ServiceController,
 }
 
 /// `ccelab ctl finesse`: an agent's desktop and browser ([SEC] Live Data; F18).
@@ -550,6 +582,15 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
                 port,
             }
         }
+        CtlAction::Cvp(CvpAction::Orm { host, ads }) => Action::CvpOrm {
+            ads: Some(ads),
+            host,
+        },
+        CtlAction::Cvp(CvpAction::DecryptKeystore { host }) => Action::DecryptKeystore { host },
+        CtlAction::Cvp(CvpAction::ServiceController) => match service_controller_prompts()? {
+            Ok(a) => a,
+            Err(code) => return Ok(code),
+        },
     };
     let body = serde_json::to_string(&action).map_err(|e| Failure::new(action.name(), e))?;
     let (status, answer) = call("POST", "/actions", &body)?;
@@ -560,6 +601,13 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
         serde_json::from_str(&answer).map_err(|e| Failure::new(&control, e))?;
     if a.json {
         out!("{answer}");
+    } else if o["stdout"].as_str().is_some_and(|t| !t.is_empty())
+        || o["stderr"].as_str().is_some_and(|t| !t.is_empty())
+    {
+        // a program run on a host: its own output, as it prints it
+        use std::io::Write as _;
+        let _ = std::io::stdout().write_all(o["stdout"].as_str().unwrap_or_default().as_bytes());
+        let _ = std::io::stderr().write_all(o["stderr"].as_str().unwrap_or_default().as_bytes());
     } else {
         for line in o["shows"].as_str().unwrap_or_default().lines() {
             out!("{line}");
@@ -573,6 +621,62 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
     } else {
         1
     })
+}
+
+/// `service-controller.bat`'s dialogue on the terminal: each prompt, one
+/// answer per line from stdin. Ok(Err(code)): the dialogue ended with an
+/// error (printed), exit `code`.
+fn service_controller_prompts() -> Result<Result<Action, i32>, Failure> {
+    use crate::actions::cvp::CONTROLLER_PROMPTS as P;
+    use std::io::{BufRead as _, Write as _};
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut ask = |prompt: &str| -> Result<Option<String>, Failure> {
+        let mut o = std::io::stdout();
+        let _ = write!(o, "{prompt}");
+        let _ = o.flush();
+        match lines.next() {
+            Some(Ok(l)) => {
+                let _ = writeln!(o);
+                Ok(Some(l.trim_end_matches('\r').to_string()))
+            }
+            Some(Err(e)) => Err(Failure::new("stdin", e)),
+            None => {
+                let _ = writeln!(o);
+                eprintln!("service-controller: no answer to {prompt} (end of input)");
+                Ok(None)
+            }
+        }
+    };
+    let mut answers = Vec::new();
+    for prompt in &P[..4] {
+        match ask(prompt)? {
+            Some(a) => answers.push(a),
+            None => return Ok(Err(2)),
+        }
+        if *prompt == "SERVICE-NAME:" {
+            let s = answers[3].trim();
+            if s != "callserver" && s != "reportingserver" {
+                eprintln!("Invalid SERVICE-NAME '{s}': choose the Service name which you need to shutdown gracefully(callserver/reportingserver)");
+                return Ok(Err(1));
+            }
+        }
+    }
+    let reportingserver = if answers[3].trim() == "reportingserver" {
+        match ask(P[4])? {
+            Some(a) => Some(a),
+            None => return Ok(Err(2)),
+        }
+    } else {
+        None
+    };
+    Ok(Ok(Action::ServiceController {
+        callserver: answers[0].clone(),
+        username: answers[1].clone(),
+        password: answers[2].clone(),
+        service: answers[3].clone(),
+        reportingserver,
+    }))
 }
 
 /// The `error` of a control-API answer (else the answer itself).

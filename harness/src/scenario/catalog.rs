@@ -47,20 +47,8 @@ pub fn catalog(scenarios: &[Scenario], pending: &[(&str, &str, &str)]) -> String
 }
 
 /// The failure modes no emulator expresses yet (docs/requirements.md §5).
-pub const PENDING: &[(&str, &str, &str)] = &[
-    (
-        "F17",
-        "CVP reporting server certificate CN ≠ FQDN in the inventory (Finesse's and IdS's: scenario F17)",
-        "the CVP reporting server emulator",
-    ),
-    (
-        "F19",
-        "AW certificate not in a CVP server's .keystore",
-        "the CVP call server emulator",
-    ),
-    (
-        "F23",
-        "load balancer without sticky sessions",
-        "the load balancer emulator and several web servers",
-    ),
-];
+pub const PENDING: &[(&str, &str, &str)] = &[(
+    "F23",
+    "load balancer without sticky sessions",
+    "the load balancer emulator and several web servers",
+)];

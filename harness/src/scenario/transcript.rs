@@ -157,6 +157,17 @@ impl Run {
             })
             .into_owned();
         }
+        // CVP's log stamps (`Dec 01 2026 00:00:00.000 +0000`)
+        {
+            t = re_static!(
+                r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{2}) (\d{4}) (\d{2}:\d{2}:\d{2}\.\d{3}) ([+-]\d{4})"
+            )
+            .replace_all(&t, |c: &regex::Captures| {
+                let d = rel(num(c, 3), month(&c[1]), num(c, 2) as u8);
+                format!("{} {} {}", d.unwrap_or_else(|| c[0].to_string()), &c[4], &c[5])
+            })
+            .into_owned();
+        }
         // HTTP dates (the emulated servers' Date headers, from the topology clock)
         {
             t = re_static!(
