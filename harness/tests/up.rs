@@ -1158,7 +1158,16 @@ fn machine_inventory_api_over_https_with_curl() {
     // the preset's inventory, as after [ECE] 4.2 and 4.3 and with the Finesse nodes ([SEC])
     let list = curl_ads(&u, "ads-a", "GET", INV, ADMIN, None);
     assert!(list.ends_with("status=200"), "{list}");
-    assert!(list.contains("<totalResults>6</totalResults>"), "{list}");
+    assert!(list.contains("<totalResults>8</totalResults>"), "{list}");
+    // the CVP servers the scan found, with their WSM credentials (no password)
+    assert!(
+        list.contains("<name>cvprpt</name><type>CVP_REPORTING</type><hostName>cvprpt.example.com</hostName><networks><network><type>PUBLIC</type><address>cvprpt.example.com</address><services><service><port>8111</port><type>DIAGNOSTIC_PORTAL</type><userName>wsmadmin</userName></service>"),
+        "{list}"
+    );
+    assert!(
+        list.contains("<type>CVP_WSM</type><userName>wsmadmin</userName>"),
+        "{list}"
+    );
     assert!(
         list.contains(
             "<name>finessea</name><type>FINESSE</type><hostName>finessea.example.com</hostName>"

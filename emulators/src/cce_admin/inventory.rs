@@ -570,6 +570,9 @@ pub struct ServicesXml {
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceXml {
+    /// `<port>` (a CVP server's WSM: 8111).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     /// `<type>`.
     #[serde(rename = "type", default)]
     pub kind: String,
@@ -615,8 +618,23 @@ impl MachineXml {
             vec![ServiceXml {
                 kind: "MACHINE_INFO".into(),
                 user_name: m.user.clone(),
-                password: None,
                 application_instance: m.application_instance.clone(),
+                ..ServiceXml::default()
+            }]
+        } else if m.machine_type == CVP || m.machine_type == CVP_REPORTING {
+            // the WSM credentials: CVP_WSM on a call server, DIAGNOSTIC_PORTAL
+            // on the reporting server ([PCCE150-Inv]; Cisco's sample orders
+            // port, status, type, userName)
+            vec![ServiceXml {
+                port: Some(8111),
+                kind: if m.machine_type == CVP {
+                    "CVP_WSM"
+                } else {
+                    "DIAGNOSTIC_PORTAL"
+                }
+                .into(),
+                user_name: m.user.clone(),
+                ..ServiceXml::default()
             }]
         } else {
             vec![]
