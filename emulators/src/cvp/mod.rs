@@ -528,11 +528,45 @@ pub async fn start(config: CvpConfig, ctx: HostCtx) -> Result<Arc<RunningCvp>, P
         seq: std::sync::atomic::AtomicU64::new(1),
         me: me.clone(),
     });
-    let names: Vec<&'static str> = cvp.config.role.services().to_vec();
-    for name in names {
-        // a service that cannot read its store stays stopped; the host still comes up
-        let _ = cvp.start_service(name).await;
+    // the host boots: every service reads the same files at once (one read
+    // here); a service that cannot read its store stays stopped and the
+    // host still comes up
+    let (disk, profile) = (cvp.ctx.disk.clone(), cvp.config.profile);
+    let loaded = tokio::task::spawn_blocking(move || load_keystore(&disk, profile, true))
+        .await
+        .map_err(|e| ProductError::new(&cvp.ctx.name, e))?;
+    let mut lines = Vec::new();
+    for name in cvp.config.role.services() {
+        let outcome = match &loaded {
+            Err(why) => Err(why.clone()),
+            Ok(l) if *name == WSM_SERVICE => l.wsm.clone().map(|_| l.clone()),
+            Ok(l) => Ok(Loaded {
+                wsm: Err("not the Web Services Manager".into()),
+                trust: l.trust.clone(),
+            }),
+        };
+        match outcome {
+            Ok(l) => {
+                if *name == WSM_SERVICE {
+                    cvp.open_wsm(&l).await?;
+                }
+                cvp.set_state(name, true, Some(l));
+                lines.push((
+                    "INFRA",
+                    6,
+                    "SERVICE_STARTED",
+                    format!("{} started", CvpRole::display_name(name)),
+                ));
+            }
+            Err(why) => lines.push((
+                "INFRA",
+                1,
+                "SERVICE_START_FAILED",
+                format!("{name} could not start: {why}"),
+            )),
+        }
     }
+    cvp.log_many(lines).await;
     Ok(cvp)
 }
 
@@ -589,15 +623,33 @@ impl RunningCvp {
         )))
     }
 
-    /// Appends lines to the day's log (off the async workers), each in
-    /// CVP's layout: `<seq>: <address>: <Mon DD YYYY HH:MM:SS.mmm +0000>:
-    /// %CVP_12_5_<SUBSYSTEM>-<severity>-<MNEMONIC>: <message>` (M; the
-    /// mnemonics and messages are ccelab's, L).
-    pub async fn log(&self, subsystem: &str, severity: u8, mnemonic: &str, lines: Vec<String>) {
+    /// [`Self::log`] for lines of several subsystems, severities and mnemonics, in one write.
+    async fn log_many(&self, lines: Vec<(&str, u8, &str, String)>) {
         let now = self.ctx.clock.now().to_offset(time::UtcOffset::UTC);
         let Some(path) = self.log_path(now) else {
             return;
         };
+        let text: String = lines
+            .into_iter()
+            .map(|(sub, sev, mnemonic, l)| self.line(now, sub, sev, mnemonic, &l))
+            .collect();
+        let disk = self.ctx.disk.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            // a log that cannot be written loses its lines, as a full disk would
+            let _ = disk.append(&path, text.as_bytes());
+        })
+        .await;
+    }
+
+    /// One log line (with its CRLF), numbered.
+    fn line(
+        &self,
+        now: OffsetDateTime,
+        subsystem: &str,
+        severity: u8,
+        mnemonic: &str,
+        l: &str,
+    ) -> String {
         let stamp = format!(
             "{} {:02} {:04} {:02}:{:02}:{:02}.{:03} +0000",
             crate::clock::MONTH_ABBR[now.month() as usize - 1],
@@ -608,19 +660,24 @@ impl RunningCvp {
             now.second(),
             now.millisecond()
         );
-        let mut text = String::new();
-        for l in lines {
-            let seq = self.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            text.push_str(&format!(
-                "{seq}: {}: {stamp}: %CVP_12_5_{subsystem}-{severity}-{mnemonic}: {l}\r\n",
-                self.ctx.address
-            ));
-        }
-        let disk = self.ctx.disk.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            // a log that cannot be written loses its lines, as a full disk would
-            let _ = disk.append(&path, text.as_bytes());
-        })
+        let seq = self.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        format!(
+            "{seq}: {}: {stamp}: %CVP_12_5_{subsystem}-{severity}-{mnemonic}: {l}\r\n",
+            self.ctx.address
+        )
+    }
+
+    /// Appends lines to the day's log (off the async workers), each in
+    /// CVP's layout: `<seq>: <address>: <Mon DD YYYY HH:MM:SS.mmm +0000>:
+    /// %CVP_12_5_<SUBSYSTEM>-<severity>-<MNEMONIC>: <message>` (M; the
+    /// mnemonics and messages are ccelab's, L).
+    pub async fn log(&self, subsystem: &str, severity: u8, mnemonic: &str, lines: Vec<String>) {
+        self.log_many(
+            lines
+                .into_iter()
+                .map(|l| (subsystem, severity, mnemonic, l))
+                .collect(),
+        )
         .await;
     }
 

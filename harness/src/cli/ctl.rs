@@ -44,7 +44,9 @@ pub(crate) enum CtlAction {
         /// The host's name in the topology (e.g. ads-a, ece, ece-app).
         host: String,
     },
-    /// Stop a Windows service ("Cisco Service" on ece-app, "Apache Tomcat" or "MSSQLSERVER" on an ADS).
+    /// Stop a Windows service ("Cisco Service" on ece-app, "Apache Tomcat" or
+    /// "MSSQLSERVER" on an ADS, callserver, reportingserver or
+    /// WebServicesManager on a CVP host).
     Stop {
         /// The host's name in the topology (e.g. ads-a, ece-app).
         host: String,

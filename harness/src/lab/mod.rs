@@ -378,7 +378,7 @@ impl Lab {
         }
         Err(svc_err(
             host,
-            format!("no service `{service}` (ece-app: \"Cisco Service\"; ads: \"Apache Tomcat\", \"MSSQLSERVER\")"),
+            format!("no service `{service}` (ece-app: \"Cisco Service\"; ads: \"Apache Tomcat\", \"MSSQLSERVER\"; cvp-a: callserver, vxmlserver, WebServicesManager; cvp-rpt: reportingserver, WebServicesManager; cvp-oamp: OPSConsoleServer, WebServicesManager)"),
         ))
     }
 
