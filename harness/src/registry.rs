@@ -299,7 +299,7 @@ fn ads_tomcat(
 }
 
 /// The key entries of a CVP host's `.keystore` as installed, alias by
-/// alias (pool keys: RSA-2048 22… or RSA-1024 0…, one per alias across
+/// alias (pool keys: RSA-2048 32… or RSA-1024 0…, one per alias across
 /// the CVP hosts). Self-signed ones are keytool's (`-genkeypair`: the
 /// FQDN as first and last name, the other fields Unknown, no SAN; ten
 /// years, L); CA-signed ones carry the FQDN as SAN.
@@ -322,7 +322,7 @@ fn cvp_keys(
         let key = if topo.cvp.key_size == 1024 {
             keypool::key(KeyType::Rsa1024, n % 8)?
         } else {
-            keypool::key(KeyType::Rsa2048, 22 + n % 10)?
+            keypool::key(KeyType::Rsa2048, 32 + n % 8)?
         };
         // F17: the reporting server's WSM certificate made for its host name
         let name = if *alias == "wsm_certificate"
@@ -729,7 +729,22 @@ pub(crate) fn write_disk(
                 trusted.push(("root".to_string(), topo.root.cert.clone()));
                 trusted.push(("intermediate_ca".to_string(), topo.issuing.cert.clone()));
             }
-            if role != CvpRole::Oamp {
+            if role == CvpRole::Oamp {
+                // the call server's certificates, imported on OAMP for secure
+                // communication with the Ops console ([CVP150-Sec]:
+                // oamp_wsm_certificate, oamp_callserver_certificate,
+                // oamp_vxml_certificate)
+                if let Some(call) = topo.hosts.iter().find(|c| c.role == Role::CvpCall) {
+                    for (alias, issued) in cvp_made(call)? {
+                        let name = match alias {
+                            "wsm_certificate" => "oamp_wsm_certificate",
+                            "callserver_certificate" => "oamp_callserver_certificate",
+                            _ => "oamp_vxml_certificate",
+                        };
+                        trusted.push((name.to_string(), issued.cert));
+                    }
+                }
+            } else {
                 // OAMP's certificate, for secure communication with the Ops console ([CVP150-Sec])
                 if let Some(oamp) = topo.hosts.iter().find(|o| o.role == Role::CvpOamp) {
                     if let Some((_, c)) = cvp_made(oamp)?

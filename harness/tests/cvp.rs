@@ -147,6 +147,31 @@ fn the_wsm_serves_its_certificate_and_rest_to_real_clients() {
         &orm,
     ]);
     assert_eq!(code, "401");
+    // a user name that tries to forge log lines is written on one line, escaped
+    use base64::Engine as _;
+    let forged = base64::engine::general_purpose::STANDARD
+        .encode("x\r\n9 127.0.0.26 forged %CVP_12_5_ORM-1-FORGED owned:pw");
+    let (_, code) = curl(&[
+        "--resolve",
+        &resolve_a,
+        "-H",
+        &format!("Authorization: Basic {forged}"),
+        &orm,
+    ]);
+    assert_eq!(code, "401");
+    let logs = disk(&u, "cvp-a").join("C/Cisco/CVP/logs");
+    let log: String = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        log.contains("credentials of x\\u000D\\u000A9 127.0.0.26 forged %CVP_12_5_ORM-1-FORGED owned (HTTP 401)"),
+        "{log}"
+    );
+    assert!(
+        !log.lines().any(|l| l.starts_with("9 127.0.0.26 forged")),
+        "{log}"
+    );
 }
 
 #[test]
@@ -473,6 +498,18 @@ fn decrypt_keystore_util_gives_the_password_keytool_takes_in_12_6_2() {
     ]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("oamp_certificate, "), "{text}");
+    // the call server's certificates imported for secure communication with the Ops console
+    for alias in [
+        "oamp_wsm_certificate",
+        "oamp_callserver_certificate",
+        "oamp_vxml_certificate",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("{alias},")) && l.contains("trustedCertEntry")),
+            "{alias}: {text}"
+        );
+    }
     // the value in security.properties is not the password
     let stored = password(&u, "cvp-oamp");
     assert_ne!(stored, pw);

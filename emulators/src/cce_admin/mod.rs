@@ -590,10 +590,21 @@ impl RunningCceAdmin {
                 Ok(()) => lines.push(format!("{} ({name}): OK", m.name)),
                 Err(v) => {
                     all_ok = false;
-                    lines.push(format!(
-                        "{} ({name}): cannot connect securely: {}",
-                        m.name, v.text
-                    ));
+                    // the status rules keep the WSM's credentials
+                    // (SERVER_CREDENTIALS) apart from reaching it
+                    // (SERVER_CONNECTION): [PCCE150-Status]
+                    let refused = cvp
+                        && v.text.starts_with(
+                            "java.io.IOException: Server returned HTTP response code: 401 ",
+                        );
+                    lines.push(if refused {
+                        format!(
+                            "{} ({name}): the Cisco CVP WebServicesManager credentials are not valid: {}",
+                            m.name, v.text
+                        )
+                    } else {
+                        format!("{} ({name}): cannot connect securely: {}", m.name, v.text)
+                    });
                     let (disk, now) = (h.disk.clone(), h.clock.now());
                     tokio::task::spawn_blocking(move || {
                         // a log that cannot be written loses the lines, as a full disk would

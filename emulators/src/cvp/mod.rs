@@ -266,12 +266,20 @@ pub fn security_properties(profile: KeystoreProfile, password: &str) -> String {
 /// (Java `Properties`: `key = value`, `key=value` or `key: value`; `#`
 /// and `!` comments).
 fn property(text: &str) -> Option<String> {
+    // as in Java, a key given twice keeps its last value: read from the end
     text.lines()
+        .rev()
         .map(str::trim_start)
         .filter(|l| !l.starts_with('#') && !l.starts_with('!'))
         .find_map(|l| {
-            let rest = l.strip_prefix("Security.keystorePW")?;
-            let rest = rest.trim_start();
+            // the key ends at the first '=', ':' or white space
+            let end = l
+                .find(|c: char| c == '=' || c == ':' || c.is_whitespace())
+                .unwrap_or(l.len());
+            if &l[..end] != "Security.keystorePW" {
+                return None;
+            }
+            let rest = l[end..].trim_start();
             let rest = rest
                 .strip_prefix('=')
                 .or_else(|| rest.strip_prefix(':'))
@@ -396,7 +404,9 @@ fn java_load_error(e: &StoreError) -> String {
             "java.io.IOException: Keystore was tampered with, or password was incorrect".into()
         }
         StoreError::Truncated => "java.io.EOFException".into(),
-        StoreError::UnrecognizedFormat => "java.io.IOException: Invalid keystore format".into(),
+        StoreError::UnrecognizedFormat | StoreError::Malformed(_) => {
+            "java.io.IOException: Invalid keystore format".into()
+        }
         other => format!("java.io.IOException: {other}"),
     }
 }
@@ -426,12 +436,20 @@ pub fn load_keystore(
     let bytes = disk.read(&store).map_err(|_| {
         format!("{KEYSTORE}: java.io.FileNotFoundException: {KEYSTORE} (The system cannot find the file specified)")
     })?;
-    if crate::stores::detect(&bytes) != Some(StoreType::Jceks) {
-        return Err(format!(
-            "{KEYSTORE}: java.io.IOException: Invalid keystore format"
-        ));
+    // Java's JCEKS loader reads the magic number first (fewer than four
+    // bytes: EOFException) and takes JKS files too
+    if bytes.len() < 4 {
+        return Err(format!("{KEYSTORE}: java.io.EOFException"));
     }
-    let mut ks = Keystore::load_as(StoreType::Jceks, &bytes, Some(&password))
+    let t = match crate::stores::detect(&bytes) {
+        Some(t @ (StoreType::Jceks | StoreType::Jks)) => t,
+        _ => {
+            return Err(format!(
+                "{KEYSTORE}: java.io.IOException: Invalid keystore format"
+            ))
+        }
+    };
+    let mut ks = Keystore::load_as(t, &bytes, Some(&password))
         .map_err(|e| format!("{KEYSTORE}: {}", java_load_error(&e)))?;
     let trust = Ok(ks.java_trust_anchors());
     // the key password is the store password (Cisco's keytool prompt default)
@@ -505,6 +523,9 @@ pub struct RunningCvp {
     seq: std::sync::atomic::AtomicU64,
     /// Itself, for the WSM's handler (which must not keep it alive).
     me: std::sync::Weak<RunningCvp>,
+    /// Held across each start, stop and restart of a service, so that a
+    /// service's state and the WSM's listener change together.
+    ops: tokio::sync::Mutex<()>,
 }
 
 /// Starts a CVP host: every service reads the disk; the WSM serves 8111
@@ -527,6 +548,7 @@ pub async fn start(config: CvpConfig, ctx: HostCtx) -> Result<Arc<RunningCvp>, P
         wsm: tokio::sync::Mutex::new(None),
         seq: std::sync::atomic::AtomicU64::new(1),
         me: me.clone(),
+        ops: tokio::sync::Mutex::new(()),
     });
     // the host boots: every service reads the same files at once (one read
     // here); a service that cannot read its store stays stopped and the
@@ -548,7 +570,15 @@ pub async fn start(config: CvpConfig, ctx: HostCtx) -> Result<Arc<RunningCvp>, P
         match outcome {
             Ok(l) => {
                 if *name == WSM_SERVICE {
-                    cvp.open_wsm(&l).await?;
+                    if let Err(e) = cvp.open_wsm(&l).await {
+                        lines.push((
+                            "WSM",
+                            1,
+                            "SERVICE_START_FAILED",
+                            format!("{name} could not start: {}", e.problem),
+                        ));
+                        continue;
+                    }
                 }
                 cvp.set_state(name, true, Some(l));
                 lines.push((
@@ -635,13 +665,30 @@ impl RunningCvp {
             .collect();
         let disk = self.ctx.disk.clone();
         let _ = tokio::task::spawn_blocking(move || {
+            if std::fs::symlink_metadata(&path)
+                .is_ok_and(|m| m.is_file() && m.len() > Self::MAX_LOG)
+                && disk.check(&path).is_ok()
+            {
+                let mut old = path.clone().into_os_string();
+                old.push(".1");
+                let _ = std::fs::rename(&path, old);
+            }
             // a log that cannot be written loses its lines, as a full disk would
             let _ = disk.append(&path, text.as_bytes());
         })
         .await;
     }
 
-    /// One log line (with its CRLF), numbered.
+    /// The longest message kept in a log line (bytes); longer ones are cut.
+    pub const MAX_MESSAGE: usize = 1024;
+    /// A day's log rolls over to `….log.1` (replacing it) past this size:
+    /// what peers make the emulator log stays bounded on the disk (CVP's own
+    /// logs roll at 100 MB with a numeric suffix, H-old).
+    pub const MAX_LOG: u64 = 8 << 20;
+
+    /// One log line (with its CRLF), numbered; control characters in the
+    /// message (a peer's user name) are written as `\uXXXX`, so a peer
+    /// cannot forge lines.
     fn line(
         &self,
         now: OffsetDateTime,
@@ -660,9 +707,21 @@ impl RunningCvp {
             now.second(),
             now.millisecond()
         );
+        let mut msg = String::with_capacity(l.len().min(Self::MAX_MESSAGE));
+        for c in l.chars() {
+            if msg.len() >= Self::MAX_MESSAGE {
+                msg.push('…');
+                break;
+            }
+            if c.is_control() {
+                msg.push_str(&format!("\\u{:04X}", c as u32));
+            } else {
+                msg.push(c);
+            }
+        }
         let seq = self.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         format!(
-            "{seq}: {}: {stamp}: %CVP_12_5_{subsystem}-{severity}-{mnemonic}: {l}\r\n",
+            "{seq}: {}: {stamp}: %CVP_12_5_{subsystem}-{severity}-{mnemonic}: {msg}\r\n",
             self.ctx.address
         )
     }
@@ -681,9 +740,9 @@ impl RunningCvp {
         .await;
     }
 
-    /// Starts `service`: it reads the disk; Err names the file and why it
-    /// did not start (also in the log).
-    async fn start_service(&self, service: &'static str) -> Result<(), ProductError> {
+    /// Starts `service` (the caller holds `ops`): it reads the disk; Err
+    /// names the file and why it did not start (also in the log).
+    async fn start_inner(&self, service: &'static str) -> Result<(), ProductError> {
         let (disk, profile) = (self.ctx.disk.clone(), self.config.profile);
         let wsm = service == WSM_SERVICE;
         let loaded = tokio::task::spawn_blocking(move || load_keystore(&disk, profile, wsm))
@@ -725,8 +784,19 @@ impl RunningCvp {
                     format!("{service} did not start: {why}"),
                 ));
             }
-            self.set_state(service, true, Some(loaded.clone()));
-            self.open_wsm(&loaded).await?;
+            // the listener first: a port that cannot be bound is a failed start
+            if let Err(e) = self.open_wsm(&loaded).await {
+                self.set_state(service, false, None);
+                self.log(
+                    "WSM",
+                    1,
+                    "SERVICE_START_FAILED",
+                    vec![format!("{service} could not start: {}", e.problem)],
+                )
+                .await;
+                return Err(e);
+            }
+            self.set_state(service, true, Some(loaded));
         } else {
             self.set_state(service, true, Some(loaded));
         }
@@ -778,6 +848,12 @@ impl RunningCvp {
     /// Stops `service` (a graceful shutdown: calls complete first — the
     /// emulator carries none, so it stops at once).
     pub async fn stop_service(&self, service: &'static str) {
+        let _one_at_a_time = self.ops.lock().await;
+        self.stop_inner(service).await
+    }
+
+    /// [`Self::stop_service`] with the lock held by the caller.
+    async fn stop_inner(&self, service: &'static str) {
         self.set_state(service, false, None);
         if service == WSM_SERVICE {
             self.close_wsm().await;
@@ -833,9 +909,10 @@ impl Running for CvpProduct {
     fn restart(&self) -> ProductFuture<'_, Result<(), ProductError>> {
         Box::pin(async move {
             let mut failed = Vec::new();
+            let _one_at_a_time = self.0.ops.lock().await;
             for name in self.0.config.role.services() {
-                self.0.stop_service(name).await;
-                if let Err(e) = self.0.start_service(name).await {
+                self.0.stop_inner(name).await;
+                if let Err(e) = self.0.start_inner(name).await {
                     failed.push(e.problem);
                 }
             }
@@ -856,12 +933,13 @@ impl Running for CvpProduct {
             let Some(name) = self.0.service_name(service) else {
                 return Ok(false);
             };
+            let _one_at_a_time = self.0.ops.lock().await;
             if running {
                 if !self.0.is_running(name) {
-                    self.0.start_service(name).await?;
+                    self.0.start_inner(name).await?;
                 }
             } else {
-                self.0.stop_service(name).await;
+                self.0.stop_inner(name).await;
             }
             Ok(true)
         })
@@ -882,6 +960,58 @@ impl Running for CvpProduct {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A disk with `security.properties` (password `changeit`) and `.keystore` bytes.
+    fn disk_with(store: &[u8]) -> (tempfile::TempDir, VirtualDisk) {
+        let d = tempfile::tempdir().unwrap();
+        let disk = VirtualDisk::new(d.path());
+        let props = disk.path(SECURITY_PROPERTIES).unwrap();
+        std::fs::create_dir_all(props.parent().unwrap()).unwrap();
+        std::fs::write(
+            &props,
+            security_properties(KeystoreProfile::V125, "changeit"),
+        )
+        .unwrap();
+        let ks = disk.path(KEYSTORE).unwrap();
+        std::fs::create_dir_all(ks.parent().unwrap()).unwrap();
+        std::fs::write(&ks, store).unwrap();
+        (d, disk)
+    }
+
+    #[test]
+    fn java_load_errors_as_the_jceks_loader_gives_them() {
+        let err = |bytes: &[u8]| {
+            let (_d, disk) = disk_with(bytes);
+            load_keystore(&disk, KeystoreProfile::V125, false)
+                .err()
+                .unwrap()
+        };
+        assert!(err(b"").ends_with(": java.io.EOFException"));
+        assert!(err(b"abc").ends_with(": java.io.EOFException"));
+        assert!(err(b"not a key store at all")
+            .ends_with(": java.io.IOException: Invalid keystore format"));
+        // a JKS store is read by Java's JCEKS loader too
+        let key = crate::pki::keypool::key(crate::pki::KeyType::EcP256, 0).unwrap();
+        let p = crate::pki::CertParams::leaf(
+            "CN=adsa.example.com",
+            OffsetDateTime::UNIX_EPOCH,
+            OffsetDateTime::UNIX_EPOCH + time::Duration::days(1),
+        )
+        .unwrap();
+        let cert = Issued::self_signed(&p, key).unwrap().cert;
+        let mut jks = Keystore::new(StoreType::Jks);
+        jks.import_cert("aw_cert", cert, OffsetDateTime::UNIX_EPOCH)
+            .unwrap();
+        let (_d, disk) = disk_with(&jks.to_bytes("changeit", None).unwrap());
+        let l = load_keystore(&disk, KeystoreProfile::V125, false).unwrap();
+        assert_eq!(l.trust.unwrap().len(), 1);
+        // the wrong password
+        let (_d, disk) = disk_with(&jks.to_bytes("another", None).unwrap());
+        assert!(load_keystore(&disk, KeystoreProfile::V125, false)
+            .err()
+            .unwrap()
+            .ends_with("Keystore was tampered with, or password was incorrect"));
+    }
 
     #[test]
     fn passwords_are_stable_and_look_like_the_installers() {
@@ -915,6 +1045,15 @@ mod tests {
         assert!(password_from(KeystoreProfile::V125, "nothing=here\n")
             .unwrap_err()
             .contains("no Security.keystorePW"));
+        // a longer key is another key; the last value wins, as in Java
+        assert_eq!(
+            password_from(
+                KeystoreProfile::V125,
+                "Security.keystorePWX = no\nSecurity.keystorePW = first\nSecurity.keystorePW=last\n"
+            )
+            .unwrap(),
+            "last"
+        );
         assert!(
             password_from(KeystoreProfile::V1262, "Security.keystorePW = %%%\n")
                 .unwrap_err()

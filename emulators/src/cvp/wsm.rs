@@ -17,6 +17,15 @@
 //!   `{"properties":[{"name","value"}]}` is a third-party client's reading
 //!   (L); which AW call checks the credentials is not public — ccelab reads
 //!   the AW's machine inventory with them (L).
+//!
+//! **F19** ([SEC]: the AW's certificate not imported as `AW_cert`; "CVP
+//! cannot talk to the AW securely"). No Cisco text for it was found
+//! publicly, so what is modelled is the mechanism the documents imply: the
+//! WSM's JVM trusts `.keystore` only, its HTTPS call to the principal AW
+//! fails Java's PKIX check, the CVP log gets Java's exception chain under
+//! ccelab's message (`%CVP_12_5_ORM-3-AW_CONNECTION_FAILED`), and the
+//! caller — CCE Administration configuring the server — gets HTTP 500,
+//! which its Java reports as `Server returned HTTP response code: 500`.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;

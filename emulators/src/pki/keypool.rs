@@ -38,7 +38,7 @@ fn embedded(kt: KeyType) -> &'static str {
 pub fn pool_size(kt: KeyType) -> usize {
     match kt {
         KeyType::Rsa1024 => 8,
-        KeyType::Rsa2048 => 32,
+        KeyType::Rsa2048 => 40,
         KeyType::Rsa3072 => 4,
         KeyType::Rsa4096 => 4,
         KeyType::EcP256 | KeyType::EcP384 => 8,

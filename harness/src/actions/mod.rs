@@ -702,6 +702,7 @@ impl Action {
             | Action::AdFault { .. }
             | Action::ClockAdvance { .. }
             | Action::CvpOrm { .. }
+            // prints a password topology.json already lists; it reads one fixed file
             | Action::DecryptKeystore { .. }
             | Action::ServiceController { .. } => true,
         }

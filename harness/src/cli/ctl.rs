@@ -589,7 +589,7 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
             host,
         },
         CtlAction::Cvp(CvpAction::DecryptKeystore { host }) => Action::DecryptKeystore { host },
-        CtlAction::Cvp(CvpAction::ServiceController) => match service_controller_prompts()? {
+        CtlAction::Cvp(CvpAction::ServiceController) => match service_controller_prompts(a.json)? {
             Ok(a) => a,
             Err(code) => return Ok(code),
         },
@@ -628,27 +628,51 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
 /// `service-controller.bat`'s dialogue on the terminal: each prompt, one
 /// answer per line from stdin. Ok(Err(code)): the dialogue ended with an
 /// error (printed), exit `code`.
-fn service_controller_prompts() -> Result<Result<Action, i32>, Failure> {
+fn service_controller_prompts(json: bool) -> Result<Result<Action, i32>, Failure> {
     use crate::actions::cvp::CONTROLLER_PROMPTS as P;
-    use std::io::{BufRead as _, Write as _};
+    use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
+    /// The longest answer taken (bytes).
+    const MAX_ANSWER: u64 = 4096;
     let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    let typed = stdin.is_terminal();
+    let mut lock = stdin.lock();
+    let mut first = true;
     let mut ask = |prompt: &str| -> Result<Option<String>, Failure> {
-        let mut o = std::io::stdout();
+        // the prompts go where the program prints them (stdout), or to
+        // stderr when stdout is for --json
+        let mut o: Box<dyn std::io::Write> = if json {
+            Box::new(std::io::stderr())
+        } else {
+            Box::new(std::io::stdout())
+        };
         let _ = write!(o, "{prompt}");
         let _ = o.flush();
-        match lines.next() {
-            Some(Ok(l)) => {
-                let _ = writeln!(o);
-                Ok(Some(l.trim_end_matches('\r').to_string()))
-            }
-            Some(Err(e)) => Err(Failure::new("stdin", e)),
-            None => {
-                let _ = writeln!(o);
-                eprintln!("service-controller: no answer to {prompt} (end of input)");
-                Ok(None)
-            }
+        let mut buf = Vec::new();
+        (&mut lock)
+            .take(MAX_ANSWER + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Failure::new("stdin", e))?;
+        if !typed {
+            // a piped answer is not echoed: end the prompt's line
+            let _ = writeln!(o);
         }
+        if buf.is_empty() {
+            eprintln!("service-controller: no answer to {prompt} (end of input)");
+            return Ok(None);
+        }
+        if buf.len() as u64 > MAX_ANSWER && !buf.ends_with(b"\n") {
+            eprintln!(
+                "service-controller: the answer to {prompt} is longer than {MAX_ANSWER} bytes"
+            );
+            return Ok(None);
+        }
+        let mut text = String::from_utf8_lossy(&buf).into_owned();
+        if first {
+            // a BOM at the start of a piped file
+            text = text.trim_start_matches('\u{feff}').to_string();
+            first = false;
+        }
+        Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()))
     };
     let mut answers = Vec::new();
     for prompt in &P[..4] {

@@ -100,11 +100,13 @@ pub fn write_topology_files(
         .map(|h| serde_json::json!({"host": h.name, "user": "mydomain.jks", "password": ECE_LDAP_KEYSTORE_PASS, "purpose": "ECE's LDAPS keystore password ([ECE] 2.1, Partition Administration Configuration)"}))
         .collect();
     // the VOS appliances' platform administrator, and the agents Finesse authenticates
-    let vos_accounts: Vec<serde_json::Value> = lab
-        .topo
-        .hosts
-        .iter()
-        .filter(|h| matches!(h.role, Role::Finesse | Role::Cuic | Role::Ids))
+    let of = |roles: &'static [Role]| {
+        lab.topo
+            .hosts
+            .iter()
+            .filter(move |h| roles.contains(&h.role))
+    };
+    let vos_accounts: Vec<serde_json::Value> = of(&[Role::Finesse, Role::Cuic, Role::Ids])
         .map(|h| {
             let purpose = if h.role == Role::Finesse {
                 "VOS platform administrator (SSH admin CLI on 22, cmplatform and the certmgr API on 8443) and Finesse administrator (REST, HTTP Basic)"
@@ -115,6 +117,15 @@ pub fn write_topology_files(
         })
         .collect();
     let first_finesse = lab.topo.hosts.iter().find(|h| h.role == Role::Finesse);
+    // the CVP hosts' .keystore (12.6(2): only DecryptKeystoreUtil.bat shows it there) and the WSM user
+    let cvp_accounts: Vec<serde_json::Value> = of(&[Role::CvpCall, Role::CvpReporting, Role::CvpOamp])
+        .flat_map(|h| {
+            [
+                serde_json::json!({"host": h.name, "user": ".keystore", "password": ccelab_emulators::cvp::keystore_password(&h.fqdn), "purpose": "CVP's JCEKS .keystore (security.properties: Security.keystorePW)"}),
+                serde_json::json!({"host": h.name, "user": ccelab_emulators::cvp::WSM_ADMIN, "password": crate::registry::CVP_WSM_PASSWORD, "purpose": "CVP Web Services Manager on 8111 (HTTP Basic: Diagnostic Portal, OPS REST on OAMP)"}),
+            ]
+        })
+        .collect();
     let agent_accounts: Vec<serde_json::Value> = first_finesse
         .map(|h| {
             lab.topo
@@ -135,7 +146,7 @@ pub fn write_topology_files(
             serde_json::json!({"host": "ads-a", "user": lab.topo.cce_admin_account().0, "password": lab.topo.cce_admin_account().1, "purpose": "CCE Administration administrator (REST API, HTTP Basic)"}),
             serde_json::json!({"host": "ads-a", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
             serde_json::json!({"host": "ads-b", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
-        ]).chain(keystore_accounts).chain(vos_accounts).chain(agent_accounts).collect::<Vec<_>>(),
+        ]).chain(keystore_accounts).chain(vos_accounts).chain(agent_accounts).chain(cvp_accounts).collect::<Vec<_>>(),
         "ca_certs": ca_certs.iter().map(|(f, _)| ca_dir.join(f).display().to_string()).collect::<Vec<_>>(),
         "control": format!("http://{control}"),
     });
