@@ -97,20 +97,52 @@ impl Lab {
             ports: listeners.ports.clone(),
         });
         let shared = crate::registry::Shared::new(&topo, network.clone());
+        // the hosts boot side by side, each on its own task (a product
+        // reaches another only when it serves a request, never while it
+        // starts); the first error in host order is the lab's
+        let shared = Arc::new(shared);
+        let tasks: Vec<_> = (0..topo.hosts.len())
+            .map(|i| {
+                let (topo, shared) = (topo.clone(), shared.clone());
+                let (network, listeners) = (network.clone(), listeners.clone());
+                tokio::spawn(async move {
+                    let h = &topo.hosts[i];
+                    let ctx = HostCtx {
+                        name: h.name.clone(),
+                        fqdn: h.fqdn.clone(),
+                        address: h.address,
+                        disk: h.disk.clone(),
+                        clock: topo.clock.clone(),
+                        network,
+                        listeners,
+                    };
+                    crate::registry::start(&topo, h, ctx, &shared)
+                        .await
+                        .map(|p| p.map(|p| (h.name.clone(), p)))
+                })
+            })
+            .collect();
         let mut products = std::collections::BTreeMap::new();
-        for h in &topo.hosts {
-            let ctx = HostCtx {
-                name: h.name.clone(),
-                fqdn: h.fqdn.clone(),
-                address: h.address,
-                disk: h.disk.clone(),
-                clock: topo.clock.clone(),
-                network: network.clone(),
-                listeners: listeners.clone(),
-            };
-            if let Some(p) = crate::registry::start(&topo, h, ctx, &shared).await? {
-                products.insert(h.name.clone(), p);
+        let mut first_error = None;
+        for (i, t) in tasks.into_iter().enumerate() {
+            match t.await {
+                Ok(Ok(Some((name, p)))) => {
+                    products.insert(name, p);
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(LabError::Service {
+                        host: topo.hosts[i].name.clone(),
+                        problem: format!("its start panicked: {e}"),
+                    });
+                }
             }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
         }
         Ok(Arc::new(Lab {
             products,
