@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::host::VirtualDisk;
 use crate::personality::{java, Verdict};
 use crate::pki::{Certificate, KeyPair};
-use crate::stores::{Entry, KeyMaterial, Keystore};
+use crate::stores::Keystore;
 
 /// What a service of an ADS loaded: Java's trust anchors, or the verdict Java gives on any call.
 pub type Trust = Result<Vec<Certificate>, Verdict>;
@@ -111,16 +111,7 @@ fn tomcat_key(
     ks.unlock_keys(super::CACERTS_PASS)
         .map_err(|e| format!("{}: tomcatCert: {e}", cacerts.display()))?;
     let (key, chain) = ks
-        .entries()
-        .iter()
-        .filter(|e| e.alias.eq_ignore_ascii_case("tomcatcert"))
-        .find_map(|e| match &e.entry {
-            Entry::PrivateKey {
-                key: KeyMaterial::Plain(k),
-                chain,
-            } => Some((k.clone(), chain.clone())),
-            _ => None,
-        })
+        .plain_key("tomcatcert")
         .ok_or_else(|| "no key entry tomcatCert in cacerts".to_string())?;
     let key = KeyPair::from_pkcs8_der(&key).map_err(|e| e.to_string())?;
     Ok((chain, key))

@@ -47,7 +47,7 @@ use crate::host::VirtualDisk;
 use crate::personality::Verdict;
 use crate::pki::{Certificate, Issued, KeyPair};
 use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
-use crate::stores::{Entry, KeyMaterial, Keystore, StoreError, StoreType};
+use crate::stores::{Keystore, StoreError, StoreType};
 use crate::tls::TlsServer;
 
 /// `%CVP_HOME%` on every CVP host (Cisco's examples, H).
@@ -468,16 +468,7 @@ pub fn load_keystore(
             }
         })
         .and_then(|()| {
-            ks.entries()
-                .iter()
-                .filter(|e| e.alias.eq_ignore_ascii_case("wsm_certificate"))
-                .find_map(|e| match &e.entry {
-                    Entry::PrivateKey {
-                        key: KeyMaterial::Plain(k),
-                        chain,
-                    } => Some((k.clone(), chain.clone())),
-                    _ => None,
-                })
+            ks.plain_key("wsm_certificate")
                 .ok_or_else(|| format!("{KEYSTORE}: no key entry wsm_certificate"))
         })
         .and_then(|(k, chain)| {
@@ -750,56 +741,18 @@ impl RunningCvp {
             .map_err(|e| ProductError::new(&self.ctx.name, e))?;
         let loaded = match loaded {
             Ok(l) => l,
-            Err(why) => {
-                self.set_state(service, false, None);
-                if service == WSM_SERVICE {
-                    self.close_wsm().await;
-                }
-                self.log(
-                    "INFRA",
-                    1,
-                    "SERVICE_START_FAILED",
-                    vec![format!("{service} could not start: {why}")],
-                )
-                .await;
-                return Err(ProductError::new(
-                    &self.ctx.name,
-                    format!("{service} did not start: {why}"),
-                ));
-            }
+            Err(why) => return Err(self.failed_start(service, "INFRA", why).await),
         };
-        if service == WSM_SERVICE {
+        if wsm {
             if let Err(why) = &loaded.wsm {
-                self.set_state(service, false, None);
-                self.close_wsm().await;
-                self.log(
-                    "WSM",
-                    1,
-                    "SERVICE_START_FAILED",
-                    vec![format!("{service} could not start: {why}")],
-                )
-                .await;
-                return Err(ProductError::new(
-                    &self.ctx.name,
-                    format!("{service} did not start: {why}"),
-                ));
+                return Err(self.failed_start(service, "WSM", why.clone()).await);
             }
             // the listener first: a port that cannot be bound is a failed start
             if let Err(e) = self.open_wsm(&loaded).await {
-                self.set_state(service, false, None);
-                self.log(
-                    "WSM",
-                    1,
-                    "SERVICE_START_FAILED",
-                    vec![format!("{service} could not start: {}", e.problem)],
-                )
-                .await;
-                return Err(e);
+                return Err(self.failed_start(service, "WSM", e.problem).await);
             }
-            self.set_state(service, true, Some(loaded));
-        } else {
-            self.set_state(service, true, Some(loaded));
         }
+        self.set_state(service, true, Some(loaded));
         self.log(
             "INFRA",
             6,
@@ -808,6 +761,28 @@ impl RunningCvp {
         )
         .await;
         Ok(())
+    }
+
+    /// `service` did not start: stopped (the WSM's listener closed), the
+    /// log says why; the error names the service and the reason.
+    async fn failed_start(
+        &self,
+        service: &'static str,
+        subsystem: &str,
+        why: String,
+    ) -> ProductError {
+        self.set_state(service, false, None);
+        if service == WSM_SERVICE {
+            self.close_wsm().await;
+        }
+        self.log(
+            subsystem,
+            1,
+            "SERVICE_START_FAILED",
+            vec![format!("{service} could not start: {why}")],
+        )
+        .await;
+        ProductError::new(&self.ctx.name, format!("{service} did not start: {why}"))
     }
 
     fn set_state(&self, service: &str, running: bool, loaded: Option<Loaded>) {

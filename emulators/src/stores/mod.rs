@@ -501,24 +501,7 @@ impl Keystore {
         chain: Vec<Certificate>,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        if self.get(alias).is_some() {
-            return Err(StoreError::AliasExists(alias.to_string()));
-        }
-        if chain.is_empty() {
-            return Err(StoreError::Malformed(
-                "a private key entry needs its certificate".into(),
-            ));
-        }
-        let alias = self.normalize_alias(alias);
-        self.entries.push(StoreEntry {
-            alias,
-            created: Some(now),
-            entry: Entry::PrivateKey {
-                key: KeyMaterial::Plain(pkcs8),
-                chain,
-            },
-        });
-        Ok(())
+        self.push_key(alias, KeyMaterial::Plain(pkcs8), chain, now)
     }
 
     /// Adds a private key entry whose key is already protected for this
@@ -528,6 +511,16 @@ impl Keystore {
         &mut self,
         alias: &str,
         protected: Vec<u8>,
+        chain: Vec<Certificate>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.push_key(alias, KeyMaterial::Protected(protected), chain, now)
+    }
+
+    fn push_key(
+        &mut self,
+        alias: &str,
+        key: KeyMaterial,
         chain: Vec<Certificate>,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
@@ -543,12 +536,24 @@ impl Keystore {
         self.entries.push(StoreEntry {
             alias,
             created: Some(now),
-            entry: Entry::PrivateKey {
-                key: KeyMaterial::Protected(protected),
-                chain,
-            },
+            entry: Entry::PrivateKey { key, chain },
         });
         Ok(())
+    }
+
+    /// The unlocked key (PKCS#8) and chain of the key entry `alias`, if it
+    /// has one (None too while its key is still protected).
+    pub fn plain_key(&self, alias: &str) -> Option<(Vec<u8>, Vec<Certificate>)> {
+        self.entries
+            .iter()
+            .filter(|e| e.alias.eq_ignore_ascii_case(alias))
+            .find_map(|e| match &e.entry {
+                Entry::PrivateKey {
+                    key: KeyMaterial::Plain(k),
+                    chain,
+                } => Some((k.clone(), chain.clone())),
+                _ => None,
+            })
     }
 
     /// Decrypts the protected key of one alias with `keypass` (what a

@@ -256,7 +256,7 @@ pub fn server_flight(
     signed.extend_from_slice(&hello.random);
     signed.extend_from_slice(&server_random);
     signed.extend_from_slice(&params);
-    let mut digest = md5::Md5::digest(&signed).to_vec();
+    let mut digest = md5_fast::compute(&signed).0.to_vec();
     digest.extend_from_slice(&sha1::Sha1::digest(&signed));
     let signature = rsa
         .sign(rsa::Pkcs1v15Sign::new_unprefixed(), &digest)
