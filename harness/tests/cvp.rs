@@ -39,6 +39,14 @@ fn keytool(args: &[&str]) -> (i32, String) {
     )
 }
 
+/// keytool `args` on the JCEKS store `ks` with the store password `pw`
+/// (`-storetype JCEKS -keystore KS -storepass PW` appended, as [SEC] writes them).
+fn jceks(args: &[&str], ks: &str, pw: &str) -> (i32, String) {
+    let mut a = args.to_vec();
+    a.extend_from_slice(&["-storetype", "JCEKS", "-keystore", ks, "-storepass", pw]);
+    keytool(&a)
+}
+
 /// The subject and key size `openssl s_client` sees on `addr:port`.
 fn served(addr: &str, port: u64) -> String {
     let o = Command::new("openssl")
@@ -182,15 +190,7 @@ fn keytool_edits_the_keystore_and_the_services_read_them_at_restart() {
     let ks = ks.to_str().unwrap();
     let pw = password(&u, "cvp-a");
     assert_eq!(pw.len(), 23);
-    let (code, text) = keytool(&[
-        "-list",
-        "-storetype",
-        "JCEKS",
-        "-keystore",
-        ks,
-        "-storepass",
-        &pw,
-    ]);
+    let (code, text) = jceks(&["-list"], ks, &pw);
     assert_eq!(code, 0, "{text}");
     for (alias, kind) in [
         ("callserver_certificate", "PrivateKeyEntry"),
@@ -207,70 +207,47 @@ fn keytool_edits_the_keystore_and_the_services_read_them_at_restart() {
     }
     // the reporting server has no vxml_certificate ([CVP150-Sec])
     let rks = disk(&u, "cvp-rpt").join(KEYSTORE);
-    let (_, text) = keytool(&[
-        "-list",
-        "-storetype",
-        "JCEKS",
-        "-keystore",
-        rks.to_str().unwrap(),
-        "-storepass",
-        &password(&u, "cvp-rpt"),
-    ]);
+    let (_, text) = jceks(&["-list"], rks.to_str().unwrap(), &password(&u, "cvp-rpt"));
     assert!(!text.contains("vxml_certificate"), "{text}");
     // [SEC]'s regeneration with the seed's 1024-bit key (F24), and an import
     let port = bound(&u, "cvp-a", 8111);
     assert!(served("127.0.0.26", port).contains("CN = cvpa.example.com"));
     assert_eq!(
-        keytool(&[
-            "-delete",
-            "-alias",
-            "wsm_certificate",
-            "-storetype",
-            "JCEKS",
-            "-keystore",
-            ks,
-            "-storepass",
-            &pw
-        ])
-        .0,
+        jceks(&["-delete", "-alias", "wsm_certificate"], ks, &pw).0,
         0
     );
-    let (code, text) = keytool(&[
-        "-genkey",
-        "-keyalg",
-        "RSA",
-        "-alias",
-        "wsm_certificate",
-        "-keysize",
-        "1024",
-        "-storetype",
-        "JCEKS",
-        "-keystore",
+    let (code, text) = jceks(
+        &[
+            "-genkey",
+            "-keyalg",
+            "RSA",
+            "-alias",
+            "wsm_certificate",
+            "-keysize",
+            "1024",
+            "-keypass",
+            &pw,
+            "-dname",
+            "CN=regenerated.example.com",
+        ],
         ks,
-        "-storepass",
         &pw,
-        "-keypass",
-        &pw,
-        "-dname",
-        "CN=regenerated.example.com",
-    ]);
+    );
     assert_eq!(code, 0, "{text}");
     let root = u.dir.join("ca/root.pem");
-    let (code, text) = keytool(&[
-        "-import",
-        "-noprompt",
-        "-trustcacerts",
-        "-alias",
-        "root",
-        "-file",
-        root.to_str().unwrap(),
-        "-storetype",
-        "JCEKS",
-        "-keystore",
+    let (code, text) = jceks(
+        &[
+            "-import",
+            "-noprompt",
+            "-trustcacerts",
+            "-alias",
+            "root",
+            "-file",
+            root.to_str().unwrap(),
+        ],
         ks,
-        "-storepass",
         &pw,
-    ]);
+    );
     assert_eq!(code, 0, "{text}");
     // served only after the restart (the WSM keeps what it loaded)
     assert!(served("127.0.0.26", port).contains("CN = cvpa.example.com"));
@@ -301,14 +278,7 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 fn states(u: &Up, host: &str) -> Vec<(String, String)> {
     let s: serde_json::Value = serde_json::from_slice(&ctl(u, &["status"]).stdout).unwrap();
-    s["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["name"] == host)
-        .unwrap()["services"]
-        .as_array()
-        .unwrap()
+    services_of(&s, host)
         .iter()
         .filter_map(|s| {
             Some((
@@ -487,15 +457,7 @@ fn decrypt_keystore_util_gives_the_password_keytool_takes_in_12_6_2() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let pw = out(&o).trim_end().to_string();
     let ks = disk(&u, "cvp-oamp").join(KEYSTORE);
-    let (code, text) = keytool(&[
-        "-list",
-        "-storetype",
-        "JCEKS",
-        "-keystore",
-        ks.to_str().unwrap(),
-        "-storepass",
-        &pw,
-    ]);
+    let (code, text) = jceks(&["-list"], ks.to_str().unwrap(), &pw);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("oamp_certificate, "), "{text}");
     // the call server's certificates imported for secure communication with the Ops console
@@ -513,15 +475,7 @@ fn decrypt_keystore_util_gives_the_password_keytool_takes_in_12_6_2() {
     // the value in security.properties is not the password
     let stored = password(&u, "cvp-oamp");
     assert_ne!(stored, pw);
-    let (code, text) = keytool(&[
-        "-list",
-        "-storetype",
-        "JCEKS",
-        "-keystore",
-        ks.to_str().unwrap(),
-        "-storepass",
-        &stored,
-    ]);
+    let (code, text) = jceks(&["-list"], ks.to_str().unwrap(), &stored);
     assert_eq!(code, 1);
     assert!(
         text.contains("Keystore was tampered with, or password was incorrect"),

@@ -580,7 +580,8 @@ pub async fn start(config: CvpConfig, ctx: HostCtx) -> Result<Arc<RunningCvp>, P
                 ));
             }
             Err(why) => lines.push((
-                "INFRA",
+                // the store was read, the WSM's key was not there: as start_inner says it
+                if loaded.is_ok() { "WSM" } else { "INFRA" },
                 1,
                 "SERVICE_START_FAILED",
                 format!("{name} could not start: {why}"),

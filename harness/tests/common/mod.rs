@@ -74,9 +74,9 @@ pub(crate) fn topology(u: &Up) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(u.dir.join("topology.json")).unwrap()).unwrap()
 }
 
-/// Where a host's product port really listens.
-pub(crate) fn bound(u: &Up, host: &str, port: u64) -> u64 {
-    topology(u)["hosts"]
+/// The `services` of `host` in a `topology.json` or `ctl status` document.
+pub(crate) fn services_of(doc: &serde_json::Value, host: &str) -> Vec<serde_json::Value> {
+    doc["hosts"]
         .as_array()
         .unwrap()
         .iter()
@@ -84,6 +84,12 @@ pub(crate) fn bound(u: &Up, host: &str, port: u64) -> u64 {
         .unwrap()["services"]
         .as_array()
         .unwrap()
+        .clone()
+}
+
+/// Where a host's product port really listens.
+pub(crate) fn bound(u: &Up, host: &str, port: u64) -> u64 {
+    services_of(&topology(u), host)
         .iter()
         .find(|s| s["port"] == port)
         .unwrap()["bound_port"]
