@@ -17,6 +17,7 @@ pub mod ece;
 pub mod events;
 pub mod finesse;
 pub mod host;
+pub mod lb;
 pub mod ids;
 pub mod net;
 pub mod network;

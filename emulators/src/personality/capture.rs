@@ -50,6 +50,8 @@ enum Mode {
     Capture,
     /// Record it and complete the handshake (the chain was judged already).
     Accept,
+    /// Complete the handshake, recording nothing (a proxy's `verify none`).
+    Trust,
     /// Judge it as this client would, and complete the handshake only if it accepts.
     Judge {
         personality: super::Personality,
@@ -77,11 +79,14 @@ impl ServerCertVerifier for Recorder {
         _: &[u8],
         _: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if matches!(self.mode, Mode::Trust) {
+            return Ok(ServerCertVerified::assertion());
+        }
         let mut c = self.chain.lock().unwrap_or_else(|e| e.into_inner());
         c.push(end_entity.clone().into_owned());
         c.extend(intermediates.iter().map(|i| i.clone().into_owned()));
         match &self.mode {
-            Mode::Accept => Ok(ServerCertVerified::assertion()),
+            Mode::Accept | Mode::Trust => Ok(ServerCertVerified::assertion()),
             Mode::Capture => Err(rustls::Error::General("ccelab: chain captured".into())),
             Mode::Judge {
                 personality,
@@ -159,6 +164,24 @@ fn server_name(name: &str, addr: SocketAddr) -> ServerName<'static> {
         Err(_) => ServerName::try_from(name.to_string())
             .unwrap_or(ServerName::IpAddress(addr.ip().into())),
     }
+}
+
+/// TLS over `tcp` that accepts any certificate and sends no SNI (a proxy's
+/// `verify none` connection to its servers); one client configuration
+/// for the process, so that sessions resume.
+pub(crate) async fn tls_unverified(
+    tcp: TcpStream,
+) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    static CONFIG: std::sync::OnceLock<Option<Arc<rustls::ClientConfig>>> =
+        std::sync::OnceLock::new();
+    let config = CONFIG
+        .get_or_init(|| client_config(Mode::Trust, false).map(|(c, _)| Arc::new(c)))
+        .clone()
+        .ok_or_else(|| std::io::Error::other("no TLS client configuration"))?;
+    let peer = tcp.peer_addr()?;
+    tokio_rustls::TlsConnector::from(config)
+        .connect(ServerName::IpAddress(peer.ip().into()), tcp)
+        .await
 }
 
 /// Connects to `addr` as a client that asks for `name` and sends SNI only

@@ -11,7 +11,7 @@
 //! tests that run them again (`emulators/tests/personality_diff.rs`).
 
 mod browser;
-mod capture;
+pub(crate) mod capture;
 pub mod java;
 pub mod jndi;
 pub mod openssl;
