@@ -76,7 +76,18 @@ pub async fn http_request(
     body: &[u8],
     timeout: Duration,
 ) -> std::io::Result<HttpResponse> {
-    request(source, addr, false, method, path_and_query, host, headers, body, timeout).await
+    request(
+        source,
+        addr,
+        false,
+        method,
+        path_and_query,
+        host,
+        headers,
+        body,
+        timeout,
+    )
+    .await
 }
 
 /// [`http_request`] over TLS that accepts any certificate and sends no SNI:
@@ -92,7 +103,18 @@ pub async fn https_request_unverified(
     body: &[u8],
     timeout: Duration,
 ) -> std::io::Result<HttpResponse> {
-    request(source, addr, true, method, path_and_query, host, headers, body, timeout).await
+    request(
+        source,
+        addr,
+        true,
+        method,
+        path_and_query,
+        host,
+        headers,
+        body,
+        timeout,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]

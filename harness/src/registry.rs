@@ -57,7 +57,7 @@ impl Shared {
         let apps = topo.hosts.iter().filter(|h| h.role == Role::EceApp).count();
         let env = InventoryEnv {
             app_instance: topo.ads.app_instance.clone(),
-            csv_upload: topo.preset != Preset::Pcce2000.name(),
+            csv_upload: topo.preset == Preset::Pcce4000.name(),
             network,
         };
         let pa = Some(topo.ece_accounts.pa.clone());
@@ -159,14 +159,19 @@ pub(crate) async fn start(
             Some(dc)
         }
         Role::EceWeb => {
-            let config = WebConfig {
-                app_servers: topo
-                    .hosts
-                    .iter()
-                    .filter(|a| a.role == Role::EceApp)
-                    .map(|a| a.fqdn.clone())
-                    .collect(),
-            };
+            // the n-th web server forwards to the n-th application server
+            // first (in HA each side's web server pairs with its side's
+            // collocated server; ccelab's model, see ece::web::forward)
+            let mut app_servers = fqdns_of(topo, Role::EceApp);
+            let n = fqdns_of(topo, Role::EceWeb)
+                .iter()
+                .position(|f| *f == h.fqdn)
+                .unwrap_or(0);
+            if !app_servers.is_empty() {
+                let k = n % app_servers.len();
+                app_servers.rotate_left(k);
+            }
+            let config = WebConfig { app_servers };
             Some(ccelab_emulators::ece::web::start(config, ctx).await?)
         }
         Role::EceApp => {
@@ -257,6 +262,7 @@ pub(crate) async fn start(
             Some(Arc::new(cvp::CvpProduct(running)))
         }
         Role::Ca => None,
+        Role::LoadBalancer => Some(ccelab_emulators::lb::start(ctx).await?),
     })
 }
 
@@ -276,6 +282,39 @@ fn cvp_role(r: Role) -> CvpRole {
 /// The principal AW (the first ADS, side A), with its index among the hosts.
 fn principal_aw(topo: &Topology) -> Option<&Host> {
     topo.hosts.iter().find(|h| h.role == Role::Ads)
+}
+
+/// A web server's own certificate behind an offloading load balancer
+/// ([ECE] 1: "a certificate per web server plus one for the load
+/// balancer"): its FQDN, issued by the issuing CA (pool keys 30–31, shared
+/// by the web servers' leaves). None otherwise: every web server serves the
+/// one certificate whose PFX, with its key, was imported on each.
+fn ece_web_certificate(
+    topo: &Topology,
+    h: &Host,
+    now: time::OffsetDateTime,
+) -> Result<Option<Issued>, TopologyError> {
+    let offload = topo
+        .lb
+        .as_ref()
+        .is_some_and(|l| l.mode == ccelab_emulators::lb::LbMode::Offload);
+    if !offload {
+        return Ok(None);
+    }
+    let n = fqdns_of(topo, Role::EceWeb)
+        .iter()
+        .position(|f| *f == h.fqdn)
+        .unwrap_or(0);
+    let p = CertParams::leaf(
+        &format!("CN={}", h.fqdn),
+        now - time::Duration::days(1),
+        now + time::Duration::days(365),
+    )?
+    .with_sans([San::Dns(h.fqdn.clone())]);
+    Ok(Some(
+        topo.issuing
+            .issue(&p, keypool::key(KeyType::Rsa2048, 30 + n % 2)?)?,
+    ))
 }
 
 /// CCE Administration's `tomcatCert` on the `i`-th host (an ADS): issued
@@ -375,12 +414,15 @@ pub(crate) fn rename(topo: &mut Topology, i: usize, fqdn: &str) -> Result<(), To
             other.1.name
         )));
     }
+    let behind_lb = topo.lb.is_some();
     let Some(h) = topo.hosts.get_mut(i) else {
         return Ok(());
     };
     match h.role {
-        Role::EceWeb => return Err(TopologyError::Invalid(
-            "the ECE web server's FQDN is [ece_web] fqdn (its certificate and bindings follow it)"
+        // behind a load balancer a web server has a name of its own
+        Role::EceWeb if behind_lb => h.fqdn = fqdn.to_string(),
+        Role::EceWeb | Role::LoadBalancer => return Err(TopologyError::Invalid(
+            "the FQDN users reach ECE by is [ece_web] fqdn (the certificate and bindings follow it)"
                 .into(),
         )),
         Role::AdDc => {
@@ -655,18 +697,44 @@ pub(crate) fn write_disk(
             ccelab_emulators::cce_admin::write_disk(&h.name, disk, &trusted, &tomcat, now)?;
         }
         Role::EceWeb => {
+            let own = ece_web_certificate(topo, h, now)?;
+            let vip = topo.ece_fqdn();
             let web = WebDisk {
                 fqdn: &h.fqdn,
-                certificate: &topo.ece_web,
+                certificate: own.as_ref().unwrap_or(&topo.ece_web),
                 host_name: &topo.iis.host_name,
                 require_sni: topo.iis.require_sni,
                 require_ssl: topo.iis.require_ssl,
                 spog: (
                     topo.iis.spog_protocol.as_deref().unwrap_or("https"),
-                    topo.iis.spog_web_server_name.as_deref().unwrap_or(&h.fqdn),
+                    topo.iis.spog_web_server_name.as_deref().unwrap_or(&vip),
                 ),
             };
             ccelab_emulators::ece::web::write_disk(&h.name, disk, &web, topo.clock.now())?;
+        }
+        Role::LoadBalancer => {
+            let knobs = topo.lb.clone().unwrap_or_default();
+            let servers: Vec<(String, String)> = topo
+                .hosts
+                .iter()
+                .filter(|w| w.role == Role::EceWeb)
+                .map(|w| (w.short().to_string(), w.fqdn.clone()))
+                .collect();
+            let layout = ccelab_emulators::lb::Layout {
+                mode: knobs.mode,
+                vip_fqdn: &h.fqdn,
+                vip_address: h.address,
+                servers: &servers,
+                cookie: knobs.cookie,
+                stick: knobs.stick,
+            };
+            let offload = knobs.mode == ccelab_emulators::lb::LbMode::Offload;
+            ccelab_emulators::lb::write_disk(
+                &h.name,
+                disk,
+                &layout,
+                offload.then_some(&topo.ece_web),
+            )?;
         }
         Role::EceApp => {
             let servers = topo.hosts.iter().filter(|h| h.role == Role::EceApp).count();

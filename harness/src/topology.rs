@@ -73,6 +73,9 @@ pub enum Role {
     CvpReporting,
     /// The CVP Operations Console (OAMP).
     CvpOamp,
+    /// The network load balancer in front of the ECE web servers (its FQDN
+    /// is the VIP's).
+    LoadBalancer,
 }
 
 /// One emulated machine.
@@ -101,7 +104,7 @@ impl Host {
 #[derive(Debug, thiserror::Error)]
 pub enum TopologyError {
     /// No preset of that name.
-    #[error("unknown preset `{0}` (available: pcce-2000, pcce-4000)")]
+    #[error("unknown preset `{0}` (available: pcce-2000, pcce-4000, ece-400-ha)")]
     UnknownPreset(String),
     /// A certificate could not be made.
     #[error("{0}")]
@@ -190,17 +193,22 @@ pub enum Preset {
     Pcce2000,
     /// Packaged CCE 4000 agents: application instance `Main_PS1_Multichannel`, components added by CSV.
     Pcce4000,
+    /// `pcce-2000` with ECE's 400-agent HA deployment: two collocated ECE
+    /// servers, two web servers behind a load balancer (passthrough) whose
+    /// VIP carries ECE's FQDN.
+    Ece400Ha,
 }
 
 impl Preset {
     /// Every preset.
-    pub const ALL: [Preset; 2] = [Preset::Pcce2000, Preset::Pcce4000];
+    pub const ALL: [Preset; 3] = [Preset::Pcce2000, Preset::Pcce4000, Preset::Ece400Ha];
 
     /// Its name (`pcce-2000`).
     pub fn name(self) -> &'static str {
         match self {
             Preset::Pcce2000 => "pcce-2000",
             Preset::Pcce4000 => "pcce-4000",
+            Preset::Ece400Ha => "ece-400-ha",
         }
     }
 
@@ -248,6 +256,29 @@ pub struct Topology {
     /// The CVP hosts' knobs (`[cvp]`: certificates, key size, the key
     /// store's password profile, `AW_cert`).
     pub cvp: ccelab_emulators::cvp::CvpKnobs,
+    /// The load balancer's knobs (`[lb]`), when the topology has one.
+    pub lb: Option<LbKnobs>,
+}
+
+/// The load balancer's knobs (`[lb]`; topology.md §1, F23).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LbKnobs {
+    /// passthrough (default), offload or none.
+    pub mode: ccelab_emulators::lb::LbMode,
+    /// Offload: the persistence cookie is inserted (F23 when not).
+    pub cookie: bool,
+    /// Passthrough: the stick table is configured (F23 when not).
+    pub stick: bool,
+}
+
+impl Default for LbKnobs {
+    fn default() -> Self {
+        LbKnobs {
+            mode: ccelab_emulators::lb::LbMode::Passthrough,
+            cookie: true,
+            stick: true,
+        }
+    }
 }
 
 pub use ccelab_emulators::cce_admin::{AWDB_DATABASE, AWDB_LOGIN};
@@ -389,7 +420,89 @@ impl Topology {
             agents: ccelab_emulators::finesse::preset_agents(ECE_DEFAULT_PASSWORD),
             live_data: ccelab_emulators::cuic::LiveDataProfile::default(),
             cvp: ccelab_emulators::cvp::CvpKnobs::default(),
+            lb: None,
         })
+        .and_then(|mut t| {
+            if name == Preset::Ece400Ha.name() {
+                t.add_ece_app_servers(2)?;
+                t.add_load_balancer(LbKnobs::default())?;
+                t.add_ece_web_servers(2)?;
+            }
+            Ok(t)
+        })
+    }
+
+    /// Puts a load balancer in front of ECE's web server ([ECE] HA): host
+    /// `lb` (127.0.0.29) takes the web server's FQDN as its VIP — the name
+    /// users, SPOG and the inventory reach ECE by — and the web server
+    /// becomes `ece-web-1`, `eceweb1.<domain>`. Host names and addresses are
+    /// ccelab's. Again: only the knobs change.
+    pub fn add_load_balancer(&mut self, knobs: LbKnobs) -> Result<(), TopologyError> {
+        if self.lb.is_some() {
+            self.lb = Some(knobs);
+            return Ok(());
+        }
+        let Some(web) = self.hosts.iter_mut().find(|h| h.role == Role::EceWeb) else {
+            return Err(TopologyError::Invalid(
+                "[lb]: this topology has no ECE web server".into(),
+            ));
+        };
+        let vip = web.fqdn.clone();
+        let domain = vip
+            .split_once('.')
+            .map_or("example.com", |(_, d)| d)
+            .to_string();
+        let disks = self.dir.join("disks");
+        web.name = "ece-web-1".into();
+        web.fqdn = format!("eceweb1.{domain}");
+        web.disk = VirtualDisk::new(disks.join("ece-web-1"));
+        self.hosts.push(Host {
+            name: "lb".into(),
+            fqdn: vip,
+            role: Role::LoadBalancer,
+            address: Ipv4Addr::new(127, 0, 0, 29),
+            disk: VirtualDisk::new(disks.join("lb")),
+        });
+        self.lb = Some(knobs);
+        Ok(())
+    }
+
+    /// Grows ECE to `n` web servers (1–4) behind the load balancer:
+    /// `ece-web-2` (`eceweb2.<domain>`, 127.0.0.30), and so on.
+    pub fn add_ece_web_servers(&mut self, n: u8) -> Result<(), TopologyError> {
+        if !(1..=4).contains(&n) {
+            return Err(TopologyError::Invalid(format!(
+                "[ece_web] servers = {n}: between 1 and 4"
+            )));
+        }
+        if n > 1 && self.lb.is_none() {
+            return Err(TopologyError::Invalid(format!(
+                "[ece_web] servers = {n}: several web servers sit behind a load balancer (add [lb])"
+            )));
+        }
+        let Some(lb) = self.hosts.iter().find(|h| h.role == Role::LoadBalancer) else {
+            return Ok(());
+        };
+        let domain = lb
+            .fqdn
+            .split_once('.')
+            .map_or("example.com", |(_, d)| d)
+            .to_string();
+        let disks = self.dir.join("disks");
+        for i in 2..=n {
+            let name = format!("ece-web-{i}");
+            if self.hosts.iter().any(|h| h.name == name) {
+                continue;
+            }
+            self.hosts.push(Host {
+                fqdn: format!("eceweb{i}.{domain}"),
+                role: Role::EceWeb,
+                address: Ipv4Addr::new(127, 0, 0, 28 + i),
+                disk: VirtualDisk::new(disks.join(&name)),
+                name,
+            });
+        }
+        Ok(())
     }
 
     /// Grows ECE to `n` application servers (1–4): `ece-app-2`
@@ -442,11 +555,14 @@ impl Topology {
         )
     }
 
-    /// The ECE web server's FQDN.
+    /// The FQDN users reach ECE by: the load balancer's VIP when there is
+    /// one ([ECE] 4.3: the best practice for the inventory), else the web
+    /// server's.
     pub fn ece_fqdn(&self) -> String {
         self.hosts
             .iter()
-            .find(|h| h.role == Role::EceWeb)
+            .find(|h| h.role == Role::LoadBalancer)
+            .or_else(|| self.hosts.iter().find(|h| h.role == Role::EceWeb))
             .map(|h| h.fqdn.clone())
             .unwrap_or_default()
     }

@@ -23,6 +23,12 @@
 //! cacerts = ["root", "issuing"]        # what each ADS trusts: "root", "issuing", "ece-web",
 //!                                      # "finesse", "ids", "cvp" (self-signed ones, by FQDN)
 //!
+//! [lb]                                 # a load balancer whose VIP takes ECE's FQDN
+//! mode = "passthrough"                 # or "offload", "none" (F23)
+//! cookie = true                        # offload: cookie insert (false: F23)
+//! stick = true                         # passthrough: the session-ID stick table (false: F23)
+//! # [ece_web] servers = 2              # web servers behind it (ece-web-1 …)
+//!
 //! [cvp]
 //! certificate = "self-signed"          # or "ca-signed"
 //! key_size = 2048                      # 1024 as [SEC]'s keytool examples (F24)
@@ -64,6 +70,9 @@ pub struct TopologyFile {
     /// `[cvp]`: the CVP hosts (certificates, key size, the key store's
     /// password profile, `AW_cert`).
     pub cvp: Option<ccelab_emulators::cvp::CvpSection>,
+    /// `[lb]`: a load balancer in front of the ECE web servers (mode,
+    /// persistence).
+    pub lb: Option<ccelab_emulators::lb::LbSection>,
     /// Per-host overrides, by host name (`[hosts.ads-a]`).
     #[serde(default)]
     pub hosts: std::collections::BTreeMap<String, HostSpec>,
@@ -220,6 +229,29 @@ impl TopologyFile {
                 TopologyError::UnknownPreset(_) => at("preset")(&e),
                 e => e,
             })?;
+        if let Some(lb) = &self.lb {
+            let mut knobs = topo.lb.clone().unwrap_or_default();
+            if let Some(m) = lb.mode {
+                knobs.mode = m;
+            }
+            if let Some(c) = lb.cookie {
+                knobs.cookie = c;
+            }
+            if let Some(st) = lb.stick {
+                knobs.stick = st;
+            }
+            topo.add_load_balancer(knobs).map_err(|e| at("lb")(&e))?;
+        }
+        if let Some(n) = self.ece_web.as_ref().and_then(|w| w.servers) {
+            topo.add_ece_web_servers(n)
+                .map_err(|e| at("ece_web.servers")(&e))?;
+        }
+        // with a load balancer, ECE's name (and the certificate users see) is the VIP's
+        let vip_role = if topo.lb.is_some() {
+            crate::topology::Role::LoadBalancer
+        } else {
+            crate::topology::Role::EceWeb
+        };
         if let Some(ece) = &self.ece_web {
             if let Some(f) = &ece.fqdn {
                 if !crate::topology::is_fqdn(f) {
@@ -227,20 +259,11 @@ impl TopologyFile {
                         "`{f}` is not a fully qualified host name"
                     )));
                 }
-                if let Some(h) = topo
-                    .hosts
-                    .iter_mut()
-                    .find(|h| h.role == crate::topology::Role::EceWeb)
-                {
+                if let Some(h) = topo.hosts.iter_mut().find(|h| h.role == vip_role) {
                     h.fqdn = f.clone();
                 }
             }
-            let fqdn = topo
-                .hosts
-                .iter()
-                .find(|h| h.role == crate::topology::Role::EceWeb)
-                .map(|h| h.fqdn.clone())
-                .unwrap_or_default();
+            let fqdn = topo.ece_fqdn();
             if ece.certificate.is_some() || ece.fqdn.is_some() {
                 let spec = ece.certificate.clone().unwrap_or_default();
                 let (params, key_type, issuer) =

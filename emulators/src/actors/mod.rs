@@ -2,3 +2,4 @@
 //! browser showing the ECE gadget inside SPOG ([`browser`]).
 
 pub mod browser;
+pub mod ece_user;

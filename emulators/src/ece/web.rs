@@ -93,6 +93,8 @@ pub struct WebSection {
     pub require_ssl: Option<bool>,
     /// `[ece_web.spog_config]`: `spog_config.js` ([ECE] 3; F13).
     pub spog_config: Option<SpogSection>,
+    /// How many web servers (1–4; more than one sit behind `[lb]`).
+    pub servers: Option<u8>,
 }
 
 impl WebSection {

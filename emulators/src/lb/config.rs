@@ -421,7 +421,9 @@ pub fn parse(file: &str, text: &str) -> Result<HaproxyConfig, ConfigError> {
         problem: problem.to_string(),
     };
     if frontends != 1 || backends != 1 {
-        return Err(whole("ccelab's load balancer has one frontend and one backend"));
+        return Err(whole(
+            "ccelab's load balancer has one frontend and one backend",
+        ));
     }
     if c.bind.1 == 0 {
         return Err(whole("the frontend has no `bind` line"));
@@ -543,8 +545,12 @@ mod tests {
         let e = parse("haproxy.cfg", &text).unwrap_err();
         assert!(e.to_string().starts_with("haproxy.cfg:"), "{e}");
         assert!(e.problem.contains("`balance`"), "{e}");
-        let text = layout(LbMode::Passthrough).replace("acl clienthello req_ssl_hello_type 1\n", "");
-        assert!(parse("f", &text).unwrap_err().problem.contains("clienthello"));
+        let text =
+            layout(LbMode::Passthrough).replace("acl clienthello req_ssl_hello_type 1\n", "");
+        assert!(parse("f", &text)
+            .unwrap_err()
+            .problem
+            .contains("clienthello"));
         let e = parse("f", "global\n    maxconn 0\n").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(parse("f", "").is_err());
@@ -556,12 +562,25 @@ mod tests {
         let r = resolved(
             &text,
             "127.0.0.1:9443".parse().unwrap(),
-            |h, p| (h == "eceweb2.example.com" && p == 443).then(|| "127.0.0.30:4431".parse().unwrap()),
+            |h, p| {
+                (h == "eceweb2.example.com" && p == 443).then(|| "127.0.0.30:4431".parse().unwrap())
+            },
             |c| format!("/tmp{c}"),
         );
-        assert!(r.contains("    bind 127.0.0.1:9443 ssl crt /tmp/etc/haproxy/certs/ece.example.com.pem\n"), "{r}");
-        assert!(r.contains("    server eceweb2 127.0.0.30:4431 ssl verify none cookie eceweb2\n"), "{r}");
-        assert!(r.contains("    server eceweb1 eceweb1.example.com:443 ssl"), "{r}");
+        assert!(
+            r.contains(
+                "    bind 127.0.0.1:9443 ssl crt /tmp/etc/haproxy/certs/ece.example.com.pem\n"
+            ),
+            "{r}"
+        );
+        assert!(
+            r.contains("    server eceweb2 127.0.0.30:4431 ssl verify none cookie eceweb2\n"),
+            "{r}"
+        );
+        assert!(
+            r.contains("    server eceweb1 eceweb1.example.com:443 ssl"),
+            "{r}"
+        );
     }
 
     #[test]

@@ -34,7 +34,22 @@ use crate::host::VirtualDisk;
 use crate::network::Network;
 use crate::pki::{Certificate, Issued, KeyPair};
 use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
-use crate::tls::{async_handler, Binding, HttpRequest, HttpResponse, Limits, SiteConfig, TlsServer};
+use crate::tls::{
+    async_handler, Binding, HttpRequest, HttpResponse, Limits, SiteConfig, TlsServer,
+};
+
+/// `[lb]` of a topology file: the load balancer in front of the ECE web
+/// servers.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LbSection {
+    /// `passthrough` (default), `offload` or `none` (F23).
+    pub mode: Option<LbMode>,
+    /// Offload: insert the `SERVERID` cookie (default true; F23 when false).
+    pub cookie: Option<bool>,
+    /// Passthrough: the SSL session-ID stick table (default true; F23 when false).
+    pub stick: Option<bool>,
+}
 
 /// HAProxy's answer when no server can take a request (its built-in 503 page).
 pub const NO_SERVER_PAGE: &str = "<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n";
@@ -136,8 +151,7 @@ impl Backend {
             let Some(addr) = self.endpoint(i) else {
                 continue;
             };
-            if let Ok(s) = tcp::connect_from(self.source, addr, self.config.timeout_connect).await
-            {
+            if let Ok(s) = tcp::connect_from(self.source, addr, self.config.timeout_connect).await {
                 return Some((i, s));
             }
         }
@@ -177,7 +191,9 @@ async fn offload(be: Arc<Backend>, r: HttpRequest) -> HttpResponse {
     let mut headers = r.headers.clone();
     let by_cookie = c.cookie.as_ref().and_then(|name| {
         let v = take_cookie(&mut headers, name)?;
-        c.servers.iter().position(|s| s.cookie.as_deref() == Some(&v))
+        c.servers
+            .iter()
+            .position(|s| s.cookie.as_deref() == Some(&v))
     });
     let target = if r.query.is_empty() {
         r.path.clone()
@@ -471,7 +487,10 @@ mod tests {
     fn indirect_cookie_is_taken_out() {
         let mut h = vec![
             ("host".to_string(), "ece.example.com".to_string()),
-            ("cookie".to_string(), "SERVERID=eceweb2; JSESSIONID=abc".to_string()),
+            (
+                "cookie".to_string(),
+                "SERVERID=eceweb2; JSESSIONID=abc".to_string(),
+            ),
         ];
         assert_eq!(take_cookie(&mut h, "SERVERID").as_deref(), Some("eceweb2"));
         assert_eq!(h[1].1, "JSESSIONID=abc");

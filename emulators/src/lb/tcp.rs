@@ -172,10 +172,7 @@ pub(super) async fn relay(be: Arc<Backend>, mut client: TcpStream, table: Arc<Mu
         return;
     };
     if let Some(id) = &client_id {
-        table
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .store(id, i);
+        table.lock().unwrap_or_else(|e| e.into_inner()).store(id, i);
     }
     if server.write_all(&first).await.is_err() {
         return;

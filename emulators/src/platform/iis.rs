@@ -279,6 +279,11 @@ pub fn bind_certificate(
     disk.check(&my).map_err(|e| e.to_string())?;
     pfx.save(&my.join(format!("{thumb}.pfx")), PFX_PASS, None)
         .map_err(|e| e.to_string())?;
+    set_certificate_hash(disk, &thumb)
+}
+
+/// Every https binding of `applicationHost.config` points at certificate `thumb`.
+fn set_certificate_hash(disk: &VirtualDisk, thumb: &str) -> Result<(), String> {
     let config_path = disk.path(APPLICATION_HOST).map_err(|e| e.to_string())?;
     let config = disk
         .read_string(&config_path)
@@ -291,6 +296,86 @@ pub fn bind_certificate(
         .into_owned();
     disk.check(&config_path).map_err(|e| e.to_string())?;
     write_atomic(&config_path, updated.as_bytes()).map_err(|e| e.to_string())
+}
+
+/// The certificate IIS serves on `from` (its first https binding's),
+/// exported as a PFX with its private key and chain, or without the key
+/// (only the certificate: what the export wizard gives when the key was
+/// not marked exportable, F22), imported into IIS on `to` — the chain's CA
+/// certificates into its Intermediate store — and bound to every https
+/// binding there ([ECE] 1). Returns the thumbprint. Takes effect when IIS
+/// on `to` restarts.
+pub fn copy_pfx(
+    from: &VirtualDisk,
+    to: &VirtualDisk,
+    private_key: bool,
+    now: time::OffsetDateTime,
+) -> Result<String, String> {
+    let config_path = from.path(APPLICATION_HOST).map_err(|e| e.to_string())?;
+    let config = from
+        .read_string(&config_path)
+        .map_err(|e| format!("{APPLICATION_HOST}: {e}"))?;
+    let thumb = iis_https_bindings(&config)
+        .into_iter()
+        .map(|b| b.certificate_hash)
+        .find(|h| is_thumbprint(h))
+        .ok_or_else(|| {
+            "the source web server has no https binding with a certificate".to_string()
+        })?;
+    let my = from.path(CERT_STORE_MY).map_err(|e| e.to_string())?;
+    let bytes = from
+        .read(&my.join(format!("{thumb}.pfx")))
+        .map_err(|e| format!("certificate {thumb}: {e}"))?;
+    let ks = Keystore::load(&bytes, Some(PFX_PASS)).map_err(|e| e.to_string())?;
+    let (key, chain) = ks
+        .entries()
+        .iter()
+        .find_map(|e| match &e.entry {
+            crate::stores::Entry::PrivateKey {
+                key: crate::stores::KeyMaterial::Plain(k),
+                chain,
+            } => Some((Some(k.clone()), chain.clone())),
+            crate::stores::Entry::Trusted(c) => Some((None, vec![c.clone()])),
+            _ => None,
+        })
+        .ok_or_else(|| format!("certificate {thumb}: the PFX holds no certificate"))?;
+    let leaf = chain
+        .first()
+        .cloned()
+        .ok_or_else(|| format!("certificate {thumb}: the PFX holds no certificate"))?;
+    let name = leaf.common_name().unwrap_or_else(|| thumb.clone());
+    let mut pfx = Keystore::new(StoreType::Pkcs12);
+    match (private_key, key) {
+        (true, Some(k)) => {
+            pfx.set_key_entry(&name, k, chain.clone(), now)
+                .map_err(|e| e.to_string())?;
+            let ca = to.path(CERT_STORE_CA).map_err(|e| e.to_string())?;
+            to.check(&ca).map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(&ca).map_err(|e| e.to_string())?;
+            for c in &chain[1..] {
+                let n = c
+                    .common_name()
+                    .unwrap_or_else(|| c.sha1_fingerprint().replace(':', ""));
+                let p = ca.join(format!("{n}.cer"));
+                to.check(&p).map_err(|e| e.to_string())?;
+                write_atomic(&p, c.to_pem().as_bytes()).map_err(|e| e.to_string())?;
+            }
+        }
+        (true, None) => return Err(format!(
+            "certificate {thumb}: its private key is not on this server, so it cannot be exported"
+        )),
+        (false, _) => {
+            pfx.import_cert(&name, leaf, now)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let dest = to.path(CERT_STORE_MY).map_err(|e| e.to_string())?;
+    to.check(&dest).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
+    pfx.save(&dest.join(format!("{thumb}.pfx")), PFX_PASS, None)
+        .map_err(|e| e.to_string())?;
+    set_certificate_hash(to, &thumb)?;
+    Ok(thumb)
 }
 
 /// IIS Manager > Default Web Site > Bindings > Edit the https binding: its

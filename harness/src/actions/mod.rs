@@ -16,6 +16,7 @@
 //! | [`ece`] | `ece-password`, `create-department`, `partition-admin`, `trace-level` (ECE's own administration: [ECE] 2.2, §6) |
 //! | [`ad`] | `ad-policy`, `ad-fault` (the AD DC: F15, F16, the `data` codes of bind failures) |
 //! | [`cvp`] | `cvp-orm`, `decrypt-keystore`, `service-controller` (CVP: F19, [SEC]'s graceful shutdown) |
+//! | [`lb`] | `ece-browse`, `lb-server`, `pfx-copy` (the load balancer and the web servers behind it: F22, F23) |
 //!
 //! In a scenario file an action is a `[[step]]` table: `do` names it, the
 //! other keys are its fields (`host = "ads-a"`), besides `note` and `expect`.
@@ -27,6 +28,7 @@ mod files;
 mod finesse;
 mod hosts;
 mod iis;
+mod lb;
 mod spog;
 
 use serde::{Deserialize, Serialize};
@@ -309,6 +311,45 @@ pub enum Action {
         /// The CVP server (`cvp-a`, `cvp-rpt`).
         host: String,
     },
+    /// An administrator logs in to ECE through ECE's name (the VIP) and
+    /// loads a page that needs the session `requests` times: which web
+    /// server each request reached, and whether the session was known
+    /// there (F23).
+    EceBrowse {
+        /// `tls13` (a current browser, default) or `tls12` (resumes by session ID).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<String>,
+        /// `default` (pa, default) or `system` (sa).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        partition: Option<String>,
+        /// Page loads after the login (default 4, at most 50).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requests: Option<u32>,
+        /// One kept-alive connection (default: a new one per request).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        keep_alive: Option<bool>,
+        /// The host whose name the browser uses (default: ECE's name).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
+    },
+    /// The load balancer's runtime API: `set server ece_web/NAME state maint|ready`.
+    LbServer {
+        /// The server (`eceweb2`, or its host `ece-web-2`).
+        server: String,
+        /// `maint` or `ready`.
+        state: String,
+    },
+    /// The certificate of one web server exported as a PFX (with or
+    /// without its private key) and imported and bound on another; IIS
+    /// restarts there ([ECE] 1; F22).
+    PfxCopy {
+        /// The web server exporting (`ece-web-1`).
+        from: String,
+        /// The web server importing (`ece-web-2`).
+        to: String,
+        /// "Yes, export the private key" (false: the key was not exportable, F22).
+        private_key: bool,
+    },
     /// `%CVP_HOME%\bin\DecryptKeystoreUtil.bat` on a CVP host (12.6(2)).
     DecryptKeystore {
         /// The CVP host.
@@ -556,6 +597,13 @@ const DESCRIBED: &[&str] = &[
     "callserver",
     "username",
     "reportingserver",
+    "client",
+    "partition",
+    "via",
+    "server",
+    "state",
+    "from",
+    "to",
 ];
 
 /// Flags a transcript names after the values.
@@ -565,6 +613,8 @@ const DESCRIBED_FLAGS: &[&str] = &[
     "enable_ssl",
     "require_signing",
     "allow_anonymous",
+    "keep_alive",
+    "private_key",
 ];
 
 impl Action {
@@ -618,8 +668,10 @@ impl Action {
             let words: Vec<&str> = a.iter().filter_map(|w| w.as_str()).collect();
             parts.push(words.join(" "));
         }
-        if let Some(l) = f.get("level") {
-            parts.push(format!("level={l}"));
+        for k in ["level", "requests"] {
+            if let Some(l) = f.get(k) {
+                parts.push(format!("{k}={l}"));
+            }
         }
         if let (Some(p), "accept-certificate") = (f.get("port"), self.name().as_str()) {
             parts.push(format!("port={p}"));
@@ -702,6 +754,9 @@ impl Action {
             | Action::AdFault { .. }
             | Action::ClockAdvance { .. }
             | Action::CvpOrm { .. }
+            | Action::EceBrowse { .. }
+            | Action::LbServer { .. }
+            | Action::PfxCopy { .. }
             // prints a password topology.json already lists; it reads one fixed file
             | Action::DecryptKeystore { .. }
             | Action::ServiceController { .. } => true,
@@ -761,6 +816,31 @@ impl Action {
             Action::ClockAdvance { by } => hosts::clock_advance(lab, by),
             Action::CvpOrm { ads, host } => cvp::orm(lab, ads.as_deref(), host).await,
             Action::DecryptKeystore { host } => cvp::decrypt_keystore(lab, host).await,
+            Action::EceBrowse {
+                client,
+                partition,
+                requests,
+                keep_alive,
+                via,
+            } => {
+                lb::browse(
+                    lab,
+                    &lb::BrowseArgs {
+                        client: client.as_deref(),
+                        partition: partition.as_deref(),
+                        requests: *requests,
+                        keep_alive: *keep_alive,
+                        via: via.as_deref(),
+                    },
+                )
+                .await
+            }
+            Action::LbServer { server, state } => lb::server_state(lab, server, state),
+            Action::PfxCopy {
+                from,
+                to,
+                private_key,
+            } => lb::pfx_copy(lab, from, to, *private_key).await,
             Action::ServiceController {
                 callserver,
                 username,

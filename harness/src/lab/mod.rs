@@ -301,6 +301,19 @@ impl Lab {
         }
     }
 
+    /// The TLS connections the servers saw from mark `from` up to mark `to`.
+    pub fn tls_events_between(
+        &self,
+        from: &EventMark,
+        to: &EventMark,
+    ) -> Vec<ccelab_emulators::tls::TlsEvent> {
+        self.events
+            .page(from.tls, to.tls.saturating_sub(from.tls))
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect()
+    }
+
     /// The deployment's events since `mark`, one line each: every TLS
     /// connection the servers saw (`tls ADDRESS sni=NAME OUTCOME`), then
     /// every LDAP operation the DC answered (`ldap PORT OP TARGET → CODE

@@ -1,0 +1,266 @@
+//! The load balancer and the web servers behind it ([ECE] HA; F22, F23):
+//! a user going through the VIP (`ece-browse`), the runtime API's server
+//! states (`lb-server`), and a PFX carried from one web server to another
+//! (`pfx-copy`, [ECE] 1).
+
+use super::{ActionError, Outcome};
+use crate::lab::Lab;
+use crate::topology::Role;
+use ccelab_emulators::actors::ece_user::{self, Browse};
+use ccelab_emulators::ece::web::RunningWeb;
+use ccelab_emulators::lb::RunningLb;
+use ccelab_emulators::platform::iis;
+use ccelab_emulators::tls::Outcome as TlsOutcome;
+
+/// The most page loads one `ece-browse` makes.
+pub(super) const MAX_REQUESTS: u32 = 50;
+
+/// What `ece-browse` is asked.
+pub(super) struct BrowseArgs<'a> {
+    /// `tls13` (default: a current browser) or `tls12`.
+    pub(super) client: Option<&'a str>,
+    /// `default` (pa, the default) or `system` (sa).
+    pub(super) partition: Option<&'a str>,
+    /// Page loads after the login (default 4).
+    pub(super) requests: Option<u32>,
+    /// One kept-alive connection (default: a new one per request).
+    pub(super) keep_alive: Option<bool>,
+    /// The host whose name the browser uses (default: ECE's name, the VIP).
+    pub(super) via: Option<&'a str>,
+}
+
+/// `ece-browse`: an administrator logs in to ECE through ECE's name and
+/// loads a page that needs the session, `requests` times: each line says
+/// which web server answered and whether the session was known there (a
+/// redirect to the login page: F23).
+pub(super) async fn browse(lab: &Lab, a: &BrowseArgs<'_>) -> Result<Outcome, ActionError> {
+    let tls13 = match a.client.unwrap_or("tls13") {
+        "tls13" => true,
+        "tls12" => false,
+        other => {
+            return Err(ActionError::Invalid(format!(
+                "client `{other}`: tls13 or tls12"
+            )))
+        }
+    };
+    let partition = a.partition.unwrap_or("default");
+    let user = match partition {
+        "default" => ("pa".to_string(), lab.topo.ece_accounts.pa.clone()),
+        "system" => ("sa".to_string(), lab.topo.ece_accounts.sa.clone()),
+        other => {
+            return Err(ActionError::Invalid(format!(
+                "partition `{other}`: default (pa) or system (sa)"
+            )))
+        }
+    };
+    let requests = a.requests.unwrap_or(4);
+    if !(1..=MAX_REQUESTS).contains(&requests) {
+        return Err(ActionError::Invalid(format!(
+            "requests = {requests}: between 1 and {MAX_REQUESTS}"
+        )));
+    }
+    let name = match a.via {
+        Some(v) => lab
+            .topo
+            .host(v)
+            .ok_or_else(|| ActionError::no_host(lab, v))?
+            .fqdn
+            .clone(),
+        None => lab.topo.ece_fqdn(),
+    };
+    let host = lab
+        .topo
+        .host(&name)
+        .ok_or_else(|| ActionError::no_host(lab, &name))?;
+    let port = lab
+        .bound_port(&host.name, 443)
+        .ok_or_else(|| ActionError::Invalid(format!("{}: nothing listens on 443", host.name)))?;
+    let spec = Browse {
+        addr: std::net::SocketAddr::from((host.address, port)),
+        name: name.clone(),
+        // the administrators' PCs trust the enterprise CA (domain members)
+        anchors: vec![lab.topo.root.cert.clone()],
+        tls13,
+        keep_alive: a.keep_alive.unwrap_or(false),
+        partition: partition.to_string(),
+        credentials: user.clone(),
+        requests: requests as usize,
+        timeout: std::time::Duration::from_secs(25),
+    };
+    let mut marks = Vec::new();
+    let seen = ece_user::browse(&spec, &mut |_| marks.push(lab.event_mark())).await;
+    let webs: Vec<(std::net::IpAddr, String)> = lab
+        .topo
+        .hosts
+        .iter()
+        .filter(|h| h.role == Role::EceWeb)
+        .map(|h| (std::net::IpAddr::V4(h.address), h.fqdn.clone()))
+        .collect();
+    // the web server a request reached: the one whose TLS listener
+    // completed a handshake meanwhile (a kept-alive connection: the last one)
+    let mut last: Option<String> = None;
+    let mut lines = vec![format!(
+        "{} through {name}: TLS {}, {}",
+        user.0,
+        if tls13 { "1.3" } else { "1.2" },
+        if spec.keep_alive {
+            "one kept-alive connection"
+        } else {
+            "a new connection per request"
+        }
+    )];
+    let mut session_on: Option<String> = None;
+    let mut ok = true;
+    for (i, s) in seen.iter().enumerate() {
+        let reached = match (marks.get(i), marks.get(i + 1)) {
+            (Some(from), Some(to)) => lab
+                .tls_events_between(from, to)
+                .into_iter()
+                .filter(|e| matches!(e.outcome, TlsOutcome::Completed { .. }))
+                .filter_map(|e| webs.iter().find(|(ip, _)| *ip == e.local.ip()))
+                .map(|(_, f)| f.clone())
+                .next_back(),
+            _ => None,
+        };
+        let reached = reached.or_else(|| last.clone());
+        last = reached.clone();
+        let on = reached.as_deref().unwrap_or("?");
+        let conn = s
+            .connection
+            .as_ref()
+            .map(|c| format!(" (new connection, {c})"))
+            .unwrap_or_default();
+        let what = match &s.result {
+            Err(e) => {
+                ok = false;
+                format!("failed: {e}")
+            }
+            Ok(200) if i == 0 => {
+                session_on = reached.clone();
+                let cookies = if s.set_cookies.is_empty() {
+                    String::new()
+                } else {
+                    format!(", cookies set: {}", s.set_cookies.join(", "))
+                };
+                format!("200, logged in{cookies}")
+            }
+            Ok(200) => "200, signed in".to_string(),
+            Ok(302)
+                if s.location
+                    .as_deref()
+                    .is_some_and(|l| ece_user::is_login_page(l, partition)) =>
+            {
+                ok = false;
+                match &session_on {
+                    Some(w) if Some(w) != reached.as_ref() => {
+                        format!("302 to the login page: the session lives on {w} (F23)")
+                    }
+                    _ => "302 to the login page".to_string(),
+                }
+            }
+            Ok(st) => {
+                ok = false;
+                format!("{st}")
+            }
+        };
+        lines.push(format!("{i}. GET {} → {on}{conn}: {what}", s.path));
+    }
+    Ok(Outcome {
+        ok,
+        shows: lines.join("\n"),
+        ..Outcome::default()
+    })
+}
+
+/// The load balancer of the topology.
+fn lb(lab: &Lab) -> Result<&RunningLb, ActionError> {
+    let h = lab
+        .topo
+        .hosts
+        .iter()
+        .find(|h| h.role == Role::LoadBalancer)
+        .ok_or_else(|| ActionError::Invalid("this topology has no load balancer ([lb])".into()))?;
+    lab.product::<RunningLb>(&h.name)
+        .ok_or_else(|| ActionError::Invalid(format!("{}: not running", h.name)))
+}
+
+/// `lb-server`: the runtime API's `set server ece_web/NAME state
+/// maint|ready` (NAME: HAProxy's server name or the web server's host).
+pub(super) fn server_state(lab: &Lab, server: &str, state: &str) -> Result<Outcome, ActionError> {
+    let maint = match state {
+        "maint" => true,
+        "ready" => false,
+        other => {
+            return Err(ActionError::Invalid(format!(
+                "state `{other}`: maint or ready"
+            )))
+        }
+    };
+    let balancer = lb(lab)?;
+    // a host name (`ece-web-2`) stands for its server line (`eceweb2`)
+    let name = lab
+        .topo
+        .host(server)
+        .filter(|h| h.role == Role::EceWeb)
+        .map_or(server.to_string(), |h| h.short().to_string());
+    if !balancer.set_maintenance(&name, maint) {
+        let names: Vec<String> = balancer
+            .config()
+            .map(|c| c.servers.into_iter().map(|s| s.name).collect())
+            .unwrap_or_default();
+        return Err(ActionError::Invalid(format!(
+            "no server `{server}` in backend ece_web (servers: {})",
+            names.join(", ")
+        )));
+    }
+    Ok(Outcome::ok(format!(
+        "set server ece_web/{name} state {state}"
+    )))
+}
+
+/// `pfx-copy`: the certificate IIS serves on `from`, exported as a PFX —
+/// with its private key, or without it (the key was not marked exportable:
+/// F22) — imported into IIS on `to` and bound to its https binding; IIS on
+/// `to` restarts ([ECE] 1: "export a PFX with the private key, import it
+/// into IIS on the others").
+pub(super) async fn pfx_copy(
+    lab: &Lab,
+    from: &str,
+    to: &str,
+    private_key: bool,
+) -> Result<Outcome, ActionError> {
+    let web = |n: &str| -> Result<(&RunningWeb, ccelab_emulators::host::VirtualDisk), ActionError> {
+        let h = lab
+            .topo
+            .host(n)
+            .ok_or_else(|| ActionError::no_host(lab, n))?;
+        let w = lab
+            .product::<RunningWeb>(&h.name)
+            .ok_or_else(|| ActionError::Invalid(format!("{}: not an ECE web server", h.name)))?;
+        Ok((w, h.disk.clone()))
+    };
+    let (_, from_disk) = web(from)?;
+    let (target, to_disk) = web(to)?;
+    let now = lab.topo.clock.now();
+    let thumb =
+        tokio::task::spawn_blocking(move || iis::copy_pfx(&from_disk, &to_disk, private_key, now))
+            .await
+            .map_err(|e| ActionError::Invalid(e.to_string()))?
+            .map_err(ActionError::Invalid)?;
+    let how = if private_key {
+        "with its private key"
+    } else {
+        "without its private key"
+    };
+    let head = format!(
+        "PFX {thumb} exported from {from} {how}, imported on {to}, bound; IIS restarted on {to}"
+    );
+    Ok(match target.restart_site().await {
+        Ok(()) => Outcome::ok(head),
+        Err(e) => Outcome {
+            ok: false,
+            shows: format!("{head}\n{}", e.problem),
+            ..Outcome::default()
+        },
+    })
+}
