@@ -165,11 +165,29 @@ pub const PRESET_HOSTS: [&str; 15] = [
 
 /// The host names of a topology with `servers` application servers.
 pub fn host_names(servers: u8) -> Vec<String> {
-    PRESET_HOSTS
+    host_names_of(servers, false, 1)
+}
+
+/// The host names of a topology with `servers` application servers and,
+/// with a load balancer (`lb`), `webs` web servers behind it (as
+/// [`Topology::add_load_balancer`] and [`Topology::add_ece_web_servers`] name them).
+pub fn host_names_of(servers: u8, lb: bool, webs: u8) -> Vec<String> {
+    let mut names: Vec<String> = PRESET_HOSTS
         .iter()
-        .map(|h| h.to_string())
+        .map(|h| {
+            if lb && *h == "ece" {
+                "ece-web-1".to_string()
+            } else {
+                h.to_string()
+            }
+        })
         .chain((2..=servers).map(|i| format!("ece-app-{i}")))
-        .collect()
+        .collect();
+    if lb {
+        names.push("lb".into());
+        names.extend((2..=webs).map(|i| format!("ece-web-{i}")));
+    }
+    names
 }
 
 /// Whether `fqdn` is a fully qualified host name (labels of letters,

@@ -84,6 +84,18 @@ pub async fn gadget_in_browser(
         }
     };
     if !server.eq_ignore_ascii_case(name) {
+        // the connection comes first: a certificate that does not carry the
+        // name fails the request before CORS is looked at (an HA web server
+        // called by its own name serves the VIP's certificate: F13 with HA)
+        if let personality::Contact::Presented { chain, .. } =
+            personality::fetch_chain(to, &server, sni, timeout).await
+        {
+            if chain.first().is_some_and(|leaf| !covers(leaf, &server)) {
+                return InBrowser::Console(vec![format!(
+                    "GET {target} net::ERR_CERT_COMMON_NAME_INVALID"
+                )]);
+            }
+        }
         return InBrowser::Console(vec![
                 format!("Access to XMLHttpRequest at '{target}' from origin 'https://{name}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."),
                 format!("GET {target} net::ERR_FAILED"),
@@ -99,4 +111,14 @@ pub async fn gadget_in_browser(
         Ok((status, _)) => InBrowser::Console(vec![format!("GET {target} {status}")]),
         Err(_) => InBrowser::Console(vec![format!("GET {target} net::ERR_CONNECTION_RESET")]),
     }
+}
+
+/// Whether `leaf` is valid for `name` (the browser's name check: rustls-webpki).
+fn covers(leaf: &crate::pki::Certificate, name: &str) -> bool {
+    let der = rustls::pki_types::CertificateDer::from(leaf.der());
+    let Ok(ee) = webpki::EndEntityCert::try_from(&der) else {
+        return false;
+    };
+    rustls::pki_types::ServerName::try_from(name)
+        .is_ok_and(|n| ee.verify_is_valid_for_subject_name(&n).is_ok())
 }

@@ -91,7 +91,11 @@ async fn connect(
     let tcp = tokio::time::timeout(b.timeout, TcpStream::connect(b.addr))
         .await
         .map_err(|_| "connection timed out".to_string())?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+            std::io::ErrorKind::ConnectionReset => "connection reset".to_string(),
+            _ => e.to_string(),
+        })?;
     let _ = tcp.set_nodelay(true);
     let name =
         rustls::pki_types::ServerName::try_from(b.name.clone()).map_err(|e| e.to_string())?;

@@ -124,7 +124,7 @@ pub(super) async fn browse(lab: &Lab, a: &BrowseArgs<'_>) -> Result<Outcome, Act
         };
         let reached = reached.or_else(|| last.clone());
         last = reached.clone();
-        let on = reached.as_deref().unwrap_or("?");
+        let on = reached.as_deref().unwrap_or("no web server");
         let conn = s
             .connection
             .as_ref()
@@ -260,6 +260,62 @@ pub(super) async fn pfx_copy(
         Err(e) => Outcome {
             ok: false,
             shows: format!("{head}\n{}", e.problem),
+            ..Outcome::default()
+        },
+    })
+}
+
+/// `lb-mode`: `haproxy.cfg` written for another mode (the VIP's
+/// certificate file too, for offload), then HAProxy reloads. The web
+/// servers keep their certificates.
+pub(super) async fn set_mode(
+    lab: &Lab,
+    mode: &str,
+    cookie: Option<bool>,
+    stick: Option<bool>,
+) -> Result<Outcome, ActionError> {
+    let mode = ccelab_emulators::lb::LbMode::from_name(mode).ok_or_else(|| {
+        ActionError::Invalid(format!("mode `{mode}`: passthrough, offload or none"))
+    })?;
+    let balancer = lb(lab)?;
+    let Some(h) = lab.topo.hosts.iter().find(|h| h.role == Role::LoadBalancer) else {
+        return Err(ActionError::Invalid("this topology has no load balancer".into()));
+    };
+    let servers: Vec<(String, String)> = lab
+        .topo
+        .hosts
+        .iter()
+        .filter(|w| w.role == Role::EceWeb)
+        .map(|w| (w.short().to_string(), w.fqdn.clone()))
+        .collect();
+    let (name, disk, fqdn, address) = (h.name.clone(), h.disk.clone(), h.fqdn.clone(), h.address);
+    let cert = lab.topo.ece_web.clone();
+    let (cookie, stick) = (cookie.unwrap_or(true), stick.unwrap_or(true));
+    tokio::task::spawn_blocking(move || {
+        let layout = ccelab_emulators::lb::Layout {
+            mode,
+            vip_fqdn: &fqdn,
+            vip_address: address,
+            servers: &servers,
+            cookie,
+            stick,
+        };
+        let offload = mode == ccelab_emulators::lb::LbMode::Offload;
+        ccelab_emulators::lb::write_disk(&name, &disk, &layout, offload.then_some(&cert))
+    })
+    .await
+    .map_err(|e| ActionError::Invalid(e.to_string()))?
+    .map_err(|e| ActionError::Invalid(e.to_string()))?;
+    use ccelab_emulators::product::Running as _;
+    Ok(match balancer.restart().await {
+        Ok(()) => Outcome::ok(format!(
+            "{}: haproxy.cfg written for mode {}; HAProxy reloaded",
+            h.name,
+            mode.name()
+        )),
+        Err(e) => Outcome {
+            ok: false,
+            shows: format!("{}: the reload failed: {}", h.name, e.problem),
             ..Outcome::default()
         },
     })

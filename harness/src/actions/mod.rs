@@ -332,6 +332,18 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         via: Option<String>,
     },
+    /// The load balancer's mode changed: `haproxy.cfg` written again for it
+    /// (and, for offload, the VIP's certificate file), then HAProxy reloads.
+    LbMode {
+        /// `passthrough`, `offload` or `none`.
+        mode: String,
+        /// Offload: insert the persistence cookie (default true; F23 when false).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cookie: Option<bool>,
+        /// Passthrough: the session-ID stick table (default true; F23 when false).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stick: Option<bool>,
+    },
     /// The load balancer's runtime API: `set server ece_web/NAME state maint|ready`.
     LbServer {
         /// The server (`eceweb2`, or its host `ece-web-2`).
@@ -604,6 +616,7 @@ const DESCRIBED: &[&str] = &[
     "state",
     "from",
     "to",
+    "mode",
 ];
 
 /// Flags a transcript names after the values.
@@ -615,6 +628,8 @@ const DESCRIBED_FLAGS: &[&str] = &[
     "allow_anonymous",
     "keep_alive",
     "private_key",
+    "cookie",
+    "stick",
 ];
 
 impl Action {
@@ -756,6 +771,7 @@ impl Action {
             | Action::CvpOrm { .. }
             | Action::EceBrowse { .. }
             | Action::LbServer { .. }
+            | Action::LbMode { .. }
             | Action::PfxCopy { .. }
             // prints a password topology.json already lists; it reads one fixed file
             | Action::DecryptKeystore { .. }
@@ -836,6 +852,11 @@ impl Action {
                 .await
             }
             Action::LbServer { server, state } => lb::server_state(lab, server, state),
+            Action::LbMode {
+                mode,
+                cookie,
+                stick,
+            } => lb::set_mode(lab, mode, *cookie, *stick).await,
             Action::PfxCopy {
                 from,
                 to,

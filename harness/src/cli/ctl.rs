@@ -95,6 +95,64 @@ pub(crate) enum CtlAction {
     /// CVP: CCE Administration configuring a server, and the tools on a CVP host.
     #[command(subcommand)]
     Cvp(CvpAction),
+    /// The load balancer in front of the ECE web servers, and a user going through it.
+    #[command(subcommand)]
+    Lb(LbAction),
+}
+
+/// `ccelab ctl lb`: the load balancer ([ECE] HA; F22, F23).
+#[derive(Subcommand, Debug)]
+pub(crate) enum LbAction {
+    /// An administrator logs in to ECE through ECE's name (the VIP) and
+    /// loads a page that needs the session several times; prints which web
+    /// server each request reached and whether the session held (F23).
+    /// Exit 1 when it did not.
+    Browse {
+        /// tls13 (a current browser) or tls12 (resumes by session ID).
+        #[arg(long, default_value = "tls13")]
+        client: String,
+        /// default (pa) or system (sa).
+        #[arg(long, default_value = "default")]
+        partition: String,
+        /// Page loads after the login (1–50).
+        #[arg(long, default_value_t = 4)]
+        requests: u32,
+        /// Keep one connection alive for everything (default: a new one per request).
+        #[arg(long)]
+        keep_alive: bool,
+        /// Use this host's name instead of ECE's (a web server, to bypass the load balancer).
+        #[arg(long)]
+        via: Option<String>,
+    },
+    /// Write haproxy.cfg for another mode and reload HAProxy.
+    Mode {
+        /// passthrough, offload or none.
+        mode: String,
+        /// Offload without the SERVERID cookie insert (F23).
+        #[arg(long)]
+        no_cookie: bool,
+        /// Passthrough without the session-ID stick table (F23).
+        #[arg(long)]
+        no_stick: bool,
+    },
+    /// The runtime API's `set server ece_web/NAME state maint|ready`.
+    Server {
+        /// The server (eceweb2) or its host (ece-web-2).
+        server: String,
+        /// maint or ready.
+        state: String,
+    },
+    /// Export the certificate of one web server as a PFX and import and
+    /// bind it on another; IIS restarts there ([ECE] 1; F22 with --without-key).
+    PfxCopy {
+        /// The web server exporting (ece-web-1).
+        from: String,
+        /// The web server importing (ece-web-2).
+        to: String,
+        /// Export without the private key (it was not marked exportable: F22).
+        #[arg(long)]
+        without_key: bool,
+    },
 }
 
 /// `ccelab ctl cvp`: [SEC]'s CVP procedures and F19.
@@ -589,6 +647,38 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
             host,
         },
         CtlAction::Cvp(CvpAction::DecryptKeystore { host }) => Action::DecryptKeystore { host },
+        CtlAction::Lb(LbAction::Browse {
+            client,
+            partition,
+            requests,
+            keep_alive,
+            via,
+        }) => Action::EceBrowse {
+            client: Some(client),
+            partition: Some(partition),
+            requests: Some(requests),
+            keep_alive: Some(keep_alive),
+            via,
+        },
+        CtlAction::Lb(LbAction::Mode {
+            mode,
+            no_cookie,
+            no_stick,
+        }) => Action::LbMode {
+            mode,
+            cookie: Some(!no_cookie),
+            stick: Some(!no_stick),
+        },
+        CtlAction::Lb(LbAction::Server { server, state }) => Action::LbServer { server, state },
+        CtlAction::Lb(LbAction::PfxCopy {
+            from,
+            to,
+            without_key,
+        }) => Action::PfxCopy {
+            from,
+            to,
+            private_key: !without_key,
+        },
         CtlAction::Cvp(CvpAction::ServiceController) => match service_controller_prompts(a.json)? {
             Ok(a) => a,
             Err(code) => return Ok(code),

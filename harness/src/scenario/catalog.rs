@@ -47,8 +47,4 @@ pub fn catalog(scenarios: &[Scenario], pending: &[(&str, &str, &str)]) -> String
 }
 
 /// The failure modes no emulator expresses yet (docs/requirements.md §5).
-pub const PENDING: &[(&str, &str, &str)] = &[(
-    "F23",
-    "load balancer without sticky sessions",
-    "the load balancer emulator and several web servers",
-)];
+pub const PENDING: &[(&str, &str, &str)] = &[];

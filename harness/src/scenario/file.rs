@@ -249,8 +249,19 @@ impl Scenario {
             })?;
         }
         // placeholders name this topology's hosts: checked now, not at run time
-        let hosts = crate::topology::host_names(
-            given.ece_app.as_ref().and_then(|a| a.servers).unwrap_or(1),
+        let ha = given.preset.as_deref() == Some(crate::topology::Preset::Ece400Ha.name());
+        let hosts = crate::topology::host_names_of(
+            given
+                .ece_app
+                .as_ref()
+                .and_then(|a| a.servers)
+                .unwrap_or(if ha { 2 } else { 1 }),
+            ha || given.lb.is_some(),
+            given
+                .ece_web
+                .as_ref()
+                .and_then(|w| w.servers)
+                .unwrap_or(if ha { 2 } else { 1 }),
         );
         let steps = std::mem::take(&mut f.steps)
             .into_iter()
