@@ -9,7 +9,8 @@
 //! * `passthrough`: `mode tcp` with the SSL session-ID stick table of
 //!   HAProxy's blog ("maintain affinity based on SSL session ID"):
 //!   `stick on payload_lv(43,1) if clienthello`, `stick store-response
-//!   payload_lv(43,1) if serverhello`;
+//!   payload_lv(43,1) if serverhello`, plus `tcp-response inspect-delay`,
+//!   without which HAProxy 2.6 never learns from the ServerHello;
 //! * `offload`: `mode http`, `bind … ssl crt …`, `cookie SERVERID insert
 //!   indirect nocache`, `server … ssl verify none cookie …`;
 //! * `none`: `mode tcp`, `balance roundrobin`, nothing else.
@@ -102,6 +103,12 @@ pub struct HaproxyConfig {
     pub stick_store_server_hello: bool,
     /// `tcp-request inspect-delay`: how long the ClientHello is waited for.
     pub inspect_delay: Duration,
+    /// `tcp-response inspect-delay`: how long the ServerHello is waited
+    /// for. Zero (HAProxy's default) means the response rules see no data:
+    /// `stick store-response` never learns (checked against HAProxy 2.6:
+    /// the blog's recipe, which lacks the line, never resumes TLS 1.2 on
+    /// the same server; with the line it does).
+    pub response_inspect_delay: Duration,
     /// `cookie NAME insert indirect nocache`.
     pub cookie: Option<String>,
     /// `option redispatch`: a server that refuses gives way to another.
@@ -163,6 +170,9 @@ pub fn write(l: &Layout<'_>) -> String {
              \x20   acl serverhello rep_ssl_hello_type 2\n\
              \x20   tcp-request inspect-delay 5s\n\
              \x20   tcp-request content accept if clienthello\n\
+             \x20   # without this line (as in HAProxy's blog) HAProxy 2.6 never\n\
+             \x20   # learns the ServerHello's session ID\n\
+             \x20   tcp-response inspect-delay 5s\n\
              \x20   tcp-response content accept if serverhello\n\
              \x20   stick on payload_lv(43,1) if clienthello\n\
              \x20   stick store-response payload_lv(43,1) if serverhello\n",
@@ -240,6 +250,7 @@ pub fn parse(file: &str, text: &str) -> Result<HaproxyConfig, ConfigError> {
         stick_on_client_hello: false,
         stick_store_server_hello: false,
         inspect_delay: Duration::ZERO,
+        response_inspect_delay: Duration::ZERO,
         cookie: None,
         redispatch: false,
         retries: 3,
@@ -342,6 +353,10 @@ pub fn parse(file: &str, text: &str) -> Result<HaproxyConfig, ConfigError> {
             ["acl", "serverhello", "rep_ssl_hello_type", "2"] => acl_server = true,
             ["tcp-request", "inspect-delay", d] => {
                 c.inspect_delay = duration(d).ok_or_else(|| bad_value("not a time"))?
+            }
+            ["tcp-response", "inspect-delay", d] => {
+                c.response_inspect_delay =
+                    duration(d).ok_or_else(|| bad_value("not a time"))?
             }
             ["tcp-request", "content", "accept", "if", "clienthello"]
             | ["tcp-response", "content", "accept", "if", "serverhello"] => {}
@@ -524,6 +539,7 @@ mod tests {
         assert_eq!(p.mode(), LbMode::Passthrough);
         assert!(p.stick_on_client_hello && p.stick_store_server_hello);
         assert_eq!(p.stick_table, Some((30_000, Duration::from_secs(1800))));
+        assert_eq!(p.response_inspect_delay, Duration::from_secs(5));
         assert_eq!(p.servers[1].host, "eceweb2.example.com");
         let o = parse("haproxy.cfg", &layout(LbMode::Offload)).unwrap();
         assert_eq!(o.mode(), LbMode::Offload);

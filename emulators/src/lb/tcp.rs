@@ -8,7 +8,9 @@
 //!   sends the connection to that server, else round robin, and the ID is
 //!   stored for the server chosen (`stick on` matches and stores);
 //! * the ServerHello's `session_id` is stored for the server that sent it
-//!   (`stick store-response`).
+//!   (`stick store-response`) — only with `tcp-response inspect-delay`:
+//!   without it HAProxy's response rules run before any data is there
+//!   (checked against HAProxy 2.6, `harness/tests/lb_haproxy.rs`).
 //!
 //! A TLS 1.2 client resuming by session ID sends the ID the server gave, so
 //! it comes back to that server. A TLS 1.3 client sends a fresh random
@@ -178,9 +180,10 @@ pub(super) async fn relay(be: Arc<Backend>, mut client: TcpStream, table: Arc<Mu
         return;
     }
     let mut back = Vec::new();
-    if c.stick_store_server_hello {
-        // the server's first flight, read with the server's time-out
-        match read_hello(&mut server, &mut back, 2, c.timeout_server).await {
+    // without `tcp-response inspect-delay` HAProxy's response rules see no
+    // data, so nothing is learnt from the ServerHello
+    if c.stick_store_server_hello && !c.response_inspect_delay.is_zero() {
+        match read_hello(&mut server, &mut back, 2, c.response_inspect_delay).await {
             Ok(Some(id)) => table
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

@@ -361,9 +361,11 @@ pub fn copy_pfx(
                 write_atomic(&p, c.to_pem().as_bytes()).map_err(|e| e.to_string())?;
             }
         }
-        (true, None) => return Err(format!(
+        (true, None) => {
+            return Err(format!(
             "certificate {thumb}: its private key is not on this server, so it cannot be exported"
-        )),
+        ))
+        }
         (false, _) => {
             pfx.import_cert(&name, leaf, now)
                 .map_err(|e| e.to_string())?;

@@ -279,7 +279,9 @@ pub(super) async fn set_mode(
     })?;
     let balancer = lb(lab)?;
     let Some(h) = lab.topo.hosts.iter().find(|h| h.role == Role::LoadBalancer) else {
-        return Err(ActionError::Invalid("this topology has no load balancer".into()));
+        return Err(ActionError::Invalid(
+            "this topology has no load balancer".into(),
+        ));
     };
     let servers: Vec<(String, String)> = lab
         .topo
