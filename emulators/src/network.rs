@@ -76,59 +76,6 @@ pub async fn http_request(
     body: &[u8],
     timeout: Duration,
 ) -> std::io::Result<HttpResponse> {
-    request(
-        source,
-        addr,
-        false,
-        method,
-        path_and_query,
-        host,
-        headers,
-        body,
-        timeout,
-    )
-    .await
-}
-
-/// [`http_request`] over TLS that accepts any certificate and sends no SNI:
-/// what HAProxy does with a `server … ssl verify none` line.
-#[allow(clippy::too_many_arguments)]
-pub async fn https_request_unverified(
-    source: Option<std::net::IpAddr>,
-    addr: SocketAddr,
-    method: &str,
-    path_and_query: &str,
-    host: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-    timeout: Duration,
-) -> std::io::Result<HttpResponse> {
-    request(
-        source,
-        addr,
-        true,
-        method,
-        path_and_query,
-        host,
-        headers,
-        body,
-        timeout,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn request(
-    source: Option<std::net::IpAddr>,
-    addr: SocketAddr,
-    tls: bool,
-    method: &str,
-    path_and_query: &str,
-    host: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-    timeout: Duration,
-) -> std::io::Result<HttpResponse> {
     let crlf = |t: &str| t.contains(['\r', '\n']);
     if crlf(method)
         || crlf(path_and_query)
@@ -153,61 +100,39 @@ async fn request(
             // the caller's host address, when it can be bound (else the system's choice)
             let _ = socket.bind(SocketAddr::from((ip, 0)));
         }
-        let tcp = socket.connect(addr).await?;
+        let mut tcp = socket.connect(addr).await?;
         let _ = tcp.set_nodelay(true);
-        if tls {
-            let tls = crate::personality::capture::tls_unverified(tcp).await?;
-            exchange(tls, method, path_and_query, host, headers, body).await
-        } else {
-            exchange(tcp, method, path_and_query, host, headers, body).await
+        let mut req = format!("{method} {path_and_query} HTTP/1.1\r\n");
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            req.push_str(&format!("Host: {host}\r\n"));
         }
+        for (k, v) in headers {
+            let hop = HOP_BY_HOP.iter().any(|h| k.eq_ignore_ascii_case(h))
+                || k.to_ascii_lowercase().starts_with("proxy-");
+            if !hop {
+                req.push_str(&format!("{k}: {v}\r\n"));
+            }
+        }
+        req.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        ));
+        tcp.write_all(req.as_bytes()).await?;
+        tcp.write_all(body).await?;
+        let mut buf = Vec::new();
+        let limit = MAX_RESPONSE as u64 + 16 * 1024;
+        (&mut tcp).take(limit + 1).read_to_end(&mut buf).await?;
+        if buf.len() as u64 > limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the response is larger than a forwarded page may be",
+            ));
+        }
+        parse_response(&buf)
     };
     tokio::time::timeout(timeout, work)
         .await
         .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
-}
-
-/// One request and its answer on an open connection (`Connection: close`).
-async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
-    mut stream: S,
-    method: &str,
-    path_and_query: &str,
-    host: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> std::io::Result<HttpResponse> {
-    let mut req = format!("{method} {path_and_query} HTTP/1.1\r\n");
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
-        req.push_str(&format!("Host: {host}\r\n"));
-    }
-    for (k, v) in headers {
-        let hop = HOP_BY_HOP.iter().any(|h| k.eq_ignore_ascii_case(h))
-            || k.to_ascii_lowercase().starts_with("proxy-");
-        if !hop {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-    }
-    req.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    ));
-    stream.write_all(req.as_bytes()).await?;
-    stream.write_all(body).await?;
-    let mut buf = Vec::new();
-    let limit = MAX_RESPONSE as u64 + 16 * 1024;
-    match (&mut stream).take(limit + 1).read_to_end(&mut buf).await {
-        Ok(_) => {}
-        // a TLS peer that closes without close_notify (IIS does) ends the answer
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !buf.is_empty() => {}
-        Err(e) => return Err(e),
-    }
-    if buf.len() as u64 > limit {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "the response is larger than a forwarded page may be",
-        ));
-    }
-    parse_response(&buf)
 }
 
 fn parse_response(mut buf: &[u8]) -> std::io::Result<HttpResponse> {

@@ -20,6 +20,7 @@
 //! recipes are HAProxy's documented ones.
 
 pub mod config;
+pub mod pool;
 pub mod tcp;
 
 use std::any::Any;
@@ -97,6 +98,8 @@ pub struct Backend {
     source: std::net::Ipv4Addr,
     rr: AtomicUsize,
     maint: Arc<Mutex<HashSet<String>>>,
+    /// Kept-alive connections to the servers (offload).
+    pool: pool::Pool,
 }
 
 impl Backend {
@@ -206,31 +209,23 @@ async fn offload(be: Arc<Backend>, r: HttpRequest) -> HttpResponse {
             continue;
         };
         let s = &c.servers[i];
-        let sent = if s.ssl {
-            crate::network::https_request_unverified(
-                Some(be.source.into()),
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) && !host.is_empty() {
+            headers.push(("host".into(), host.clone()));
+        }
+        let sent = be
+            .pool
+            .send(&pool::Forward {
+                source: be.source,
                 addr,
-                &r.method,
-                &target,
-                &host,
-                &headers,
-                &r.body,
-                c.timeout_server,
-            )
-            .await
-        } else {
-            crate::network::http_request(
-                Some(be.source.into()),
-                addr,
-                &r.method,
-                &target,
-                &host,
-                &headers,
-                &r.body,
-                c.timeout_server,
-            )
-            .await
-        };
+                tls: s.ssl,
+                method: &r.method,
+                target: &target,
+                headers: &headers,
+                body: &r.body,
+                connect_timeout: c.timeout_connect,
+                server_timeout: c.timeout_server,
+            })
+            .await;
         match sent {
             Ok(mut resp) => {
                 if let (Some(name), Some(value), false) =
@@ -356,6 +351,7 @@ impl RunningLb {
             source: h.address,
             rr: AtomicUsize::new(0),
             maint: self.maint.clone(),
+            pool: pool::Pool::default(),
         });
         let mut serving = self.serving.lock().await;
         // a reload: the old listener goes, the new one takes the same port

@@ -1,0 +1,196 @@
+//! The offloading load balancer's connections to its servers, kept alive
+//! and reused between requests as HAProxy's `http-reuse safe` (its default)
+//! does: a request takes an idle connection to the server it was sent to,
+//! or opens one (TLS, `verify none`, from the load balancer's address); the
+//! connection goes back to the pool when the answer has been read. A
+//! reused connection the server has closed meanwhile is replaced once.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+
+use crate::tls::HttpResponse;
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// Idle connections kept per server (more are closed when they come back).
+pub const MAX_IDLE_PER_SERVER: usize = 64;
+
+/// The largest answer body forwarded (a bigger one is a 502).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// Headers that belong to one connection (RFC 9110 §7.6.1), not forwarded.
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "content-length",
+];
+
+fn hop(name: &str) -> bool {
+    HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))
+}
+
+/// The idle connections, by server address.
+#[derive(Default)]
+pub struct Pool {
+    idle: Mutex<HashMap<SocketAddr, Vec<Sender>>>,
+}
+
+/// One request for a server.
+pub struct Forward<'a> {
+    /// The load balancer's own address (connections come from it).
+    pub source: std::net::Ipv4Addr,
+    /// The server.
+    pub addr: SocketAddr,
+    /// TLS to the server (`ssl verify none`).
+    pub tls: bool,
+    /// The method.
+    pub method: &'a str,
+    /// Path and query.
+    pub target: &'a str,
+    /// The client's headers (lower-case names), cookies already adjusted.
+    pub headers: &'a [(String, String)],
+    /// The body.
+    pub body: &'a [u8],
+    /// `timeout connect`.
+    pub connect_timeout: Duration,
+    /// `timeout server`.
+    pub server_timeout: Duration,
+}
+
+impl Pool {
+    fn take(&self, addr: SocketAddr) -> Option<Sender> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let list = idle.get_mut(&addr)?;
+        while let Some(s) = list.pop() {
+            if !s.is_closed() {
+                return Some(s);
+            }
+        }
+        None
+    }
+
+    fn give_back(&self, addr: SocketAddr, s: Sender) {
+        if s.is_closed() {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let list = idle.entry(addr).or_default();
+        if list.len() < MAX_IDLE_PER_SERVER {
+            list.push(s);
+        }
+    }
+
+    /// Forgets every idle connection (a reload: the new process starts without).
+    pub fn clear(&self) {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    async fn open(&self, f: &Forward<'_>) -> std::io::Result<Sender> {
+        let s = super::tcp::connect_from(f.source, f.addr, f.connect_timeout).await?;
+        let io_err = |e: hyper::Error| std::io::Error::other(e.to_string());
+        if f.tls {
+            let tls = tokio::time::timeout(
+                f.connect_timeout,
+                crate::personality::capture::tls_unverified(s),
+            )
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+            let (send, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+                    .await
+                    .map_err(io_err)?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            Ok(send)
+        } else {
+            let (send, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(s))
+                    .await
+                    .map_err(io_err)?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            Ok(send)
+        }
+    }
+
+    /// Sends the request on an idle connection to the server, or a new one;
+    /// a connection refused is `ConnectionRefused` (the caller redispatches).
+    pub async fn send(&self, f: &Forward<'_>) -> std::io::Result<HttpResponse> {
+        if let Some(s) = self.take(f.addr) {
+            match self.exchange(s, f).await {
+                Ok(r) => return Ok(r),
+                // the server closed the idle connection: once more on a new one
+                Err(None) => {}
+                Err(Some(e)) => return Err(e),
+            }
+        }
+        let s = self.open(f).await?;
+        self.exchange(s, f).await.map_err(|e| {
+            e.unwrap_or_else(|| std::io::Error::other("the server closed the connection"))
+        })
+    }
+
+    /// One exchange: Err(None) when the request could not even be sent.
+    async fn exchange(
+        &self,
+        mut s: Sender,
+        f: &Forward<'_>,
+    ) -> Result<HttpResponse, Option<std::io::Error>> {
+        let mut req = hyper::Request::builder().method(f.method).uri(f.target);
+        for (k, v) in f.headers {
+            if !hop(k) {
+                req = req.header(k.as_str(), v.as_str());
+            }
+        }
+        let req = req
+            .body(Full::new(Bytes::copy_from_slice(f.body)))
+            .map_err(|e| Some(std::io::Error::other(e.to_string())))?;
+        if s.ready().await.is_err() {
+            return Err(None);
+        }
+        let work = async {
+            let resp = match s.send_request(req).await {
+                Ok(r) => r,
+                Err(e) if e.is_canceled() || e.is_closed() => return Err(None),
+                Err(e) => return Err(Some(std::io::Error::other(e.to_string()))),
+            };
+            let status = resp.status().as_u16();
+            let headers: Vec<(String, String)> = resp
+                .headers()
+                .iter()
+                .filter(|(k, _)| !hop(k.as_str()))
+                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect();
+            let body = Limited::new(resp.into_body(), MAX_BODY)
+                .collect()
+                .await
+                .map_err(|e| Some(std::io::Error::other(e.to_string())))?
+                .to_bytes()
+                .to_vec();
+            Ok(HttpResponse {
+                status,
+                headers,
+                body,
+            })
+        };
+        let r = tokio::time::timeout(f.server_timeout, work)
+            .await
+            .map_err(|_| Some(std::io::Error::from(std::io::ErrorKind::TimedOut)))?;
+        if r.is_ok() {
+            self.give_back(f.addr, s);
+        }
+        r
+    }
+}
