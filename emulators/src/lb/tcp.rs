@@ -198,40 +198,85 @@ pub(super) async fn relay(be: Arc<Backend>, mut client: TcpStream, table: Arc<Mu
     pipe(client, server, c.timeout_client, c.timeout_server).await;
 }
 
-/// Copies both ways until either side closes or stays silent longer than
-/// its time-out (HAProxy's `timeout client` / `timeout server`).
+/// A stream that notes when it last read data (for the idle watch).
+struct Watched<S> {
+    inner: S,
+    last: Arc<std::sync::atomic::AtomicU64>,
+    origin: Instant,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Watched<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let r = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            let ms = self.origin.elapsed().as_millis() as u64;
+            self.last.store(ms, std::sync::atomic::Ordering::Relaxed);
+        }
+        r
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Watched<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Copies both ways until both sides have closed, or until the client has
+/// been silent longer than `timeout client` and the server longer than
+/// `timeout server` (an idle connection; HAProxy closes it then).
 async fn pipe(client: TcpStream, server: TcpStream, client_idle: Duration, server_idle: Duration) {
-    let (mut cr, mut cw) = client.into_split();
-    let (mut sr, mut sw) = server.into_split();
-    let up = async {
-        let mut b = vec![0u8; 16 * 1024];
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let origin = Instant::now();
+    let (cl, sl) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let mut c = Watched {
+        inner: client,
+        last: cl.clone(),
+        origin,
+    };
+    let mut s = Watched {
+        inner: server,
+        last: sl.clone(),
+        origin,
+    };
+    let check = client_idle.min(server_idle).max(Duration::from_millis(100)) / 4;
+    let idle = async {
         loop {
-            match tokio::time::timeout(client_idle, cr.read(&mut b)).await {
-                Ok(Ok(n)) if n > 0 => {
-                    if sw.write_all(&b[..n]).await.is_err() {
-                        break;
-                    }
-                }
-                _ => break,
+            tokio::time::sleep(check).await;
+            let now = origin.elapsed().as_millis() as u64;
+            let silent = |last: &AtomicU64, limit: Duration| {
+                now.saturating_sub(last.load(Ordering::Relaxed)) > limit.as_millis() as u64
+            };
+            if silent(&cl, client_idle) && silent(&sl, server_idle) {
+                return;
             }
         }
-        let _ = sw.shutdown().await;
     };
-    let down = async {
-        let mut b = vec![0u8; 16 * 1024];
-        loop {
-            match tokio::time::timeout(server_idle, sr.read(&mut b)).await {
-                Ok(Ok(n)) if n > 0 => {
-                    if cw.write_all(&b[..n]).await.is_err() {
-                        break;
-                    }
-                }
-                _ => break,
-            }
-        }
-        let _ = cw.shutdown().await;
-    };
-    tokio::join!(up, down);
+    tokio::select! {
+        _ = tokio::io::copy_bidirectional_with_sizes(&mut c, &mut s, 16 * 1024, 16 * 1024) => {}
+        _ = idle => {}
+    }
 }
 
 /// The address a relayed connection comes from: the load balancer's own.
