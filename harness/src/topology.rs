@@ -212,8 +212,8 @@ pub enum Preset {
     /// Packaged CCE 4000 agents: application instance `Main_PS1_Multichannel`, components added by CSV.
     Pcce4000,
     /// `pcce-2000` with ECE's 400-agent HA deployment: two collocated ECE
-    /// servers, two web servers behind a load balancer (passthrough) whose
-    /// VIP carries ECE's FQDN.
+    /// servers, two web servers behind a load balancer (SSL offload with
+    /// cookie insert) whose VIP carries ECE's FQDN.
     Ece400Ha,
 }
 
@@ -281,7 +281,8 @@ pub struct Topology {
 /// The load balancer's knobs (`[lb]`; topology.md §1, F23).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LbKnobs {
-    /// passthrough (default), offload or none.
+    /// offload (default: the only mode whose persistence holds for TLS 1.3
+    /// browsers), passthrough or none.
     pub mode: ccelab_emulators::lb::LbMode,
     /// Offload: the persistence cookie is inserted (F23 when not).
     pub cookie: bool,
@@ -292,7 +293,7 @@ pub struct LbKnobs {
 impl Default for LbKnobs {
     fn default() -> Self {
         LbKnobs {
-            mode: ccelab_emulators::lb::LbMode::Passthrough,
+            mode: ccelab_emulators::lb::LbMode::Offload,
             cookie: true,
             stick: true,
         }

@@ -24,7 +24,7 @@
 //!                                      # "finesse", "ids", "cvp" (self-signed ones, by FQDN)
 //!
 //! [lb]                                 # a load balancer whose VIP takes ECE's FQDN
-//! mode = "passthrough"                 # or "offload", "none" (F23)
+//! mode = "offload"                     # or "passthrough", "none" (F23)
 //! cookie = true                        # offload: cookie insert (false: F23)
 //! stick = true                         # passthrough: the session-ID stick table (false: F23)
 //! # [ece_web] servers = 2              # web servers behind it (ece-web-1 …)

@@ -5,7 +5,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::ece::{spog_settings, GADGET_SESSION_PATH, SPOG_CONFIG_URL, SPOG_USER_HEADER};
+use crate::ece::{
+    login_page, spog_settings, GADGET_INBOX_PATH, GADGET_SESSION_PATH, SPOG_CONFIG_URL,
+    SPOG_USER_HEADER,
+};
 use crate::network::{Network, Unreachable};
 use crate::personality;
 
@@ -16,6 +19,42 @@ pub enum InBrowser {
     /// ECE answered the session call with an error: it could not sign the
     /// SPOG administrator in (F4); the page shows SPOG's error.
     SignInFailed,
+    /// The session started, but the gadget's next request reached a web
+    /// server that does not know it: ECE's login page shows in the gadget
+    /// (F23 behind a load balancer without persistence; what ECE's gadget
+    /// really shows then is not in the sources).
+    SessionLost,
+}
+
+/// The cookies the browser keeps for the gadget's origin (name, value).
+#[derive(Default)]
+struct Jar(Vec<(String, String)>);
+
+impl Jar {
+    fn take(&mut self, reply: &personality::Reply) {
+        for (k, v) in &reply.headers {
+            if k != "set-cookie" {
+                continue;
+            }
+            let Some((n, val)) = v.split(';').next().and_then(|c| c.split_once('=')) else {
+                continue;
+            };
+            let (n, val) = (n.trim().to_string(), val.trim().to_string());
+            self.0.retain(|(o, _)| *o != n);
+            // a browser keeps a bounded number of cookies per site
+            if self.0.len() < 50 {
+                self.0.push((n, val));
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// The gadget in the administrator's browser ([ECE] 3, F13): its script
@@ -42,9 +81,13 @@ pub async fn gadget_in_browser(
 ) -> InBrowser {
     let page = format!("https://{name}/default/spog/gadget");
     let timeout = Duration::from_secs(10);
-    let js = match personality::https_get(addr, name, sni, SPOG_CONFIG_URL, timeout).await {
-        Ok((200, js)) => js,
-        Ok((status, _)) => {
+    let mut jar = Jar::default();
+    let js = match personality::https_reply(addr, name, sni, SPOG_CONFIG_URL, &[], timeout).await {
+        Ok(r) if r.status == 200 => {
+            jar.take(&r);
+            r.body
+        }
+        Ok(personality::Reply { status, .. }) => {
             return InBrowser::Console(vec![format!(
                 "GET https://{name}{SPOG_CONFIG_URL} {status}",
             )])
@@ -101,15 +144,41 @@ pub async fn gadget_in_browser(
                 format!("GET {target} net::ERR_FAILED"),
             ]);
     }
-    let who = [(SPOG_USER_HEADER, user)];
     // longer than IIS waits for an application server, which waits for the DC
     let session = Duration::from_secs(25);
-    match personality::https_request(to, &server, sni, GADGET_SESSION_PATH, &who, session).await {
-        Ok((200, _)) => InBrowser::Console(vec![]),
+    let cookies = jar.header();
+    let mut who = vec![(SPOG_USER_HEADER, user)];
+    if !cookies.is_empty() {
+        who.push(("Cookie", cookies.as_str()));
+    }
+    match personality::https_reply(to, &server, sni, GADGET_SESSION_PATH, &who, session).await {
+        Ok(r) if r.status == 200 => jar.take(&r),
         // ECE could not sign the administrator in (its log says why)
-        Ok((500, _)) => InBrowser::SignInFailed,
-        Ok((status, _)) => InBrowser::Console(vec![format!("GET {target} {status}")]),
-        Err(_) => InBrowser::Console(vec![format!("GET {target} net::ERR_CONNECTION_RESET")]),
+        Ok(r) if r.status == 500 => return InBrowser::SignInFailed,
+        Ok(r) => return InBrowser::Console(vec![format!("GET {target} {}", r.status)]),
+        Err(_) => {
+            return InBrowser::Console(vec![format!("GET {target} net::ERR_CONNECTION_RESET")])
+        }
+    }
+    // the gadget's first view, with the session's cookie
+    let inbox = format!("{protocol}://{server}{GADGET_INBOX_PATH}");
+    let cookies = jar.header();
+    let with: Vec<(&str, &str)> = if cookies.is_empty() {
+        vec![]
+    } else {
+        vec![("Cookie", cookies.as_str())]
+    };
+    match personality::https_reply(to, &server, sni, GADGET_INBOX_PATH, &with, session).await {
+        Ok(r) if r.status == 200 => InBrowser::Console(vec![]),
+        Ok(r)
+            if r.status == 302
+                && r.header("location")
+                    .is_some_and(|l| l.ends_with(&login_page("default"))) =>
+        {
+            InBrowser::SessionLost
+        }
+        Ok(r) => InBrowser::Console(vec![format!("GET {inbox} {}", r.status)]),
+        Err(_) => InBrowser::Console(vec![format!("GET {inbox} net::ERR_CONNECTION_RESET")]),
     }
 }
 

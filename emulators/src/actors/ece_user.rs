@@ -18,7 +18,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use tokio::net::TcpStream;
 
-use crate::ece::app::{login_page, HOME, SESSION_COOKIE};
+use crate::ece::{login_page, HOME, SESSION_COOKIE};
 use crate::pki::Certificate;
 
 /// What the browser is told to do.

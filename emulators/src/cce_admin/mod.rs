@@ -123,6 +123,11 @@ impl AdsSection {
 /// What the SPOG user sees when opening the ECE gadget.
 pub const GADGET_ERROR: &str = "There was an error loading the page. Contact your administrator.";
 
+/// What the SPOG user sees when the gadget's session is not known where its
+/// next request landed (F23 behind a load balancer): ccelab's description,
+/// not a product text.
+pub const GADGET_LOGIN_PAGE: &str = "The Email and Chat gadget shows ECE's login page instead of its content (its session is not known on the web server the request reached).";
+
 /// What the SPOG user sees when the gadget's own script cannot reach ECE
 /// (F13): ccelab's description of an empty gadget area, not a product text;
 /// the browser console (`GadgetOutcome::console`) says why.
@@ -783,6 +788,12 @@ impl RunningCceAdmin {
                     InBrowser::SignInFailed => GadgetOutcome {
                         ok: false,
                         message: GADGET_ERROR.into(),
+                        console: vec![],
+                    },
+                    // F23: the gadget's requests reached two web servers
+                    InBrowser::SessionLost => GadgetOutcome {
+                        ok: false,
+                        message: GADGET_LOGIN_PAGE.into(),
                         console: vec![],
                     },
                     InBrowser::Console(console) => GadgetOutcome {

@@ -163,79 +163,6 @@ pub struct RunningApp {
     /// "Cisco Service" running (F3): while stopped, nothing listens.
     running: std::sync::atomic::AtomicBool,
     listener: tokio::sync::Mutex<Option<TlsServer>>,
-    /// The sessions this server issued (F23: no other server knows them).
-    sessions: std::sync::Mutex<Sessions>,
-}
-
-/// The most sessions one application server keeps (the oldest go first).
-pub const MAX_SESSIONS: usize = 10_000;
-
-/// The cookie of an ECE session: WildFly's session cookie (the sources
-/// name none for ECE's console; ccelab's choice).
-pub const SESSION_COOKIE: &str = "JSESSIONID";
-
-/// Where a request without a session this server knows is sent: the
-/// partition's login page. The system partition's path is the one of
-/// Cisco's dCloud ECE 12.5 lab (`/system/web/view/platform/common/login/root.jsp?partitionId=0`);
-/// the business partition's is its analogue (no source gives it).
-pub fn login_page(partition: &str) -> String {
-    let id = if partition == "system" { 0 } else { 1 };
-    format!("/{partition}/web/view/platform/common/login/root.jsp?partitionId={id}")
-}
-
-/// The page a signed-in administrator sees (an invented path and text:
-/// what matters is that it needs this server's session).
-pub const HOME: &str = "home";
-
-/// The sessions of one application server: ID → (user, partition).
-#[derive(Default)]
-pub struct Sessions {
-    by_id: std::collections::HashMap<String, (String, String)>,
-    order: std::collections::VecDeque<String>,
-    issued: u64,
-}
-
-impl Sessions {
-    /// A new session for `user` in `partition`, on the server `fqdn`: its
-    /// ID is derived from the server and a counter (deterministic, so
-    /// transcripts are stable; not a secret, as in any test double).
-    fn open(&mut self, fqdn: &str, user: &str, partition: &str) -> String {
-        use sha2::Digest as _;
-        self.issued += 1;
-        let digest = sha2::Sha256::digest(format!("{fqdn}\n{}", self.issued).as_bytes());
-        let id: String = digest[..16].iter().map(|b| format!("{b:02X}")).collect();
-        self.by_id
-            .insert(id.clone(), (user.to_string(), partition.to_string()));
-        self.order.push_back(id.clone());
-        while self.by_id.len() > MAX_SESSIONS {
-            match self.order.pop_front() {
-                Some(old) => {
-                    self.by_id.remove(&old);
-                }
-                None => break,
-            }
-        }
-        id
-    }
-
-    /// The user of session `id` in `partition`, if this server issued it.
-    fn user(&self, id: &str, partition: &str) -> Option<String> {
-        self.by_id
-            .get(id)
-            .filter(|(_, p)| p == partition)
-            .map(|(u, _)| u.clone())
-    }
-}
-
-/// The value of the session cookie in a request.
-fn session_cookie(r: &HttpRequest) -> Option<String> {
-    r.headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("cookie"))
-        .flat_map(|(_, v)| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(n, _)| *n == SESSION_COOKIE)
-        .map(|(_, v)| v.to_string())
 }
 
 /// Starts an application server on its host ("Cisco Service" running).
@@ -260,7 +187,6 @@ pub async fn start(cfg: AppConfig, ctx: HostCtx) -> Result<Arc<RunningApp>, Prod
         trace: TraceLevels::default(),
         running: std::sync::atomic::AtomicBool::new(true),
         listener: tokio::sync::Mutex::new(None),
-        sessions: std::sync::Mutex::new(Sessions::default()),
     });
     {
         let mut slot = app.listener.lock().await;
@@ -440,23 +366,13 @@ async fn app_routes(server: &Arc<RunningApp>, r: HttpRequest) -> HttpResponse {
             "Enterprise Chat and Email: system partition. Log in as sa.\n",
         ),
         "/default/login" | "/system/login" => {
-            let (user, partition) = if r.path.starts_with("/default") {
-                ("pa", "default")
+            let user = if r.path.starts_with("/default") {
+                "pa"
             } else {
-                ("sa", "system")
+                "sa"
             };
             if authorized(user) {
-                let id = server
-                    .sessions
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .open(&server.ctx.fqdn, user, partition);
-                let mut resp = HttpResponse::text(200, format!("Logged in as {user}.\n"));
-                resp.headers.push((
-                    "Set-Cookie".into(),
-                    format!("{SESSION_COOKIE}={id}; path=/; secure; HttpOnly"),
-                ));
-                resp
+                HttpResponse::text(200, format!("Logged in as {user}.\n"))
             } else {
                 unauthorized()
             }
@@ -470,22 +386,22 @@ async fn app_routes(server: &Arc<RunningApp>, r: HttpRequest) -> HttpResponse {
                 body: b"<!DOCTYPE html>\n<html><head><title>Enterprise Chat and Email</title></head><body>Log in</body></html>\n".to_vec(),
             }
         }
-        p if p == format!("/default/{HOME}") || p == format!("/system/{HOME}") => {
-            let partition = if p.starts_with("/default") { "default" } else { "system" };
-            let user = session_cookie(&r).and_then(|id| {
-                server
-                    .sessions
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .user(&id, partition)
-            });
-            match user {
-                Some(u) => HttpResponse::text(
+        p if super::session_partition(p).is_some() => {
+            let partition = super::session_partition(p).unwrap_or("default");
+            // IIS passes the session's user (it answered the login page itself otherwise)
+            match r
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(super::SESSION_USER_HEADER))
+            {
+                Some((_, u)) if p == super::GADGET_INBOX_PATH => {
+                    HttpResponse::text(200, format!("ECE gadget: the inbox of {u}.\n"))
+                }
+                Some((_, u)) => HttpResponse::text(
                     200,
                     format!("Enterprise Chat and Email ({partition}): signed in as {u}.\n"),
                 ),
-                // a session this server did not issue: back to the login page (F23)
-                None => HttpResponse::redirect(&login_page(partition)),
+                None => HttpResponse::redirect(&super::login_page(partition)),
             }
         }
         "/default/spog/gadget" => {

@@ -40,6 +40,43 @@ pub const SPOG_CONFIG_URL: &str = "/default/templates/finesse/gadget/spog/spog_c
 /// `{web_server_protocol}://{web_server_name}` (an invented path).
 pub const GADGET_SESSION_PATH: &str = "/default/spog/session";
 
+/// The gadget's first view after its session starts: it needs the
+/// session (an invented path; F23 shows here when the session's requests
+/// land on different web servers).
+pub const GADGET_INBOX_PATH: &str = "/default/spog/inbox";
+
+/// The cookie of an ECE session (WildFly's session cookie; the sources
+/// name none for ECE's console: ccelab's choice).
+pub const SESSION_COOKIE: &str = "JSESSIONID";
+
+/// The header by which IIS tells an application server whose session a
+/// request belongs to (ccelab's stand-in for the web tier's session
+/// handling; IIS drops it from what clients send).
+pub const SESSION_USER_HEADER: &str = "X-ECE-Session-User";
+
+/// The page a signed-in administrator sees (an invented path under each
+/// partition; what matters is that it needs the session).
+pub const HOME: &str = "home";
+
+/// Where a request without a session the web server knows is sent: the
+/// partition's login page. The system partition's path is the one of
+/// Cisco's dCloud ECE 12.5 lab (`/system/web/view/platform/common/login/root.jsp?partitionId=0`);
+/// the business partition's is its analogue (no source gives it).
+pub fn login_page(partition: &str) -> String {
+    let id = if partition == "system" { 0 } else { 1 };
+    format!("/{partition}/web/view/platform/common/login/root.jsp?partitionId={id}")
+}
+
+/// The partition of a page that needs a session (`/default/home`,
+/// `/system/home`, the gadget's inbox), or None.
+pub fn session_partition(path: &str) -> Option<&'static str> {
+    match path {
+        "/default/home" | GADGET_INBOX_PATH => Some("default"),
+        "/system/home" => Some("system"),
+        _ => None,
+    }
+}
+
 /// The port of an application server's HTTP listener, where IIS forwards
 /// ECE's requests: WildFly's default HTTP port. The sources do not say how
 /// ECE's web tier reaches WildFly; the port and the forwarding are ccelab's.

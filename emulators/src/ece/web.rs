@@ -34,7 +34,76 @@ use crate::tls::{
     async_handler, Binding, Handler, HttpRequest, HttpResponse, SiteConfig, TlsServer,
 };
 
-use super::{APP_SERVER_PORT, GADGET_SESSION_PATH, SPOG_CONFIG, SPOG_CONFIG_URL};
+use super::{
+    login_page, session_partition, APP_SERVER_PORT, GADGET_SESSION_PATH, SESSION_COOKIE,
+    SESSION_USER_HEADER, SPOG_CONFIG, SPOG_CONFIG_URL, SPOG_USER_HEADER,
+};
+
+/// The most ECE sessions one web server keeps (the oldest go first).
+pub const MAX_SESSIONS: usize = 10_000;
+
+/// The ECE sessions one web server issued: ID → (user, partition). No
+/// other web server knows them (F23). Where ECE really keeps its console
+/// sessions is not in the sources; ccelab keeps them in the web tier.
+#[derive(Default)]
+pub struct Sessions {
+    by_id: std::collections::HashMap<String, (String, String)>,
+    order: std::collections::VecDeque<String>,
+    issued: u64,
+}
+
+impl Sessions {
+    /// A new session for `user` in `partition`, on the web server `fqdn`:
+    /// its ID is derived from the server and a counter (deterministic, so
+    /// transcripts are stable; not a secret, as in any test double).
+    pub fn open(&mut self, fqdn: &str, user: &str, partition: &str) -> String {
+        use sha2::Digest as _;
+        self.issued += 1;
+        let digest = sha2::Sha256::digest(format!("{fqdn}\n{}", self.issued).as_bytes());
+        let id: String = digest[..16].iter().map(|b| format!("{b:02X}")).collect();
+        self.by_id
+            .insert(id.clone(), (user.to_string(), partition.to_string()));
+        self.order.push_back(id.clone());
+        while self.by_id.len() > MAX_SESSIONS {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.by_id.remove(&old);
+                }
+                None => break,
+            }
+        }
+        id
+    }
+
+    /// The user of session `id` in `partition`, if this server issued it.
+    pub fn user(&self, id: &str, partition: &str) -> Option<String> {
+        self.by_id
+            .get(id)
+            .filter(|(_, p)| p == partition)
+            .map(|(u, _)| u.clone())
+    }
+
+    /// How many it holds.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+}
+
+/// The value of the session cookie in a request.
+fn session_cookie(r: &HttpRequest) -> Option<String> {
+    r.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("cookie"))
+        .flat_map(|(_, v)| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(n, _)| *n == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
 
 /// What the web server is told beyond its disk: the application servers
 /// its requests go to (their FQDNs; in the real deployment, IIS's
@@ -254,6 +323,8 @@ pub struct RunningWeb {
     http: tokio::sync::Mutex<Option<TlsServer>>,
     /// How many ECE sessions IIS has spread so far (kept across restarts).
     sessions: Arc<std::sync::atomic::AtomicUsize>,
+    /// The ECE sessions this web server issued (kept across IIS restarts).
+    logins: Arc<std::sync::Mutex<Sessions>>,
     /// Set while `applicationHost.config` is not well-formed: the listeners
     /// keep their bindings and every request gets 500.19 (issue 11 D7).
     config_error: Arc<std::sync::atomic::AtomicBool>,
@@ -267,6 +338,7 @@ pub async fn start(config: WebConfig, ctx: HostCtx) -> Result<Arc<RunningWeb>, P
         https: tokio::sync::Mutex::new(None),
         http: tokio::sync::Mutex::new(None),
         sessions: Arc::default(),
+        logins: Arc::default(),
         config_error: Arc::default(),
     });
     web.start_site().await?;
@@ -297,6 +369,8 @@ impl RunningWeb {
                 network: h.network.clone(),
                 address: h.address,
                 sessions: self.sessions.clone(),
+                logins: self.logins.clone(),
+                fqdn: h.fqdn.clone(),
                 config_error: self.config_error.clone(),
                 spog_config: spog_config.clone(),
                 disk: h.disk.clone(),
@@ -524,6 +598,10 @@ struct EceSite {
     address: std::net::Ipv4Addr,
     /// How many ECE sessions IIS has spread so far (see [`forward`]).
     sessions: Arc<std::sync::atomic::AtomicUsize>,
+    /// The ECE sessions this web server issued.
+    logins: Arc<std::sync::Mutex<Sessions>>,
+    /// The web server's FQDN (session IDs derive from it).
+    fqdn: String,
     /// `applicationHost.config` is not well-formed: 500.19 for every request.
     config_error: Arc<std::sync::atomic::AtomicBool>,
     spog_config: std::path::PathBuf,
@@ -657,5 +735,76 @@ async fn ece_routes(site: &EceSite, tls: bool, r: HttpRequest) -> HttpResponse {
             _ => HttpResponse::text(404, "Not Found\n"),
         };
     }
-    forward(site, &r).await
+    with_session(site, r).await
+}
+
+/// ECE's sessions at the web tier: a page that needs one is answered with
+/// the partition's login page unless the request's `JSESSIONID` is one this
+/// web server issued (F23 when the request lands on another web server);
+/// a successful login (`/default/login`, `/system/login`) or gadget session
+/// start gives a new session cookie. The application servers learn the
+/// session's user from [`SESSION_USER_HEADER`], which IIS never takes
+/// from a client.
+async fn with_session(site: &EceSite, mut r: HttpRequest) -> HttpResponse {
+    r.headers
+        .retain(|(k, _)| !k.eq_ignore_ascii_case(SESSION_USER_HEADER));
+    if let Some(partition) = session_partition(&r.path) {
+        let user = session_cookie(&r).and_then(|id| {
+            site.logins
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .user(&id, partition)
+        });
+        match user {
+            Some(u) => r.headers.push((SESSION_USER_HEADER.into(), u)),
+            None => return HttpResponse::redirect(&login_page(partition)),
+        }
+    }
+    let signs_in = match r.path.as_str() {
+        "/default/login" => Some(("pa".to_string(), "default")),
+        "/system/login" => Some(("sa".to_string(), "system")),
+        GADGET_SESSION_PATH => r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(SPOG_USER_HEADER))
+            .map(|(_, v)| (v.clone(), "default")),
+        _ => None,
+    };
+    let mut resp = forward(site, &r).await;
+    if let (Some((user, partition)), 200) = (signs_in, resp.status) {
+        let id = site
+            .logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .open(&site.fqdn, &user, partition);
+        resp.headers.push((
+            "Set-Cookie".into(),
+            format!("{SESSION_COOKIE}={id}; path=/; secure; HttpOnly"),
+        ));
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_are_bounded_deterministic_and_per_partition() {
+        let mut a = Sessions::default();
+        let mut b = Sessions::default();
+        let id = a.open("eceweb1.example.com", "pa", "default");
+        assert_eq!(id, b.open("eceweb1.example.com", "pa", "default"));
+        assert_ne!(
+            id,
+            Sessions::default().open("eceweb2.example.com", "pa", "default")
+        );
+        assert_eq!(a.user(&id, "default").as_deref(), Some("pa"));
+        assert_eq!(a.user(&id, "system"), None);
+        for i in 0..MAX_SESSIONS + 10 {
+            a.open("eceweb1.example.com", &format!("u{i}"), "default");
+        }
+        assert_eq!(a.len(), MAX_SESSIONS);
+        assert_eq!(a.user(&id, "default"), None);
+    }
 }

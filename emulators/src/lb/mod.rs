@@ -44,7 +44,7 @@ use crate::tls::{
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LbSection {
-    /// `passthrough` (default), `offload` or `none` (F23).
+    /// `offload` (default), `passthrough` or `none` (F23).
     pub mode: Option<LbMode>,
     /// Offload: insert the `SERVERID` cookie (default true; F23 when false).
     pub cookie: Option<bool>,

@@ -317,6 +317,30 @@ pub async fn https_request(
         .unwrap_or(Err(Contact::TimedOut))
 }
 
+/// [`https_request`] with the answer's headers (a browser keeping cookies).
+pub async fn https_reply(
+    addr: SocketAddr,
+    name: &str,
+    send_sni: bool,
+    path: &str,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> Result<Reply, Contact> {
+    let (config, _) = client_config(Mode::Accept, send_sni).ok_or(Contact::Closed)?;
+    let work = async {
+        let tcp = TcpStream::connect(addr).await.map_err(|e| classify(&e))?;
+        let _ = tcp.set_nodelay(true);
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(server_name(name, addr), tcp)
+            .await
+            .map_err(|e| classify(&e))?;
+        send(tls, "GET", name, path, headers, b"").await
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .unwrap_or(Err(Contact::TimedOut))
+}
+
 /// One HTTPS request as client `p` makes it, on a single connection: the
 /// chain judged during the handshake against `anchors` for `name` at `at`,
 /// then `request`. Returns the status and body, or the client's verdict.

@@ -24,8 +24,8 @@ use time::OffsetDateTime;
 use crate::pki::Certificate;
 
 pub use capture::{
-    fetch_chain, https_exchange_as, https_get, https_request, https_request_as, legacy_probe,
-    tls_judged, Contact, JudgedStream, Reply, Request,
+    fetch_chain, https_exchange_as, https_get, https_reply, https_request, https_request_as,
+    legacy_probe, tls_judged, Contact, JudgedStream, Reply, Request,
 };
 
 /// The clients ccelab imitates.
