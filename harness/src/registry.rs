@@ -714,12 +714,7 @@ pub(crate) fn write_disk(
         }
         Role::LoadBalancer => {
             let knobs = topo.lb.clone().unwrap_or_default();
-            let servers: Vec<(String, String)> = topo
-                .hosts
-                .iter()
-                .filter(|w| w.role == Role::EceWeb)
-                .map(|w| (w.short().to_string(), w.fqdn.clone()))
-                .collect();
+            let servers = topo.lb_servers();
             let layout = ccelab_emulators::lb::Layout {
                 mode: knobs.mode,
                 vip_fqdn: &h.fqdn,

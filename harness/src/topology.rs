@@ -499,6 +499,12 @@ impl Topology {
                 "[ece_web] servers = {n}: several web servers sit behind a load balancer (add [lb])"
             )));
         }
+        let have = self.hosts.iter().filter(|h| h.role == Role::EceWeb).count();
+        if usize::from(n) < have {
+            return Err(TopologyError::Invalid(format!(
+                "[ece_web] servers = {n}: this topology has {have} web servers already (a preset's hosts cannot be removed)"
+            )));
+        }
         let Some(lb) = self.hosts.iter().find(|h| h.role == Role::LoadBalancer) else {
             return Ok(());
         };
@@ -540,6 +546,12 @@ impl Topology {
                 "[ece_app] servers: this topology has no ECE application server".into(),
             ));
         };
+        let have = self.hosts.iter().filter(|h| h.role == Role::EceApp).count();
+        if usize::from(n) < have {
+            return Err(TopologyError::Invalid(format!(
+                "[ece_app] servers = {n}: this topology has {have} application servers already (a preset's hosts cannot be removed)"
+            )));
+        }
         let domain = first.fqdn.split_once('.').map_or("example.com", |(_, d)| d);
         let disks = self.dir.join("disks");
         for i in 2..=n {
@@ -572,6 +584,18 @@ impl Topology {
             format!("administrator@{domain}"),
             ECE_DEFAULT_PASSWORD.into(),
         )
+    }
+
+    /// The load balancer's servers: HAProxy's name for each web server
+    /// (`eceweb1`, `eceweb2`, … by position: stable whatever the web
+    /// servers' FQDNs) and its FQDN.
+    pub fn lb_servers(&self) -> Vec<(String, String)> {
+        self.hosts
+            .iter()
+            .filter(|h| h.role == Role::EceWeb)
+            .enumerate()
+            .map(|(i, h)| (format!("eceweb{}", i + 1), h.fqdn.clone()))
+            .collect()
     }
 
     /// The FQDN users reach ECE by: the load balancer's VIP when there is

@@ -262,6 +262,19 @@ impl TopologyFile {
                 if let Some(h) = topo.hosts.iter_mut().find(|h| h.role == vip_role) {
                     h.fqdn = f.clone();
                 }
+                // behind a load balancer the web servers follow the VIP's domain
+                // (`[hosts.ece-web-N] fqdn` names one otherwise)
+                if vip_role == crate::topology::Role::LoadBalancer {
+                    let domain = f.split_once('.').map_or(f.as_str(), |(_, d)| d).to_string();
+                    for (n, h) in topo
+                        .hosts
+                        .iter_mut()
+                        .filter(|h| h.role == crate::topology::Role::EceWeb)
+                        .enumerate()
+                    {
+                        h.fqdn = format!("eceweb{}.{domain}", n + 1);
+                    }
+                }
             }
             let fqdn = topo.ece_fqdn();
             if ece.certificate.is_some() || ece.fqdn.is_some() {
@@ -305,8 +318,13 @@ impl TopologyFile {
             }
             let Some(i) = topo.hosts.iter().position(|h| h.name == *name) else {
                 let names: Vec<&str> = topo.hosts.iter().map(|h| h.name.as_str()).collect();
+                let hint = if name == "ece" && topo.lb.is_some() {
+                    "; behind [lb] the web server is ece-web-1 and ECE's name is [ece_web] fqdn"
+                } else {
+                    ""
+                };
                 return Err(at(&format!("hosts.{name}"))(&format!(
-                    "no such host (hosts: {})",
+                    "no such host (hosts: {}){hint}",
                     names.join(", ")
                 )));
             };
@@ -403,6 +421,51 @@ mod tests {
             e.starts_with("lab.toml:2:11: 5 application servers: between 1 and 4"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_load_balancer_in_a_topology_file() {
+        let p = Path::new("lab.toml");
+        let d = tempfile::tempdir().unwrap();
+        // ECE's name is the VIP's; the web servers follow its domain
+        let topo = parse(
+            p,
+            "[lb]\nmode = \"none\"\n[ece_web]\nservers = 3\nfqdn = \"chat.corp.example\"\n",
+        )
+        .unwrap()
+        .build(d.path())
+        .unwrap();
+        assert_eq!(topo.ece_fqdn(), "chat.corp.example");
+        assert_eq!(
+            topo.lb_servers(),
+            [
+                ("eceweb1".to_string(), "eceweb1.corp.example".to_string()),
+                ("eceweb2".to_string(), "eceweb2.corp.example".to_string()),
+                ("eceweb3".to_string(), "eceweb3.corp.example".to_string()),
+            ]
+        );
+        // a preset's web servers cannot be removed; several need a load balancer
+        let e = parse(p, "preset = \"ece-400-ha\"\n[ece_web]\nservers = 1\n")
+            .unwrap()
+            .build(d.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("has 2 web servers already"), "{e}");
+        let e = parse(p, "[ece_web]\nservers = 2\n")
+            .unwrap()
+            .build(d.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("add [lb]"), "{e}");
+        let e = parse(p, "[lb]\n[hosts.ece]\nfqdn = \"x.example.com\"\n")
+            .unwrap()
+            .build(d.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("the web server is ece-web-1"), "{e}");
     }
 
     #[test]

@@ -87,9 +87,57 @@ pub fn write_disk(
     Ok(())
 }
 
+/// HAProxy's answer when a server did not answer within `timeout server`.
+pub const GATEWAY_TIMEOUT_PAGE: &str = "<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>\n";
+
+/// How many accepted connections wait for a `maxconn` slot (HAProxy stops
+/// accepting at `maxconn`: clients wait in the kernel's backlog, bounded by
+/// `somaxconn`, 4096 on Linux; beyond it they are closed).
+pub const ACCEPT_BACKLOG: usize = 4096;
+
+/// The routing decisions the load balancer made, numbered (what HAProxy's
+/// log line says as `ece_vip ece_web/eceweb1`), bounded in count.
+#[derive(Default)]
+pub struct Routes {
+    next: std::sync::atomic::AtomicU64,
+    log: Mutex<std::collections::VecDeque<(u64, String)>>,
+}
+
+/// The most routing decisions kept.
+pub const MAX_ROUTES: usize = 4096;
+
+impl Routes {
+    fn record(&self, server: &str) {
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.push_back((n, server.to_string()));
+        while log.len() > MAX_ROUTES {
+            log.pop_front();
+        }
+    }
+
+    /// Where the log stands now.
+    pub fn mark(&self) -> u64 {
+        self.next.load(Ordering::SeqCst)
+    }
+
+    /// The servers chosen from mark `from` up to mark `to`, in order.
+    pub fn between(&self, from: u64, to: u64) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(n, _)| *n >= from && *n < to)
+            .map(|(_, s)| s.clone())
+            .collect()
+    }
+}
+
 /// The backend as the running load balancer uses it: the configuration,
-/// where it connects from, round robin's position and the servers in
-/// maintenance.
+/// where it connects from, round robin's position, the servers in
+/// maintenance, the stick table, the kept-alive server connections, and
+/// the `maxconn` slots. A reload makes a new one; connections and requests
+/// read the current one.
 pub struct Backend {
     /// What `haproxy.cfg` said at the last (re)start.
     pub config: HaproxyConfig,
@@ -98,8 +146,25 @@ pub struct Backend {
     source: std::net::Ipv4Addr,
     rr: AtomicUsize,
     maint: Arc<Mutex<HashSet<String>>>,
+    /// The session IDs learnt (passthrough).
+    table: Option<Arc<Mutex<tcp::StickTable>>>,
     /// Kept-alive connections to the servers (offload).
     pool: pool::Pool,
+    /// `maxconn` slots, and the accepted connections waiting for one.
+    slots: Arc<tokio::sync::Semaphore>,
+    backlog: Arc<tokio::sync::Semaphore>,
+    routes: Arc<Routes>,
+}
+
+/// Why a server could not be used for a connection or a request.
+pub(crate) enum Failure {
+    /// No connection (refused, unreachable, `timeout connect`, or the TLS
+    /// handshake to the server failed): retried, then redispatched.
+    Connect,
+    /// No answer within `timeout server` (offload: 504).
+    Timeout,
+    /// An answer HAProxy could not use (offload: 502).
+    Bad,
 }
 
 impl Backend {
@@ -126,39 +191,65 @@ impl Backend {
         self.network.endpoint(&s.host, s.port).ok()
     }
 
-    /// The servers to try, in order: the persistent one (when usable), else
-    /// round robin; with `option redispatch` the others after it.
-    fn candidates(&self, stuck: Option<usize>) -> Vec<usize> {
-        let n = self.config.servers.len();
-        let first = stuck
-            .filter(|i| *i < n && !self.in_maint(*i))
-            .or_else(|| self.next_rr());
-        let Some(first) = first else {
-            return Vec::new();
-        };
-        let mut out = vec![first];
-        if self.config.redispatch {
-            out.extend(
-                (1..n)
-                    .map(|k| (first + k) % n)
-                    .filter(|i| !self.in_maint(*i)),
-            );
-        }
-        out
+    /// The server to use first: the persistent one (when usable), else round robin.
+    fn first(&self, stuck: Option<usize>) -> Option<usize> {
+        stuck
+            .filter(|i| *i < self.config.servers.len() && !self.in_maint(*i))
+            .or_else(|| self.next_rr())
     }
 
-    /// A TCP connection to a server: the persistent one if any, else round
-    /// robin; one that refuses gives way to the next (`option redispatch`).
-    async fn connect(&self, stuck: Option<usize>) -> Option<(usize, tokio::net::TcpStream)> {
-        for i in self.candidates(stuck) {
-            let Some(addr) = self.endpoint(i) else {
-                continue;
-            };
-            if let Ok(s) = tcp::connect_from(self.source, addr, self.config.timeout_connect).await {
-                return Some((i, s));
+    /// Tries `attempt` on the server chosen (persistent or round robin) as
+    /// HAProxy does on a connection failure: `retries` more tries, each after
+    /// a turn-around of min(`timeout connect`, 1 s); with `option
+    /// redispatch` the last one goes to another server. The server used and
+    /// its answer, or the last failure.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        stuck: Option<usize>,
+        attempt: F,
+    ) -> Result<(usize, T), Failure>
+    where
+        F: Fn(usize) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Failure>>,
+    {
+        let Some(mut i) = self.first(stuck) else {
+            return Err(Failure::Connect);
+        };
+        let turn = self
+            .config
+            .timeout_connect
+            .min(std::time::Duration::from_secs(1));
+        let mut tries_left = self.config.retries;
+        loop {
+            match attempt(i).await {
+                Ok(v) => {
+                    self.routes.record(&self.config.servers[i].name);
+                    return Ok((i, v));
+                }
+                Err(Failure::Connect) if tries_left > 0 => {
+                    tries_left -= 1;
+                    tokio::time::sleep(turn).await;
+                    if tries_left == 0 && self.config.redispatch {
+                        if let Some(other) = self.next_rr().filter(|o| *o != i) {
+                            i = other;
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
             }
         }
-        None
+    }
+
+    /// A TCP connection to a server (passthrough, none).
+    async fn connect(&self, stuck: Option<usize>) -> Option<(usize, tokio::net::TcpStream)> {
+        self.with_retries(stuck, |i| async move {
+            let addr = self.endpoint(i).ok_or(Failure::Connect)?;
+            tcp::connect_from(self.source, addr, self.config.timeout_connect)
+                .await
+                .map_err(|_| Failure::Connect)
+        })
+        .await
+        .ok()
     }
 }
 
@@ -186,10 +277,28 @@ fn take_cookie(headers: &mut Vec<(String, String)>, name: &str) -> Option<String
     found
 }
 
-/// One request in offload mode: the server named by the persistence cookie
-/// (when it is usable), else round robin; forwarded over TLS; the cookie
-/// inserted when the server was not chosen by it.
-async fn offload(be: Arc<Backend>, r: HttpRequest) -> HttpResponse {
+/// One of HAProxy's own error pages.
+fn haproxy_page(status: u16, page: &str) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![
+            ("content-type".into(), "text/html".into()),
+            ("cache-control".into(), "no-cache".into()),
+        ],
+        body: page.as_bytes().to_vec(),
+    }
+}
+
+/// One request in offload mode, with the configuration current when it
+/// arrives: the server named by the persistence cookie (when it is
+/// usable), else round robin; forwarded over a kept-alive connection; the
+/// cookie inserted when the server was not chosen by it. A server that
+/// cannot be reached is retried and redispatched; none: 503; no answer in
+/// time: 504; an unusable answer: 502 (HAProxy's pages).
+async fn offload(current: Current, r: HttpRequest) -> HttpResponse {
+    let Some(be) = current.read().unwrap_or_else(|e| e.into_inner()).clone() else {
+        return haproxy_page(503, NO_SERVER_PAGE);
+    };
     let c = &be.config;
     let mut headers = r.headers.clone();
     let by_cookie = c.cookie.as_ref().and_then(|name| {
@@ -203,77 +312,64 @@ async fn offload(be: Arc<Backend>, r: HttpRequest) -> HttpResponse {
     } else {
         format!("{}?{}", r.path, r.query)
     };
-    let host = r.host.clone().unwrap_or_default();
-    for i in be.candidates(by_cookie) {
-        let Some(addr) = be.endpoint(i) else {
-            continue;
-        };
-        let s = &c.servers[i];
-        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) && !host.is_empty() {
-            headers.push(("host".into(), host.clone()));
-        }
-        let sent = be
-            .pool
-            .send(&pool::Forward {
-                source: be.source,
-                addr,
-                tls: s.ssl,
-                method: &r.method,
-                target: &target,
-                headers: &headers,
-                body: &r.body,
-                connect_timeout: c.timeout_connect,
-                server_timeout: c.timeout_server,
-            })
-            .await;
-        match sent {
-            Ok(mut resp) => {
-                if let (Some(name), Some(value), false) =
-                    (&c.cookie, &s.cookie, by_cookie == Some(i))
-                {
-                    resp.headers
-                        .push(("set-cookie".into(), format!("{name}={value}; path=/")));
-                }
-                return resp;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => continue,
-            Err(_) => {
-                return HttpResponse {
-                    status: 502,
-                    headers: vec![
-                        ("content-type".into(), "text/html".into()),
-                        ("cache-control".into(), "no-cache".into()),
-                    ],
-                    body: BAD_GATEWAY_PAGE.as_bytes().to_vec(),
-                }
-            }
+    if let Some(h) = r.host.as_ref().filter(|h| !h.is_empty()) {
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            headers.push(("host".into(), h.clone()));
         }
     }
-    HttpResponse {
-        status: 503,
-        headers: vec![
-            ("content-type".into(), "text/html".into()),
-            ("cache-control".into(), "no-cache".into()),
-        ],
-        body: NO_SERVER_PAGE.as_bytes().to_vec(),
+    let sent = be
+        .with_retries(by_cookie, |i| {
+            let (be, headers, target, r) = (&be, &headers, &target, &r);
+            async move {
+                let addr = be.endpoint(i).ok_or(Failure::Connect)?;
+                be.pool
+                    .send(&pool::Forward {
+                        source: be.source,
+                        addr,
+                        tls: be.config.servers[i].ssl,
+                        method: &r.method,
+                        target,
+                        headers,
+                        body: &r.body,
+                        connect_timeout: be.config.timeout_connect,
+                        server_timeout: be.config.timeout_server,
+                    })
+                    .await
+            }
+        })
+        .await;
+    match sent {
+        Ok((i, mut resp)) => {
+            let s = &c.servers[i];
+            if let (Some(name), Some(value), false) = (&c.cookie, &s.cookie, by_cookie == Some(i)) {
+                resp.headers
+                    .push(("set-cookie".into(), format!("{name}={value}; path=/")));
+            }
+            resp
+        }
+        Err(Failure::Connect) => haproxy_page(503, NO_SERVER_PAGE),
+        Err(Failure::Timeout) => haproxy_page(504, GATEWAY_TIMEOUT_PAGE),
+        Err(Failure::Bad) => haproxy_page(502, BAD_GATEWAY_PAGE),
     }
 }
 
+/// The configuration new connections and requests use.
+type Current = Arc<std::sync::RwLock<Option<Arc<Backend>>>>;
+
 enum Serving {
-    Tcp(crate::net::Acceptor),
-    Http(TlsServer),
+    Tcp(crate::net::Acceptor, u16),
+    Http(TlsServer, u16),
 }
 
 /// The running load balancer.
 pub struct RunningLb {
     ctx: HostCtx,
     serving: tokio::sync::Mutex<Option<Serving>>,
-    /// Servers put in maintenance through the runtime API (kept across reloads).
+    /// Servers put in maintenance through the runtime API (a reload
+    /// forgets them, as HAProxy 2.6 does without a server-state file).
     maint: Arc<Mutex<HashSet<String>>>,
-    /// The backend of the last (re)start.
-    backend: Mutex<Option<Arc<Backend>>>,
-    /// The stick table of the last (re)start (a reload starts a new one).
-    table: Mutex<Option<Arc<Mutex<tcp::StickTable>>>>,
+    current: Current,
+    routes: Arc<Routes>,
 }
 
 /// Starts the load balancer from its disk.
@@ -282,18 +378,21 @@ pub async fn start(ctx: HostCtx) -> Result<Arc<RunningLb>, ProductError> {
         ctx,
         serving: tokio::sync::Mutex::new(None),
         maint: Arc::default(),
-        backend: Mutex::new(None),
-        table: Mutex::new(None),
+        current: Arc::default(),
+        routes: Arc::default(),
     });
     lb.load().await?;
     Ok(lb)
 }
 
-/// What the load balancer reads when it (re)starts.
-fn read(
-    host: &str,
-    disk: &VirtualDisk,
-) -> Result<(HaproxyConfig, Option<(Vec<Certificate>, Arc<KeyPair>)>), ProductError> {
+/// What the frontend's certificate file holds.
+type Crt = (Vec<Certificate>, Arc<KeyPair>);
+
+/// What the load balancer reads when it (re)starts: the configuration and,
+/// for offload, the certificate file — refused when its key is not the
+/// certificate's, as HAProxy refuses it ("inconsistencies between private
+/// key and certificate").
+fn read(host: &str, disk: &VirtualDisk) -> Result<(HaproxyConfig, Option<Crt>), ProductError> {
     let path = disk
         .path(HAPROXY_CFG)
         .map_err(|e| ProductError::new(host, e))?;
@@ -310,15 +409,21 @@ fn read(
                 .map_err(|e| ProductError::new(host, format!("{file}: {e}")))?;
             let chain = Certificate::all_from_pem(&pem)
                 .map_err(|e| ProductError::new(host, format!("{file}: {e}")))?;
-            if chain.is_empty() {
+            let Some(leaf) = chain.first() else {
                 return Err(ProductError::new(
                     host,
                     format!("{file}: no certificate in the file"),
                 ));
-            }
+            };
             let key = KeyPair::from_pem(&pem).map_err(|e| {
                 ProductError::new(host, format!("{file}: no usable private key ({e})"))
             })?;
+            if leaf.spki_der() != key.spki_der() {
+                return Err(ProductError::new(
+                    host,
+                    format!("{file}: the private key does not match the certificate"),
+                ));
+            }
             Some((chain, key))
         }
     };
@@ -326,93 +431,160 @@ fn read(
 }
 
 impl RunningLb {
-    /// Reads `haproxy.cfg` (and the frontend's certificate) and serves it;
-    /// a file that cannot be read keeps the running configuration, as a
-    /// failed HAProxy reload does.
+    /// Reads `haproxy.cfg` (and the frontend's certificate) and serves it.
+    /// Whatever cannot be read or served is refused before anything changes:
+    /// the running configuration keeps serving, as a failed HAProxy reload
+    /// does. A reload of the same kind (tcp or http) on the same port keeps
+    /// the listening socket; connections and requests read the new
+    /// configuration from then on (HAProxy's soft stop hands idle
+    /// keep-alive clients to the new process; relayed TCP connections live on).
     async fn load(&self) -> Result<(), ProductError> {
         let h = &self.ctx;
         let (name, disk) = (h.name.clone(), h.disk.clone());
         let (config, crt) = tokio::task::spawn_blocking(move || read(&name, &disk))
             .await
             .map_err(|e| ProductError::new(&h.name, e))??;
-        let port = config.bind.1;
-        let table = config
-            .stick_table
-            .map(|(size, expire)| Arc::new(Mutex::new(tcp::StickTable::new(size, expire))));
-        let maxconn = config.maxconn;
+        let (bind_host, port) = config.bind.clone();
+        // the VIP's address (or any: HAProxy's `*`, `0.0.0.0`), never another host's
+        if !["*", "0.0.0.0", "", "::"].contains(&bind_host.as_str())
+            && bind_host != h.address.to_string()
+        {
+            return Err(ProductError::new(
+                &h.name,
+                format!(
+                    "{HAPROXY_CFG}: bind {bind_host}:{port}: not this host's address ({})",
+                    h.address
+                ),
+            ));
+        }
         let limits = Limits {
             header_timeout: config.timeout_client,
-            max_connections: maxconn,
+            max_connections: config.maxconn,
             max_body: 1 << 20,
         };
+        let site = crt.map(|(chain, key)| SiteConfig {
+            bindings: vec![Binding::new("frontend ece_vip", chain, key)],
+            limits,
+            ..SiteConfig::default()
+        });
+        if let Some(site) = &site {
+            crate::tls::check_site(site).map_err(|e| ProductError::new(&h.name, e))?;
+        }
         let backend = Arc::new(Backend {
+            table: config
+                .stick_table
+                .map(|(size, expire)| Arc::new(Mutex::new(tcp::StickTable::new(size, expire)))),
+            slots: Arc::new(tokio::sync::Semaphore::new(config.maxconn)),
+            backlog: Arc::new(tokio::sync::Semaphore::new(ACCEPT_BACKLOG)),
             config,
             network: h.network.clone(),
             source: h.address,
             rr: AtomicUsize::new(0),
             maint: self.maint.clone(),
             pool: pool::Pool::default(),
+            routes: self.routes.clone(),
         });
         let mut serving = self.serving.lock().await;
-        // a reload: the old listener goes, the new one takes the same port
-        match serving.take() {
-            Some(Serving::Tcp(a)) => a.stop().await,
-            Some(Serving::Http(s)) => s.stop().await,
-            None => {}
+        let swap = |lb: &Self| {
+            lb.maint.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            *lb.current.write().unwrap_or_else(|e| e.into_inner()) = Some(backend.clone());
+        };
+        match (serving.as_ref(), &site) {
+            // the same kind on the same port: the socket stays
+            (Some(Serving::Tcp(_, p)), None) if *p == port => {
+                swap(self);
+                return Ok(());
+            }
+            (Some(Serving::Http(server, p)), Some(site)) if *p == port => {
+                server
+                    .reload(site.clone(), self.offload_handler())
+                    .map_err(|e| ProductError::new(&h.name, e))?;
+                swap(self);
+                return Ok(());
+            }
+            _ => {}
         }
-        let new = match crt {
-            Some((chain, key)) => {
-                let site = SiteConfig {
-                    bindings: vec![Binding::new("frontend ece_vip", chain, key)],
-                    limits,
-                    ..SiteConfig::default()
-                };
-                let be = backend.clone();
-                let handler = async_handler(move |r: HttpRequest| offload(be.clone(), r));
+        // another kind or port: the old listener goes, the new one binds
+        let old_port = match serving.take() {
+            Some(Serving::Tcp(a, p)) => {
+                a.stop().await;
+                Some(p)
+            }
+            Some(Serving::Http(s, p)) => {
+                s.stop().await;
+                Some(p)
+            }
+            None => None,
+        };
+        if let Some(old) = old_port.filter(|o| *o != port) {
+            h.listeners
+                .ports
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&(h.name.clone(), old));
+        }
+        swap(self);
+        *serving = Some(match site {
+            Some(site) => {
                 let mut slot = None;
                 h.listeners
-                    .serve_in(&mut slot, &h.name, h.address, port, site, handler)
+                    .serve_in(
+                        &mut slot,
+                        &h.name,
+                        h.address,
+                        port,
+                        site,
+                        self.offload_handler(),
+                    )
                     .await?;
-                slot.map(Serving::Http)
+                match slot {
+                    Some(s) => Serving::Http(s, port),
+                    None => return Err(ProductError::new(&h.name, "the frontend did not start")),
+                }
             }
-            None => {
-                let slots = Arc::new(tokio::sync::Semaphore::new(maxconn));
-                let (be, tb) = (backend.clone(), table.clone());
-                let acceptor = h
-                    .listeners
-                    .bind(&h.name, h.address, port, |addr| {
-                        let (be, tb, slots) = (be.clone(), tb.clone(), slots.clone());
-                        async move {
-                            let a = crate::net::Acceptor::bind(addr, move |tcp, _, _| {
-                                // at maxconn: closed as it is accepted
-                                let Ok(permit) = slots.clone().try_acquire_owned() else {
-                                    return;
-                                };
-                                let (be, tb) = (be.clone(), tb.clone());
-                                tokio::spawn(async move {
-                                    let tb = tb.unwrap_or_else(|| {
-                                        Arc::new(Mutex::new(tcp::StickTable::new(
-                                            1,
-                                            std::time::Duration::ZERO,
-                                        )))
-                                    });
-                                    tcp::relay(be, tcp, tb).await;
-                                    drop(permit);
-                                });
-                            })
-                            .await?;
-                            let local = a.local_addr();
-                            Ok::<_, std::io::Error>((a, local))
-                        }
+            None => Serving::Tcp(self.tcp_acceptor(port).await?, port),
+        });
+        Ok(())
+    }
+
+    fn offload_handler(&self) -> crate::tls::Handler {
+        let current = self.current.clone();
+        async_handler(move |r: HttpRequest| offload(current.clone(), r))
+    }
+
+    /// The TCP frontend: each accepted connection waits for a `maxconn`
+    /// slot (at most [`ACCEPT_BACKLOG`] wait; more are closed) and is relayed
+    /// with the configuration current when it was accepted.
+    async fn tcp_acceptor(&self, port: u16) -> Result<crate::net::Acceptor, ProductError> {
+        let h = &self.ctx;
+        let current = self.current.clone();
+        h.listeners
+            .bind(&h.name, h.address, port, |addr| {
+                let current = current.clone();
+                async move {
+                    let a = crate::net::Acceptor::bind(addr, move |tcp, _, _| {
+                        let Some(be) = current.read().unwrap_or_else(|e| e.into_inner()).clone()
+                        else {
+                            return;
+                        };
+                        let Ok(waiting) = be.backlog.clone().try_acquire_owned() else {
+                            return;
+                        };
+                        tokio::spawn(async move {
+                            let Ok(slot) = be.slots.clone().acquire_owned().await else {
+                                return;
+                            };
+                            drop(waiting);
+                            tcp::relay(be, tcp).await;
+                            drop(slot);
+                        });
                     })
                     .await?;
-                Some(Serving::Tcp(acceptor))
-            }
-        };
-        *serving = new;
-        *self.backend.lock().unwrap_or_else(|e| e.into_inner()) = Some(backend);
-        *self.table.lock().unwrap_or_else(|e| e.into_inner()) = table;
-        Ok(())
+                    let local = a.local_addr();
+                    Ok::<_, std::io::Error>((a, local))
+                }
+            })
+            .await
     }
 
     /// The runtime API's `set server ece_web/NAME state maint|ready`: a
@@ -420,11 +592,8 @@ impl RunningLb {
     /// the backend has no such server.
     pub fn set_maintenance(&self, server: &str, maint: bool) -> bool {
         let known = self
-            .backend
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .is_some_and(|b| b.config.servers.iter().any(|s| s.name == server));
+            .config()
+            .is_some_and(|c| c.servers.iter().any(|s| s.name == server));
         if known {
             let mut m = self.maint.lock().unwrap_or_else(|e| e.into_inner());
             if maint {
@@ -438,36 +607,74 @@ impl RunningLb {
 
     /// The configuration it runs (None before the first start).
     pub fn config(&self) -> Option<HaproxyConfig> {
-        self.backend
-            .lock()
+        self.current
+            .read()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .map(|b| b.config.clone())
     }
 
-    /// How many session IDs the stick table holds.
+    /// How many unexpired session IDs the stick table holds.
     pub fn stick_entries(&self) -> usize {
-        self.table
-            .lock()
+        self.current
+            .read()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            .map_or(0, |t| t.lock().unwrap_or_else(|e| e.into_inner()).len())
+            .and_then(|b| b.table.clone())
+            .map_or(0, |t| t.lock().unwrap_or_else(|e| e.into_inner()).live())
+    }
+
+    /// The routing decisions (which server each connection or request went to).
+    pub fn routes(&self) -> &Routes {
+        &self.routes
+    }
+
+    async fn stop_serving(&self) {
+        match self.serving.lock().await.take() {
+            Some(Serving::Tcp(a, _)) => a.stop().await,
+            Some(Serving::Http(s, _)) => s.stop().await,
+            None => {}
+        }
     }
 }
 
 impl Running for RunningLb {
     fn services(&self) -> Vec<ServiceInfo> {
         let port = self.config().map_or(443, |c| c.bind.1);
+        let bound = self.ctx.listeners.bound(&self.ctx.name, port);
+        let running = self.serving.try_lock().map(|s| s.is_some()).unwrap_or(true);
         vec![ServiceInfo {
             name: "haproxy".into(),
             port: Some(port),
-            bound_port: self.ctx.listeners.bound(&self.ctx.name, port),
-            state: None,
+            bound_port: bound,
+            state: Some(if running { "Running" } else { "Stopped" }.into()),
         }]
     }
 
     fn restart(&self) -> ProductFuture<'_, Result<(), ProductError>> {
         Box::pin(self.load())
+    }
+
+    /// `systemctl stop|start haproxy`: the VIP stops answering (relayed
+    /// connections end with their peers), or the file is read again.
+    fn set_service<'a>(
+        &'a self,
+        service: &'a str,
+        running: bool,
+    ) -> ProductFuture<'a, Result<bool, ProductError>> {
+        Box::pin(async move {
+            if !service.eq_ignore_ascii_case("haproxy") {
+                return Ok(false);
+            }
+            if running {
+                if self.serving.lock().await.is_none() {
+                    self.load().await?;
+                }
+            } else {
+                self.stop_serving().await;
+            }
+            Ok(true)
+        })
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -2,8 +2,11 @@
 //! and reused between requests as HAProxy's `http-reuse safe` (its default)
 //! does: a request takes an idle connection to the server it was sent to,
 //! or opens one (TLS, `verify none`, from the load balancer's address); the
-//! connection goes back to the pool when the answer has been read. A
-//! reused connection the server has closed meanwhile is replaced once.
+//! connection goes back to the pool when the answer has been read, and is
+//! closed after [`IDLE_PURGE`] unused (HAProxy's `pool-purge-delay`). A
+//! reused connection the server has closed meanwhile is replaced once. Each
+//! pool has its own TLS client (its own session cache, as each HAProxy
+//! process has).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -13,12 +16,16 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 
+use super::Failure;
 use crate::tls::HttpResponse;
 
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
 /// Idle connections kept per server (more are closed when they come back).
 pub const MAX_IDLE_PER_SERVER: usize = 64;
+
+/// How long an idle connection is kept (HAProxy's `pool-purge-delay`, 5 s).
+pub const IDLE_PURGE: Duration = Duration::from_secs(5);
 
 /// The largest answer body forwarded (a bigger one is a 502).
 pub const MAX_BODY: usize = 1 << 20;
@@ -39,10 +46,11 @@ fn hop(name: &str) -> bool {
     HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))
 }
 
-/// The idle connections, by server address.
+/// The idle connections, by server address, each with when it came back.
 #[derive(Default)]
 pub struct Pool {
-    idle: Mutex<HashMap<SocketAddr, Vec<Sender>>>,
+    idle: Mutex<HashMap<SocketAddr, Vec<(Sender, std::time::Instant)>>>,
+    tls: std::sync::OnceLock<Option<std::sync::Arc<rustls::ClientConfig>>>,
 }
 
 /// One request for a server.
@@ -71,12 +79,8 @@ impl Pool {
     fn take(&self, addr: SocketAddr) -> Option<Sender> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         let list = idle.get_mut(&addr)?;
-        while let Some(s) = list.pop() {
-            if !s.is_closed() {
-                return Some(s);
-            }
-        }
-        None
+        list.retain(|(s, at)| !s.is_closed() && at.elapsed() < IDLE_PURGE);
+        list.pop().map(|(s, _)| s)
     }
 
     fn give_back(&self, addr: SocketAddr, s: Sender) {
@@ -85,30 +89,36 @@ impl Pool {
         }
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         let list = idle.entry(addr).or_default();
+        list.retain(|(s, at)| !s.is_closed() && at.elapsed() < IDLE_PURGE);
         if list.len() < MAX_IDLE_PER_SERVER {
-            list.push(s);
+            list.push((s, std::time::Instant::now()));
         }
     }
 
-    /// Forgets every idle connection (a reload: the new process starts without).
-    pub fn clear(&self) {
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    }
-
-    async fn open(&self, f: &Forward<'_>) -> std::io::Result<Sender> {
-        let s = super::tcp::connect_from(f.source, f.addr, f.connect_timeout).await?;
-        let io_err = |e: hyper::Error| std::io::Error::other(e.to_string());
+    /// A new connection to the server: any failure up to the TLS
+    /// handshake's end is a connection failure (retried, redispatched).
+    async fn open(&self, f: &Forward<'_>) -> Result<Sender, Failure> {
+        let s = super::tcp::connect_from(f.source, f.addr, f.connect_timeout)
+            .await
+            .map_err(|_| Failure::Connect)?;
         if f.tls {
+            let config = self
+                .tls
+                .get_or_init(crate::personality::capture::unverified_config)
+                .clone()
+                .ok_or(Failure::Connect)?;
+            let peer = rustls::pki_types::ServerName::IpAddress(f.addr.ip().into());
             let tls = tokio::time::timeout(
                 f.connect_timeout,
-                crate::personality::capture::tls_unverified(s),
+                tokio_rustls::TlsConnector::from(config).connect(peer, s),
             )
             .await
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+            .map_err(|_| Failure::Connect)?
+            .map_err(|_| Failure::Connect)?;
             let (send, conn) =
                 hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
                     .await
-                    .map_err(io_err)?;
+                    .map_err(|_| Failure::Connect)?;
             tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -117,7 +127,7 @@ impl Pool {
             let (send, conn) =
                 hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(s))
                     .await
-                    .map_err(io_err)?;
+                    .map_err(|_| Failure::Connect)?;
             tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -125,9 +135,8 @@ impl Pool {
         }
     }
 
-    /// Sends the request on an idle connection to the server, or a new one;
-    /// a connection refused is `ConnectionRefused` (the caller redispatches).
-    pub async fn send(&self, f: &Forward<'_>) -> std::io::Result<HttpResponse> {
+    /// Sends the request on an idle connection to the server, or a new one.
+    pub(super) async fn send(&self, f: &Forward<'_>) -> Result<HttpResponse, Failure> {
         if let Some(s) = self.take(f.addr) {
             match self.exchange(s, f).await {
                 Ok(r) => return Ok(r),
@@ -137,9 +146,9 @@ impl Pool {
             }
         }
         let s = self.open(f).await?;
-        self.exchange(s, f).await.map_err(|e| {
-            e.unwrap_or_else(|| std::io::Error::other("the server closed the connection"))
-        })
+        self.exchange(s, f)
+            .await
+            .map_err(|e| e.unwrap_or(Failure::Bad))
     }
 
     /// One exchange: Err(None) when the request could not even be sent.
@@ -147,7 +156,7 @@ impl Pool {
         &self,
         mut s: Sender,
         f: &Forward<'_>,
-    ) -> Result<HttpResponse, Option<std::io::Error>> {
+    ) -> Result<HttpResponse, Option<Failure>> {
         let mut req = hyper::Request::builder().method(f.method).uri(f.target);
         for (k, v) in f.headers {
             if !hop(k) {
@@ -156,7 +165,7 @@ impl Pool {
         }
         let req = req
             .body(Full::new(Bytes::copy_from_slice(f.body)))
-            .map_err(|e| Some(std::io::Error::other(e.to_string())))?;
+            .map_err(|_| Some(Failure::Bad))?;
         if s.ready().await.is_err() {
             return Err(None);
         }
@@ -164,7 +173,7 @@ impl Pool {
             let resp = match s.send_request(req).await {
                 Ok(r) => r,
                 Err(e) if e.is_canceled() || e.is_closed() => return Err(None),
-                Err(e) => return Err(Some(std::io::Error::other(e.to_string()))),
+                Err(_) => return Err(Some(Failure::Bad)),
             };
             let status = resp.status().as_u16();
             let headers: Vec<(String, String)> = resp
@@ -176,7 +185,7 @@ impl Pool {
             let body = Limited::new(resp.into_body(), MAX_BODY)
                 .collect()
                 .await
-                .map_err(|e| Some(std::io::Error::other(e.to_string())))?
+                .map_err(|_| Some(Failure::Bad))?
                 .to_bytes()
                 .to_vec();
             Ok(HttpResponse {
@@ -187,7 +196,7 @@ impl Pool {
         };
         let r = tokio::time::timeout(f.server_timeout, work)
             .await
-            .map_err(|_| Some(std::io::Error::from(std::io::ErrorKind::TimedOut)))?;
+            .map_err(|_| Some(Failure::Timeout))?;
         if r.is_ok() {
             self.give_back(f.addr, s);
         }

@@ -22,7 +22,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -85,9 +85,17 @@ impl StickTable {
         }
     }
 
-    /// How many IDs it holds.
+    /// How many IDs it holds (expired ones until they are looked up again).
     pub fn len(&self) -> usize {
         self.map.len()
+    }
+
+    /// How many unexpired IDs it holds.
+    pub fn live(&self) -> usize {
+        self.map
+            .values()
+            .filter(|(_, _, at)| at.elapsed() <= self.expire)
+            .count()
     }
 
     /// Whether it holds none.
@@ -101,8 +109,10 @@ impl StickTable {
 const MAX_HELLO: usize = 16 * 1024 + 5;
 
 /// `payload_lv(43,1)` of a handshake record of type `hs_type` (1
-/// ClientHello, 2 ServerHello): None while more bytes are needed, Some(None)
-/// when the bytes are not such a message (or carry an empty ID).
+/// ClientHello, 2 ServerHello): None while more bytes are needed (the
+/// whole first record is waited for, as `req_ssl_hello_type` waits for the
+/// whole hello), Some(None) when the bytes are not such a message (or carry
+/// an empty ID).
 pub fn hello_session_id(buf: &[u8], hs_type: u8) -> Option<Option<Vec<u8>>> {
     if buf.len() < 6 {
         return if buf.first().is_some_and(|b| *b != 22) {
@@ -113,6 +123,10 @@ pub fn hello_session_id(buf: &[u8], hs_type: u8) -> Option<Option<Vec<u8>>> {
     }
     if buf[0] != 22 || buf[5] != hs_type {
         return Some(None);
+    }
+    let record = 5 + u16::from_be_bytes([buf[3], buf[4]]) as usize;
+    if buf.len() < record.min(MAX_HELLO) {
+        return None;
     }
     let len = *buf.get(43)? as usize;
     if len == 0 || len > 32 {
@@ -149,9 +163,10 @@ async fn read_hello(
 }
 
 /// Relays one client connection.
-pub(super) async fn relay(be: Arc<Backend>, mut client: TcpStream, table: Arc<Mutex<StickTable>>) {
+pub(super) async fn relay(be: Arc<Backend>, mut client: TcpStream) {
     let c = &be.config;
-    let sticky = c.stick_table.is_some();
+    let table = be.table.clone();
+    let sticky = table.is_some();
     let mut first = Vec::new();
     let wait = if sticky {
         c.inspect_delay
@@ -166,15 +181,16 @@ pub(super) async fn relay(be: Arc<Backend>, mut client: TcpStream, table: Arc<Mu
     } else {
         None
     };
-    let stuck = client_id
-        .as_ref()
-        .and_then(|id| table.lock().unwrap_or_else(|e| e.into_inner()).get(id));
+    let stuck = match (&client_id, &table) {
+        (Some(id), Some(t)) => t.lock().unwrap_or_else(|e| e.into_inner()).get(id),
+        _ => None,
+    };
     let Some((i, mut server)) = be.connect(stuck).await else {
         // no server answers: HAProxy closes the client's connection
         return;
     };
-    if let Some(id) = &client_id {
-        table.lock().unwrap_or_else(|e| e.into_inner()).store(id, i);
+    if let (Some(id), Some(t)) = (&client_id, &table) {
+        t.lock().unwrap_or_else(|e| e.into_inner()).store(id, i);
     }
     if server.write_all(&first).await.is_err() {
         return;
@@ -182,12 +198,13 @@ pub(super) async fn relay(be: Arc<Backend>, mut client: TcpStream, table: Arc<Mu
     let mut back = Vec::new();
     // without `tcp-response inspect-delay` HAProxy's response rules see no
     // data, so nothing is learnt from the ServerHello
-    if c.stick_store_server_hello && !c.response_inspect_delay.is_zero() {
+    if let (true, false, Some(t)) = (
+        c.stick_store_server_hello,
+        c.response_inspect_delay.is_zero(),
+        &table,
+    ) {
         match read_hello(&mut server, &mut back, 2, c.response_inspect_delay).await {
-            Ok(Some(id)) => table
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .store(&id, i),
+            Ok(Some(id)) => t.lock().unwrap_or_else(|e| e.into_inner()).store(&id, i),
             Ok(None) => {}
             Err(_) => return,
         }
@@ -300,14 +317,18 @@ mod tests {
 
     #[test]
     fn session_ids_from_hellos() {
+        // a 200-byte record: decided only once all of it is there
         let mut hello = vec![22, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3];
         hello.extend([7u8; 32]);
         hello.push(32);
         hello.extend([0xAB; 32]);
+        assert_eq!(hello_session_id(&hello, 1), None);
+        hello.resize(205, 0);
         assert_eq!(hello_session_id(&hello, 1), Some(Some(vec![0xAB; 32])));
         assert_eq!(hello_session_id(&hello, 2), Some(None));
         assert_eq!(hello_session_id(&hello[..50], 1), None);
-        let mut empty = hello[..43].to_vec();
+        let mut empty = vec![22, 3, 1, 0, 39, 1, 0, 0, 35, 3, 3];
+        empty.extend([7u8; 32]);
         empty.push(0);
         assert_eq!(hello_session_id(&empty, 1), Some(None));
         assert_eq!(hello_session_id(b"GET / HTTP/1.1\r\n", 1), Some(None));

@@ -166,22 +166,11 @@ fn server_name(name: &str, addr: SocketAddr) -> ServerName<'static> {
     }
 }
 
-/// TLS over `tcp` that accepts any certificate and sends no SNI (a proxy's
-/// `verify none` connection to its servers); one client configuration
-/// for the process, so that sessions resume.
-pub(crate) async fn tls_unverified(
-    tcp: TcpStream,
-) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
-    static CONFIG: std::sync::OnceLock<Option<Arc<rustls::ClientConfig>>> =
-        std::sync::OnceLock::new();
-    let config = CONFIG
-        .get_or_init(|| client_config(Mode::Trust, false).map(|(c, _)| Arc::new(c)))
-        .clone()
-        .ok_or_else(|| std::io::Error::other("no TLS client configuration"))?;
-    let peer = tcp.peer_addr()?;
-    tokio_rustls::TlsConnector::from(config)
-        .connect(ServerName::IpAddress(peer.ip().into()), tcp)
-        .await
+/// A TLS client that accepts any certificate and sends no SNI (a proxy's
+/// `verify none` connections to its servers); its caller keeps it, so that
+/// sessions resume on its own connections only.
+pub(crate) fn unverified_config() -> Option<Arc<rustls::ClientConfig>> {
+    client_config(Mode::Trust, false).map(|(c, _)| Arc::new(c))
 }
 
 /// Connects to `addr` as a client that asks for `name` and sends SNI only

@@ -429,6 +429,12 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
+/// Whether a site can be served (each binding's key and versions), without
+/// serving it: a product that must not lose its listener checks first.
+pub fn check_site(config: &SiteConfig) -> Result<(), TlsError> {
+    prepare(config.clone()).map(|_| ())
+}
+
 fn prepare(config: SiteConfig) -> Result<Prepared, TlsError> {
     let mut rustls_configs = Vec::new();
     for b in &config.bindings {

@@ -87,8 +87,22 @@ pub(super) async fn browse(lab: &Lab, a: &BrowseArgs<'_>) -> Result<Outcome, Act
         requests: requests as usize,
         timeout: std::time::Duration::from_secs(25),
     };
+    // through the load balancer, the servers it chose (its log); else the
+    // web server whose TLS listener completed a handshake
+    let balancer = (host.role == Role::LoadBalancer)
+        .then(|| lab.product::<RunningLb>(&host.name))
+        .flatten();
     let mut marks = Vec::new();
-    let seen = ece_user::browse(&spec, &mut |_| marks.push(lab.event_mark())).await;
+    let seen = ece_user::browse(&spec, &mut |_| {
+        marks.push((lab.event_mark(), balancer.map(|b| b.routes().mark())))
+    })
+    .await;
+    let server_fqdn = |name: &str| {
+        balancer
+            .and_then(|b| b.config())
+            .and_then(|c| c.servers.into_iter().find(|s| s.name == name))
+            .map(|s| s.host)
+    };
     let webs: Vec<(std::net::IpAddr, String)> = lab
         .topo
         .hosts
@@ -113,7 +127,10 @@ pub(super) async fn browse(lab: &Lab, a: &BrowseArgs<'_>) -> Result<Outcome, Act
     let mut ok = true;
     for (i, s) in seen.iter().enumerate() {
         let reached = match (marks.get(i), marks.get(i + 1)) {
-            (Some(from), Some(to)) => lab
+            (Some((_, Some(from))), Some((_, Some(to)))) => balancer
+                .and_then(|b| b.routes().between(*from, *to).into_iter().next_back())
+                .and_then(|n| server_fqdn(&n)),
+            (Some((from, _)), Some((to, _))) => lab
                 .tls_events_between(from, to)
                 .into_iter()
                 .filter(|e| matches!(e.outcome, TlsOutcome::Completed { .. }))
@@ -197,12 +214,16 @@ pub(super) fn server_state(lab: &Lab, server: &str, state: &str) -> Result<Outco
         }
     };
     let balancer = lb(lab)?;
-    // a host name (`ece-web-2`) stands for its server line (`eceweb2`)
-    let name = lab
-        .topo
-        .host(server)
-        .filter(|h| h.role == Role::EceWeb)
-        .map_or(server.to_string(), |h| h.short().to_string());
+    // a web server's host name or FQDN stands for its server line (`eceweb2`)
+    let name = match lab.topo.host(server).filter(|h| h.role == Role::EceWeb) {
+        Some(h) => lab
+            .topo
+            .lb_servers()
+            .into_iter()
+            .find(|(_, f)| *f == h.fqdn)
+            .map_or(server.to_string(), |(n, _)| n),
+        None => server.to_string(),
+    };
     if !balancer.set_maintenance(&name, maint) {
         let names: Vec<String> = balancer
             .config()
@@ -241,6 +262,11 @@ pub(super) async fn pfx_copy(
     };
     let (_, from_disk) = web(from)?;
     let (target, to_disk) = web(to)?;
+    if from_disk.root() == to_disk.root() {
+        return Err(ActionError::Invalid(format!(
+            "pfx-copy: `{from}` and `{to}` are one web server"
+        )));
+    }
     let now = lab.topo.clock.now();
     let thumb =
         tokio::task::spawn_blocking(move || iis::copy_pfx(&from_disk, &to_disk, private_key, now))
@@ -283,13 +309,7 @@ pub(super) async fn set_mode(
             "this topology has no load balancer".into(),
         ));
     };
-    let servers: Vec<(String, String)> = lab
-        .topo
-        .hosts
-        .iter()
-        .filter(|w| w.role == Role::EceWeb)
-        .map(|w| (w.short().to_string(), w.fqdn.clone()))
-        .collect();
+    let servers = lab.topo.lb_servers();
     let (name, disk, fqdn, address) = (h.name.clone(), h.disk.clone(), h.fqdn.clone(), h.address);
     let cert = lab.topo.ece_web.clone();
     let (cookie, stick) = (cookie.unwrap_or(true), stick.unwrap_or(true));

@@ -40,7 +40,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Build a topology (preset pcce-2000 or pcce-4000, or --topology FILE), write
+    /// Build a topology (preset pcce-2000, pcce-4000 or ece-400-ha, or --topology FILE), write
     /// every host's disk, start its services and control API, write
     /// DIR/topology.json; serve until Ctrl-C.
     Up(up::UpArgs),

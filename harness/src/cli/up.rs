@@ -23,7 +23,7 @@ use crate::topology::Topology;
 /// The options of `ccelab up`: the topology, where it goes, its ports and how long it runs.
 #[derive(Args, Debug)]
 pub(crate) struct UpArgs {
-    /// The preset: pcce-2000 or pcce-4000.
+    /// The preset: pcce-2000, pcce-4000 or ece-400-ha.
     #[arg(long, default_value = "pcce-2000", conflicts_with = "topology")]
     preset: String,
     /// A TOML topology file overriding a preset (see the README).
