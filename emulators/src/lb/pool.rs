@@ -79,8 +79,17 @@ impl Pool {
     fn take(&self, addr: SocketAddr) -> Option<Sender> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         let list = idle.get_mut(&addr)?;
-        list.retain(|(s, at)| !s.is_closed() && at.elapsed() < IDLE_PURGE);
-        list.pop().map(|(s, _)| s)
+        // newest last: when it has idled too long, so have the others
+        while let Some((s, at)) = list.pop() {
+            if at.elapsed() >= IDLE_PURGE {
+                list.clear();
+                return None;
+            }
+            if !s.is_closed() {
+                return Some(s);
+            }
+        }
+        None
     }
 
     fn give_back(&self, addr: SocketAddr, s: Sender) {
@@ -89,7 +98,13 @@ impl Pool {
         }
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         let list = idle.entry(addr).or_default();
-        list.retain(|(s, at)| !s.is_closed() && at.elapsed() < IDLE_PURGE);
+        // oldest first: purge only when the oldest has idled too long
+        if list
+            .first()
+            .is_some_and(|(_, at)| at.elapsed() >= IDLE_PURGE)
+        {
+            list.retain(|(s, at)| !s.is_closed() && at.elapsed() < IDLE_PURGE);
+        }
         if list.len() < MAX_IDLE_PER_SERVER {
             list.push((s, std::time::Instant::now()));
         }
