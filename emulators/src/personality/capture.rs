@@ -289,21 +289,9 @@ pub async fn https_request(
     headers: &[(&str, &str)],
     timeout: Duration,
 ) -> Result<(u16, String), Contact> {
-    let (config, _) = client_config(Mode::Accept, send_sni).ok_or(Contact::Closed)?;
-    let work = async {
-        let tcp = TcpStream::connect(addr).await.map_err(|e| classify(&e))?;
-        let _ = tcp.set_nodelay(true);
-        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-            .connect(server_name(name, addr), tcp)
-            .await
-            .map_err(|e| classify(&e))?;
-        send(tls, "GET", name, path, headers, b"")
-            .await
-            .map(|r| (r.status, r.body))
-    };
-    tokio::time::timeout(timeout, work)
+    https_reply(addr, name, send_sni, path, headers, timeout)
         .await
-        .unwrap_or(Err(Contact::TimedOut))
+        .map(|r| (r.status, r.body))
 }
 
 /// [`https_request`] with the answer's headers (a browser keeping cookies).
