@@ -18,7 +18,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use tokio::net::TcpStream;
 
-use crate::ece::{login_page, HOME, SESSION_COOKIE};
+use crate::ece::{login_page, HOME};
 use crate::pki::Certificate;
 
 /// What the browser is told to do.
@@ -252,6 +252,3 @@ pub async fn browse(b: &Browse, before: &mut (dyn FnMut(usize) + Send)) -> Vec<S
 pub fn is_login_page(location: &str, partition: &str) -> bool {
     location.ends_with(&login_page(partition))
 }
-
-/// The session cookie's name (for the caller's lines).
-pub const SESSION: &str = SESSION_COOKIE;

@@ -614,16 +614,6 @@ impl RunningLb {
             .map(|b| b.config.clone())
     }
 
-    /// How many unexpired session IDs the stick table holds.
-    pub fn stick_entries(&self) -> usize {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .and_then(|b| b.table.clone())
-            .map_or(0, |t| t.lock().unwrap_or_else(|e| e.into_inner()).live())
-    }
-
     /// The routing decisions (which server each connection or request went to).
     pub fn routes(&self) -> &Routes {
         &self.routes

@@ -90,14 +90,6 @@ impl StickTable {
         self.map.len()
     }
 
-    /// How many unexpired IDs it holds.
-    pub fn live(&self) -> usize {
-        self.map
-            .values()
-            .filter(|(_, _, at)| at.elapsed() <= self.expire)
-            .count()
-    }
-
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
