@@ -70,3 +70,28 @@ impl Drop for Acceptor {
         let _ = self.stop.send(true);
     }
 }
+
+/// Addresses other than loopback that this process was told to serve on
+/// (`ccelab host`: the host's own address in its container).
+static ALLOWED: std::sync::Mutex<Vec<std::net::IpAddr>> = std::sync::Mutex::new(Vec::new());
+
+/// Allows the servers of this process to bind `ip` although it is not a
+/// loopback address: a host's own address on its container's private
+/// network, where `ccelab host` runs it. Nothing else calls it: ccelab's
+/// servers bind loopback only unless told.
+pub fn allow_bind(ip: std::net::IpAddr) {
+    let mut a = ALLOWED.lock().unwrap_or_else(|e| e.into_inner());
+    if !a.contains(&ip) {
+        a.push(ip);
+    }
+}
+
+/// Whether a server of this process may bind `ip`: loopback, or an address
+/// [`allow_bind`] allowed.
+pub fn may_bind(ip: std::net::IpAddr) -> bool {
+    ip.is_loopback()
+        || ALLOWED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&ip)
+}

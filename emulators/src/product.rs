@@ -86,7 +86,7 @@ impl From<Result<String, String>> for Shown {
 
 /// A Windows service or a listener of a host, as `ccelab ctl status` and
 /// `topology.json` show it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ServiceInfo {
     /// The Windows service (`W3SVC`, `Apache Tomcat`, `NTDS`, `Cisco Service`) or process.
     pub name: String,

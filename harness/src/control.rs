@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `POST /actions` (body: an [`Action`] as JSON with `Content-Type: application/json`, `{"do": "restart", "host": "ads-a"}`) | does it ([`crate::actions`]); answers its [`Outcome`](crate::actions::Outcome): `ok`, `shows` (what the user sees), `logged`, `log_file`, `data`. An unknown host is 404, a value the action cannot take 400; `run`, `keytool`, `write-file`, `edit-file`, `store-delete` and `store-import` are refused (403): the control API runs no commands and changes no files. Requests with an `Origin` header (a web page) or a Host that is not loopback are refused (403) |
 //! | `GET /status` | hosts and services with their states and ports |
+//! | `GET /accounts` | every login and store password, as `topology.json`'s `accounts` |
 //! | `GET /events[?since=N][&limit=M]` | the TLS connections from the N-th on (counting from 0), at most M (default 1000, at most 10,000; the next page starts at the last `seq` + 1): `seq`, peer, local address, SNI, outcome (handshake, reset, alert, plain HTTP…) |
 //! | `GET /ece/users` | the agents ECE's user list shows |
 //! | `GET /inventory` | the inventory's ECE web server entry (name, user) |
@@ -136,13 +137,47 @@ fn events_since<T: Clone>(
     json(200, serde_json::Value::Array(ev))
 }
 
-async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+/// The 403 answer to a request that is not from a local tool: one with an
+/// `Origin` (a web page) or whose `Host` is neither loopback nor `own`, the
+/// address the API listens on; None for a local tool's.
+pub(crate) fn from_elsewhere(
+    headers: &hyper::HeaderMap,
+    own: std::net::IpAddr,
+) -> Option<Response<Full<Bytes>>> {
+    let host = headers
+        .get(hyper::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let host_name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+    let local = host_name == "localhost"
+        || host_name
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip == own);
+    (headers.contains_key(hyper::header::ORIGIN) || !local).then(|| {
+        json(
+            403,
+            serde_json::json!({"error": "the control API takes actions from local tools only (no Origin, a loopback Host)"}),
+        )
+    })
+}
+
+async fn route(
+    lab: Arc<Lab>,
+    req: Request<Incoming>,
+    own: std::net::IpAddr,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let decoded: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
     let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match (req.method().clone(), parts.as_slice()) {
         (Method::GET, ["status"]) => json(200, lab.status()),
+        (Method::GET, ["accounts"]) => json(
+            200,
+            serde_json::Value::Array(crate::lab::files::accounts(&lab)),
+        ),
         (Method::GET, ["events"]) => events_since(&lab.events, &query, |e| {
             serde_json::json!({
                 "peer": e.peer.to_string(),
@@ -156,6 +191,10 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
             // only local tools: no browser page (a cross-site form sends an
             // Origin and cannot send application/json without a preflight
             // this API never answers), no other Host than a loopback one
+            // or the address it listens on (a host's own API in its container)
+            if let Some(refused) = from_elsewhere(req.headers(), own) {
+                return refused;
+            }
             let header = |n: hyper::header::HeaderName| {
                 req.headers()
                     .get(n)
@@ -163,19 +202,6 @@ async fn route(lab: Arc<Lab>, req: Request<Incoming>) -> Response<Full<Bytes>> {
                     .unwrap_or("")
                     .to_ascii_lowercase()
             };
-            let host = header(hyper::header::HOST);
-            let host_name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
-            let loopback = host_name == "localhost"
-                || host_name
-                    .trim_matches(['[', ']'])
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback());
-            if req.headers().contains_key(hyper::header::ORIGIN) || !loopback {
-                return json(
-                    403,
-                    serde_json::json!({"error": "the control API takes actions from local tools only (no Origin, a loopback Host)"}),
-                );
-            }
             if !header(hyper::header::CONTENT_TYPE).starts_with("application/json") {
                 return json(
                     415,
@@ -276,7 +302,8 @@ pub const CONTROL_CONNECTIONS: usize = 256;
 /// `ctl events --follow` streams after its request, which this does not limit).
 pub const CONTROL_HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Serves the control API on `addr` (loopback) until the returned handle is dropped.
+/// Serves the control API on `addr` (loopback; in a host's container, its
+/// own address) until the returned handle is dropped.
 pub async fn serve(lab: Arc<Lab>, addr: SocketAddr) -> std::io::Result<ControlServer> {
     // the accept loop holds the lab only weakly: dropping the handle and the
     // lab's other owners lets everything go
@@ -284,6 +311,7 @@ pub async fn serve(lab: Arc<Lab>, addr: SocketAddr) -> std::io::Result<ControlSe
     // its own cap and timeouts: a client flooding a product's listener or
     // this one leaves the others answering
     let slots = Arc::new(tokio::sync::Semaphore::new(CONTROL_CONNECTIONS));
+    let own = addr.ip();
     let acceptor = ccelab_emulators::net::Acceptor::bind(addr, move |tcp, _, _| {
         let Some(lab) = weak.upgrade() else { return };
         let Ok(permit) = slots.clone().try_acquire_owned() else {
@@ -292,7 +320,7 @@ pub async fn serve(lab: Arc<Lab>, addr: SocketAddr) -> std::io::Result<ControlSe
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| {
                 let lab = lab.clone();
-                async move { Ok::<_, std::convert::Infallible>(route(lab, req).await) }
+                async move { Ok::<_, std::convert::Infallible>(route(lab, req, own).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())

@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod cli;
+pub mod container;
 pub mod control;
 pub mod deploy;
 pub mod exec;

@@ -191,7 +191,7 @@ pub enum AdError {
     },
     /// The address is not a loopback address (ccelab never serves LDAP
     /// beyond the machine).
-    #[error("{addr} is not a loopback address: ccelab's servers bind 127.0.0.0/8 or ::1 only")]
+    #[error("{addr} is not a loopback address: ccelab's servers bind 127.0.0.0/8 or ::1 only (or, in a host's container, its own address)")]
     NotLoopback {
         /// The address asked for.
         addr: SocketAddr,
@@ -340,7 +340,7 @@ impl DomainController {
         addr: SocketAddr,
         kind: PortKind,
     ) -> Result<AdListener, AdError> {
-        if !addr.ip().is_loopback() {
+        if !crate::net::may_bind(addr.ip()) {
             return Err(AdError::NotLoopback { addr });
         }
         if kind.implicit_tls() && self.tls.is_none() {

@@ -1,4 +1,4 @@
-//! The command line: `ccelab up|ctl|exec|scenario|pki|store|check|serve`.
+//! The command line: `ccelab up|ctl|exec|scenario|pki|store|check|serve|host|image|compose`.
 //!
 //! Conventions for every command: `--help` explains it; bad input (a
 //! truncated or garbage file, a wrong password, a key where a certificate is
@@ -15,8 +15,11 @@ macro_rules! out {
 }
 
 mod check;
+mod compose;
 mod ctl;
 pub mod exec;
+mod host;
+mod image;
 mod pki;
 mod scenario;
 mod serve;
@@ -62,6 +65,20 @@ enum Command {
     /// Serve one HTTPS site with IIS binding semantics from a certificate directory
     /// (loopback by default; stops by itself after --duration).
     Serve(serve::ServeArgs),
+    /// Run one host of a deployment from its disk (DIR/containers.toml and
+    /// DIR/disks/NAME): the entry point of the host's container. Logs to
+    /// stdout; stops cleanly on SIGTERM.
+    Host(host::HostArgs),
+    /// Hold a host's address on the containers' network until SIGTERM (the
+    /// host's "machine"; its product's container joins its network).
+    #[command(hide = true)]
+    Pause,
+    /// The image the hosts' containers run: FROM scratch, a static ccelab.
+    #[command(subcommand)]
+    Image(image::ImageCommand),
+    /// Write a topology's disks and a docker-compose.yml that runs one
+    /// container per host (as `ccelab up --containers` does).
+    Compose(compose::ComposeArgs),
     /// Scenario files (scenarios/): list them, run them (each on its own
     /// topology, in parallel), print the catalog.
     #[command(subcommand)]
@@ -122,6 +139,10 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Ctl(c) => ctl::run(c),
         Command::Exec(c) => exec::run(c),
         Command::Scenario(c) => scenario::run(c),
+        Command::Host(c) => host::run(c),
+        Command::Pause => host::pause(),
+        Command::Image(c) => image::run(c),
+        Command::Compose(c) => compose::run(c),
     };
     match result {
         Ok(code) => code,

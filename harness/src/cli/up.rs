@@ -23,40 +23,154 @@ use crate::topology::Topology;
 /// The options of `ccelab up`: the topology, where it goes, its ports and how long it runs.
 #[derive(Args, Debug)]
 pub(crate) struct UpArgs {
-    /// The preset: pcce-2000, pcce-4000 or ece-400-ha.
-    #[arg(long, default_value = "pcce-2000", conflicts_with = "topology")]
-    preset: String,
-    /// A TOML topology file overriding a preset (see the README).
-    #[arg(long, value_name = "FILE")]
-    topology: Option<PathBuf>,
-    /// Where the hosts' disks and topology.json go.
-    #[arg(long, default_value = "ccelab-lab")]
-    dir: PathBuf,
+    #[command(flatten)]
+    given: Given,
     /// Listen on ephemeral ports instead of the products' real ones (443 …).
     #[arg(long)]
     ephemeral_ports: bool,
     /// Stop by itself after this many seconds (default: run until Ctrl-C).
     #[arg(long)]
     duration: Option<u64>,
+    /// One container per host (`ccelab host` in the image of `ccelab image
+    /// build`) on a private Docker network whose aliases are the FQDNs,
+    /// each host's disk bind-mounted; removed when this stops.
+    #[arg(long, conflicts_with = "ephemeral_ports")]
+    containers: bool,
+    /// The image the hosts' containers run (with --containers).
+    #[arg(long, default_value = crate::container::IMAGE, requires = "containers")]
+    image: String,
+}
+
+/// Which topology, and where its disks go (`up`, `compose`).
+#[derive(Args, Debug)]
+pub(crate) struct Given {
+    /// The preset: pcce-2000, pcce-4000 or ece-400-ha.
+    #[arg(long, default_value = "pcce-2000", conflicts_with = "topology")]
+    pub(crate) preset: String,
+    /// A TOML topology file overriding a preset (see the README).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) topology: Option<PathBuf>,
+    /// Where the hosts' disks and topology.json go.
+    #[arg(long, default_value = "ccelab-lab")]
+    pub(crate) dir: PathBuf,
+}
+
+/// The two-worker runtime `up` serves on.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new("runtime", e))
+}
+
+/// The topology file's text and folder (`preset = "…"` and DIR for a bare
+/// preset), checked as `ccelab up` checks it.
+pub(crate) fn topology_text(
+    topology: &Option<PathBuf>,
+    preset: &str,
+    dir: &std::path::Path,
+) -> Result<(String, PathBuf), Failure> {
+    match topology {
+        Some(file) => {
+            let scratch = std::env::temp_dir().join(format!("ccelab-check-{}", std::process::id()));
+            // errors at FILE:LINE:COLUMN, as without containers (nothing is written)
+            crate::topology_file::load(file, &scratch)
+                .map_err(|e| Failure::new(e.location, e.message))?;
+            let text = std::fs::read_to_string(file).map_err(|e| Failure::file(file, e))?;
+            let abs = std::path::absolute(file).map_err(|e| Failure::file(file, e))?;
+            let base = abs
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            Ok((text, base))
+        }
+        None => {
+            Topology::preset(preset, dir, Clock::system())
+                .map_err(|e| Failure::new("--preset", e))?;
+            Ok((
+                format!("preset = {}\n", serde_json::Value::String(preset.into())),
+                dir.to_path_buf(),
+            ))
+        }
+    }
+}
+
+/// `ccelab up --containers`: the deployment in containers until Ctrl-C,
+/// SIGTERM or `--duration`, then everything removed.
+fn run_containers(a: UpArgs, dir: PathBuf) -> Result<i32, Failure> {
+    let started = std::time::Instant::now();
+    let (text, base) = topology_text(&a.given.topology, &a.given.preset, &dir)?;
+    let lab = crate::container::lab::ContainerLab::start(crate::container::lab::Start {
+        topology: &text,
+        base_dir: &base,
+        dir: &dir,
+        image: &a.image,
+    })
+    .map_err(|e| Failure::new(dir.display(), e))?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let control = crate::container::control::serve(&lab)
+            .await
+            .map_err(|e| Failure::new("control API", e))?;
+        let url = format!("http://{}", control.local_addr());
+        let l = &lab;
+        tokio::task::block_in_place(|| l.write_client_files(Some(&url)))
+            .map_err(|e| Failure::new(dir.display(), e))?;
+        out!(
+            "ccelab: {} up in {} ms in containers: {} hosts on network {} ({}) under {}; control API {url}; topology.json written",
+            lab.topo.preset,
+            started.elapsed().as_millis(),
+            lab.containers.len(),
+            lab.network,
+            lab.spec.subnet,
+            dir.display()
+        );
+        match a.duration {
+            Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+            None => wait_signal().await,
+        }
+        out!("ccelab: stopping the containers");
+        drop(control);
+        Ok::<_, Failure>(())
+    })?;
+    drop(lab);
+    out!("ccelab: containers and network removed");
+    Ok(0)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Builds and deploys the topology, then serves until Ctrl-C or `--duration`; Ok(0).
 pub(crate) fn run(a: UpArgs) -> Result<i32, Failure> {
     ccelab_emulators::pki::warm_up();
     // nothing is created before the topology is known to be good
-    let dir = std::path::absolute(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;
+    let dir = std::path::absolute(&a.given.dir).map_err(|e| Failure::file(&a.given.dir, e))?;
+    if a.containers {
+        return run_containers(a, dir);
+    }
     let started = std::time::Instant::now();
-    let topo = match &a.topology {
+    let topo = match &a.given.topology {
         Some(file) => crate::topology_file::load(file, &dir)
             .map_err(|e| Failure::new(e.location, e.message))?,
-        None => Topology::preset(&a.preset, &dir, Clock::system())
+        None => Topology::preset(&a.given.preset, &dir, Clock::system())
             .map_err(|e| Failure::new("--preset", e))?,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new("runtime", e))?;
+    let rt = runtime()?;
     rt.block_on(async {
         let crate::deploy::Deployed { lab, control: control_server } =
             crate::deploy::deploy(topo, &dir, !a.ephemeral_ports)

@@ -19,11 +19,33 @@ pub fn write_topology_files(
     dir: &Path,
     control: SocketAddr,
 ) -> Result<(), (PathBuf, std::io::Error)> {
+    write_client_files(
+        &lab.topo,
+        dir,
+        &|h| lab.services(h),
+        accounts(lab),
+        &format!("http://{control}"),
+        &|_| None,
+    )
+}
+
+/// Writes the client files of a topology into `dir`: `services` gives each
+/// host's services as they started, `accounts` every login ([`accounts`]),
+/// `control` the control API's URL and `host_control` a host's own control
+/// API where it has one (one container per host).
+pub fn write_client_files(
+    topo: &crate::topology::Topology,
+    dir: &Path,
+    services_of: &dyn Fn(&crate::topology::Host) -> Vec<ccelab_emulators::product::ServiceInfo>,
+    accounts: Vec<serde_json::Value>,
+    control: &str,
+    host_control: &dyn Fn(&crate::topology::Host) -> Option<String>,
+) -> Result<(), (PathBuf, std::io::Error)> {
     let ca_dir = dir.join("ca");
     std::fs::create_dir_all(&ca_dir).map_err(|e| (ca_dir.clone(), e))?;
     let ca_certs = [
-        ("root.pem", lab.topo.root.cert.to_pem()),
-        ("issuing.pem", lab.topo.issuing.cert.to_pem()),
+        ("root.pem", topo.root.cert.to_pem()),
+        ("issuing.pem", topo.issuing.cert.to_pem()),
     ];
     for (f, pem) in &ca_certs {
         write_atomic(&ca_dir.join(f), pem.as_bytes())
@@ -33,10 +55,10 @@ pub fn write_topology_files(
     let mut jdk_hosts = String::new();
     let mut resolve = Vec::new();
     let mut hosts = Vec::new();
-    for h in &lab.topo.hosts {
+    for h in &topo.hosts {
         hosts_lines.push_str(&format!("{} {} {}\n", h.address, h.fqdn, h.short()));
         jdk_hosts.push_str(&format!("{} {} {}\n", h.address, h.fqdn, h.short()));
-        let mut services = lab.services(h);
+        let mut services = services_of(h);
         for svc in &mut services {
             // a snapshot of the start: states change, see `ccelab ctl status`
             svc.state = None;
@@ -48,11 +70,40 @@ pub fn write_topology_files(
                 }
             }
         }
-        hosts.push(serde_json::json!({
+        let mut doc = serde_json::json!({
             "name": h.name, "fqdn": h.fqdn, "role": h.role, "address": h.address.to_string(),
             "disk": h.disk.root().display().to_string(), "services": services,
-        }));
+        });
+        if let Some(c) = host_control(h) {
+            doc["control"] = serde_json::Value::String(c);
+        }
+        hosts.push(doc);
     }
+    let doc = serde_json::json!({
+        "preset": topo.preset,
+        "hosts": hosts,
+        "accounts": accounts,
+        "ca_certs": ca_certs.iter().map(|(f, _)| ca_dir.join(f).display().to_string()).collect::<Vec<_>>(),
+        "control": control,
+    });
+    for (name, text) in [
+        ("hosts", hosts_lines),
+        ("jdk-hosts", jdk_hosts),
+        ("curl-resolve", resolve.join(" ") + "\n"),
+        (
+            "topology.json",
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n",
+        ),
+    ] {
+        write_atomic(&dir.join(name), text.as_bytes())
+            .map_err(|e| (dir.join(name), std::io::Error::other(e.to_string())))?;
+    }
+    Ok(())
+}
+
+/// Every login and store password of the lab, as `topology.json`'s
+/// `accounts` lists them (the AD accounts from the running DC's directory).
+pub fn accounts(lab: &Lab) -> Vec<serde_json::Value> {
     let ece_accounts: Vec<serde_json::Value> = lab
         .topo
         .ece_accounts
@@ -138,31 +189,12 @@ pub fn write_topology_files(
                 .collect()
         })
         .unwrap_or_default();
-    let doc = serde_json::json!({
-        "preset": lab.topo.preset,
-        "hosts": hosts,
-        "accounts": ad_accounts.into_iter().chain(ece_accounts).chain([
+    ad_accounts.into_iter().chain(ece_accounts).chain([
             serde_json::json!({"host": "ads-a", "user": AWDB_LOGIN, "password": ECE_DEFAULT_PASSWORD, "purpose": format!("SQL Server login ECE uses for the AWDB {AWDB_DATABASE} ([ECE] 5, AWDB Details)")}),
             serde_json::json!({"host": "ads-a", "user": lab.topo.cce_admin_account().0, "password": lab.topo.cce_admin_account().1, "purpose": "CCE Administration administrator (REST API, HTTP Basic)"}),
             serde_json::json!({"host": "ads-a", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
             serde_json::json!({"host": "ads-b", "user": "cacerts", "password": CACERTS_PASS, "purpose": "Java cacerts store password"}),
-        ]).chain(keystore_accounts).chain(vos_accounts).chain(agent_accounts).chain(cvp_accounts).collect::<Vec<_>>(),
-        "ca_certs": ca_certs.iter().map(|(f, _)| ca_dir.join(f).display().to_string()).collect::<Vec<_>>(),
-        "control": format!("http://{control}"),
-    });
-    for (name, text) in [
-        ("hosts", hosts_lines),
-        ("jdk-hosts", jdk_hosts),
-        ("curl-resolve", resolve.join(" ") + "\n"),
-        (
-            "topology.json",
-            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n",
-        ),
-    ] {
-        write_atomic(&dir.join(name), text.as_bytes())
-            .map_err(|e| (dir.join(name), std::io::Error::other(e.to_string())))?;
-    }
-    Ok(())
+        ]).chain(keystore_accounts).chain(vos_accounts).chain(agent_accounts).chain(cvp_accounts).collect::<Vec<_>>()
 }
 
 /// What an AD account is for, as `topology.json` says it.

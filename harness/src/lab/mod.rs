@@ -87,6 +87,32 @@ impl Lab {
     /// Starts every service of the topology. With `real_ports` false every
     /// service listens on an ephemeral port (tests, parallel labs).
     pub async fn start(topo: Arc<Topology>, real_ports: bool) -> Result<Arc<Lab>, LabError> {
+        Self::start_some(topo, real_ports, None).await
+    }
+
+    /// Starts the product of one host of the topology, on its real ports at
+    /// its address: the other hosts run elsewhere (one container per host,
+    /// `ccelab host`) and are reached at their addresses on their real
+    /// ports. What several hosts of one product share in one process
+    /// ([`crate::registry`]'s `Shared`: ECE's database, CCE
+    /// Administration's configuration, the Finesse and IdS clusters' state)
+    /// is this host's own copy.
+    pub async fn start_host(topo: Arc<Topology>, host: &str) -> Result<Arc<Lab>, LabError> {
+        if topo.host(host).is_none() {
+            return Err(LabError::NoHost {
+                name: host.into(),
+                known: topo.known_hosts(),
+            });
+        }
+        let name = topo.host(host).map(|h| h.name.clone()).unwrap_or_default();
+        Self::start_some(topo, true, Some(&name)).await
+    }
+
+    async fn start_some(
+        topo: Arc<Topology>,
+        real_ports: bool,
+        only: Option<&str>,
+    ) -> Result<Arc<Lab>, LabError> {
         let listeners = Listeners {
             ports: Default::default(),
             real_ports,
@@ -95,6 +121,7 @@ impl Lab {
         let network = Arc::new(network::LabNetwork {
             topo: topo.clone(),
             ports: listeners.ports.clone(),
+            direct: only.is_some(),
         });
         let shared = crate::registry::Shared::new(&topo, network.clone());
         // the hosts boot side by side, each on its own task (a product
@@ -102,10 +129,11 @@ impl Lab {
         // starts); the first error in host order is the lab's
         let shared = Arc::new(shared);
         let tasks: Vec<_> = (0..topo.hosts.len())
-            .map(|i| {
+            .filter(|i| only.is_none_or(|o| topo.hosts[*i].name == o))
+            .map(|i| -> (usize, tokio::task::JoinHandle<_>) {
                 let (topo, shared) = (topo.clone(), shared.clone());
                 let (network, listeners) = (network.clone(), listeners.clone());
-                tokio::spawn(async move {
+                let task = tokio::spawn(async move {
                     let h = &topo.hosts[i];
                     let ctx = HostCtx {
                         name: h.name.clone(),
@@ -119,12 +147,13 @@ impl Lab {
                     crate::registry::start(&topo, h, ctx, &shared)
                         .await
                         .map(|p| p.map(|p| (h.name.clone(), p)))
-                })
+                });
+                (i, task)
             })
             .collect();
         let mut products = std::collections::BTreeMap::new();
         let mut first_error = None;
-        for (i, t) in tasks.into_iter().enumerate() {
+        for (i, t) in tasks {
             match t.await {
                 Ok(Ok(Some((name, p)))) => {
                     products.insert(name, p);

@@ -2,6 +2,8 @@
 //! address, each product port mapped to the port its product really bound
 //! (the real one, or an ephemeral one in tests). Products reach each other
 //! only through it and real connections, never through each other's memory.
+//! With one host per process (`ccelab host`, a container), the other hosts
+//! are at their own addresses on their real product ports.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +17,10 @@ use crate::topology::Topology;
 pub(crate) struct LabNetwork {
     pub(crate) topo: Arc<Topology>,
     pub(crate) ports: PortTable,
+    /// One host of a deployment whose other hosts run elsewhere (one
+    /// container per host, `ccelab host`): a host this process does not run
+    /// listens on its real product ports at its own address.
+    pub(crate) direct: bool,
 }
 
 impl Network for LabNetwork {
@@ -25,9 +31,14 @@ impl Network for LabNetwork {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&(h.name.clone(), port))
-            .copied()
-            .ok_or(Unreachable::Refused)?;
-        Ok(SocketAddr::from((h.address, bound)))
+            .copied();
+        match bound {
+            Some(b) => Ok(SocketAddr::from((h.address, b))),
+            // another container: its real port (a refused connection there
+            // is the peer's own answer)
+            None if self.direct => Ok(SocketAddr::from((h.address, port))),
+            None => Err(Unreachable::Refused),
+        }
     }
 
     fn address(&self, name: &str) -> Option<std::net::IpAddr> {

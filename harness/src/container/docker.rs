@@ -1,0 +1,168 @@
+//! The Docker CLI, as ccelab uses it: networks and containers labelled with
+//! their lab ([`super::LABEL_LAB`]) and the process that made them
+//! ([`super::LABEL_PID`]), so that what a killed process left behind is
+//! found and removed by the next run ([`reap`]).
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Why a Docker command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    /// The `docker` program could not be run.
+    #[error("docker: {0} (is Docker installed?)")]
+    Missing(std::io::Error),
+    /// The daemon did not answer.
+    #[error("no Docker daemon answers: {0}")]
+    NoDaemon(String),
+    /// A command failed; its standard error, trimmed.
+    #[error("docker {command}: {stderr}")]
+    Failed {
+        /// The subcommand (`run`, `network create`).
+        command: String,
+        /// What docker printed.
+        stderr: String,
+    },
+}
+
+/// Runs `docker ARGS`; its standard output, trimmed.
+pub fn docker<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Result<String, DockerError> {
+    let out = Command::new("docker")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(DockerError::Missing)?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        let command = args
+            .iter()
+            .take(2)
+            .map(|a| a.as_ref().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Err(DockerError::Failed {
+            command,
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        })
+    }
+}
+
+/// Whether a daemon answers (`docker version` within 10 s).
+pub fn daemon() -> Result<(), DockerError> {
+    let mut child = Command::new("docker")
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(DockerError::Missing)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match child.try_wait() {
+            Ok(Some(st)) if st.success() => return Ok(()),
+            Ok(Some(_)) => {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                return Err(DockerError::NoDaemon(err.trim().to_string()));
+            }
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(DockerError::NoDaemon(
+                    "`docker version` took over 10 s".into(),
+                ));
+            }
+        }
+    }
+}
+
+/// Whether `pid` is a live process on this machine.
+fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Removes the containers and networks whose making process is gone (a
+/// test run killed before its labs were dropped). Returns how many.
+pub fn reap() -> usize {
+    let mut removed = 0;
+    let pid_of = |kind: &str| -> Vec<(String, u32)> {
+        let fmt = format!("{{{{.ID}}}} {{{{.Label \"{}\"}}}}", super::LABEL_PID);
+        let args: Vec<String> = match kind {
+            "container" => vec![
+                "ps".into(),
+                "-a".into(),
+                "--filter".into(),
+                format!("label={}", super::LABEL_PID),
+                "--format".into(),
+                fmt,
+            ],
+            _ => vec![
+                "network".into(),
+                "ls".into(),
+                "--filter".into(),
+                format!("label={}", super::LABEL_PID),
+                "--format".into(),
+                fmt,
+            ],
+        };
+        docker(&args)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let (id, pid) = l.split_once(' ')?;
+                Some((id.to_string(), pid.trim().parse().ok()?))
+            })
+            .collect()
+    };
+    let dead: Vec<String> = pid_of("container")
+        .into_iter()
+        .filter(|(_, p)| !alive(*p))
+        .map(|(id, _)| id)
+        .collect();
+    if !dead.is_empty() {
+        let mut args = vec!["rm".to_string(), "-f".into(), "-v".into()];
+        args.extend(dead.iter().cloned());
+        if docker(&args).is_ok() {
+            removed += dead.len();
+        }
+    }
+    for (id, p) in pid_of("network") {
+        if !alive(p) && docker(&["network", "rm", &id]).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The state of a container (`running`, `exited`…) and its exit code.
+pub fn state(name: &str) -> Option<(String, i32)> {
+    let out = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}} {{.State.ExitCode}}",
+        name,
+    ])
+    .ok()?;
+    let (s, code) = out.split_once(' ')?;
+    Some((s.to_string(), code.trim().parse().unwrap_or(-1)))
+}
+
+/// The last `n` lines a container printed (stdout and stderr).
+pub fn logs_tail(name: &str, n: usize) -> String {
+    Command::new("docker")
+        .args(["logs", "--tail", &n.to_string(), name])
+        .stdin(Stdio::null())
+        .output()
+        .map(|o| {
+            let mut s = String::from_utf8_lossy(&o.stdout).into_owned();
+            s.push_str(&String::from_utf8_lossy(&o.stderr));
+            s.trim().to_string()
+        })
+        .unwrap_or_default()
+}
