@@ -174,10 +174,14 @@ async fn route(
     let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match (req.method().clone(), parts.as_slice()) {
         (Method::GET, ["status"]) => json(200, lab.status()),
-        (Method::GET, ["accounts"]) => json(
-            200,
-            serde_json::Value::Array(crate::lab::files::accounts(&lab)),
-        ),
+        // every password: from local tools only, as actions
+        (Method::GET, ["accounts"]) => match from_elsewhere(req.headers(), own) {
+            Some(refused) => refused,
+            None => json(
+                200,
+                serde_json::Value::Array(crate::lab::files::accounts(&lab)),
+            ),
+        },
         (Method::GET, ["events"]) => events_since(&lab.events, &query, |e| {
             serde_json::json!({
                 "peer": e.peer.to_string(),
@@ -346,7 +350,11 @@ pub fn request(
 ) -> std::io::Result<(u16, String)> {
     use std::io::{Read, Write};
     let authority = control.trim_start_matches("http://").trim_end_matches('/');
-    let mut s = std::net::TcpStream::connect(authority)?;
+    // a host that does not answer (a paused container) fails fast
+    let mut s = match authority.parse::<std::net::SocketAddr>() {
+        Ok(a) => std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(5))?,
+        Err(_) => std::net::TcpStream::connect(authority)?,
+    };
     s.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
     write!(
         s,

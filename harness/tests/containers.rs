@@ -273,7 +273,11 @@ fn nothing_is_left_behind_when_a_test_fails_or_a_process_dies() {
         "network".to_string(),
         "create".into(),
         "--label".into(),
-        format!("{}={dead}", ccelab::container::LABEL_PID),
+        format!(
+            "{}={dead}/1@{}",
+            ccelab::container::LABEL_PID,
+            docker::owner().split_once('@').unwrap().1
+        ),
         "--label".into(),
         format!(
             "{}=reap-{}",

@@ -101,21 +101,41 @@ pub(crate) fn topology_text(
 fn run_containers(a: UpArgs, dir: PathBuf) -> Result<i32, Failure> {
     let started = std::time::Instant::now();
     let (text, base) = topology_text(&a.given.topology, &a.given.preset, &dir)?;
-    let lab = crate::container::lab::ContainerLab::start(crate::container::lab::Start {
-        topology: &text,
-        base_dir: &base,
-        dir: &dir,
-        image: &a.image,
-    })
-    .map_err(|e| Failure::new(dir.display(), e))?;
     let rt = runtime()?;
-    rt.block_on(async {
+    // the signals are taken before anything is made: Ctrl-C while the
+    // containers start, or during --duration, still removes them
+    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+    {
+        let stop = stop.clone();
+        rt.spawn(async move {
+            wait_signal().await;
+            stop.notify_one();
+        });
+    }
+    let image = a.image.clone();
+    let (d, t, b) = (dir.clone(), text.clone(), base.clone());
+    let lab = rt
+        .block_on(tokio::task::spawn_blocking(move || {
+            crate::container::lab::ContainerLab::start(crate::container::lab::Start {
+                topology: &t,
+                base_dir: &b,
+                dir: &d,
+                image: &image,
+            })
+        }))
+        .map_err(|e| Failure::new("start", e))?
+        .map_err(|e| Failure::new(dir.display(), e))?;
+    let lab = std::sync::Arc::new(lab);
+    let served = rt.block_on(async {
         let control = crate::container::control::serve(&lab)
             .await
             .map_err(|e| Failure::new("control API", e))?;
         let url = format!("http://{}", control.local_addr());
-        let l = &lab;
-        tokio::task::block_in_place(|| l.write_client_files(Some(&url)))
+        let l = lab.clone();
+        let u = url.clone();
+        tokio::task::spawn_blocking(move || l.write_client_files(Some(&u)))
+            .await
+            .map_err(|e| Failure::new("start", e))?
             .map_err(|e| Failure::new(dir.display(), e))?;
         out!(
             "ccelab: {} up in {} ms in containers: {} hosts on network {} ({}) under {}; control API {url}; topology.json written",
@@ -126,17 +146,25 @@ fn run_containers(a: UpArgs, dir: PathBuf) -> Result<i32, Failure> {
             lab.spec.subnet,
             dir.display()
         );
-        match a.duration {
-            Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
-            None => wait_signal().await,
+        let timer = async {
+            match a.duration {
+                Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = timer => {}
+            _ = stop.notified() => {}
         }
         out!("ccelab: stopping the containers");
         drop(control);
         Ok::<_, Failure>(())
-    })?;
+    });
+    // removed whatever happened above
+    drop(rt);
     drop(lab);
     out!("ccelab: containers and network removed");
-    Ok(0)
+    served.map(|()| 0)
 }
 
 /// Ctrl-C or SIGTERM.

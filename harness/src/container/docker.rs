@@ -82,16 +82,64 @@ pub fn daemon() -> Result<(), DockerError> {
     }
 }
 
-/// Whether `pid` is a live process on this machine.
-fn alive(pid: u32) -> bool {
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
+/// This process as the owner label gives it: `PID/START@BOOT/PIDNS` (its
+/// start time in clock ticks since boot, the machine's boot id, its pid
+/// namespace), so that a reused pid, another boot or another container's
+/// process is never taken for it.
+pub fn owner() -> String {
+    let pid = std::process::id();
+    format!(
+        "{pid}/{}@{}/{}",
+        start_time(pid).unwrap_or_default(),
+        boot_id(),
+        pid_ns()
+    )
+}
+
+fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn pid_ns() -> String {
+    std::fs::read_link("/proc/self/ns/pid")
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+/// A process's start time (field 22 of `/proc/PID/stat`).
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the command name may hold spaces and parentheses: fields after the last ')'
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the owner label `label` names a process gone from this machine's
+/// pid namespace (false for a live one, and for another boot's or
+/// namespace's, which this process cannot judge).
+fn gone(label: &str) -> bool {
+    let Some((who, place)) = label.split_once('@') else {
+        return false;
+    };
+    if place != format!("{}/{}", boot_id(), pid_ns()) {
+        return false;
+    }
+    let Some((pid, start)) = who.split_once('/') else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    start_time(pid).is_none_or(|t| t.to_string() != start)
 }
 
 /// Removes the containers and networks whose making process is gone (a
 /// test run killed before its labs were dropped). Returns how many.
 pub fn reap() -> usize {
     let mut removed = 0;
-    let pid_of = |kind: &str| -> Vec<(String, u32)> {
+    let pid_of = |kind: &str| -> Vec<(String, String)> {
         let fmt = format!("{{{{.ID}}}} {{{{.Label \"{}\"}}}}", super::LABEL_PID);
         let args: Vec<String> = match kind {
             "container" => vec![
@@ -115,14 +163,14 @@ pub fn reap() -> usize {
             .unwrap_or_default()
             .lines()
             .filter_map(|l| {
-                let (id, pid) = l.split_once(' ')?;
-                Some((id.to_string(), pid.trim().parse().ok()?))
+                let (id, owner) = l.split_once(' ')?;
+                Some((id.to_string(), owner.trim().to_string()))
             })
             .collect()
     };
     let dead: Vec<String> = pid_of("container")
         .into_iter()
-        .filter(|(_, p)| !alive(*p))
+        .filter(|(_, p)| gone(p))
         .map(|(id, _)| id)
         .collect();
     if !dead.is_empty() {
@@ -133,7 +181,7 @@ pub fn reap() -> usize {
         }
     }
     for (id, p) in pid_of("network") {
-        if !alive(p) && docker(&["network", "rm", &id]).is_ok() {
+        if gone(&p) && docker(&["network", "rm", &id]).is_ok() {
             removed += 1;
         }
     }

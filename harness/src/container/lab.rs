@@ -114,7 +114,8 @@ impl ContainerLab {
         let pid = std::process::id();
         static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let id = format!("{pid}-{seq}");
+        // a random part: another machine's or container's process may have this pid
+        let id = format!("{pid}-{seq}-{:04x}", rand::random::<u16>());
         let network = format!("ccelab-{id}");
         std::fs::create_dir_all(s.dir).map_err(io_at(s.dir))?;
         let dir = std::path::absolute(s.dir).map_err(io_at(s.dir))?;
@@ -142,11 +143,11 @@ impl ContainerLab {
             containers: BTreeMap::new(),
             holders: Vec::new(),
         };
-        lab.run_containers(&s, pid)?;
+        lab.run_containers(&s)?;
         Ok(lab)
     }
 
-    fn run_containers(&mut self, s: &Start<'_>, pid: u32) -> Result<(), ContainerError> {
+    fn run_containers(&mut self, s: &Start<'_>) -> Result<(), ContainerError> {
         let uid = caller_ids();
         let spec_file = self.dir.join(super::SPEC_FILE);
         // each host is two containers: its "machine" (the holder: the
@@ -158,7 +159,7 @@ impl ContainerLab {
             "--label".to_string(),
             format!("{LABEL_LAB}={}", self.id),
             "--label".into(),
-            format!("{LABEL_PID}={pid}"),
+            format!("{LABEL_PID}={}", docker::owner()),
         ];
         let hosts: Vec<&crate::topology::Host> = self
             .topo
@@ -245,8 +246,14 @@ impl ContainerLab {
 
     /// Waits until every host's control API answers.
     pub fn wait_ready(&self) -> Result<(), ContainerError> {
+        let all: Vec<&String> = self.containers.keys().collect();
+        self.wait_ready_for(&all)
+    }
+
+    /// Waits until these hosts' control APIs answer (the others may be stopped).
+    pub fn wait_ready_for(&self, hosts: &[&String]) -> Result<(), ContainerError> {
         let deadline = Instant::now() + START_TIMEOUT;
-        let mut pending: Vec<&String> = self.containers.keys().collect();
+        let mut pending: Vec<&String> = hosts.to_vec();
         let mut last_check = Instant::now();
         while !pending.is_empty() {
             pending.retain(|h| {
@@ -373,14 +380,23 @@ impl ContainerLab {
     /// `docker start` a stopped host's container, and wait until it answers.
     pub fn start_host(&self, host: &str) -> Result<(), ContainerError> {
         self.on(host, &["start"])?;
-        self.wait_ready()
+        self.wait_one(host)
     }
 
     /// `docker restart`: the host reads its disk again (F9), as a restart
     /// of the real machine's services does.
     pub fn restart(&self, host: &str) -> Result<(), ContainerError> {
         self.on(host, &["restart", "-t", "10"])?;
-        self.wait_ready()
+        self.wait_one(host)
+    }
+
+    fn wait_one(&self, host: &str) -> Result<(), ContainerError> {
+        let name = self
+            .topo
+            .host(host)
+            .map(|h| h.name.clone())
+            .unwrap_or_default();
+        self.wait_ready_for(&[&name])
     }
 
     fn on(&self, host: &str, verb: &[&str]) -> Result<(), ContainerError> {
@@ -441,7 +457,7 @@ impl Drop for ContainerLab {
 
 /// The user and group the containers run as: the caller's, so that files
 /// they write on the bind-mounted disks are the caller's.
-fn caller_ids() -> String {
+pub fn caller_ids() -> String {
     // SAFETY: getuid and getgid cannot fail and touch no memory
     let (u, g) = unsafe { (libc::getuid(), libc::getgid()) };
     format!("{u}:{g}")
@@ -490,7 +506,7 @@ fn create_network(name: &str, id: &str, pid: u32, seq: u32) -> Result<[u8; 3], C
             "--label".into(),
             format!("{LABEL_LAB}={id}"),
             "--label".into(),
-            format!("{LABEL_PID}={pid}"),
+            format!("{LABEL_PID}={}", docker::owner()),
             name.to_string(),
         ]);
         match r {

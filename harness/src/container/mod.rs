@@ -45,8 +45,9 @@ pub const IMAGE: &str = "ccelab:local";
 /// The label on every container and network ccelab makes; its value is the lab's id.
 pub const LABEL_LAB: &str = "ccelab.lab";
 
-/// The label holding the process that made a container or network (a
-/// later run removes what a killed process left: [`docker::reap`]).
+/// The label holding the process that made a container or network
+/// ([`docker::owner`]: a later run on the same machine removes what a
+/// killed process left, [`docker::reap`]).
 pub const LABEL_PID: &str = "ccelab.pid";
 
 /// How the topology clock runs in every host.
