@@ -312,19 +312,45 @@ pub async fn serve(lab: Arc<Lab>, addr: SocketAddr) -> std::io::Result<ControlSe
     // the accept loop holds the lab only weakly: dropping the handle and the
     // lab's other owners lets everything go
     let weak = Arc::downgrade(&lab);
-    // its own cap and timeouts: a client flooding a product's listener or
-    // this one leaves the others answering
-    let slots = Arc::new(tokio::sync::Semaphore::new(CONTROL_CONNECTIONS));
     let own = addr.ip();
-    let acceptor = ccelab_emulators::net::Acceptor::bind(addr, move |tcp, _, _| {
-        let Some(lab) = weak.upgrade() else { return };
+    let acceptor = serve_bounded(
+        addr,
+        move || weak.upgrade(),
+        move |lab, req| route(lab, req, own),
+    )
+    .await?;
+    Ok(ControlServer {
+        addr: acceptor.local_addr(),
+        _acceptor: acceptor,
+    })
+}
+
+/// Serves HTTP/1.1 on `addr` with the control APIs' bounds: at most
+/// [`CONTROL_CONNECTIONS`] at once (a client flooding this listener or a
+/// product's leaves the others answering) and [`CONTROL_HEADER_TIMEOUT`]
+/// for a request's headers. `state` gives each new connection what its
+/// requests are routed with (None: the connection is closed unserved).
+pub(crate) async fn serve_bounded<S, F, Fut>(
+    addr: SocketAddr,
+    state: impl Fn() -> Option<S> + Send + Sync + 'static,
+    route: F,
+) -> std::io::Result<ccelab_emulators::net::Acceptor>
+where
+    S: Clone + Send + Sync + 'static,
+    F: Fn(S, Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    let slots = Arc::new(tokio::sync::Semaphore::new(CONTROL_CONNECTIONS));
+    ccelab_emulators::net::Acceptor::bind(addr, move |tcp, _, _| {
+        let Some(state) = state() else { return };
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             return;
         };
+        let route = route.clone();
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| {
-                let lab = lab.clone();
-                async move { Ok::<_, std::convert::Infallible>(route(lab, req, own).await) }
+                let (state, route) = (state.clone(), route.clone());
+                async move { Ok::<_, std::convert::Infallible>(route(state, req).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
@@ -334,12 +360,12 @@ pub async fn serve(lab: Arc<Lab>, addr: SocketAddr) -> std::io::Result<ControlSe
             drop(permit);
         });
     })
-    .await?;
-    Ok(ControlServer {
-        addr: acceptor.local_addr(),
-        _acceptor: acceptor,
-    })
+    .await
 }
+
+/// The most bytes [`request`] reads of an answer (an events page of 10,000
+/// entries is a few MiB).
+pub const MAX_ANSWER: u64 = 64 << 20;
 
 /// A blocking one-shot HTTP request to the control API (for `ccelab ctl`).
 pub fn request(
@@ -362,7 +388,7 @@ pub fn request(
         body.len()
     )?;
     let mut buf = String::new();
-    s.read_to_string(&mut buf)?;
+    s.take(MAX_ANSWER).read_to_string(&mut buf)?;
     let status = buf
         .split_whitespace()
         .nth(1)

@@ -356,3 +356,76 @@ fn the_compose_file_runs_under_docker_compose() {
         }
     }
 }
+
+#[test]
+fn up_containers_serves_the_deployment_api_and_removes_everything_on_ctrl_c() {
+    if image().is_none() {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("lab");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccelab"))
+        .args(["up", "--containers", "--dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // the first line says where the lab is
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert!(
+        first.contains(" up in ") && first.contains("in containers: 14 hosts on network ccelab-"),
+        "{first}"
+    );
+    let id = first
+        .split("on network ccelab-")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("topology.json")).unwrap()).unwrap();
+    let control = doc["control"].as_str().unwrap().to_string();
+    assert!(control.starts_with("http://127.0.0.1:"), "{control}");
+    // every host's entry, from its own API, with its services at its address
+    let (code, body) = ccelab::control::request(&control, "GET", "/status", "").unwrap();
+    assert_eq!(code, 200, "{body}");
+    let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let hosts = status["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 14, "{body}");
+    assert!(hosts.iter().all(|h| h["services"].is_array()), "{body}");
+    let dc = hosts.iter().find(|h| h["name"] == "dc").unwrap();
+    assert!(
+        dc["address"].as_str().unwrap().starts_with("10.77."),
+        "{dc}"
+    );
+    // an action goes to the host it names; one naming none is refused, saying where to send it
+    let (code, body) = ccelab::control::request(
+        &control,
+        "POST",
+        "/actions",
+        r#"{"do":"open-gadget","ads":"ads-b"}"#,
+    )
+    .unwrap();
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("ECE gadget loaded"), "{body}");
+    let (code, body) =
+        ccelab::control::request(&control, "POST", "/actions", r#"{"do":"awdb"}"#).unwrap();
+    assert_eq!(code, 501, "{body}");
+    assert!(
+        body.contains("send this one to the host's own API"),
+        "{body}"
+    );
+    // Ctrl-C: everything removed, exit 0
+    // SAFETY: kill(2) on the child's pid
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(
+        rest.contains("ccelab: containers and network removed"),
+        "{rest}"
+    );
+    assert!(remains(&id).is_empty(), "left behind: {:?}", remains(&id));
+}

@@ -17,8 +17,9 @@ pub(crate) struct ComposeArgs {
     #[arg(long, default_value = crate::container::IMAGE)]
     image: String,
     /// The network's /24, as its first three bytes (each host keeps the
-    /// last byte of its loopback address: 127.0.0.11 → A.B.C.11).
-    #[arg(long, default_value = "10.77.200", value_name = "A.B.C")]
+    /// last byte of its loopback address: 127.0.0.11 → A.B.C.11). Outside
+    /// 10.77.0.0/16, where `up --containers` puts its labs.
+    #[arg(long, default_value = "10.78.1", value_name = "A.B.C")]
     subnet: String,
 }
 
@@ -67,7 +68,7 @@ fn parse_subnet(s: &str) -> Result<[u8; 3], Failure> {
         [Some(a), Some(b), Some(c)] => Ok([*a, *b, *c]),
         _ => Err(Failure::new(
             "--subnet",
-            format!("`{s}` is not three bytes A.B.C (the /24's network part, as 10.77.200)"),
+            format!("`{s}` is not three bytes A.B.C (the /24's network part, as 10.78.1)"),
         )),
     }
 }

@@ -124,17 +124,20 @@ pub(crate) fn run(a: HostArgs) -> Result<i32, Failure> {
             if ports.is_empty() { "none".to_string() } else { ports.join(", ") },
             control.addr
         );
+        let offsets = std::sync::Arc::new(std::sync::Mutex::new(before));
         let follow = tokio::spawn(follow_logs(
             disk.clone(),
-            before,
+            offsets.clone(),
             Duration::from_millis(a.log_poll.max(50)),
         ));
         let why = stop_signal().await;
         out!("ccelab host {}: {why}: stopping", h.name);
         drop(control);
         follow.abort();
-        // the last lines the products wrote before they stop
+        let _ = follow.await;
         drop(lab);
+        // the last lines the products wrote, up to their stop
+        print_new(disk, offsets).await;
         out!("ccelab host {}: stopped", h.name);
         Ok::<_, Failure>(0)
     })
@@ -213,20 +216,31 @@ fn log_files(disk: &Path) -> BTreeMap<PathBuf, u64> {
     found
 }
 
+/// Where each log file was read up to.
+type Offsets = std::sync::Arc<std::sync::Mutex<BTreeMap<PathBuf, u64>>>;
+
 /// Prints what is appended to the disk's log files, each line after its
 /// file's path on the disk; files there before the start from their end.
-async fn follow_logs(disk: PathBuf, mut offsets: BTreeMap<PathBuf, u64>, every: Duration) {
+async fn follow_logs(disk: PathBuf, offsets: Offsets, every: Duration) {
     loop {
         tokio::time::sleep(every).await;
-        let (d, o) = (disk.clone(), offsets.clone());
-        let Ok((lines, next)) = tokio::task::spawn_blocking(move || read_new(&d, o)).await else {
-            continue;
-        };
-        offsets = next;
+        print_new(disk.clone(), offsets.clone()).await;
+    }
+}
+
+/// Prints the lines appended since the last look, off the async workers;
+/// a line is printed exactly when its file's offset moves past it (a
+/// follower aborted meanwhile loses none).
+async fn print_new(disk: PathBuf, offsets: Offsets) {
+    let _ = tokio::task::spawn_blocking(move || {
+        let mut o = offsets.lock().unwrap_or_else(|e| e.into_inner());
+        let (lines, next) = read_new(&disk, std::mem::take(&mut *o));
+        *o = next;
         for l in lines {
             out!("{l}");
         }
-    }
+    })
+    .await;
 }
 
 /// The new lines of every log file, and the offsets read up to.
@@ -242,6 +256,10 @@ fn read_new(
         let from = if len < from { 0 } else { from };
         if len == from {
             offsets.insert(p, len);
+            continue;
+        }
+        // inside the disk (a link swapped in since the listing is refused), a regular file
+        if ccelab_emulators::host::check_within(disk, &p).is_err() {
             continue;
         }
         let Ok(mut f) = ccelab_emulators::host::open_file(&p) else {

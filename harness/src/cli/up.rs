@@ -86,8 +86,12 @@ pub(crate) fn topology_text(
             Ok((text, base))
         }
         None => {
-            Topology::preset(preset, dir, Clock::system())
-                .map_err(|e| Failure::new("--preset", e))?;
+            if crate::topology::Preset::from_name(preset).is_none() {
+                return Err(Failure::new(
+                    "--preset",
+                    crate::topology::TopologyError::UnknownPreset(preset.into()),
+                ));
+            }
             Ok((
                 format!("preset = {}\n", serde_json::Value::String(preset.into())),
                 dir.to_path_buf(),
@@ -115,7 +119,7 @@ fn run_containers(a: UpArgs, dir: PathBuf) -> Result<i32, Failure> {
     let image = a.image.clone();
     let (d, t, b) = (dir.clone(), text.clone(), base.clone());
     let lab = rt
-        .block_on(tokio::task::spawn_blocking(move || {
+        .block_on(rt.spawn_blocking(move || {
             crate::container::lab::ContainerLab::start(crate::container::lab::Start {
                 topology: &t,
                 base_dir: &b,

@@ -12,7 +12,8 @@
 //! | `GET /ad/…` | the DC host's answer |
 //!
 //! The same rules as every control API: no `Origin` header, a loopback
-//! `Host`, bounded connections and request sizes.
+//! `Host`, bounded connections ([`crate::control::serve_bounded`]) and
+//! request sizes.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,14 +24,22 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
 use super::lab::ContainerLab;
-use crate::control::{CONTROL_CONNECTIONS, CONTROL_HEADER_TIMEOUT};
 use crate::topology::Role;
 
 fn json(status: u16, v: &serde_json::Value) -> Response<Full<Bytes>> {
     raw(status, v.to_string())
 }
 
+/// A host's answer passed on; one whose status is not one (a host that
+/// answered nothing readable) is a 502.
 fn raw(status: u16, body: String) -> Response<Full<Bytes>> {
+    let (status, body) = match hyper::StatusCode::from_u16(status) {
+        Ok(_) if status >= 100 => (status, body),
+        _ => (
+            502,
+            serde_json::json!({"error": "the host's answer has no HTTP status"}).to_string(),
+        ),
+    };
     Response::builder()
         .status(status)
         .header("Content-Type", "application/json")
@@ -97,10 +106,23 @@ async fn route(view: Arc<View>, req: Request<Incoming>) -> Response<Full<Bytes>>
         .unwrap_or_default();
     match (req.method().clone(), path.as_str()) {
         (Method::GET, "/status") => {
+            // every host asked at once: one that does not answer costs its timeout once
+            let asked: Vec<_> = view
+                .controls
+                .iter()
+                .map(|(h, c)| {
+                    (
+                        h.clone(),
+                        tokio::spawn(ask(c.clone(), "GET", "/status".into(), String::new())),
+                    )
+                })
+                .collect();
             let mut hosts = Vec::new();
-            for (h, c) in &view.controls {
-                let entry = ask(c.clone(), "GET", "/status".into(), String::new())
+            for (h, answer) in asked {
+                let entry = answer
                     .await
+                    .ok()
+                    .flatten()
                     .filter(|(code, _)| *code == 200)
                     .and_then(|(_, b)| serde_json::from_str::<serde_json::Value>(&b).ok())
                     .and_then(|v| {
@@ -209,27 +231,10 @@ pub async fn serve(lab: &ContainerLab) -> std::io::Result<ccelab_emulators::net:
             .collect(),
         known: lab.topo.known_hosts(),
     });
-    let slots = Arc::new(tokio::sync::Semaphore::new(CONTROL_CONNECTIONS));
-    ccelab_emulators::net::Acceptor::bind(
+    crate::control::serve_bounded(
         SocketAddr::from(([127, 0, 0, 1], 0)),
-        move |tcp, _, _| {
-            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                return;
-            };
-            let view = view.clone();
-            tokio::spawn(async move {
-                let svc = hyper::service::service_fn(move |req| {
-                    let view = view.clone();
-                    async move { Ok::<_, std::convert::Infallible>(route(view, req).await) }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(CONTROL_HEADER_TIMEOUT)
-                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
-                    .await;
-                drop(permit);
-            });
-        },
+        move || Some(view.clone()),
+        route,
     )
     .await
 }

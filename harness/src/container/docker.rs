@@ -139,26 +139,11 @@ fn gone(label: &str) -> bool {
 /// test run killed before its labs were dropped). Returns how many.
 pub fn reap() -> usize {
     let mut removed = 0;
-    let pid_of = |kind: &str| -> Vec<(String, String)> {
+    // (id, owner label) of every labelled container (`ps -a`) or network (`network ls`)
+    let owned = |list: [&str; 2]| -> Vec<(String, String)> {
+        let filter = format!("label={}", super::LABEL_PID);
         let fmt = format!("{{{{.ID}}}} {{{{.Label \"{}\"}}}}", super::LABEL_PID);
-        let args: Vec<String> = match kind {
-            "container" => vec![
-                "ps".into(),
-                "-a".into(),
-                "--filter".into(),
-                format!("label={}", super::LABEL_PID),
-                "--format".into(),
-                fmt,
-            ],
-            _ => vec![
-                "network".into(),
-                "ls".into(),
-                "--filter".into(),
-                format!("label={}", super::LABEL_PID),
-                "--format".into(),
-                fmt,
-            ],
-        };
+        let args = [list[0], list[1], "--filter", &filter, "--format", &fmt];
         docker(&args)
             .unwrap_or_default()
             .lines()
@@ -168,7 +153,7 @@ pub fn reap() -> usize {
             })
             .collect()
     };
-    let dead: Vec<String> = pid_of("container")
+    let dead: Vec<String> = owned(["ps", "-a"])
         .into_iter()
         .filter(|(_, p)| gone(p))
         .map(|(id, _)| id)
@@ -180,7 +165,7 @@ pub fn reap() -> usize {
             removed += dead.len();
         }
     }
-    for (id, p) in pid_of("network") {
+    for (id, p) in owned(["network", "ls"]) {
         if gone(&p) && docker(&["network", "rm", &id]).is_ok() {
             removed += 1;
         }

@@ -96,62 +96,44 @@ pub fn build(binary: &Path, tag: &str) -> Result<u64, ImageError> {
         }
         Err(e) => return Err(err(e)),
     }
-    let context = tempfile_dir().map_err(|e| err(format!("a build folder: {e}")))?;
-    let result = (|| {
-        std::fs::write(context.join("Dockerfile"), DOCKERFILE)
-            .map_err(|e| err(format!("writing the build context: {e}")))?;
-        std::fs::write(context.join("ccelab"), &bytes)
-            .map_err(|e| err(format!("writing the build context: {e}")))?;
-        // symbols are not needed to run (smaller image); strip if binutils is there
-        let _ = std::process::Command::new("strip")
-            .arg("--strip-all")
-            .arg(context.join("ccelab"))
-            .stderr(std::process::Stdio::null())
-            .status();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(
-                context.join("ccelab"),
-                std::fs::Permissions::from_mode(0o755),
-            )
-            .map_err(|e| err(e.to_string()))?;
-        }
-        docker(&[
-            "build".as_ref(),
-            "--quiet".as_ref(),
-            "--label".as_ref(),
-            "ccelab.image=1".as_ref(),
-            "-t".as_ref(),
-            tag.as_ref(),
-            context.as_os_str(),
-        ])?;
-        let size = docker(&["image", "inspect", "--format", "{{.Size}}", tag])?;
-        Ok(size.parse().unwrap_or(0))
-    })();
-    let _ = std::fs::remove_dir_all(&context);
-    result
+    // removed when dropped, whatever happens
+    let dir = tempfile::tempdir().map_err(|e| err(format!("a build folder: {e}")))?;
+    let context = dir.path();
+    std::fs::write(context.join("Dockerfile"), DOCKERFILE)
+        .map_err(|e| err(format!("writing the build context: {e}")))?;
+    std::fs::write(context.join("ccelab"), &bytes)
+        .map_err(|e| err(format!("writing the build context: {e}")))?;
+    // symbols are not needed to run (smaller image); strip if binutils is there
+    let _ = std::process::Command::new("strip")
+        .arg("--strip-all")
+        .arg(context.join("ccelab"))
+        .stderr(std::process::Stdio::null())
+        .status();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(
+            context.join("ccelab"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .map_err(|e| err(e.to_string()))?;
+    }
+    docker(&[
+        "build".as_ref(),
+        "--quiet".as_ref(),
+        "--label".as_ref(),
+        "ccelab.image=1".as_ref(),
+        "-t".as_ref(),
+        tag.as_ref(),
+        context.as_os_str(),
+    ])?;
+    let size = docker(&["image", "inspect", "--format", "{{.Size}}", tag])?;
+    Ok(size.parse().unwrap_or(0))
 }
 
 /// Whether the image `tag` exists.
 pub fn exists(tag: &str) -> bool {
     docker(&["image", "inspect", "--format", "{{.Id}}", tag]).is_ok()
-}
-
-/// A fresh folder under the system's temporary folder.
-fn tempfile_dir() -> std::io::Result<PathBuf> {
-    let base = std::env::temp_dir();
-    for n in 0..100u32 {
-        let p = base.join(format!("ccelab-image-{}-{n}", std::process::id()));
-        match std::fs::create_dir(&p) {
-            Ok(()) => return Ok(p),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::other(
-        "no free name under the temporary folder",
-    ))
 }
 
 #[cfg(test)]

@@ -174,7 +174,7 @@ impl ContainerLab {
                     "run".into(),
                     "-d".into(),
                     "--name".into(),
-                    format!("ccelab-{}-{}-net", self.id, h.name),
+                    self.holder_of(&h.name),
                     "--hostname".into(),
                     h.short().to_string(),
                     "--network".into(),
@@ -201,9 +201,9 @@ impl ContainerLab {
                     "run".into(),
                     "-d".into(),
                     "--name".into(),
-                    format!("ccelab-{}-{}", self.id, h.name),
+                    self.product_of(&h.name),
                     "--network".into(),
-                    format!("container:ccelab-{}-{}-net", self.id, h.name),
+                    format!("container:{}", self.holder_of(&h.name)),
                     "--user".into(),
                     uid.clone(),
                     "--stop-timeout".into(),
@@ -229,19 +229,28 @@ impl ContainerLab {
                 args
             })
             .collect();
-        for h in &hosts {
-            self.holders
-                .push(format!("ccelab-{}-{}-net", self.id, h.name));
-        }
+        let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
+        // recorded before they run: a failure half-way removes what was made
+        self.holders = names.iter().map(|n| self.holder_of(n)).collect();
         run_all(&holders)?;
-        for h in &hosts {
-            self.containers
-                .insert(h.name.clone(), format!("ccelab-{}-{}", self.id, h.name));
-        }
+        self.containers = names
+            .iter()
+            .map(|n| (n.clone(), self.product_of(n)))
+            .collect();
         run_all(&products)?;
         self.wait_ready()?;
         self.write_client_files(None)?;
         Ok(())
+    }
+
+    /// The container holding a host's address (its "machine").
+    fn holder_of(&self, host: &str) -> String {
+        format!("ccelab-{}-{host}-net", self.id)
+    }
+
+    /// The container running a host's product.
+    fn product_of(&self, host: &str) -> String {
+        format!("ccelab-{}-{host}", self.id)
     }
 
     /// Waits until every host's control API answers.

@@ -132,7 +132,8 @@ impl LabSpec {
             subnet: format!("{}.{}.{}.0/24", subnet[0], subnet[1], subnet[2]),
             addresses: BTreeMap::new(),
         };
-        let topo = spec.build(dir)?;
+        // built once: the addresses are placed after the build, here as in every host
+        let mut topo = spec.build(dir)?;
         spec.addresses = topo
             .hosts
             .iter()
@@ -144,7 +145,7 @@ impl LabSpec {
                 )
             })
             .collect();
-        let topo = spec.build(dir)?;
+        spec.place(&mut topo);
         Ok((spec, topo))
     }
 
@@ -195,15 +196,21 @@ impl LabSpec {
         file.base_dir = self.base_dir.clone();
         file.clock = Some(self.minted_at.clone());
         let mut topo = file.build(dir)?;
+        self.place(&mut topo);
+        if self.clock == ClockRuns::System {
+            topo.clock = Clock::system();
+        }
+        Ok(topo)
+    }
+
+    /// Puts every host at its address on the containers' network (after
+    /// the build: the certificates do not depend on it).
+    fn place(&self, topo: &mut Topology) {
         for h in &mut topo.hosts {
             if let Some(a) = self.addresses.get(&h.name) {
                 h.address = *a;
             }
         }
-        if self.clock == ClockRuns::System {
-            topo.clock = Clock::system();
-        }
-        Ok(topo)
     }
 }
 
