@@ -7,6 +7,9 @@
 //! | `GET /status` | hosts and services with their states and ports |
 //! | `GET /accounts` | every login and store password, as `topology.json`'s `accounts` |
 //! | `GET /events[?since=N][&limit=M]` | the TLS connections from the N-th on (counting from 0), at most M (default 1000, at most 10,000; the next page starts at the last `seq` + 1): `seq`, peer, local address, SNI, outcome (handshake, reset, alert, plain HTTP…) |
+//! | `GET /events/mark` | where this process's TLS and LDAP event logs stand (`{"tls": N, "ldap": M}`) |
+//! | `GET /events/lines?tls=N&ldap=M` | the events since that mark, one line each, as a scenario step's outcome lists them (a scenario on containers merges every host's) |
+//! | `GET /telling-logs` | the log files that tell why an action failed (each ADS's catalina log of the day, ECE's application server logs), as paths on the disks |
 //! | `GET /ece/users` | the agents ECE's user list shows |
 //! | `GET /inventory` | the inventory's ECE web server entry (name, user) |
 //! | `GET /inventory/machines` | every machine of the inventory |
@@ -50,7 +53,8 @@ fn param(query: &str, key: &str) -> String {
         .unwrap_or_default()
 }
 
-fn json(status: u16, v: serde_json::Value) -> Response<Full<Bytes>> {
+/// A JSON answer.
+pub(crate) fn json(status: u16, v: serde_json::Value) -> Response<Full<Bytes>> {
     Response::builder()
         .status(status)
         .header("Content-Type", "application/json")
@@ -190,6 +194,35 @@ async fn route(
                 "outcome": format!("{:?}", e.outcome),
             })
         }),
+        // a scenario step's events and logs when the deployment runs one
+        // host per process: where this host's event logs stand, their lines
+        // since then (as [`Lab::events_since`] writes them), the logs that
+        // tell why an action failed
+        (Method::GET, ["events", "mark"]) => json(
+            200,
+            serde_json::to_value(lab.event_mark()).unwrap_or_default(),
+        ),
+        (Method::GET, ["events", "lines"]) => {
+            let mut mark = serde_json::Map::new();
+            for key in ["tls", "ldap"] {
+                match number_param(&query, key, 0, usize::MAX) {
+                    Ok(n) => mark.insert(key.into(), serde_json::json!(n)),
+                    Err(r) => return r,
+                };
+            }
+            match serde_json::from_value::<crate::lab::EventMark>(serde_json::Value::Object(mark)) {
+                Ok(m) => json(200, serde_json::json!(lab.events_since(&m))),
+                Err(e) => json(400, serde_json::json!({"error": e.to_string()})),
+            }
+        }
+        (Method::GET, ["telling-logs"]) => json(
+            200,
+            serde_json::json!(lab
+                .telling_logs()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()),
+        ),
         (Method::POST, ["actions"]) => {
             use http_body_util::BodyExt as _;
             // only local tools: no browser page (a cross-site form sends an

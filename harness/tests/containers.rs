@@ -67,6 +67,7 @@ fn start(dir: &Path, topology: &str) -> Option<ContainerLab> {
             base_dir: dir,
             dir: &dir.join("lab"),
             image,
+            address_holders: true,
         })
         .unwrap_or_else(|e| panic!("{e}")),
     )
@@ -428,4 +429,73 @@ fn up_containers_serves_the_deployment_api_and_removes_everything_on_ctrl_c() {
         "{rest}"
     );
     assert!(remains(&id).is_empty(), "left behind: {:?}", remains(&id));
+}
+
+/// The snapshot of a scenario (`snapshots/ID.snap` without insta's header).
+fn snapshot(id: &str) -> String {
+    let path = workspace()
+        .join("snapshots")
+        .join(format!("{}.snap", ccelab::scenario::sanitize(id)));
+    let text = std::fs::read_to_string(&path).unwrap();
+    text.splitn(3, "---\n")
+        .nth(2)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The whole catalog on the container back end — one container per host,
+/// each step done in the container of the host it acts on — passes, and
+/// each transcript is its in-process snapshot, line for line.
+#[test]
+fn the_whole_catalog_passes_on_containers_with_the_same_snapshots() {
+    use ccelab::scenario::{self, Backend, Scenario};
+    let Some(image) = image() else { return };
+    let scenarios = Scenario::discover(&[workspace().join("scenarios")]).unwrap();
+    assert!(scenarios.len() >= 40, "the catalog: {}", scenarios.len());
+    let tmp = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    ccelab_emulators::pki::warm_up();
+    let started = Instant::now();
+    let backend = Backend::Containers {
+        image: image.to_string(),
+    };
+    let reports = rt.block_on(scenario::run_all_progress(
+        &scenarios,
+        tmp.path(),
+        3,
+        &backend,
+        |r| {
+            eprintln!(
+                "{} {} ({} ms)",
+                if r.passed { "pass" } else { "FAIL" },
+                r.id,
+                r.millis
+            )
+        },
+    ));
+    eprintln!(
+        "{} scenarios in containers in {} ms",
+        reports.len(),
+        started.elapsed().as_millis()
+    );
+    let failed: Vec<String> = reports
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| format!("{}:\n{}\n{:#?}", r.id, r.transcript, r.mismatches))
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+    let differ: Vec<String> = reports
+        .iter()
+        .filter(|r| r.transcript != snapshot(&r.id))
+        .map(|r| format!("{}:\n{}", r.id, r.transcript))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "transcripts unlike their snapshots:\n{}",
+        differ.join("\n\n")
+    );
 }

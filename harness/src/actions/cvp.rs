@@ -18,6 +18,11 @@ fn cvp_host<'a>(lab: &'a Lab, name: &str) -> Result<&'a RunningCvp, ActionError>
         })
 }
 
+/// A CVP role.
+fn is_cvp(role: Role) -> bool {
+    matches!(role, Role::CvpCall | Role::CvpReporting | Role::CvpOamp)
+}
+
 /// `cvp-orm`: CCE Administration on `ads` (default `ads-a`) configures the
 /// CVP server `host` through its ORM REST with the administrator's
 /// credentials; the server checks them with the principal AW (F19).
@@ -26,7 +31,12 @@ pub(super) async fn orm(lab: &Lab, ads: Option<&str>, host: &str) -> Result<Outc
     let admin = lab
         .product::<ccelab_emulators::cce_admin::RunningCceAdmin>(ads)
         .ok_or_else(|| ActionError::no_host(lab, ads))?;
-    let fqdn = cvp_host(lab, host)?.ctx().fqdn.clone();
+    // the CVP server may run in another process (one per host): its name
+    // is the topology's
+    let fqdn = match lab.topo.host(host) {
+        Some(h) if !lab.runs(&h.name) && is_cvp(h.role) => h.fqdn.clone(),
+        _ => cvp_host(lab, host)?.ctx().fqdn.clone(),
+    };
     let (ok, lines) = admin
         .cvp_orm(&fqdn)
         .await
@@ -187,8 +197,23 @@ pub(super) async fn service_controller(
             "Unable to connect to the Reporting Server at {rpt_addr}"
         )));
     };
-    let rpt_cvp = cvp_host(lab, &rpt.name)?;
-    rpt_cvp.stop_service("reportingserver").await;
+    if lab.runs(&rpt.name) {
+        cvp_host(lab, &rpt.name)?
+            .stop_service("reportingserver")
+            .await;
+    } else {
+        // the reporting server runs in a process of its own (a container):
+        // the call server asks it over the network, as the real one does
+        let stop = super::Action::Stop {
+            host: rpt.name.clone(),
+            service: "reportingserver".into(),
+        };
+        if let Err(e) = crate::container::remote::act(rpt, &stop).await {
+            return Ok(fail(format!(
+                "Unable to connect to the Reporting Server at {rpt_addr}: {e}"
+            )));
+        }
+    }
     Ok(Outcome {
         ok: true,
         stdout: format!(

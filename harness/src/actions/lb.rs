@@ -250,18 +250,23 @@ pub(super) async fn pfx_copy(
     to: &str,
     private_key: bool,
 ) -> Result<Outcome, ActionError> {
-    let web = |n: &str| -> Result<(&RunningWeb, ccelab_emulators::host::VirtualDisk), ActionError> {
+    // a web server runs here, or in a process of its own (one container
+    // per host: the machine carries the file between their disks)
+    let web = |n: &str| -> Result<(Option<&RunningWeb>, &crate::topology::Host), ActionError> {
         let h = lab
             .topo
             .host(n)
             .ok_or_else(|| ActionError::no_host(lab, n))?;
-        let w = lab
-            .product::<RunningWeb>(&h.name)
-            .ok_or_else(|| ActionError::Invalid(format!("{}: not an ECE web server", h.name)))?;
-        Ok((w, h.disk.clone()))
+        let not_web = || ActionError::Invalid(format!("{}: not an ECE web server", h.name));
+        match lab.product::<RunningWeb>(&h.name) {
+            Some(w) => Ok((Some(w), h)),
+            None if !lab.runs(&h.name) && h.role == Role::EceWeb => Ok((None, h)),
+            None => Err(not_web()),
+        }
     };
-    let (_, from_disk) = web(from)?;
-    let (target, to_disk) = web(to)?;
+    let (_, from_host) = web(from)?;
+    let (target, to_host) = web(to)?;
+    let (from_disk, to_disk) = (from_host.disk.clone(), to_host.disk.clone());
     if from_disk.root() == to_disk.root() {
         return Err(ActionError::Invalid(format!(
             "pfx-copy: `{from}` and `{to}` are one web server"
@@ -281,11 +286,23 @@ pub(super) async fn pfx_copy(
     let head = format!(
         "PFX {thumb} exported from {from} {how}, imported on {to}, bound; IIS restarted on {to}"
     );
-    Ok(match target.restart_site().await {
+    let restarted = match target {
+        Some(t) => t.restart_site().await.map_err(|e| e.problem),
+        None => crate::container::remote::act(to_host, &super::Action::restart(&to_host.name))
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                // the host's error names it first (`eceweb2: …`)
+                let e = e.to_string();
+                e.strip_prefix(&format!("{}: ", to_host.name))
+                    .map_or(e.clone(), str::to_string)
+            }),
+    };
+    Ok(match restarted {
         Ok(()) => Outcome::ok(head),
-        Err(e) => Outcome {
+        Err(problem) => Outcome {
             ok: false,
-            shows: format!("{head}\n{}", e.problem),
+            shows: format!("{head}\n{problem}"),
             ..Outcome::default()
         },
     })

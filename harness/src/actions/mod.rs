@@ -29,7 +29,10 @@ mod finesse;
 mod hosts;
 mod iis;
 mod lb;
+mod place;
 mod spog;
+
+pub use place::Place;
 
 use serde::{Deserialize, Serialize};
 
@@ -460,7 +463,8 @@ impl From<&str> for ActionError {
 }
 
 /// What an action did: what the user sees, and what it left behind.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Outcome {
     /// It worked for the user (a command: exit code 0).
     pub ok: bool,
@@ -541,7 +545,7 @@ fn lab_outcome(r: Result<String, LabError>) -> Result<Outcome, ActionError> {
 }
 
 /// The sizes of the files (0 for one that is not there yet).
-fn log_sizes(files: &[std::path::PathBuf]) -> Vec<(std::path::PathBuf, u64)> {
+pub(crate) fn log_sizes(files: &[std::path::PathBuf]) -> Vec<(std::path::PathBuf, u64)> {
     files
         .iter()
         .map(|f| {
@@ -559,7 +563,7 @@ const MAX_LOGGED: u64 = 64 * 1024;
 /// The lines added to `files` since `marks` (a file that shrank was rotated:
 /// all of it is new), at most [`MAX_LOGGED`] bytes of each, and the first
 /// file that grew.
-fn appended(
+pub(crate) fn appended(
     files: &[std::path::PathBuf],
     marks: &[(std::path::PathBuf, u64)],
 ) -> Option<(String, Vec<String>)> {

@@ -87,21 +87,8 @@ pub(crate) fn run(a: HostArgs) -> Result<i32, Failure> {
                 };
                 Failure::new(&h.name, format!("{e}{hint}"))
             })?;
-        // every other host reaches this one on its real ports
-        let moved: Vec<String> = lab
-            .ports_of(&h.name)
-            .into_iter()
-            .filter(|(p, b)| p != b)
-            .map(|(p, b)| format!("{p} (bound {b})"))
-            .collect();
-        if !moved.is_empty() {
-            return Err(Failure::new(
-                &h.name,
-                format!(
-                    "these ports were taken, so the other hosts cannot reach them: {}",
-                    moved.join(", ")
-                ),
-            ));
+        if let Some(moved) = moved_ports(&lab, &h.name) {
+            return Err(Failure::new(&h.name, moved));
         }
         let control = crate::control::serve(
             lab.clone(),
@@ -143,6 +130,23 @@ pub(crate) fn run(a: HostArgs) -> Result<i32, Failure> {
     })
 }
 
+/// Why a host that moved off its real ports cannot serve (every other host
+/// reaches it on them); None when it is on all of them.
+pub(crate) fn moved_ports(lab: &crate::lab::Lab, host: &str) -> Option<String> {
+    let moved: Vec<String> = lab
+        .ports_of(host)
+        .into_iter()
+        .filter(|(p, b)| p != b)
+        .map(|(p, b)| format!("{p} (bound {b})"))
+        .collect();
+    (!moved.is_empty()).then(|| {
+        format!(
+            "these ports were taken, so the other hosts cannot reach them: {}",
+            moved.join(", ")
+        )
+    })
+}
+
 /// `ccelab pause`: holds a host's address on the containers' network (the
 /// host's "machine": its product's container shares this one's network) and
 /// does nothing else until SIGTERM or SIGINT; Ok(0).
@@ -156,7 +160,7 @@ pub(crate) fn pause() -> Result<i32, Failure> {
 }
 
 /// Waits for SIGTERM (what `docker stop` sends) or SIGINT; names the one that came.
-async fn stop_signal() -> &'static str {
+pub(crate) async fn stop_signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -23,6 +23,7 @@ mod image;
 mod pki;
 mod scenario;
 mod serve;
+mod slot;
 mod store;
 mod up;
 
@@ -73,6 +74,10 @@ enum Command {
     /// host's "machine"; its product's container joins its network).
     #[command(hide = true)]
     Pause,
+    /// A host's container kept between scenarios: runs, on demand, the host
+    /// of a lab folder at this address (`ccelab scenario run --containers`).
+    #[command(hide = true)]
+    Slot(slot::SlotArgs),
     /// The image the hosts' containers run: FROM scratch, a static ccelab.
     #[command(subcommand)]
     Image(image::ImageCommand),
@@ -141,6 +146,7 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Scenario(c) => scenario::run(c),
         Command::Host(c) => host::run(c),
         Command::Pause => host::pause(),
+        Command::Slot(c) => slot::run(c),
         Command::Image(c) => image::run(c),
         Command::Compose(c) => compose::run(c),
     };

@@ -1,6 +1,7 @@
 //! `ccelab scenario list|run|catalog`: the scenario files of `scenarios/`
 //! (see `crate::scenario` for the format). `run` starts each scenario on a
-//! topology of its own (ephemeral ports, `--jobs` at a time), prints a
+//! topology of its own (ephemeral ports, `--jobs` at a time; with
+//! `--containers`, one container per host), prints a
 //! progress line per scenario and, for a failure, expected versus actual and
 //! the log file to look at; exit 1 when any scenario fails.
 
@@ -55,6 +56,15 @@ pub(crate) struct RunArgs {
     /// Print every transcript.
     #[arg(long)]
     verbose: bool,
+    /// Run each scenario's hosts one container per host (see `ccelab up
+    /// --containers`; the image is built with `ccelab image build`): the
+    /// same steps and expectations, each action done in the container of
+    /// the host it acts on.
+    #[arg(long)]
+    containers: bool,
+    /// The image the hosts' containers run (with --containers).
+    #[arg(long, default_value = crate::container::IMAGE, requires = "containers")]
+    image: String,
 }
 
 fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, Failure> {
@@ -122,16 +132,29 @@ pub(crate) fn run(c: ScenarioCommand) -> Result<i32, Failure> {
             let started = std::time::Instant::now();
             let total = chosen.len();
             let mut n = 0;
-            let reports = rt.block_on(scenario::run_all_progress(&chosen, &root, a.jobs, |r| {
-                n += 1;
-                out!(
-                    "[{n}/{total}] {} {:<10} {} ({} ms)",
-                    if r.passed { "pass" } else { "FAIL" },
-                    r.id,
-                    r.title,
-                    r.millis
-                );
-            }));
+            let backend = if a.containers {
+                scenario::Backend::Containers {
+                    image: a.image.clone(),
+                }
+            } else {
+                scenario::Backend::InProcess
+            };
+            let reports = rt.block_on(scenario::run_all_progress(
+                &chosen,
+                &root,
+                a.jobs,
+                &backend,
+                |r| {
+                    n += 1;
+                    out!(
+                        "[{n}/{total}] {} {:<10} {} ({} ms)",
+                        if r.passed { "pass" } else { "FAIL" },
+                        r.id,
+                        r.title,
+                        r.millis
+                    );
+                },
+            ));
             let mut failed = 0;
             for r in &reports {
                 if a.verbose || !r.passed {

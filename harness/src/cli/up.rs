@@ -125,6 +125,7 @@ fn run_containers(a: UpArgs, dir: PathBuf) -> Result<i32, Failure> {
                 base_dir: &b,
                 dir: &d,
                 image: &image,
+                address_holders: true,
             })
         }))
         .map_err(|e| Failure::new("start", e))?

@@ -206,20 +206,30 @@ async fn route(view: Arc<View>, req: Request<Incoming>) -> Response<Full<Bytes>>
 
 /// Serves the deployment's control API on loopback until the handle is dropped.
 pub async fn serve(lab: &ContainerLab) -> std::io::Result<ccelab_emulators::net::Acceptor> {
+    let controls: std::collections::BTreeMap<String, String> = lab
+        .containers
+        .keys()
+        .filter_map(|h| lab.control(h).map(|c| (h.clone(), c)))
+        .collect();
+    serve_hosts(&lab.topo, &controls).await
+}
+
+/// [`serve`] for the hosts of `topo` whose control APIs are `controls` (host → URL).
+pub async fn serve_hosts(
+    topo: &crate::topology::Topology,
+    controls: &std::collections::BTreeMap<String, String>,
+) -> std::io::Result<ccelab_emulators::net::Acceptor> {
     let view = Arc::new(View {
-        controls: lab
-            .containers
-            .keys()
-            .filter_map(|h| lab.control(h).map(|c| (h.clone(), c)))
+        controls: controls
+            .iter()
+            .map(|(h, c)| (h.clone(), c.clone()))
             .collect(),
-        dc: lab
-            .topo
+        dc: topo
             .hosts
             .iter()
             .find(|h| h.role == Role::AdDc)
             .map(|h| h.name.clone()),
-        names: lab
-            .topo
+        names: topo
             .hosts
             .iter()
             .map(|h| {
@@ -229,7 +239,7 @@ pub async fn serve(lab: &ContainerLab) -> std::io::Result<ccelab_emulators::net:
                 )
             })
             .collect(),
-        known: lab.topo.known_hosts(),
+        known: topo.known_hosts(),
     });
     crate::control::serve_bounded(
         SocketAddr::from(([127, 0, 0, 1], 0)),

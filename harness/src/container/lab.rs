@@ -92,6 +92,12 @@ pub struct Start<'a> {
     pub dir: &'a Path,
     /// The image the hosts run.
     pub image: &'a str,
+    /// Each host's address held by a container of its own (`ccelab
+    /// pause`), so that a killed product leaves its machine answering
+    /// (refused connections, as a crashed service's). Without it (a
+    /// scenario, whose steps stop services, never containers) each host is
+    /// one container: half the containers to start and remove.
+    pub address_holders: bool,
 }
 
 fn io_at(path: &Path) -> impl Fn(std::io::Error) -> ContainerError + '_ {
@@ -119,6 +125,12 @@ impl ContainerLab {
         let network = format!("ccelab-{id}");
         std::fs::create_dir_all(s.dir).map_err(io_at(s.dir))?;
         let dir = std::path::absolute(s.dir).map_err(io_at(s.dir))?;
+        // the topology file's folder is mounted at its own path: an absolute one
+        let base_dir = std::path::absolute(s.base_dir).map_err(io_at(s.base_dir))?;
+        let s = Start {
+            base_dir: &base_dir,
+            ..s
+        };
         let subnet = create_network(&network, &id, pid, seq)?;
         let built = (|| -> Result<(LabSpec, Topology), ContainerError> {
             let (spec, topo) = LabSpec::new(s.topology, s.base_dir, subnet, &dir)?;
@@ -175,19 +187,9 @@ impl ContainerLab {
                     "-d".into(),
                     "--name".into(),
                     self.holder_of(&h.name),
-                    "--hostname".into(),
-                    h.short().to_string(),
-                    "--network".into(),
-                    self.network.clone(),
-                    "--ip".into(),
-                    h.address.to_string(),
-                    "--network-alias".into(),
-                    h.fqdn.clone(),
-                    "--network-alias".into(),
-                    h.short().to_string(),
-                    "--user".into(),
-                    uid.clone(),
                 ];
+                args.extend(self.address_args(h));
+                args.extend(["--user".into(), uid.clone()]);
                 args.extend(labels.iter().cloned());
                 args.extend([s.image.to_string(), "pause".into()]);
                 args
@@ -197,13 +199,22 @@ impl ContainerLab {
             .iter()
             .map(|h| {
                 let disk = h.disk.root().display().to_string();
+                let network: Vec<String> = if s.address_holders {
+                    vec![
+                        "--network".into(),
+                        format!("container:{}", self.holder_of(&h.name)),
+                    ]
+                } else {
+                    self.address_args(h)
+                };
                 let mut args: Vec<String> = vec![
                     "run".into(),
                     "-d".into(),
                     "--name".into(),
                     self.product_of(&h.name),
-                    "--network".into(),
-                    format!("container:{}", self.holder_of(&h.name)),
+                ];
+                args.extend(network);
+                args.extend([
                     "--user".into(),
                     uid.clone(),
                     "--stop-timeout".into(),
@@ -212,7 +223,7 @@ impl ContainerLab {
                     format!("{0}:{0}:ro", spec_file.display()),
                     "-v".into(),
                     format!("{disk}:{disk}"),
-                ];
+                ]);
                 args.extend(labels.iter().cloned());
                 if s.base_dir.is_dir() && s.base_dir != Path::new("/") {
                     args.push("-v".into());
@@ -231,8 +242,10 @@ impl ContainerLab {
             .collect();
         let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
         // recorded before they run: a failure half-way removes what was made
-        self.holders = names.iter().map(|n| self.holder_of(n)).collect();
-        run_all(&holders)?;
+        if s.address_holders {
+            self.holders = names.iter().map(|n| self.holder_of(n)).collect();
+            run_all(&holders)?;
+        }
         self.containers = names
             .iter()
             .map(|n| (n.clone(), self.product_of(n)))
@@ -241,6 +254,22 @@ impl ContainerLab {
         self.wait_ready()?;
         self.write_client_files(None)?;
         Ok(())
+    }
+
+    /// A host's place on the lab's network: its address, its names.
+    fn address_args(&self, h: &crate::topology::Host) -> Vec<String> {
+        vec![
+            "--hostname".into(),
+            h.short().to_string(),
+            "--network".into(),
+            self.network.clone(),
+            "--ip".into(),
+            h.address.to_string(),
+            "--network-alias".into(),
+            h.fqdn.clone(),
+            "--network-alias".into(),
+            h.short().to_string(),
+        ]
     }
 
     /// The container holding a host's address (its "machine").
@@ -324,54 +353,12 @@ impl ContainerLab {
     /// the accounts); `control` is the deployment's control API (by
     /// default the DC host's own).
     pub fn write_client_files(&self, control: Option<&str>) -> Result<(), ContainerError> {
-        let mut services = BTreeMap::new();
-        for h in self.containers.keys() {
-            let Some(c) = self.control(h) else { continue };
-            let Ok((200, body)) = crate::control::request(&c, "GET", "/status", "") else {
-                continue;
-            };
-            let own: Vec<ccelab_emulators::product::ServiceInfo> =
-                serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| {
-                        v["hosts"]
-                            .as_array()?
-                            .iter()
-                            .find(|x| x["name"] == h.as_str())
-                            .map(|x| x["services"].clone())
-                    })
-                    .and_then(|s| serde_json::from_value(s).ok())
-                    .unwrap_or_default();
-            services.insert(h.clone(), own);
-        }
-        // the DC's host knows the directory's accounts (any host knows the others)
-        let source = self
-            .topo
-            .hosts
-            .iter()
-            .find(|h| h.role == crate::topology::Role::AdDc)
-            .map(|h| h.name.clone())
-            .or_else(|| self.containers.keys().next().cloned());
-        let accounts = source
-            .clone()
-            .and_then(|h| self.control(&h))
-            .and_then(|c| crate::control::request(&c, "GET", "/accounts", "").ok())
-            .and_then(|(code, body)| (code == 200).then_some(body))
-            .and_then(|b| serde_json::from_str::<Vec<serde_json::Value>>(&b).ok())
-            .unwrap_or_default();
-        let control = control
-            .map(str::to_string)
-            .or_else(|| source.and_then(|h| self.control(&h)))
-            .unwrap_or_default();
-        crate::lab::files::write_client_files(
-            &self.topo,
-            &self.dir,
-            &|h| services.get(&h.name).cloned().unwrap_or_default(),
-            accounts,
-            &control,
-            &|h| self.control(&h.name),
-        )
-        .map_err(|(path, source)| ContainerError::File { path, source })
+        let controls: BTreeMap<String, String> = self
+            .containers
+            .keys()
+            .filter_map(|h| Some((h.clone(), self.control(h)?)))
+            .collect();
+        client_files(&self.topo, &self.dir, &controls, control)
     }
 
     /// `docker kill` a host's product container: its product is gone at
@@ -464,6 +451,64 @@ impl Drop for ContainerLab {
     }
 }
 
+/// `topology.json`, `hosts`, `jdk-hosts`, `curl-resolve` and `ca/` of a
+/// deployment whose hosts' control APIs are `controls` (host → URL), from
+/// what each says of its services (and the DC's of the accounts); `control`
+/// is the deployment's control API (by default the DC host's own).
+pub fn client_files(
+    topo: &Topology,
+    dir: &Path,
+    controls: &BTreeMap<String, String>,
+    control: Option<&str>,
+) -> Result<(), ContainerError> {
+    let mut services = BTreeMap::new();
+    for (h, c) in controls {
+        let Ok((200, body)) = crate::control::request(c, "GET", "/status", "") else {
+            continue;
+        };
+        let own: Vec<ccelab_emulators::product::ServiceInfo> =
+            serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| {
+                    v["hosts"]
+                        .as_array()?
+                        .iter()
+                        .find(|x| x["name"] == h.as_str())
+                        .map(|x| x["services"].clone())
+                })
+                .and_then(|s| serde_json::from_value(s).ok())
+                .unwrap_or_default();
+        services.insert(h.clone(), own);
+    }
+    // the DC's host knows the directory's accounts (any host knows the others)
+    let source = topo
+        .hosts
+        .iter()
+        .find(|h| h.role == crate::topology::Role::AdDc && controls.contains_key(&h.name))
+        .map(|h| h.name.clone())
+        .or_else(|| controls.keys().next().cloned());
+    let accounts = source
+        .as_ref()
+        .and_then(|h| controls.get(h))
+        .and_then(|c| crate::control::request(c, "GET", "/accounts", "").ok())
+        .and_then(|(code, body)| (code == 200).then_some(body))
+        .and_then(|b| serde_json::from_str::<Vec<serde_json::Value>>(&b).ok())
+        .unwrap_or_default();
+    let control = control
+        .map(str::to_string)
+        .or_else(|| source.and_then(|h| controls.get(&h).cloned()))
+        .unwrap_or_default();
+    crate::lab::files::write_client_files(
+        topo,
+        dir,
+        &|h| services.get(&h.name).cloned().unwrap_or_default(),
+        accounts,
+        &control,
+        &|h| controls.get(&h.name).cloned(),
+    )
+    .map_err(|(path, source)| ContainerError::File { path, source })
+}
+
 /// The user and group the containers run as: the caller's, so that files
 /// they write on the bind-mounted disks are the caller's.
 pub fn caller_ids() -> String {
@@ -473,7 +518,7 @@ pub fn caller_ids() -> String {
 }
 
 /// Runs the `docker run` commands, four at a time; the first error.
-fn run_all(commands: &[Vec<String>]) -> Result<(), ContainerError> {
+pub(super) fn run_all(commands: &[Vec<String>]) -> Result<(), ContainerError> {
     for chunk in commands.chunks(4) {
         let results: Vec<Result<String, DockerError>> = std::thread::scope(|scope| {
             let jobs: Vec<_> = chunk
@@ -499,7 +544,12 @@ fn run_all(commands: &[Vec<String>]) -> Result<(), ContainerError> {
 }
 
 /// Creates the lab's network on a free /24 under 10.77.0.0/16; its subnet.
-fn create_network(name: &str, id: &str, pid: u32, seq: u32) -> Result<[u8; 3], ContainerError> {
+pub(super) fn create_network(
+    name: &str,
+    id: &str,
+    pid: u32,
+    seq: u32,
+) -> Result<[u8; 3], ContainerError> {
     let start = (pid.wrapping_mul(31).wrapping_add(seq.wrapping_mul(7))) % 250;
     let mut last = String::new();
     for i in 0..250u32 {

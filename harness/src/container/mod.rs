@@ -13,6 +13,9 @@
 //! - [`lab::ContainerLab`] starts a deployment in containers and removes
 //!   everything it made when dropped.
 //! - [`compose`] writes the same layout as a `docker-compose.yml`.
+//! - [`remote`] asks a host's process for an action or an answer; where an
+//!   action is done is [`crate::actions::Place`]; a scenario's steps go
+//!   through both (`ccelab scenario run --containers`).
 //!
 //! Addresses: each host keeps the last byte of its loopback address
 //! (127.0.0.11 → 10.77.N.11) on a /24 of its own, so the mapping is plain.
@@ -22,6 +25,8 @@ pub mod control;
 pub mod docker;
 pub mod image;
 pub mod lab;
+pub mod pool;
+pub mod remote;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -38,6 +43,9 @@ pub const SPEC_FILE: &str = "containers.toml";
 /// The port of a host's own control API in its container (ccelab's choice:
 /// no product of the topology uses it).
 pub const HOST_CONTROL_PORT: u16 = 9595;
+
+/// The port of a pool's slot API (`ccelab slot`, [`pool`]).
+pub const SLOT_PORT: u16 = 9596;
 
 /// The image `ccelab image build` tags and the containers run.
 pub const IMAGE: &str = "ccelab:local";

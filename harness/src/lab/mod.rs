@@ -61,8 +61,9 @@ fn svc_err(host: &str, problem: impl std::fmt::Display) -> LabError {
     }
 }
 
-/// A position in the deployment's event stream ([`Lab::event_mark`]).
-#[derive(Clone, Copy, Debug)]
+/// A position in the deployment's event stream ([`Lab::event_mark`]); a
+/// host's control API gives its own (`GET /events/mark`).
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct EventMark {
     tls: usize,
     ldap: usize,
@@ -81,6 +82,10 @@ pub struct Lab {
     products: std::collections::BTreeMap<String, Arc<dyn Running>>,
     /// How many web certificates were replaced (picks the next pool key).
     cert_serial: std::sync::atomic::AtomicUsize,
+    /// The other hosts run elsewhere, at their addresses on their real
+    /// product ports (one process per host; the machine's view of a
+    /// deployment in containers).
+    direct: bool,
 }
 
 impl Lab {
@@ -106,6 +111,15 @@ impl Lab {
         }
         let name = topo.host(host).map(|h| h.name.clone()).unwrap_or_default();
         Self::start_some(topo, true, Some(&name)).await
+    }
+
+    /// The machine's view of a deployment whose every host runs elsewhere
+    /// (one container per host): the topology, its disks and names, each
+    /// host at its address on its real product ports; no product runs
+    /// here. Actions on files and commands (`run`, `keytool`,
+    /// `store-import`…) apply to it as to a lab of one process.
+    pub async fn remote(topo: Arc<Topology>) -> Result<Arc<Lab>, LabError> {
+        Self::start_some(topo, true, Some("")).await
     }
 
     async fn start_some(
@@ -175,6 +189,7 @@ impl Lab {
         }
         Ok(Arc::new(Lab {
             products,
+            direct: only.is_some(),
             topo,
             events: listeners.events.clone(),
             listeners,
@@ -182,9 +197,36 @@ impl Lab {
         }))
     }
 
-    /// The port a host's product port is really bound to.
+    /// The port a host's product port is really bound to; for a host that
+    /// runs elsewhere (one process per host), the product port itself at
+    /// its address (a refused connection there is that host's own answer).
     pub fn bound_port(&self, host: &str, port: u16) -> Option<u16> {
-        self.listeners.bound(host, port)
+        let name = self.topo.host(host).map_or(host, |h| h.name.as_str());
+        match self.listeners.bound(name, port) {
+            None if self.direct && !self.products.contains_key(name) => Some(port),
+            b => b,
+        }
+    }
+
+    /// Records where another process's host listens (the machine's view of
+    /// a deployment in containers, from each host's `GET /status`), so that
+    /// [`Lab::ports_of`] and the commands' `CCELAB_<HOST>_PORT_<N>` list them.
+    pub fn note_ports(&self, host: &str, ports: impl IntoIterator<Item = (u16, u16)>) {
+        let mut table = self
+            .listeners
+            .ports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for (product, bound) in ports {
+            table.insert((host.to_string(), product), bound);
+        }
+    }
+
+    /// Whether this process runs `host`'s product (false for the hosts of
+    /// a deployment in containers but the one this process runs).
+    pub fn runs(&self, host: &str) -> bool {
+        let name = self.topo.host(host).map_or(host, |h| h.name.as_str());
+        self.products.contains_key(name)
     }
 
     /// Every product port of a host with the port it is really bound to, by product port.

@@ -87,6 +87,14 @@ pub struct Mismatch {
 }
 
 impl Run {
+    /// An expected text with its `{…}` substituted as a step's values are
+    /// (`{ece.address}`: the address of this run's back end); a text whose
+    /// braces are no placeholder stays as written. Regular expressions are
+    /// never substituted (`\d{2}`).
+    fn expected(&self, t: &str) -> String {
+        self.substitute(t).unwrap_or_else(|_| t.to_string())
+    }
+
     /// Checks `e` against an outcome (None: the end of the scenario).
     pub(super) fn check(&self, at: &str, e: &Expect, o: Option<&Outcome>) -> Vec<Mismatch> {
         let mut m = Vec::new();
@@ -108,7 +116,7 @@ impl Run {
                     );
                 }
             }
-            if let Some(t) = &e.shows {
+            if let Some(t) = e.shows.as_deref().map(|t| self.expected(t)) {
                 if !o.shows.contains(t.as_str()) {
                     miss(format!("shows `{t}`"), o.shows.clone(), None);
                 }
@@ -127,17 +135,17 @@ impl Run {
                     );
                 }
             }
-            if let Some(t) = &e.stdout {
+            if let Some(t) = e.stdout.as_deref().map(|t| self.expected(t)) {
                 if !o.stdout.contains(t.as_str()) {
                     miss(format!("stdout has `{t}`"), o.stdout.clone(), None);
                 }
             }
-            if let Some(t) = &e.stderr {
+            if let Some(t) = e.stderr.as_deref().map(|t| self.expected(t)) {
                 if !o.stderr.contains(t.as_str()) {
                     miss(format!("stderr has `{t}`"), o.stderr.clone(), None);
                 }
             }
-            if let Some(t) = &e.event {
+            if let Some(t) = e.event.as_deref().map(|t| self.expected(t)) {
                 if !o.events.iter().any(|ev| ev.contains(t.as_str())) {
                     miss(format!("an event with `{t}`"), o.events.join("\n"), None);
                 }
@@ -146,7 +154,7 @@ impl Run {
         for l in &e.log {
             let (files, text) = self.read_logs(&l.host, &l.file);
             let file = Some(files.clone());
-            if let Some(c) = &l.contains {
+            if let Some(c) = l.contains.as_deref().map(|t| self.expected(t)) {
                 if !text.contains(c.as_str()) {
                     miss(format!("log has `{c}`"), last_lines(&text), file.clone());
                 }
@@ -160,7 +168,7 @@ impl Run {
                     );
                 }
             }
-            if let Some(a) = &l.absent {
+            if let Some(a) = l.absent.as_deref().map(|t| self.expected(t)) {
                 if text.contains(a.as_str()) {
                     miss(
                         format!("log without `{a}`"),

@@ -75,6 +75,9 @@ pub struct Scenario {
     pub tags: Vec<String>,
     /// The topology it runs on.
     pub given: TopologyFile,
+    /// `[given]` as a topology file's text (what each host of a deployment
+    /// in containers is told).
+    pub given_text: String,
     /// The steps, in order.
     pub steps: Vec<Step>,
     /// What the disks must hold at the end.
@@ -303,6 +306,7 @@ impl Scenario {
             fix: f.fix,
             tags: f.tags,
             given,
+            given_text,
             steps,
             expect: f.expect,
         })

@@ -28,7 +28,9 @@
 //! Substitutions in step values: `{dir}` (the lab directory), `{HOST.address}`,
 //! `{HOST.fqdn}`, `{HOST.disk}`, `{HOST.port.N}` (where product port N really
 //! listens), `{HOST:WINDOWS-PATH}` (that path on the host's disk), `{ca.root}`,
-//! `{ca.issuing}` (PEM files). `run` commands also get the environment
+//! `{ca.issuing}` (PEM files); the same in expected texts (`shows`,
+//! `stdout`, `stderr`, `event`, a log's `contains` and `absent`; not in
+//! regular expressions). `run` commands also get the environment
 //! `CCELAB_DIR`, `CCELAB_<HOST>_{ADDRESS,FQDN,DISK}`, `CCELAB_<HOST>_PORT_<N>`
 //! and run, like `ccelab exec`, in a private mount namespace where the
 //! topology's names resolve (Java through `-Djdk.net.hosts.file`).
@@ -118,7 +120,7 @@ pub mod transcript;
 pub use catalog::{catalog, PENDING};
 pub use expect::{Expect, LogExpect, Mismatch, StoreExpect};
 pub use file::{Scenario, ScenarioError, Step};
-pub use runner::{run, run_all, run_all_progress, Report, Run};
+pub use runner::{run, run_all, run_all_progress, run_on, Backend, Report, Run};
 
 /// A regex compiled once per process (its pattern is a literal, so it is valid:
 /// a test compiles every one).

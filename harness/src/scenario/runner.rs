@@ -15,6 +15,7 @@ use super::re_static;
 use super::sanitize;
 use super::transcript::Transcript;
 use crate::actions::Outcome;
+use crate::container::pool::{Lease, Pool};
 use crate::lab::Lab;
 
 /// A finished run.
@@ -37,39 +38,139 @@ pub struct Report {
     pub millis: u128,
 }
 
+/// Where a scenario's hosts run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// Every host in this process, on ephemeral loopback ports.
+    #[default]
+    InProcess,
+    /// One container per host ([`crate::container`]), from this image
+    /// (`ccelab:local`): real ports, each host at its address on a private
+    /// network, each action done where [`crate::actions::Place`] says.
+    Containers {
+        /// The image the hosts run.
+        image: String,
+    },
+}
+
+/// What serves a run's hosts: this process, or containers of a pool.
+enum Hosts {
+    InProcess {
+        _control: crate::control::ControlServer,
+    },
+    Containers {
+        pool: Arc<Pool>,
+        lease: Option<Lease>,
+        _control: ccelab_emulators::net::Acceptor,
+    },
+    Finished,
+}
+
+impl Drop for Hosts {
+    fn drop(&mut self) {
+        // a run dropped without `finish` (a panicking test): its hosts stop
+        if let Hosts::Containers { pool, lease, .. } = self {
+            if let Some(l) = lease.take() {
+                pool.stop(&l);
+            }
+        }
+    }
+}
+
+/// A pool of host containers with `lanes` lanes under `root` (off the async workers).
+async fn new_pool(
+    image: &str,
+    root: &Path,
+    base_dirs: &[PathBuf],
+    lanes: usize,
+) -> Result<Arc<Pool>, String> {
+    let (image, root, bases) = (image.to_string(), root.to_path_buf(), base_dirs.to_vec());
+    tokio::task::spawn_blocking(move || Pool::new(&image, &root, &bases, lanes))
+        .await
+        .map_err(|e| e.to_string())?
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
 /// A scenario's running topology.
-/// Dropping it stops every service of the topology and its control API.
+/// Dropping it stops every service of the topology and its control API
+/// (in containers: removes them and their network).
 pub struct Run {
-    /// The running topology.
+    /// The running topology (in containers: the machine's view of it,
+    /// [`Lab::remote`]).
     pub lab: Arc<Lab>,
     /// Its directory.
     pub dir: PathBuf,
-    /// Its control API.
-    pub control: crate::control::ControlServer,
+    /// Its control API's address (`topology.json`'s `control`).
+    pub control: SocketAddr,
     /// The day the topology clock started on (`YYYY-MM-DD`): transcripts
     /// write dates relative to it.
     pub(super) date: String,
+    hosts: Hosts,
+}
+
+/// `dir` made ready for a run: a previous run's topology is removed, a
+/// folder holding anything else is refused.
+async fn fresh_dir(dir: &Path) -> Result<(), String> {
+    let d = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        if d.join("topology.json").is_file() {
+            // a previous run's topology (ccelab scenario run --dir twice): start afresh
+            std::fs::remove_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))
+        } else if std::fs::read_dir(&d).is_ok_and(|mut e| e.next().is_some()) {
+            Err(format!(
+                "{}: not empty (and not a previous ccelab run): choose another directory",
+                d.display()
+            ))
+        } else {
+            Ok(())
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// `YYYY-MM-DD` of the lab's clock now.
+fn day_of(lab: &Lab) -> String {
+    let now = lab.topo.clock.now();
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        now.month() as u8,
+        now.day()
+    )
 }
 
 impl Run {
     /// Builds the scenario's topology under `dir` and starts it (ephemeral ports).
     pub async fn start(s: &Scenario, dir: &Path) -> Result<Run, String> {
-        let d = dir.to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            if d.join("topology.json").is_file() {
-                // a previous run's topology (ccelab scenario run --dir twice): start afresh
-                std::fs::remove_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))
-            } else if std::fs::read_dir(&d).is_ok_and(|mut e| e.next().is_some()) {
-                Err(format!(
-                    "{}: not empty (and not a previous ccelab run): choose another directory",
-                    d.display()
-                ))
-            } else {
-                Ok(())
-            }
-        })
-        .await
-        .map_err(|e| e.to_string())??;
+        Run::start_on(s, dir, &Backend::InProcess).await
+    }
+
+    /// Builds the scenario's topology under `dir` and starts it on `backend`.
+    pub async fn start_on(s: &Scenario, dir: &Path, backend: &Backend) -> Result<Run, String> {
+        Run::start_with(s, dir, backend, None).await
+    }
+
+    /// [`Run::start_on`]; in containers, in `pool` (None: a pool of its
+    /// own, under `dir`).
+    async fn start_with(
+        s: &Scenario,
+        dir: &Path,
+        backend: &Backend,
+        pool: Option<(Arc<Pool>, usize)>,
+    ) -> Result<Run, String> {
+        fresh_dir(dir).await?;
+        if let Backend::Containers { image } = backend {
+            let (pool, lane) = match pool {
+                Some(p) => p,
+                None => (
+                    new_pool(image, dir, std::slice::from_ref(&s.given.base_dir), 1).await?,
+                    0,
+                ),
+            };
+            return Run::start_containers(s, dir, pool, lane).await;
+        }
         let deployed = crate::deploy::LabBuilder::topology(s.given.clone())
             .start(dir)
             .await
@@ -81,20 +182,127 @@ impl Run {
                 }
                 e => e.to_string(),
             })?;
-        let now = deployed.lab.topo.clock.now();
-        let date = format!(
-            "{:04}-{:02}-{:02}",
-            now.year(),
-            now.month() as u8,
-            now.day()
-        );
         let crate::deploy::Deployed { lab, control } = deployed;
         Ok(Run {
+            date: day_of(&lab),
             lab,
             dir: dir.to_path_buf(),
-            control,
-            date,
+            control: control.addr,
+            hosts: Hosts::InProcess { _control: control },
         })
+    }
+
+    /// One container per host: `[given]` as each host's topology file, its
+    /// clock fixed at the start of the current UTC day unless it says
+    /// otherwise (as in one process).
+    async fn start_containers(
+        s: &Scenario,
+        dir: &Path,
+        pool: Arc<Pool>,
+        lane: usize,
+    ) -> Result<Run, String> {
+        let mut table: toml::Table = toml::from_str(&s.given_text).map_err(|e| e.to_string())?;
+        if !table.contains_key("clock") {
+            let today = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
+            let rfc = today
+                .format(&time::format_description::well_known::Rfc3339)
+                .map_err(|e| e.to_string())?;
+            table.insert("clock".into(), toml::Value::String(rfc));
+        }
+        let text = toml::to_string(&table).map_err(|e| e.to_string())?;
+        let (base, d, p) = (s.given.base_dir.clone(), dir.to_path_buf(), pool.clone());
+        let lab = tokio::task::spawn_blocking(move || p.start(&text, &base, &d, lane))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let machine = match Lab::remote(lab.topo.clone()).await {
+            Ok(m) => m,
+            Err(e) => {
+                let p = pool.clone();
+                let _ = tokio::task::spawn_blocking(move || p.stop(&lab)).await;
+                return Err(e.to_string());
+            }
+        };
+        // where each host listens, as it says (`ccelab ctl status`)
+        for (h, c) in &lab.controls {
+            let Ok(status) = crate::container::remote::get(c, "/status").await else {
+                continue;
+            };
+            let ports = status["hosts"]
+                .as_array()
+                .and_then(|a| a.iter().find(|x| x["name"] == h.as_str()))
+                .and_then(|x| x["services"].as_array())
+                .map(|svcs| {
+                    svcs.iter()
+                        .filter_map(|s| {
+                            let p = u16::try_from(s["port"].as_u64()?).ok()?;
+                            let b = u16::try_from(s["bound_port"].as_u64()?).ok()?;
+                            Some((p, b))
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            machine.note_ports(h, ports);
+        }
+        let control = match crate::container::control::serve_hosts(&lab.topo, &lab.controls).await {
+            Ok(c) => c,
+            Err(e) => {
+                let p = pool.clone();
+                let _ = tokio::task::spawn_blocking(move || p.stop(&lab)).await;
+                return Err(format!("control API: {e}"));
+            }
+        };
+        let addr = control.local_addr();
+        let lab = tokio::task::spawn_blocking(move || {
+            let r = crate::container::lab::client_files(
+                &lab.topo,
+                &lab.dir,
+                &lab.controls,
+                Some(&format!("http://{addr}")),
+            );
+            (lab, r)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        let (lab, written) = lab;
+        let run = Run {
+            date: day_of(&machine),
+            lab: machine,
+            dir: dir.to_path_buf(),
+            control: addr,
+            hosts: Hosts::Containers {
+                pool,
+                lease: Some(lab),
+                _control: control,
+            },
+        };
+        if let Err(e) = written {
+            run.finish().await;
+            return Err(e.to_string());
+        }
+        Ok(run)
+    }
+
+    /// Stops the run: in containers, stops its hosts (their containers stay
+    /// in the pool for the next run; a pool of its own is removed).
+    pub async fn finish(mut self) {
+        if let Hosts::Containers { pool, lease, .. } = &mut self.hosts {
+            if let Some(l) = lease.take() {
+                let p = pool.clone();
+                let _ = tokio::task::spawn_blocking(move || p.stop(&l)).await;
+            }
+        }
+        // the last owner of a pool of its own: removed off the async workers
+        let hosts = std::mem::replace(&mut self.hosts, Hosts::Finished);
+        let _ = tokio::task::spawn_blocking(move || drop(hosts)).await;
+    }
+
+    /// The hosts in containers this run started, if it runs there.
+    pub fn lease(&self) -> Option<&Lease> {
+        match &self.hosts {
+            Hosts::Containers { lease, .. } => lease.as_ref(),
+            _ => None,
+        }
     }
 
     /// `{…}` substitutions of step values (`{{` and `}}` are literal braces).
@@ -199,19 +407,163 @@ impl Run {
     /// Runs one step: its `{…}` substituted, applied; the TLS and LDAP
     /// events seen meanwhile added to the outcome.
     pub async fn step(&self, s: &Step) -> Outcome {
-        let mark = self.lab.event_mark();
-        let applied = match s.action.map_text(&mut |v| self.substitute(v)) {
-            Ok(a) => a.apply(&self.lab).await.map_err(|e| e.to_string()),
-            Err(e) => Err(e),
+        let action = match s.action.map_text(&mut |v| self.substitute(v)) {
+            Ok(a) => a,
+            Err(e) => return Outcome::failed(e),
         };
-        let mut o = applied.unwrap_or_else(Outcome::failed);
+        if let Some(c) = self.lease() {
+            return self.step_in_containers(c, &action).await;
+        }
+        let mark = self.lab.event_mark();
+        let mut o = action
+            .apply(&self.lab)
+            .await
+            .unwrap_or_else(|e| Outcome::failed(e.to_string()));
         o.events = self.lab.events_since(&mark);
+        o
+    }
+
+    /// A step on the containers: done where [`crate::actions::Place`]
+    /// says; the logs that tell why it failed read from every host's disk
+    /// (bind-mounted here), the events asked of every host.
+    async fn step_in_containers(&self, c: &Lease, action: &crate::actions::Action) -> Outcome {
+        use crate::actions::{ActionError, Place};
+        use crate::container::remote;
+        let hosts: Vec<(&crate::topology::Host, String)> = c
+            .controls
+            .iter()
+            .filter_map(|(h, control)| Some((c.topo.host(h)?, control.clone())))
+            .collect();
+        let ask_all = |path: String| {
+            let asked: Vec<_> = hosts
+                .iter()
+                .map(|(_, control)| {
+                    let (control, path) = (control.clone(), path.clone());
+                    tokio::spawn(async move { remote::get(&control, &path).await.ok() })
+                })
+                .collect();
+            async move {
+                let mut out = Vec::new();
+                for a in asked {
+                    out.push(a.await.ok().flatten());
+                }
+                out
+            }
+        };
+        let telling = |answers: Vec<Option<serde_json::Value>>| -> Vec<PathBuf> {
+            answers
+                .into_iter()
+                .flatten()
+                .filter_map(|v| serde_json::from_value::<Vec<PathBuf>>(v).ok())
+                .flatten()
+                .collect()
+        };
+        let marks = ask_all("/events/mark".into()).await;
+        let logs = telling(ask_all("/telling-logs".into()).await);
+        let sizes = {
+            let logs = logs.clone();
+            tokio::task::spawn_blocking(move || crate::actions::log_sizes(&logs))
+                .await
+                .unwrap_or_default()
+        };
+        let first_that_worked = |results: Vec<Result<Outcome, ActionError>>| {
+            let mut results = results.into_iter();
+            let first = results.next();
+            match first {
+                Some(Ok(o)) if o.ok => Ok(o),
+                first => results
+                    .find(|r| r.as_ref().is_ok_and(|o| o.ok))
+                    .or(first)
+                    .unwrap_or_else(|| Err(ActionError::Invalid("no host to do it".into()))),
+            }
+        };
+        let applied = match action.place(&c.topo) {
+            Place::Machine => action.apply(&self.lab).await,
+            Place::Host(h) => match c.topo.host(&h) {
+                Some(host) => remote::act(host, action).await,
+                None => action.apply(&self.lab).await,
+            },
+            Place::Each(names) => {
+                let mut results = Vec::new();
+                for n in &names {
+                    if let Some(host) = c.topo.host(n) {
+                        results.push(remote::act(host, action).await);
+                    }
+                }
+                first_that_worked(results)
+            }
+            Place::Everywhere => {
+                for (host, _) in &hosts {
+                    // a host that is stopped keeps its own (the machine's decides)
+                    let _ = remote::act(host, action).await;
+                }
+                action.apply(&self.lab).await
+            }
+        };
+        let mut o = applied.unwrap_or_else(|e| Outcome::failed(e.to_string()));
+        if !o.ok {
+            // as in one process: the lines the telling logs gained (the day
+            // may have turned meanwhile: a catalina log of its own)
+            let mut now = logs;
+            for p in telling(ask_all("/telling-logs".into()).await) {
+                if !now.contains(&p) {
+                    now.push(p);
+                }
+            }
+            if let Ok(Some((file, lines))) =
+                tokio::task::spawn_blocking(move || crate::actions::appended(&now, &sizes)).await
+            {
+                o.log_file = Some(file);
+                o.logged = lines;
+            }
+        }
+        // every host's events since its mark: the TLS ones, then the DC's LDAP ones
+        let asked: Vec<_> = hosts
+            .iter()
+            .zip(marks)
+            .filter_map(|((_, control), mark)| {
+                let m = mark?;
+                let path = format!(
+                    "/events/lines?tls={}&ldap={}",
+                    m["tls"].as_u64()?,
+                    m["ldap"].as_u64()?
+                );
+                let control = control.clone();
+                Some(tokio::spawn(async move {
+                    remote::get(&control, &path).await.ok()
+                }))
+            })
+            .collect();
+        let mut lines = Vec::new();
+        for a in asked {
+            if let Some(v) = a.await.ok().flatten() {
+                lines.extend(serde_json::from_value::<Vec<String>>(v).unwrap_or_default());
+            }
+        }
+        let (tls, ldap): (Vec<String>, Vec<String>) =
+            lines.into_iter().partition(|l| !l.starts_with("ldap "));
+        o.events = tls.into_iter().chain(ldap).collect();
         o
     }
 }
 
 /// Runs a scenario in `dir` (created; left for inspection) and reports.
 pub async fn run(s: &Scenario, dir: &Path) -> Report {
+    run_on(s, dir, &Backend::InProcess).await
+}
+
+/// [`run`] on `backend` (in containers: a pool of its own, removed afterwards).
+pub async fn run_on(s: &Scenario, dir: &Path, backend: &Backend) -> Report {
+    run_with(s, dir, backend, None).await
+}
+
+/// [`run_on`], in containers in `pool` on a lane of it.
+async fn run_with(
+    s: &Scenario,
+    dir: &Path,
+    backend: &Backend,
+    pool: Option<(Arc<Pool>, usize)>,
+) -> Report {
     let started = std::time::Instant::now();
     let mut t = Transcript::new(s);
     let report = |t: Transcript, mismatches: Vec<Mismatch>| Report {
@@ -223,7 +575,7 @@ pub async fn run(s: &Scenario, dir: &Path) -> Report {
         transcript: t.finish(),
         millis: started.elapsed().as_millis(),
     };
-    let run = match Run::start(s, dir).await {
+    let run = match Run::start_with(s, dir, backend, pool).await {
         Ok(r) => r,
         Err(e) => {
             t.cannot_start(&e);
@@ -255,31 +607,79 @@ pub async fn run(s: &Scenario, dir: &Path) -> Report {
             ..m
         })
         .collect();
+    run.finish().await;
     report(t, mismatches)
 }
 
 /// Runs scenarios `jobs` at a time, each under `root/<id>`; reports in input order.
 pub async fn run_all(scenarios: &[Scenario], root: &Path, jobs: usize) -> Vec<Report> {
-    run_all_progress(scenarios, root, jobs, |_| {}).await
+    run_all_progress(scenarios, root, jobs, &Backend::InProcess, |_| {}).await
 }
 
-/// [`run_all`], calling `done` with each report as its scenario finishes.
+/// [`run_all`] on `backend`, calling `done` with each report as its scenario finishes.
 pub async fn run_all_progress(
     scenarios: &[Scenario],
     root: &Path,
     jobs: usize,
+    backend: &Backend,
     mut done: impl FnMut(&Report),
 ) -> Vec<Report> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Report>();
-    let sem = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
+    let jobs = jobs.max(1);
+    let sem = Arc::new(tokio::sync::Semaphore::new(jobs));
+    // in containers: one pool with a lane per job, each scenario on a free
+    // lane (the pool's containers reused by the next scenario); a pool
+    // that cannot be made fails the scenarios with why
+    let lanes: Arc<std::sync::Mutex<Vec<usize>>> = Arc::default();
+    let mut pool = None;
+    let mut no_pool = None;
+    if let Backend::Containers { image } = backend {
+        let mut bases: Vec<PathBuf> = scenarios.iter().map(|s| s.given.base_dir.clone()).collect();
+        bases.sort();
+        bases.dedup();
+        let n = jobs.min(scenarios.len()).max(1);
+        match new_pool(image, root, &bases, n).await {
+            Ok(p) => {
+                pool = Some(p);
+                *lanes.lock().unwrap_or_else(|e| e.into_inner()) = (0..n).rev().collect();
+            }
+            Err(e) => no_pool = Some(e),
+        }
+    }
     let mut handles = Vec::new();
     for s in scenarios.iter().cloned() {
         let sem = sem.clone();
         let dir = root.join(sanitize(&s.id));
         let tx = tx.clone();
+        let backend = backend.clone();
+        let (lanes, pool, no_pool) = (lanes.clone(), pool.clone(), no_pool.clone());
         handles.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await;
-            let r = run(&s, &dir).await;
+            let r = match (&backend, &no_pool) {
+                (Backend::Containers { .. }, Some(e)) => Report {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    path: s.path.display().to_string(),
+                    passed: false,
+                    mismatches: vec![Mismatch {
+                        at: "given".into(),
+                        expected: "a running topology".into(),
+                        actual: e.clone(),
+                        file: None,
+                    }],
+                    transcript: String::new(),
+                    millis: 0,
+                },
+                (Backend::Containers { .. }, None) => {
+                    let lane = lanes.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                    let r = run_with(&s, &dir, &backend, pool.zip(lane)).await;
+                    if let Some(l) = lane {
+                        lanes.lock().unwrap_or_else(|e| e.into_inner()).push(l);
+                    }
+                    r
+                }
+                (Backend::InProcess, _) => run_on(&s, &dir, &backend).await,
+            };
             let _ = tx.send(r.clone());
             r
         }));
@@ -289,6 +689,8 @@ pub async fn run_all_progress(
         done(&r);
     }
     let mut out = Vec::new();
+    // the pool's containers and networks go, off the async workers
+    let _ = tokio::task::spawn_blocking(move || drop(pool)).await;
     for (h, s) in handles.into_iter().zip(scenarios) {
         out.push(h.await.unwrap_or_else(|e| Report {
             id: s.id.clone(),

@@ -5,7 +5,9 @@
 //! them: certificate fingerprints (`{sha256}`) and thumbprints
 //! (`{thumbprint}`, also in the file names IIS gives PFX files). The ports
 //! redacted are those the products declare (every bound port of every host),
-//! never a fixed list.
+//! never a fixed list. Hosts' addresses are written `{ece.address}`: they
+//! are the back end's (loopback in one process, the containers' network in
+//! containers), so one snapshot holds for both.
 
 use super::expect::Mismatch;
 use super::file::{Scenario, Step};
@@ -190,6 +192,8 @@ impl Run {
                 .replace_all(&t, "{thumbprint}")
                 .into_owned();
         }
+        // the ports bound instead of a product's (ephemeral ones in one
+        // process; in containers every product listens on its own)
         let ports: Vec<u16> = self
             .lab
             .topo
@@ -199,13 +203,32 @@ impl Run {
                 self.lab
                     .ports_of(&h.name)
                     .into_iter()
+                    .filter(|(product, bound)| product != bound)
                     .map(|(_, bound)| bound)
             })
-            .chain([self.control.addr.port()])
+            .chain([self.control.port()])
             .collect();
         for p in ports {
             if p > 1024 {
                 t = t.replace(&format!(":{p}"), ":{port}");
+            }
+        }
+        // each host's address (a loopback one in one process, the
+        // containers' network's in containers): `{ece.address}`, longest
+        // first so that 127.0.0.1 never takes part of 127.0.0.11
+        let mut hosts: Vec<(String, &str)> = self
+            .lab
+            .topo
+            .hosts
+            .iter()
+            .map(|h| (h.address.to_string(), h.name.as_str()))
+            .collect();
+        hosts.sort_by_key(|(a, _)| std::cmp::Reverse(a.len()));
+        for (address, name) in hosts {
+            if let Ok(re) = regex::Regex::new(&format!(r"\b{}\b", regex::escape(&address))) {
+                t = re
+                    .replace_all(&t, format!("{{{name}.address}}").as_str())
+                    .into_owned();
             }
         }
         t
