@@ -67,32 +67,89 @@ impl std::ops::Deref for Deployed {
 #[derive(Clone, Debug, Default)]
 pub struct LabBuilder {
     given: TopologyFile,
+    /// The same as a topology file's text (what each host of a deployment
+    /// in containers is told); None for one built from a parsed file.
+    text: Option<toml::Table>,
 }
 
 impl Lab {
     /// A topology to start from Rust ([`LabBuilder::start`]).
     pub fn builder() -> LabBuilder {
-        LabBuilder::default()
+        LabBuilder {
+            given: TopologyFile::default(),
+            text: Some(toml::Table::new()),
+        }
     }
 }
 
 impl LabBuilder {
     /// The topology a topology file describes (a scenario's `given`).
     pub fn topology(given: TopologyFile) -> LabBuilder {
-        LabBuilder { given }
+        LabBuilder { given, text: None }
+    }
+
+    /// `text` as a topology file read in `base_dir` (also for containers).
+    pub fn topology_text(text: &str, base_dir: &Path) -> Result<LabBuilder, TopologyError> {
+        let mut given = crate::topology_file::parse(&base_dir.join("topology.toml"), text)
+            .map_err(|e| TopologyError::Invalid(e.to_string()))?;
+        given.base_dir = base_dir.to_path_buf();
+        let table = toml::from_str(text).map_err(|e| TopologyError::Invalid(e.to_string()))?;
+        Ok(LabBuilder {
+            given,
+            text: Some(table),
+        })
+    }
+
+    /// Sets `path` (`["ads", "cacerts"]`) of the text form.
+    fn set(&mut self, path: &[&str], v: toml::Value) {
+        let Some(mut t) = self.text.as_mut() else {
+            return;
+        };
+        let (last, tables) = path.split_last().unwrap_or((&"", &[]));
+        for k in tables {
+            let entry = t
+                .entry(k.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if !entry.is_table() {
+                *entry = toml::Value::Table(toml::Table::new());
+            }
+            let Some(next) = entry.as_table_mut() else {
+                return;
+            };
+            t = next;
+        }
+        t.insert(last.to_string(), v);
     }
 
     /// The deployment size ([`Preset::Pcce2000`] unless said).
     pub fn preset(mut self, p: Preset) -> Self {
         self.given.preset = Some(p.name().to_string());
+        self.set(&["preset"], toml::Value::String(p.name().to_string()));
         self
     }
 
     /// What every ADS's `cacerts` trusts ([ECE] 4.1; `[]`: nothing of the
     /// topology's, F1).
     pub fn ads_trust(mut self, trusted: impl IntoIterator<Item = TrustItem>) -> Self {
-        self.given.ads.get_or_insert_with(Default::default).cacerts =
-            Some(trusted.into_iter().collect());
+        let items: Vec<TrustItem> = trusted.into_iter().collect();
+        let names = items
+            .iter()
+            .map(|t| {
+                toml::Value::String(
+                    match t {
+                        TrustItem::Root => "root",
+                        TrustItem::Issuing => "issuing",
+                        TrustItem::EceWeb => "ece-web",
+                        TrustItem::Finesse => "finesse",
+                        TrustItem::Ids => "ids",
+                        TrustItem::Cvp => "cvp",
+                    }
+                    .into(),
+                )
+            })
+            .collect();
+        self.set(&["ads", "cacerts"], toml::Value::Array(names));
+        self.given.ads.get_or_insert_with(Default::default).cacerts = Some(items);
         self
     }
 
@@ -100,6 +157,10 @@ impl LabBuilder {
     pub fn self_signed_web_certificate(mut self) -> Self {
         let web = self.given.ece_web.get_or_insert_with(Default::default);
         web.certificate.get_or_insert_with(Default::default).issuer = Some(IssuerSpec::SelfSigned);
+        self.set(
+            &["ece_web", "certificate", "issuer"],
+            toml::Value::String("self".into()),
+        );
         self
     }
 
@@ -108,7 +169,34 @@ impl LabBuilder {
     /// minted from it are valid for real clients and the clock can be advanced.
     pub fn clock(mut self, rfc3339: &str) -> Self {
         self.given.clock = Some(rfc3339.to_string());
+        self.set(&["clock"], toml::Value::String(rfc3339.to_string()));
         self
+    }
+
+    /// Builds the topology under `dir` and starts it one container per host
+    /// of `image` (`ccelab:local`, built by `ccelab image build`) through
+    /// testcontainers ([`crate::container::testcontainers_lab`]): real
+    /// ports, each host at the address Docker gave its container. Dropping
+    /// the result (inside the tokio runtime) removes the containers.
+    pub async fn start_in_containers(
+        self,
+        dir: &Path,
+        image: &str,
+    ) -> Result<crate::container::testcontainers_lab::ContainersDeployed, DeployError> {
+        let Some(mut table) = self.text else {
+            return Err(DeployError::Disk(TopologyError::Invalid(
+                "a builder made from a parsed topology file cannot go to containers: use LabBuilder::topology_text".into(),
+            )));
+        };
+        if !table.contains_key("clock") {
+            let today = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
+            if let Ok(t) = today.format(&time::format_description::well_known::Rfc3339) {
+                table.insert("clock".into(), toml::Value::String(t));
+            }
+        }
+        let text = toml::to_string(&table)
+            .map_err(|e| DeployError::Disk(TopologyError::Invalid(e.to_string())))?;
+        crate::container::testcontainers_lab::start(text, &self.given.base_dir, dir, image).await
     }
 
     /// Builds the topology under `dir` and starts it on ephemeral ports.

@@ -499,3 +499,56 @@ fn the_whole_catalog_passes_on_containers_with_the_same_snapshots() {
         differ.join("\n\n")
     );
 }
+
+/// The typed `Lab` builder through testcontainers, as a user's own `cargo
+/// test` would start it: ADSs that trust nothing (F1, PKIX in ads-a's
+/// catalina log), the fix done with the scenario actions (CA certificates
+/// imported on the bind-mounted disk, ads-a restarted in its container),
+/// the gadget opening, and every container gone once the deployment is
+/// dropped.
+#[test]
+fn the_lab_builder_starts_in_containers_through_testcontainers() {
+    use ccelab::actions::Action;
+    use ccelab::lab::Lab;
+    let Some(image) = image() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let ids: Vec<String> = rt.block_on(async {
+        let lab = Lab::builder()
+            .ads_trust([])
+            .start_in_containers(&tmp.path().join("lab"), image)
+            .await
+            .unwrap();
+        // each host at the address Docker gave its container, on its real port
+        let ads = lab.endpoint("ads-a", 443).unwrap();
+        assert!(!ads.ip().is_loopback(), "{ads}");
+        let o = lab.apply(&Action::open_gadget("ads-a")).await;
+        assert!(!o.ok, "{o:?}");
+        assert!(
+            o.logged.iter().any(|l| l.contains("PKIX path building failed")),
+            "{o:?}"
+        );
+        for (alias, cert) in [("example enterprise ca", "root"), ("example issuing ca", "issuing")] {
+            let a: Action = toml::from_str(&format!(
+                "do = \"store-import\"\nhost = \"ads-a\"\npath = '%JAVA_HOME%\\lib\\security\\cacerts'\nalias = \"{alias}\"\ncert = \"{cert}\""
+            ))
+            .unwrap();
+            let o = lab.apply(&a).await;
+            assert!(o.ok, "{o:?}");
+        }
+        assert!(lab.apply(&Action::restart("ads-a")).await.ok);
+        let o = lab.apply(&Action::open_gadget("ads-a")).await;
+        assert!(o.ok, "{o:?}");
+        let ids = lab.containers.values().map(|c| c.id().to_string()).collect();
+        // dropped inside the runtime: testcontainers removes the containers
+        drop(lab);
+        ids
+    });
+    for id in &ids {
+        assert!(docker::state(id).is_none(), "container {id} left behind");
+    }
+}

@@ -17,7 +17,7 @@
 //! |---|---|
 //! | `GET /` | `{"running": HOST or null}` |
 //! | `POST /start` `{"dir": DIR, "host": NAME}` | stops what runs, builds DIR's topology, starts NAME (its address must be this one) and its control API |
-//! | `POST /stop` | stops the host (its ports are free again when this answers) |
+//! | `POST /stop` | stops the host; 200 once its ports are free again, 503 if they are still taken after 5 s (the pool then replaces the container) |
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -36,8 +36,13 @@ use crate::container::{LabSpec, HOST_CONTROL_PORT, SLOT_PORT};
 #[derive(Args, Debug)]
 pub(crate) struct SlotArgs {
     /// The addresses this container holds, one on each of the pool's networks.
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "own_address")]
     address: Vec<std::net::Ipv4Addr>,
+    /// The one address Docker gave this container (its hostname's line in
+    /// `/etc/hosts`), for a container started by a tool that cannot choose
+    /// addresses (testcontainers).
+    #[arg(long, conflicts_with = "address")]
+    own_address: bool,
 }
 
 /// The host running now: its lab, its control API, its name.
@@ -87,10 +92,11 @@ async fn start(dir: PathBuf, name: String, address: std::net::Ipv4Addr) -> Resul
     })
 }
 
-/// Stops what runs and waits (up to 5 s) until its ports can be bound again.
-async fn stop(state: &State, address: std::net::Ipv4Addr) {
+/// Stops what runs and waits (up to 5 s) until its ports can be bound
+/// again; false if they are still taken then.
+async fn stop(state: &State, address: std::net::Ipv4Addr) -> bool {
     let Some(r) = state.lock().await.take() else {
-        return;
+        return true;
     };
     let mut ports: Vec<u16> = r
         .lab
@@ -106,10 +112,11 @@ async fn stop(state: &State, address: std::net::Ipv4Addr) {
             .iter()
             .all(|p| std::net::TcpListener::bind(SocketAddr::from((address, *p))).is_ok());
         if free {
-            return;
+            return true;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    false
 }
 
 async fn route(
@@ -140,7 +147,7 @@ async fn route(
                 );
             };
             // a host a previous lab left (its stop never came) goes first
-            stop(&state, address).await;
+            let _ = stop(&state, address).await;
             let mut running = state.lock().await;
             match start(PathBuf::from(dir), host.to_string(), address).await {
                 Ok(r) => {
@@ -151,8 +158,14 @@ async fn route(
             }
         }
         (Method::POST, "/stop") => {
-            stop(&state, address).await;
-            json(200, serde_json::json!({"stopped": true}))
+            if stop(&state, address).await {
+                json(200, serde_json::json!({"stopped": true}))
+            } else {
+                json(
+                    503,
+                    serde_json::json!({"error": "stopped, but its ports are still taken after 5 s"}),
+                )
+            }
         }
         _ => json(
             404,
@@ -169,6 +182,10 @@ pub(crate) fn run(a: SlotArgs) -> Result<i32, Failure> {
         .build()
         .map_err(|e| Failure::new("runtime", e))?;
     rt.block_on(async move {
+        let mut a = a;
+        if a.own_address {
+            a.address = vec![own_address().map_err(|e| Failure::new("--own-address", e))?];
+        }
         let mut lanes = Vec::new();
         for &address in &a.address {
             // this container's own addresses on the pool's networks (asked for: this command)
@@ -192,8 +209,32 @@ pub(crate) fn run(a: SlotArgs) -> Result<i32, Failure> {
         let why = super::host::stop_signal().await;
         out!("ccelab slot {}: {why}: stopping", names.join(", "));
         for (address, state, _api) in &lanes {
-            stop(state, *address).await;
+            let _ = stop(state, *address).await;
         }
         Ok::<_, Failure>(0)
     })
+}
+
+/// This container's address: its hostname's line in the `/etc/hosts`
+/// Docker writes (a non-loopback IPv4 address).
+fn own_address() -> Result<std::net::Ipv4Addr, String> {
+    let read = |p: &str| {
+        ccelab_emulators::host::read_within(
+            std::path::Path::new("/etc"),
+            std::path::Path::new(p),
+            1 << 20,
+        )
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|e| format!("{p}: {e}"))
+    };
+    let name = read("/etc/hostname")?.trim().to_string();
+    read("/etc/hosts")?
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let ip = f.next()?.parse::<std::net::Ipv4Addr>().ok()?;
+            (!ip.is_loopback() && f.any(|n| n == name)).then_some(ip)
+        })
+        .next()
+        .ok_or_else(|| format!("no address of `{name}` in /etc/hosts"))
 }

@@ -27,6 +27,7 @@ pub mod image;
 pub mod lab;
 pub mod pool;
 pub mod remote;
+pub mod testcontainers_lab;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -112,6 +113,28 @@ impl LabSpec {
         subnet: [u8; 3],
         dir: &Path,
     ) -> Result<(LabSpec, Topology), SpecError> {
+        Self::placed(
+            topology_text,
+            base_dir,
+            dir,
+            &format!("{}.{}.{}.0/24", subnet[0], subnet[1], subnet[2]),
+            &|h| {
+                let last = h.address.octets()[3];
+                Some(Ipv4Addr::new(subnet[0], subnet[1], subnet[2], last))
+            },
+        )
+    }
+
+    /// The spec of `topology_text` (from `base_dir`) minted now or at its
+    /// fixed clock, each host at the address `place` gives it (None: its
+    /// loopback one; a host that runs no product), on the network `subnet`.
+    pub fn placed(
+        topology_text: &str,
+        base_dir: &Path,
+        dir: &Path,
+        subnet: &str,
+        place: &dyn Fn(&crate::topology::Host) -> Option<Ipv4Addr>,
+    ) -> Result<(LabSpec, Topology), SpecError> {
         let file = crate::topology_file::parse(&base_dir.join("topology.toml"), topology_text)
             .map_err(|e| SpecError::File {
                 path: base_dir.to_path_buf(),
@@ -137,7 +160,7 @@ impl LabSpec {
             base_dir: base_dir.to_path_buf(),
             minted_at: rfc(minted_at),
             clock,
-            subnet: format!("{}.{}.{}.0/24", subnet[0], subnet[1], subnet[2]),
+            subnet: subnet.to_string(),
             addresses: BTreeMap::new(),
         };
         // built once: the addresses are placed after the build, here as in every host
@@ -145,13 +168,7 @@ impl LabSpec {
         spec.addresses = topo
             .hosts
             .iter()
-            .map(|h| {
-                let last = h.address.octets()[3];
-                (
-                    h.name.clone(),
-                    Ipv4Addr::new(subnet[0], subnet[1], subnet[2], last),
-                )
-            })
+            .filter_map(|h| Some((h.name.clone(), place(h)?)))
             .collect();
         spec.place(&mut topo);
         Ok((spec, topo))

@@ -195,6 +195,26 @@ impl Pool {
             all.push(vec!["start".into(), name_of(b)]);
             all
         };
+        // a slot that did not come up is removed and forgotten: the next
+        // lab that needs its address makes it again
+        let made = self.make_slots(&missing, &commands, &name_of);
+        if made.is_err() {
+            for b in &missing {
+                let _ = docker(&["rm", "-f", "-v", &name_of(*b)]);
+                slots.remove(b);
+            }
+        }
+        made
+    }
+
+    /// Runs each slot's commands (four slots at a time) and waits until
+    /// each answers.
+    fn make_slots(
+        &self,
+        missing: &[u8],
+        commands: &dyn Fn(u8) -> Vec<Vec<String>>,
+        name_of: &dyn Fn(u8) -> String,
+    ) -> Result<(), ContainerError> {
         for chunk in missing.chunks(4) {
             let results: Vec<Result<(), DockerError>> = std::thread::scope(|scope| {
                 let jobs: Vec<_> = chunk
@@ -225,7 +245,7 @@ impl Pool {
             }
         }
         let deadline = Instant::now() + START_TIMEOUT;
-        for b in missing {
+        for &b in missing {
             let api = self.slot_api(0, b);
             loop {
                 if matches!(crate::control::request(&api, "GET", "/", ""), Ok((200, _))) {
@@ -344,21 +364,39 @@ impl Pool {
     }
 
     /// Stops every host of `lease` (their containers stay for the next
-    /// lab). Blocking.
+    /// lab). A slot whose host did not let go of its ports is removed, so
+    /// that the next lab gets a fresh container there. Blocking.
     pub fn stop(&self, lease: &Lease) {
-        std::thread::scope(|scope| {
-            for h in lease
+        let stuck: Vec<u8> = std::thread::scope(|scope| {
+            let jobs: Vec<_> = lease
                 .topo
                 .hosts
                 .iter()
                 .filter(|h| super::runs_product(h.role))
-            {
-                let api = self.slot_api(lease.lane, h.address.octets()[3]);
-                scope.spawn(move || {
-                    let _ = crate::control::request(&api, "POST", "/stop", "");
-                });
-            }
+                .map(|h| {
+                    let b = h.address.octets()[3];
+                    let api = self.slot_api(lease.lane, b);
+                    let job = scope.spawn(move || {
+                        matches!(
+                            crate::control::request(&api, "POST", "/stop", ""),
+                            Ok((200, _))
+                        )
+                    });
+                    (b, job)
+                })
+                .collect();
+            jobs.into_iter()
+                .filter_map(|(b, j)| (!j.join().unwrap_or(false)).then_some(b))
+                .collect()
         });
+        if !stuck.is_empty() {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            for b in stuck {
+                if let Some(name) = slots.remove(&b) {
+                    let _ = docker(&["rm", "-f", "-v", &name]);
+                }
+            }
+        }
     }
 
     /// Removes the containers and the network (what drop does); the errors, if any.

@@ -292,9 +292,18 @@ impl Scenario {
                             ),
                         )
                     })?;
+                unknown_in_expected(&s.expect, &hosts).map_or(Ok(()), |m| {
+                    Err(at(do_at, format!("step {}: expect: {m}", i + 1)))
+                })?;
                 Ok(s)
             })
             .collect::<Result<Vec<Step>, ScenarioError>>()?;
+        if let Some(m) = unknown_in_expected(&f.expect, &hosts) {
+            return Err(at(
+                text.find("[expect").unwrap_or(0),
+                format!("expect: {m}"),
+            ));
+        }
         Ok(Scenario {
             path: path.to_path_buf(),
             id: f.id,
@@ -352,6 +361,27 @@ impl Scenario {
         }
         Ok(all)
     }
+}
+
+/// The first `{HOST.field}` or `{HOST:path}` in an expectation's texts
+/// that names no placeholder of this topology (a typo would otherwise
+/// never match, and an `absent` with it would always pass).
+fn unknown_in_expected(e: &super::Expect, hosts: &[String]) -> Option<String> {
+    let mut texts: Vec<&str> = [&e.shows, &e.stdout, &e.stderr, &e.event]
+        .into_iter()
+        .filter_map(|t| t.as_deref())
+        .collect();
+    for l in &e.log {
+        texts.extend(l.contains.as_deref());
+        texts.extend(l.absent.as_deref());
+    }
+    texts.into_iter().find_map(|t| {
+        super::re_static!(r"\{([a-zA-Z][a-zA-Z0-9-]*(?:\.[a-z0-9.]+|:[^{}]+))\}")
+            .captures_iter(t)
+            .map(|c| c[1].to_string())
+            .find(|k| !super::runner::placeholder_known(k, hosts))
+            .map(|k| format!("unknown substitution `{{{k}}}`"))
+    })
 }
 
 #[cfg(test)]

@@ -77,6 +77,18 @@ impl Drop for Hosts {
     }
 }
 
+/// A lane of the pool taken by a scenario, given back when dropped (also
+/// when the scenario's task panics).
+struct LaneBack(Arc<std::sync::Mutex<Vec<usize>>>, Option<usize>);
+
+impl Drop for LaneBack {
+    fn drop(&mut self) {
+        if let Some(l) = self.1.take() {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(l);
+        }
+    }
+}
+
 /// A pool of host containers with `lanes` lanes under `root` (off the async workers).
 async fn new_pool(
     image: &str,
@@ -94,7 +106,8 @@ async fn new_pool(
 
 /// A scenario's running topology.
 /// Dropping it stops every service of the topology and its control API
-/// (in containers: removes them and their network).
+/// (in containers: stops its hosts; a pool of its own goes too, with its
+/// containers and networks).
 pub struct Run {
     /// The running topology (in containers: the machine's view of it,
     /// [`Lab::remote`]).
@@ -169,7 +182,13 @@ impl Run {
                     0,
                 ),
             };
-            return Run::start_containers(s, dir, pool, lane).await;
+            let kept = pool.clone();
+            let started = Run::start_containers(s, dir, pool, lane).await;
+            if started.is_err() {
+                // a pool of its own goes with its last owner: off the async workers
+                let _ = tokio::task::spawn_blocking(move || drop(kept)).await;
+            }
+            return started;
         }
         let deployed = crate::deploy::LabBuilder::topology(s.given.clone())
             .start(dir)
@@ -223,27 +242,7 @@ impl Run {
                 return Err(e.to_string());
             }
         };
-        // where each host listens, as it says (`ccelab ctl status`)
-        for (h, c) in &lab.controls {
-            let Ok(status) = crate::container::remote::get(c, "/status").await else {
-                continue;
-            };
-            let ports = status["hosts"]
-                .as_array()
-                .and_then(|a| a.iter().find(|x| x["name"] == h.as_str()))
-                .and_then(|x| x["services"].as_array())
-                .map(|svcs| {
-                    svcs.iter()
-                        .filter_map(|s| {
-                            let p = u16::try_from(s["port"].as_u64()?).ok()?;
-                            let b = u16::try_from(s["bound_port"].as_u64()?).ok()?;
-                            Some((p, b))
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
-            machine.note_ports(h, ports);
-        }
+        crate::container::remote::note_ports(&machine, &lab.controls).await;
         let control = match crate::container::control::serve_hosts(&lab.topo, &lab.controls).await {
             Ok(c) => c,
             Err(e) => {
@@ -423,127 +422,9 @@ impl Run {
         o
     }
 
-    /// A step on the containers: done where [`crate::actions::Place`]
-    /// says; the logs that tell why it failed read from every host's disk
-    /// (bind-mounted here), the events asked of every host.
+    /// A step on the containers ([`crate::container::remote::apply`]).
     async fn step_in_containers(&self, c: &Lease, action: &crate::actions::Action) -> Outcome {
-        use crate::actions::{ActionError, Place};
-        use crate::container::remote;
-        let hosts: Vec<(&crate::topology::Host, String)> = c
-            .controls
-            .iter()
-            .filter_map(|(h, control)| Some((c.topo.host(h)?, control.clone())))
-            .collect();
-        let ask_all = |path: String| {
-            let asked: Vec<_> = hosts
-                .iter()
-                .map(|(_, control)| {
-                    let (control, path) = (control.clone(), path.clone());
-                    tokio::spawn(async move { remote::get(&control, &path).await.ok() })
-                })
-                .collect();
-            async move {
-                let mut out = Vec::new();
-                for a in asked {
-                    out.push(a.await.ok().flatten());
-                }
-                out
-            }
-        };
-        let telling = |answers: Vec<Option<serde_json::Value>>| -> Vec<PathBuf> {
-            answers
-                .into_iter()
-                .flatten()
-                .filter_map(|v| serde_json::from_value::<Vec<PathBuf>>(v).ok())
-                .flatten()
-                .collect()
-        };
-        let marks = ask_all("/events/mark".into()).await;
-        let logs = telling(ask_all("/telling-logs".into()).await);
-        let sizes = {
-            let logs = logs.clone();
-            tokio::task::spawn_blocking(move || crate::actions::log_sizes(&logs))
-                .await
-                .unwrap_or_default()
-        };
-        let first_that_worked = |results: Vec<Result<Outcome, ActionError>>| {
-            let mut results = results.into_iter();
-            let first = results.next();
-            match first {
-                Some(Ok(o)) if o.ok => Ok(o),
-                first => results
-                    .find(|r| r.as_ref().is_ok_and(|o| o.ok))
-                    .or(first)
-                    .unwrap_or_else(|| Err(ActionError::Invalid("no host to do it".into()))),
-            }
-        };
-        let applied = match action.place(&c.topo) {
-            Place::Machine => action.apply(&self.lab).await,
-            Place::Host(h) => match c.topo.host(&h) {
-                Some(host) => remote::act(host, action).await,
-                None => action.apply(&self.lab).await,
-            },
-            Place::Each(names) => {
-                let mut results = Vec::new();
-                for n in &names {
-                    if let Some(host) = c.topo.host(n) {
-                        results.push(remote::act(host, action).await);
-                    }
-                }
-                first_that_worked(results)
-            }
-            Place::Everywhere => {
-                for (host, _) in &hosts {
-                    // a host that is stopped keeps its own (the machine's decides)
-                    let _ = remote::act(host, action).await;
-                }
-                action.apply(&self.lab).await
-            }
-        };
-        let mut o = applied.unwrap_or_else(|e| Outcome::failed(e.to_string()));
-        if !o.ok {
-            // as in one process: the lines the telling logs gained (the day
-            // may have turned meanwhile: a catalina log of its own)
-            let mut now = logs;
-            for p in telling(ask_all("/telling-logs".into()).await) {
-                if !now.contains(&p) {
-                    now.push(p);
-                }
-            }
-            if let Ok(Some((file, lines))) =
-                tokio::task::spawn_blocking(move || crate::actions::appended(&now, &sizes)).await
-            {
-                o.log_file = Some(file);
-                o.logged = lines;
-            }
-        }
-        // every host's events since its mark: the TLS ones, then the DC's LDAP ones
-        let asked: Vec<_> = hosts
-            .iter()
-            .zip(marks)
-            .filter_map(|((_, control), mark)| {
-                let m = mark?;
-                let path = format!(
-                    "/events/lines?tls={}&ldap={}",
-                    m["tls"].as_u64()?,
-                    m["ldap"].as_u64()?
-                );
-                let control = control.clone();
-                Some(tokio::spawn(async move {
-                    remote::get(&control, &path).await.ok()
-                }))
-            })
-            .collect();
-        let mut lines = Vec::new();
-        for a in asked {
-            if let Some(v) = a.await.ok().flatten() {
-                lines.extend(serde_json::from_value::<Vec<String>>(v).unwrap_or_default());
-            }
-        }
-        let (tls, ldap): (Vec<String>, Vec<String>) =
-            lines.into_iter().partition(|l| !l.starts_with("ldap "));
-        o.events = tls.into_iter().chain(ldap).collect();
-        o
+        crate::container::remote::apply(&self.lab, &c.topo, &c.controls, action).await
     }
 }
 
@@ -671,12 +552,11 @@ pub async fn run_all_progress(
                     millis: 0,
                 },
                 (Backend::Containers { .. }, None) => {
-                    let lane = lanes.lock().unwrap_or_else(|e| e.into_inner()).pop();
-                    let r = run_with(&s, &dir, &backend, pool.zip(lane)).await;
-                    if let Some(l) = lane {
-                        lanes.lock().unwrap_or_else(|e| e.into_inner()).push(l);
-                    }
-                    r
+                    let lane = LaneBack(
+                        lanes.clone(),
+                        lanes.lock().unwrap_or_else(|e| e.into_inner()).pop(),
+                    );
+                    run_with(&s, &dir, &backend, pool.zip(lane.1)).await
                 }
                 (Backend::InProcess, _) => run_on(&s, &dir, &backend).await,
             };
