@@ -139,22 +139,31 @@ pub(crate) fn run(c: ScenarioCommand) -> Result<i32, Failure> {
             } else {
                 scenario::Backend::InProcess
             };
-            let reports = rt.block_on(scenario::run_all_progress(
-                &chosen,
-                &root,
-                a.jobs,
-                &backend,
-                |r| {
-                    n += 1;
-                    out!(
-                        "[{n}/{total}] {} {:<10} {} ({} ms)",
-                        if r.passed { "pass" } else { "FAIL" },
-                        r.id,
-                        r.title,
-                        r.millis
-                    );
-                },
-            ));
+            let all = scenario::run_all_progress(&chosen, &root, a.jobs, &backend, |r| {
+                n += 1;
+                out!(
+                    "[{n}/{total}] {} {:<10} {} ({} ms)",
+                    if r.passed { "pass" } else { "FAIL" },
+                    r.id,
+                    r.title,
+                    r.millis
+                );
+            });
+            // Ctrl-C or SIGTERM: the runs are cancelled with the runtime,
+            // which stops their hosts and removes the containers
+            let reports = rt.block_on(async {
+                tokio::select! {
+                    r = all => Some(r),
+                    why = super::host::stop_signal() => {
+                        out!("ccelab scenario run: {why}: stopping the scenarios and removing their containers");
+                        None
+                    }
+                }
+            });
+            let Some(reports) = reports else {
+                rt.shutdown_timeout(std::time::Duration::from_secs(60));
+                return Ok(130);
+            };
             let mut failed = 0;
             for r in &reports {
                 if a.verbose || !r.passed {
