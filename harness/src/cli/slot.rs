@@ -175,17 +175,16 @@ async fn route(
 }
 
 /// Serves the slot until SIGTERM or SIGINT; Ok(0).
-pub(crate) fn run(a: SlotArgs) -> Result<i32, Failure> {
+pub(crate) fn run(mut a: SlotArgs) -> Result<i32, Failure> {
+    if a.own_address {
+        a.address = vec![own_address().map_err(|e| Failure::new("--own-address", e))?];
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Failure::new("runtime", e))?;
     rt.block_on(async move {
-        let mut a = a;
-        if a.own_address {
-            a.address = vec![own_address().map_err(|e| Failure::new("--own-address", e))?];
-        }
         let mut lanes = Vec::new();
         for &address in &a.address {
             // this container's own addresses on the pool's networks (asked for: this command)

@@ -85,18 +85,26 @@ pub(crate) async fn start(
     dir: &Path,
     image: &str,
 ) -> Result<ContainersDeployed, DeployError> {
-    let io = |e: std::io::Error| DeployError::File {
-        path: dir.to_path_buf(),
-        source: e,
-    };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let dir = std::path::absolute(dir).map_err(io)?;
-    // a builder's topology names no file: its folder is the lab's
-    let base_dir = if base_dir.as_os_str().is_empty() {
-        dir.clone()
-    } else {
-        std::path::absolute(base_dir).map_err(io)?
-    };
+    // the lab folder made and both folders made absolute, off the async workers
+    let (d, b) = (dir.to_path_buf(), base_dir.to_path_buf());
+    let (dir, base_dir, base_is_dir) = tokio::task::spawn_blocking(move || {
+        let io = |e: std::io::Error| DeployError::File {
+            path: d.clone(),
+            source: e,
+        };
+        std::fs::create_dir_all(&d).map_err(io)?;
+        let dir = std::path::absolute(&d).map_err(io)?;
+        // a builder's topology names no file: its folder is the lab's
+        let base = if b.as_os_str().is_empty() {
+            dir.clone()
+        } else {
+            std::path::absolute(&b).map_err(io)?
+        };
+        let is_dir = base.is_dir();
+        Ok::<_, DeployError>((dir, base, is_dir))
+    })
+    .await
+    .map_err(deploy_err)??;
     let (name, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
     // the hosts, as the topology lists them (built once more after placing)
     let (t, b, d) = (text.clone(), base_dir.clone(), dir.clone());
@@ -129,7 +137,7 @@ pub(crate) async fn start(
                 dir.display().to_string(),
                 dir.display().to_string(),
             ));
-        if base_dir.is_dir() && base_dir != Path::new("/") && !dir.starts_with(&base_dir) {
+        if base_is_dir && base_dir != Path::new("/") && !dir.starts_with(&base_dir) {
             req = req.with_mount(
                 Mount::bind_mount(
                     base_dir.display().to_string(),
