@@ -124,6 +124,31 @@ pub fn open_file(path: &Path) -> Result<std::fs::File, DiskError> {
     open_regular(path, std::fs::OpenOptions::new().read(true))
 }
 
+/// Reads `name`, a file a topology file names: relative, in the topology
+/// file's folder `base_dir` or below it (no `..`, no absolute path, no link
+/// out of it), a regular file of at most [`MAX_READ`] bytes. The error names
+/// the file.
+pub fn read_below(base_dir: &Path, name: &str) -> Result<Vec<u8>, String> {
+    let p = Path::new(name);
+    if name.is_empty()
+        || p.is_absolute()
+        || p.components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+    {
+        return Err(format!(
+            "`{name}`: the file must be in the topology file's folder or below it"
+        ));
+    }
+    let path = base_dir.join(p);
+    let base = std::path::absolute(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
+    let full = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+    read_within(&base, &full, MAX_READ).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Reads `path` (under `root`): at most `max` bytes, a regular file inside the disk.
 pub fn read_within(root: &Path, path: &Path, max: u64) -> Result<Vec<u8>, DiskError> {
     use std::io::Read as _;

@@ -12,6 +12,7 @@ pub mod exec;
 pub mod lab;
 pub mod located;
 pub mod registry;
+pub mod reproduce;
 pub mod scenario;
 pub mod topology;
 pub mod topology_file;

@@ -647,7 +647,20 @@ pub(crate) fn write_disk(
     match h.role {
         Role::Ads => {
             let mut trusted: Vec<(String, Certificate)> = Vec::new();
-            for t in &topo.ads.cacerts {
+            let from_file = topo
+                .ads
+                .cacerts_entries
+                .get(&h.name)
+                .or_else(|| topo.ads.cacerts_entries.get("*"));
+            if let Some(entries) = from_file {
+                trusted.extend(entries.iter().cloned());
+            }
+            let listed: &[Trusted] = if from_file.is_some() {
+                &[]
+            } else {
+                &topo.ads.cacerts
+            };
+            for t in listed {
                 match t {
                     Trusted::Root => {
                         trusted.push(("Example Enterprise CA".to_string(), topo.root.cert.clone()))

@@ -15,6 +15,8 @@
 //! key = "rsa2048"                      # rsa1024 … rsa4096, p256, p384
 //! not_before = "-1d"                   # RFC 3339, YYYY-MM-DD or an offset from the clock
 //! not_after = "+365d"
+//! # file = "twins/ece-web.pem"       # instead: the certificate, its key and its CA
+//!                                      # certificates from a PEM file (`ccelab reproduce`)
 //! [ece_web.binding]
 //! host_name = ""                       # [ECE] 1.2: blank
 //! require_sni = false                  # [ECE] 1.2: unchecked
@@ -22,6 +24,9 @@
 //! [ads]
 //! cacerts = ["root", "issuing"]        # what each ADS trusts: "root", "issuing", "ece-web",
 //!                                      # "finesse", "ids", "cvp" (self-signed ones, by FQDN)
+//! # cacerts_file = "twins/cacerts"     # instead: the trusted certificates of a key store
+//! # cacerts_password = "changeit"      # (JKS, JCEKS, PKCS#12), on every ADS
+//! # [ads.cacerts_files]                # or one ADS's own: ads-b = "twins/ads-b-cacerts"
 //!
 //! [lb]                                 # a load balancer whose VIP takes ECE's FQDN
 //! mode = "offload"                     # or "passthrough", "none" (F23)
@@ -277,7 +282,15 @@ impl TopologyFile {
                 }
             }
             let fqdn = topo.ece_fqdn();
-            if ece.certificate.is_some() || ece.fqdn.is_some() {
+            let from_file = match &ece.certificate {
+                Some(c) => c
+                    .load_file(&self.base_dir)
+                    .map_err(|e| at("ece_web.certificate.file")(&e))?,
+                None => None,
+            };
+            if let Some(issued) = from_file {
+                topo.ece_web = issued;
+            } else if ece.certificate.is_some() || ece.fqdn.is_some() {
                 let spec = ece.certificate.clone().unwrap_or_default();
                 let (params, key_type, issuer) =
                     spec.params(&fqdn, topo.clock.now()).map_err(|e| {
@@ -376,7 +389,26 @@ impl TopologyFile {
             topo.ece_app.keystore = k;
         }
         if let Some(ads) = &self.ads {
-            ads.apply(&mut topo.ads);
+            ads.apply(&mut topo.ads, &self.base_dir)
+                .map_err(|(key, problem)| TopologyError::At { key, problem })?;
+            for host in ads.cacerts_files.keys() {
+                let ok = topo
+                    .hosts
+                    .iter()
+                    .any(|h| h.name == *host && h.role == crate::topology::Role::Ads);
+                if !ok {
+                    let adss: Vec<&str> = topo
+                        .hosts
+                        .iter()
+                        .filter(|h| h.role == crate::topology::Role::Ads)
+                        .map(|h| h.name.as_str())
+                        .collect();
+                    return Err(at(&format!("ads.cacerts_files.{host}"))(&format!(
+                        "`{host}` is not an ADS (ADSs: {})",
+                        adss.join(", ")
+                    )));
+                }
+            }
         }
         Ok(topo)
     }
@@ -539,7 +571,7 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default()
         };
-        let cases: [(&str, &str); 10] = [
+        let cases: [(&str, &str); 15] = [
             ("[hosts.ads-b]\nfqdn = \"adsa.example.com\"\n", "t.toml:2:1: hosts.ads-b.fqdn: `adsa.example.com` is already the FQDN of ads-a"),
             ("preset = \"pcce-9000\"\n", "t.toml:1:1: preset: unknown preset `pcce-9000`"),
             ("[ece_web]\nfqdn = \"../..\"\n", "t.toml:2:1: ece_web.fqdn: `../..` is not a fully qualified host name"),
@@ -550,6 +582,11 @@ mod tests {
             ("[ad_dc]\nldif = \"missing.ldif\"\n", "t.toml:2:1: ad_dc.ldif:"),
             ("[ad_dc]\nldif = \"../../etc/passwd\"\n", "t.toml:2:1: ad_dc.ldif: `../../etc/passwd`: the LDIF must be in the topology file's folder or below it"),
             ("clock = \"2026-13-45T99:00:00Z\"\n", "is not a valid date and time"),
+            ("[ece_web.certificate]\nfile = \"../x.pem\"\n", "t.toml:2:1: ece_web.certificate.file: `../x.pem`: the file must be in the topology file's folder or below it"),
+            ("[ece_web.certificate]\nfile = \"x.pem\"\ncn = \"a\"\n", "t.toml:2:1: ece_web.certificate.file: `file` gives the whole certificate"),
+            ("[ece_web.certificate]\nfile = \"t.toml\"\n", "t.toml: no CERTIFICATE in the file"),
+            ("[ads]\ncacerts = []\ncacerts_file = \"t.toml\"\n", "t.toml:3:1: ads.cacerts_file: `cacerts` and `cacerts_file` both say"),
+            ("[ads.cacerts_files]\nece = \"t.toml\"\n", "ads.cacerts_files.ece:"),
         ];
         for (text, want) in cases {
             let e = load_text(text.as_bytes());

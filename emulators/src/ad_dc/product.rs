@@ -62,25 +62,9 @@ impl AdDcSection {
         let ldif = match &self.ldif {
             None => None,
             Some(f) => {
-                // a file in the topology file's folder or below it, no further
-                let p = std::path::Path::new(f);
-                if p.is_absolute()
-                    || p.components().any(|c| {
-                        !matches!(
-                            c,
-                            std::path::Component::Normal(_) | std::path::Component::CurDir
-                        )
-                    })
-                {
-                    return Err(format!(
-                        "`{f}`: the LDIF must be in the topology file's folder or below it"
-                    ));
-                }
-                let path = base_dir.join(p);
-                let base = std::path::absolute(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
-                let full = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
-                let bytes = crate::host::read_within(&base, &full, crate::host::MAX_READ)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let bytes = crate::host::read_below(base_dir, f)
+                    .map_err(|e| e.replace("the file must be", "the LDIF must be"))?;
+                let path = base_dir.join(f);
                 let text = String::from_utf8(bytes)
                     .map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
                 super::Directory::example_local()

@@ -76,6 +76,10 @@ pub struct AdsKnobs {
     /// What every ADS's `cacerts` trusts ([ECE] 4.1 done right: the root
     /// and the issuing CA; `[]`: F1).
     pub cacerts: Vec<Trusted>,
+    /// Instead of `cacerts`: the trusted certificates, under their aliases,
+    /// of a key store file (`[ads] cacerts_file`), by ADS host name (`*`
+    /// for every ADS without its own).
+    pub cacerts_entries: std::collections::BTreeMap<String, Vec<(String, crate::pki::Certificate)>>,
     /// The application instance of the deployment (in the AWDB; F11).
     pub app_instance: String,
 }
@@ -94,6 +98,7 @@ impl AdsKnobs {
                 Trusted::Ids,
                 Trusted::Cvp,
             ],
+            cacerts_entries: Default::default(),
             app_instance: if agents > 2000 {
                 "Main_PS1_Multichannel".into()
             } else {
@@ -109,14 +114,59 @@ impl AdsKnobs {
 pub struct AdsSection {
     /// The certificates in `cacerts` (`[]`: none of the topology's; F1).
     pub cacerts: Option<Vec<Trusted>>,
+    /// Instead of `cacerts`: a key store (JKS, JCEKS or PKCS#12; in the
+    /// topology file's folder or below) whose trusted certificates, under
+    /// their aliases, every ADS's `cacerts` holds — what `ccelab
+    /// reproduce` writes from a customer's `cacerts`.
+    pub cacerts_file: Option<String>,
+    /// The password of the `cacerts_file`s (default `changeit`).
+    pub cacerts_password: Option<String>,
+    /// One ADS's own `cacerts_file`, by host name (`ads-b = "…"`).
+    #[serde(default)]
+    pub cacerts_files: std::collections::BTreeMap<String, String>,
 }
 
 impl AdsSection {
-    /// Applies the section to `knobs`.
-    pub fn apply(&self, knobs: &mut AdsKnobs) {
+    /// Applies the section to `knobs`, reading the key store files from
+    /// `base_dir`; an error is `(key, problem)`.
+    pub fn apply(
+        &self,
+        knobs: &mut AdsKnobs,
+        base_dir: &std::path::Path,
+    ) -> Result<(), (String, String)> {
         if let Some(c) = &self.cacerts {
+            if self.cacerts_file.is_some() {
+                return Err((
+                    "ads.cacerts_file".into(),
+                    "`cacerts` and `cacerts_file` both say what cacerts holds: keep one".into(),
+                ));
+            }
             knobs.cacerts = c.clone();
         }
+        let pass = self.cacerts_password.as_deref().unwrap_or(CACERTS_PASS);
+        let load = |f: &str| -> Result<Vec<(String, crate::pki::Certificate)>, String> {
+            let bytes = crate::host::read_below(base_dir, f)?;
+            let at = base_dir.join(f).display().to_string();
+            let store = crate::stores::Keystore::load(&bytes, Some(pass))
+                .map_err(|e| format!("{at}: {e}"))?;
+            Ok(store
+                .entries()
+                .iter()
+                .filter_map(|e| match &e.entry {
+                    crate::stores::Entry::Trusted(c) => Some((e.alias.clone(), c.clone())),
+                    _ => None,
+                })
+                .collect())
+        };
+        if let Some(f) = &self.cacerts_file {
+            let entries = load(f).map_err(|e| ("ads.cacerts_file".to_string(), e))?;
+            knobs.cacerts_entries.insert("*".into(), entries);
+        }
+        for (host, f) in &self.cacerts_files {
+            let entries = load(f).map_err(|e| (format!("ads.cacerts_files.{host}"), e))?;
+            knobs.cacerts_entries.insert(host.clone(), entries);
+        }
+        Ok(())
     }
 }
 

@@ -15,7 +15,9 @@ pub mod example;
 mod key;
 pub mod keypool;
 pub mod pem;
+pub mod pkcs7;
 pub mod spec;
+pub mod twin;
 
 pub use cert::{issue, Ca, CertParams, Certificate, Eku, Issued, KeyUsage, San};
 pub use csr::Csr;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
 
-use super::{CertParams, KeyType, PkiError, San};
+use super::{CertParams, Certificate, Issued, KeyPair, KeyType, PkiError, San};
 use crate::clock::parse_time;
 
 /// Who signs a certificate.
@@ -43,9 +43,68 @@ pub struct CertSpec {
     /// notAfter (F25 when in the past).
     #[serde(default, deserialize_with = "time_de")]
     pub not_after: Option<String>,
+    /// Instead of minting: a PEM file (in the topology file's folder or
+    /// below) with the certificate first, its private key, and the CA
+    /// certificates that came with it (what `ccelab reproduce` writes for a
+    /// customer's twin). Nothing else of the section may be set with it.
+    pub file: Option<String>,
 }
 
 impl CertSpec {
+    /// The certificate of `file` ([`CertSpec::file`]), read from
+    /// `base_dir`: the first certificate is the leaf, the private key must
+    /// be its, the self-signed one (if any) is the root and the others are
+    /// the intermediates a server sends after its leaf.
+    pub fn load_file(&self, base_dir: &std::path::Path) -> Result<Option<Issued>, String> {
+        let Some(f) = &self.file else {
+            return Ok(None);
+        };
+        if self.issuer.is_some()
+            || self.cn.is_some()
+            || self.sans.is_some()
+            || self.key.is_some()
+            || self.not_before.is_some()
+            || self.not_after.is_some()
+        {
+            return Err(
+                "`file` gives the whole certificate: issuer, cn, sans, key, not_before and not_after cannot be set with it".into(),
+            );
+        }
+        let bytes = crate::host::read_below(base_dir, f)?;
+        let at = base_dir.join(f).display().to_string();
+        let text = String::from_utf8(bytes).map_err(|_| format!("{at}: not a PEM text"))?;
+        let certs = Certificate::all_from_pem(&text).map_err(|e| format!("{at}: {e}"))?;
+        let Some(leaf) = certs.first().cloned() else {
+            return Err(format!("{at}: no CERTIFICATE in the file"));
+        };
+        let key = KeyPair::from_pem(&text).map_err(|e| format!("{at}: {e}"))?;
+        if key.spki_der() != leaf.spki_der().as_slice() {
+            return Err(format!(
+                "{at}: the private key is not the key of the first certificate ({})",
+                leaf.subject_string()
+            ));
+        }
+        let is_root = |c: &Certificate| c.is_self_issued() && c.is_signed_by(c);
+        let root = certs
+            .iter()
+            .find(|c| is_root(c))
+            .or(certs.last())
+            .cloned()
+            .unwrap_or_else(|| leaf.clone());
+        let intermediates = certs
+            .iter()
+            .skip(1)
+            .filter(|c| !is_root(c))
+            .cloned()
+            .collect();
+        Ok(Some(Issued {
+            cert: leaf,
+            key,
+            intermediates,
+            root,
+        }))
+    }
+
     /// The parameters of the certificate for host `fqdn` with the clock at
     /// `now`, its key type and its issuer.
     pub fn params(

@@ -1,4 +1,4 @@
-//! The command line: `ccelab up|ctl|exec|scenario|pki|store|check|serve|host|image|compose`.
+//! The command line: `ccelab up|ctl|exec|scenario|reproduce|pki|store|check|serve|host|image|compose`.
 //!
 //! Conventions for every command: `--help` explains it; bad input (a
 //! truncated or garbage file, a wrong password, a key where a certificate is
@@ -21,6 +21,7 @@ pub mod exec;
 mod host;
 mod image;
 mod pki;
+mod reproduce;
 mod scenario;
 mod serve;
 mod slot;
@@ -88,6 +89,10 @@ enum Command {
     /// topology, in parallel), print the catalog.
     #[command(subcommand)]
     Scenario(scenario::ScenarioCommand),
+    /// Rebuild a customer's deployment from their files (certificates, cacerts,
+    /// applicationHost.config, spog_config.js) with twin certificates, run it, and say which
+    /// failure modes fire and their fixes.
+    Reproduce(reproduce::ReproduceArgs),
 }
 
 /// A failure to report: the file (or other subject) it concerns and the problem.
@@ -149,6 +154,7 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Slot(c) => slot::run(c),
         Command::Image(c) => image::run(c),
         Command::Compose(c) => compose::run(c),
+        Command::Reproduce(c) => reproduce::run(c),
     };
     match result {
         Ok(code) => code,

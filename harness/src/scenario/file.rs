@@ -322,7 +322,9 @@ impl Scenario {
     }
 
     /// The scenario files under `paths` (files, or directories searched for
-    /// `*.toml`), in the order given; a directory's files sorted by name.
+    /// `*.toml`, and their sub-folders at any depth for files named
+    /// `scenario.toml`, as `ccelab reproduce` writes them), in the order
+    /// given; a directory's files sorted by name.
     pub fn discover(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
         let mut files = Vec::new();
         for p in paths {
@@ -338,6 +340,8 @@ impl Scenario {
                     .collect();
                 in_dir.sort();
                 files.extend(in_dir);
+                // and the reproductions below it (`field/<case>/reproduction/scenario.toml`)
+                files.extend(scenarios_below(p, 0));
             } else {
                 files.push(p.clone());
             }
@@ -361,6 +365,31 @@ impl Scenario {
         }
         Ok(all)
     }
+}
+
+/// `scenario.toml` files in the sub-folders of `dir`, sorted by path.
+fn scenarios_below(dir: &Path, depth: usize) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if depth > 6 {
+        return out;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut subs: Vec<PathBuf> = rd
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    subs.sort();
+    for s in subs {
+        let f = s.join("scenario.toml");
+        if f.is_file() {
+            out.push(f);
+        }
+        out.extend(scenarios_below(&s, depth + 1));
+    }
+    out
 }
 
 /// The first `{HOST.field}` or `{HOST:path}` in an expectation's texts

@@ -1,0 +1,548 @@
+//! Twin certificates: for a customer's certificates (public halves only),
+//! certificates that behave the same in every check a client makes, signed
+//! with keys ccelab holds (issue 17, `ccelab reproduce`).
+//!
+//! A twin is the original's `tbsCertificate` with only the public key
+//! replaced, signed again by the issuer's twin: the same version, serial,
+//! signature algorithm, issuer and subject names, validity, and every
+//! extension byte for byte — key usage, EKU, basic constraints, SANs, the
+//! CRL and AIA URLs, Microsoft's template and CA-version extensions, and the
+//! key identifiers. The identifiers keep the originals' values: an AKI still
+//! names its issuer's SKI, so chains link as they did (RFC 5280 4.2.1.2 lets
+//! a CA choose how it makes key identifiers). The twins form a hierarchy of
+//! the same shape: a certificate's twin issuer is the twin of the
+//! certificate whose key signed the original; one original key gives one
+//! twin key, so a CA renewed with the same key stays one key.
+//!
+//! What cannot be twinned is reported as [`Caveat`]s: the public key, the
+//! signature and so every fingerprint and thumbprint differ; a key type
+//! ccelab has no key pool for, or a signature algorithm it cannot make, is
+//! replaced by the nearest one; an issuer that is not among the inputs gets
+//! a stand-in twin of its name.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use der::asn1::BitString;
+use der::{Decode, Encode};
+use spki::SubjectPublicKeyInfoOwned;
+
+use super::key::oids;
+use super::{dn, keypool, signature_algorithm, Certificate, KeyPair, KeyType, PkiError, SigHash};
+
+/// Where twin keys start in the key pool, per key type: past the keys the
+/// preset topologies use, so a twin never shares a key with a ccelab
+/// certificate of another name.
+fn pool_base(kt: KeyType) -> usize {
+    match kt {
+        KeyType::Rsa2048 => 24,
+        KeyType::Rsa1024 | KeyType::EcP256 | KeyType::EcP384 => 4,
+        KeyType::Rsa3072 | KeyType::Rsa4096 => 0,
+    }
+}
+
+/// A property of an original that its twin does not have, and what that
+/// changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caveat {
+    /// The original's subject (`CN=…`).
+    pub subject: String,
+    /// What differs and what it changes.
+    pub text: String,
+}
+
+/// One twin.
+#[derive(Clone, Debug)]
+pub struct Twin {
+    /// The customer's certificate (None for a stand-in issuer that was not
+    /// among the inputs).
+    pub original: Option<Certificate>,
+    /// Its twin.
+    pub cert: Certificate,
+    /// The twin's private key (from the key pool).
+    pub key: Arc<KeyPair>,
+    /// The index of the twin that signed it (itself for a self-signed one).
+    pub issuer: usize,
+}
+
+/// The twins of a set of certificates, issuers before what they issued.
+#[derive(Clone, Debug, Default)]
+pub struct Twins {
+    /// Every twin; stand-in issuers included.
+    pub twins: Vec<Twin>,
+    /// What the twins do not reproduce.
+    pub caveats: Vec<Caveat>,
+}
+
+/// Why twins could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TwinError {
+    /// Certificates that issue each other in a ring (A ← B ← A): no
+    /// hierarchy has that shape.
+    #[error("the certificates issue each other in a loop: {0}")]
+    Loop(String),
+    /// Signing or encoding failed.
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+}
+
+impl Twins {
+    /// The twin of `original` (same DER).
+    pub fn of(&self, original: &Certificate) -> Option<&Twin> {
+        self.twins.iter().find(|t| {
+            t.original
+                .as_ref()
+                .is_some_and(|o| o.der() == original.der())
+        })
+    }
+
+    /// The chain of twin `i` above it, nearest issuer first, without the
+    /// self-signed root at the top.
+    pub fn intermediates(&self, i: usize) -> Vec<Certificate> {
+        let mut out = Vec::new();
+        let mut at = i;
+        while let Some(t) = self.twins.get(at) {
+            if t.issuer == at || out.len() > self.twins.len() {
+                break;
+            }
+            at = t.issuer;
+            match self.twins.get(at) {
+                Some(up) if up.issuer != at => out.push(up.cert.clone()),
+                _ => break,
+            }
+        }
+        out
+    }
+
+    /// The self-signed top of twin `i`'s hierarchy.
+    pub fn root(&self, i: usize) -> Option<&Twin> {
+        let mut at = i;
+        for _ in 0..=self.twins.len() {
+            let t = self.twins.get(at)?;
+            if t.issuer == at {
+                return Some(t);
+            }
+            at = t.issuer;
+        }
+        None
+    }
+}
+
+/// The hash of an original signature algorithm, and the key type family it
+/// needs (`true`: RSA).
+fn sig_hash(oid: &der::asn1::ObjectIdentifier) -> Option<(SigHash, bool)> {
+    Some(match *oid {
+        o if o == oids::SHA1_RSA => (SigHash::Sha1, true),
+        o if o == oids::SHA256_RSA => (SigHash::Sha256, true),
+        o if o == oids::SHA384_RSA => (SigHash::Sha384, true),
+        o if o == oids::SHA512_RSA => (SigHash::Sha512, true),
+        o if o == oids::ECDSA_SHA256 => (SigHash::Sha256, false),
+        o if o == oids::ECDSA_SHA384 => (SigHash::Sha384, false),
+        _ => return None,
+    })
+}
+
+/// Makes twins. Keys come from the key pool in the order originals are
+/// met, so the same inputs in the same order give the same twins.
+#[derive(Default)]
+pub struct Twinner {
+    /// original SPKI → twin key
+    keys: BTreeMap<Vec<u8>, Arc<KeyPair>>,
+    next: BTreeMap<KeyType, usize>,
+}
+
+impl Twinner {
+    /// A twinner with no key handed out yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn key_for(&mut self, spki: &[u8], kt: KeyType) -> Result<Arc<KeyPair>, PkiError> {
+        if let Some(k) = self.keys.get(spki) {
+            return Ok(k.clone());
+        }
+        let n = self.next.entry(kt).or_insert(0);
+        let k = keypool::key(kt, pool_base(kt) + *n)?;
+        *n += 1;
+        self.keys.insert(spki.to_vec(), k.clone());
+        Ok(k)
+    }
+
+    /// Twins of `certs` (duplicates ignored). Each certificate's issuer is
+    /// the input whose subject is its issuer name and whose key verifies
+    /// its signature; an issuer not among them gets a stand-in twin.
+    pub fn twin(&mut self, certs: &[Certificate]) -> Result<Twins, TwinError> {
+        let mut uniq: Vec<Certificate> = Vec::new();
+        for c in certs {
+            if !uniq.iter().any(|u| u.der() == c.der()) {
+                uniq.push(c.clone());
+            }
+        }
+        let issuer_of = issuers(&uniq)?;
+        let mut out = Twins::default();
+        let mut index: Vec<Option<usize>> = vec![None; uniq.len()];
+        // stand-in issuers, by issuer name DER
+        let mut standins: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
+        // issuers first: repeat until every original has its twin
+        while index.iter().any(Option::is_none) {
+            let mut progressed = false;
+            for i in 0..uniq.len() {
+                if index[i].is_some() {
+                    continue;
+                }
+                let c = &uniq[i];
+                let parent = match issuer_of[i] {
+                    Some(j) if j == i => None,
+                    Some(j) => match index[j] {
+                        Some(t) => Some(t),
+                        None => continue,
+                    },
+                    None => {
+                        let name = dn::to_der(c.issuer());
+                        let t = match standins.get(&name) {
+                            Some(t) => *t,
+                            None => {
+                                let t = self.standin(c, &mut out)?;
+                                standins.insert(name, t);
+                                t
+                            }
+                        };
+                        Some(t)
+                    }
+                };
+                let t = self.one(c, parent, &mut out)?;
+                index[i] = Some(t);
+                progressed = true;
+            }
+            if !progressed {
+                // cannot happen once rings are refused; never loop forever
+                return Err(TwinError::Loop("the issuers could not be ordered".into()));
+            }
+        }
+        for (i, c) in uniq.iter().enumerate() {
+            if issuer_of[i].is_none() {
+                let name = dn::to_der(c.issuer());
+                let has_namesake = uniq
+                    .iter()
+                    .any(|u| dn::to_der(u.subject()) == name && u.der() != c.der());
+                out.caveats.push(Caveat {
+                    subject: c.subject_string(),
+                    text: if has_namesake {
+                        format!(
+                            "its issuer `{}` is among the files, but that certificate's key did not sign it (a CA renewed with a new key?): its twin is signed by a stand-in of that name, which no store trusts",
+                            c.issuer_string()
+                        )
+                    } else {
+                        format!(
+                            "its issuer `{}` is not among the files: its twin is signed by a stand-in of that name, which no store trusts (send the CA certificate to reproduce a chain that anchors)",
+                            c.issuer_string()
+                        )
+                    },
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// A self-signed stand-in for the missing issuer of `c`.
+    fn standin(&mut self, c: &Certificate, out: &mut Twins) -> Result<usize, TwinError> {
+        let alg = &c.x509().signature_algorithm.oid;
+        let (kt, hash) = match sig_hash(alg) {
+            Some((h, true)) => (KeyType::Rsa2048, h),
+            Some((SigHash::Sha384, false)) => (KeyType::EcP384, SigHash::Sha384),
+            Some((_, false)) => (KeyType::EcP256, SigHash::Sha256),
+            None => (KeyType::Rsa2048, SigHash::Sha256),
+        };
+        let n = self.next.entry(kt).or_insert(0);
+        let key = keypool::key(kt, pool_base(kt) + *n)?;
+        *n += 1;
+        let mut p = super::CertParams::ca("CN=x", c.not_before(), c.not_after())?;
+        p.subject = c.issuer().clone();
+        p.hash = Some(hash);
+        // the original's AKI names a key this stand-in does not have
+        p.key_ids = false;
+        let cert = super::issue(&p, key.spki_der(), None, Some(&key))?;
+        let at = out.twins.len();
+        out.twins.push(Twin {
+            original: None,
+            cert,
+            key,
+            issuer: at,
+        });
+        Ok(at)
+    }
+
+    /// The twin of `c`, signed by twin `parent` (None: by itself).
+    fn one(
+        &mut self,
+        c: &Certificate,
+        parent: Option<usize>,
+        out: &mut Twins,
+    ) -> Result<usize, TwinError> {
+        let subject = c.subject_string();
+        let caveat = |out: &mut Twins, text: String| {
+            out.caveats.push(Caveat {
+                subject: subject.clone(),
+                text,
+            })
+        };
+        let spki = c.spki_der();
+        let kt = match c.key_type() {
+            Some(kt) => kt,
+            None => {
+                let is_rsa = c
+                    .x509()
+                    .tbs_certificate
+                    .subject_public_key_info
+                    .algorithm
+                    .oid
+                    == oids::RSA_ENCRYPTION;
+                let kt = if is_rsa {
+                    KeyType::Rsa2048
+                } else {
+                    KeyType::EcP256
+                };
+                caveat(
+                    out,
+                    format!(
+                        "its key ({} bits, {}) is of a type ccelab has no key pool for: the twin has a {kt} key, so key-size checks (F24) see {} bits",
+                        c.key_bits().unwrap_or(0),
+                        c.x509().tbs_certificate.subject_public_key_info.algorithm.oid,
+                        kt.bits()
+                    ),
+                );
+                kt
+            }
+        };
+        let key = self.key_for(&spki, kt)?;
+        let (signer_key, signer_at) = match parent {
+            Some(p) => (out.twins[p].key.clone(), p),
+            None => (key.clone(), out.twins.len()),
+        };
+        let alg = c.x509().signature_algorithm.clone();
+        let signer_kt = signer_key.key_type();
+        let hash = match sig_hash(&alg.oid) {
+            Some((h, rsa)) if rsa == signer_kt.rsa_bits().is_some() => {
+                match signature_algorithm(signer_kt, h) {
+                    Ok(_) => h,
+                    Err(_) => super::default_hash(signer_kt),
+                }
+            }
+            _ => super::default_hash(signer_kt),
+        };
+        let new_alg = signature_algorithm(signer_kt, hash)?;
+        if new_alg.oid != alg.oid {
+            caveat(
+                out,
+                format!(
+                    "its signature algorithm {} cannot be made with the twin issuer's {signer_kt} key: the twin is signed {} (a client that refuses the original's algorithm accepts the twin)",
+                    c.signature_algorithm_name(),
+                    new_alg.oid
+                ),
+            );
+        }
+        let mut tbs = c.x509().tbs_certificate.clone();
+        tbs.subject_public_key_info =
+            SubjectPublicKeyInfoOwned::from_der(key.spki_der()).map_err(enc)?;
+        if new_alg.oid != alg.oid {
+            tbs.signature = new_alg.clone();
+        }
+        let tbs_der = tbs.to_der().map_err(enc)?;
+        let sig = signer_key.sign(hash, &tbs_der)?;
+        let cert = x509_cert::Certificate {
+            tbs_certificate: tbs,
+            signature_algorithm: if new_alg.oid != alg.oid { new_alg } else { alg },
+            signature: BitString::from_bytes(&sig).map_err(enc)?,
+        };
+        let cert = Certificate::from_der(&cert.to_der().map_err(enc)?)?;
+        out.twins.push(Twin {
+            original: Some(c.clone()),
+            cert,
+            key,
+            issuer: signer_at,
+        });
+        Ok(out.twins.len() - 1)
+    }
+}
+
+/// The issuer of each certificate of `uniq` (its index; itself when
+/// self-signed; None when not among them), or the ring they form when some
+/// issue each other in a loop.
+fn issuers(uniq: &[Certificate]) -> Result<Vec<Option<usize>>, TwinError> {
+    // issuer of each original: Some(j) in uniq, or None (not there)
+    let issuer_of: Vec<Option<usize>> = uniq
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if c.is_self_issued() && c.is_signed_by(c) {
+                return Some(i);
+            }
+            uniq.iter()
+                .enumerate()
+                .find(|(j, u)| {
+                    *j != i
+                        && dn::to_der(u.subject()) == dn::to_der(c.issuer())
+                        && c.is_signed_by(u)
+                })
+                .map(|(j, _)| j)
+        })
+        .collect();
+    // a ring of issuers is an input error
+    for start in 0..uniq.len() {
+        let mut seen = vec![start];
+        let mut at = start;
+        while let Some(j) = issuer_of[at] {
+            if j == at {
+                break;
+            }
+            if seen.contains(&j) {
+                let ring: Vec<String> = seen
+                    .iter()
+                    .skip_while(|s| **s != j)
+                    .map(|s| uniq[*s].subject_string())
+                    .collect();
+                return Err(TwinError::Loop(format!(
+                    "{} (each is signed by the next; no certificate of the ring is self-signed)",
+                    ring.join(" ← ")
+                )));
+            }
+            seen.push(j);
+            at = j;
+        }
+    }
+    Ok(issuer_of)
+}
+
+/// Refuses certificates that issue each other in a loop (checked on every
+/// input, before anything else is decided).
+pub fn check_loops(certs: &[Certificate]) -> Result<(), TwinError> {
+    issuers(certs).map(|_| ())
+}
+
+fn enc(e: der::Error) -> PkiError {
+    PkiError::Encoding(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::{Ca, CertParams, San};
+    use time::macros::datetime;
+
+    fn hierarchy() -> (Ca, Ca, crate::pki::Issued) {
+        let nb = datetime!(2025-01-01 0:00 UTC);
+        let na = datetime!(2030-01-01 0:00 UTC);
+        let root = Ca::root(
+            &CertParams::ca("CN=Cust Root, O=Cust", nb, na).unwrap(),
+            keypool::key(KeyType::Rsa2048, 0).unwrap(),
+        )
+        .unwrap();
+        let issuing = root
+            .intermediate(
+                &CertParams::ca("CN=Cust Issuing, O=Cust", nb, na).unwrap(),
+                keypool::key(KeyType::EcP384, 0).unwrap(),
+            )
+            .unwrap();
+        let mut p = CertParams::leaf("CN=web.cust.test", nb, na)
+            .unwrap()
+            .with_sans([San::Dns("web.cust.test".into())]);
+        p.serial = Some(vec![0x42, 0x01, 0x02]);
+        let leaf = issuing
+            .issue(&p, keypool::key(KeyType::Rsa1024, 0).unwrap())
+            .unwrap();
+        (root, issuing, leaf)
+    }
+
+    #[test]
+    fn twins_keep_everything_but_the_key_and_chain_as_the_originals() {
+        let (root, issuing, leaf) = hierarchy();
+        let originals = [leaf.cert.clone(), issuing.cert.clone(), root.cert.clone()];
+        let t = Twinner::new().twin(&originals).unwrap();
+        assert_eq!(t.twins.len(), 3);
+        assert!(t.caveats.is_empty(), "{:?}", t.caveats);
+        for o in &originals {
+            let tw = t.of(o).unwrap();
+            let (a, b) = (&o.x509().tbs_certificate, &tw.cert.x509().tbs_certificate);
+            assert_eq!(a.serial_number, b.serial_number);
+            assert_eq!(a.subject, b.subject);
+            assert_eq!(a.issuer, b.issuer);
+            assert_eq!(a.validity, b.validity);
+            assert_eq!(a.extensions, b.extensions);
+            assert_eq!(a.signature, b.signature);
+            assert_eq!(o.key_type(), tw.cert.key_type());
+            assert_ne!(o.spki_der(), tw.cert.spki_der());
+            assert_eq!(tw.key.spki_der(), tw.cert.spki_der().as_slice());
+        }
+        let (l, i, r) = (
+            t.of(&originals[0]).unwrap(),
+            t.of(&originals[1]).unwrap(),
+            t.of(&originals[2]).unwrap(),
+        );
+        assert!(l.cert.is_signed_by(&i.cert));
+        assert!(i.cert.is_signed_by(&r.cert));
+        assert!(r.cert.is_signed_by(&r.cert));
+        assert!(!l.cert.is_signed_by(&originals[1]));
+        let li = t.twins.iter().position(|x| x.cert == l.cert).unwrap();
+        assert_eq!(t.intermediates(li), vec![i.cert.clone()]);
+        assert_eq!(t.root(li).unwrap().cert, r.cert);
+    }
+
+    #[test]
+    fn the_same_inputs_give_the_same_twins() {
+        let (root, issuing, leaf) = hierarchy();
+        let originals = [leaf.cert, issuing.cert, root.cert];
+        let a = Twinner::new().twin(&originals).unwrap();
+        let b = Twinner::new().twin(&originals).unwrap();
+        let ders = |t: &Twins| {
+            t.twins
+                .iter()
+                .map(|x| x.cert.der().to_vec())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ders(&a), ders(&b));
+    }
+
+    #[test]
+    fn a_missing_issuer_gets_a_stand_in_and_a_caveat() {
+        let (_, _, leaf) = hierarchy();
+        let t = Twinner::new()
+            .twin(std::slice::from_ref(&leaf.cert))
+            .unwrap();
+        assert_eq!(t.twins.len(), 2);
+        let tw = t.of(&leaf.cert).unwrap();
+        let standin = &t.twins[tw.issuer];
+        assert!(standin.original.is_none());
+        assert_eq!(standin.cert.subject(), leaf.cert.issuer());
+        assert!(tw.cert.is_signed_by(&standin.cert));
+        assert_eq!(t.caveats.len(), 1);
+        assert!(
+            t.caveats[0].text.contains("is not among the files"),
+            "{:?}",
+            t.caveats
+        );
+    }
+
+    #[test]
+    fn certificates_that_issue_each_other_are_refused() {
+        let nb = datetime!(2025-01-01 0:00 UTC);
+        let na = datetime!(2030-01-01 0:00 UTC);
+        let ka = keypool::key(KeyType::EcP256, 0).unwrap();
+        let kb = keypool::key(KeyType::EcP256, 1).unwrap();
+        let a_self = Ca::root(&CertParams::ca("CN=A", nb, na).unwrap(), ka.clone()).unwrap();
+        let b_self = Ca::root(&CertParams::ca("CN=B", nb, na).unwrap(), kb.clone()).unwrap();
+        let a_by_b = b_self
+            .issue(&CertParams::ca("CN=A", nb, na).unwrap(), ka)
+            .unwrap()
+            .cert;
+        let b_by_a = a_self
+            .issue(&CertParams::ca("CN=B", nb, na).unwrap(), kb)
+            .unwrap()
+            .cert;
+        let e = Twinner::new().twin(&[a_by_b, b_by_a]).unwrap_err();
+        assert!(e.to_string().contains("loop"), "{e}");
+        assert!(
+            e.to_string().contains("CN=A") && e.to_string().contains("CN=B"),
+            "{e}"
+        );
+    }
+}

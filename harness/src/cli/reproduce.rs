@@ -1,0 +1,101 @@
+//! `ccelab reproduce DIR`: a field failure rebuilt from the customer's files.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::Failure;
+use crate::reproduce::{Options, Passwords};
+
+/// Rebuild a customer's deployment from the files they can send without
+/// secrets, with twin certificates, and run it.
+#[derive(Args, Debug)]
+#[command(
+    long_about = "Rebuild a customer's deployment from the files they can send without \
+secrets, and run it.
+
+DIR holds what the customer sent, recognised by content (not by name): certificates \
+(PEM, DER/.cer, PKCS#7 .p7b, chain files, a VOS `show cert` output), an AW's cacerts \
+(JKS, JCEKS or PKCS#12, with --storepass), IIS's applicationHost.config, ECE's \
+spog_config.js. Every certificate in play gets a twin: the same subject, issuer, serial, \
+validity, key type and size, signature algorithm and extensions, signed by a twin CA \
+hierarchy of the same shape with keys ccelab holds, so every chain, name and date check \
+behaves as the original's.
+
+OUT gets topology.toml (start it with `ccelab up --topology`), scenario.toml (run it with \
+`ccelab scenario run`), twins/ (the twin certificates, the web server's key, the twinned \
+stores) and report.md: the files used and ignored, what the twins do not reproduce, and \
+for each flow (the ECE gadget opened from each ADS) whether it works, the F-code of the \
+failure, the texts the customer would see and the documented fix.
+
+Exit 0: the reproduction was made (whatever it found); 2: bad input (nothing usable, a \
+corrupt store, a wrong password, certificates that issue each other in a loop, a file \
+over 16 MiB), and nothing is written."
+)]
+pub(super) struct ReproduceArgs {
+    /// The customer's folder.
+    pub(super) dir: PathBuf,
+    /// Where the reproduction goes (default: DIR's name with `-reproduction`, next to it).
+    #[arg(long)]
+    pub(super) out: Option<PathBuf>,
+    /// When the failure happened (RFC 3339 or YYYY-MM-DD): the scenario's fixed clock, which
+    /// date checks use (default: now).
+    #[arg(long)]
+    pub(super) at: Option<String>,
+    /// A key store's password: PASS for every store, or FILE=PASS for one (repeatable; default changeit).
+    #[arg(long = "storepass", value_name = "[FILE=]PASS")]
+    pub(super) storepass: Vec<String>,
+    /// The scenario's id (default repro-<DIR's name>).
+    #[arg(long)]
+    pub(super) id: Option<String>,
+    /// Replace OUT if it exists (only once the new reproduction is whole).
+    #[arg(long)]
+    pub(super) force: bool,
+}
+
+/// Runs `ccelab reproduce`.
+pub(super) fn run(a: ReproduceArgs) -> Result<i32, Failure> {
+    let mut passwords = Passwords::default();
+    for s in &a.storepass {
+        match s.split_once('=') {
+            Some((f, p)) if !f.is_empty() => {
+                passwords.by_file.insert(f.to_string(), p.to_string());
+            }
+            _ => passwords.default = s.clone(),
+        }
+    }
+    let out = match a.out {
+        Some(o) => o,
+        None => {
+            let abs = std::path::absolute(&a.dir).map_err(|e| Failure::file(&a.dir, e))?;
+            let name = abs
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "input".into());
+            abs.with_file_name(format!("{name}-reproduction"))
+        }
+    };
+    let opts = Options {
+        dir: a.dir,
+        out: out.clone(),
+        at: a.at,
+        passwords,
+        id: a.id,
+        force: a.force,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new("tokio", e))?;
+    let (_, findings, report) = rt
+        .block_on(crate::reproduce::reproduce(&opts))
+        .map_err(|e| Failure::new(e.subject, e.problem))?;
+    out!("{report}");
+    let failing = findings.iter().filter(|f| !f.ok).count();
+    out!(
+        "reproduction written to {} ({} flows, {failing} failing)",
+        out.display(),
+        findings.len()
+    );
+    Ok(0)
+}

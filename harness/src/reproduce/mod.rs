@@ -1,0 +1,963 @@
+//! `ccelab reproduce DIR`: a field failure rebuilt from the customer's own
+//! files (issue 17). The files are recognised by content
+//! ([`inputs`]); every certificate in play gets a twin
+//! ([`ccelab_emulators::pki::twin`]) so that the customer's private keys
+//! are never needed; a topology file and a scenario are written that
+//! rebuild the deployment with the twins, the scenario runs the flows the
+//! files describe (the ECE gadget opened from each ADS: [ECE] 4, the
+//! failure modes F1, F2, F7, F8, F13, F24, F25 of docs/requirements.md §5),
+//! and a report says which F-codes fire, with the texts the customer would
+//! see and the documented fix.
+//!
+//! Nothing is written unless everything worked: the output is made in a
+//! sibling folder and renamed into place at the end.
+
+pub mod inputs;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use ccelab_emulators::pki::twin::{Twinner, Twins};
+use ccelab_emulators::pki::{Certificate, San};
+use ccelab_emulators::stores::{Entry, Keystore};
+
+pub use inputs::{Inputs, Kind, Passwords};
+
+/// A reproduction that could not be made: what it concerns (a file, an
+/// option) and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{subject}: {problem}")]
+pub struct ReproduceError {
+    /// The file or option.
+    pub subject: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl ReproduceError {
+    /// An error about the file at `path`.
+    pub fn file(path: &Path, problem: impl std::fmt::Display) -> Self {
+        ReproduceError {
+            subject: path.display().to_string(),
+            problem: problem.to_string(),
+        }
+    }
+}
+
+/// What `ccelab reproduce` is asked.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The customer's folder.
+    pub dir: PathBuf,
+    /// Where the reproduction goes (must not exist unless `force`).
+    pub out: PathBuf,
+    /// The instant the failure is reproduced at (RFC 3339 or a date); the
+    /// scenario's fixed clock. Default: now.
+    pub at: Option<String>,
+    /// The key stores' passwords.
+    pub passwords: Passwords,
+    /// The scenario's id (default `repro-<folder name>`).
+    pub id: Option<String>,
+    /// Replace `out` if it exists.
+    pub force: bool,
+}
+
+/// A flow's outcome and what it means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The flow (`open the ECE gadget from ads-a`).
+    pub flow: String,
+    /// Whether it worked.
+    pub ok: bool,
+    /// The failure mode (`F1`), when one is recognised.
+    pub code: Option<&'static str>,
+    /// What the user sees.
+    pub shows: Vec<String>,
+    /// What the products logged.
+    pub logged: Vec<String>,
+    /// Why, from the files.
+    pub why: Option<String>,
+}
+
+/// The failure modes a reproduction can report: what the user sees and
+/// the documented fix (docs/requirements.md §5).
+const FAILURES: &[(&str, &str, &str)] = &[
+    ("F1", "ECE web certificate (or its CA chain) not in the ADS keystore", "import the web certificate or the right CA certificates into every ADS keystore, restart ([ECE] troubleshooting, 4.1)"),
+    ("F2", "certificate name mismatch: the certificate's CN / SAN does not hold the name SPOG reaches ECE by", "CN or a SAN DNS entry must hold the FQDN entered in SPOG: re-issue the certificate ([ECE] 1.1)"),
+    ("F7", "self-signed web certificate not (re-)imported on every ADS", "import the web server's current certificate on every ADS, restart ([ECE] 1, 4.1)"),
+    ("F8", "CA-signed certificate, intermediate not imported (and not sent by the server)", "import the root and the intermediate CA certificates ([ECE] 4.1)"),
+    ("F13", "spog_config.js protocol not https, or web_server_name not the FQDN used", "fix both lines of spog_config.js on every web server ([ECE] 3)"),
+    ("F24", "key size too small for the client", "2048-bit keys ([ECE] 1.1)"),
+    ("F25", "certificate outside its validity period", "renew the certificate ([ECE] 2.1)"),
+];
+
+/// What a failure mode is and its documented fix.
+pub fn failure(code: &str) -> Option<(&'static str, &'static str)> {
+    FAILURES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, what, fix)| (*what, *fix))
+}
+
+/// Everything decided from the inputs, before anything is written.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The inputs.
+    pub inputs: Inputs,
+    /// The twins of the certificates in play.
+    pub twins: Twins,
+    /// The web server's certificate (the customer's), and how it was chosen.
+    pub web: (Certificate, String),
+    /// The name SPOG reaches ECE by, and where it comes from.
+    pub ece_fqdn: (String, String),
+    /// The topology clock.
+    pub at: String,
+    /// The files of the reproduction (relative path, bytes), topology and
+    /// twins; the scenario is added after the run.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The topology file's tables.
+    pub topology: toml::Table,
+    /// The ADSs and which store (input name) each trusts.
+    pub ads_stores: Vec<(String, Option<String>)>,
+    /// The scenario's id.
+    pub id: String,
+    /// Notes for the report (assumptions made).
+    pub notes: Vec<String>,
+}
+
+fn pem_of(certs: &[Certificate]) -> String {
+    certs.iter().map(Certificate::to_pem).collect()
+}
+
+fn describe(c: &Certificate) -> String {
+    let sans: Vec<String> = c.sans().iter().map(San::to_string).collect();
+    format!(
+        "{} (issuer {}; {}; {} … {}{})",
+        c.subject_string(),
+        c.issuer_string(),
+        c.key_type()
+            .map(|k| k.name().to_string())
+            .unwrap_or_else(|| format!("{} bits", c.key_bits().unwrap_or(0))),
+        rfc3339(c.not_before()),
+        rfc3339(c.not_after()),
+        if sans.is_empty() {
+            "; no SAN".to_string()
+        } else {
+            format!("; SAN {}", sans.join(", "))
+        }
+    )
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn thumbprint(c: &Certificate) -> String {
+    c.sha1_fingerprint().replace(':', "")
+}
+
+/// Reads the inputs and decides the reproduction (no file is written).
+pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
+    let dir = &opts.dir;
+    let inputs = Inputs::read(dir, &opts.passwords)?;
+    // a folder called `input` is named by its parent (`northwind/input`)
+    let folder = std::path::absolute(dir)
+        .ok()
+        .and_then(|p| {
+            let n = p.file_name()?.to_string_lossy().into_owned();
+            if n == "input" {
+                p.parent()?
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            } else {
+                Some(n)
+            }
+        })
+        .unwrap_or_else(|| "input".into());
+    let id = opts.id.clone().unwrap_or_else(|| format!("repro-{folder}"));
+    let nothing = || {
+        let ignored: Vec<String> = inputs
+            .ignored
+            .iter()
+            .map(|(n, why)| format!("{n} ({why})"))
+            .collect();
+        ReproduceError::file(
+            dir,
+            format!(
+                "nothing to reproduce: no web server certificate among the files{}",
+                if ignored.is_empty() {
+                    String::new()
+                } else {
+                    format!("; ignored: {}", ignored.join("; "))
+                }
+            ),
+        )
+    };
+    let at = match &opts.at {
+        Some(a) => {
+            ccelab_emulators::clock::parse_time(a, time::OffsetDateTime::now_utc()).map_err(
+                |e| ReproduceError {
+                    subject: "--at".into(),
+                    problem: e,
+                },
+            )?;
+            a.clone()
+        }
+        None => rfc3339(
+            time::OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
+        ),
+    };
+    ccelab_emulators::pki::twin::check_loops(&inputs.all_certificates())
+        .map_err(|e| ReproduceError::file(dir, e))?;
+    let mut notes = Vec::new();
+    let iis = inputs.used.iter().find_map(|i| match &i.kind {
+        Kind::Iis(b) => Some((i.name.clone(), b.clone())),
+        _ => None,
+    });
+    let spog = inputs.used.iter().find_map(|i| match &i.kind {
+        Kind::SpogConfig { protocol, name } => {
+            Some((i.name.clone(), protocol.clone(), name.clone()))
+        }
+        _ => None,
+    });
+    // the certificates of files (not of stores): candidates for the web server's
+    let file_certs: Vec<Certificate> = inputs
+        .used
+        .iter()
+        .filter_map(|i| match &i.kind {
+            Kind::Certificates { certs, .. } => Some(certs.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let leaves: Vec<&Certificate> = file_certs
+        .iter()
+        .filter(|c| c.basic_constraints_ca().is_none())
+        .collect();
+    let by_hash = iis.as_ref().and_then(|(n, b)| {
+        let h = b.certificate_hash.as_ref()?;
+        let all = inputs.all_certificates();
+        let found = all.into_iter().find(|c| thumbprint(c) == *h);
+        if found.is_none() {
+            notes.push(format!(
+                "{n} binds the certificate with thumbprint {h}, which is none of the files: the web server's certificate was chosen by name"
+            ));
+        }
+        found.map(|c| (c, format!("the certificate {n} binds (thumbprint {h})")))
+    });
+    let spog_name = spog.as_ref().and_then(|(_, _, n)| n.clone());
+    let web = match by_hash {
+        Some(w) => w,
+        None => {
+            let named = spog_name.as_ref().and_then(|n| {
+                leaves.iter().find(|c| {
+                    c.sans().contains(&San::Dns(n.clone()))
+                        || c.common_name().as_deref() == Some(n.as_str())
+                })
+            });
+            match (named, leaves.as_slice()) {
+                (Some(c), _) => (
+                    (*c).clone(),
+                    "the certificate naming spog_config.js's web_server_name".to_string(),
+                ),
+                (None, [one]) => (
+                    (*one).clone(),
+                    "the only server certificate among the files".to_string(),
+                ),
+                (None, []) => return Err(nothing()),
+                (None, many) => {
+                    let names: Vec<String> = many.iter().map(|c| c.subject_string()).collect();
+                    return Err(ReproduceError::file(
+                        dir,
+                        format!(
+                            "{} server certificates ({}) and nothing says which one IIS binds: add applicationHost.config (its binding's certificateHash) or spog_config.js",
+                            many.len(),
+                            names.join("; ")
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    let web_cert = web.0.clone();
+    let is_fqdn = crate::topology::is_fqdn;
+    let ece_fqdn = match &spog_name {
+        Some(n) if is_fqdn(n) => (
+            n.clone(),
+            format!(
+                "{}'s web_server_name",
+                spog.as_ref().map_or("", |s| s.0.as_str())
+            ),
+        ),
+        other => {
+            let from_cert = web_cert
+                .sans()
+                .into_iter()
+                .find_map(|s| match s {
+                    San::Dns(d) if is_fqdn(&d) => Some(d),
+                    _ => None,
+                })
+                .or_else(|| web_cert.common_name().filter(|c| is_fqdn(c)));
+            if let Some(n) = other {
+                notes.push(format!("spog_config.js's web_server_name `{n}` is not a fully qualified name (F13 if SPOG's users reach ECE by another)"));
+            }
+            match from_cert {
+                Some(f) => (f, "the web server certificate's name".to_string()),
+                None => {
+                    notes.push(
+                        "no fully qualified name for ECE in the files: ece.example.com is used"
+                            .into(),
+                    );
+                    (
+                        "ece.example.com".to_string(),
+                        "ccelab's default".to_string(),
+                    )
+                }
+            }
+        }
+    };
+    // the certificates in play: the web certificate and its issuers (by
+    // name and signature), and anything with the same key as one of them
+    let all = inputs.all_certificates();
+    let mut play: Vec<Certificate> = vec![web_cert.clone()];
+    loop {
+        let before = play.len();
+        let snapshot = play.clone();
+        for c in &snapshot {
+            for cand in &all {
+                let issues = ccelab_emulators::pki::dn::to_der(cand.subject())
+                    == ccelab_emulators::pki::dn::to_der(c.issuer())
+                    && c.is_signed_by(cand);
+                let same_key = cand.spki_der() == c.spki_der();
+                if (issues || same_key) && !play.iter().any(|p| p.der() == cand.der()) {
+                    play.push(cand.clone());
+                }
+            }
+        }
+        if play.len() == before {
+            break;
+        }
+    }
+    // the chain files' certificates that are in play, in input order, first
+    let mut ordered: Vec<Certificate> = all
+        .iter()
+        .filter(|c| play.iter().any(|p| p.der() == c.der()))
+        .cloned()
+        .collect();
+    ordered.retain(|c| c.der() != web_cert.der());
+    ordered.insert(0, web_cert.clone());
+    let twins = Twinner::new()
+        .twin(&ordered)
+        .map_err(|e| ReproduceError::file(dir, e))?;
+    let web_i = twins
+        .twins
+        .iter()
+        .position(|t| {
+            t.original
+                .as_ref()
+                .is_some_and(|o| o.der() == web_cert.der())
+        })
+        .ok_or_else(|| ReproduceError::file(dir, "the web certificate has no twin"))?;
+    let web_twin = &twins.twins[web_i];
+    // what IIS sends: its intermediates, when they are among the files
+    let sent = twins.intermediates(web_i);
+    let sent_originals: Vec<&Certificate> = twins
+        .twins
+        .iter()
+        .filter(|t| sent.contains(&t.cert))
+        .filter_map(|t| t.original.as_ref())
+        .collect();
+    if !web_cert.is_self_issued() {
+        notes.push(if sent_originals.is_empty() {
+            "the web server sends its certificate alone (no CA certificate of it among the files)".to_string()
+        } else {
+            format!(
+                "the web server is assumed to have {} in its Intermediate Certification Authorities store and to send it after its certificate (as importing the PFX with its chain does; F8 when it does not)",
+                sent_originals
+                    .iter()
+                    .map(|c| c.subject_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+    }
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut web_pem = web_twin.cert.to_pem();
+    web_pem.push_str(&web_twin.key.to_pkcs8_pem());
+    web_pem.push_str(&pem_of(&sent));
+    files.push(("twins/ece-web.pem".into(), web_pem.into_bytes()));
+    let every: Vec<Certificate> = twins.twins.iter().map(|t| t.cert.clone()).collect();
+    files.push(("twins/all-twins.pem".into(), pem_of(&every).into_bytes()));
+    // the stores, their certificates in play replaced by twins
+    let mut stores: Vec<(String, String)> = Vec::new();
+    for i in &inputs.used {
+        let Kind::Store { store, password } = &i.kind else {
+            continue;
+        };
+        let mut twin_store = Keystore::new(store.store_type);
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        for e in store.entries() {
+            match &e.entry {
+                Entry::Trusted(c) => {
+                    let c = twins
+                        .of(c)
+                        .map(|t| t.cert.clone())
+                        .unwrap_or_else(|| c.clone());
+                    twin_store
+                        .import_cert(&e.alias, c, now)
+                        .map_err(|err| ReproduceError::file(&opts.dir.join(&i.name), err))?;
+                }
+                _ => notes.push(format!(
+                    "{}: the key entry `{}` is left out (its private key is the customer's)",
+                    i.name, e.alias
+                )),
+            }
+        }
+        let bytes = twin_store
+            .to_bytes(password, None)
+            .map_err(|err| ReproduceError::file(&opts.dir.join(&i.name), err))?;
+        let name = format!("twins/{}", i.name.replace('/', "_"));
+        files.push((name.clone(), bytes));
+        stores.push((name, password.clone()));
+    }
+    // the topology file
+    let mut topo = toml::Table::new();
+    topo.insert("preset".into(), "pcce-2000".into());
+    topo.insert("clock".into(), at.clone().into());
+    let mut ece_web = toml::Table::new();
+    ece_web.insert("fqdn".into(), ece_fqdn.0.clone().into());
+    let mut cert = toml::Table::new();
+    cert.insert("file".into(), "twins/ece-web.pem".into());
+    ece_web.insert("certificate".into(), cert.into());
+    if let Some((_, b)) = &iis {
+        let mut binding = toml::Table::new();
+        binding.insert("host_name".into(), b.host_name().to_string().into());
+        binding.insert("require_sni".into(), (b.ssl_flags & 1 == 1).into());
+        ece_web.insert("binding".into(), binding.into());
+        ece_web.insert("require_ssl".into(), b.require_ssl.into());
+    }
+    if let Some((_, protocol, name)) = &spog {
+        let mut js = toml::Table::new();
+        if let Some(p) = protocol {
+            js.insert("web_server_protocol".into(), p.clone().into());
+        }
+        if let Some(n) = name {
+            js.insert("web_server_name".into(), n.clone().into());
+        }
+        ece_web.insert("spog_config".into(), js.into());
+    }
+    topo.insert("ece_web".into(), ece_web.into());
+    let ads_names = ["ads-a", "ads-b"];
+    let mut ads_stores: Vec<(String, Option<String>)> =
+        ads_names.iter().map(|a| (a.to_string(), None)).collect();
+    match stores.as_slice() {
+        [] => notes.push("no cacerts among the files: every ADS trusts what ccelab's preset imports ([ECE] 4.1 done right)".into()),
+        [(one, pass)] => {
+            let mut ads = toml::Table::new();
+            ads.insert("cacerts_file".into(), one.clone().into());
+            ads.insert("cacerts_password".into(), pass.clone().into());
+            topo.insert("ads".into(), ads.into());
+            for a in &mut ads_stores {
+                a.1 = Some(one.clone());
+            }
+            notes.push(format!("{one} is every ADS's cacerts"));
+        }
+        many => {
+            let pass = &many[0].1;
+            if many.iter().any(|(_, p)| p != pass) {
+                return Err(ReproduceError {
+                    subject: "--storepass".into(),
+                    problem: "the key stores have different passwords; ccelab's ADSs read every cacerts with one".into(),
+                });
+            }
+            let mut per = toml::Table::new();
+            for (a, (s, _)) in ads_stores.iter_mut().zip(many.iter()) {
+                per.insert(a.0.clone(), s.clone().into());
+                a.1 = Some(s.clone());
+                notes.push(format!("{s} is {}'s cacerts (stores go to ads-a, ads-b in file-name order)", a.0));
+            }
+            if many.len() > ads_names.len() {
+                notes.push(format!(
+                    "{} stores but {} ADSs: the others are not used",
+                    many.len(),
+                    ads_names.len()
+                ));
+            }
+            let mut ads = toml::Table::new();
+            ads.insert("cacerts_password".into(), pass.clone().into());
+            ads.insert("cacerts_files".into(), per.into());
+            topo.insert("ads".into(), ads.into());
+        }
+    }
+    let text = toml::to_string(&topo).map_err(|e| ReproduceError::file(dir, e))?;
+    files.push((
+        "topology.toml".into(),
+        format!(
+            "# The deployment of {folder}, rebuilt by `ccelab reproduce` with twin certificates.\n# Start it: ccelab up --topology topology.toml\n{text}"
+        )
+        .into_bytes(),
+    ));
+    Ok(Prepared {
+        inputs,
+        twins,
+        web,
+        ece_fqdn,
+        at,
+        files,
+        topology: topo,
+        ads_stores,
+        id,
+        notes,
+    })
+}
+
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// The scenario's text: the flows, with what they gave as expectations
+/// (None: not run yet).
+pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<String, ReproduceError> {
+    let mut s = String::new();
+    let used: Vec<&str> = p.inputs.used.iter().map(|i| i.name.as_str()).collect();
+    let codes: Vec<&str> = findings
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| f.code)
+        .fold(Vec::new(), |mut v, c| {
+            if !v.contains(&c) {
+                v.push(c);
+            }
+            v
+        });
+    let _ = writeln!(s, "# Made by `ccelab reproduce` (issue 17) from the customer's files; twin certificates in twins/.");
+    let _ = writeln!(s, "id = {}", quote(&p.id));
+    let _ = writeln!(
+        s,
+        "title = {}",
+        quote(&format!(
+            "Reproduction: the ECE gadget opened from each ADS ({})",
+            if codes.is_empty() {
+                "works".to_string()
+            } else {
+                codes.join(", ")
+            }
+        ))
+    );
+    let _ = writeln!(
+        s,
+        "source = {}",
+        quote(&format!("customer files: {}", used.join(", ")))
+    );
+    if let Some(code) = codes.first() {
+        let first = findings
+            .unwrap_or_default()
+            .iter()
+            .find(|f| f.code == Some(code))
+            .cloned();
+        let _ = writeln!(s, "failure = {}", quote(code));
+        if let Some(f) = first {
+            if let Some(sh) = f.shows.first() {
+                let _ = writeln!(s, "symptom = {}", quote(sh));
+            }
+            if let Some(l) = f.logged.iter().find(|l| l.contains("Exception")) {
+                let text = l.split_once(" SEVERE ").map_or(l.as_str(), |(_, r)| r);
+                let _ = writeln!(
+                    s,
+                    "logged = {}",
+                    quote(&format!("ADS catalina log: {text}"))
+                );
+            }
+        }
+        if let Some((_, fix)) = failure(code) {
+            let _ = writeln!(s, "fix = {}", quote(fix));
+        }
+    }
+    let _ = writeln!(s, "tags = [\"field\", \"reproduce\"]\n");
+    let mut given = toml::Table::new();
+    given.insert("given".into(), p.topology.clone().into());
+    s.push_str(
+        &toml::to_string(&given)
+            .map_err(|e| ReproduceError::file(Path::new("scenario.toml"), e))?,
+    );
+    for (i, (ads, store)) in p.ads_stores.iter().enumerate() {
+        let _ = writeln!(s, "\n[[step]]\ndo = \"open-gadget\"\nads = {}", quote(ads));
+        let _ = writeln!(
+            s,
+            "note = {}",
+            quote(&format!(
+                "SPOG on {ads} opens the Email and Chat gadget: Java with {} as trust reaches ECE at {}",
+                store.as_deref().unwrap_or("the preset's cacerts"),
+                p.ece_fqdn.0
+            ))
+        );
+        if let Some(f) = findings.and_then(|f| f.get(i)) {
+            let mut e = format!("expect = {{ ok = {}", f.ok);
+            if let Some(sh) = f.shows.first() {
+                let _ = write!(e, ", shows = {}", quote(sh));
+            }
+            e.push_str(" }");
+            let _ = writeln!(s, "{e}");
+        }
+    }
+    Ok(s)
+}
+
+/// What each step of a transcript gave: (ok, shows, logged).
+fn steps_of(transcript: &str) -> Vec<(bool, Vec<String>, Vec<String>)> {
+    let mut out: Vec<(bool, Vec<String>, Vec<String>)> = Vec::new();
+    for line in transcript.lines() {
+        let starts_step = line
+            .split_once(". ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if starts_step {
+            out.push((line.ends_with("→ ok"), Vec::new(), Vec::new()));
+        } else if let Some(last) = out.last_mut() {
+            let l = line.trim_start();
+            if let Some(v) = l.strip_prefix("shows: ") {
+                last.1.push(v.to_string());
+            } else if let Some(v) = l.strip_prefix("logged: ") {
+                last.2.push(v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The findings of a run's transcript: one per ADS, classified with what
+/// the files say.
+pub fn findings(p: &Prepared, transcript: &str) -> Vec<Finding> {
+    let steps = steps_of(transcript);
+    let web = &p.web.0;
+    let store_of = |name: &Option<String>| -> Option<Vec<Certificate>> {
+        let n = name.as_ref()?.strip_prefix("twins/")?;
+        p.inputs.used.iter().find_map(|i| match &i.kind {
+            Kind::Store { store, .. } if i.name.replace('/', "_") == n => Some(
+                store
+                    .entries()
+                    .iter()
+                    .filter_map(|e| e.entry.certificate().cloned())
+                    .collect(),
+            ),
+            _ => None,
+        })
+    };
+    p.ads_stores
+        .iter()
+        .zip(steps)
+        .map(|((ads, store), (ok, shows, logged))| {
+            let all = logged.join("\n");
+            let trusted = store_of(store);
+            let web_i = p
+                .twins
+                .twins
+                .iter()
+                .position(|t| t.original.as_ref().is_some_and(|o| o.der() == web.der()));
+            let chain: Vec<Certificate> = web_i
+                .map(|i| {
+                    let mut v = vec![web.clone()];
+                    let mut at = i;
+                    while let Some(t) = p.twins.twins.get(at) {
+                        if t.issuer == at {
+                            break;
+                        }
+                        at = t.issuer;
+                        match &p.twins.twins[at].original {
+                            Some(o) => v.push(o.clone()),
+                            None => break,
+                        }
+                    }
+                    v
+                })
+                .unwrap_or_default();
+            let names = |cs: &[Certificate]| {
+                cs.iter()
+                    .map(|c| c.subject_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let (code, why): (Option<&'static str>, Option<String>) = if ok {
+                (None, None)
+            } else if all.contains("PKIX path building failed") {
+                let held = |c: &Certificate| trusted.as_ref().is_some_and(|t| t.iter().any(|x| x.der() == c.der()));
+                if web.is_self_issued() {
+                    (
+                        Some("F7"),
+                        Some(format!(
+                            "the web server's certificate is self-signed ({}) and {ads}'s cacerts does not hold it",
+                            web.subject_string()
+                        )),
+                    )
+                } else if chain.len() > 1 && chain[1..].iter().any(held) {
+                    (
+                        Some("F8"),
+                        Some(format!(
+                            "{ads}'s cacerts holds part of the chain ({}) but the certificate that links it to the web certificate is neither there nor sent by the server",
+                            names(&chain[1..].iter().filter(|c| held(c)).cloned().collect::<Vec<_>>())
+                        )),
+                    )
+                } else {
+                    (
+                        Some("F1"),
+                        Some(format!(
+                            "{ads}'s cacerts holds none of the web certificate's chain: {}",
+                            names(&chain)
+                        )),
+                    )
+                }
+            } else if all.contains("No subject alternative DNS name matching")
+                || all.contains("No name matching")
+                || all.contains("No subject alternative names")
+            {
+                let sans: Vec<String> = web.sans().iter().map(San::to_string).collect();
+                (
+                    Some("F2"),
+                    Some(format!(
+                        "SPOG reaches ECE as {} ({}), but the certificate names {}{}",
+                        p.ece_fqdn.0,
+                        p.ece_fqdn.1,
+                        web.common_name().map(|c| format!("CN={c}")).unwrap_or_else(|| "no CN".into()),
+                        if sans.is_empty() {
+                            ", no SAN".to_string()
+                        } else {
+                            format!(", SAN {}", sans.join(", "))
+                        }
+                    )),
+                )
+            } else if all.contains("CertificateExpiredException")
+                || all.contains("CertificateNotYetValidException")
+                || all.contains("validity check failed")
+            {
+                let late = chain.iter().find(|c| {
+                    let at = ccelab_emulators::clock::parse_time(&p.at, time::OffsetDateTime::now_utc())
+                        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+                    c.not_after() < at || c.not_before() > at
+                });
+                (
+                    Some("F25"),
+                    late.map(|c| {
+                        format!(
+                            "{} is valid {} … {}, and the failure is reproduced at {}",
+                            c.subject_string(),
+                            rfc3339(c.not_before()),
+                            rfc3339(c.not_after()),
+                            p.at
+                        )
+                    }),
+                )
+            } else if all.contains("Algorithm constraints check failed") || all.contains("keysize") {
+                (Some("F24"), None)
+            } else if shows.iter().any(|s| s == ccelab_emulators::cce_admin::GADGET_BLANK) {
+                (Some("F13"), None)
+            } else {
+                (None, None)
+            };
+            Finding {
+                flow: format!("open the ECE gadget from {ads}"),
+                ok,
+                code,
+                shows,
+                logged,
+                why,
+            }
+        })
+        .collect()
+}
+
+/// The report (Markdown): what was used and ignored, the twins and what
+/// they do not reproduce, and each flow's outcome with its F-code and fix.
+pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Reproduction `{}`\n", p.id);
+    let _ = writeln!(s, "Reproduced at {} (the scenario's fixed clock).\n", p.at);
+    let _ = writeln!(s, "## Files used\n");
+    for i in &p.inputs.used {
+        let what = match &i.kind {
+            Kind::Certificates { form, certs } => format!(
+                "{} certificate(s), {form}: {}",
+                certs.len(),
+                certs
+                    .iter()
+                    .map(|c| c.subject_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            Kind::Store { store, .. } => format!(
+                "{} key store, {} entries ({} trusted certificates)",
+                store.store_type.keytool_name(),
+                store.entries().len(),
+                store
+                    .entries()
+                    .iter()
+                    .filter(|e| matches!(e.entry, Entry::Trusted(_)))
+                    .count()
+            ),
+            Kind::Iis(b) => format!(
+                "IIS applicationHost.config: site `{}`, https binding `{}` sslFlags {}{}{}",
+                b.site,
+                b.information,
+                b.ssl_flags,
+                b.certificate_hash
+                    .as_ref()
+                    .map(|h| format!(", certificate {h}"))
+                    .unwrap_or_else(|| ", no certificateHash (http.sys keeps it)".into()),
+                if b.require_ssl { ", Require SSL" } else { "" }
+            ),
+            Kind::SpogConfig { protocol, name } => format!(
+                "ECE spog_config.js: web_server_protocol {}, web_server_name {}",
+                protocol.as_deref().unwrap_or("(unset)"),
+                name.as_deref().unwrap_or("(unset)")
+            ),
+        };
+        let _ = writeln!(s, "- `{}`: {what}", i.name);
+    }
+    if !p.inputs.ignored.is_empty() {
+        let _ = writeln!(s, "\n## Files ignored\n");
+        for (n, why) in &p.inputs.ignored {
+            let _ = writeln!(s, "- `{n}`: {why}");
+        }
+    }
+    let _ = writeln!(s, "\n## The deployment\n");
+    let _ = writeln!(
+        s,
+        "- the web server's certificate: {} — {}",
+        describe(&p.web.0),
+        p.web.1
+    );
+    let _ = writeln!(
+        s,
+        "- SPOG reaches ECE as `{}` ({})",
+        p.ece_fqdn.0, p.ece_fqdn.1
+    );
+    for n in &p.notes {
+        let _ = writeln!(s, "- {n}");
+    }
+    let _ = writeln!(s, "\n## Twin certificates\n");
+    let _ = writeln!(
+        s,
+        "Each twin has its original's subject, issuer, serial, validity, signature algorithm, key type and size, and every extension byte for byte; only the key differs, so fingerprints and thumbprints differ too.\n"
+    );
+    for t in &p.twins.twins {
+        match &t.original {
+            Some(o) => {
+                let _ = writeln!(
+                    s,
+                    "- {} — serial {}, original SHA-1 {}, twin SHA-1 {}",
+                    o.subject_string(),
+                    o.serial_hex(),
+                    thumbprint(o),
+                    thumbprint(&t.cert)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "- {} — a stand-in (not among the files)",
+                    t.cert.subject_string()
+                );
+            }
+        }
+    }
+    if !p.twins.caveats.is_empty() {
+        let _ = writeln!(s, "\nNot twinned:\n");
+        for c in &p.twins.caveats {
+            let _ = writeln!(s, "- {}: {}", c.subject, c.text);
+        }
+    }
+    let _ = writeln!(s, "\n## What happens\n");
+    for f in findings {
+        let verdict = match (f.ok, f.code) {
+            (true, _) => "works".to_string(),
+            (false, Some(c)) => format!("FAILS: {c}"),
+            (false, None) => "FAILS (no documented failure mode matches)".to_string(),
+        };
+        let _ = writeln!(s, "### {}: {verdict}\n", f.flow);
+        for l in &f.shows {
+            let _ = writeln!(s, "- the user sees: {l}");
+        }
+        for l in &f.logged {
+            let _ = writeln!(s, "- logged: `{l}`");
+        }
+        if let Some(w) = &f.why {
+            let _ = writeln!(s, "- why: {w}");
+        }
+        if let Some((what, fix)) = f.code.and_then(failure) {
+            let _ = writeln!(s, "- {}: {what}", f.code.unwrap_or_default());
+            let _ = writeln!(s, "- the documented fix: {fix}");
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "## The run\n\n```\n{}```", transcript);
+    s
+}
+
+/// Makes the reproduction: reads, twins, writes the files into a sibling
+/// folder, runs the scenario there, adds the scenario and the report, and
+/// moves the folder to `opts.out`. Returns the report.
+pub async fn reproduce(opts: &Options) -> Result<(Prepared, Vec<Finding>, String), ReproduceError> {
+    let out = &opts.out;
+    if out.exists() && !opts.force {
+        return Err(ReproduceError::file(
+            out,
+            "already exists (--force replaces it)",
+        ));
+    }
+    let o = opts.clone();
+    let p = tokio::task::spawn_blocking(move || prepare(&o))
+        .await
+        .map_err(|e| ReproduceError::file(&opts.dir, e))??;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    std::fs::create_dir_all(&parent).map_err(|e| ReproduceError::file(&parent, e))?;
+    let work = tempfile::Builder::new()
+        .prefix(".ccelab-reproduce-")
+        .tempdir_in(&parent)
+        .map_err(|e| ReproduceError::file(&parent, e))?;
+    let staged = work.path().join("out");
+    let write = |name: &str, bytes: &[u8]| -> Result<(), ReproduceError> {
+        let path = staged.join(name);
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| ReproduceError::file(d, e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| ReproduceError::file(&path, e))
+    };
+    for (n, b) in &p.files {
+        write(n, b)?;
+    }
+    let first = scenario_text(&p, None)?;
+    write("scenario.toml", first.as_bytes())?;
+    let scenario = crate::scenario::Scenario::load(&staged.join("scenario.toml"))
+        .map_err(|e| ReproduceError::file(&staged.join("scenario.toml"), e))?;
+    let run_dir = work.path().join("run");
+    let r = crate::scenario::run(&scenario, &run_dir).await;
+    let found = findings(&p, &r.transcript);
+    if found.len() != p.ads_stores.len() {
+        return Err(ReproduceError::file(
+            &opts.dir,
+            format!("the reproduction did not run every flow:\n{}", r.transcript),
+        ));
+    }
+    let text = scenario_text(&p, Some(&found))?;
+    write("scenario.toml", text.as_bytes())?;
+    let rep = report(&p, &found, &r.transcript);
+    write("report.md", rep.as_bytes())?;
+    let _ = std::fs::remove_dir_all(&run_dir);
+    // into place: the old output (with --force) only goes once the new one is whole
+    let old = work.path().join("old");
+    if out.exists() {
+        std::fs::rename(out, &old).map_err(|e| ReproduceError::file(out, e))?;
+    }
+    if let Err(e) = std::fs::rename(&staged, out) {
+        if old.exists() {
+            let _ = std::fs::rename(&old, out);
+        }
+        return Err(ReproduceError::file(out, e));
+    }
+    Ok((p, found, rep))
+}
