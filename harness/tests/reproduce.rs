@@ -316,3 +316,88 @@ fn the_right_password_opens_a_store_and_the_cli_exits_2_on_bad_input() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(!out.exists());
 }
+
+/// The exception chain a log holds: the top exception (after the logger's
+/// prefix) and each `Caused by:`, as Java's `Throwable.toString()` prints them.
+fn chain_of(logged: &[String]) -> Vec<String> {
+    logged
+        .iter()
+        .map(|l| match l.split_once("EceGadgetProxy.open ") {
+            Some((_, top)) => top.to_string(),
+            None => l.strip_prefix("Caused by: ").unwrap_or(l).to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn each_reproduction_fails_for_the_real_java_17_as_the_emulated_ads_logs_it() {
+    use ccelab::deploy::LabBuilder;
+    let tmp = tempfile::tempdir().unwrap();
+    let src = root().join("emulators/tests/java/Probe.java");
+    let o = Command::new("javac")
+        .args(["-d", tmp.path().to_str().unwrap(), src.to_str().unwrap()])
+        .output()
+        .expect("javac (bash .ci/run installs a JDK)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rt = rt();
+    for (case, _, code) in CASES {
+        let repro = root()
+            .join("scenarios/field")
+            .join(case)
+            .join("reproduction");
+        let text = std::fs::read_to_string(repro.join("topology.toml")).unwrap();
+        let lab_dir = tmp.path().join(case);
+        let (lab, emulated, url, ip, fqdn) = rt.block_on(async {
+            let lab = LabBuilder::topology_text(&text, &repro)
+                .unwrap()
+                .start(&lab_dir)
+                .await
+                .unwrap();
+            let o = lab
+                .apply(ccelab::actions::Action::open_gadget("ads-a"))
+                .await
+                .unwrap();
+            let ece = lab.topo.host("ece").unwrap().clone();
+            let port = lab.bound_port("ece", 443).unwrap();
+            let url = format!("https://{}:{port}/default/spog/gadget", ece.fqdn);
+            (lab, o, url, ece.address, ece.fqdn)
+        });
+        assert!(!emulated.ok, "{case}: {emulated:?}");
+        // the real Java, with the twinned cacerts as its trust, at the web server's twin
+        let hosts = tmp.path().join(format!("{case}.hosts"));
+        std::fs::write(&hosts, format!("{ip} {fqdn}\n")).unwrap();
+        let store = ["cacerts", "cacerts.p12"]
+            .iter()
+            .map(|n| repro.join("twins").join(n))
+            .find(|p| p.exists())
+            .unwrap();
+        let ty = if store.extension().is_some_and(|x| x == "p12") {
+            "PKCS12"
+        } else {
+            "JKS"
+        };
+        let spec = tmp.path().join(format!("{case}.spec"));
+        std::fs::write(
+            &spec,
+            format!("c {url} {} {ty} changeit\n", store.display()),
+        )
+        .unwrap();
+        let o = Command::new("java")
+            .args([
+                &format!("-Djdk.net.hosts.file={}", hosts.display()),
+                "-cp",
+                tmp.path().to_str().unwrap(),
+                "Probe",
+                spec.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let real: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.starts_with("CASE") && *l != "END")
+            .map(str::to_string)
+            .collect();
+        rt.block_on(async move { drop(lab) });
+        assert_eq!(chain_of(&emulated.logged), real, "{case} ({code})");
+    }
+}

@@ -252,7 +252,7 @@ pub fn write_disk(
     now: time::OffsetDateTime,
 ) -> Result<(), ProductError> {
     let bad = |e: &dyn std::fmt::Display| ProductError::new(host, e);
-    let thumb = d.certificate.cert.sha1_fingerprint().replace(':', "");
+    let thumb = d.certificate.cert.thumbprint();
     let mut pfx = Keystore::new(crate::stores::StoreType::Pkcs12);
     pfx.set_key_entry(
         d.fqdn,
@@ -270,9 +270,7 @@ pub fn write_disk(
     let ca_store = disk.path(CERT_STORE_CA).map_err(|e| bad(&e))?;
     crate::product::make_dir(host, &ca_store)?;
     for c in &d.certificate.intermediates {
-        let name = c
-            .common_name()
-            .unwrap_or_else(|| c.sha1_fingerprint().replace(':', ""));
+        let name = c.common_name().unwrap_or_else(|| c.thumbprint());
         crate::product::write_file(
             host,
             &ca_store.join(format!("{name}.cer")),

@@ -608,6 +608,12 @@ impl Certificate {
         colon_hex(&sha2::Sha256::digest(&self.der))
     }
 
+    /// The Windows thumbprint: the upper-case SHA-1 fingerprint without
+    /// colons (IIS's `certificateHash`, the certificate store's file names).
+    pub fn thumbprint(&self) -> String {
+        hex::encode_upper(sha1::Sha1::digest(&self.der))
+    }
+
     /// Colon-separated upper-case SHA-1 fingerprint.
     pub fn sha1_fingerprint(&self) -> String {
         colon_hex(&sha1::Sha1::digest(&self.der))

@@ -114,6 +114,24 @@ impl Twins {
         out
     }
 
+    /// The originals of twin `i` and of the twins above it, up to the
+    /// first stand-in or self-signed one (the customer's chain).
+    pub fn original_chain(&self, i: usize) -> Vec<Certificate> {
+        let mut out = Vec::new();
+        let mut at = i;
+        while let Some(t) = self.twins.get(at) {
+            match &t.original {
+                Some(o) if out.len() <= self.twins.len() => out.push(o.clone()),
+                _ => break,
+            }
+            if t.issuer == at {
+                break;
+            }
+            at = t.issuer;
+        }
+        out
+    }
+
     /// The self-signed top of twin `i`'s hierarchy.
     pub fn root(&self, i: usize) -> Option<&Twin> {
         let mut at = i;
@@ -157,13 +175,20 @@ impl Twinner {
         Self::default()
     }
 
+    /// The next unused twin key of type `kt`.
+    fn next_key(&mut self, kt: KeyType) -> Result<Arc<KeyPair>, PkiError> {
+        let n = self.next.entry(kt).or_insert(0);
+        let k = keypool::key(kt, pool_base(kt) + *n)?;
+        *n += 1;
+        Ok(k)
+    }
+
+    /// The twin key of the original key `spki`.
     fn key_for(&mut self, spki: &[u8], kt: KeyType) -> Result<Arc<KeyPair>, PkiError> {
         if let Some(k) = self.keys.get(spki) {
             return Ok(k.clone());
         }
-        let n = self.next.entry(kt).or_insert(0);
-        let k = keypool::key(kt, pool_base(kt) + *n)?;
-        *n += 1;
+        let k = self.next_key(kt)?;
         self.keys.insert(spki.to_vec(), k.clone());
         Ok(k)
     }
@@ -253,9 +278,7 @@ impl Twinner {
             Some((_, false)) => (KeyType::EcP256, SigHash::Sha256),
             None => (KeyType::Rsa2048, SigHash::Sha256),
         };
-        let n = self.next.entry(kt).or_insert(0);
-        let key = keypool::key(kt, pool_base(kt) + *n)?;
-        *n += 1;
+        let key = self.next_key(kt)?;
         let mut p = super::CertParams::ca("CN=x", c.not_before(), c.not_after())?;
         p.subject = c.issuer().clone();
         p.hash = Some(hash);
@@ -321,17 +344,24 @@ impl Twinner {
         };
         let alg = c.x509().signature_algorithm.clone();
         let signer_kt = signer_key.key_type();
-        let hash = match sig_hash(&alg.oid) {
-            Some((h, rsa)) if rsa == signer_kt.rsa_bits().is_some() => {
-                match signature_algorithm(signer_kt, h) {
-                    Ok(_) => h,
-                    Err(_) => super::default_hash(signer_kt),
-                }
+        // the original's hash when the twin issuer's key can sign with it
+        let same = sig_hash(&alg.oid)
+            .filter(|(_, rsa)| *rsa == signer_kt.rsa_bits().is_some())
+            .and_then(|(h, _)| Some(h).zip(signature_algorithm(signer_kt, h).ok()));
+        let (hash, new_alg) = match same {
+            Some(found) => found,
+            None => {
+                let h = super::default_hash(signer_kt);
+                (h, signature_algorithm(signer_kt, h)?)
             }
-            _ => super::default_hash(signer_kt),
         };
-        let new_alg = signature_algorithm(signer_kt, hash)?;
-        if new_alg.oid != alg.oid {
+        let mut tbs = c.x509().tbs_certificate.clone();
+        tbs.subject_public_key_info =
+            SubjectPublicKeyInfoOwned::from_der(key.spki_der()).map_err(enc)?;
+        // the original's algorithm identifier, byte for byte, when it can be made
+        let alg = if new_alg.oid == alg.oid {
+            alg
+        } else {
             caveat(
                 out,
                 format!(
@@ -340,18 +370,14 @@ impl Twinner {
                     new_alg.oid
                 ),
             );
-        }
-        let mut tbs = c.x509().tbs_certificate.clone();
-        tbs.subject_public_key_info =
-            SubjectPublicKeyInfoOwned::from_der(key.spki_der()).map_err(enc)?;
-        if new_alg.oid != alg.oid {
             tbs.signature = new_alg.clone();
-        }
+            new_alg
+        };
         let tbs_der = tbs.to_der().map_err(enc)?;
         let sig = signer_key.sign(hash, &tbs_der)?;
         let cert = x509_cert::Certificate {
             tbs_certificate: tbs,
-            signature_algorithm: if new_alg.oid != alg.oid { new_alg } else { alg },
+            signature_algorithm: alg,
             signature: BitString::from_bytes(&sig).map_err(enc)?,
         };
         let cert = Certificate::from_der(&cert.to_der().map_err(enc)?)?;

@@ -271,7 +271,7 @@ pub fn bind_certificate(
     issued: &Issued,
     now: time::OffsetDateTime,
 ) -> Result<(), String> {
-    let thumb = issued.cert.sha1_fingerprint().replace(':', "");
+    let thumb = issued.cert.thumbprint();
     let mut pfx = Keystore::new(StoreType::Pkcs12);
     pfx.set_key_entry(name, issued.key.pkcs8_der().to_vec(), issued.chain(), now)
         .map_err(|e| e.to_string())?;
@@ -353,9 +353,7 @@ pub fn copy_pfx(
             to.check(&ca).map_err(|e| e.to_string())?;
             std::fs::create_dir_all(&ca).map_err(|e| e.to_string())?;
             for c in &chain[1..] {
-                let n = c
-                    .common_name()
-                    .unwrap_or_else(|| c.sha1_fingerprint().replace(':', ""));
+                let n = c.common_name().unwrap_or_else(|| c.thumbprint());
                 let p = ca.join(format!("{n}.cer"));
                 to.check(&p).map_err(|e| e.to_string())?;
                 write_atomic(&p, c.to_pem().as_bytes()).map_err(|e| e.to_string())?;

@@ -48,6 +48,39 @@ pub fn docker<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Result<String, DockerErr
     }
 }
 
+/// Runs `jobs` `width` at a time, each job's docker commands in order on a
+/// thread of its own; the first error.
+pub fn in_parallel(jobs: &[Vec<Vec<String>>], width: usize) -> Result<(), DockerError> {
+    for chunk in jobs.chunks(width.max(1)) {
+        let results: Vec<Result<(), DockerError>> = std::thread::scope(|scope| {
+            let running: Vec<_> = chunk
+                .iter()
+                .map(|cmds| {
+                    scope.spawn(move || {
+                        for c in cmds {
+                            docker(c)?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|j| {
+                    j.join().unwrap_or_else(|_| {
+                        Err(DockerError::Failed {
+                            command: "docker".into(),
+                            stderr: "the thread running it panicked".into(),
+                        })
+                    })
+                })
+                .collect()
+        });
+        results.into_iter().collect::<Result<(), _>>()?;
+    }
+    Ok(())
+}
+
 /// Whether a daemon answers (`docker version` within 10 s).
 pub fn daemon() -> Result<(), DockerError> {
     let mut child = Command::new("docker")

@@ -519,28 +519,8 @@ pub fn caller_ids() -> String {
 
 /// Runs the `docker run` commands, four at a time; the first error.
 pub(super) fn run_all(commands: &[Vec<String>]) -> Result<(), ContainerError> {
-    for chunk in commands.chunks(4) {
-        let results: Vec<Result<String, DockerError>> = std::thread::scope(|scope| {
-            let jobs: Vec<_> = chunk
-                .iter()
-                .map(|args| scope.spawn(move || docker(args)))
-                .collect();
-            jobs.into_iter()
-                .map(|j| {
-                    j.join().unwrap_or_else(|_| {
-                        Err(DockerError::Failed {
-                            command: "run".into(),
-                            stderr: "the thread running it panicked".into(),
-                        })
-                    })
-                })
-                .collect()
-        });
-        for r in results {
-            r?;
-        }
-    }
-    Ok(())
+    let jobs: Vec<Vec<Vec<String>>> = commands.iter().map(|c| vec![c.clone()]).collect();
+    Ok(super::docker::in_parallel(&jobs, 4)?)
 }
 
 /// Creates the lab's network on a free /24 under 10.77.0.0/16; its subnet.

@@ -215,35 +215,8 @@ impl Pool {
         commands: &dyn Fn(u8) -> Vec<Vec<String>>,
         name_of: &dyn Fn(u8) -> String,
     ) -> Result<(), ContainerError> {
-        for chunk in missing.chunks(4) {
-            let results: Vec<Result<(), DockerError>> = std::thread::scope(|scope| {
-                let jobs: Vec<_> = chunk
-                    .iter()
-                    .map(|b| {
-                        let cmds = commands(*b);
-                        scope.spawn(move || {
-                            for c in &cmds {
-                                docker(c)?;
-                            }
-                            Ok(())
-                        })
-                    })
-                    .collect();
-                jobs.into_iter()
-                    .map(|j| {
-                        j.join().unwrap_or_else(|_| {
-                            Err(DockerError::Failed {
-                                command: "create".into(),
-                                stderr: "the thread running it panicked".into(),
-                            })
-                        })
-                    })
-                    .collect()
-            });
-            for r in results {
-                r?;
-            }
-        }
+        let jobs: Vec<Vec<Vec<String>>> = missing.iter().map(|b| commands(*b)).collect();
+        docker::in_parallel(&jobs, 4)?;
         let deadline = Instant::now() + START_TIMEOUT;
         for &b in missing {
             let api = self.slot_api(0, b);

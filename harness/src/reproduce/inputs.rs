@@ -12,9 +12,11 @@ use ccelab_emulators::stores::{detect, Keystore, StoreType};
 
 use super::ReproduceError;
 
-/// The largest input file read (a certificate, store or configuration file
-/// of a real deployment is far smaller).
-pub const MAX_INPUT: u64 = 16 << 20;
+/// The largest input file read: what a product reads from its disk (a
+/// certificate, store or configuration file is far smaller).
+pub const MAX_INPUT: u64 = ccelab_emulators::host::MAX_READ;
+/// The most bytes read from one folder (its files are kept in memory).
+const MAX_TOTAL: u64 = 256 << 20;
 /// How deep sub-folders of the input folder are searched.
 const MAX_DEPTH: usize = 4;
 /// The most files looked at.
@@ -162,6 +164,7 @@ impl Inputs {
         }
         let base = std::path::absolute(dir).map_err(|e| ReproduceError::file(dir, e))?;
         let mut inputs = Inputs::default();
+        let mut total = 0u64;
         for (name, path) in files_below(dir)? {
             let meta =
                 std::fs::symlink_metadata(&path).map_err(|e| ReproduceError::file(&path, e))?;
@@ -175,9 +178,20 @@ impl Inputs {
                     ),
                 ));
             }
+            total += meta.len();
+            if total > MAX_TOTAL {
+                return Err(ReproduceError::file(
+                    dir,
+                    format!("more than {} MiB of files: not a customer's folder of certificates and settings", MAX_TOTAL >> 20),
+                ));
+            }
             let full = base.join(&name);
             let bytes = match ccelab_emulators::host::read_within(&base, &full, MAX_INPUT) {
                 Ok(b) => b,
+                // a link, inside the folder, to a file too big
+                Err(e @ ccelab_emulators::host::DiskError::TooLarge(..)) => {
+                    return Err(ReproduceError::file(&path, e))
+                }
                 Err(e) => {
                     inputs.ignored.push((name, format!("not read: {e}")));
                     continue;

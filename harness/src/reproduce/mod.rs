@@ -99,6 +99,16 @@ pub fn failure(code: &str) -> Option<(&'static str, &'static str)> {
         .map(|(_, what, fix)| (*what, *fix))
 }
 
+/// An ADS and the customer's store it trusts (None: the preset's `cacerts`).
+#[derive(Clone, Debug)]
+pub struct AdsTrust {
+    /// The ADS (`ads-a`).
+    pub host: String,
+    /// The twinned store's file in the reproduction (`twins/cacerts`) and
+    /// the customer's certificates in it.
+    pub store: Option<(String, Vec<Certificate>)>,
+}
+
 /// Everything decided from the inputs, before anything is written.
 #[derive(Debug)]
 pub struct Prepared {
@@ -117,8 +127,8 @@ pub struct Prepared {
     pub files: Vec<(String, Vec<u8>)>,
     /// The topology file's tables.
     pub topology: toml::Table,
-    /// The ADSs and which store (input name) each trusts.
-    pub ads_stores: Vec<(String, Option<String>)>,
+    /// The ADSs and what each trusts.
+    pub ads_stores: Vec<AdsTrust>,
     /// The scenario's id.
     pub id: String,
     /// Notes for the report (assumptions made).
@@ -151,10 +161,6 @@ fn describe(c: &Certificate) -> String {
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
-}
-
-fn thumbprint(c: &Certificate) -> String {
-    c.sha1_fingerprint().replace(':', "")
 }
 
 /// Reads the inputs and decides the reproduction (no file is written).
@@ -240,7 +246,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     let by_hash = iis.as_ref().and_then(|(n, b)| {
         let h = b.certificate_hash.as_ref()?;
         let all = inputs.all_certificates();
-        let found = all.into_iter().find(|c| thumbprint(c) == *h);
+        let found = all.into_iter().find(|c| c.thumbprint() == *h);
         if found.is_none() {
             notes.push(format!(
                 "{n} binds the certificate with thumbprint {h}, which is none of the files: the web server's certificate was chosen by name"
@@ -392,7 +398,8 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     let every: Vec<Certificate> = twins.twins.iter().map(|t| t.cert.clone()).collect();
     files.push(("twins/all-twins.pem".into(), pem_of(&every).into_bytes()));
     // the stores, their certificates in play replaced by twins
-    let mut stores: Vec<(String, String)> = Vec::new();
+    // (twin file, password, the customer's certificates)
+    let mut stores: Vec<(String, String, Vec<Certificate>)> = Vec::new();
     for i in &inputs.used {
         let Kind::Store { store, password } = &i.kind else {
             continue;
@@ -421,7 +428,12 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
             .map_err(|err| ReproduceError::file(&opts.dir.join(&i.name), err))?;
         let name = format!("twins/{}", i.name.replace('/', "_"));
         files.push((name.clone(), bytes));
-        stores.push((name, password.clone()));
+        let originals = store
+            .entries()
+            .iter()
+            .filter_map(|e| e.entry.certificate().cloned())
+            .collect();
+        stores.push((name, password.clone(), originals));
     }
     // the topology file
     let mut topo = toml::Table::new();
@@ -450,34 +462,40 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         ece_web.insert("spog_config".into(), js.into());
     }
     topo.insert("ece_web".into(), ece_web.into());
+    // the preset's ADSs (`Topology::preset`)
     let ads_names = ["ads-a", "ads-b"];
-    let mut ads_stores: Vec<(String, Option<String>)> =
-        ads_names.iter().map(|a| (a.to_string(), None)).collect();
+    let mut ads_stores: Vec<AdsTrust> = ads_names
+        .iter()
+        .map(|a| AdsTrust {
+            host: a.to_string(),
+            store: None,
+        })
+        .collect();
     match stores.as_slice() {
         [] => notes.push("no cacerts among the files: every ADS trusts what ccelab's preset imports ([ECE] 4.1 done right)".into()),
-        [(one, pass)] => {
+        [(one, pass, certs)] => {
             let mut ads = toml::Table::new();
             ads.insert("cacerts_file".into(), one.clone().into());
             ads.insert("cacerts_password".into(), pass.clone().into());
             topo.insert("ads".into(), ads.into());
             for a in &mut ads_stores {
-                a.1 = Some(one.clone());
+                a.store = Some((one.clone(), certs.clone()));
             }
             notes.push(format!("{one} is every ADS's cacerts"));
         }
         many => {
             let pass = &many[0].1;
-            if many.iter().any(|(_, p)| p != pass) {
+            if many.iter().any(|(_, p, _)| p != pass) {
                 return Err(ReproduceError {
                     subject: "--storepass".into(),
                     problem: "the key stores have different passwords; ccelab's ADSs read every cacerts with one".into(),
                 });
             }
             let mut per = toml::Table::new();
-            for (a, (s, _)) in ads_stores.iter_mut().zip(many.iter()) {
-                per.insert(a.0.clone(), s.clone().into());
-                a.1 = Some(s.clone());
-                notes.push(format!("{s} is {}'s cacerts (stores go to ads-a, ads-b in file-name order)", a.0));
+            for (a, (s, _, certs)) in ads_stores.iter_mut().zip(many.iter()) {
+                per.insert(a.host.clone(), s.clone().into());
+                a.store = Some((s.clone(), certs.clone()));
+                notes.push(format!("{s} is {}'s cacerts (stores go to ads-a, ads-b in file-name order)", a.host));
             }
             if many.len() > ads_names.len() {
                 notes.push(format!(
@@ -583,14 +601,14 @@ pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<Strin
         &toml::to_string(&given)
             .map_err(|e| ReproduceError::file(Path::new("scenario.toml"), e))?,
     );
-    for (i, (ads, store)) in p.ads_stores.iter().enumerate() {
+    for (i, AdsTrust { host: ads, store }) in p.ads_stores.iter().enumerate() {
         let _ = writeln!(s, "\n[[step]]\ndo = \"open-gadget\"\nads = {}", quote(ads));
         let _ = writeln!(
             s,
             "note = {}",
             quote(&format!(
                 "SPOG on {ads} opens the Email and Chat gadget: Java with {} as trust reaches ECE at {}",
-                store.as_deref().unwrap_or("the preset's cacerts"),
+                store.as_ref().map_or("the preset's cacerts", |(f, _)| f.as_str()),
                 p.ece_fqdn.0
             ))
         );
@@ -606,73 +624,29 @@ pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<Strin
     Ok(s)
 }
 
-/// What each step of a transcript gave: (ok, shows, logged).
-fn steps_of(transcript: &str) -> Vec<(bool, Vec<String>, Vec<String>)> {
-    let mut out: Vec<(bool, Vec<String>, Vec<String>)> = Vec::new();
-    for line in transcript.lines() {
-        let starts_step = line
-            .split_once(". ")
-            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-        if starts_step {
-            out.push((line.ends_with("→ ok"), Vec::new(), Vec::new()));
-        } else if let Some(last) = out.last_mut() {
-            let l = line.trim_start();
-            if let Some(v) = l.strip_prefix("shows: ") {
-                last.1.push(v.to_string());
-            } else if let Some(v) = l.strip_prefix("logged: ") {
-                last.2.push(v.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// The findings of a run's transcript: one per ADS, classified with what
-/// the files say.
-pub fn findings(p: &Prepared, transcript: &str) -> Vec<Finding> {
-    let steps = steps_of(transcript);
+/// The findings of a run: one per ADS, from its step's outcome (`outcomes`,
+/// in step order), classified with what the files say.
+pub fn findings(p: &Prepared, outcomes: &[crate::actions::Outcome]) -> Vec<Finding> {
     let web = &p.web.0;
-    let store_of = |name: &Option<String>| -> Option<Vec<Certificate>> {
-        let n = name.as_ref()?.strip_prefix("twins/")?;
-        p.inputs.used.iter().find_map(|i| match &i.kind {
-            Kind::Store { store, .. } if i.name.replace('/', "_") == n => Some(
-                store
-                    .entries()
-                    .iter()
-                    .filter_map(|e| e.entry.certificate().cloned())
-                    .collect(),
-            ),
-            _ => None,
-        })
-    };
+    let chain: Vec<Certificate> = p
+        .twins
+        .twins
+        .iter()
+        .position(|t| t.original.as_ref().is_some_and(|o| o.der() == web.der()))
+        .map(|i| p.twins.original_chain(i))
+        .unwrap_or_default();
+    // `at` was checked when the reproduction was prepared
+    let clock = ccelab_emulators::clock::parse_time(&p.at, time::OffsetDateTime::now_utc())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     p.ads_stores
         .iter()
-        .zip(steps)
-        .map(|((ads, store), (ok, shows, logged))| {
+        .zip(outcomes)
+        .map(|(AdsTrust { host: ads, store }, o)| {
+            let ok = o.ok;
+            let shows: Vec<String> = o.shows.lines().filter(|l| !l.is_empty()).map(String::from).collect();
+            let logged = o.logged.clone();
             let all = logged.join("\n");
-            let trusted = store_of(store);
-            let web_i = p
-                .twins
-                .twins
-                .iter()
-                .position(|t| t.original.as_ref().is_some_and(|o| o.der() == web.der()));
-            let chain: Vec<Certificate> = web_i
-                .map(|i| {
-                    let mut v = vec![web.clone()];
-                    let mut at = i;
-                    while let Some(t) = p.twins.twins.get(at) {
-                        if t.issuer == at {
-                            break;
-                        }
-                        at = t.issuer;
-                        match &p.twins.twins[at].original {
-                            Some(o) => v.push(o.clone()),
-                            None => break,
-                        }
-                    }
-                    v
-                })
-                .unwrap_or_default();
+            let trusted = store.as_ref().map(|(_, certs)| certs);
             let names = |cs: &[Certificate]| {
                 cs.iter()
                     .map(|c| c.subject_string())
@@ -731,11 +705,9 @@ pub fn findings(p: &Prepared, transcript: &str) -> Vec<Finding> {
                 || all.contains("CertificateNotYetValidException")
                 || all.contains("validity check failed")
             {
-                let late = chain.iter().find(|c| {
-                    let at = ccelab_emulators::clock::parse_time(&p.at, time::OffsetDateTime::now_utc())
-                        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-                    c.not_after() < at || c.not_before() > at
-                });
+                let late = chain
+                    .iter()
+                    .find(|c| c.not_after() < clock || c.not_before() > clock);
                 (
                     Some("F25"),
                     late.map(|c| {
@@ -848,8 +820,8 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
                     "- {} — serial {}, original SHA-1 {}, twin SHA-1 {}",
                     o.subject_string(),
                     o.serial_hex(),
-                    thumbprint(o),
-                    thumbprint(&t.cert)
+                    o.thumbprint(),
+                    t.cert.thumbprint()
                 );
             }
             None => {
@@ -894,70 +866,107 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
     s
 }
 
+/// Runs `f` (disk work) off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ReproduceError> + Send + 'static,
+) -> Result<T, ReproduceError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ReproduceError {
+            subject: "ccelab reproduce".into(),
+            problem: e.to_string(),
+        })?
+}
+
+/// Writes `bytes` to `dir/name`, making its folders.
+fn write_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), ReproduceError> {
+    let path = dir.join(name);
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|e| ReproduceError::file(d, e))?;
+    }
+    std::fs::write(&path, bytes).map_err(|e| ReproduceError::file(&path, e))
+}
+
 /// Makes the reproduction: reads, twins, writes the files into a sibling
 /// folder, runs the scenario there, adds the scenario and the report, and
-/// moves the folder to `opts.out`. Returns the report.
+/// moves the folder to `opts.out`. Returns the report. Every disk access is
+/// off the async workers.
 pub async fn reproduce(opts: &Options) -> Result<(Prepared, Vec<Finding>, String), ReproduceError> {
-    let out = &opts.out;
-    if out.exists() && !opts.force {
-        return Err(ReproduceError::file(
-            out,
-            "already exists (--force replaces it)",
-        ));
-    }
     let o = opts.clone();
-    let p = tokio::task::spawn_blocking(move || prepare(&o))
-        .await
-        .map_err(|e| ReproduceError::file(&opts.dir, e))??;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    std::fs::create_dir_all(&parent).map_err(|e| ReproduceError::file(&parent, e))?;
-    let work = tempfile::Builder::new()
-        .prefix(".ccelab-reproduce-")
-        .tempdir_in(&parent)
-        .map_err(|e| ReproduceError::file(&parent, e))?;
-    let staged = work.path().join("out");
-    let write = |name: &str, bytes: &[u8]| -> Result<(), ReproduceError> {
-        let path = staged.join(name);
-        if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d).map_err(|e| ReproduceError::file(d, e))?;
+    let (p, work, scenario) = blocking(move || {
+        let out = &o.out;
+        if out.exists() && !o.force {
+            return Err(ReproduceError::file(
+                out,
+                "already exists (--force replaces it)",
+            ));
         }
-        std::fs::write(&path, bytes).map_err(|e| ReproduceError::file(&path, e))
-    };
-    for (n, b) in &p.files {
-        write(n, b)?;
-    }
-    let first = scenario_text(&p, None)?;
-    write("scenario.toml", first.as_bytes())?;
-    let scenario = crate::scenario::Scenario::load(&staged.join("scenario.toml"))
-        .map_err(|e| ReproduceError::file(&staged.join("scenario.toml"), e))?;
-    let run_dir = work.path().join("run");
-    let r = crate::scenario::run(&scenario, &run_dir).await;
-    let found = findings(&p, &r.transcript);
-    if found.len() != p.ads_stores.len() {
-        return Err(ReproduceError::file(
-            &opts.dir,
-            format!("the reproduction did not run every flow:\n{}", r.transcript),
-        ));
-    }
-    let text = scenario_text(&p, Some(&found))?;
-    write("scenario.toml", text.as_bytes())?;
-    let rep = report(&p, &found, &r.transcript);
-    write("report.md", rep.as_bytes())?;
-    let _ = std::fs::remove_dir_all(&run_dir);
-    // into place: the old output (with --force) only goes once the new one is whole
-    let old = work.path().join("old");
-    if out.exists() {
-        std::fs::rename(out, &old).map_err(|e| ReproduceError::file(out, e))?;
-    }
-    if let Err(e) = std::fs::rename(&staged, out) {
-        if old.exists() {
-            let _ = std::fs::rename(&old, out);
+        let p = prepare(&o)?;
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(|e| ReproduceError::file(&parent, e))?;
+        let work = tempfile::Builder::new()
+            .prefix(".ccelab-reproduce-")
+            .tempdir_in(&parent)
+            .map_err(|e| ReproduceError::file(&parent, e))?;
+        let staged = work.path().join("out");
+        for (n, b) in &p.files {
+            write_in(&staged, n, b)?;
         }
-        return Err(ReproduceError::file(out, e));
-    }
+        write_in(
+            &staged,
+            "scenario.toml",
+            scenario_text(&p, None)?.as_bytes(),
+        )?;
+        let scenario = crate::scenario::Scenario::load(&staged.join("scenario.toml"))
+            .map_err(|e| ReproduceError::file(&staged.join("scenario.toml"), e))?;
+        Ok((p, work, scenario))
+    })
+    .await?;
+    let r = crate::scenario::run(&scenario, &work.path().join("run")).await;
+    let found = findings(&p, &r.outcomes);
+    let made = (|| {
+        if found.len() != p.ads_stores.len() {
+            return Err(ReproduceError::file(
+                &opts.dir,
+                format!(
+                    "the reproduction did not run every flow: {}",
+                    r.mismatches
+                        .iter()
+                        .map(|m| format!("{}: {}", m.at, m.actual))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            ));
+        }
+        Ok((
+            scenario_text(&p, Some(&found))?,
+            report(&p, &found, &r.transcript),
+        ))
+    })();
+    let out = opts.out.clone();
+    let rep = blocking(move || {
+        // the work folder goes when this closure ends, whatever happens
+        let (text, rep) = made?;
+        let staged = work.path().join("out");
+        write_in(&staged, "scenario.toml", text.as_bytes())?;
+        write_in(&staged, "report.md", rep.as_bytes())?;
+        // into place: the old output (with --force) only goes once the new one is whole
+        let old = work.path().join("old");
+        if out.exists() {
+            std::fs::rename(&out, &old).map_err(|e| ReproduceError::file(&out, e))?;
+        }
+        if let Err(e) = std::fs::rename(&staged, &out) {
+            if old.exists() {
+                let _ = std::fs::rename(&old, &out);
+            }
+            return Err(ReproduceError::file(&out, e));
+        }
+        Ok(rep)
+    })
+    .await?;
     Ok((p, found, rep))
 }

@@ -34,8 +34,33 @@ pub struct Report {
     pub mismatches: Vec<Mismatch>,
     /// The transcript (what `snapshots/` holds).
     pub transcript: String,
+    /// Each step's outcome, its texts redacted as the transcript's
+    /// (`ccelab reproduce` reads what each flow gave from them).
+    #[serde(skip)]
+    pub outcomes: Vec<Outcome>,
     /// How long the run took, in milliseconds.
     pub millis: u128,
+}
+
+impl Report {
+    /// The report of a scenario that did not run: one mismatch at `at`.
+    fn failed(s: &Scenario, at: &str, expected: &str, actual: String) -> Report {
+        Report {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            path: s.path.display().to_string(),
+            passed: false,
+            mismatches: vec![Mismatch {
+                at: at.into(),
+                expected: expected.into(),
+                actual,
+                file: None,
+            }],
+            transcript: String::new(),
+            outcomes: Vec::new(),
+            millis: 0,
+        }
+    }
 }
 
 /// Where a scenario's hosts run.
@@ -447,13 +472,14 @@ async fn run_with(
 ) -> Report {
     let started = std::time::Instant::now();
     let mut t = Transcript::new(s);
-    let report = |t: Transcript, mismatches: Vec<Mismatch>| Report {
+    let report = |t: Transcript, mismatches: Vec<Mismatch>, outcomes: Vec<Outcome>| Report {
         id: s.id.clone(),
         title: s.title.clone(),
         path: s.path.display().to_string(),
         passed: mismatches.is_empty(),
         mismatches,
         transcript: t.finish(),
+        outcomes,
         millis: started.elapsed().as_millis(),
     };
     let run = match Run::start_with(s, dir, backend, pool).await {
@@ -466,16 +492,22 @@ async fn run_with(
                 actual: e,
                 file: None,
             };
-            return report(t, vec![m]);
+            return report(t, vec![m], Vec::new());
         }
     };
     t.given(&run);
     let mut mismatches = Vec::new();
+    let mut outcomes = Vec::new();
     for (i, step) in s.steps.iter().enumerate() {
         let o = run.step(step).await;
         let mm = run.check(&format!("step {}", i + 1), &step.expect, Some(&o));
         t.step(&run, i + 1, step, &o, &mm);
         mismatches.extend(mm);
+        outcomes.push(Outcome {
+            shows: run.redact(&o.shows),
+            logged: o.logged.iter().map(|l| run.redact(l)).collect(),
+            ..o
+        });
     }
     let mm = run.check("end", &s.expect, None);
     t.end(&mm);
@@ -489,7 +521,7 @@ async fn run_with(
         })
         .collect();
     run.finish().await;
-    report(t, mismatches)
+    report(t, mismatches, outcomes)
 }
 
 /// Runs scenarios `jobs` at a time, each under `root/<id>`; reports in input order.
@@ -537,20 +569,9 @@ pub async fn run_all_progress(
         handles.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await;
             let r = match (&backend, &no_pool) {
-                (Backend::Containers { .. }, Some(e)) => Report {
-                    id: s.id.clone(),
-                    title: s.title.clone(),
-                    path: s.path.display().to_string(),
-                    passed: false,
-                    mismatches: vec![Mismatch {
-                        at: "given".into(),
-                        expected: "a running topology".into(),
-                        actual: e.clone(),
-                        file: None,
-                    }],
-                    transcript: String::new(),
-                    millis: 0,
-                },
+                (Backend::Containers { .. }, Some(e)) => {
+                    Report::failed(&s, "given", "a running topology", e.clone())
+                }
                 (Backend::Containers { .. }, None) => {
                     let lane = LaneBack(
                         lanes.clone(),
@@ -572,20 +593,10 @@ pub async fn run_all_progress(
     // the pool's containers and networks go, off the async workers
     let _ = tokio::task::spawn_blocking(move || drop(pool)).await;
     for (h, s) in handles.into_iter().zip(scenarios) {
-        out.push(h.await.unwrap_or_else(|e| Report {
-            id: s.id.clone(),
-            title: s.title.clone(),
-            path: s.path.display().to_string(),
-            passed: false,
-            mismatches: vec![Mismatch {
-                at: "runner".into(),
-                expected: "a finished run".into(),
-                actual: e.to_string(),
-                file: None,
-            }],
-            transcript: String::new(),
-            millis: 0,
-        }));
+        out.push(
+            h.await
+                .unwrap_or_else(|e| Report::failed(s, "runner", "a finished run", e.to_string())),
+        );
     }
     out
 }
