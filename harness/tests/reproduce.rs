@@ -28,6 +28,7 @@ fn opts(dir: PathBuf, out: PathBuf, at: &str) -> Options {
         passwords: Passwords::default(),
         id: None,
         force: false,
+        redact: false,
     }
 }
 
@@ -400,4 +401,86 @@ fn each_reproduction_fails_for_the_real_java_17_as_the_emulated_ads_logs_it() {
         rt.block_on(async move { drop(lab) });
         assert_eq!(chain_of(&emulated.logged), real, "{case} ({code})");
     }
+}
+
+#[test]
+fn redact_replaces_the_customers_names_everywhere_and_keeps_the_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rt = rt();
+    let customer = ["northwind", "seattle", "washington", "traders", "fabrikam"];
+    for (case, at, code) in [CASES[0], CASES[1]] {
+        let input = root().join("scenarios/field").join(case).join("input");
+        let out = tmp.path().join(case);
+        let mut o = opts(input, out.clone(), at);
+        o.redact = true;
+        let (_, findings, report) = rt.block_on(reproduce::reproduce(&o)).unwrap();
+        assert!(
+            findings.iter().all(|f| f.code == Some(code)),
+            "{case}: {findings:?}"
+        );
+        // every text the reproduction holds, certificates and stores as the real tools print them
+        let mut texts = vec![report];
+        for f in ["scenario.toml", "topology.toml", "report.md"] {
+            texts.push(std::fs::read_to_string(out.join(f)).unwrap());
+        }
+        let all = out.join("twins/all-twins.pem");
+        let (ok, printed) = openssl(&[
+            "storeutl",
+            "-noout",
+            "-text",
+            "-certs",
+            all.to_str().unwrap(),
+        ]);
+        assert!(ok, "{printed}");
+        assert!(printed.contains("example.com"), "{printed}");
+        texts.push(printed);
+        for store in std::fs::read_dir(out.join("twins")).unwrap().flatten() {
+            let name = store.file_name().to_string_lossy().into_owned();
+            texts.push(name.clone());
+            if name.starts_with("cacerts") {
+                let o = Command::new("keytool")
+                    .args([
+                        "-list",
+                        "-v",
+                        "-keystore",
+                        store.path().to_str().unwrap(),
+                        "-storepass",
+                        "changeit",
+                    ])
+                    .output()
+                    .unwrap();
+                assert!(o.status.success());
+                texts.push(String::from_utf8_lossy(&o.stdout).into_owned());
+            }
+        }
+        for t in &texts {
+            let lower = t.to_ascii_lowercase();
+            for c in customer {
+                assert!(!lower.contains(c), "{case}: `{c}` left in:\n{t}");
+            }
+        }
+    }
+    // the redacted chain still links and names the redacted host, for openssl
+    let out = tmp.path().join(CASES[0].0);
+    let pem = std::fs::read_to_string(out.join("twins/all-twins.pem")).unwrap();
+    let certs = ccelab_emulators::pki::Certificate::all_from_pem(&pem).unwrap();
+    let file = |i: usize| {
+        let f = tmp.path().join(format!("r{i}.pem"));
+        std::fs::write(&f, certs[i].to_pem()).unwrap();
+        f.to_str().unwrap().to_string()
+    };
+    // all-twins.pem: root, issuing, leaf (issuers first)
+    let (ok, text) = openssl(&[
+        "verify",
+        "-attime",
+        "1781514000",
+        "-CAfile",
+        &file(0),
+        "-untrusted",
+        &file(1),
+        "-verify_hostname",
+        "ece.corp.example.com",
+        &file(2),
+    ]);
+    assert!(ok, "{text}");
 }

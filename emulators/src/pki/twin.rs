@@ -160,6 +160,9 @@ fn sig_hash(oid: &der::asn1::ObjectIdentifier) -> Option<(SigHash, bool)> {
     })
 }
 
+/// A text rewrite applied to every name a twin carries (`--redact`).
+pub type Rename = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
 /// Makes twins. Keys come from the key pool in the order originals are
 /// met, so the same inputs in the same order give the same twins.
 #[derive(Default)]
@@ -167,12 +170,25 @@ pub struct Twinner {
     /// original SPKI → twin key
     keys: BTreeMap<Vec<u8>, Arc<KeyPair>>,
     next: BTreeMap<KeyType, usize>,
+    rename: Option<Rename>,
 }
 
 impl Twinner {
     /// A twinner with no key handed out yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A twinner that also rewrites, with `rename`, every string value of
+    /// the subject and issuer names, the SAN's DNS names, e-mail addresses,
+    /// URIs and directory names, and the CRL distribution points' and AIA's
+    /// URIs — the same function on every certificate, so issuer and
+    /// subject names still match (`ccelab reproduce --redact`).
+    pub fn with_rename(rename: Rename) -> Self {
+        Twinner {
+            rename: Some(rename),
+            ..Self::default()
+        }
     }
 
     /// The next unused twin key of type `kt`.
@@ -280,7 +296,10 @@ impl Twinner {
         };
         let key = self.next_key(kt)?;
         let mut p = super::CertParams::ca("CN=x", c.not_before(), c.not_after())?;
-        p.subject = c.issuer().clone();
+        p.subject = match &self.rename {
+            Some(r) => rename_name(c.issuer(), r.as_ref())?,
+            None => c.issuer().clone(),
+        };
         p.hash = Some(hash);
         // the original's AKI names a key this stand-in does not have
         p.key_ids = false;
@@ -358,6 +377,9 @@ impl Twinner {
         let mut tbs = c.x509().tbs_certificate.clone();
         tbs.subject_public_key_info =
             SubjectPublicKeyInfoOwned::from_der(key.spki_der()).map_err(enc)?;
+        if let Some(r) = &self.rename {
+            rename_tbs(&mut tbs, r.as_ref())?;
+        }
         // the original's algorithm identifier, byte for byte, when it can be made
         let alg = if new_alg.oid == alg.oid {
             alg
@@ -443,6 +465,160 @@ fn issuers(uniq: &[Certificate]) -> Result<Vec<Option<usize>>, TwinError> {
 /// input, before anything else is decided).
 pub fn check_loops(certs: &[Certificate]) -> Result<(), TwinError> {
     issuers(certs).map(|_| ())
+}
+
+/// `name` with `rename` applied to each attribute's string value (kept in
+/// its string type when the new text fits it, else a UTF8String).
+fn rename_name(
+    name: &x509_cert::name::Name,
+    rename: &dyn Fn(&str) -> String,
+) -> Result<x509_cert::name::Name, PkiError> {
+    use der::asn1::{Any, BmpString, Ia5StringRef, PrintableStringRef, Utf8StringRef};
+    use der::{Tag, Tagged};
+    let mut rdns = Vec::new();
+    for rdn in &name.0 {
+        let mut atvs = Vec::new();
+        for atv in rdn.0.iter() {
+            let v = &atv.value;
+            let text = match v.tag() {
+                Tag::Utf8String => v
+                    .decode_as::<Utf8StringRef<'_>>()
+                    .ok()
+                    .map(|s| s.as_str().to_string()),
+                Tag::PrintableString => v
+                    .decode_as::<PrintableStringRef<'_>>()
+                    .ok()
+                    .map(|s| s.as_str().to_string()),
+                Tag::Ia5String => v
+                    .decode_as::<Ia5StringRef<'_>>()
+                    .ok()
+                    .map(|s| s.as_str().to_string()),
+                Tag::BmpString => v.decode_as::<BmpString>().ok().map(|s| s.to_string()),
+                _ => None,
+            };
+            let value = match text {
+                None => v.clone(),
+                Some(t) => {
+                    let new = rename(&t);
+                    let same_type = match v.tag() {
+                        Tag::PrintableString => PrintableStringRef::new(&new)
+                            .ok()
+                            .map(|s| Any::encode_from(&s)),
+                        Tag::Ia5String => {
+                            Ia5StringRef::new(&new).ok().map(|s| Any::encode_from(&s))
+                        }
+                        Tag::BmpString => BmpString::from_utf8(&new)
+                            .ok()
+                            .map(|s| Any::encode_from(&s)),
+                        _ => None,
+                    };
+                    match same_type {
+                        Some(a) => a.map_err(enc)?,
+                        None => Any::encode_from(&Utf8StringRef::new(&new).map_err(enc)?)
+                            .map_err(enc)?,
+                    }
+                }
+            };
+            atvs.push(x509_cert::attr::AttributeTypeAndValue {
+                oid: atv.oid,
+                value,
+            });
+        }
+        rdns.push(x509_cert::name::RelativeDistinguishedName(
+            der::asn1::SetOfVec::try_from(atvs).map_err(enc)?,
+        ));
+    }
+    Ok(x509_cert::name::RdnSequence(rdns))
+}
+
+fn rename_general(
+    g: &x509_cert::ext::pkix::name::GeneralName,
+    rename: &dyn Fn(&str) -> String,
+) -> Result<x509_cert::ext::pkix::name::GeneralName, PkiError> {
+    use x509_cert::ext::pkix::name::GeneralName as G;
+    let ia5 = |s: &der::asn1::Ia5String| -> Result<der::asn1::Ia5String, PkiError> {
+        der::asn1::Ia5String::new(&rename(s.as_str())).map_err(enc)
+    };
+    Ok(match g {
+        G::DnsName(s) => G::DnsName(ia5(s)?),
+        G::Rfc822Name(s) => G::Rfc822Name(ia5(s)?),
+        G::UniformResourceIdentifier(s) => G::UniformResourceIdentifier(ia5(s)?),
+        G::DirectoryName(n) => G::DirectoryName(rename_name(n, rename)?),
+        other => other.clone(),
+    })
+}
+
+/// Renames the names of a `tbsCertificate`: subject, issuer, and the
+/// extensions that carry names (SAN, CRL distribution points, AIA).
+fn rename_tbs(
+    tbs: &mut x509_cert::TbsCertificate,
+    rename: &dyn Fn(&str) -> String,
+) -> Result<(), PkiError> {
+    use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+    use x509_cert::ext::pkix::name::DistributionPointName;
+    use x509_cert::ext::pkix::{
+        AccessDescription, AuthorityInfoAccessSyntax, CrlDistributionPoints, SubjectAltName,
+    };
+    tbs.subject = rename_name(&tbs.subject, rename)?;
+    tbs.issuer = rename_name(&tbs.issuer, rename)?;
+    let Some(exts) = tbs.extensions.as_mut() else {
+        return Ok(());
+    };
+    for e in exts.iter_mut() {
+        let bytes = e.extn_value.as_bytes();
+        let new: Option<Vec<u8>> = match e.extn_id.to_string().as_str() {
+            "2.5.29.17" => {
+                let san = SubjectAltName::from_der(bytes).map_err(enc)?;
+                let v = san
+                    .0
+                    .iter()
+                    .map(|g| rename_general(g, rename))
+                    .collect::<Result<_, _>>()?;
+                Some(SubjectAltName(v).to_der().map_err(enc)?)
+            }
+            "2.5.29.31" => {
+                let dps = CrlDistributionPoints::from_der(bytes).map_err(enc)?;
+                let mut out = Vec::new();
+                for dp in dps.0 {
+                    let distribution_point = match dp.distribution_point {
+                        Some(DistributionPointName::FullName(names)) => {
+                            Some(DistributionPointName::FullName(
+                                names
+                                    .iter()
+                                    .map(|g| rename_general(g, rename))
+                                    .collect::<Result<_, _>>()?,
+                            ))
+                        }
+                        other => other,
+                    };
+                    out.push(DistributionPoint {
+                        distribution_point,
+                        ..dp
+                    });
+                }
+                Some(CrlDistributionPoints(out).to_der().map_err(enc)?)
+            }
+            "1.3.6.1.5.5.7.1.1" => {
+                let aia = AuthorityInfoAccessSyntax::from_der(bytes).map_err(enc)?;
+                let v = aia
+                    .0
+                    .iter()
+                    .map(|a| {
+                        Ok(AccessDescription {
+                            access_method: a.access_method,
+                            access_location: rename_general(&a.access_location, rename)?,
+                        })
+                    })
+                    .collect::<Result<_, PkiError>>()?;
+                Some(AuthorityInfoAccessSyntax(v).to_der().map_err(enc)?)
+            }
+            _ => None,
+        };
+        if let Some(n) = new {
+            e.extn_value = der::asn1::OctetString::new(n).map_err(enc)?;
+        }
+    }
+    Ok(())
 }
 
 fn enc(e: der::Error) -> PkiError {

@@ -51,6 +51,11 @@ pub(super) struct ReproduceArgs {
     /// Replace OUT if it exists (only once the new reproduction is whole).
     #[arg(long)]
     pub(super) force: bool,
+    /// Replace the customer's domains, organisation, locality and state with example.* values,
+    /// consistently in the twins, the stores' aliases, the files and the report, so the
+    /// reproduction can be shared; the originals' thumbprints are left out.
+    #[arg(long)]
+    pub(super) redact: bool,
 }
 
 /// Runs `ccelab reproduce`.
@@ -82,6 +87,7 @@ pub(super) fn run(a: ReproduceArgs) -> Result<i32, Failure> {
         passwords,
         id: a.id,
         force: a.force,
+        redact: a.redact,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -13,6 +13,7 @@
 //! sibling folder and renamed into place at the end.
 
 pub mod inputs;
+pub mod redact;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -60,6 +61,9 @@ pub struct Options {
     pub id: Option<String>,
     /// Replace `out` if it exists.
     pub force: bool,
+    /// Replace the customer's names and organisation with `example.*`
+    /// values, consistently ([`redact`]).
+    pub redact: bool,
 }
 
 /// A flow's outcome and what it means.
@@ -133,6 +137,18 @@ pub struct Prepared {
     pub id: String,
     /// Notes for the report (assumptions made).
     pub notes: Vec<String>,
+    /// With `--redact`: the rewrite of the customer's names.
+    pub redactor: Option<redact::Redactor>,
+}
+
+impl Prepared {
+    /// `text` as the reproduction shows it (redacted with `--redact`).
+    pub fn shown(&self, text: &str) -> String {
+        match &self.redactor {
+            Some(r) => r.apply(text),
+            None => text.to_string(),
+        }
+    }
 }
 
 fn pem_of(certs: &[Certificate]) -> String {
@@ -355,7 +371,26 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         .collect();
     ordered.retain(|c| c.der() != web_cert.der());
     ordered.insert(0, web_cert.clone());
-    let twins = Twinner::new()
+    let redactor = opts.redact.then(|| {
+        let mut names: Vec<String> = spog_name.iter().cloned().collect();
+        names.extend(iis.as_ref().map(|(_, b)| b.host_name().to_string()));
+        names.push(ece_fqdn.0.clone());
+        // the customer's certificates only: public CAs in a store keep their names
+        redact::Redactor::new(&ordered, &names)
+    });
+    let red = |t: &str| {
+        redactor
+            .as_ref()
+            .map_or_else(|| t.to_string(), |r| r.apply(t))
+    };
+    let mut twinner = match &redactor {
+        Some(r) => {
+            let r = r.clone();
+            Twinner::with_rename(std::sync::Arc::new(move |t: &str| r.apply(t)))
+        }
+        None => Twinner::new(),
+    };
+    let twins = twinner
         .twin(&ordered)
         .map_err(|e| ReproduceError::file(dir, e))?;
     let web_i = twins
@@ -405,8 +440,9 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
             continue;
         };
         let mut twin_store = Keystore::new(store.store_type);
-        let now = time::OffsetDateTime::UNIX_EPOCH;
         for e in store.entries() {
+            // the entry's own date (keytool -list shows it), or a fixed one
+            let now = e.created.unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
             match &e.entry {
                 Entry::Trusted(c) => {
                     let c = twins
@@ -414,7 +450,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
                         .map(|t| t.cert.clone())
                         .unwrap_or_else(|| c.clone());
                     twin_store
-                        .import_cert(&e.alias, c, now)
+                        .import_cert(&red(&e.alias), c, now)
                         .map_err(|err| ReproduceError::file(&opts.dir.join(&i.name), err))?;
                 }
                 _ => notes.push(format!(
@@ -426,7 +462,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         let bytes = twin_store
             .to_bytes(password, None)
             .map_err(|err| ReproduceError::file(&opts.dir.join(&i.name), err))?;
-        let name = format!("twins/{}", i.name.replace('/', "_"));
+        let name = red(&format!("twins/{}", i.name.replace('/', "_")));
         files.push((name.clone(), bytes));
         let originals = store
             .entries()
@@ -513,9 +549,9 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     let text = toml::to_string(&topo).map_err(|e| ReproduceError::file(dir, e))?;
     files.push((
         "topology.toml".into(),
-        format!(
+        red(&format!(
             "# The deployment of {folder}, rebuilt by `ccelab reproduce` with twin certificates.\n# Start it: ccelab up --topology topology.toml\n{text}"
-        )
+        ))
         .into_bytes(),
     ));
     Ok(Prepared {
@@ -529,6 +565,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         ads_stores,
         id,
         notes,
+        redactor,
     })
 }
 
@@ -621,7 +658,7 @@ pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<Strin
             let _ = writeln!(s, "{e}");
         }
     }
-    Ok(s)
+    Ok(p.shown(&s))
 }
 
 /// The findings of a run: one per ADS, from its step's outcome (`outcomes`,
@@ -815,12 +852,17 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
     for t in &p.twins.twins {
         match &t.original {
             Some(o) => {
+                // redacted: the original's thumbprint would name it
+                let original = if p.redactor.is_some() {
+                    String::new()
+                } else {
+                    format!(", original SHA-1 {}", o.thumbprint())
+                };
                 let _ = writeln!(
                     s,
-                    "- {} — serial {}, original SHA-1 {}, twin SHA-1 {}",
+                    "- {} — serial {}{original}, twin SHA-1 {}",
                     o.subject_string(),
                     o.serial_hex(),
-                    o.thumbprint(),
                     t.cert.thumbprint()
                 );
             }
@@ -863,7 +905,7 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
         let _ = writeln!(s);
     }
     let _ = writeln!(s, "## The run\n\n```\n{}```", transcript);
-    s
+    p.shown(&s)
 }
 
 /// Runs `f` (disk work) off the async workers.
