@@ -144,8 +144,12 @@ pub fn read_below(base_dir: &Path, name: &str) -> Result<Vec<u8>, String> {
         ));
     }
     let path = base_dir.join(p);
-    let base = std::path::absolute(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
-    let full = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+    // the folder itself as the system resolves it (`..`, a linked folder):
+    // only what is below it is checked for links out
+    let base = std::fs::canonicalize(base_dir)
+        .or_else(|_| std::path::absolute(base_dir))
+        .unwrap_or_else(|_| base_dir.to_path_buf());
+    let full = base.join(p);
     read_within(&base, &full, MAX_READ).map_err(|e| format!("{}: {e}", path.display()))
 }
 

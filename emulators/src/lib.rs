@@ -14,6 +14,7 @@ pub mod clock;
 pub mod cuic;
 pub mod cvp;
 pub mod ece;
+pub mod edges;
 pub mod events;
 pub mod finesse;
 pub mod host;

@@ -122,6 +122,11 @@ pub trait Running: Send + Sync + 'static {
     fn telling_logs(&self) -> Vec<PathBuf> {
         Vec::new()
     }
+    /// The TLS connections it makes as a client, each probed with the trust
+    /// it has loaded (the edges of the trust graph, [`crate::edges`]).
+    fn trust_edges(&self) -> ProductFuture<'_, Vec<crate::edges::TrustEdge>> {
+        Box::pin(async { Vec::new() })
+    }
     /// The product's own type, for what only it does.
     fn as_any(&self) -> &dyn Any;
 }

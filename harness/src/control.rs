@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `POST /actions` (body: an [`Action`] as JSON with `Content-Type: application/json`, `{"do": "restart", "host": "ads-a"}`) | does it ([`crate::actions`]); answers its [`Outcome`](crate::actions::Outcome): `ok`, `shows` (what the user sees), `logged`, `log_file`, `data`. An unknown host is 404, a value the action cannot take 400; `run`, `keytool`, `write-file`, `edit-file`, `store-delete` and `store-import` are refused (403): the control API runs no commands and changes no files. Requests with an `Origin` header (a web page) or a Host that is not loopback are refused (403) |
 //! | `GET /status` | hosts and services with their states and ports |
+//! | `GET /graph` (`/graph.svg`, `/graph.dot`, `/graph.json`) | the trust graph ([`crate::graph`]) as an HTML page (SVG, Graphviz DOT, JSON): the hosts, what each presents and trusts, every client → server TLS edge coloured by the client's verdict, probed when asked |
 //! | `GET /accounts` | every login and store password, as `topology.json`'s `accounts` |
 //! | `GET /events[?since=N][&limit=M]` | the TLS connections from the N-th on (counting from 0), at most M (default 1000, at most 10,000; the next page starts at the last `seq` + 1): `seq`, peer, local address, SNI, outcome (handshake, reset, alert, plain HTTP…) |
 //! | `GET /events/mark` | where this process's TLS and LDAP event logs stand (`{"tls": N, "ldap": M}`) |
@@ -34,6 +35,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
 use crate::actions::{Action, ActionError};
+use crate::graph::render::{render, Format};
 use crate::lab::Lab;
 
 /// Percent-decodes a query or path value (`+` is a space, as in forms).
@@ -167,6 +169,16 @@ pub(crate) fn from_elsewhere(
     })
 }
 
+/// The trust graph of `lab` in `format`.
+async fn graph(lab: &Lab, format: Format, content_type: &str) -> Response<Full<Bytes>> {
+    let g = crate::graph::build(lab).await;
+    let mut r = Response::new(Full::new(Bytes::from(render(&g, format))));
+    if let Ok(v) = hyper::header::HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
 async fn route(
     lab: Arc<Lab>,
     req: Request<Incoming>,
@@ -178,6 +190,13 @@ async fn route(
     let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match (req.method().clone(), parts.as_slice()) {
         (Method::GET, ["status"]) => json(200, lab.status()),
+        // the trust graph (crate::graph): every client edge probed now
+        (Method::GET, ["graph"]) => graph(&lab, Format::Html, "text/html; charset=utf-8").await,
+        (Method::GET, ["graph.svg"]) => graph(&lab, Format::Svg, "image/svg+xml").await,
+        (Method::GET, ["graph.dot"]) => {
+            graph(&lab, Format::Dot, "text/vnd.graphviz; charset=utf-8").await
+        }
+        (Method::GET, ["graph.json"]) => graph(&lab, Format::Json, "application/json").await,
         // every password: from local tools only, as actions
         (Method::GET, ["accounts"]) => match from_elsewhere(req.headers(), own) {
             Some(refused) => refused,

@@ -9,6 +9,7 @@ pub mod container;
 pub mod control;
 pub mod deploy;
 pub mod exec;
+pub mod graph;
 pub mod lab;
 pub mod located;
 pub mod registry;

@@ -161,13 +161,16 @@ pub fn locate(text: &str, prefix: &str, key: &str) -> Option<usize> {
 /// Reads, checks and builds the topology file at `path` under `dir`; every
 /// error names the file and, where a value is to blame, its line and column.
 pub fn load(path: &Path, dir: &Path) -> Result<Topology, FileError> {
-    // the user's own file: anywhere, but a regular file of sane size
-    let bytes = ccelab_emulators::host::read_within(
-        Path::new("/"),
-        &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
-        ccelab_emulators::host::MAX_READ,
-    )
-    .map_err(|e| FileError::file(path, e.to_string()))?;
+    // the user's own file: anywhere (its folder as the system resolves it,
+    // `..` included), but a regular file of sane size
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let abs = match (abs.parent(), abs.file_name()) {
+        (Some(d), Some(n)) => d.canonicalize().map_or_else(|_| abs.clone(), |d| d.join(n)),
+        _ => abs,
+    };
+    let bytes =
+        ccelab_emulators::host::read_within(Path::new("/"), &abs, ccelab_emulators::host::MAX_READ)
+            .map_err(|e| FileError::file(path, e.to_string()))?;
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {

@@ -69,6 +69,7 @@ fn the_field_cases_give_the_committed_reproductions_and_their_f_codes() {
             "report.md",
             "twins/ece-web.pem",
             "twins/all-twins.pem",
+            "graph.svg",
         ] {
             let have = std::fs::read_to_string(out.join(file)).unwrap();
             let want =

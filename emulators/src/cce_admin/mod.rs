@@ -554,12 +554,7 @@ impl RunningCceAdmin {
     /// wording around it is ccelab's, L).
     pub async fn finesse_status(&self) -> Result<(bool, Vec<String>), ProductError> {
         let h = &self.ctx;
-        let machines = self
-            .deployment
-            .inventory
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .finesse();
+        let machines = self.status_machines();
         if machines.is_empty() {
             return Ok((
                 false,
@@ -580,20 +575,7 @@ impl RunningCceAdmin {
         let mut lines = Vec::new();
         for m in machines {
             let name = m.address.clone();
-            // Finesse's SystemInfo; IdS's administration page (which IdS call
-            // the AW makes is not documented: L); a CVP server's Diagnostic
-            // Portal with the machine's WSM credentials (CVP_WSM /
-            // DIAGNOSTIC_PORTAL; the status rules SERVER_CREDENTIALS and
-            // SERVER_CONNECTION: [PCCE150-Status], H)
-            let cvp =
-                m.machine_type == inventory::CVP || m.machine_type == inventory::CVP_REPORTING;
-            let (port, path) = if m.machine_type == inventory::IDS {
-                (8553, "/idsadmin")
-            } else if cvp {
-                (8111, "/cvp-dp/rest/DiagnosticPortal/GetProductVersion")
-            } else {
-                (8445, "/finesse/api/SystemInfo")
-            };
+            let (port, path, cvp) = status_call(&m);
             let basic = cvp.then(|| {
                 use base64::Engine as _;
                 format!(
@@ -944,7 +926,83 @@ enum EceCall {
     Failed(Verdict),
 }
 
+/// Where CCE Administration's status check of machine `m` calls: Finesse's
+/// SystemInfo; IdS's administration page (which IdS call the AW makes is
+/// not documented: L); a CVP server's Diagnostic Portal with the machine's
+/// WSM credentials (CVP_WSM / DIAGNOSTIC_PORTAL; the status rules
+/// SERVER_CREDENTIALS and SERVER_CONNECTION: [PCCE150-Status], H). The
+/// port, the path, and whether it is a CVP server.
+fn status_call(m: &Machine) -> (u16, &'static str, bool) {
+    let cvp = m.machine_type == inventory::CVP || m.machine_type == inventory::CVP_REPORTING;
+    if m.machine_type == inventory::IDS {
+        (8553, "/idsadmin", cvp)
+    } else if cvp {
+        (8111, "/cvp-dp/rest/DiagnosticPortal/GetProductVersion", cvp)
+    } else {
+        (8445, "/finesse/api/SystemInfo", cvp)
+    }
+}
+
+impl RunningCceAdmin {
+    /// The machines of the inventory whose status CCE Administration checks
+    /// (Finesse, IdS, CVP).
+    fn status_machines(&self) -> Vec<Machine> {
+        self.deployment
+            .inventory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .finesse()
+    }
+
+    /// The connections CCE Administration's Java makes, with the `cacerts`
+    /// Tomcat loaded (none while Tomcat is stopped: no client runs): the
+    /// ECE gadget's call to the inventory's web server (F1, F2, F7–F10,
+    /// F25) and the status checks of the inventory's Finesse, IdS and CVP
+    /// machines (F17).
+    async fn edges(&self) -> Vec<crate::edges::TrustEdge> {
+        use crate::edges::{self, EdgeSpec};
+        let h = &self.ctx;
+        let Some(trust) = self.tomcat.loaded().map(|t| t.trust.clone()) else {
+            return Vec::new();
+        };
+        let anchors = trust.as_deref().map_err(Clone::clone);
+        let spec = |purpose: String, name: String, port: u16, codes: Vec<&'static str>| EdgeSpec {
+            purpose,
+            personality: Personality::Java,
+            client: "CCE Administration (Tomcat's Java, HttpsURLConnection)".into(),
+            store: r"%JAVA_HOME%\lib\security\cacerts, as Tomcat loaded it".into(),
+            name,
+            port,
+            codes,
+        };
+        let mut specs = Vec::new();
+        if let Some(inv) = self.deployment.inventory() {
+            specs.push(spec(
+                "opens the ECE gadget (Email and Chat card)".into(),
+                inv.web_server,
+                443,
+                vec!["F1", "F2", "F7", "F8", "F9", "F10", "F24", "F25"],
+            ));
+        }
+        let machines = self.status_machines();
+        for m in machines {
+            let (port, _, _) = status_call(&m);
+            specs.push(spec(
+                format!("checks the status of {} ({})", m.name, m.machine_type),
+                m.address.clone(),
+                port,
+                vec!["F17"],
+            ));
+        }
+        edges::probe_all(h.network.as_ref(), &h.name, specs, anchors, h.clock.now()).await
+    }
+}
+
 impl Running for RunningCceAdmin {
+    fn trust_edges(&self) -> ProductFuture<'_, Vec<crate::edges::TrustEdge>> {
+        Box::pin(self.edges())
+    }
+
     fn services(&self) -> Vec<ServiceInfo> {
         let sql_running = self.sql_running.load(std::sync::atomic::Ordering::SeqCst);
         vec![

@@ -880,6 +880,10 @@ impl Running for CvpProduct {
         out
     }
 
+    fn trust_edges(&self) -> ProductFuture<'_, Vec<crate::edges::TrustEdge>> {
+        Box::pin(async move { wsm::aw_edge(&self.0).await.into_iter().collect() })
+    }
+
     /// Restarts every service: each reads `security.properties` and
     /// `.keystore` again. Err names the services that did not start and why.
     fn restart(&self) -> ProductFuture<'_, Result<(), ProductError>> {

@@ -225,6 +225,46 @@ pub enum AwCheck {
     Failed(Verdict),
 }
 
+/// The trust graph's edge of a CVP call or reporting server: the WSM's
+/// Java to the principal AW on 443 with the trust it loaded from
+/// `.keystore` (F19); none while the WSM is stopped. The Operations Console
+/// has none: the AW configures the call and reporting servers of its
+/// inventory through their ORM, never OAMP, and [SEC] imports `AW_cert`
+/// only on those.
+pub async fn aw_edge(cvp: &RunningCvp) -> Option<crate::edges::TrustEdge> {
+    use crate::edges::{self, EdgeSpec};
+    if cvp.role() == super::CvpRole::Oamp {
+        return None;
+    }
+    let trust = cvp.loaded(WSM_SERVICE)?.trust;
+    let spec = EdgeSpec {
+        purpose: "checks credentials with the principal AW".into(),
+        personality: Personality::Java,
+        client: "Web Services Manager (Java)".into(),
+        store: r"%CVP_HOME%\conf\security\.keystore (JCEKS), as the WSM loaded it".into(),
+        name: cvp.config.principal_aw.clone(),
+        port: 443,
+        codes: vec!["F19"],
+    };
+    let h = &cvp.ctx;
+    // Java on Windows names the call that was refused, as check_with_aw says
+    let wrap = |v: &Verdict| match v.text.as_str() {
+        "java.net.ConnectException: Connection refused" => format!("{}: connect", v.text),
+        _ => v.text.clone(),
+    };
+    Some(
+        edges::probe(
+            h.network.as_ref(),
+            &h.name,
+            spec,
+            trust.as_deref().map_err(Clone::clone),
+            h.clock.now(),
+            &wrap,
+        )
+        .await,
+    )
+}
+
 /// The WSM checks `user`'s credentials with the principal AW: Java's
 /// `HttpsURLConnection` to `https://<principal AW>/…` with the trust the WSM
 /// loaded from `.keystore` (JCEKS): no `AW_cert` there → PKIX (F19).

@@ -321,6 +321,10 @@ impl Running for AppProduct {
         vec![self.0.log.path.clone()]
     }
 
+    fn trust_edges(&self) -> ProductFuture<'_, Vec<crate::edges::TrustEdge>> {
+        Box::pin(async move { sso_edge(&self.0).await.into_iter().collect() })
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -488,6 +492,74 @@ async fn partition_admin_sso(server: &Arc<RunningApp>, user: &str) -> Result<(),
     result
 }
 
+/// The trust of ECE's JNDI: the keystore the partition's LDAP settings
+/// name, read from this server's disk at each authentication (F14: a
+/// missing keystore or a wrong location leaves no trust, and PKIX fails).
+async fn keystore_anchors(
+    server: &Arc<RunningApp>,
+    location: &str,
+) -> Result<Vec<crate::pki::Certificate>, crate::personality::Verdict> {
+    match server.ctx.disk.path(location) {
+        Ok(p) => {
+            let disk = server.ctx.disk.clone();
+            // a link out of the disk, a FIFO or a huge file reads as no keystore
+            tokio::task::spawn_blocking(move || {
+                java::trust_anchors_from(disk.read(&p).ok(), None, None, None)
+            })
+            .await
+            .unwrap_or_else(|_| Err(java::pkix_failure()))
+        }
+        Err(_) => Err(java::pkix_failure()),
+    }
+}
+
+/// The trust graph's edge of this application server: ECE's JNDI to the
+/// partition's LDAP URL (F14, F15, F5, F25), over TLS when the URL is
+/// `ldaps` or "Enable SSL on LDAP" is set, with the keystore as trust and
+/// JNDI's `CommunicationException` around Java's exception; in clear text
+/// otherwise (no certificate is checked). None while SSO is not set up
+/// (no LDAP URL).
+async fn sso_edge(server: &Arc<RunningApp>) -> Option<crate::edges::TrustEdge> {
+    use crate::edges::{self, EdgeSpec};
+    let cfg = server
+        .db
+        .config
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let mut url = LdapUrl::parse(&cfg.ldap_url).ok()?;
+    url.ldaps |= cfg.enable_ssl;
+    let spec = EdgeSpec {
+        purpose: "partition administrator SSO (LDAP search and bind)".into(),
+        personality: crate::personality::Personality::Java,
+        client: "ECE application server (JNDI)".into(),
+        store: format!("{} (\"Keystore location\")", cfg.keystore_location),
+        name: url.host.clone(),
+        port: url.port,
+        codes: vec!["F5", "F14", "F15", "F16", "F25"],
+    };
+    let net = server.ctx.network.as_ref();
+    if !url.ldaps {
+        return Some(edges::clear_text(net, &server.ctx.name, spec));
+    }
+    let anchors = keystore_anchors(server, &cfg.keystore_location).await;
+    let binds = !cfg.search_dn.trim().is_empty();
+    let wrap = |v: &crate::personality::Verdict| {
+        crate::personality::jndi::handshake_failure(&url, binds, v)
+    };
+    Some(
+        edges::probe(
+            net,
+            &server.ctx.name,
+            spec,
+            anchors.as_deref().map_err(Clone::clone),
+            server.ctx.clock.now(),
+            &wrap,
+        )
+        .await,
+    )
+}
+
 /// One SSO attempt: its result and what the server logs about it.
 async fn sso_attempt(
     server: &Arc<RunningApp>,
@@ -517,18 +589,7 @@ async fn sso_attempt(
     };
     // "Enable SSL on LDAP": java.naming.security.protocol=ssl
     url.ldaps |= cfg.enable_ssl;
-    let anchors = match server.ctx.disk.path(&cfg.keystore_location) {
-        Ok(p) => {
-            let disk = server.ctx.disk.clone();
-            // a link out of the disk, a FIFO or a huge file reads as no keystore
-            tokio::task::spawn_blocking(move || {
-                java::trust_anchors_from(disk.read(&p).ok(), None, None, None)
-            })
-            .await
-            .unwrap_or_else(|_| Err(java::pkix_failure()))
-        }
-        Err(_) => Err(java::pkix_failure()),
-    };
+    let anchors = keystore_anchors(server, &cfg.keystore_location).await;
     let env = JndiEnv {
         principal: Some(cfg.search_dn.trim().to_string()).filter(|d| !d.is_empty()),
         credentials: cfg.password.clone(),

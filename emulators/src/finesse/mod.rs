@@ -178,6 +178,54 @@ pub struct FinesseNode {
     pub nodes: NodeInfo,
     /// The CUIC node of its Live Data gadget, and its Live Data profile.
     pub live_data: Option<(String, crate::cuic::LiveDataProfile)>,
+    /// Its single sign-on with IdS, when configured.
+    pub sso: Option<sso::SsoClient>,
+}
+
+/// Finesse's Java connections, with the `tomcat-trust` Cisco Finesse
+/// Tomcat loaded when it started (none while it is stopped): to IdS for
+/// single sign-on (F17) and to CUIC for the Live Data gadget (F18).
+async fn edges(a: &Appliance) -> Vec<crate::edges::TrustEdge> {
+    use crate::edges::{self, EdgeSpec};
+    let (Some(node), Some(load)) = (a.product::<FinesseNode>(), a.loaded(FINESSE_TOMCAT)) else {
+        return Vec::new();
+    };
+    let trust: Vec<crate::pki::Certificate> = load.trust.iter().map(|(_, c)| c.clone()).collect();
+    let spec = |purpose: &str, name: &str, port: u16, codes: Vec<&'static str>| EdgeSpec {
+        purpose: purpose.into(),
+        personality: crate::personality::Personality::Java,
+        client: "Cisco Finesse Tomcat (Java)".into(),
+        store: "tomcat-trust, as Cisco Finesse Tomcat loaded it".into(),
+        name: name.into(),
+        port,
+        codes,
+    };
+    let mut specs = Vec::new();
+    if let Some(s) = &node.sso {
+        specs.push(spec(
+            "single sign-on: checks tokens with IdS",
+            &s.ids,
+            crate::ids::IDS_PORT,
+            vec!["F17"],
+        ));
+    }
+    if let Some((cuic, _)) = &node.live_data {
+        specs.push(spec(
+            "fetches the Live Data gadget",
+            cuic,
+            crate::cuic::REPORTING_PORT,
+            vec!["F18"],
+        ));
+    }
+    let h = a.ctx();
+    edges::probe_all(
+        h.network.as_ref(),
+        &h.name,
+        specs,
+        Ok(&trust),
+        h.clock.now(),
+    )
+    .await
 }
 
 /// What Cisco Finesse Tomcat's handler works with.
@@ -306,9 +354,12 @@ pub async fn start(config: FinesseConfig, ctx: HostCtx) -> Result<Arc<Appliance>
         deployment: config.deployment,
         nodes: config.nodes,
         live_data: config.live_data,
+        sso: config.sso,
     };
     let logs = vec![ctx.disk.root().join(desktop::DESKTOP_LOG)];
-    Appliance::start(ctx, config.vos, webs, logs, Box::new(node)).await
+    let a = Appliance::start(ctx, config.vos, webs, logs, Box::new(node)).await?;
+    a.set_edges(Arc::new(|a| Box::pin(edges(a))));
+    Ok(a)
 }
 
 /// How a VOS host's `tomcat` certificate is made in a topology.

@@ -228,6 +228,23 @@ fn root(v: &Verdict) -> String {
     v.detail.first().cloned().unwrap_or_else(|| v.text.clone())
 }
 
+/// What `new InitialDirContext(env)` throws when the TLS handshake of an
+/// `ldaps` URL fails with Java's verdict `v`: a `CommunicationException`
+/// naming `host:port` (after `simple bind failed:` when the context binds,
+/// the handshake happening on the bind's write) with Java's exception as root.
+pub fn handshake_failure(url: &LdapUrl, binds: bool, v: &Verdict) -> String {
+    let hp = format!("{}:{}", url.host, url.port);
+    let wrapper = if binds {
+        format!("simple bind failed: {hp}")
+    } else {
+        hp
+    };
+    format!(
+        "javax.naming.CommunicationException: {wrapper} [Root exception is {}]",
+        root(v)
+    )
+}
+
 impl JndiContext {
     /// `new InitialDirContext(env)`: connects to `addr`, where the URL's host
     /// and port lead (None: the name did not resolve; an emulated topology
@@ -282,7 +299,8 @@ impl JndiContext {
         let _ = tcp.set_nodelay(true);
         // the handshake happens on the first write: the bind, or the first
         // operation of an anonymous context
-        let wrapper = if env.principal.is_some() {
+        let binds = env.principal.is_some();
+        let wrapper = if binds {
             format!("simple bind failed: {hp}")
         } else {
             hp.clone()
@@ -290,12 +308,7 @@ impl JndiContext {
         let io: Box<dyn Io> = if u.ldaps {
             let anchors = match &env.anchors {
                 Ok(a) => a.clone(),
-                Err(v) => {
-                    return Err(format!(
-                        "javax.naming.CommunicationException: {wrapper} [Root exception is {}]",
-                        root(v)
-                    ))
-                }
+                Err(v) => return Err(handshake_failure(u, binds, v)),
             };
             match tls_judged(
                 Personality::Java,
@@ -308,12 +321,7 @@ impl JndiContext {
             .await
             {
                 Ok(s) => Box::new(s),
-                Err(v) => {
-                    return Err(format!(
-                        "javax.naming.CommunicationException: {wrapper} [Root exception is {}]",
-                        root(&v)
-                    ))
-                }
+                Err(v) => return Err(handshake_failure(u, binds, &v)),
             }
         } else {
             Box::new(tcp)

@@ -195,13 +195,30 @@ pub async fn connect_with(
     anchors: &[Certificate],
     at: OffsetDateTime,
 ) -> Verdict {
+    connect_seen(p, reach, name, anchors, at).await.0
+}
+
+/// [`connect_with`], also returning the certificates the server presented
+/// (empty when it presented none).
+pub async fn connect_seen(
+    p: Personality,
+    reach: &Reach,
+    name: &str,
+    anchors: &[Certificate],
+    at: OffsetDateTime,
+) -> (Verdict, Vec<Certificate>) {
     let Some(addr) = reach.addr else {
         let nowhere = SocketAddr::from(([0, 0, 0, 0], 0));
-        return contact_failure_of(p, &Contact::Unresolved, name, nowhere, &reach.build);
+        let v = contact_failure_of(p, &Contact::Unresolved, name, nowhere, &reach.build);
+        return (v, Vec::new());
     };
     let sni = !reach.no_sni && sends_sni(p, name);
     let contact = fetch_chain(addr, name, sni, Duration::from_secs(10)).await;
-    match &contact {
+    let seen = match &contact {
+        Contact::Presented { chain, .. } => chain.clone(),
+        _ => Vec::new(),
+    };
+    let verdict = match &contact {
         Contact::Presented { chain, .. } => judge(p, chain, anchors, name, at),
         // curl and s_client offer TLS 1.0 too: a server that refused TLS
         // 1.2/1.3 may go on with them (crate::tls::legacy)
@@ -211,7 +228,8 @@ pub async fn connect_with(
             openssl::legacy_verdict(p, &answer, anchors, name, addr, at, &reach.build)
         }
         other => contact_failure_of(p, other, name, addr, &reach.build),
-    }
+    };
+    (verdict, seen)
 }
 
 /// TLS alert names as Java prints them (`Received fatal alert: <name>`).

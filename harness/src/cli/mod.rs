@@ -1,4 +1,4 @@
-//! The command line: `ccelab up|ctl|exec|scenario|reproduce|pki|store|check|serve|host|image|compose`.
+//! The command line: `ccelab up|ctl|exec|scenario|reproduce|graph|pki|store|check|serve|host|image|compose`.
 //!
 //! Conventions for every command: `--help` explains it; bad input (a
 //! truncated or garbage file, a wrong password, a key where a certificate is
@@ -18,6 +18,7 @@ mod check;
 mod compose;
 mod ctl;
 pub mod exec;
+mod graph;
 mod host;
 mod image;
 mod pki;
@@ -93,6 +94,9 @@ enum Command {
     /// applicationHost.config, spog_config.js) with twin certificates, run it, and say which
     /// failure modes fire and their fixes.
     Reproduce(reproduce::ReproduceArgs),
+    /// Draw the trust graph: hosts, the certificates they present, the stores they trust, and
+    /// every client → server TLS connection coloured by the client's verdict (html, svg, dot, json).
+    Graph(graph::GraphArgs),
 }
 
 /// A failure to report: the file (or other subject) it concerns and the problem.
@@ -155,6 +159,7 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Command::Image(c) => image::run(c),
         Command::Compose(c) => compose::run(c),
         Command::Reproduce(c) => reproduce::run(c),
+        Command::Graph(c) => graph::run(c),
     };
     match result {
         Ok(code) => code,

@@ -24,9 +24,11 @@ behaves as the original's.
 
 OUT gets topology.toml (start it with `ccelab up --topology`), scenario.toml (run it with \
 `ccelab scenario run`), twins/ (the twin certificates, the web server's key, the twinned \
-stores) and report.md: the files used and ignored, what the twins do not reproduce, and \
+stores), report.md: the files used and ignored, what the twins do not reproduce, and \
 for each flow (the ECE gadget opened from each ADS) whether it works, the F-code of the \
-failure, the texts the customer would see and the documented fix.
+failure, the texts the customer would see and the documented fix; and graph.svg, those \
+flows as a picture, red where the client refuses (`ccelab graph OUT` draws the whole \
+deployment).
 
 Exit 0: the reproduction was made (whatever it found); 2: bad input (nothing usable, a \
 corrupt store, a wrong password, certificates that issue each other in a loop, a file \

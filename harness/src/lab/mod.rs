@@ -509,6 +509,17 @@ impl Lab {
             .unwrap_or_default()
     }
 
+    /// Every TLS connection the running products make as clients, probed
+    /// with the trust each has loaded (the trust graph's edges, in host
+    /// order; [`crate::graph`]).
+    pub async fn trust_edges(&self) -> Vec<ccelab_emulators::edges::TrustEdge> {
+        let mut out = Vec::new();
+        for p in self.products.values() {
+            out.extend(p.trust_edges().await);
+        }
+        out
+    }
+
     /// The state of every host and service (for `ccelab ctl status`).
     pub fn status(&self) -> serde_json::Value {
         let hosts: Vec<serde_json::Value> = self

@@ -881,7 +881,10 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
             let _ = writeln!(s, "- {}: {}", c.subject, c.text);
         }
     }
-    let _ = writeln!(s, "\n## What happens\n");
+    let _ = writeln!(
+        s,
+        "\n## What happens\n\n`graph.svg` draws these flows: each ADS's Java to the web server, red where it refuses (its text on hover); `ccelab graph` on this folder draws the whole deployment.\n"
+    );
     for f in findings {
         let verdict = match (f.ok, f.code) {
             (true, _) => "works".to_string(),
@@ -906,6 +909,31 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
     }
     let _ = writeln!(s, "## The run\n\n```\n{}```", transcript);
     p.shown(&s)
+}
+
+/// The trust graph of the flows the files describe (SPOG's Java on each
+/// ADS to the ECE web server) as SVG: the reproduction's topology in
+/// `staged` started again under `scratch`, its edges to the web server
+/// probed. The other edges of the deployment are left out: the customer's
+/// files say nothing of them (`ccelab graph OUT` draws them all).
+async fn flows_graph(staged: &Path, scratch: &Path) -> Result<String, ReproduceError> {
+    let (file, dir) = (staged.join("topology.toml"), scratch.to_path_buf());
+    let topo = blocking(move || {
+        crate::topology_file::load(&file, &dir)
+            .map_err(|e| ReproduceError::file(&file, format!("{}: {}", e.location, e.message)))
+    })
+    .await?;
+    let web: Vec<String> = topo
+        .hosts
+        .iter()
+        .filter(|h| h.role == crate::topology::Role::EceWeb)
+        .map(|h| h.name.clone())
+        .collect();
+    let deployed = crate::deploy::deploy(topo, scratch, false)
+        .await
+        .map_err(|e| ReproduceError::file(scratch, e))?;
+    let g = crate::graph::build(&deployed.lab).await.only(&[], &web);
+    Ok(crate::graph::render::svg(&g))
 }
 
 /// Runs `f` (disk work) off the async workers.
@@ -970,6 +998,7 @@ pub async fn reproduce(opts: &Options) -> Result<(Prepared, Vec<Finding>, String
     .await?;
     let r = crate::scenario::run(&scenario, &work.path().join("run")).await;
     let found = findings(&p, &r.outcomes);
+    let graph = flows_graph(&work.path().join("out"), &work.path().join("graph")).await?;
     let made = (|| {
         if found.len() != p.ads_stores.len() {
             return Err(ReproduceError::file(
@@ -996,6 +1025,7 @@ pub async fn reproduce(opts: &Options) -> Result<(Prepared, Vec<Finding>, String
         let staged = work.path().join("out");
         write_in(&staged, "scenario.toml", text.as_bytes())?;
         write_in(&staged, "report.md", rep.as_bytes())?;
+        write_in(&staged, "graph.svg", graph.as_bytes())?;
         // into place: the old output (with --force) only goes once the new one is whole
         let old = work.path().join("old");
         if out.exists() {

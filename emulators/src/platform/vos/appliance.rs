@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::ssh::SshServer;
 use super::{load_tomcat, TomcatLoad, Vos, VosConfig};
+use crate::edges::TrustEdge;
 use crate::host::{Service, ServiceState};
 use crate::product::{HostCtx, ProductError, ProductFuture, Running, ServiceInfo};
 use crate::tls::{Binding, Handler, SiteConfig, TlsServer};
@@ -24,6 +25,11 @@ pub const CISCO_TOMCAT: &str = "Cisco Tomcat";
 /// Makes a service's HTTP handler from what the service loaded at its
 /// start (its trust, for the calls it makes to other hosts).
 pub type HandlerFactory = Arc<dyn Fn(&TomcatLoad) -> Handler + Send + Sync>;
+
+/// The product's edges of the trust graph, from what its web services
+/// loaded ([`Running::trust_edges`]).
+pub type EdgesFn =
+    Arc<dyn for<'a> Fn(&'a Appliance) -> ProductFuture<'a, Vec<TrustEdge>> + Send + Sync>;
 
 /// One platform service serving HTTPS on some ports.
 pub struct WebService {
@@ -61,6 +67,7 @@ pub struct Appliance {
     ssh: tokio::sync::Mutex<Option<SshServer>>,
     logs: Vec<std::path::PathBuf>,
     product: Box<dyn Any + Send + Sync>,
+    edges: std::sync::OnceLock<EdgesFn>,
 }
 
 impl Appliance {
@@ -101,6 +108,7 @@ impl Appliance {
             ssh: tokio::sync::Mutex::new(None),
             logs,
             product,
+            edges: std::sync::OnceLock::new(),
         });
         for (i, w) in a.webs.iter().enumerate() {
             a.set_web(i, true).await?;
@@ -142,6 +150,12 @@ impl Appliance {
     /// The host it runs on.
     pub fn ctx(&self) -> &HostCtx {
         &self.ctx
+    }
+
+    /// Sets how the product's client connections are probed for the trust
+    /// graph (once; later calls are ignored).
+    pub fn set_edges(&self, f: EdgesFn) {
+        let _ = self.edges.set(f);
     }
 
     /// The product's own state.
@@ -278,6 +292,13 @@ impl Running for Appliance {
 
     fn telling_logs(&self) -> Vec<std::path::PathBuf> {
         self.logs.clone()
+    }
+
+    fn trust_edges(&self) -> ProductFuture<'_, Vec<TrustEdge>> {
+        match self.edges.get() {
+            Some(f) => f(self),
+            None => Box::pin(async { Vec::new() }),
+        }
     }
 
     fn as_any(&self) -> &dyn Any {
