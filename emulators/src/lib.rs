@@ -27,4 +27,5 @@ pub mod pki;
 pub mod platform;
 pub mod product;
 pub mod stores;
+pub mod stubs;
 pub mod tls;

@@ -147,6 +147,8 @@ pub struct Listeners {
     pub real_ports: bool,
     /// The TLS servers' event log.
     pub events: Events,
+    /// The stubs answering before the products ([`crate::stubs`]).
+    pub stubs: crate::stubs::Stubs,
 }
 
 impl Listeners {
@@ -205,7 +207,8 @@ impl Listeners {
         Ok(value)
     }
 
-    /// Serves `host`'s product port `port` from `slot` with an HTTP(S) site:
+    /// Serves `host`'s product port `port` from `slot` with an HTTP(S) site
+    /// (the deployment's stubs for that port answering first):
     /// a server already listening there is reloaded on its socket (no other
     /// listener can take the port meanwhile); otherwise the old one stops
     /// and a new one binds ([`Listeners::bind`]).
@@ -218,6 +221,8 @@ impl Listeners {
         site: SiteConfig,
         handler: Handler,
     ) -> Result<(), ProductError> {
+        // the stubs of this listener answer first, whenever they are added
+        let handler = self.stubs.wrap(host, port, handler);
         if let Some(srv) = slot.as_ref() {
             if self.bound(host, port) == Some(srv.local_addr().port()) {
                 return srv

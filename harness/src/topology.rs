@@ -276,6 +276,8 @@ pub struct Topology {
     pub cvp: ccelab_emulators::cvp::CvpKnobs,
     /// The load balancer's knobs (`[lb]`), when the topology has one.
     pub lb: Option<LbKnobs>,
+    /// The stubs (`[[stub]]`), each with its host's name.
+    pub stubs: Vec<(String, ccelab_emulators::stubs::StubSpec)>,
 }
 
 /// The load balancer's knobs (`[lb]`; topology.md §1, F23).
@@ -440,6 +442,7 @@ impl Topology {
             live_data: ccelab_emulators::cuic::LiveDataProfile::default(),
             cvp: ccelab_emulators::cvp::CvpKnobs::default(),
             lb: None,
+            stubs: Vec::new(),
         })
         .and_then(|mut t| {
             if name == Preset::Ece400Ha.name() {

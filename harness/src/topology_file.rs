@@ -81,6 +81,10 @@ pub struct TopologyFile {
     /// Per-host overrides, by host name (`[hosts.ads-a]`).
     #[serde(default)]
     pub hosts: std::collections::BTreeMap<String, HostSpec>,
+    /// `[[stub]]`: answers WireMock gives before a host's product
+    /// ([`ccelab_emulators::stubs::StubSpec`]).
+    #[serde(default)]
+    pub stub: Vec<ccelab_emulators::stubs::StubSpec>,
     /// The topology file's directory (relative paths in it start there).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -412,6 +416,18 @@ impl TopologyFile {
                     )));
                 }
             }
+        }
+        for (i, st) in self.stub.iter().enumerate() {
+            let Some(h) = topo.host(&st.host) else {
+                return Err(at(&format!("stub[{i}].host"))(&format!(
+                    "no host `{}`; the hosts are {}",
+                    st.host,
+                    topo.known_hosts()
+                )));
+            };
+            let name = h.name.clone();
+            st.check().map_err(|e| at(&format!("stub[{i}]"))(&e))?;
+            topo.stubs.push((name, st.clone()));
         }
         Ok(topo)
     }

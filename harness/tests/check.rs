@@ -405,6 +405,7 @@ fn unresolvable_names_and_sni_match_the_real_clients() {
     let lines = |o: &Output| -> Vec<String> { out(o).lines().map(str::to_string).collect() };
 
     // 1. a name nothing resolves: each client's own text
+    let errno = regex::Regex::new(r"^connect:errno=[0-9]+$").unwrap();
     for name in ["nosuchhost.invalid", "nosuchhost"] {
         let url = format!("https://{name}:{port}/");
         let o = check("java", &ts, &url, &["--hosts", s(&hosts)]);
@@ -421,7 +422,16 @@ fn unresolvable_names_and_sni_match_the_real_clients() {
             &url,
             &["--hosts", s(&hosts), "--openssl-version", "3.0.19"],
         );
-        assert_eq!(lines(&o), real_err, "{name}");
+        // s_client prints the errno the failed lookup left behind, which is
+        // the resolver's: 0 with glibc's `files dns`, 22 once nss-mdns is
+        // in nsswitch.conf (Chromium's avahi brings it); ccelab prints the
+        // former, so the number is not compared
+        let masked = |v: Vec<String>| -> Vec<String> {
+            v.into_iter()
+                .map(|l| errno.replace(&l, "connect:errno=N").into_owned())
+                .collect()
+        };
+        assert_eq!(masked(lines(&o)), masked(real_err), "{name}");
     }
 
     // 2. the hosts file resolves the lab's names (the short one too)

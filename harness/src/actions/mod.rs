@@ -31,6 +31,7 @@ mod iis;
 mod lb;
 mod place;
 mod spog;
+mod stubs;
 
 pub use place::Place;
 
@@ -267,6 +268,13 @@ pub enum Action {
     },
     /// Partition Administration Configuration ([ECE] 2.2): the given fields changed and saved.
     PartitionAdmin(PartitionAdminFields),
+    /// A stub on a host's listener, answering before the product what it
+    /// matches ([`ccelab_emulators::stubs`], WireMock's matching).
+    Stub(ccelab_emulators::stubs::StubSpec),
+    /// The requests the stubs on a host's listener answered, as WireMock's
+    /// `verify` checks them: those matching the given method, path, headers
+    /// and body text; with `count`, it works only when exactly that many did.
+    StubRequests(StubQuery),
     /// Logger > Processes > Maximum trace level (docs/requirements.md §6; F4).
     TraceLevel {
         /// 2 Error … 7 Debug, 8 Trace (7 and 8 need `minutes`).
@@ -421,6 +429,34 @@ pub struct PartitionAdminFields {
     #[arg(long)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keystore_location: Option<String>,
+}
+
+/// Which of a listener's stubbed requests [`Action::StubRequests`] counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StubQuery {
+    /// The host (name or FQDN).
+    pub host: String,
+    /// Its product port.
+    pub port: u16,
+    /// Only the requests this stub answered (its number, from 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stub: Option<usize>,
+    /// Only this method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Only this path (the query string left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Only requests with these headers and values (names in any case).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Only requests whose body contains this text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_contains: Option<String>,
+    /// How many there must be (WireMock's `verify(exactly(n), …)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
 }
 
 /// Why an action could not be done at all (as opposed to an action that was
@@ -768,6 +804,8 @@ impl Action {
             | Action::Binding { .. }
             | Action::CertReplace { .. }
             | Action::PartitionAdmin(_)
+            | Action::Stub(_)
+            | Action::StubRequests(_)
             | Action::TraceLevel { .. }
             | Action::AdPolicy { .. }
             | Action::AdFault { .. }
@@ -991,6 +1029,8 @@ impl Action {
                 lab.ece_console()?.db().create_department(name),
             )),
             Action::PartitionAdmin(fields) => ece::partition_admin(lab, fields.clone()),
+            Action::Stub(spec) => stubs::add(lab, spec.clone()).await,
+            Action::StubRequests(q) => stubs::requests(lab, q),
             Action::TraceLevel {
                 level,
                 service,

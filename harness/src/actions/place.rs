@@ -89,6 +89,8 @@ impl Action {
             }
             // the agent's browser: every Finesse node's copy of it
             Action::AcceptCertificate { .. } => each(topo, Role::Finesse),
+            Action::Stub(ccelab_emulators::stubs::StubSpec { host, .. })
+            | Action::StubRequests(super::StubQuery { host, .. }) => named(topo, host),
             Action::Restart { host }
             | Action::Stop { host, .. }
             | Action::Start { host, .. }

@@ -131,6 +131,7 @@ impl Lab {
             ports: Default::default(),
             real_ports,
             events: Events::default(),
+            stubs: ccelab_emulators::stubs::Stubs::new(topo.clock.clone()),
         };
         let network = Arc::new(network::LabNetwork {
             topo: topo.clone(),
@@ -187,6 +188,26 @@ impl Lab {
         if let Some(e) = first_error {
             return Err(e);
         }
+        // the topology file's stubs, on the listeners this process runs
+        for (host, spec) in &topo.stubs {
+            if !products.contains_key(host) {
+                continue;
+            }
+            if listeners.bound(host, spec.port).is_none() {
+                return Err(LabError::Service {
+                    host: host.clone(),
+                    problem: format!("[[stub]]: {host} listens on no port {}", spec.port),
+                });
+            }
+            listeners
+                .stubs
+                .add(host, spec.clone())
+                .await
+                .map_err(|e| LabError::Service {
+                    host: host.clone(),
+                    problem: format!("[[stub]]: {e}"),
+                })?;
+        }
         Ok(Arc::new(Lab {
             products,
             direct: only.is_some(),
@@ -242,6 +263,11 @@ impl Lab {
             .collect();
         v.sort_unstable();
         v
+    }
+
+    /// The stubs answering before the products ([`ccelab_emulators::stubs`]).
+    pub fn stubs(&self) -> &ccelab_emulators::stubs::Stubs {
+        &self.listeners.stubs
     }
 
     /// The product running on `host`, as its own type.
