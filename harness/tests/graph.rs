@@ -125,6 +125,15 @@ fn edges_carry_the_products_verdicts_and_follow_what_they_loaded() {
         .as_str()
         .unwrap()
         .contains("CN=ece.example.com"));
+    // F18: the agents' browsers meet Live Data's self-signed certificate,
+    // with Chrome's error name
+    let e = edge(&g, "agents' browsers", "cuic-a", 12005);
+    assert_eq!(e["verdict"], "fail");
+    assert!(e["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("net::ERR_CERT_AUTHORITY_INVALID"));
+    assert_eq!(host("agents' browsers")["client_only"], true);
     // F19 from the CVP servers, the rest accepted
     assert_eq!(edge(&g, "cvp-a", "ads-a", 443)["verdict"], "fail");
     assert_eq!(edge(&g, "cvp-rpt", "ads-a", 443)["verdict"], "fail");
@@ -346,16 +355,46 @@ fn graph_command_draws_a_reproduction_and_dot_reads_it() {
         assert_eq!(e["verdict"], "fail");
         assert!(scenario.contains(e["text"].as_str().unwrap()), "{e:#}");
     }
-    // DOT that the real Graphviz draws, an edge for each connection
+    // DOT that the real Graphviz draws, an edge for each connection; in
+    // the default deployment only the agents' browsers refuse (Live Data's
+    // self-signed certificates, accepted by no agent yet: F18), so exit 1
     let o = Command::new(bin())
         .args(["graph", "--at", AT, "--format", "dot"])
         .output()
         .unwrap();
     assert_eq!(
         o.status.code(),
-        Some(0),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&o.stderr)
+    );
+    let o2 = Command::new(bin())
+        .args(["graph", "--at", AT, "--format", "json"])
+        .output()
+        .unwrap();
+    let g: serde_json::Value = serde_json::from_slice(&o2.stdout).unwrap();
+    let refused: Vec<String> = g["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["verdict"] == "fail")
+        .map(|e| {
+            format!(
+                "{} -> {}:{}",
+                e["from"].as_str().unwrap(),
+                e["to"].as_str().unwrap(),
+                e["port"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "agents' browsers -> cuic-a:12005",
+            "agents' browsers -> cuic-a:12008",
+            "agents' browsers -> cuic-b:12005",
+            "agents' browsers -> cuic-b:12008"
+        ]
     );
     let dot_text = out(&o);
     let path = tempfile::NamedTempFile::new().unwrap();

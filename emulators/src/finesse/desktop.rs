@@ -111,7 +111,7 @@ fn failed(shows: impl Into<String>, console: Vec<String>) -> Desktop {
 }
 
 /// Chrome's error name for a browser personality's refusal.
-fn chrome_error(text: &str) -> &'static str {
+pub fn chrome_error(text: &str) -> &'static str {
     if text.contains("NotValidForName") {
         "net::ERR_CERT_COMMON_NAME_INVALID"
     } else if text.contains("Expired") || text.contains("NotValidYet") {

@@ -218,15 +218,53 @@ async fn edges(a: &Appliance) -> Vec<crate::edges::TrustEdge> {
         ));
     }
     let h = a.ctx();
-    edges::probe_all(
+    let mut out = edges::probe_all(
         h.network.as_ref(),
         &h.name,
         specs,
         Ok(&trust),
         h.clock.now(),
     )
-    .await
+    .await;
+    // the agents' browsers then call Live Data from the desktop, trusting
+    // their PCs' OS store (an agent who accepted a certificate at the
+    // browser's warning page trusts it too; the graph shows the store alone)
+    if let Some((cuic, profile)) = &node.live_data {
+        let (web, socket_io) = profile.ports();
+        for (port, what) in [(web, "web"), (socket_io, "socket.io")] {
+            let spec = EdgeSpec {
+                purpose: format!(
+                    "the Live Data gadget's {what} connection, from {}'s desktop",
+                    h.fqdn
+                ),
+                personality: crate::personality::Personality::Browser,
+                client: "the agent's browser".into(),
+                store: "the OS trust store of the agents' PCs".into(),
+                name: cuic.clone(),
+                port,
+                codes: vec!["F18"],
+            };
+            let wrap = |v: &crate::personality::Verdict| {
+                format!("{} ({})", desktop::chrome_error(&v.text), v.text)
+            };
+            out.push(
+                edges::probe(
+                    h.network.as_ref(),
+                    AGENTS_BROWSERS,
+                    spec,
+                    Ok(&node.deployment.browsers.os),
+                    h.clock.now(),
+                    &wrap,
+                )
+                .await,
+            );
+        }
+    }
+    out
 }
+
+/// The client of the agents' browsers' edges in the trust graph (not a host).
+pub const AGENTS_BROWSERS: &str = "agents' browsers";
 
 /// What Cisco Finesse Tomcat's handler works with.
 #[derive(Clone)]

@@ -45,6 +45,8 @@ pub struct Node {
     /// Whether it is a host of the lab (false: a name a client connects to
     /// that leads to no host: F10, a typo, a host that is not emulated).
     pub in_lab: bool,
+    /// Not a host but a client outside the lab (the agents' browsers).
+    pub client_only: bool,
     /// The certificates it presented to the graph's clients, per product port.
     pub presents: Vec<Listener>,
     /// The stores its clients trust.
@@ -108,6 +110,7 @@ fn assemble(lab: &Lab, probed: Vec<TrustEdge>, at: String) -> Graph {
             role: Some(h.role),
             address: h.address.to_string(),
             in_lab: true,
+            client_only: false,
             presents: Vec::new(),
             trusts: Vec::new(),
         })
@@ -131,6 +134,20 @@ fn assemble(lab: &Lab, probed: Vec<TrustEdge>, at: String) -> Graph {
                 role: None,
                 address: String::new(),
                 in_lab: false,
+                client_only: false,
+                presents: Vec::new(),
+                trusts: Vec::new(),
+            });
+        }
+        // a client that is no host (the agents' browsers)
+        if !hosts.iter().any(|n| n.name == e.from) {
+            hosts.push(Node {
+                name: e.from.clone(),
+                fqdn: String::new(),
+                role: None,
+                address: String::new(),
+                in_lab: false,
+                client_only: true,
                 presents: Vec::new(),
                 trusts: Vec::new(),
             });

@@ -110,6 +110,8 @@ pub fn host_text(g: &Graph, i: usize) -> String {
     };
     let mut s = if n.in_lab {
         format!("{} ({}, {})", n.name, n.fqdn, n.address)
+    } else if n.client_only {
+        format!("{}: users' browsers, outside the lab", n.name)
     } else {
         format!("{}: no host of the lab answers to this name", n.name)
     };
@@ -135,6 +137,8 @@ pub fn dot(g: &Graph) -> String {
     for (i, n) in g.hosts.iter().enumerate() {
         let label = if n.in_lab {
             format!("{}\n{}", n.name, n.fqdn)
+        } else if n.client_only {
+            format!("{}\n(browsers)", n.name)
         } else {
             format!("{}\n(not in the lab)", n.name)
         };
@@ -413,11 +417,15 @@ pub fn svg(g: &Graph) -> String {
     for (i, (n, p)) in g.hosts.iter().zip(&l.hosts).enumerate() {
         let (stroke, dash) = if n.in_lab {
             ("#37474f", "")
+        } else if n.client_only {
+            ("#37474f", r#" stroke-dasharray="5 3""#)
         } else {
             ("#d32f2f", r#" stroke-dasharray="5 3""#)
         };
         let second = if n.in_lab {
             n.fqdn.clone()
+        } else if n.client_only {
+            "browsers".into()
         } else {
             "not in the lab".into()
         };
@@ -504,6 +512,8 @@ pub fn html(g: &Graph) -> String {
         }
         let name = if n.in_lab {
             format!("{} ({})", xml(&n.name), xml(&n.fqdn))
+        } else if n.client_only {
+            format!("{} (browsers)", xml(&n.name))
         } else {
             format!("{} (no host of the lab)", xml(&n.name))
         };
