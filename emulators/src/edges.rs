@@ -109,6 +109,21 @@ pub struct TrustEdge {
     pub presented: Vec<Presented>,
 }
 
+/// Where `spec`'s name leads, and why no connection can be made there (None:
+/// something listens).
+fn reach(network: &dyn Network, spec: &EdgeSpec) -> (Option<SocketAddr>, Option<Contact>) {
+    match network.endpoint(&spec.name, spec.port) {
+        Ok(a) => (Some(a), None),
+        Err(Unreachable::UnknownHost) => (None, Some(Contact::Unresolved)),
+        Err(Unreachable::Refused) => (
+            network
+                .address(&spec.name)
+                .map(|ip| SocketAddr::new(ip, spec.port)),
+            Some(Contact::Refused),
+        ),
+    }
+}
+
 /// Probes `spec` from host `from` through `network`, as `spec.personality`
 /// trusting `anchors` at `at`. `anchors` is the client's error when its
 /// trust cannot be used (a store Java cannot load, a service that is
@@ -125,16 +140,7 @@ pub async fn probe(
     wrap: &(dyn Fn(&Verdict) -> String + Sync),
 ) -> TrustEdge {
     let p = spec.personality;
-    let (addr, contact) = match network.endpoint(&spec.name, spec.port) {
-        Ok(a) => (Some(a), None),
-        Err(Unreachable::UnknownHost) => (None, Some(Contact::Unresolved)),
-        Err(Unreachable::Refused) => (
-            network
-                .address(&spec.name)
-                .map(|ip| SocketAddr::new(ip, spec.port)),
-            Some(Contact::Refused),
-        ),
-    };
+    let (addr, contact) = reach(network, &spec);
     let (mut verdict, seen) = match (contact, addr) {
         (Some(c), a) => {
             let nowhere = a.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], spec.port)));
@@ -214,13 +220,26 @@ impl TrustEdge {
     }
 }
 
-/// An edge in clear text: no handshake, no certificate checked; only
-/// whether the name leads anywhere.
-pub fn clear_text(network: &dyn Network, from: &str, spec: EdgeSpec) -> TrustEdge {
-    let addr = network
-        .address(&spec.name)
-        .map(|ip| SocketAddr::new(ip, spec.port));
-    TrustEdge::new(from, spec, addr, None)
+/// An edge in clear text: no handshake, no certificate checked; it fails
+/// only when the name leads nowhere or nothing listens there (`wrap` turns
+/// the client's text into what the product reports).
+pub fn clear_text(
+    network: &dyn Network,
+    from: &str,
+    spec: EdgeSpec,
+    wrap: &(dyn Fn(&Verdict) -> String + Sync),
+) -> TrustEdge {
+    let (addr, contact) = reach(network, &spec);
+    let mut edge = TrustEdge::new(from, spec, addr, None);
+    if let Some(c) = contact {
+        let nowhere = addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], edge.port)));
+        let mut v = personality::contact_failure(Personality::Java, &c, &edge.name, nowhere);
+        v.text = wrap(&v);
+        edge.ok = false;
+        edge.text = v.text;
+        edge.detail = v.detail;
+    }
+    edge
 }
 
 /// The text of a failed verdict as it stands (most clients).

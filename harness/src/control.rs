@@ -190,13 +190,21 @@ async fn route(
     let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match (req.method().clone(), parts.as_slice()) {
         (Method::GET, ["status"]) => json(200, lab.status()),
-        // the trust graph (crate::graph): every client edge probed now
-        (Method::GET, ["graph"]) => graph(&lab, Format::Html, "text/html; charset=utf-8").await,
-        (Method::GET, ["graph.svg"]) => graph(&lab, Format::Svg, "image/svg+xml").await,
-        (Method::GET, ["graph.dot"]) => {
-            graph(&lab, Format::Dot, "text/vnd.graphviz; charset=utf-8").await
+        // the trust graph (crate::graph): every client edge probed now; for
+        // a loopback Host only (no page of another site, through a name
+        // rebound to loopback, makes the lab probe or reads what it shows)
+        (Method::GET, [page @ ("graph" | "graph.svg" | "graph.dot" | "graph.json")]) => {
+            if let Some(refused) = from_elsewhere(req.headers(), own) {
+                return refused;
+            }
+            let (format, content_type) = match *page {
+                "graph.svg" => (Format::Svg, "image/svg+xml"),
+                "graph.dot" => (Format::Dot, "text/vnd.graphviz; charset=utf-8"),
+                "graph.json" => (Format::Json, "application/json"),
+                _ => (Format::Html, "text/html; charset=utf-8"),
+            };
+            graph(&lab, format, content_type).await
         }
-        (Method::GET, ["graph.json"]) => graph(&lab, Format::Json, "application/json").await,
         // every password: from local tools only, as actions
         (Method::GET, ["accounts"]) => match from_elsewhere(req.headers(), own) {
             Some(refused) => refused,

@@ -194,6 +194,19 @@ fn edges_carry_the_products_verdicts_and_follow_what_they_loaded() {
     let e = edge(&g, "ece-app", "dc", 3268);
     assert_eq!(e["verdict"], "clear-text");
     assert_eq!(e["tls"], false);
+    // in clear text too, a name that leads nowhere fails, with JNDI's text
+    let r = post(
+        &u,
+        serde_json::json!({"do": "partition-admin", "ldap_url": "ldap://gc-typo.example.local:3268"}),
+    );
+    assert_eq!(r["ok"], true, "{r:#}");
+    let g = graph(&u);
+    let e = edge(&g, "ece-app", "gc-typo.example.local", 3268);
+    assert_eq!(e["verdict"], "fail");
+    assert_eq!(
+        e["text"],
+        "javax.naming.CommunicationException: gc-typo.example.local:3268 [Root exception is java.net.UnknownHostException: gc-typo.example.local]"
+    );
 
     // F10: the inventory names the web server by a name nothing resolves:
     // a box outside the lab, Java's UnknownHostException
@@ -411,6 +424,13 @@ fn graph_command_draws_a_reproduction_and_dot_reads_it() {
         dot_text.matches(" -> ").count()
     );
     assert!(dot_text.matches(" -> ").count() >= 20);
+    // a host --to names that is not in the graph: exit 2, the value named
+    let o = Command::new(bin())
+        .args(["graph", "--at", AT, "--to", "ece-typo"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--to: no host `ece-typo`"));
     // bad input: exit 2, the file named
     let o = Command::new(bin())
         .args(["graph", "/nonexistent/reproduction"])

@@ -539,14 +539,18 @@ async fn sso_edge(server: &Arc<RunningApp>) -> Option<crate::edges::TrustEdge> {
         codes: vec!["F5", "F14", "F15", "F16", "F25"],
     };
     let net = server.ctx.network.as_ref();
+    let binds = !cfg.search_dn.trim().is_empty();
+    // JNDI names the bind only when the connection was made (the
+    // handshake happens on the bind's write)
+    let wrap = |v: &crate::personality::Verdict| {
+        let connected = !(v.text.starts_with("java.net.UnknownHostException")
+            || v.text.starts_with("java.net.ConnectException"));
+        crate::personality::jndi::handshake_failure(&url, binds && connected, v)
+    };
     if !url.ldaps {
-        return Some(edges::clear_text(net, &server.ctx.name, spec));
+        return Some(edges::clear_text(net, &server.ctx.name, spec, &wrap));
     }
     let anchors = keystore_anchors(server, &cfg.keystore_location).await;
-    let binds = !cfg.search_dn.trim().is_empty();
-    let wrap = |v: &crate::personality::Verdict| {
-        crate::personality::jndi::handshake_failure(&url, binds, v)
-    };
     Some(
         edges::probe(
             net,

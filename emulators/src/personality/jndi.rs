@@ -228,10 +228,11 @@ fn root(v: &Verdict) -> String {
     v.detail.first().cloned().unwrap_or_else(|| v.text.clone())
 }
 
-/// What `new InitialDirContext(env)` throws when the TLS handshake of an
-/// `ldaps` URL fails with Java's verdict `v`: a `CommunicationException`
-/// naming `host:port` (after `simple bind failed:` when the context binds,
-/// the handshake happening on the bind's write) with Java's exception as root.
+/// What `new InitialDirContext(env)` throws when the connection or the TLS
+/// handshake of an `ldaps` URL fails with Java's verdict `v`: a
+/// `CommunicationException` naming `host:port` (after `simple bind failed:`
+/// when the context binds and the handshake failed, which happens on the
+/// bind's write) with Java's exception as root.
 pub fn handshake_failure(url: &LdapUrl, binds: bool, v: &Verdict) -> String {
     let hp = format!("{}:{}", url.host, url.port);
     let wrapper = if binds {

@@ -448,7 +448,7 @@ pub struct StubQuery {
     /// Only this path (the query string left out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// Only requests with these headers and values (names in any case).
+    /// Only requests with these headers and values (as a stub matches them).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub headers: std::collections::BTreeMap<String, String>,
     /// Only requests whose body contains this text.
@@ -1029,7 +1029,7 @@ impl Action {
                 lab.ece_console()?.db().create_department(name),
             )),
             Action::PartitionAdmin(fields) => ece::partition_admin(lab, fields.clone()),
-            Action::Stub(spec) => stubs::add(lab, spec.clone()).await,
+            Action::Stub(spec) => stubs::add(lab, spec.clone()),
             Action::StubRequests(q) => stubs::requests(lab, q),
             Action::TraceLevel {
                 level,

@@ -2,32 +2,38 @@
 //! [`ccelab_emulators::stubs`]): `stub` adds one to a host's listener,
 //! `stub-requests` counts what the stubs answered, as WireMock's `verify`.
 
-use ccelab_emulators::stubs::{Journaled, StubSpec};
+use ccelab_emulators::stubs::{Journaled, RequestQuery, StubSpec};
 
 use super::{ActionError, Outcome, StubQuery};
 use crate::lab::Lab;
 
-/// The topology's name of `host` (name or FQDN) and whether `port` is one
-/// of its listeners; the error names the host's ports.
-pub(crate) fn listener(lab: &Lab, host: &str, port: u16) -> Result<String, ActionError> {
-    let h = lab
-        .topo
+/// The topology's name of `host` (name or FQDN).
+fn host_name(lab: &Lab, host: &str) -> Result<String, ActionError> {
+    lab.topo
         .host(host)
-        .ok_or_else(|| ActionError::no_host(lab, host))?;
-    let ports: Vec<u16> = lab.ports_of(&h.name).iter().map(|(p, _)| *p).collect();
-    if !ports.contains(&port) {
-        let list: Vec<String> = ports.iter().map(u16::to_string).collect();
-        return Err(ActionError::Invalid(format!(
-            "{} listens on no port {port}; its ports are {}",
-            h.name,
-            if list.is_empty() {
-                "none".to_string()
-            } else {
-                list.join(", ")
-            }
-        )));
+        .map(|h| h.name.clone())
+        .ok_or_else(|| ActionError::no_host(lab, host))
+}
+
+/// Whether `port` is an HTTP(S) listener of `host`; the error names them.
+fn http_listener(lab: &Lab, host: &str, port: u16) -> Result<(), ActionError> {
+    if lab.stubs().serves(host, port) {
+        return Ok(());
     }
-    Ok(h.name.clone())
+    let ports: Vec<String> = lab
+        .stubs()
+        .http_ports(host)
+        .iter()
+        .map(u16::to_string)
+        .collect();
+    Err(ActionError::Invalid(format!(
+        "{host} serves no HTTP on port {port}; its HTTP(S) ports are {}",
+        if ports.is_empty() {
+            "none".to_string()
+        } else {
+            ports.join(", ")
+        }
+    )))
 }
 
 /// What a stub matches and answers, in one line.
@@ -53,46 +59,32 @@ pub(crate) fn describe(s: &StubSpec) -> String {
 }
 
 /// `stub`: adds the stub; it answers from the next request on.
-pub(super) async fn add(lab: &Lab, spec: StubSpec) -> Result<Outcome, ActionError> {
-    let host = listener(lab, &spec.host, spec.port)?;
+pub(super) fn add(lab: &Lab, spec: StubSpec) -> Result<Outcome, ActionError> {
+    let host = host_name(lab, &spec.host)?;
+    http_listener(lab, &host, spec.port)?;
     let line = describe(&spec);
     let port = spec.port;
     let n = lab
         .stubs()
         .add(&host, spec)
-        .await
         .map_err(|e| ActionError::Invalid(e.to_string()))?;
     Ok(Outcome::ok(format!("stub {n} on {host}:{port}: {line}")))
 }
 
-fn picked(q: &StubQuery, j: &Journaled) -> bool {
-    let path = j.target.split('?').next().unwrap_or_default();
-    q.stub.is_none_or(|n| n == j.stub)
-        && q.method
-            .as_ref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(&j.method))
-        && q.path.as_ref().is_none_or(|p| p == path)
-        && q.headers.iter().all(|(k, v)| {
-            j.headers
-                .iter()
-                .any(|(hk, hv)| hk.eq_ignore_ascii_case(k) && hv == v)
-        })
-        && q.body_contains
-            .as_ref()
-            .is_none_or(|b| j.body.contains(b.as_str()))
-}
-
 /// `stub-requests`: the requests the listener's stubs answered that match
-/// the query; with `count`, ok only when exactly that many did (the text
+/// the query (WireMock's matchers, as the stubs match); with `count`, ok only when exactly that many did (the text
 /// then says how many did, as WireMock's verification does).
 pub(super) fn requests(lab: &Lab, q: &StubQuery) -> Result<Outcome, ActionError> {
-    let host = listener(lab, &q.host, q.port)?;
-    let found: Vec<Journaled> = lab
-        .stubs()
-        .journal(&host, q.port)
-        .into_iter()
-        .filter(|j| picked(q, j))
-        .collect();
+    let host = host_name(lab, &q.host)?;
+    http_listener(lab, &host, q.port)?;
+    let query = RequestQuery {
+        stub: q.stub,
+        method: q.method.clone(),
+        path: q.path.clone(),
+        headers: q.headers.clone(),
+        body_contains: q.body_contains.clone(),
+    };
+    let found: Vec<Journaled> = lab.stubs().requests(&host, q.port, &query);
     let mut lines = vec![format!(
         "{} request(s) to the stubs on {host}:{} matched",
         found.len(),

@@ -42,8 +42,8 @@ pub(super) struct GraphArgs {
     /// Where it goes (default: standard output).
     #[arg(long, value_name = "FILE")]
     pub(super) out: Option<PathBuf>,
-    /// The lab's clock (RFC 3339 or YYYY-MM-DD) for a preset; a topology file's `clock` wins.
-    #[arg(long)]
+    /// The lab's clock (RFC 3339 or YYYY-MM-DD) for a preset (a topology file has its own `clock`).
+    #[arg(long, conflicts_with = "target")]
     pub(super) at: Option<String>,
     /// Only the connections made from this host (name or FQDN; repeatable).
     #[arg(long, value_name = "HOST")]
@@ -104,6 +104,15 @@ pub(super) fn run(a: GraphArgs) -> Result<i32, Failure> {
             .map_err(|e| Failure::new(dir.display(), e))?;
         Ok::<_, Failure>(crate::graph::build(&deployed.lab).await)
     })?;
+    for (flag, names) in [("--from", &a.from), ("--to", &a.to)] {
+        if let Some(n) = graph.unknown(names) {
+            let known: Vec<&str> = graph.hosts.iter().map(|h| h.name.as_str()).collect();
+            return Err(Failure::new(
+                flag,
+                format!("no host `{n}` in the graph (hosts: {})", known.join(", ")),
+            ));
+        }
+    }
     let graph = graph.only(&a.from, &a.to);
     drop(rt);
     let text = render(&graph, a.format);

@@ -58,6 +58,8 @@ pub struct Node {
 pub struct Listener {
     /// The product port.
     pub port: u16,
+    /// The name the client asked for (its SNI, when it sends one).
+    pub name: String,
     /// The chain, leaf first.
     pub chain: Vec<Presented>,
 }
@@ -70,7 +72,8 @@ pub enum Verdict {
     Ok,
     /// The client refuses it (or cannot reach it).
     Fail,
-    /// No TLS: no certificate is checked.
+    /// No TLS: no certificate is checked (a clear-text connection that
+    /// cannot be made fails).
     ClearText,
 }
 
@@ -123,10 +126,18 @@ fn assemble(lab: &Lab, probed: Vec<TrustEdge>, at: String) -> Graph {
         .collect();
     let mut edges = Vec::new();
     for e in probed {
-        let to = e
+        // where the name led; a name that leads to no host is a node of its
+        // own, even when it reads like a host's topology name
+        let to = match e
             .addr
             .and_then(|a| by_address.get(&a.ip().to_string()).cloned())
-            .unwrap_or_else(|| e.name.clone());
+        {
+            Some(host) => host,
+            None if lab.topo.hosts.iter().any(|h| h.name == e.name) => {
+                format!("{} (not resolved)", e.name)
+            }
+            None => e.name.clone(),
+        };
         if !hosts.iter().any(|n| n.name == to) {
             hosts.push(Node {
                 name: to.clone(),
@@ -153,12 +164,19 @@ fn assemble(lab: &Lab, probed: Vec<TrustEdge>, at: String) -> Graph {
             });
         }
         if let Some(n) = hosts.iter_mut().find(|n| n.name == to) {
-            if !e.presented.is_empty() && !n.presents.iter().any(|l| l.port == e.port) {
+            // one chain per port and name asked for (SNI picks the binding)
+            let seen = n
+                .presents
+                .iter()
+                .any(|l| l.port == e.port && l.name.eq_ignore_ascii_case(&e.name));
+            if !e.presented.is_empty() && !seen {
                 n.presents.push(Listener {
                     port: e.port,
+                    name: e.name.clone(),
                     chain: e.presented.clone(),
                 });
-                n.presents.sort_by_key(|l| l.port);
+                n.presents
+                    .sort_by(|a, b| (a.port, &a.name).cmp(&(b.port, &b.name)));
             }
         }
         if let Some(n) = hosts.iter_mut().find(|n| n.name == e.from) {
@@ -167,9 +185,9 @@ fn assemble(lab: &Lab, probed: Vec<TrustEdge>, at: String) -> Graph {
             }
         }
         let verdict = match (e.tls, e.ok) {
-            (false, _) => Verdict::ClearText,
+            (_, false) => Verdict::Fail,
+            (false, true) => Verdict::ClearText,
             (true, true) => Verdict::Ok,
-            (true, false) => Verdict::Fail,
         };
         edges.push(Edge {
             to,
@@ -186,6 +204,16 @@ fn assemble(lab: &Lab, probed: Vec<TrustEdge>, at: String) -> Graph {
 }
 
 impl Graph {
+    /// A value of `--from`/`--to` that names no node of the graph.
+    pub fn unknown<'a>(&self, names: &'a [String]) -> Option<&'a String> {
+        names.iter().find(|w| {
+            !self
+                .hosts
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case(w) || h.fqdn.eq_ignore_ascii_case(w))
+        })
+    }
+
     /// The edges from a host `from` names and to a host `to` names (by name
     /// or FQDN, case-insensitively; an empty list keeps every host), with
     /// only the hosts they touch.

@@ -52,8 +52,13 @@ fn xml(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // XML 1.0 has no other control characters
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            // XML 1.0 has no other control characters, nor U+FFFE/U+FFFF
+            c if (c.is_control() && c != '\n' && c != '\t')
+                || c == '\u{FFFE}'
+                || c == '\u{FFFF}' =>
+            {
+                out.push('\u{FFFD}')
+            }
             c => out.push(c),
         }
     }
@@ -116,7 +121,7 @@ pub fn host_text(g: &Graph, i: usize) -> String {
         format!("{}: no host of the lab answers to this name", n.name)
     };
     for l in &n.presents {
-        let _ = write!(s, "\npresents on {}:", l.port);
+        let _ = write!(s, "\npresents on {} (asked for {}):", l.port, l.name);
         for c in &l.chain {
             let _ = write!(
                 s,
@@ -538,6 +543,7 @@ mod tests {
     #[test]
     fn escapes() {
         assert_eq!(xml("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
+        assert_eq!(xml("a\u{1}\u{FFFE}"), "a\u{FFFD}\u{FFFD}");
         assert_eq!(dot_str("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
     }
 

@@ -193,16 +193,9 @@ impl Lab {
             if !products.contains_key(host) {
                 continue;
             }
-            if listeners.bound(host, spec.port).is_none() {
-                return Err(LabError::Service {
-                    host: host.clone(),
-                    problem: format!("[[stub]]: {host} listens on no port {}", spec.port),
-                });
-            }
             listeners
                 .stubs
                 .add(host, spec.clone())
-                .await
                 .map_err(|e| LabError::Service {
                     host: host.clone(),
                     problem: format!("[[stub]]: {e}"),
