@@ -14,8 +14,13 @@ fn root() -> PathBuf {
 }
 
 /// The field cases and the instant each failure is reproduced at.
-const CASES: [(&str, &str, &str); 3] = [
+const CASES: [(&str, &str, &str); 4] = [
     ("northwind-f1-ca-missing", "2026-06-15T09:00:00Z", "F1"),
+    (
+        "northwind-f10-inventory-by-host-name",
+        "2026-06-15T09:00:00Z",
+        "F10",
+    ),
     ("fabrikam-f2-short-name", "2026-06-15T09:00:00Z", "F2"),
     ("tailspin-f25-expired", "2026-04-02T08:30:00Z", "F25"),
 ];
@@ -348,6 +353,16 @@ fn each_reproduction_fails_for_the_real_java_17_as_the_emulated_ads_logs_it() {
             .join(case)
             .join("reproduction");
         let text = std::fs::read_to_string(repro.join("topology.toml")).unwrap();
+        // the name the inventory has for the web server (F10), when the
+        // customer sent their inventory: the scenario's first step
+        let scenario: toml::Table =
+            toml::from_str(&std::fs::read_to_string(repro.join("scenario.toml")).unwrap()).unwrap();
+        let inventory_name = scenario["step"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|st| st["do"].as_str() == Some("inventory-web-server"))
+            .map(|st| st["name"].as_str().unwrap().to_string());
         let lab_dir = tmp.path().join(case);
         let (lab, emulated, url, ip, fqdn) = rt.block_on(async {
             let lab = LabBuilder::topology_text(&text, &repro)
@@ -355,14 +370,26 @@ fn each_reproduction_fails_for_the_real_java_17_as_the_emulated_ads_logs_it() {
                 .start(&lab_dir)
                 .await
                 .unwrap();
+            if let Some(name) = &inventory_name {
+                let o = lab
+                    .apply(ccelab::actions::Action::InventoryWebServer {
+                        name: name.clone(),
+                        user: None,
+                        password: None,
+                    })
+                    .await
+                    .unwrap();
+                assert!(o.ok, "{o:?}");
+            }
             let o = lab
                 .apply(ccelab::actions::Action::open_gadget("ads-a"))
                 .await
                 .unwrap();
             let ece = lab.topo.host("ece").unwrap().clone();
             let port = lab.bound_port("ece", 443).unwrap();
-            let url = format!("https://{}:{port}/default/spog/gadget", ece.fqdn);
-            (lab, o, url, ece.address, ece.fqdn)
+            let name = inventory_name.clone().unwrap_or(ece.fqdn.clone());
+            let url = format!("https://{name}:{port}/default/spog/gadget");
+            (lab, o, url, ece.address, name)
         });
         assert!(!emulated.ok, "{case}: {emulated:?}");
         // the real Java, with the twinned cacerts as its trust, at the web server's twin

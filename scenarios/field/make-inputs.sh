@@ -12,6 +12,7 @@
 #
 # Writes (and first removes) exactly these folders:
 #   scenarios/field/northwind-f1-ca-missing/input/
+#   scenarios/field/northwind-f10-inventory-by-host-name/input/ (F10_ONLY=1: this one alone)
 #   scenarios/field/fabrikam-f2-short-name/input/
 #   scenarios/field/tailspin-f25-expired/input/
 #   harness/tests/fixtures/reproduce/{loop,corrupt-store,wrong-password,nothing}/
@@ -525,6 +526,43 @@ EOF
 }
 
 # ---------------------------------------------------------------------------
+# Case 1b: Northwind again, F10: the CAs now imported (the F1 case fixed),
+# but the inventory has the web server by its host name `ece`.  Made from
+# the F1 case's public files only, so it can be made again on its own:
+#   F10_ONLY=1 bash scenarios/field/make-inputs.sh
+# ---------------------------------------------------------------------------
+make_f10() {
+    echo "== northwind-f10-inventory-by-host-name"
+    local from="$FIELD/northwind-f1-ca-missing/input"
+    local out="$FIELD/northwind-f10-inventory-by-host-name/input"
+    local tmp="$WORK/f10"
+    rm -rf "$out" "$tmp" && mkdir -p "$out" "$tmp"
+    cp "$from/ece-web.cer" "$from/certnew.p7b" "$from/applicationHost.config" \
+        "$from/spog_config.js" "$out/"
+    # the root and issuing CA from AD CS's bundle, imported as [ECE] 4.1 says
+    openssl pkcs7 -inform DER -in "$from/certnew.p7b" -print_certs -out "$tmp/all.pem"
+    awk -v dir="$tmp" '/BEGIN CERTIFICATE/{n++} n > 0 {print > (dir "/c" n ".pem")}' "$tmp/all.pem"
+    local c root="" issuing=""
+    for c in "$tmp"/c*.pem; do
+        case "$(openssl x509 -in "$c" -noout -subject -nameopt RFC2253)" in
+            *"CN=Northwind Root CA"*) root=$c ;;
+            *"CN=Northwind Issuing CA 01"*) issuing=$c ;;
+        esac
+    done
+    make_store "$out/cacerts" JKS "$STOREPASS" \
+        "northwind root ca|$root" "northwind issuing ca 01|$issuing"
+    # the inventory as CCE Administration's REST API lists it
+    # (GET /unifiedconfig/config/machineinventory, as saved by a browser)
+    cat > "$out/machineinventory.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?><results><pageInfo><firstPage>https://adsa.corp.northwind.test/unifiedconfig/config/machineinventory?startIndex=0&amp;resultsPerPage=25</firstPage><lastPage>https://adsa.corp.northwind.test/unifiedconfig/config/machineinventory?startIndex=0&amp;resultsPerPage=25</lastPage><resultsPerPage>25</resultsPerPage><startIndex>0</startIndex><totalResults>2</totalResults></pageInfo><machines><machine><changeStamp>0</changeStamp><refURL>/unifiedconfig/config/machineinventory/5000</refURL><name>ADSA</name><type>AW</type><hostName>adsa.corp.northwind.test</hostName><networks><network><type>PUBLIC</type><address>adsa.corp.northwind.test</address></network></networks></machine><machine><changeStamp>1</changeStamp><refURL>/unifiedconfig/config/machineinventory/5001</refURL><name>ece</name><type>ECE_WEB_SERVER</type><hostName>ece.corp.northwind.test</hostName><networks><network><type>PUBLIC</type><address>ece</address><services><service><type>MACHINE_INFO</type><userName>pa</userName></service></services></network></networks></machine></machines></results>
+EOF
+}
+if [[ ${F10_ONLY:-} == 1 ]]; then
+    make_f10
+    exit 0
+fi
+
+# ---------------------------------------------------------------------------
 # Case 1: Northwind Traders, F1: the AD CS CAs are not in ADS side A's cacerts
 # ---------------------------------------------------------------------------
 echo "== northwind-f1-ca-missing"
@@ -559,6 +597,8 @@ ece-web.cer and certnew.p7b are the certificate of the ECE web server from our C
 applicationHost.config is from the ECE web server, spog_config.js too.
 EOF
 to_crlf "$OUT/README.txt"
+
+make_f10
 
 # ---------------------------------------------------------------------------
 # Case 2: Fabrikam, Inc., F2: the certificate names only the short host name

@@ -17,7 +17,8 @@ secrets, and run it.
 DIR holds what the customer sent, recognised by content (not by name): certificates \
 (PEM, DER/.cer, PKCS#7 .p7b, chain files, a VOS `show cert` output), an AW's cacerts \
 (JKS, JCEKS or PKCS#12, with --storepass), IIS's applicationHost.config, ECE's \
-spog_config.js. Every certificate in play gets a twin: the same subject, issuer, serial, \
+spog_config.js, CCE Administration's machine inventory (the REST API's XML or the bulk CSV: \
+the name SPOG's Java calls the web server by). Every certificate in play gets a twin: the same subject, issuer, serial, \
 validity, key type and size, signature algorithm and extensions, signed by a twin CA \
 hierarchy of the same shape with keys ccelab holds, so every chain, name and date check \
 behaves as the original's.

@@ -1,12 +1,14 @@
 //! What a customer sent, recognised by content (never by file name): public
 //! certificates (PEM, DER, PKCS#7 `.p7b` in DER or PEM, chain files, a VOS
 //! `show cert` output that embeds PEM), Java key stores (JKS, JCEKS,
-//! PKCS#12) with their passwords, IIS `applicationHost.config` and ECE's
-//! `spog_config.js`.
+//! PKCS#12) with their passwords, IIS `applicationHost.config`, CCE
+//! Administration's machine inventory (the REST API's XML or the bulk CSV)
+//! and ECE's `spog_config.js`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use ccelab_emulators::cce_admin::inventory::NewMachine;
 use ccelab_emulators::pki::{pem, Certificate};
 use ccelab_emulators::stores::{detect, Keystore, StoreType};
 
@@ -69,6 +71,15 @@ pub enum Kind {
     },
     /// IIS's `applicationHost.config`.
     Iis(IisBinding),
+    /// CCE Administration's machine inventory: the REST API's XML
+    /// (`GET /unifiedconfig/config/machineinventory`, or one `<machine>`)
+    /// or the bulk CSV; each machine's name, type and address as entered.
+    Inventory {
+        /// `machineinventory XML` or `machine inventory CSV`.
+        form: &'static str,
+        /// The machines (no passwords: the API never returns them).
+        machines: Vec<NewMachine>,
+    },
     /// ECE's `spog_config.js` ([ECE] 3).
     SpogConfig {
         /// `web_server_protocol`.
@@ -348,6 +359,9 @@ fn recognise(
             )),
         };
     }
+    if let Some(inv) = inventory(text).map_err(|e| ReproduceError::file(path, e))? {
+        return Ok(Ok(inv));
+    }
     let protocol = js_var(text, "web_server_protocol");
     let name_ = js_var(text, "web_server_name");
     if protocol.is_some() || name_.is_some() {
@@ -357,9 +371,76 @@ fn recognise(
         }));
     }
     Ok(Err(
-        "text that is not a certificate, IIS's applicationHost.config or ECE's spog_config.js"
+        "text that is not a certificate, IIS's applicationHost.config, a machine inventory or ECE's spog_config.js"
             .into(),
     ))
+}
+
+/// The machine inventory in `text`, when it is one: the REST API's XML
+/// (a `<results>` list or one `<machine>`) or the bulk CSV (its template's
+/// header first). Err: it says it is one but cannot be read.
+fn inventory(text: &str) -> Result<Option<Kind>, String> {
+    use ccelab_emulators::cce_admin::inventory::{MachineXml, CSV_HEADER};
+    #[derive(serde::Deserialize)]
+    struct Results {
+        #[serde(default)]
+        machines: Machines,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct Machines {
+        #[serde(default)]
+        machine: Vec<MachineXml>,
+    }
+    let body = text.trim_start();
+    let body = match body.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or("", |(_, r)| r).trim_start(),
+        None => body,
+    };
+    let xml = if body.starts_with("<results") && body.contains("<machines") {
+        let r: Results =
+            quick_xml::de::from_str(body).map_err(|e| format!("machine inventory XML: {e}"))?;
+        Some(r.machines.machine)
+    } else if body.starts_with("<machine>") || body.starts_with("<machine ") {
+        let m: MachineXml =
+            quick_xml::de::from_str(body).map_err(|e| format!("machine inventory XML: {e}"))?;
+        Some(vec![m])
+    } else {
+        None
+    };
+    if let Some(list) = xml {
+        return Ok(Some(Kind::Inventory {
+            form: "machineinventory XML",
+            machines: list.iter().map(MachineXml::to_new).collect(),
+        }));
+    }
+    let mut lines = text.lines();
+    if lines.next().map(str::trim) != Some(CSV_HEADER) {
+        return Ok(None);
+    }
+    let mut machines = Vec::new();
+    for (i, line) in lines.enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split(',').collect();
+        if cols.len() != 7 {
+            return Err(format!(
+                "machine inventory CSV, line {}: {} columns instead of 7",
+                i + 2,
+                cols.len()
+            ));
+        }
+        machines.push(NewMachine {
+            name: Some(cols[0].trim().to_string()).filter(|s| !s.is_empty()),
+            machine_type: cols[1].trim().to_string(),
+            address: cols[2].trim().to_string(),
+            ..NewMachine::default()
+        });
+    }
+    Ok(Some(Kind::Inventory {
+        form: "machine inventory CSV",
+        machines,
+    }))
 }
 
 /// `var NAME = "VALUE";` in a JavaScript file.
@@ -429,4 +510,50 @@ fn iis_binding(text: &str) -> Result<Option<IisBinding>, String> {
         b.require_ssl = ssl_sites.contains(&b.site);
         b
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machines(k: Kind) -> Vec<(String, String)> {
+        match k {
+            Kind::Inventory { machines, .. } => machines
+                .into_iter()
+                .map(|m| (m.machine_type, m.address))
+                .collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_inventory_is_read_from_the_apis_xml_and_the_bulk_csv() {
+        let list = "<?xml version=\"1.0\"?><results><pageInfo><totalResults>1</totalResults></pageInfo><machines><machine><name>ece</name><type>ECE_WEB_SERVER</type><networks><network><type>PUBLIC</type><address>10.0.0.5</address></network></networks></machine></machines></results>";
+        assert_eq!(
+            machines(inventory(list).unwrap().unwrap()),
+            [("ECE_WEB_SERVER".to_string(), "10.0.0.5".to_string())]
+        );
+        let one = "<machine><type>ECE_WEB_SERVER</type><networks><network><address>ece</address></network></networks></machine>";
+        assert_eq!(machines(inventory(one).unwrap().unwrap())[0].1, "ece");
+        let csv = format!(
+            "{}\r\nece,ECE_WEB_SERVER,ece.example.com,,,,\r\n",
+            ccelab_emulators::cce_admin::inventory::CSV_HEADER
+        );
+        assert_eq!(
+            machines(inventory(&csv).unwrap().unwrap())[0].1,
+            "ece.example.com"
+        );
+        // a row that is not one: the line named
+        let bad = format!(
+            "{}\nece,ECE_WEB_SERVER\n",
+            ccelab_emulators::cce_admin::inventory::CSV_HEADER
+        );
+        assert_eq!(
+            inventory(&bad).unwrap_err(),
+            "machine inventory CSV, line 2: 2 columns instead of 7"
+        );
+        assert!(inventory("<results><machines><machine><type>").is_err());
+        // other text is not an inventory
+        assert!(inventory("var web_server_name = \"x\";").unwrap().is_none());
+    }
 }

@@ -5,7 +5,7 @@
 //! are never needed; a topology file and a scenario are written that
 //! rebuild the deployment with the twins, the scenario runs the flows the
 //! files describe (the ECE gadget opened from each ADS: [ECE] 4, the
-//! failure modes F1, F2, F7, F8, F13, F24, F25 of docs/requirements.md §5),
+//! failure modes F1, F2, F7, F8, F10, F13, F24, F25 of docs/requirements.md §5),
 //! and a report says which F-codes fire, with the texts the customer would
 //! see and the documented fix.
 //!
@@ -90,6 +90,7 @@ const FAILURES: &[(&str, &str, &str)] = &[
     ("F2", "certificate name mismatch: the certificate's CN / SAN does not hold the name SPOG reaches ECE by", "CN or a SAN DNS entry must hold the FQDN entered in SPOG: re-issue the certificate ([ECE] 1.1)"),
     ("F7", "self-signed web certificate not (re-)imported on every ADS", "import the web server's current certificate on every ADS, restart ([ECE] 1, 4.1)"),
     ("F8", "CA-signed certificate, intermediate not imported (and not sent by the server)", "import the root and the intermediate CA certificates ([ECE] 4.1)"),
+    ("F10", "web server added to the inventory by host name or IP address instead of its FQDN", "add the web server to the inventory by the FQDN its certificate's CN / SAN holds ([ECE] 4.3)"),
     ("F13", "spog_config.js protocol not https, or web_server_name not the FQDN used", "fix both lines of spog_config.js on every web server ([ECE] 3)"),
     ("F24", "key size too small for the client", "2048-bit keys ([ECE] 1.1)"),
     ("F25", "certificate outside its validity period", "renew the certificate ([ECE] 2.1)"),
@@ -137,6 +138,9 @@ pub struct Prepared {
     pub id: String,
     /// Notes for the report (assumptions made).
     pub notes: Vec<String>,
+    /// The ECE web server's address in the customer's machine inventory
+    /// (as entered: what SPOG's Java calls, F10) and the file it is from.
+    pub inventory_web: Option<(String, String)>,
     /// With `--redact`: the rewrite of the customer's names.
     pub redactor: Option<redact::Redactor>,
 }
@@ -243,6 +247,14 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         Kind::SpogConfig { protocol, name } => {
             Some((i.name.clone(), protocol.clone(), name.clone()))
         }
+        _ => None,
+    });
+    // the ECE web server as the customer's inventory has it ([ECE] 4.3)
+    let inventory_web = inputs.used.iter().find_map(|i| match &i.kind {
+        Kind::Inventory { machines, .. } => machines
+            .iter()
+            .find(|m| m.machine_type.eq_ignore_ascii_case("ECE_WEB_SERVER"))
+            .map(|m| (m.address.clone(), i.name.clone())),
         _ => None,
     });
     // the certificates of files (not of stores): candidates for the web server's
@@ -566,6 +578,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         id,
         notes,
         redactor,
+        inventory_web,
     })
 }
 
@@ -638,6 +651,16 @@ pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<Strin
         &toml::to_string(&given)
             .map_err(|e| ReproduceError::file(Path::new("scenario.toml"), e))?,
     );
+    if let Some((address, file)) = &p.inventory_web {
+        let _ = writeln!(
+            s,
+            "\n[[step]]\ndo = \"inventory-web-server\"\nname = {}\nnote = {}",
+            quote(address),
+            quote(&format!(
+                "the ECE web server as the customer's inventory ({file}) has it: the name SPOG's Java calls"
+            ))
+        );
+    }
     for (i, AdsTrust { host: ads, store }) in p.ads_stores.iter().enumerate() {
         let _ = writeln!(s, "\n[[step]]\ndo = \"open-gadget\"\nads = {}", quote(ads));
         let _ = writeln!(
@@ -646,7 +669,7 @@ pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<Strin
             quote(&format!(
                 "SPOG on {ads} opens the Email and Chat gadget: Java with {} as trust reaches ECE at {}",
                 store.as_ref().map_or("the preset's cacerts", |(f, _)| f.as_str()),
-                p.ece_fqdn.0
+                p.inventory_web.as_ref().map_or(&p.ece_fqdn.0, |(a, _)| a)
             ))
         );
         if let Some(f) = findings.and_then(|f| f.get(i)) {
@@ -675,6 +698,13 @@ pub fn findings(p: &Prepared, outcomes: &[crate::actions::Outcome]) -> Vec<Findi
     // `at` was checked when the reproduction was prepared
     let clock = ccelab_emulators::clock::parse_time(&p.at, time::OffsetDateTime::now_utc())
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    // the inventory step comes first
+    let outcomes = &outcomes[usize::from(p.inventory_web.is_some()).min(outcomes.len())..];
+    // the web server by host name or IP address in the inventory (F10)
+    let short_name = p
+        .inventory_web
+        .as_ref()
+        .filter(|(a, _)| !crate::topology::is_fqdn(a) || a.parse::<std::net::IpAddr>().is_ok());
     p.ads_stores
         .iter()
         .zip(outcomes)
@@ -719,6 +749,18 @@ pub fn findings(p: &Prepared, outcomes: &[crate::actions::Outcome]) -> Vec<Findi
                         )),
                     )
                 }
+            } else if let Some((address, file)) = short_name.filter(|_| {
+                all.contains("No subject alternative")
+                    || all.contains("No name matching")
+                    || all.contains("UnknownHostException")
+            }) {
+                (
+                    Some("F10"),
+                    Some(format!(
+                        "the inventory ({file}) has the web server as `{address}`, not the fully qualified name its certificate holds ({})",
+                        p.ece_fqdn.0
+                    )),
+                )
             } else if all.contains("No subject alternative DNS name matching")
                 || all.contains("No name matching")
                 || all.contains("No subject alternative names")
@@ -814,6 +856,15 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
                     .map(|h| format!(", certificate {h}"))
                     .unwrap_or_else(|| ", no certificateHash (http.sys keeps it)".into()),
                 if b.require_ssl { ", Require SSL" } else { "" }
+            ),
+            Kind::Inventory { form, machines } => format!(
+                "{form}: {} machine(s){}",
+                machines.len(),
+                machines
+                    .iter()
+                    .filter(|m| m.machine_type.eq_ignore_ascii_case("ECE_WEB_SERVER"))
+                    .map(|m| format!(", the ECE web server as `{}`", m.address))
+                    .collect::<String>()
             ),
             Kind::SpogConfig { protocol, name } => format!(
                 "ECE spog_config.js: web_server_protocol {}, web_server_name {}",
@@ -913,10 +964,15 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
 
 /// The trust graph of the flows the files describe (SPOG's Java on each
 /// ADS to the ECE web server) as SVG: the reproduction's topology in
-/// `staged` started again under `scratch`, its edges to the web server
-/// probed. The other edges of the deployment are left out: the customer's
+/// `staged` started again under `scratch`, the scenario's `setup` steps
+/// done (the inventory's name for the web server), its edges to the web
+/// server probed. The other edges of the deployment are left out: the customer's
 /// files say nothing of them (`ccelab graph OUT` draws them all).
-async fn flows_graph(staged: &Path, scratch: &Path) -> Result<String, ReproduceError> {
+async fn flows_graph(
+    staged: &Path,
+    scratch: &Path,
+    setup: Vec<crate::actions::Action>,
+) -> Result<String, ReproduceError> {
     let (file, dir) = (staged.join("topology.toml"), scratch.to_path_buf());
     let topo = blocking(move || {
         crate::topology_file::load(&file, &dir)
@@ -932,6 +988,11 @@ async fn flows_graph(staged: &Path, scratch: &Path) -> Result<String, ReproduceE
     let deployed = crate::deploy::deploy(topo, scratch, false)
         .await
         .map_err(|e| ReproduceError::file(scratch, e))?;
+    for a in setup {
+        a.apply(&deployed.lab)
+            .await
+            .map_err(|e| ReproduceError::file(&staged.join("scenario.toml"), e))?;
+    }
     let g = crate::graph::build(&deployed.lab).await.only(&[], &web);
     Ok(crate::graph::render::svg(&g))
 }
@@ -998,7 +1059,17 @@ pub async fn reproduce(opts: &Options) -> Result<(Prepared, Vec<Finding>, String
     .await?;
     let r = crate::scenario::run(&scenario, &work.path().join("run")).await;
     let found = findings(&p, &r.outcomes);
-    let graph = flows_graph(&work.path().join("out"), &work.path().join("graph")).await?;
+    // the scenario's setting-up steps, then the graph
+    let setup: Vec<crate::actions::Action> = p
+        .inventory_web
+        .iter()
+        .map(|(name, _)| crate::actions::Action::InventoryWebServer {
+            name: name.clone(),
+            user: None,
+            password: None,
+        })
+        .collect();
+    let graph = flows_graph(&work.path().join("out"), &work.path().join("graph"), setup).await?;
     let made = (|| {
         if found.len() != p.ads_stores.len() {
             return Err(ReproduceError::file(
