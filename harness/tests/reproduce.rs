@@ -436,7 +436,7 @@ fn redact_replaces_the_customers_names_everywhere_and_keeps_the_failure() {
     let tmp = tempfile::tempdir().unwrap();
     let rt = rt();
     let customer = ["northwind", "seattle", "washington", "traders", "fabrikam"];
-    for (case, at, code) in [CASES[0], CASES[1]] {
+    for (case, at, code) in [CASES[0], CASES[2]] {
         let input = root().join("scenarios/field").join(case).join("input");
         let out = tmp.path().join(case);
         let mut o = opts(input, out.clone(), at);
