@@ -244,9 +244,9 @@ async fn edges(a: &Appliance) -> Vec<crate::edges::TrustEdge> {
                 port,
                 codes: vec!["F18"],
             };
-            let wrap = |v: &crate::personality::Verdict| {
-                format!("{} ({})", desktop::chrome_error(&v.text), v.text)
-            };
+            // what Chrome's console names the failure, as the desktop logs it
+            // (the rustls text behind it is ccelab's, not the browser's)
+            let wrap = |v: &crate::personality::Verdict| desktop::chrome_error(&v.text).to_string();
             out.push(
                 edges::probe(
                     h.network.as_ref(),
