@@ -446,13 +446,7 @@ pub(crate) fn rename(topo: &mut Topology, i: usize, fqdn: &str) -> Result<(), To
 /// domain (plus the topology's LDIF), its certificate, and the topology's
 /// AD policy (F15, F16).
 fn ad_dc_config(topo: &Topology, h: &Host) -> Result<AdDcConfig, LabError> {
-    let (short, domain) = h.fqdn.split_once('.').unwrap_or((&h.fqdn, ""));
-    let netbios = domain
-        .split('.')
-        .next()
-        .unwrap_or("EXAMPLE")
-        .to_ascii_uppercase();
-    let mut directory = Directory::example(domain, &netbios, short).map_err(|e| service(h, e))?;
+    let mut directory = Directory::example_for(&h.fqdn).map_err(|e| service(h, e))?;
     if let Some(ldif) = &topo.ad_dc.ldif {
         directory
             .add_ldif(ldif)
@@ -751,11 +745,21 @@ pub(crate) fn write_disk(
                 .keystore_on
                 .as_ref()
                 .is_none_or(|on| on.contains(&h.name));
-            let dc = [("mydomaincontroller".to_string(), topo.dc.cert.clone())];
+            let also = topo
+                .ece_app
+                .keystore_also
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("imported-{}", i + 1), c.clone()));
+            let with: Vec<(String, Certificate)> =
+                std::iter::once(("mydomaincontroller".to_string(), topo.dc.cert.clone()))
+                    .chain(also.clone())
+                    .collect();
+            let without: Vec<(String, Certificate)> = also.collect();
             let keystore = match (topo.ece_app.keystore, copied_here) {
                 (EceKeystore::Missing, _) | (_, false) => None,
-                (EceKeystore::WithDc, true) => Some(&dc[..]),
-                (EceKeystore::WithoutDc, true) => Some(&[][..]),
+                (EceKeystore::WithDc, true) => Some(&with[..]),
+                (EceKeystore::WithoutDc, true) => Some(&without[..]),
             };
             ccelab_emulators::ece::app::write_disk(
                 &h.name,

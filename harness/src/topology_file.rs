@@ -352,7 +352,14 @@ impl TopologyFile {
                 .map_err(|e| at(&format!("hosts.{name}.fqdn"))(&e))?;
         }
         if let Some(ad) = &self.ad_dc {
-            topo.ad_dc = ad.knobs(&self.base_dir).map_err(|e| at("ad_dc.ldif")(&e))?;
+            let dc = topo
+                .hosts
+                .iter()
+                .find(|h| h.role == crate::topology::Role::AdDc)
+                .map_or_else(String::new, |h| h.fqdn.clone());
+            topo.ad_dc = ad
+                .knobs(&self.base_dir, &dc)
+                .map_err(|e| at("ad_dc.ldif")(&e))?;
         }
         if let Some(p) = self.cuic.as_ref().and_then(|c| c.profile) {
             topo.live_data = p;
@@ -394,6 +401,14 @@ impl TopologyFile {
         }
         if let Some(k) = self.ece_app.as_ref().and_then(|a| a.keystore) {
             topo.ece_app.keystore = k;
+        }
+        if let Some(f) = self.ece_app.as_ref().and_then(|a| a.keystore_also.as_ref()) {
+            let at = at("ece_app.keystore_also");
+            let bytes =
+                ccelab_emulators::host::read_below(&self.base_dir, f).map_err(|e| at(&e))?;
+            let text = String::from_utf8(bytes).map_err(|_| at(&format!("{f}: not UTF-8 text")))?;
+            topo.ece_app.keystore_also = ccelab_emulators::ece::app::keystore_also(&text)
+                .map_err(|e| at(&format!("{f}: {e}")))?;
         }
         if let Some(ads) = &self.ads {
             ads.apply(&mut topo.ads, &self.base_dir)

@@ -14,15 +14,25 @@ fn root() -> PathBuf {
 }
 
 /// The field cases and the instant each failure is reproduced at.
-const CASES: [(&str, &str, &str); 4] = [
-    ("northwind-f1-ca-missing", "2026-06-15T09:00:00Z", "F1"),
+/// The field cases: folder, the instant reproduced, the failure mode every
+/// flow of the case shows, and how many flows the files describe.
+const CASES: [(&str, &str, &str, usize); 6] = [
+    ("northwind-f1-ca-missing", "2026-06-15T09:00:00Z", "F1", 2),
     (
         "northwind-f10-inventory-by-host-name",
         "2026-06-15T09:00:00Z",
         "F10",
+        2,
     ),
-    ("fabrikam-f2-short-name", "2026-06-15T09:00:00Z", "F2"),
-    ("tailspin-f25-expired", "2026-04-02T08:30:00Z", "F25"),
+    ("fabrikam-f2-short-name", "2026-06-15T09:00:00Z", "F2", 2),
+    ("tailspin-f25-expired", "2026-04-02T08:30:00Z", "F25", 2),
+    (
+        "contoso-f5-sso-not-a-global-catalog",
+        "2026-06-15T09:00:00Z",
+        "F5",
+        1,
+    ),
+    ("wingtip-f19-cvp-keystore", "2026-06-15T09:00:00Z", "F19", 1),
 ];
 
 fn opts(dir: PathBuf, out: PathBuf, at: &str) -> Options {
@@ -34,6 +44,7 @@ fn opts(dir: PathBuf, out: PathBuf, at: &str) -> Options {
         id: None,
         force: false,
         redact: false,
+        ad_requires_signing: false,
     }
 }
 
@@ -49,7 +60,7 @@ fn rt() -> tokio::runtime::Runtime {
 fn the_field_cases_give_the_committed_reproductions_and_their_f_codes() {
     let tmp = tempfile::tempdir().unwrap();
     let rt = rt();
-    for (case, at, code) in CASES {
+    for (case, at, code, flows) in CASES {
         let dir = root().join("scenarios/field").join(case);
         let out = tmp.path().join(case);
         let (_, findings, _) = rt
@@ -59,8 +70,9 @@ fn the_field_cases_give_the_committed_reproductions_and_their_f_codes() {
                 at,
             )))
             .unwrap();
-        // every ADS opens the gadget and fails with the case's failure mode
-        assert_eq!(findings.len(), 2, "{case}");
+        // every flow (the gadget from each ADS, SSO, CVP to the AW) fails
+        // with the case's failure mode
+        assert_eq!(findings.len(), flows, "{case}");
         for f in &findings {
             assert!(!f.ok, "{case}: {f:?}");
             assert_eq!(f.code, Some(code), "{case}: {f:?}");
@@ -75,8 +87,9 @@ fn the_field_cases_give_the_committed_reproductions_and_their_f_codes() {
             "twins/ece-web.pem",
             "twins/all-twins.pem",
             "graph.svg",
+            "ad.ldif",
         ] {
-            let have = std::fs::read_to_string(out.join(file)).unwrap();
+            let have = std::fs::read_to_string(out.join(file)).unwrap_or_default();
             let want =
                 std::fs::read_to_string(dir.join("reproduction").join(file)).unwrap_or_default();
             assert!(
@@ -128,7 +141,7 @@ fn openssl_fields(pem: &Path) -> String {
 #[test]
 fn twins_look_and_verify_as_the_originals_in_openssl_and_keytool() {
     let tmp = tempfile::tempdir().unwrap();
-    let (case, at, _) = CASES[0];
+    let (case, at, _, _) = CASES[0];
     let input = root().join("scenarios/field").join(case).join("input");
     let p = reproduce::prepare(&opts(input.clone(), tmp.path().join("out"), at)).unwrap();
     assert_eq!(p.twins.twins.len(), 3, "leaf, issuing and root");
@@ -347,7 +360,9 @@ fn each_reproduction_fails_for_the_real_java_17_as_the_emulated_ads_logs_it() {
         .expect("javac (bash .ci/run installs a JDK)");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rt = rt();
-    for (case, _, code) in CASES {
+    // the cases whose flows are the gadget from each ADS (the SSO and CVP
+    // cases' Java is checked by the scenarios F4–F16 and F19 pin)
+    for (case, _, code, _) in CASES.into_iter().filter(|c| c.3 == 2) {
         let repro = root()
             .join("scenarios/field")
             .join(case)
@@ -436,7 +451,7 @@ fn redact_replaces_the_customers_names_everywhere_and_keeps_the_failure() {
     let tmp = tempfile::tempdir().unwrap();
     let rt = rt();
     let customer = ["northwind", "seattle", "washington", "traders", "fabrikam"];
-    for (case, at, code) in [CASES[0], CASES[2]] {
+    for (case, at, code, _) in [CASES[0], CASES[2]] {
         let input = root().join("scenarios/field").join(case).join("input");
         let out = tmp.path().join(case);
         let mut o = opts(input, out.clone(), at);
@@ -511,4 +526,245 @@ fn redact_replaces_the_customers_names_everywhere_and_keeps_the_failure() {
         &file(2),
     ]);
     assert!(ok, "{text}");
+}
+
+/// Runs `ccelab reproduce` on `files` (name, bytes) and returns its
+/// findings and report.
+fn reproduce_files(
+    files: &[(&str, Vec<u8>)],
+    signing: bool,
+) -> (Vec<reproduce::Finding>, String, PathBuf, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("input");
+    std::fs::create_dir(&input).unwrap();
+    for (n, b) in files {
+        std::fs::write(input.join(n), b).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let mut o = opts(input, out.clone(), "2026-06-15T09:00:00Z");
+    o.ad_requires_signing = signing;
+    let (_, findings, report) = rt().block_on(reproduce::reproduce(&o)).unwrap();
+    (findings, report, out, tmp)
+}
+
+#[test]
+fn ece_ldap_settings_reproduce_partition_administrator_sso_f14_f15_f16_and_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    // the DC's certificate as `openssl s_client -showcerts` gives it, and
+    // an unrelated CA: made by openssl; LDAPS keystores made by keytool
+    let make = |name: &str, subject: &str, san: Option<&str>| {
+        let mut args = vec![
+            "req".to_string(),
+            "-x509".into(),
+            "-newkey".into(),
+            "rsa:2048".into(),
+            "-nodes".into(),
+            "-keyout".into(),
+            tmp.path().join(format!("{name}.key")).display().to_string(),
+            "-out".into(),
+            tmp.path().join(format!("{name}.pem")).display().to_string(),
+            "-subj".into(),
+            subject.into(),
+            "-days".into(),
+            "3650".into(),
+        ];
+        if let Some(s) = san {
+            args.push("-addext".into());
+            args.push(format!("subjectAltName=DNS:{s}"));
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, text) = openssl(&refs);
+        assert!(ok, "{text}");
+        std::fs::read(tmp.path().join(format!("{name}.pem"))).unwrap()
+    };
+    let dc = make(
+        "dc",
+        "/CN=dc01.corp.contoso.test",
+        Some("dc01.corp.contoso.test"),
+    );
+    make("other", "/CN=Contoso Old Root", None);
+    let store = |name: &str, alias: &str, cert: &str| {
+        let ks = tmp.path().join(name);
+        let o = Command::new("keytool")
+            .args([
+                "-importcert",
+                "-noprompt",
+                "-storetype",
+                "JKS",
+                "-storepass",
+                "changeit",
+            ])
+            .args(["-keystore", ks.to_str().unwrap(), "-alias", alias])
+            .args(["-file", tmp.path().join(cert).to_str().unwrap()])
+            .output()
+            .expect("keytool");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read(ks).unwrap()
+    };
+    let without = store("without.jks", "oldroot", "other.pem");
+    let with = store("with.jks", "mydomaincontroller", "dc.pem");
+    let settings = |url: &str, search: &str, ssl: &str| {
+        format!(
+            "LDAP URL: {url}\r\nDN Attribute: userPrincipalName\r\nBase:\r\nDN for LDAP Search: {search}\r\nPassword:\r\nEnable SSL on LDAP: {ssl}\r\nKeystore Location: d:\\certs\\contoso.jks\r\n"
+        )
+        .into_bytes()
+    };
+    let gc_tls = settings(
+        "ldaps://dc01.corp.contoso.test:3269",
+        "CN=pcceadmin, CN=Users, DC=corp, DC=contoso, DC=test",
+        "Yes",
+    );
+    /// What a case is, its files, `--ad-requires-signing`, the failure mode, a text logged.
+    type Case<'a> = (
+        &'a str,
+        Vec<(&'a str, Vec<u8>)>,
+        bool,
+        Option<&'a str>,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "the keystore holds another CA, not the DC's certificate",
+            vec![
+                ("ldap.txt", gc_tls.clone()),
+                ("dc01.pem", dc.clone()),
+                ("contoso.jks", without),
+            ],
+            false,
+            Some("F14"),
+            "PKIX path building failed",
+        ),
+        (
+            "clear text to an AD that requires signing",
+            vec![(
+                "ldap.txt",
+                settings(
+                    "ldap://dc01.corp.contoso.test:3268",
+                    "svc-ece@corp.contoso.test",
+                    "No",
+                ),
+            )],
+            true,
+            Some("F15"),
+            "00002028",
+        ),
+        (
+            "no DN for LDAP Search",
+            vec![(
+                "ldap.txt",
+                settings("ldap://dc01.corp.contoso.test:3268", "", "No"),
+            )],
+            false,
+            Some("F16"),
+            "a successful bind must be completed",
+        ),
+        (
+            "the fix: the GC over TLS, the DC's certificate in the keystore",
+            vec![
+                ("ldap.txt", gc_tls),
+                ("dc01.pem", dc),
+                ("contoso.jks", with),
+            ],
+            false,
+            None,
+            "",
+        ),
+    ];
+    for (what, files, signing, code, logged) in cases {
+        let (findings, report, out, _keep) = reproduce_files(&files, signing);
+        assert_eq!(findings.len(), 1, "{what}: {findings:?}");
+        let f = &findings[0];
+        assert_eq!(f.code, code, "{what}: {f:?}");
+        assert_eq!(f.ok, code.is_none(), "{what}: {f:?}");
+        assert!(f.logged.join("\n").contains(logged), "{what}: {f:?}");
+        // the DC is the customer's name, its domain theirs: the SPOG
+        // administrator's UPN follows
+        assert!(
+            report.contains("SSO against dc01.corp.contoso.test"),
+            "{what}"
+        );
+        if code.is_some() {
+            assert!(
+                f.shows.iter().any(
+                    |s| s == "There was an error loading the page. Contact your administrator."
+                ),
+                "{what}: {f:?}"
+            );
+        }
+        // the written scenario passes as it is (its expectations are the run's)
+        let r = rt().block_on(async {
+            let s = ccelab::scenario::Scenario::load(&out.join("scenario.toml")).unwrap();
+            ccelab::scenario::run(&s, &out.join("again")).await
+        });
+        assert!(r.mismatches.is_empty(), "{what}: {:?}", r.mismatches);
+    }
+}
+
+#[test]
+fn a_cvp_keystore_opens_with_its_security_properties_and_without_aw_cert_is_f19() {
+    let case = root().join("scenarios/field/wingtip-f19-cvp-keystore/input");
+    let keystore = std::fs::read(case.join(".keystore")).unwrap();
+    let props = std::fs::read(case.join("security.properties")).unwrap();
+    // the .keystore alone: its password is not changeit, and the error says what was tried
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("input");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(input.join(".keystore"), &keystore).unwrap();
+    let e = reproduce::prepare(&opts(input, tmp.path().join("out"), "2026-06-15T09:00:00Z"))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("a JCEKS key store that cannot be read with the password given (--storepass, default changeit)"),
+        "{e}"
+    );
+    // with security.properties: F19; after keytool imports AW_cert, it works
+    let (findings, report, _, _keep) = reproduce_files(
+        &[
+            (".keystore", keystore.clone()),
+            ("security.properties", props.clone()),
+        ],
+        false,
+    );
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].code, Some("F19"), "{findings:?}");
+    assert!(report.contains("opened with security.properties's Security.keystorePW"));
+    let pw = String::from_utf8(props.clone()).unwrap();
+    let pw = pw
+        .lines()
+        .find_map(|l| l.strip_prefix("Security.keystorePW = "))
+        .unwrap()
+        .trim()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let ks = dir.path().join(".keystore");
+    std::fs::write(&ks, &keystore).unwrap();
+    let aw = root().join("scenarios/field/northwind-f1-ca-missing/input/ece-web.cer");
+    let o = Command::new("keytool")
+        .args([
+            "-import",
+            "-noprompt",
+            "-trustcacerts",
+            "-storetype",
+            "JCEKS",
+        ])
+        .args([
+            "-keystore",
+            ks.to_str().unwrap(),
+            "-storepass",
+            &pw,
+            "-alias",
+            "AW_cert",
+        ])
+        .args(["-file", aw.to_str().unwrap()])
+        .output()
+        .expect("keytool");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (findings, _, _, _keep) = reproduce_files(
+        &[
+            (".keystore", std::fs::read(&ks).unwrap()),
+            ("security.properties", props),
+        ],
+        false,
+    );
+    assert!(findings[0].ok, "{findings:?}");
 }

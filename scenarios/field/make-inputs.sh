@@ -557,6 +557,51 @@ make_f10() {
 <?xml version="1.0" encoding="UTF-8" standalone="yes"?><results><pageInfo><firstPage>https://adsa.corp.northwind.test/unifiedconfig/config/machineinventory?startIndex=0&amp;resultsPerPage=25</firstPage><lastPage>https://adsa.corp.northwind.test/unifiedconfig/config/machineinventory?startIndex=0&amp;resultsPerPage=25</lastPage><resultsPerPage>25</resultsPerPage><startIndex>0</startIndex><totalResults>2</totalResults></pageInfo><machines><machine><changeStamp>0</changeStamp><refURL>/unifiedconfig/config/machineinventory/5000</refURL><name>ADSA</name><type>AW</type><hostName>adsa.corp.northwind.test</hostName><networks><network><type>PUBLIC</type><address>adsa.corp.northwind.test</address></network></networks></machine><machine><changeStamp>1</changeStamp><refURL>/unifiedconfig/config/machineinventory/5001</refURL><name>ece</name><type>ECE_WEB_SERVER</type><hostName>ece.corp.northwind.test</hostName><networks><network><type>PUBLIC</type><address>ece</address><services><service><type>MACHINE_INFO</type><userName>pa</userName></service></services></network></networks></machine></machines></results>
 EOF
 }
+# Contoso: ECE's partition-administrator SSO pointed at the DC's own LDAP
+# port with a Base (F5), as the customer copied the Partition
+# Administration Configuration screen ([ECE] 2.2's labels); the password
+# field shows what the screen shows (dots), never the password.
+make_contoso() {
+    echo "== contoso-f5-sso-not-a-global-catalog"
+    local out="$FIELD/contoso-f5-sso-not-a-global-catalog/input"
+    rm -rf "$out" && mkdir -p "$out"
+    printf '%s\r\n' \
+        "ECE 12.5 - Administration > Partition: default > Security > SSO and Provisioning > Partition Administration Configuration" \
+        "" \
+        "LDAP URL*: ldap://dc01.corp.contoso.test:389" \
+        "DN Attribute*: userPrincipalName" \
+        "Base: DC=corp,DC=contoso,DC=test" \
+        "DN for LDAP Search: CN=svc-ece-ldap,OU=Service Accounts,DC=corp,DC=contoso,DC=test" \
+        "Password: ●●●●●●●●●●" \
+        "Enable SSL on LDAP: No" \
+        "Keystore Location:" > "$out/partition-admin-config.txt"
+}
+
+# Wingtip: a CVP call server's .keystore (JCEKS, made by keytool as the
+# installer does: the call server's own key pair) into which the principal
+# AW's certificate was never imported (F19), with its security.properties.
+make_wingtip() {
+    echo "== wingtip-f19-cvp-keystore"
+    local out="$FIELD/wingtip-f19-cvp-keystore/input"
+    local pw='Wt7#cvp2025!Keystore'
+    rm -rf "$out" && mkdir -p "$out"
+    keytool -genkeypair -keystore "$out/.keystore" -storetype JCEKS \
+        -storepass "$pw" -keypass "$pw" -alias callserver_certificate \
+        -keyalg RSA -keysize 2048 -validity 3650 -startdate 2025/11/03 \
+        -dname "CN=cvp01.corp.wingtip.test, OU=Contact Center, O=Wingtip Toys, L=Seattle, ST=WA, C=US" 2>/dev/null
+    keytool -genkeypair -keystore "$out/.keystore" -storetype JCEKS \
+        -storepass "$pw" -keypass "$pw" -alias vxml_certificate \
+        -keyalg RSA -keysize 2048 -validity 3650 -startdate 2025/11/03 \
+        -dname "CN=cvp01.corp.wingtip.test, OU=Contact Center, O=Wingtip Toys, L=Seattle, ST=WA, C=US" 2>/dev/null
+    printf '%s\r\n' "#Mon Nov 03 10:12:44 PST 2025" "Security.keystorePW = $pw" \
+        > "$out/security.properties"
+}
+
+if [[ ${SSO_CVP_ONLY:-} == 1 ]]; then
+    make_contoso
+    make_wingtip
+    exit 0
+fi
 if [[ ${F10_ONLY:-} == 1 ]]; then
     make_f10
     exit 0
@@ -599,6 +644,8 @@ EOF
 to_crlf "$OUT/README.txt"
 
 make_f10
+make_contoso
+make_wingtip
 
 # ---------------------------------------------------------------------------
 # Case 2: Fabrikam, Inc., F2: the certificate names only the short host name

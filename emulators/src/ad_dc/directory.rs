@@ -532,6 +532,19 @@ impl Directory {
             .unwrap_or(0)
     }
 
+    /// The example forest of the DC `dc_fqdn`: its first label the DC's
+    /// host name, the rest the domain, whose first label (upper case) is the
+    /// NetBIOS name (`dc01.contoso.local` → `contoso.local`, `CONTOSO`).
+    pub fn example_for(dc_fqdn: &str) -> Result<Self, DirectoryError> {
+        let (short, domain) = dc_fqdn.split_once('.').unwrap_or((dc_fqdn, ""));
+        let netbios = domain
+            .split('.')
+            .next()
+            .unwrap_or("EXAMPLE")
+            .to_ascii_uppercase();
+        Directory::example(domain, &netbios, short)
+    }
+
     /// `example("example.local", "EXAMPLE", "gcdcsrv01")`.
     pub fn example_local() -> Self {
         match Directory::example("example.local", "EXAMPLE", "gcdcsrv01") {

@@ -56,9 +56,10 @@ pub struct AdDcSection {
 
 impl AdDcSection {
     /// The knobs this section makes; the LDIF file is read from `base_dir`
-    /// and checked now, so that a bad one stops a topology before anything
-    /// is written.
-    pub fn knobs(&self, base_dir: &std::path::Path) -> Result<AdDcKnobs, String> {
+    /// and checked now against the forest of the DC `dc_fqdn` (its domain
+    /// follows the DC's name), so that a bad one stops a topology before
+    /// anything is written.
+    pub fn knobs(&self, base_dir: &std::path::Path, dc_fqdn: &str) -> Result<AdDcKnobs, String> {
         let ldif = match &self.ldif {
             None => None,
             Some(f) => {
@@ -67,7 +68,8 @@ impl AdDcSection {
                 let path = base_dir.join(f);
                 let text = String::from_utf8(bytes)
                     .map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
-                super::Directory::example_local()
+                super::Directory::example_for(dc_fqdn)
+                    .map_err(|e| format!("the DC `{dc_fqdn}`: {e}"))?
                     .add_ldif(&text)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 Some(text)

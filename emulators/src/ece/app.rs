@@ -93,6 +93,10 @@ pub struct AppKnobs {
     pub keystore: EceKeystore,
     /// The application servers whose disk has it (None: every one; F14, before 12.6).
     pub keystore_on: Option<Vec<String>>,
+    /// Other trusted certificates it holds (a customer's, by `ccelab
+    /// reproduce`): with `without-dc`, Java then fails with PKIX rather than
+    /// with an empty trust store's message.
+    pub keystore_also: Vec<crate::pki::Certificate>,
 }
 
 /// The `[ece_app]` section of a topology file. `servers` and `keystore_on`
@@ -110,6 +114,25 @@ pub struct AppSection {
     /// one). Before 12.6 it must be copied to the same path on each ([ECE]
     /// 2.1; F14).
     pub keystore_on: Option<Vec<String>>,
+    /// A PEM file (relative to the topology file) of other trusted
+    /// certificates the keystore holds (aliases `imported-1`, …).
+    pub keystore_also: Option<String>,
+}
+
+/// The certificates of the PEM `text` (`keystore_also`); Err names the line.
+pub fn keystore_also(text: &str) -> Result<Vec<crate::pki::Certificate>, String> {
+    let blocks = crate::pki::pem::parse(text).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for b in blocks.iter().filter(|b| b.label == "CERTIFICATE") {
+        out.push(
+            crate::pki::Certificate::from_der(&b.der)
+                .map_err(|e| format!("line {}: {e}", b.line))?,
+        );
+    }
+    if out.is_empty() {
+        return Err("no CERTIFICATE block".into());
+    }
+    Ok(out)
 }
 
 fn servers_de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {

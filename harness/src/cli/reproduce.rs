@@ -18,7 +18,12 @@ DIR holds what the customer sent, recognised by content (not by name): certifica
 (PEM, DER/.cer, PKCS#7 .p7b, chain files, a VOS `show cert` output), an AW's cacerts \
 (JKS, JCEKS or PKCS#12, with --storepass), IIS's applicationHost.config, ECE's \
 spog_config.js, CCE Administration's machine inventory (the REST API's XML or the bulk CSV: \
-the name SPOG's Java calls the web server by). Every certificate in play gets a twin: the same subject, issuer, serial, \
+the name SPOG's Java calls the web server by), ECE's Partition Administration Configuration \
+(partition-administrator SSO's LDAP settings, copied from the screen as `Label: value` lines \
+with [ECE] 2.2's labels — LDAP URL, DN Attribute, Base, DN for LDAP Search, Password, Enable \
+SSL on LDAP, Keystore Location — or as the JSON `ccelab ctl` gives; the password is never \
+used) with ECE's LDAPS keystore, and a CVP server's .keystore (JCEKS) with its \
+security.properties (whose Security.keystorePW opens it). Every certificate in play gets a twin: the same subject, issuer, serial, \
 validity, key type and size, signature algorithm and extensions, signed by a twin CA \
 hierarchy of the same shape with keys ccelab holds, so every chain, name and date check \
 behaves as the original's.
@@ -26,7 +31,9 @@ behaves as the original's.
 OUT gets topology.toml (start it with `ccelab up --topology`), scenario.toml (run it with \
 `ccelab scenario run`), twins/ (the twin certificates, the web server's key, the twinned \
 stores), report.md: the files used and ignored, what the twins do not reproduce, and \
-for each flow (the ECE gadget opened from each ADS) whether it works, the F-code of the \
+for each flow (the ECE gadget opened from each ADS; partition-administrator SSO with the \
+customer's LDAP settings against a twin DC of their domain; the CVP call server reaching the \
+principal AW with the customer's .keystore) whether it works, the F-code of the \
 failure, the texts the customer would see and the documented fix; and graph.svg, those \
 flows as a picture, red where the client refuses (`ccelab graph OUT` draws the whole \
 deployment).
@@ -59,6 +66,10 @@ pub(super) struct ReproduceArgs {
     /// reproduction can be shared; the originals' thumbprints are left out.
     #[arg(long)]
     pub(super) redact: bool,
+    /// The customer's AD requires LDAP signing (KB4520412), which no file they can send
+    /// says: the twin DC refuses simple binds in clear text, as theirs does (F15).
+    #[arg(long)]
+    pub(super) ad_requires_signing: bool,
 }
 
 /// Runs `ccelab reproduce`.
@@ -91,6 +102,7 @@ pub(super) fn run(a: ReproduceArgs) -> Result<i32, Failure> {
         id: a.id,
         force: a.force,
         redact: a.redact,
+        ad_requires_signing: a.ad_requires_signing,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -218,6 +218,12 @@ impl Graph {
     /// or FQDN, case-insensitively; an empty list keeps every host), with
     /// only the hosts they touch.
     pub fn only(&self, from: &[String], to: &[String]) -> Graph {
+        self.only_any(&[(from.to_vec(), to.to_vec())])
+    }
+
+    /// The edges [`Graph::only`] keeps for any of the `(from, to)` pairs,
+    /// with only the hosts they touch.
+    pub fn only_any(&self, pairs: &[(Vec<String>, Vec<String>)]) -> Graph {
         let names = |n: &str| -> Vec<String> {
             self.hosts
                 .iter()
@@ -234,7 +240,11 @@ impl Graph {
         let edges: Vec<Edge> = self
             .edges
             .iter()
-            .filter(|e| picked(from, &e.edge.from) && picked(to, &e.to))
+            .filter(|e| {
+                pairs
+                    .iter()
+                    .any(|(from, to)| picked(from, &e.edge.from) && picked(to, &e.to))
+            })
             .cloned()
             .collect();
         let hosts = self

@@ -2,8 +2,11 @@
 //! certificates (PEM, DER, PKCS#7 `.p7b` in DER or PEM, chain files, a VOS
 //! `show cert` output that embeds PEM), Java key stores (JKS, JCEKS,
 //! PKCS#12) with their passwords, IIS `applicationHost.config`, CCE
-//! Administration's machine inventory (the REST API's XML or the bulk CSV)
-//! and ECE's `spog_config.js`.
+//! Administration's machine inventory (the REST API's XML or the bulk CSV),
+//! ECE's `spog_config.js`, ECE's Partition Administration Configuration
+//! (the LDAP settings of partition-administrator SSO, [ECE] 2.2, as the
+//! customer copies them from the screen) and CVP's `security.properties`
+//! (the `.keystore`'s password, [SEC]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -62,12 +65,24 @@ pub enum Kind {
         /// In file order.
         certs: Vec<Certificate>,
     },
-    /// A Java key store (an AW's `cacerts`, a CVP `.keystore`).
+    /// A Java key store (an AW's `cacerts`, ECE's LDAPS keystore, a CVP
+    /// `.keystore`).
     Store {
         /// The store as read.
         store: Keystore,
         /// The password it opened with.
         password: String,
+        /// The `security.properties` whose `Security.keystorePW` opened
+        /// it (a CVP server's `.keystore`), when that one did.
+        password_from: Option<String>,
+    },
+    /// ECE's Partition Administration Configuration ([ECE] 2.2).
+    LdapSettings(LdapSettings),
+    /// CVP's `%CVP_HOME%\conf\security.properties` ([SEC]): the
+    /// `.keystore`'s password.
+    CvpSecurity {
+        /// `Security.keystorePW`.
+        keystore_pw: String,
     },
     /// IIS's `applicationHost.config`.
     Iis(IisBinding),
@@ -87,6 +102,51 @@ pub enum Kind {
         /// `web_server_name`.
         name: Option<String>,
     },
+}
+
+/// ECE's Partition Administration Configuration, the LDAP settings of
+/// partition-administrator SSO ([ECE] 2.2: Administration > Partition:
+/// default > Security > SSO and Provisioning). ECE exports nothing: the
+/// customer copies the screen's fields, one `Label: value` per line with
+/// [ECE] 2.2's labels (English, or the Japanese translation's), or sends
+/// the JSON `ccelab ctl ece partition-admin` / the control API give. The
+/// password is never kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LdapSettings {
+    /// How it came (`screen fields` or `JSON`).
+    pub form: &'static str,
+    /// LDAP URL (F5: not a global catalog).
+    pub ldap_url: String,
+    /// DN Attribute.
+    pub dn_attribute: Option<String>,
+    /// Base.
+    pub base: Option<String>,
+    /// DN for LDAP Search (F16 when empty and anonymous binds are refused).
+    pub search_dn: Option<String>,
+    /// Whether a password was in the file (it is not used: the twin
+    /// directory's account has ccelab's).
+    pub password_given: bool,
+    /// Enable SSL on LDAP (F15 when off and AD requires signing).
+    pub enable_ssl: Option<bool>,
+    /// Keystore Location (F14).
+    pub keystore_location: Option<String>,
+}
+
+impl LdapSettings {
+    /// The LDAP URL's scheme, host and port (`ldap`, `dc01.example.com`, 3268).
+    pub fn server(&self) -> Option<(String, String, u16)> {
+        let (scheme, rest) = self.ldap_url.split_once("://")?;
+        let scheme = scheme.to_ascii_lowercase();
+        let hostport = rest.split('/').next().unwrap_or("");
+        let default = if scheme == "ldaps" { 636 } else { 389 };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) if !h.contains(']') || h.ends_with(']') => {
+                (h.to_string(), p.parse().ok()?)
+            }
+            _ => (hostport.to_string(), default),
+        };
+        Some((scheme, host, port))
+    }
 }
 
 /// A file that was used.
@@ -176,6 +236,7 @@ impl Inputs {
         let base = std::path::absolute(dir).map_err(|e| ReproduceError::file(dir, e))?;
         let mut inputs = Inputs::default();
         let mut total = 0u64;
+        let mut read: Vec<(String, PathBuf, Vec<u8>)> = Vec::new();
         for (name, path) in files_below(dir)? {
             let meta =
                 std::fs::symlink_metadata(&path).map_err(|e| ReproduceError::file(&path, e))?;
@@ -197,22 +258,27 @@ impl Inputs {
                 ));
             }
             let full = base.join(&name);
-            let bytes = match ccelab_emulators::host::read_within(&base, &full, MAX_INPUT) {
-                Ok(b) => b,
+            match ccelab_emulators::host::read_within(&base, &full, MAX_INPUT) {
+                Ok(b) => read.push((name, path, b)),
                 // a link, inside the folder, to a file too big
                 Err(e @ ccelab_emulators::host::DiskError::TooLarge(..)) => {
                     return Err(ReproduceError::file(&path, e))
                 }
-                Err(e) => {
-                    inputs.ignored.push((name, format!("not read: {e}")));
-                    continue;
-                }
-            };
-            match recognise(&name, &path, &bytes, passwords)? {
+                Err(e) => inputs.ignored.push((name, format!("not read: {e}"))),
+            }
+        }
+        // CVP's security.properties first: its password opens the .keystore
+        let cvp_passwords: Vec<(String, String)> = read
+            .iter()
+            .filter_map(|(name, _, b)| Some((name.clone(), security_properties(b)?)))
+            .collect();
+        for (name, path, bytes) in read {
+            match recognise(&name, &path, &bytes, passwords, &cvp_passwords)? {
                 Ok(kind) => inputs.used.push(Input { name, kind }),
                 Err(why) => inputs.ignored.push((name, why)),
             }
         }
+        inputs.ignored.sort();
         Ok(inputs)
     }
 
@@ -246,6 +312,7 @@ fn recognise(
     path: &Path,
     bytes: &[u8],
     passwords: &Passwords,
+    cvp_passwords: &[(String, String)],
 ) -> Result<Result<Kind, String>, ReproduceError> {
     if bytes.is_empty() {
         return Ok(Err("empty".into()));
@@ -270,25 +337,57 @@ fn recognise(
     if let Some(t) =
         detect(bytes).filter(|t| matches!(t, StoreType::Jks | StoreType::Jceks | StoreType::Pkcs12))
     {
-        let pass = passwords.of(name);
-        let store = Keystore::load_as(t, bytes, Some(pass)).map_err(|e| {
-            ReproduceError::file(
-                path,
-                format!(
-                    "a {} key store that cannot be read with the password given ({}): {e}",
-                    t.keytool_name(),
-                    if passwords.by_file.contains_key(name) {
-                        "--storepass for this file"
-                    } else {
-                        "--storepass, default changeit"
-                    }
-                ),
+        // the password given for this file, else the default, then the
+        // Security.keystorePW of a security.properties among the files
+        let mut tries: Vec<(String, Option<String>)> = vec![(passwords.of(name).to_string(), None)];
+        if !passwords.by_file.contains_key(name)
+            && !passwords
+                .by_file
+                .contains_key(name.rsplit('/').next().unwrap_or(name))
+        {
+            for (file, pw) in cvp_passwords {
+                if !tries.iter().any(|(p, _)| p == pw) {
+                    tries.push((pw.clone(), Some(file.clone())));
+                }
+            }
+        }
+        let mut first_error = None;
+        for (pass, from) in &tries {
+            match Keystore::load_as(t, bytes, Some(pass)) {
+                Ok(store) => {
+                    return Ok(Ok(Kind::Store {
+                        store,
+                        password: pass.clone(),
+                        password_from: from.clone(),
+                    }))
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let tried = if passwords.by_file.contains_key(name) {
+            "--storepass for this file".to_string()
+        } else if tries.len() > 1 {
+            format!(
+                "--storepass (default changeit), then Security.keystorePW of {}",
+                cvp_passwords
+                    .iter()
+                    .map(|(f, _)| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
-        })?;
-        return Ok(Ok(Kind::Store {
-            store,
-            password: pass.to_string(),
-        }));
+        } else {
+            "--storepass, default changeit".to_string()
+        };
+        return Err(ReproduceError::file(
+            path,
+            format!(
+                "a {} key store that cannot be read with the password given ({tried}): {}",
+                t.keytool_name(),
+                first_error.map(|e| e.to_string()).unwrap_or_default()
+            ),
+        ));
     }
     if bytes.first() == Some(&0x30) {
         return Ok(Err(
@@ -362,6 +461,12 @@ fn recognise(
     if let Some(inv) = inventory(text).map_err(|e| ReproduceError::file(path, e))? {
         return Ok(Ok(inv));
     }
+    if let Some(settings) = ldap_settings(text).map_err(|e| ReproduceError::file(path, e))? {
+        return Ok(Ok(Kind::LdapSettings(settings)));
+    }
+    if let Some(keystore_pw) = security_properties(bytes) {
+        return Ok(Ok(Kind::CvpSecurity { keystore_pw }));
+    }
     let protocol = js_var(text, "web_server_protocol");
     let name_ = js_var(text, "web_server_name");
     if protocol.is_some() || name_.is_some() {
@@ -371,7 +476,7 @@ fn recognise(
         }));
     }
     Ok(Err(
-        "text that is not a certificate, IIS's applicationHost.config, a machine inventory or ECE's spog_config.js"
+        "text that is not a certificate, IIS's applicationHost.config, a machine inventory, ECE's spog_config.js or LDAP settings, or CVP's security.properties"
             .into(),
     ))
 }
@@ -441,6 +546,134 @@ fn inventory(text: &str) -> Result<Option<Kind>, String> {
         form: "machine inventory CSV",
         machines,
     }))
+}
+
+/// `Security.keystorePW` of a CVP `security.properties` ([SEC]), when
+/// `bytes` is one. In 12.6(2) the value is encrypted: it opens no store,
+/// and `--storepass .keystore=…` (from `DecryptKeystoreUtil.bat`) does.
+fn security_properties(bytes: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    if !text.contains("Security.keystorePW") {
+        return None;
+    }
+    ccelab_emulators::cvp::password_from(ccelab_emulators::cvp::KeystoreProfile::V125, text).ok()
+}
+
+/// The labels of ECE's Partition Administration Configuration ([ECE] 2.2),
+/// in English and in the Japanese translation of the document, and the
+/// field each fills.
+const LDAP_LABELS: &[(&str, &str)] = &[
+    ("ldap url", "ldap_url"),
+    ("dn attribute", "dn_attribute"),
+    ("dn属性", "dn_attribute"),
+    ("base", "base"),
+    ("dn for ldap search", "search_dn"),
+    ("ldap検索のdn", "search_dn"),
+    ("password", "password"),
+    ("パスワード", "password"),
+    ("enable ssl on ldap", "enable_ssl"),
+    ("ldapでのsslの有効化", "enable_ssl"),
+    ("keystore location", "keystore_location"),
+    ("キーストアの場所", "keystore_location"),
+];
+
+/// ECE's LDAP settings in `text`, when it is them: the screen's fields
+/// (`LDAP URL: ldaps://…` and the others, `:`, `=` or a tab after the
+/// label) or the JSON of ccelab's control API. Err: a field that cannot be
+/// read, with its line.
+fn ldap_settings(text: &str) -> Result<Option<LdapSettings>, String> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') && trimmed.contains("\"ldap_url\"") {
+        #[derive(serde::Deserialize)]
+        struct Json {
+            ldap_url: String,
+            dn_attribute: Option<String>,
+            base: Option<String>,
+            search_dn: Option<String>,
+            password: Option<String>,
+            enable_ssl: Option<bool>,
+            keystore_location: Option<String>,
+        }
+        let j: Json =
+            serde_json::from_str(trimmed).map_err(|e| format!("LDAP settings (JSON): {e}"))?;
+        let s = LdapSettings {
+            form: "JSON",
+            ldap_url: j.ldap_url,
+            dn_attribute: j.dn_attribute,
+            base: j.base,
+            search_dn: j.search_dn,
+            password_given: j.password.is_some_and(|p| !p.is_empty()),
+            enable_ssl: j.enable_ssl,
+            keystore_location: j.keystore_location,
+        };
+        return check_url(s, 1).map(Some);
+    }
+    let mut s = LdapSettings {
+        form: "screen fields",
+        ..LdapSettings::default()
+    };
+    let mut url_line = None;
+    for (i, line) in text.lines().enumerate() {
+        let Some(at) = line.find([':', '=', '\t', '：']) else {
+            continue;
+        };
+        let label = line[..at]
+            .trim()
+            .trim_end_matches('*')
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let sep = line[at..].chars().next().map_or(1, char::len_utf8);
+        let value = line[at + sep..].trim().to_string();
+        let Some((_, field)) = LDAP_LABELS.iter().find(|(l, _)| *l == label) else {
+            continue;
+        };
+        let opt = || Some(value.clone()).filter(|v| !v.is_empty());
+        match *field {
+            "ldap_url" => {
+                s.ldap_url = value.clone();
+                url_line = Some(i + 1);
+            }
+            "dn_attribute" => s.dn_attribute = opt(),
+            "base" => s.base = Some(value.clone()),
+            "search_dn" => s.search_dn = Some(value.clone()),
+            "password" => s.password_given = !value.is_empty(),
+            "keystore_location" => s.keystore_location = opt(),
+            _ => {
+                s.enable_ssl = Some(match value.to_lowercase().as_str() {
+                    "yes" | "true" | "on" | "checked" | "enabled" | "1" | "はい" | "x" | "[x]" => {
+                        true
+                    }
+                    "no" | "false" | "off" | "unchecked" | "disabled" | "0" | "いいえ" | ""
+                    | "[ ]" => false,
+                    other => {
+                        return Err(format!(
+                        "LDAP settings, line {}: Enable SSL on LDAP is `{other}`, not yes or no",
+                        i + 1
+                    ))
+                    }
+                })
+            }
+        }
+    }
+    match url_line {
+        Some(line) => check_url(s, line).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// `s` when its LDAP URL is one (`ldap://` or `ldaps://`, a host).
+fn check_url(s: LdapSettings, line: usize) -> Result<LdapSettings, String> {
+    match s.server() {
+        Some((scheme, host, _)) if (scheme == "ldap" || scheme == "ldaps") && !host.is_empty() => {
+            Ok(s)
+        }
+        _ => Err(format!(
+            "LDAP settings, line {line}: LDAP URL `{}` is not ldap://HOST[:PORT] or ldaps://HOST[:PORT]",
+            s.ldap_url
+        )),
+    }
 }
 
 /// `var NAME = "VALUE";` in a JavaScript file.
@@ -555,5 +788,58 @@ mod tests {
         assert!(inventory("<results><machines><machine><type>").is_err());
         // other text is not an inventory
         assert!(inventory("var web_server_name = \"x\";").unwrap().is_none());
+    }
+
+    #[test]
+    fn ece_ldap_settings_are_read_from_the_screens_labels_or_json() {
+        let text = "Partition Administration Configuration\r\nLDAP URL*: ldaps://gc.corp.example:3269\r\nDN Attribute*\tuserPrincipalName\r\nBase =\r\nDN for LDAP Search: CN=svc, OU=Svc, DC=corp, DC=example\r\nPassword: ●●●●\r\nEnable SSL on LDAP: Yes\r\nKeystore Location: c:\\ece\\pcce\\mydomain.jks\r\n";
+        let s = ldap_settings(text).unwrap().unwrap();
+        assert_eq!(s.ldap_url, "ldaps://gc.corp.example:3269");
+        assert_eq!(s.dn_attribute.as_deref(), Some("userPrincipalName"));
+        assert_eq!(s.base.as_deref(), Some(""));
+        assert_eq!(
+            s.search_dn.as_deref(),
+            Some("CN=svc, OU=Svc, DC=corp, DC=example")
+        );
+        assert!(s.password_given);
+        assert_eq!(s.enable_ssl, Some(true));
+        assert_eq!(
+            s.keystore_location.as_deref(),
+            Some("c:\\ece\\pcce\\mydomain.jks")
+        );
+        assert_eq!(
+            s.server(),
+            Some(("ldaps".into(), "gc.corp.example".into(), 3269))
+        );
+        // the Japanese translation's labels, full-width colons
+        let ja = "LDAP URL：ldap://dc.example.local\nLDAP検索のDN：CN=pcceadmin, CN=Users, DC=example, DC=local\nLDAPでのSSLの有効化：いいえ\n";
+        let s = ldap_settings(ja).unwrap().unwrap();
+        assert_eq!(s.enable_ssl, Some(false));
+        assert_eq!(
+            s.server(),
+            Some(("ldap".into(), "dc.example.local".into(), 389))
+        );
+        assert!(s.search_dn.unwrap().starts_with("CN=pcceadmin"));
+        // ccelab's JSON
+        let json = r#"{"ldap_url":"ldap://dc.example.local:3268","dn_attribute":"userPrincipalName","base":"","search_dn":"","enable_ssl":false,"keystore_location":""}"#;
+        assert_eq!(ldap_settings(json).unwrap().unwrap().form, "JSON");
+        // broken: the line named
+        assert_eq!(
+            ldap_settings("LDAP URL: ldap://dc\nEnable SSL on LDAP: maybe\n").unwrap_err(),
+            "LDAP settings, line 2: Enable SSL on LDAP is `maybe`, not yes or no"
+        );
+        assert_eq!(
+            ldap_settings("x\nLDAP URL: dc.example.local:389\n").unwrap_err(),
+            "LDAP settings, line 2: LDAP URL `dc.example.local:389` is not ldap://HOST[:PORT] or ldaps://HOST[:PORT]"
+        );
+        // not LDAP settings
+        assert!(ldap_settings("var web_server_name = \"x\";")
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            security_properties(b"#x\r\nSecurity.keystorePW = abc\r\n").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(security_properties(b"a = b\n"), None);
     }
 }

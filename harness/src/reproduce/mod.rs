@@ -4,8 +4,11 @@
 //! ([`ccelab_emulators::pki::twin`]) so that the customer's private keys
 //! are never needed; a topology file and a scenario are written that
 //! rebuild the deployment with the twins, the scenario runs the flows the
-//! files describe (the ECE gadget opened from each ADS: [ECE] 4, the
-//! failure modes F1, F2, F7, F8, F10, F13, F24, F25 of docs/requirements.md §5),
+//! files describe — the ECE gadget opened from each ADS ([ECE] 4: F1, F2,
+//! F7, F8, F10, F13, F24, F25 of docs/requirements.md §5), partition-
+//! administrator SSO with the customer's LDAP settings against a DC of
+//! their domain ([ECE] 2.1–2.2: F4, F5, F14, F15, F16), a CVP call server
+//! reaching the principal AW with the customer's `.keystore` ([SEC]: F19) —
 //! and a report says which F-codes fire, with the texts the customer would
 //! see and the documented fix.
 //!
@@ -22,7 +25,7 @@ use ccelab_emulators::pki::twin::{Twinner, Twins};
 use ccelab_emulators::pki::{Certificate, San};
 use ccelab_emulators::stores::{Entry, Keystore};
 
-pub use inputs::{Inputs, Kind, Passwords};
+pub use inputs::{Inputs, Kind, LdapSettings, Passwords};
 
 /// A reproduction that could not be made: what it concerns (a file, an
 /// option) and why.
@@ -64,6 +67,9 @@ pub struct Options {
     /// Replace the customer's names and organisation with `example.*`
     /// values, consistently ([`redact`]).
     pub redact: bool,
+    /// The customer's AD requires LDAP signing (KB4520412; no file says
+    /// it): the twin DC refuses simple binds in clear text (F15).
+    pub ad_requires_signing: bool,
 }
 
 /// A flow's outcome and what it means.
@@ -87,6 +93,12 @@ pub struct Finding {
 /// the documented fix (docs/requirements.md §5).
 const FAILURES: &[(&str, &str, &str)] = &[
     ("F1", "ECE web certificate (or its CA chain) not in the ADS keystore", "import the web certificate or the right CA certificates into every ADS keystore, restart ([ECE] troubleshooting, 4.1)"),
+    ("F4", "LDAP settings wrong (partition-administrator SSO)", "correct the Partition Administration Configuration; raise the application server to trace level 7 and search its log for LDAP ([ECE] 2.2, troubleshooting)"),
+    ("F5", "LDAP URL is not a global catalog", "an LDAP URL of a global catalog: port 3268, or 3269 with SSL, no Base ([ECE] 2.2)"),
+    ("F14", "the LDAPS keystore lacks the AD certificate, or is not at the Keystore Location on every application server", "import the DC's certificate (openssl s_client, keytool -import) into the keystore at the configured location, on every application server ([ECE] 2.1)"),
+    ("F15", "AD requires LDAP signing (KB4520412) and ECE binds in clear text", "Enable SSL on LDAP, the global catalog over TLS (3269), with the AD certificate in the keystore ([ECE] 2.1)"),
+    ("F16", "anonymous binds not allowed and no DN for LDAP Search", "set DN for LDAP Search and its Password ([ECE] 2.2)"),
+    ("F19", "the principal AW's certificate not in a CVP server's .keystore", "download the AW's webadmin certificate, keytool -import -trustcacerts -keystore %CVP_HOME%\\conf\\security\\.keystore -storetype JCEKS -alias AW_cert (password from security.properties), restart the CVP services ([SEC])"),
     ("F2", "certificate name mismatch: the certificate's CN / SAN does not hold the name SPOG reaches ECE by", "CN or a SAN DNS entry must hold the FQDN entered in SPOG: re-issue the certificate ([ECE] 1.1)"),
     ("F7", "self-signed web certificate not (re-)imported on every ADS", "import the web server's current certificate on every ADS, restart ([ECE] 1, 4.1)"),
     ("F8", "CA-signed certificate, intermediate not imported (and not sent by the server)", "import the root and the intermediate CA certificates ([ECE] 4.1)"),
@@ -114,6 +126,47 @@ pub struct AdsTrust {
     pub store: Option<(String, Vec<Certificate>)>,
 }
 
+/// Partition-administrator SSO as the customer set it up ([ECE] 2.1–2.2).
+#[derive(Clone, Debug)]
+pub struct LdapPlan {
+    /// The file the settings came from.
+    pub file: String,
+    /// The settings as the customer has them.
+    pub settings: LdapSettings,
+    /// What the scenario saves (the DC's name, ccelab's keystore path and
+    /// account password where the customer's cannot be used).
+    pub fields: crate::actions::PartitionAdminFields,
+    /// The twin DC's FQDN (its domain is the customer's).
+    pub dc_fqdn: String,
+    /// The LDAPS keystore among the files, and whether it holds the DC's
+    /// certificate or a CA of it.
+    pub keystore: Option<(String, bool)>,
+}
+
+/// A CVP server's `.keystore` as the customer's is ([SEC]).
+#[derive(Clone, Debug)]
+pub struct CvpPlan {
+    /// The store's file.
+    pub store: String,
+    /// The `security.properties` whose password opened it.
+    pub password_from: Option<String>,
+    /// Whether it trusts the principal AW (an `AW_cert` entry).
+    pub aw_cert: bool,
+    /// Its aliases, for the report.
+    pub aliases: Vec<String>,
+}
+
+/// A scenario step that is one of the flows (its outcome is a finding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// SPOG on the `n`-th ADS opens the ECE gadget.
+    Gadget(usize),
+    /// Partition-administrator SSO with the customer's LDAP settings.
+    Sso,
+    /// The CVP call server reaches the principal AW.
+    CvpAw,
+}
+
 /// Everything decided from the inputs, before anything is written.
 #[derive(Debug)]
 pub struct Prepared {
@@ -121,8 +174,9 @@ pub struct Prepared {
     pub inputs: Inputs,
     /// The twins of the certificates in play.
     pub twins: Twins,
-    /// The web server's certificate (the customer's), and how it was chosen.
-    pub web: (Certificate, String),
+    /// The web server's certificate (the customer's), and how it was
+    /// chosen; None when no file has it (ccelab's own then).
+    pub web: Option<(Certificate, String)>,
     /// The name SPOG reaches ECE by, and where it comes from.
     pub ece_fqdn: (String, String),
     /// The topology clock.
@@ -143,6 +197,10 @@ pub struct Prepared {
     pub inventory_web: Option<(String, String)>,
     /// With `--redact`: the rewrite of the customer's names.
     pub redactor: Option<redact::Redactor>,
+    /// Partition-administrator SSO, when the LDAP settings are among the files.
+    pub ldap: Option<LdapPlan>,
+    /// The CVP call server's `.keystore`, when among the files.
+    pub cvp: Option<CvpPlan>,
 }
 
 impl Prepared {
@@ -211,7 +269,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         ReproduceError::file(
             dir,
             format!(
-                "nothing to reproduce: no web server certificate among the files{}",
+                "nothing to reproduce: no web server certificate, ECE LDAP settings or CVP .keystore among the files{}",
                 if ignored.is_empty() {
                     String::new()
                 } else {
@@ -257,6 +315,46 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
             .map(|m| (m.address.clone(), i.name.clone())),
         _ => None,
     });
+    // partition-administrator SSO's settings ([ECE] 2.2)
+    let ldap_in: Option<(String, LdapSettings)> = inputs.used.iter().find_map(|i| match &i.kind {
+        Kind::LdapSettings(l) => Some((i.name.clone(), l.clone())),
+        _ => None,
+    });
+    // what each store is: a CVP server's .keystore (JCEKS, or opened with
+    // security.properties' password), ECE's LDAPS keystore (named by the
+    // settings' Keystore Location, or holding a certificate of the LDAP
+    // server), else an ADS's cacerts
+    let store_role = |name: &str, store: &Keystore, from: &Option<String>| -> StoreRole {
+        if store.store_type == ccelab_emulators::stores::StoreType::Jceks || from.is_some() {
+            return StoreRole::Cvp;
+        }
+        if let Some((_, l)) = &ldap_in {
+            let last = name.rsplit('/').next().unwrap_or(name);
+            let named = l.keystore_location.as_deref().is_some_and(|k| {
+                k.rsplit(['\\', '/'])
+                    .next()
+                    .is_some_and(|f| f.eq_ignore_ascii_case(last))
+            });
+            let host = l.server().map(|(_, h, _)| h).unwrap_or_default();
+            let holds = store
+                .entries()
+                .iter()
+                .any(|e| e.entry.certificate().is_some_and(|c| names_host(c, &host)));
+            if named || holds {
+                return StoreRole::Ldaps;
+            }
+        }
+        StoreRole::Cacerts
+    };
+    let other_flows = ldap_in.is_some()
+        || inputs.used.iter().any(|i| match &i.kind {
+            Kind::Store {
+                store,
+                password_from,
+                ..
+            } => store_role(&i.name, store, password_from) == StoreRole::Cvp,
+            _ => false,
+        });
     // the certificates of files (not of stores): candidates for the web server's
     let file_certs: Vec<Certificate> = inputs
         .used
@@ -282,9 +380,19 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         }
         found.map(|c| (c, format!("the certificate {n} binds (thumbprint {h})")))
     });
+    // the LDAP server's certificate is not the web server's
+    let ldap_host = ldap_in
+        .as_ref()
+        .and_then(|(_, l)| l.server())
+        .map(|(_, h, _)| h)
+        .unwrap_or_default();
+    let leaves: Vec<&Certificate> = leaves
+        .into_iter()
+        .filter(|c| ldap_host.is_empty() || !names_host(c, &ldap_host))
+        .collect();
     let spog_name = spog.as_ref().and_then(|(_, _, n)| n.clone());
     let web = match by_hash {
-        Some(w) => w,
+        Some(w) => Some(w),
         None => {
             let named = spog_name.as_ref().and_then(|n| {
                 leaves.iter().find(|c| {
@@ -293,14 +401,15 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
                 })
             });
             match (named, leaves.as_slice()) {
-                (Some(c), _) => (
+                (Some(c), _) => Some((
                     (*c).clone(),
                     "the certificate naming spog_config.js's web_server_name".to_string(),
-                ),
-                (None, [one]) => (
+                )),
+                (None, [one]) => Some((
                     (*one).clone(),
                     "the only server certificate among the files".to_string(),
-                ),
+                )),
+                (None, []) if other_flows => None,
                 (None, []) => return Err(nothing()),
                 (None, many) => {
                     let names: Vec<String> = many.iter().map(|c| c.subject_string()).collect();
@@ -316,7 +425,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
             }
         }
     };
-    let web_cert = web.0.clone();
+    let web_cert: Option<Certificate> = web.as_ref().map(|w| w.0.clone());
     let is_fqdn = crate::topology::is_fqdn;
     let ece_fqdn = match &spog_name {
         Some(n) if is_fqdn(n) => (
@@ -327,24 +436,27 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
             ),
         ),
         other => {
-            let from_cert = web_cert
-                .sans()
-                .into_iter()
-                .find_map(|s| match s {
-                    San::Dns(d) if is_fqdn(&d) => Some(d),
-                    _ => None,
-                })
-                .or_else(|| web_cert.common_name().filter(|c| is_fqdn(c)));
+            let from_cert = web_cert.as_ref().and_then(|w| {
+                w.sans()
+                    .into_iter()
+                    .find_map(|s| match s {
+                        San::Dns(d) if is_fqdn(&d) => Some(d),
+                        _ => None,
+                    })
+                    .or_else(|| w.common_name().filter(|c| is_fqdn(c)))
+            });
             if let Some(n) = other {
                 notes.push(format!("spog_config.js's web_server_name `{n}` is not a fully qualified name (F13 if SPOG's users reach ECE by another)"));
             }
             match from_cert {
                 Some(f) => (f, "the web server certificate's name".to_string()),
                 None => {
-                    notes.push(
+                    notes.push(if web_cert.is_some() {
                         "no fully qualified name for ECE in the files: ece.example.com is used"
-                            .into(),
-                    );
+                            .into()
+                    } else {
+                        "no web server certificate among the files: the ECE web server is ccelab's own (ece.example.com, its CA in every ADS's cacerts)".to_string()
+                    });
                     (
                         "ece.example.com".to_string(),
                         "ccelab's default".to_string(),
@@ -356,7 +468,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     // the certificates in play: the web certificate and its issuers (by
     // name and signature), and anything with the same key as one of them
     let all = inputs.all_certificates();
-    let mut play: Vec<Certificate> = vec![web_cert.clone()];
+    let mut play: Vec<Certificate> = web_cert.iter().cloned().collect();
     loop {
         let before = play.len();
         let snapshot = play.clone();
@@ -381,12 +493,17 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         .filter(|c| play.iter().any(|p| p.der() == c.der()))
         .cloned()
         .collect();
-    ordered.retain(|c| c.der() != web_cert.der());
-    ordered.insert(0, web_cert.clone());
+    if let Some(w) = &web_cert {
+        ordered.retain(|c| c.der() != w.der());
+        ordered.insert(0, w.clone());
+    }
     let redactor = opts.redact.then(|| {
         let mut names: Vec<String> = spog_name.iter().cloned().collect();
         names.extend(iis.as_ref().map(|(_, b)| b.host_name().to_string()));
         names.push(ece_fqdn.0.clone());
+        if !ldap_host.is_empty() {
+            names.push(ldap_host.clone());
+        }
         // the customer's certificates only: public CAs in a store keep their names
         redact::Redactor::new(&ordered, &names)
     });
@@ -405,52 +522,79 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     let twins = twinner
         .twin(&ordered)
         .map_err(|e| ReproduceError::file(dir, e))?;
-    let web_i = twins
-        .twins
-        .iter()
-        .position(|t| {
-            t.original
-                .as_ref()
-                .is_some_and(|o| o.der() == web_cert.der())
-        })
-        .ok_or_else(|| ReproduceError::file(dir, "the web certificate has no twin"))?;
-    let web_twin = &twins.twins[web_i];
-    // what IIS sends: its intermediates, when they are among the files
-    let sent = twins.intermediates(web_i);
-    let sent_originals: Vec<&Certificate> = twins
-        .twins
-        .iter()
-        .filter(|t| sent.contains(&t.cert))
-        .filter_map(|t| t.original.as_ref())
-        .collect();
-    if !web_cert.is_self_issued() {
-        notes.push(if sent_originals.is_empty() {
-            "the web server sends its certificate alone (no CA certificate of it among the files)".to_string()
-        } else {
-            format!(
-                "the web server is assumed to have {} in its Intermediate Certification Authorities store and to send it after its certificate (as importing the PFX with its chain does; F8 when it does not)",
-                sent_originals
-                    .iter()
-                    .map(|c| c.subject_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        });
-    }
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut web_pem = web_twin.cert.to_pem();
-    web_pem.push_str(&web_twin.key.to_pkcs8_pem());
-    web_pem.push_str(&pem_of(&sent));
-    files.push(("twins/ece-web.pem".into(), web_pem.into_bytes()));
-    let every: Vec<Certificate> = twins.twins.iter().map(|t| t.cert.clone()).collect();
-    files.push(("twins/all-twins.pem".into(), pem_of(&every).into_bytes()));
+    if let Some(web_cert) = &web_cert {
+        let web_i = twins
+            .twins
+            .iter()
+            .position(|t| {
+                t.original
+                    .as_ref()
+                    .is_some_and(|o| o.der() == web_cert.der())
+            })
+            .ok_or_else(|| ReproduceError::file(dir, "the web certificate has no twin"))?;
+        let web_twin = &twins.twins[web_i];
+        // what IIS sends: its intermediates, when they are among the files
+        let sent = twins.intermediates(web_i);
+        let sent_originals: Vec<&Certificate> = twins
+            .twins
+            .iter()
+            .filter(|t| sent.contains(&t.cert))
+            .filter_map(|t| t.original.as_ref())
+            .collect();
+        if !web_cert.is_self_issued() {
+            notes.push(if sent_originals.is_empty() {
+                "the web server sends its certificate alone (no CA certificate of it among the files)".to_string()
+            } else {
+                format!(
+                    "the web server is assumed to have {} in its Intermediate Certification Authorities store and to send it after its certificate (as importing the PFX with its chain does; F8 when it does not)",
+                    sent_originals
+                        .iter()
+                        .map(|c| c.subject_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+        }
+        let mut web_pem = web_twin.cert.to_pem();
+        web_pem.push_str(&web_twin.key.to_pkcs8_pem());
+        web_pem.push_str(&pem_of(&sent));
+        files.push(("twins/ece-web.pem".into(), web_pem.into_bytes()));
+        let every: Vec<Certificate> = twins.twins.iter().map(|t| t.cert.clone()).collect();
+        files.push(("twins/all-twins.pem".into(), pem_of(&every).into_bytes()));
+    }
     // the stores, their certificates in play replaced by twins
     // (twin file, password, the customer's certificates)
     let mut stores: Vec<(String, String, Vec<Certificate>)> = Vec::new();
+    let mut ldaps_store: Option<(String, Keystore)> = None;
+    let mut cvp_store: Option<(String, Keystore, Option<String>)> = None;
     for i in &inputs.used {
-        let Kind::Store { store, password } = &i.kind else {
+        let Kind::Store {
+            store,
+            password,
+            password_from,
+        } = &i.kind
+        else {
             continue;
         };
+        match store_role(&i.name, store, password_from) {
+            StoreRole::Ldaps if ldaps_store.is_none() => {
+                ldaps_store = Some((i.name.clone(), store.clone()));
+                continue;
+            }
+            StoreRole::Cvp if cvp_store.is_none() => {
+                cvp_store = Some((i.name.clone(), store.clone(), password_from.clone()));
+                continue;
+            }
+            StoreRole::Ldaps | StoreRole::Cvp => {
+                notes.push(format!(
+                    "{}: a second LDAPS or CVP key store, not used",
+                    i.name
+                ));
+                continue;
+            }
+            StoreRole::Cacerts => {}
+        }
         let mut twin_store = Keystore::new(store.store_type);
         for e in store.entries() {
             // the entry's own date (keytool -list shows it), or a fixed one
@@ -488,10 +632,14 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     topo.insert("preset".into(), "pcce-2000".into());
     topo.insert("clock".into(), at.clone().into());
     let mut ece_web = toml::Table::new();
-    ece_web.insert("fqdn".into(), ece_fqdn.0.clone().into());
-    let mut cert = toml::Table::new();
-    cert.insert("file".into(), "twins/ece-web.pem".into());
-    ece_web.insert("certificate".into(), cert.into());
+    if web_cert.is_some() || spog_name.as_deref().is_some_and(is_fqdn) {
+        ece_web.insert("fqdn".into(), ece_fqdn.0.clone().into());
+    }
+    if web_cert.is_some() {
+        let mut cert = toml::Table::new();
+        cert.insert("file".into(), "twins/ece-web.pem".into());
+        ece_web.insert("certificate".into(), cert.into());
+    }
     if let Some((_, b)) = &iis {
         let mut binding = toml::Table::new();
         binding.insert("host_name".into(), b.host_name().to_string().into());
@@ -509,7 +657,9 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         }
         ece_web.insert("spog_config".into(), js.into());
     }
-    topo.insert("ece_web".into(), ece_web.into());
+    if !ece_web.is_empty() {
+        topo.insert("ece_web".into(), ece_web.into());
+    }
     // the preset's ADSs (`Topology::preset`)
     let ads_names = ["ads-a", "ads-b"];
     let mut ads_stores: Vec<AdsTrust> = ads_names
@@ -520,7 +670,8 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         })
         .collect();
     match stores.as_slice() {
-        [] => notes.push("no cacerts among the files: every ADS trusts what ccelab's preset imports ([ECE] 4.1 done right)".into()),
+        [] if web_cert.is_some() => notes.push("no cacerts among the files: every ADS trusts what ccelab's preset imports ([ECE] 4.1 done right)".into()),
+        [] => {}
         [(one, pass, certs)] => {
             let mut ads = toml::Table::new();
             ads.insert("cacerts_file".into(), one.clone().into());
@@ -558,6 +709,55 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
             topo.insert("ads".into(), ads.into());
         }
     }
+    let all_certs = inputs.all_certificates();
+    let ldap = match ldap_in {
+        Some((file, settings)) => Some(ldap_plan(
+            LdapInput {
+                file,
+                settings,
+                keystore: ldaps_store,
+                all: &all_certs,
+                signing: opts.ad_requires_signing,
+            },
+            &mut topo,
+            &mut files,
+            &mut notes,
+        )?),
+        None => None,
+    };
+    let cvp = cvp_store.map(|(store, ks, password_from)| {
+        let aliases: Vec<String> = ks.entries().iter().map(|e| e.alias.clone()).collect();
+        let aw_cert = aliases.iter().any(|a| a.eq_ignore_ascii_case("aw_cert"));
+        let mut t = toml::Table::new();
+        t.insert("aw_cert".into(), aw_cert.into());
+        topo.insert("cvp".into(), t.into());
+        notes.push(format!(
+            "{store} is the CVP call server's .keystore{}: it {} the principal AW (an `AW_cert` entry, [SEC]'s alias); ccelab's CVP servers keep their own keys and trust ccelab's AW certificate or not as it does",
+            password_from
+                .as_ref()
+                .map(|f| format!(" (opened with {f}'s Security.keystorePW)"))
+                .unwrap_or_default(),
+            if aw_cert { "trusts" } else { "does not trust" }
+        ));
+        CvpPlan {
+            store,
+            password_from,
+            aw_cert,
+            aliases,
+        }
+    });
+    if cvp.is_none() {
+        if let Some(i) = inputs
+            .used
+            .iter()
+            .find(|i| matches!(i.kind, Kind::CvpSecurity { .. }))
+        {
+            notes.push(format!(
+                "{}: CVP's security.properties without the .keystore it opens: nothing to check",
+                i.name
+            ));
+        }
+    }
     let text = toml::to_string(&topo).map_err(|e| ReproduceError::file(dir, e))?;
     files.push((
         "topology.toml".into(),
@@ -579,11 +779,443 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         notes,
         redactor,
         inventory_web,
+        ldap,
+        cvp,
+    })
+}
+
+/// What a key store among the files is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StoreRole {
+    /// An ADS's `cacerts`.
+    Cacerts,
+    /// ECE's LDAPS keystore ([ECE] 2.1).
+    Ldaps,
+    /// A CVP server's `.keystore` ([SEC]).
+    Cvp,
+}
+
+/// Whether `c` names `host` (its CN or a SAN DNS name, case-insensitively).
+fn names_host(c: &Certificate, host: &str) -> bool {
+    !host.is_empty()
+        && (c
+            .common_name()
+            .is_some_and(|n| n.eq_ignore_ascii_case(host))
+            || c.sans()
+                .iter()
+                .any(|s| matches!(s, San::Dns(d) if d.eq_ignore_ascii_case(host))))
+}
+
+/// What [`ldap_plan`] reads.
+struct LdapInput<'a> {
+    file: String,
+    settings: LdapSettings,
+    keystore: Option<(String, Keystore)>,
+    all: &'a [Certificate],
+    signing: bool,
+}
+
+/// The DC ccelab's preset has.
+const PRESET_DC: &str = "gcdcsrv01.example.local";
+
+/// The `DC=` components of a DN, as a DNS domain (`DC=a, DC=b` → `a.b`).
+fn dn_domain(dn: &str) -> Option<String> {
+    let dcs: Vec<String> = dn
+        .split(',')
+        .filter_map(|r| {
+            let (k, v) = r.trim().split_once('=')?;
+            k.trim()
+                .eq_ignore_ascii_case("DC")
+                .then(|| v.trim().to_ascii_lowercase())
+        })
+        .collect();
+    (dcs.len() >= 2).then(|| dcs.join("."))
+}
+
+/// The SSO flow's plan: the twin DC named as the LDAP URL names it (its
+/// domain the customer's), the DN for LDAP Search made in its directory
+/// when the example forest lacks it (the password is never among the
+/// files: ccelab's is used, assumed right), the LDAPS keystore's verdict.
+fn ldap_plan(
+    input: LdapInput<'_>,
+    topo: &mut toml::Table,
+    files: &mut Vec<(String, Vec<u8>)>,
+    notes: &mut Vec<String>,
+) -> Result<LdapPlan, ReproduceError> {
+    use ccelab_emulators::ad_dc::{Directory, EXAMPLE_PASSWORD};
+    let LdapInput {
+        file,
+        settings,
+        keystore,
+        all,
+        signing,
+    } = input;
+    let (scheme, host, _port) = settings.server().ok_or_else(|| ReproduceError {
+        subject: file.clone(),
+        problem: format!("LDAP URL `{}` cannot be read", settings.ldap_url),
+    })?;
+    let is_ip = host
+        .trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_ok();
+    let labels = host.split('.').count();
+    let search = settings.search_dn.clone().unwrap_or_default();
+    let upn_domain = search
+        .split_once('@')
+        .filter(|_| !search.contains('='))
+        .map(|(_, d)| d.to_ascii_lowercase());
+    let dc_fqdn = if !is_ip && labels >= 3 && crate::topology::is_fqdn(&host) {
+        host.to_ascii_lowercase()
+    } else {
+        let domain = settings
+            .base
+            .as_deref()
+            .and_then(dn_domain)
+            .or_else(|| dn_domain(&search))
+            .or(upn_domain.clone())
+            .or_else(|| (!is_ip && labels == 2).then(|| host.to_ascii_lowercase()));
+        let dc = domain.map_or_else(|| PRESET_DC.to_string(), |d| format!("dc01.{d}"));
+        notes.push(format!(
+            "the LDAP URL names `{host}`, not a DC's fully qualified name: the twin DC is `{dc}` and the URL is saved with that name"
+        ));
+        dc
+    };
+    let ldap_url = if dc_fqdn.eq_ignore_ascii_case(&host) {
+        settings.ldap_url.clone()
+    } else {
+        settings.ldap_url.replacen(&host, &dc_fqdn, 1)
+    };
+    let domain = dc_fqdn.split_once('.').map_or("", |(_, d)| d);
+    if dc_fqdn != PRESET_DC {
+        let hosts = topo
+            .entry("hosts")
+            .or_insert_with(|| toml::Table::new().into());
+        if let Some(h) = hosts.as_table_mut() {
+            let mut dc = toml::Table::new();
+            dc.insert("fqdn".into(), dc_fqdn.clone().into());
+            h.insert("dc".into(), dc.into());
+        }
+    }
+    let dir = Directory::example_for(&dc_fqdn).map_err(|e| ReproduceError {
+        subject: file.clone(),
+        problem: format!("the LDAP server `{dc_fqdn}`: {e}"),
+    })?;
+    // the account of DN for LDAP Search, in the twin directory
+    let mut ldif = String::new();
+    if !search.trim().is_empty() {
+        let domain_dn = dir.domain_dn().to_string();
+        if let Some(d) = &upn_domain {
+            let exists = dir.entries().iter().any(|e| {
+                e.text("userPrincipalName")
+                    .is_some_and(|u| u.eq_ignore_ascii_case(&search))
+            });
+            if !exists && d == domain {
+                let local = search.split('@').next().unwrap_or_default();
+                let _ = write!(
+                    ldif,
+                    "dn: CN={local},CN=Users,{domain_dn}\nobjectClass: user\ncn: {local}\nsAMAccountName: {local}\nuserPrincipalName: {search}\nuserAccountControl: 512\nuserPassword: {EXAMPLE_PASSWORD}\n\n"
+                );
+            }
+        } else if dir.entry(&search).is_none() {
+            let rdns: Vec<String> = search.split(',').map(|r| r.trim().to_string()).collect();
+            let in_domain = dn_domain(&search).as_deref() == Some(domain)
+                && !search.contains('\\')
+                && rdns.iter().all(|r| r.contains('='));
+            if in_domain {
+                // the containers from the domain down, then the account
+                let dcs = rdns
+                    .iter()
+                    .rev()
+                    .take_while(|r| r.to_ascii_uppercase().starts_with("DC="))
+                    .count();
+                let above = rdns.len() - dcs;
+                for k in (1..above).rev() {
+                    let dn = rdns[k..].join(",");
+                    if dir.entry(&dn).is_some() {
+                        continue;
+                    }
+                    let (attr, value) = rdns[k].split_once('=').unwrap_or_default();
+                    let _ = if attr.trim().eq_ignore_ascii_case("OU") {
+                        write!(
+                            ldif,
+                            "dn: {dn}\nobjectClass: organizationalUnit\nou: {}\n\n",
+                            value.trim()
+                        )
+                    } else {
+                        write!(
+                            ldif,
+                            "dn: {dn}\nobjectClass: container\ncn: {}\n\n",
+                            value.trim()
+                        )
+                    };
+                }
+                let cn = rdns[0].split_once('=').map_or("", |(_, v)| v.trim());
+                let sam: String = cn.chars().filter(|c| !c.is_whitespace()).take(20).collect();
+                let _ = write!(
+                    ldif,
+                    "dn: {}\nobjectClass: user\ncn: {cn}\nsAMAccountName: {sam}\nuserPrincipalName: {sam}@{domain}\nuserAccountControl: 512\nuserPassword: {EXAMPLE_PASSWORD}\n\n",
+                    rdns.join(",")
+                );
+            } else {
+                notes.push(format!(
+                    "DN for LDAP Search `{search}` is not in the DC's domain {domain}: the twin directory has no such account (the bind fails as AD's would: data 52e)"
+                ));
+            }
+        }
+    }
+    let mut ad = toml::Table::new();
+    if !ldif.is_empty() {
+        let mut check = dir.clone();
+        check.add_ldif(&ldif).map_err(|e| ReproduceError {
+            subject: file.clone(),
+            problem: format!("DN for LDAP Search `{search}`: {e}"),
+        })?;
+        files.push(("ad.ldif".into(), ldif.into_bytes()));
+        ad.insert("ldif".into(), "ad.ldif".into());
+        notes.push(format!(
+            "the twin directory gets the account of DN for LDAP Search `{search}` (ad.ldif)"
+        ));
+    }
+    if signing {
+        ad.insert("require_signing".into(), true.into());
+        notes.push(
+            "the customer's AD requires LDAP signing (--ad-requires-signing; KB4520412)".into(),
+        );
+    } else if settings.enable_ssl != Some(true) && scheme == "ldap" {
+        notes.push("ECE binds in clear text: if the customer's AD requires LDAP signing (KB4520412), it fails as F15 (--ad-requires-signing reproduces that)".into());
+    }
+    if !ad.is_empty() {
+        topo.insert("ad_dc".into(), ad.into());
+    }
+    if !search.trim().is_empty() {
+        notes.push(format!(
+            "the password of `{search}` is {}: ccelab's is used, assumed right",
+            if settings.password_given {
+                "in the settings but not used"
+            } else {
+                "not among the files"
+            }
+        ));
+    }
+    // the LDAPS keystore ([ECE] 2.1)
+    let ssl = settings.enable_ssl.unwrap_or(scheme == "ldaps");
+    let location = settings.keystore_location.clone().unwrap_or_default();
+    let mut keystore_verdict = None;
+    let mut keystore_location = None;
+    if ssl {
+        if location.trim().is_empty() {
+            keystore_location = Some(String::new());
+        } else {
+            keystore_location = Some(ccelab_emulators::ece::ECE_LDAP_KEYSTORE.to_string());
+            if !location.eq_ignore_ascii_case(ccelab_emulators::ece::ECE_LDAP_KEYSTORE) {
+                notes.push(format!(
+                    "Keystore Location `{location}` is taken to be where the keystore is on every application server (ccelab's is {})",
+                    ccelab_emulators::ece::ECE_LDAP_KEYSTORE
+                ));
+            }
+        }
+        let with = match &keystore {
+            Some((name, ks)) => {
+                let trusted: Vec<&Certificate> = ks
+                    .entries()
+                    .iter()
+                    .filter_map(|e| e.entry.certificate())
+                    .collect();
+                // a server certificate naming the DC first (a self-signed
+                // one made by `openssl req -x509` says CA:TRUE)
+                let dc_cert = all
+                    .iter()
+                    .find(|c| c.basic_constraints_ca().is_none() && names_host(c, &host))
+                    .or_else(|| all.iter().find(|c| names_host(c, &host)));
+                let with = match dc_cert {
+                    Some(dc) => {
+                        // the DC's certificate or any CA above it
+                        let mut chain = vec![dc.clone()];
+                        while let Some(up) = chain.last().and_then(|c| {
+                            all.iter().find(|a| {
+                                ccelab_emulators::pki::dn::to_der(a.subject())
+                                    == ccelab_emulators::pki::dn::to_der(c.issuer())
+                                    && c.is_signed_by(a)
+                                    && !chain.iter().any(|x| x.der() == a.der())
+                            })
+                        }) {
+                            chain.push(up.clone());
+                        }
+                        chain
+                            .iter()
+                            .any(|c| trusted.iter().any(|t| t.der() == c.der()))
+                    }
+                    None => {
+                        notes.push(format!(
+                            "{name}: no certificate of `{host}` among the files, so its {} trusted certificate(s) are taken to include the DC's",
+                            trusted.len()
+                        ));
+                        !trusted.is_empty()
+                    }
+                };
+                notes.push(format!(
+                    "{name} is ECE's LDAPS keystore: it {} the DC's certificate{}",
+                    if with { "holds" } else { "does not hold" },
+                    if dc_cert.is_some() {
+                        " (or a CA of it)"
+                    } else {
+                        ""
+                    }
+                ));
+                keystore_verdict = Some((name.clone(), with));
+                with
+            }
+            None => {
+                notes.push("ECE's LDAPS keystore is not among the files: it is taken to hold the DC's certificate ([ECE] 2.1 done)".into());
+                true
+            }
+        };
+        let mut app = toml::Table::new();
+        app.insert(
+            "keystore".into(),
+            if with { "with-dc" } else { "without-dc" }.into(),
+        );
+        // the store's other certificates (not the DC's: ccelab's DC has its own)
+        if let (Some((_, ks)), false) = (&keystore, with) {
+            let others: Vec<Certificate> = ks
+                .entries()
+                .iter()
+                .filter_map(|e| e.entry.certificate().cloned())
+                .collect();
+            if !others.is_empty() {
+                files.push(("ldaps-keystore.pem".into(), pem_of(&others).into_bytes()));
+                app.insert("keystore_also".into(), "ldaps-keystore.pem".into());
+            }
+        }
+        topo.insert("ece_app".into(), app.into());
+    }
+    let fields = crate::actions::PartitionAdminFields {
+        ldap_url: Some(ldap_url),
+        dn_attribute: settings.dn_attribute.clone(),
+        base: Some(settings.base.clone().unwrap_or_default()),
+        search_dn: Some(search.clone()),
+        password: (!search.trim().is_empty()).then(|| EXAMPLE_PASSWORD.to_string()),
+        enable_ssl: Some(ssl),
+        keystore_location,
+    };
+    Ok(LdapPlan {
+        file,
+        settings,
+        fields,
+        dc_fqdn,
+        keystore: keystore_verdict,
     })
 }
 
 fn quote(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
+}
+
+/// One step of the reproduction's scenario: its TOML (without an
+/// expectation) and the flow it is, when it is one.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    /// `[[step]]` … lines.
+    pub toml: String,
+    /// The flow whose outcome this step's is.
+    pub flow: Option<Flow>,
+}
+
+/// The scenario's steps: the inventory's name for the web server, the
+/// gadget opened from each ADS (when the files concern the web server),
+/// partition-administrator SSO at trace level 7 with the customer's LDAP
+/// settings, the CVP call server reaching the AW.
+pub fn plan(p: &Prepared) -> Vec<Planned> {
+    let mut out = Vec::new();
+    let mut step = |toml: String, flow: Option<Flow>| out.push(Planned { toml, flow });
+    if let Some((address, file)) = &p.inventory_web {
+        step(
+            format!(
+                "[[step]]\ndo = \"inventory-web-server\"\nname = {}\nnote = {}\n",
+                quote(address),
+                quote(&format!(
+                    "the ECE web server as the customer's inventory ({file}) has it: the name SPOG's Java calls"
+                ))
+            ),
+            None,
+        );
+    }
+    let gadget = p.web.is_some()
+        || p.ads_stores.iter().any(|a| a.store.is_some())
+        || (p.ldap.is_none() && p.cvp.is_none());
+    if gadget {
+        for (i, AdsTrust { host: ads, store }) in p.ads_stores.iter().enumerate() {
+            step(
+                format!(
+                    "[[step]]\ndo = \"open-gadget\"\nads = {}\nnote = {}\n",
+                    quote(ads),
+                    quote(&format!(
+                        "SPOG on {ads} opens the Email and Chat gadget: Java with {} as trust reaches ECE at {}",
+                        store.as_ref().map_or("the preset's cacerts", |(f, _)| f.as_str()),
+                        p.inventory_web.as_ref().map_or(&p.ece_fqdn.0, |(a, _)| a)
+                    ))
+                ),
+                Some(Flow::Gadget(i)),
+            );
+        }
+    }
+    if let Some(l) = &p.ldap {
+        step(
+            "[[step]]\ndo = \"trace-level\"\nlevel = 7\nminutes = 60\nnote = \"[ECE] troubleshooting: the application server at trace level 7 (Debug) logs LDAP's exception\"\n".into(),
+            None,
+        );
+        let mut fields = toml::Table::new();
+        fields.insert("do".into(), "partition-admin".into());
+        let f = &l.fields;
+        for (k, v) in [
+            ("ldap_url", &f.ldap_url),
+            ("dn_attribute", &f.dn_attribute),
+            ("base", &f.base),
+            ("search_dn", &f.search_dn),
+            ("password", &f.password),
+            ("keystore_location", &f.keystore_location),
+        ] {
+            if let Some(v) = v {
+                fields.insert(k.into(), v.clone().into());
+            }
+        }
+        if let Some(b) = f.enable_ssl {
+            fields.insert("enable_ssl".into(), b.into());
+        }
+        fields.insert(
+            "note".into(),
+            format!(
+                "the customer's Partition Administration Configuration ({})",
+                l.file
+            )
+            .into(),
+        );
+        let body = toml::to_string(&fields).unwrap_or_default();
+        step(format!("[[step]]\n{body}"), None);
+        step(
+            format!(
+                "[[step]]\ndo = \"open-gadget\"\nads = \"ads-a\"\nnote = {}\n",
+                quote(&format!(
+                    "partition-administrator SSO: ECE's application server binds to {} and finds the SPOG administrator",
+                    l.dc_fqdn
+                ))
+            ),
+            Some(Flow::Sso),
+        );
+    }
+    if let Some(c) = &p.cvp {
+        step(
+            format!(
+                "[[step]]\ndo = \"cvp-orm\"\nhost = \"cvp-a\"\nnote = {}\n",
+                quote(&format!(
+                    "the call server checks the administrator's credentials with the principal AW over HTTPS, trusting its .keystore ({})",
+                    c.store
+                ))
+            ),
+            Some(Flow::CvpAw),
+        );
+    }
+    out
 }
 
 /// The scenario's text: the flows, with what they gave as expectations
@@ -601,17 +1233,31 @@ pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<Strin
             }
             v
         });
+    let steps = plan(p);
+    let mut what: Vec<&str> = Vec::new();
+    for st in &steps {
+        let w = match st.flow {
+            Some(Flow::Gadget(_)) => "the ECE gadget opened from each ADS",
+            Some(Flow::Sso) => "partition-administrator SSO",
+            Some(Flow::CvpAw) => "the CVP call server to the AW",
+            None => continue,
+        };
+        if !what.contains(&w) {
+            what.push(w);
+        }
+    }
     let _ = writeln!(s, "# Made by `ccelab reproduce` (issue 17) from the customer's files; twin certificates in twins/.");
     let _ = writeln!(s, "id = {}", quote(&p.id));
     let _ = writeln!(
         s,
         "title = {}",
         quote(&format!(
-            "Reproduction: the ECE gadget opened from each ADS ({})",
-            if codes.is_empty() {
-                "works".to_string()
-            } else {
-                codes.join(", ")
+            "Reproduction: {}{}",
+            what.join(", "),
+            match findings {
+                None => String::new(),
+                Some(_) if codes.is_empty() => " (works)".to_string(),
+                Some(_) => format!(" ({})", codes.join(", ")),
             }
         ))
     );
@@ -631,13 +1277,34 @@ pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<Strin
             if let Some(sh) = f.shows.first() {
                 let _ = writeln!(s, "symptom = {}", quote(sh));
             }
-            if let Some(l) = f.logged.iter().find(|l| l.contains("Exception")) {
-                let text = l.split_once(" SEVERE ").map_or(l.as_str(), |(_, r)| r);
-                let _ = writeln!(
-                    s,
-                    "logged = {}",
-                    quote(&format!("ADS catalina log: {text}"))
-                );
+            let l = f
+                .logged
+                .iter()
+                .find(|l| l.contains("LDAP authentication exception"))
+                .or_else(|| {
+                    f.logged
+                        .iter()
+                        .find(|l| l.contains("%CVP") && l.contains("Exception"))
+                })
+                .or_else(|| f.logged.iter().find(|l| l.contains("Exception")));
+            if let Some(l) = l {
+                let (log, text) = if l.contains(" <@> ") {
+                    (
+                        "ECE application server log at trace level 7",
+                        l.rsplit(" <@> ")
+                            .find(|t| t.contains("Exception"))
+                            .unwrap_or(l.as_str()),
+                    )
+                } else if let Some((_, m)) = l.split_once(": %CVP") {
+                    // `%CVP_12_5_ORM-3-AW_CONNECTION_FAILED: text`
+                    ("CVP log", m.split_once(": ").map_or(m, |(_, t)| t))
+                } else {
+                    (
+                        "ADS catalina log",
+                        l.split_once(" SEVERE ").map_or(l.as_str(), |(_, r)| r),
+                    )
+                };
+                let _ = writeln!(s, "logged = {}", quote(&format!("{log}: {}", text.trim())));
             }
         }
         if let Some((_, fix)) = failure(code) {
@@ -651,171 +1318,288 @@ pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<Strin
         &toml::to_string(&given)
             .map_err(|e| ReproduceError::file(Path::new("scenario.toml"), e))?,
     );
-    if let Some((address, file)) = &p.inventory_web {
-        let _ = writeln!(
-            s,
-            "\n[[step]]\ndo = \"inventory-web-server\"\nname = {}\nnote = {}",
-            quote(address),
-            quote(&format!(
-                "the ECE web server as the customer's inventory ({file}) has it: the name SPOG's Java calls"
-            ))
-        );
-    }
-    for (i, AdsTrust { host: ads, store }) in p.ads_stores.iter().enumerate() {
-        let _ = writeln!(s, "\n[[step]]\ndo = \"open-gadget\"\nads = {}", quote(ads));
-        let _ = writeln!(
-            s,
-            "note = {}",
-            quote(&format!(
-                "SPOG on {ads} opens the Email and Chat gadget: Java with {} as trust reaches ECE at {}",
-                store.as_ref().map_or("the preset's cacerts", |(f, _)| f.as_str()),
-                p.inventory_web.as_ref().map_or(&p.ece_fqdn.0, |(a, _)| a)
-            ))
-        );
-        if let Some(f) = findings.and_then(|f| f.get(i)) {
-            let mut e = format!("expect = {{ ok = {}", f.ok);
-            if let Some(sh) = f.shows.first() {
-                let _ = write!(e, ", shows = {}", quote(sh));
+    let mut n = 0;
+    for st in &steps {
+        s.push('\n');
+        s.push_str(&st.toml);
+        if st.flow.is_some() {
+            if let Some(f) = findings.and_then(|f| f.get(n)) {
+                let mut e = format!("expect = {{ ok = {}", f.ok);
+                if let Some(sh) = f.shows.first() {
+                    let _ = write!(e, ", shows = {}", quote(sh));
+                }
+                e.push_str(" }");
+                let _ = writeln!(s, "{e}");
             }
-            e.push_str(" }");
-            let _ = writeln!(s, "{e}");
+            n += 1;
         }
     }
     Ok(p.shown(&s))
 }
 
-/// The findings of a run: one per ADS, from its step's outcome (`outcomes`,
-/// in step order), classified with what the files say.
+/// The findings of a run: one per flow step of [`plan`], from its
+/// outcome (`outcomes`, in step order), classified with what the files say.
 pub fn findings(p: &Prepared, outcomes: &[crate::actions::Outcome]) -> Vec<Finding> {
-    let web = &p.web.0;
-    let chain: Vec<Certificate> = p
-        .twins
-        .twins
+    plan(p)
         .iter()
-        .position(|t| t.original.as_ref().is_some_and(|o| o.der() == web.der()))
+        .zip(outcomes)
+        .filter_map(|(st, o)| match st.flow? {
+            Flow::Gadget(i) => p.ads_stores.get(i).map(|a| gadget_finding(p, a, o)),
+            Flow::Sso => Some(sso_finding(p, o)),
+            Flow::CvpAw => Some(cvp_finding(p, o)),
+        })
+        .collect()
+}
+
+fn lines_of(o: &crate::actions::Outcome) -> Vec<String> {
+    o.shows
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Partition-administrator SSO's outcome: the application server's LDAP
+/// exception names the failure mode ([ECE] 2.1–2.2, troubleshooting).
+fn sso_finding(p: &Prepared, o: &crate::actions::Outcome) -> Finding {
+    let all = o.logged.join("\n");
+    let l = p.ldap.as_ref();
+    let url = l.map(|l| l.settings.ldap_url.clone()).unwrap_or_default();
+    let (code, why): (Option<&'static str>, Option<String>) = if o.ok {
+        (None, None)
+    } else if all.contains("PartialResultException") {
+        (
+            Some("F5"),
+            Some(format!(
+                "the LDAP URL `{url}` is the domain's LDAP port, not a global catalog (3268/3269){}",
+                l.and_then(|l| l.settings.base.as_ref())
+                    .filter(|b| !b.is_empty())
+                    .map(|b| format!(", searched from Base `{b}`"))
+                    .unwrap_or_default()
+            )),
+        )
+    } else if all.contains("AuthenticationNotSupportedException") {
+        (
+            Some("F15"),
+            Some(format!(
+                "ECE binds in clear text (`{url}`, Enable SSL on LDAP off) and the AD requires LDAP signing"
+            )),
+        )
+    } else if all.contains("CommunicationException")
+        && (all.contains("PKIX") || all.contains("SSL") || all.contains("keystore"))
+    {
+        (
+            Some("F14"),
+            Some(match l.and_then(|l| l.keystore.as_ref()) {
+                Some((k, false)) => {
+                    format!("{k} does not hold the DC's certificate nor a CA of it")
+                }
+                Some((k, true)) => format!(
+                    "{k} holds the DC's certificate, but the connection to it is refused: {url}"
+                ),
+                None => format!(
+                    "the keystore at `{}` cannot verify the DC's certificate",
+                    l.and_then(|l| l.settings.keystore_location.clone())
+                        .unwrap_or_default()
+                ),
+            }),
+        )
+    } else if all.contains("a successful bind must be completed") {
+        (
+            Some("F16"),
+            Some("DN for LDAP Search is empty, and the AD refuses anonymous searches".into()),
+        )
+    } else if all.contains("Partition administrator SSO failed") {
+        (Some("F4"), None)
+    } else {
+        (
+            None,
+            Some("partition-administrator SSO was not reached: the gadget failed before it (see the gadget's flows)".into()),
+        )
+    };
+    Finding {
+        flow: format!(
+            "partition-administrator SSO against {}",
+            l.map_or(String::new(), |l| l.dc_fqdn.clone())
+        ),
+        ok: o.ok,
+        code,
+        shows: lines_of(o),
+        logged: o.logged.clone(),
+        why,
+    }
+}
+
+/// The CVP call server's call to the AW: PKIX means the `.keystore`
+/// lacks `AW_cert` ([SEC]; F19).
+fn cvp_finding(p: &Prepared, o: &crate::actions::Outcome) -> Finding {
+    let all = o.logged.join("\n");
+    let (code, why) = if o.ok {
+        (None, None)
+    } else if all.contains("PKIX path building failed") {
+        (
+            Some("F19"),
+            p.cvp.as_ref().map(|c| {
+                format!(
+                    "{} has no AW_cert entry (its aliases: {})",
+                    c.store,
+                    c.aliases.join(", ")
+                )
+            }),
+        )
+    } else {
+        (None, None)
+    };
+    Finding {
+        flow: "the CVP call server (cvp-a) to the principal AW".into(),
+        ok: o.ok,
+        code,
+        shows: lines_of(o),
+        logged: o.logged.clone(),
+        why,
+    }
+}
+
+/// The gadget opened from one ADS, classified with the web certificate's
+/// chain and the ADS's store.
+fn gadget_finding(p: &Prepared, a: &AdsTrust, o: &crate::actions::Outcome) -> Finding {
+    let web = p.web.as_ref().map(|w| &w.0);
+    let chain: Vec<Certificate> = web
+        .and_then(|web| {
+            p.twins
+                .twins
+                .iter()
+                .position(|t| t.original.as_ref().is_some_and(|o| o.der() == web.der()))
+        })
         .map(|i| p.twins.original_chain(i))
         .unwrap_or_default();
     // `at` was checked when the reproduction was prepared
     let clock = ccelab_emulators::clock::parse_time(&p.at, time::OffsetDateTime::now_utc())
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    // the inventory step comes first
-    let outcomes = &outcomes[usize::from(p.inventory_web.is_some()).min(outcomes.len())..];
     // the web server by host name or IP address in the inventory (F10)
     let short_name = p
         .inventory_web
         .as_ref()
         .filter(|(a, _)| !crate::topology::is_fqdn(a) || a.parse::<std::net::IpAddr>().is_ok());
-    p.ads_stores
-        .iter()
-        .zip(outcomes)
-        .map(|(AdsTrust { host: ads, store }, o)| {
-            let ok = o.ok;
-            let shows: Vec<String> = o.shows.lines().filter(|l| !l.is_empty()).map(String::from).collect();
-            let logged = o.logged.clone();
-            let all = logged.join("\n");
-            let trusted = store.as_ref().map(|(_, certs)| certs);
-            let names = |cs: &[Certificate]| {
-                cs.iter()
-                    .map(|c| c.subject_string())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            };
-            let (code, why): (Option<&'static str>, Option<String>) = if ok {
-                (None, None)
-            } else if all.contains("PKIX path building failed") {
-                let held = |c: &Certificate| trusted.as_ref().is_some_and(|t| t.iter().any(|x| x.der() == c.der()));
-                if web.is_self_issued() {
-                    (
-                        Some("F7"),
-                        Some(format!(
-                            "the web server's certificate is self-signed ({}) and {ads}'s cacerts does not hold it",
-                            web.subject_string()
-                        )),
-                    )
-                } else if chain.len() > 1 && chain[1..].iter().any(held) {
-                    (
-                        Some("F8"),
-                        Some(format!(
-                            "{ads}'s cacerts holds part of the chain ({}) but the certificate that links it to the web certificate is neither there nor sent by the server",
-                            names(&chain[1..].iter().filter(|c| held(c)).cloned().collect::<Vec<_>>())
-                        )),
-                    )
-                } else {
-                    (
-                        Some("F1"),
-                        Some(format!(
-                            "{ads}'s cacerts holds none of the web certificate's chain: {}",
-                            names(&chain)
-                        )),
-                    )
-                }
-            } else if let Some((address, file)) = short_name.filter(|_| {
-                all.contains("No subject alternative")
-                    || all.contains("No name matching")
-                    || all.contains("UnknownHostException")
-            }) {
-                (
-                    Some("F10"),
-                    Some(format!(
-                        "the inventory ({file}) has the web server as `{address}`, not the fully qualified name its certificate holds ({})",
-                        p.ece_fqdn.0
-                    )),
-                )
-            } else if all.contains("No subject alternative DNS name matching")
-                || all.contains("No name matching")
-                || all.contains("No subject alternative names")
-            {
+    let AdsTrust { host: ads, store } = a;
+    let ok = o.ok;
+    let shows = lines_of(o);
+    let logged = o.logged.clone();
+    let all = logged.join("\n");
+    let trusted = store.as_ref().map(|(_, certs)| certs);
+    let names = |cs: &[Certificate]| {
+        cs.iter()
+            .map(|c| c.subject_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let (code, why): (Option<&'static str>, Option<String>) = if ok {
+        (None, None)
+    } else if all.contains("PKIX path building failed") {
+        let held = |c: &Certificate| {
+            trusted
+                .as_ref()
+                .is_some_and(|t| t.iter().any(|x| x.der() == c.der()))
+        };
+        match web {
+            Some(web) if web.is_self_issued() => (
+                Some("F7"),
+                Some(format!(
+                    "the web server's certificate is self-signed ({}) and {ads}'s cacerts does not hold it",
+                    web.subject_string()
+                )),
+            ),
+            _ if chain.len() > 1 && chain[1..].iter().any(held) => (
+                Some("F8"),
+                Some(format!(
+                    "{ads}'s cacerts holds part of the chain ({}) but the certificate that links it to the web certificate is neither there nor sent by the server",
+                    names(&chain[1..].iter().filter(|c| held(c)).cloned().collect::<Vec<_>>())
+                )),
+            ),
+            _ => (
+                Some("F1"),
+                Some(format!(
+                    "{ads}'s cacerts holds none of the web certificate's chain{}",
+                    if chain.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", names(&chain))
+                    }
+                )),
+            ),
+        }
+    } else if let Some((address, file)) = short_name.filter(|_| {
+        all.contains("No subject alternative")
+            || all.contains("No name matching")
+            || all.contains("UnknownHostException")
+    }) {
+        (
+            Some("F10"),
+            Some(format!(
+                "the inventory ({file}) has the web server as `{address}`, not the fully qualified name its certificate holds ({})",
+                p.ece_fqdn.0
+            )),
+        )
+    } else if all.contains("No subject alternative DNS name matching")
+        || all.contains("No name matching")
+        || all.contains("No subject alternative names")
+    {
+        (
+            Some("F2"),
+            web.map(|web| {
                 let sans: Vec<String> = web.sans().iter().map(San::to_string).collect();
-                (
-                    Some("F2"),
-                    Some(format!(
-                        "SPOG reaches ECE as {} ({}), but the certificate names {}{}",
-                        p.ece_fqdn.0,
-                        p.ece_fqdn.1,
-                        web.common_name().map(|c| format!("CN={c}")).unwrap_or_else(|| "no CN".into()),
-                        if sans.is_empty() {
-                            ", no SAN".to_string()
-                        } else {
-                            format!(", SAN {}", sans.join(", "))
-                        }
-                    )),
+                format!(
+                    "SPOG reaches ECE as {} ({}), but the certificate names {}{}",
+                    p.ece_fqdn.0,
+                    p.ece_fqdn.1,
+                    web.common_name()
+                        .map(|c| format!("CN={c}"))
+                        .unwrap_or_else(|| "no CN".into()),
+                    if sans.is_empty() {
+                        ", no SAN".to_string()
+                    } else {
+                        format!(", SAN {}", sans.join(", "))
+                    }
                 )
-            } else if all.contains("CertificateExpiredException")
-                || all.contains("CertificateNotYetValidException")
-                || all.contains("validity check failed")
-            {
-                let late = chain
-                    .iter()
-                    .find(|c| c.not_after() < clock || c.not_before() > clock);
-                (
-                    Some("F25"),
-                    late.map(|c| {
-                        format!(
-                            "{} is valid {} … {}, and the failure is reproduced at {}",
-                            c.subject_string(),
-                            rfc3339(c.not_before()),
-                            rfc3339(c.not_after()),
-                            p.at
-                        )
-                    }),
+            }),
+        )
+    } else if all.contains("CertificateExpiredException")
+        || all.contains("CertificateNotYetValidException")
+        || all.contains("validity check failed")
+    {
+        let late = chain
+            .iter()
+            .find(|c| c.not_after() < clock || c.not_before() > clock);
+        (
+            Some("F25"),
+            late.map(|c| {
+                format!(
+                    "{} is valid {} … {}, and the failure is reproduced at {}",
+                    c.subject_string(),
+                    rfc3339(c.not_before()),
+                    rfc3339(c.not_after()),
+                    p.at
                 )
-            } else if all.contains("Algorithm constraints check failed") || all.contains("keysize") {
-                (Some("F24"), None)
-            } else if shows.iter().any(|s| s == ccelab_emulators::cce_admin::GADGET_BLANK) {
-                (Some("F13"), None)
-            } else {
-                (None, None)
-            };
-            Finding {
-                flow: format!("open the ECE gadget from {ads}"),
-                ok,
-                code,
-                shows,
-                logged,
-                why,
-            }
-        })
-        .collect()
+            }),
+        )
+    } else if all.contains("Algorithm constraints check failed") || all.contains("keysize") {
+        (Some("F24"), None)
+    } else if shows
+        .iter()
+        .any(|s| s == ccelab_emulators::cce_admin::GADGET_BLANK)
+    {
+        (Some("F13"), None)
+    } else {
+        (None, None)
+    };
+    Finding {
+        flow: format!("open the ECE gadget from {ads}"),
+        ok,
+        code,
+        shows,
+        logged,
+        why,
+    }
 }
 
 /// The report (Markdown): what was used and ignored, the twins and what
@@ -836,16 +1620,42 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
                     .collect::<Vec<_>>()
                     .join("; ")
             ),
-            Kind::Store { store, .. } => format!(
-                "{} key store, {} entries ({} trusted certificates)",
+            Kind::Store {
+                store,
+                password_from,
+                ..
+            } => format!(
+                "{} key store, {} entries ({} trusted certificates){}",
                 store.store_type.keytool_name(),
                 store.entries().len(),
                 store
                     .entries()
                     .iter()
                     .filter(|e| matches!(e.entry, Entry::Trusted(_)))
-                    .count()
+                    .count(),
+                password_from
+                    .as_ref()
+                    .map(|f| format!(", opened with {f}'s Security.keystorePW"))
+                    .unwrap_or_default()
             ),
+            Kind::LdapSettings(l) => format!(
+                "ECE's Partition Administration Configuration ({}): LDAP URL `{}`, DN Attribute `{}`, Base `{}`, DN for LDAP Search `{}`, Password {}, Enable SSL on LDAP {}, Keystore Location `{}`",
+                l.form,
+                l.ldap_url,
+                l.dn_attribute.as_deref().unwrap_or(""),
+                l.base.as_deref().unwrap_or(""),
+                l.search_dn.as_deref().unwrap_or(""),
+                if l.password_given { "given (not used)" } else { "not given" },
+                match l.enable_ssl {
+                    Some(true) => "on",
+                    Some(false) => "off",
+                    None => "(unset)",
+                },
+                l.keystore_location.as_deref().unwrap_or("")
+            ),
+            Kind::CvpSecurity { .. } => {
+                "CVP's security.properties: Security.keystorePW (the .keystore's password)".into()
+            }
             Kind::Iis(b) => format!(
                 "IIS applicationHost.config: site `{}`, https binding `{}` sslFlags {}{}{}",
                 b.site,
@@ -881,12 +1691,13 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
         }
     }
     let _ = writeln!(s, "\n## The deployment\n");
-    let _ = writeln!(
-        s,
-        "- the web server's certificate: {} — {}",
-        describe(&p.web.0),
-        p.web.1
-    );
+    if let Some((cert, how)) = &p.web {
+        let _ = writeln!(
+            s,
+            "- the web server's certificate: {} — {how}",
+            describe(cert)
+        );
+    }
     let _ = writeln!(
         s,
         "- SPOG reaches ECE as `{}` ({})",
@@ -900,6 +1711,9 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
         s,
         "Each twin has its original's subject, issuer, serial, validity, signature algorithm, key type and size, and every extension byte for byte; only the key differs, so fingerprints and thumbprints differ too.\n"
     );
+    if p.twins.twins.is_empty() {
+        let _ = writeln!(s, "None: no certificate among the files is in play.");
+    }
     for t in &p.twins.twins {
         match &t.original {
             Some(o) => {
@@ -934,7 +1748,7 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
     }
     let _ = writeln!(
         s,
-        "\n## What happens\n\n`graph.svg` draws these flows: each ADS's Java to the web server, red where it refuses (its text on hover); `ccelab graph` on this folder draws the whole deployment.\n"
+        "\n## What happens\n\n`graph.svg` draws these flows (each ADS's Java to the web server; ECE's application server to the DC; the CVP call server to the AW — those the files concern), red where the client refuses (its text on hover); `ccelab graph` on this folder draws the whole deployment.\n"
     );
     for f in findings {
         let verdict = match (f.ok, f.code) {
@@ -962,8 +1776,9 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
     p.shown(&s)
 }
 
-/// The trust graph of the flows the files describe (SPOG's Java on each
-/// ADS to the ECE web server) as SVG: the reproduction's topology in
+/// The trust graph of the flows the files describe (`pairs`: SPOG's Java
+/// on each ADS to the ECE web server, ECE's application server to the
+/// DC, the CVP call server to the AW) as SVG: the reproduction's topology in
 /// `staged` started again under `scratch`, the scenario's `setup` steps
 /// done (the inventory's name for the web server), its edges to the web
 /// server probed. The other edges of the deployment are left out: the customer's
@@ -972,6 +1787,7 @@ async fn flows_graph(
     staged: &Path,
     scratch: &Path,
     setup: Vec<crate::actions::Action>,
+    mut pairs: Vec<(Vec<String>, Vec<String>)>,
 ) -> Result<String, ReproduceError> {
     let (file, dir) = (staged.join("topology.toml"), scratch.to_path_buf());
     let topo = blocking(move || {
@@ -993,7 +1809,13 @@ async fn flows_graph(
             .await
             .map_err(|e| ReproduceError::file(&staged.join("scenario.toml"), e))?;
     }
-    let g = crate::graph::build(&deployed.lab).await.only(&[], &web);
+    // `@ece-web`: the ECE web servers, whatever their names
+    for (_, to) in &mut pairs {
+        if to.iter().any(|t| t == "@ece-web") {
+            *to = web.clone();
+        }
+    }
+    let g = crate::graph::build(&deployed.lab).await.only_any(&pairs);
     Ok(crate::graph::render::svg(&g))
 }
 
@@ -1060,7 +1882,7 @@ pub async fn reproduce(opts: &Options) -> Result<(Prepared, Vec<Finding>, String
     let r = crate::scenario::run(&scenario, &work.path().join("run")).await;
     let found = findings(&p, &r.outcomes);
     // the scenario's setting-up steps, then the graph
-    let setup: Vec<crate::actions::Action> = p
+    let mut setup: Vec<crate::actions::Action> = p
         .inventory_web
         .iter()
         .map(|(name, _)| crate::actions::Action::InventoryWebServer {
@@ -1069,9 +1891,31 @@ pub async fn reproduce(opts: &Options) -> Result<(Prepared, Vec<Finding>, String
             password: None,
         })
         .collect();
-    let graph = flows_graph(&work.path().join("out"), &work.path().join("graph"), setup).await?;
+    let steps = plan(&p);
+    let mut pairs: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    if steps
+        .iter()
+        .any(|s| matches!(s.flow, Some(Flow::Gadget(_))))
+    {
+        pairs.push((Vec::new(), vec!["@ece-web".into()]));
+    }
+    if let Some(l) = &p.ldap {
+        setup.push(crate::actions::Action::PartitionAdmin(l.fields.clone()));
+        pairs.push((vec!["ece-app".into()], vec![l.dc_fqdn.clone()]));
+    }
+    if p.cvp.is_some() {
+        pairs.push((vec!["cvp-a".into()], vec!["ads-a".into()]));
+    }
+    let graph = flows_graph(
+        &work.path().join("out"),
+        &work.path().join("graph"),
+        setup,
+        pairs,
+    )
+    .await?;
+    let flows = steps.iter().filter(|s| s.flow.is_some()).count();
     let made = (|| {
-        if found.len() != p.ads_stores.len() {
+        if found.len() != flows {
             return Err(ReproduceError::file(
                 &opts.dir,
                 format!(
