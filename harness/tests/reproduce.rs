@@ -768,3 +768,33 @@ fn a_cvp_keystore_opens_with_its_security_properties_and_without_aw_cert_is_f19(
     );
     assert!(findings[0].ok, "{findings:?}");
 }
+
+#[test]
+fn redacted_ldap_settings_name_no_customer_anywhere_and_still_fail_as_f5() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut o = opts(
+        root().join("scenarios/field/contoso-f5-sso-not-a-global-catalog/input"),
+        out.clone(),
+        "2026-06-15T09:00:00Z",
+    );
+    o.redact = true;
+    let (_, findings, _) = rt().block_on(reproduce::reproduce(&o)).unwrap();
+    assert_eq!(findings[0].code, Some("F5"), "{findings:?}");
+    for f in [
+        "ad.ldif",
+        "topology.toml",
+        "scenario.toml",
+        "report.md",
+        "graph.svg",
+    ] {
+        let t = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(!t.to_lowercase().contains("contoso"), "{f}:\n{t}");
+    }
+    // the graph draws ECE's application server to the (renamed) twin DC
+    let svg = std::fs::read_to_string(out.join("graph.svg")).unwrap();
+    assert!(
+        svg.contains("data-from=\"ece-app\" data-to=\"dc\""),
+        "{svg}"
+    );
+}

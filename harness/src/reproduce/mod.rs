@@ -718,6 +718,8 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
                 keystore: ldaps_store,
                 all: &all_certs,
                 signing: opts.ad_requires_signing,
+                red: &red,
+                redacting: opts.redact,
             },
             &mut topo,
             &mut files,
@@ -813,6 +815,10 @@ struct LdapInput<'a> {
     keystore: Option<(String, Keystore)>,
     all: &'a [Certificate],
     signing: bool,
+    /// `--redact`'s rewrite (the identity without it).
+    red: &'a dyn Fn(&str) -> String,
+    /// `--redact` given.
+    redacting: bool,
 }
 
 /// The DC ccelab's preset has.
@@ -849,6 +855,8 @@ fn ldap_plan(
         keystore,
         all,
         signing,
+        red,
+        redacting,
     } = input;
     let (scheme, host, _port) = settings.server().ok_or_else(|| ReproduceError {
         subject: file.clone(),
@@ -970,7 +978,7 @@ fn ldap_plan(
             subject: file.clone(),
             problem: format!("DN for LDAP Search `{search}`: {e}"),
         })?;
-        files.push(("ad.ldif".into(), ldif.into_bytes()));
+        files.push(("ad.ldif".into(), red(&ldif).into_bytes()));
         ad.insert("ldif".into(), "ad.ldif".into());
         notes.push(format!(
             "the twin directory gets the account of DN for LDAP Search `{search}` (ad.ldif)"
@@ -1082,7 +1090,13 @@ fn ldap_plan(
                 .iter()
                 .filter_map(|e| e.entry.certificate().cloned())
                 .collect();
-            if !others.is_empty() {
+            // with --redact the customer's certificates are not written
+            if !others.is_empty() && redacting {
+                notes.push(format!(
+                    "with --redact the LDAPS keystore's {} certificate(s) are left out (they name the customer): Java finds it empty",
+                    others.len()
+                ));
+            } else if !others.is_empty() {
                 files.push(("ldaps-keystore.pem".into(), pem_of(&others).into_bytes()));
                 app.insert("keystore_also".into(), "ldaps-keystore.pem".into());
             }
@@ -1900,8 +1914,21 @@ pub async fn reproduce(opts: &Options) -> Result<(Prepared, Vec<Finding>, String
         pairs.push((Vec::new(), vec!["@ece-web".into()]));
     }
     if let Some(l) = &p.ldap {
-        setup.push(crate::actions::Action::PartitionAdmin(l.fields.clone()));
-        pairs.push((vec!["ece-app".into()], vec![l.dc_fqdn.clone()]));
+        // as the (redacted) scenario saves them
+        let shown = |v: &Option<String>| v.as_deref().map(|t| p.shown(t));
+        let f = &l.fields;
+        setup.push(crate::actions::Action::PartitionAdmin(
+            crate::actions::PartitionAdminFields {
+                ldap_url: shown(&f.ldap_url),
+                dn_attribute: shown(&f.dn_attribute),
+                base: shown(&f.base),
+                search_dn: shown(&f.search_dn),
+                password: f.password.clone(),
+                enable_ssl: f.enable_ssl,
+                keystore_location: shown(&f.keystore_location),
+            },
+        ));
+        pairs.push((vec!["ece-app".into()], vec![p.shown(&l.dc_fqdn)]));
     }
     if p.cvp.is_some() {
         pairs.push((vec!["cvp-a".into()], vec!["ads-a".into()]));
