@@ -770,6 +770,42 @@ fn a_cvp_keystore_opens_with_its_security_properties_and_without_aw_cert_is_f19(
 }
 
 #[test]
+fn a_jceks_store_of_trusted_certificates_only_is_a_cacerts_not_a_cvp_keystore() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("input");
+    std::fs::create_dir(&input).unwrap();
+    let f1 = root().join("scenarios/field/northwind-f1-ca-missing/input");
+    std::fs::copy(f1.join("ece-web.cer"), input.join("ece-web.cer")).unwrap();
+    let o = Command::new("keytool")
+        .args([
+            "-importcert",
+            "-noprompt",
+            "-storetype",
+            "JCEKS",
+            "-storepass",
+            "changeit",
+        ])
+        .args(["-keystore", input.join("cacerts").to_str().unwrap()])
+        .args([
+            "-alias",
+            "northwind",
+            "-file",
+            f1.join("ece-web.cer").to_str().unwrap(),
+        ])
+        .output()
+        .expect("keytool");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let p =
+        reproduce::prepare(&opts(input, tmp.path().join("out"), "2026-06-15T09:00:00Z")).unwrap();
+    assert!(p.cvp.is_none());
+    assert!(
+        p.ads_stores.iter().all(|a| a.store.is_some()),
+        "{:?}",
+        p.ads_stores
+    );
+}
+
+#[test]
 fn redacted_ldap_settings_name_no_customer_anywhere_and_still_fail_as_f5() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");

@@ -139,11 +139,21 @@ impl LdapSettings {
         let scheme = scheme.to_ascii_lowercase();
         let hostport = rest.split('/').next().unwrap_or("");
         let default = if scheme == "ldaps" { 636 } else { 389 };
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) if !h.contains(']') || h.ends_with(']') => {
-                (h.to_string(), p.parse().ok()?)
+        // `[v6]`, `[v6]:port`, `host`, `host:port`
+        let (host, port) = match hostport.strip_prefix('[') {
+            Some(v6) => {
+                let (h, rest) = v6.split_once(']')?;
+                let port = match rest.strip_prefix(':') {
+                    Some(p) => p.parse().ok()?,
+                    None if rest.is_empty() => default,
+                    None => return None,
+                };
+                (format!("[{h}]"), port)
             }
-            _ => (hostport.to_string(), default),
+            None => match hostport.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), p.parse().ok()?),
+                None => (hostport.to_string(), default),
+            },
         };
         Some((scheme, host, port))
     }
@@ -370,7 +380,7 @@ fn recognise(
             "--storepass for this file".to_string()
         } else if tries.len() > 1 {
             format!(
-                "--storepass (default changeit), then Security.keystorePW of {}",
+                "--storepass (default changeit), then Security.keystorePW of {}; a 12.6(2) security.properties keeps it encrypted: give DecryptKeystoreUtil.bat's output as --storepass {name}=PASS",
                 cvp_passwords
                     .iter()
                     .map(|(f, _)| f.as_str())
@@ -613,6 +623,10 @@ fn ldap_settings(text: &str) -> Result<Option<LdapSettings>, String> {
         ..LdapSettings::default()
     };
     let mut url_line = None;
+    // the other fields' labels seen: with the URL not an ldap one, a text
+    // is only taken for the settings when it has several of the screen's
+    // labels (a customer's note mentioning an "LDAP URL" is not them)
+    let mut labels: Vec<&str> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let Some(at) = line.find([':', '=', '\t', '：']) else {
             continue;
@@ -630,6 +644,9 @@ fn ldap_settings(text: &str) -> Result<Option<LdapSettings>, String> {
             continue;
         };
         let opt = || Some(value.clone()).filter(|v| !v.is_empty());
+        if *field != "ldap_url" && !labels.contains(field) {
+            labels.push(field);
+        }
         match *field {
             "ldap_url" => {
                 s.ldap_url = value.clone();
@@ -658,8 +675,10 @@ fn ldap_settings(text: &str) -> Result<Option<LdapSettings>, String> {
         }
     }
     match url_line {
-        Some(line) => check_url(s, line).map(Some),
-        None => Ok(None),
+        Some(line) if s.ldap_url.to_ascii_lowercase().starts_with("ldap") || labels.len() >= 2 => {
+            check_url(s, line).map(Some)
+        }
+        _ => Ok(None),
     }
 }
 
@@ -829,13 +848,31 @@ mod tests {
             "LDAP settings, line 2: Enable SSL on LDAP is `maybe`, not yes or no"
         );
         assert_eq!(
-            ldap_settings("x\nLDAP URL: dc.example.local:389\n").unwrap_err(),
+            ldap_settings("x\nLDAP URL: dc.example.local:389\nDN Attribute: upn\nBase:\n")
+                .unwrap_err(),
             "LDAP settings, line 2: LDAP URL `dc.example.local:389` is not ldap://HOST[:PORT] or ldaps://HOST[:PORT]"
         );
-        // not LDAP settings
+        // not LDAP settings: other text, and a note that mentions an LDAP URL
         assert!(ldap_settings("var web_server_name = \"x\";")
             .unwrap()
             .is_none());
+        assert!(ldap_settings("Hi,\nLDAP URL: ask Bob\nThanks\n")
+            .unwrap()
+            .is_none());
+        // IPv6 literals, with and without a port
+        let v6 = |u: &str| LdapSettings {
+            ldap_url: u.into(),
+            ..LdapSettings::default()
+        };
+        assert_eq!(
+            v6("ldaps://[fd00::5]:3269").server(),
+            Some(("ldaps".into(), "[fd00::5]".into(), 3269))
+        );
+        assert_eq!(
+            v6("ldap://[fd00::5]").server(),
+            Some(("ldap".into(), "[fd00::5]".into(), 389))
+        );
+        assert_eq!(v6("ldap://[fd00::5]x").server(), None);
         assert_eq!(
             security_properties(b"#x\r\nSecurity.keystorePW = abc\r\n").as_deref(),
             Some("abc")

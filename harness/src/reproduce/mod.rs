@@ -325,7 +325,13 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     // settings' Keystore Location, or holding a certificate of the LDAP
     // server), else an ADS's cacerts
     let store_role = |name: &str, store: &Keystore, from: &Option<String>| -> StoreRole {
-        if store.store_type == ccelab_emulators::stores::StoreType::Jceks || from.is_some() {
+        // a JCEKS `cacerts` holds trusted entries only; CVP's `.keystore`
+        // holds the servers' own key pairs (or `AW_cert`)
+        let cvp_like = store.store_type == ccelab_emulators::stores::StoreType::Jceks
+            && store.entries().iter().any(|e| {
+                !matches!(e.entry, Entry::Trusted(_)) || e.alias.eq_ignore_ascii_case("aw_cert")
+            });
+        if cvp_like || from.is_some() {
             return StoreRole::Cvp;
         }
         if let Some((_, l)) = &ldap_in {
