@@ -136,8 +136,17 @@ impl Shared {
                 let f = FinesseDeployment::new(
                     topo.agents.clone(),
                     (ADMIN_USER.to_string(), VOS_ADMIN_PASSWORD.to_string()),
-                    // the agents' PCs trust the enterprise CA (domain members)
-                    vec![topo.root.cert.clone()],
+                    // the agents' PCs trust the enterprise CA (domain members),
+                    // and the customer's CAs above twinned VOS certificates
+                    std::iter::once(topo.root.cert.clone())
+                        .chain(
+                            topo.vos_files
+                                .values()
+                                .filter_map(|f| f.own.as_ref())
+                                .filter(|o| !o.cert.is_self_issued())
+                                .map(|o| o.root.clone()),
+                        )
+                        .collect(),
                 );
                 f.set_in_service(topo.finesse.in_service);
                 Arc::new(f)
@@ -564,6 +573,10 @@ fn vos_tomcat(
     h: &Host,
     now: time::OffsetDateTime,
 ) -> Result<ccelab_emulators::pki::Issued, TopologyError> {
+    // the customer's twin (`[hosts.NAME] tomcat`)
+    if let Some(own) = topo.vos_files.get(&h.name).and_then(|f| f.own.clone()) {
+        return Ok(own);
+    }
     let key = keypool::key(KeyType::Rsa2048, vos_keys(topo, h)[0])?;
     // F17: a Finesse certificate made for the host name, not the FQDN
     let name = if h.role == Role::Finesse && topo.finesse.certificate_cn_host_name {
@@ -772,11 +785,22 @@ pub(crate) fn write_disk(
         Role::AdDc => ccelab_emulators::ad_dc::product::write_disk(&h.name, disk, &topo.dc.cert)?,
         Role::Finesse | Role::Cuic | Role::Ids => {
             let own = made(h)?;
-            let mut trust = match topo.finesse.certificate {
-                TomcatCert::SelfSigned => Vec::new(),
-                TomcatCert::CaSigned => vec![topo.root.cert.clone(), topo.issuing.cert.clone()],
+            let files = topo.vos_files.get(&h.name);
+            let mut trust = match (files.and_then(|f| f.own.as_ref()), topo.finesse.certificate) {
+                // a twin's own chain, as VOS keeps a CA-signed certificate's chain
+                (Some(o), _) if o.cert.is_self_issued() => Vec::new(),
+                (Some(o), _) => std::iter::once(o.root.clone())
+                    .chain(o.intermediates.iter().rev().cloned())
+                    .collect(),
+                (None, TomcatCert::SelfSigned) => Vec::new(),
+                (None, TomcatCert::CaSigned) => {
+                    vec![topo.root.cert.clone(), topo.issuing.cert.clone()]
+                }
             };
-            if h.role == Role::Finesse {
+            if let Some(exact) = files.and_then(|f| f.trust.clone()) {
+                // the customer's tomcat-trust as listed
+                trust = exact;
+            } else if h.role == Role::Finesse {
                 // the CUIC certificates uploaded to this node's tomcat-trust ([SEC] Live Data)
                 let cuics: Vec<&Host> =
                     topo.hosts.iter().filter(|c| c.role == Role::Cuic).collect();

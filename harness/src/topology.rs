@@ -278,6 +278,18 @@ pub struct Topology {
     pub lb: Option<LbKnobs>,
     /// The stubs (`[[stub]]`), each with its host's name.
     pub stubs: Vec<(String, ccelab_emulators::stubs::StubSpec)>,
+    /// VOS hosts whose certificate units come from files (`[hosts.NAME]
+    /// tomcat`, `tomcat_trust`: `ccelab reproduce`'s twins), by host name.
+    pub vos_files: std::collections::BTreeMap<String, VosFiles>,
+}
+
+/// A VOS host's certificate units as files give them.
+#[derive(Clone, Debug, Default)]
+pub struct VosFiles {
+    /// Its `tomcat` certificate, key and chain (else as the knobs make it).
+    pub own: Option<Issued>,
+    /// Its `tomcat-trust`, exactly (else as the knobs make it).
+    pub trust: Option<Vec<ccelab_emulators::pki::Certificate>>,
 }
 
 /// The load balancer's knobs (`[lb]`; topology.md §1, F23).
@@ -443,6 +455,7 @@ impl Topology {
             cvp: ccelab_emulators::cvp::CvpKnobs::default(),
             lb: None,
             stubs: Vec::new(),
+            vos_files: Default::default(),
         })
         .and_then(|mut t| {
             if name == Preset::Ece400Ha.name() {

@@ -40,6 +40,11 @@
 //! keystore_profile = "12.5"            # or "12.6.2" (DecryptKeystoreUtil.bat)
 //! aw_cert = true                       # false: F19
 //! wsm_certificate_cn = "fqdn"          # "host-name": F17 on the reporting server
+//!
+//! [hosts.finesse-a]                    # any host: its FQDN; a VOS host (finesse-*, cuic-*,
+//! fqdn = "fin01.corp.example"          # ids-*): its certificate units from files
+//! tomcat = "twins/finesse-a.pem"       # the tomcat certificate, key and CA certificates
+//! tomcat_trust = ["twins/cuic-a.pem"]  # the whole tomcat-trust (else as [finesse] makes it)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -96,6 +101,12 @@ pub struct TopologyFile {
 pub struct HostSpec {
     /// The host's FQDN (its certificates follow it).
     pub fqdn: Option<String>,
+    /// A VOS host's `tomcat` certificate, its key and its CA certificates,
+    /// from one PEM file (`ccelab reproduce`'s twin of the customer's).
+    pub tomcat: Option<String>,
+    /// A VOS host's whole `tomcat-trust`: PEM files of certificates (every
+    /// certificate of each file; none: an empty `tomcat-trust`).
+    pub tomcat_trust: Option<Vec<String>>,
 }
 
 /// The AD DC / GC (`[ad_dc]`): the DC's own section.
@@ -328,6 +339,64 @@ impl TopologyFile {
                 }
                 topo.add_ece_app_servers(n)?;
             }
+        }
+        for (name, spec) in &self.hosts {
+            if spec.tomcat.is_none() && spec.tomcat_trust.is_none() {
+                continue;
+            }
+            let vos = topo.hosts.iter().any(|h| {
+                h.name == *name
+                    && matches!(
+                        h.role,
+                        crate::topology::Role::Finesse
+                            | crate::topology::Role::Cuic
+                            | crate::topology::Role::Ids
+                    )
+            });
+            if !vos {
+                let names: Vec<&str> = topo
+                    .hosts
+                    .iter()
+                    .filter(|h| {
+                        matches!(
+                            h.role,
+                            crate::topology::Role::Finesse
+                                | crate::topology::Role::Cuic
+                                | crate::topology::Role::Ids
+                        )
+                    })
+                    .map(|h| h.name.as_str())
+                    .collect();
+                return Err(at(&format!("hosts.{name}"))(&format!(
+                    "tomcat and tomcat_trust are a VOS host's (VOS hosts: {})",
+                    names.join(", ")
+                )));
+            }
+            let mut files = crate::topology::VosFiles::default();
+            if let Some(f) = &spec.tomcat {
+                files.own = Some(
+                    ccelab_emulators::pki::spec::load_identity(&self.base_dir, f)
+                        .map_err(|e| at(&format!("hosts.{name}.tomcat"))(&e))?,
+                );
+            }
+            if let Some(list) = &spec.tomcat_trust {
+                let at = at(&format!("hosts.{name}.tomcat_trust"));
+                let mut trust = Vec::new();
+                for f in list {
+                    let bytes = ccelab_emulators::host::read_below(&self.base_dir, f)
+                        .map_err(|e| at(&e))?;
+                    let text = String::from_utf8(bytes)
+                        .map_err(|_| at(&format!("{f}: not a PEM text")))?;
+                    let certs = ccelab_emulators::pki::Certificate::all_from_pem(&text)
+                        .map_err(|e| at(&format!("{f}: {e}")))?;
+                    if certs.is_empty() {
+                        return Err(at(&format!("{f}: no CERTIFICATE in the file")));
+                    }
+                    trust.extend(certs);
+                }
+                files.trust = Some(trust);
+            }
+            topo.vos_files.insert(name.clone(), files);
         }
         for (name, spec) in &self.hosts {
             let Some(fqdn) = &spec.fqdn else { continue };
@@ -636,5 +705,48 @@ mod tests {
         std::os::unix::fs::symlink("/etc/hostname", d.path().join("out.ldif")).unwrap();
         let e = load_text(b"[ad_dc]\nldif = \"out.ldif\"\n");
         assert!(e.contains("leads outside"), "{e}");
+    }
+
+    #[test]
+    fn a_vos_host_s_certificate_units_from_files() {
+        let d = tempfile::tempdir().unwrap();
+        let key = keypool::key(ccelab_emulators::pki::KeyType::Rsa2048, 30).unwrap();
+        let from = time::macros::datetime!(2026-01-01 00:00:00 UTC);
+        let own = ccelab_emulators::platform::vos::self_signed_tomcat(
+            "fin01.corp.example",
+            from,
+            key.clone(),
+        )
+        .unwrap();
+        let mut pem = own.cert.to_pem();
+        pem.push_str(&key.to_pkcs8_pem());
+        std::fs::write(d.path().join("fin.pem"), pem).unwrap();
+        std::fs::write(d.path().join("trust.pem"), own.cert.to_pem()).unwrap();
+        let p = d.path().join("lab.toml");
+        let spec = parse(
+            &p,
+            "[hosts.finesse-a]\nfqdn = \"fin01.corp.example\"\ntomcat = \"fin.pem\"\ntomcat_trust = [\"trust.pem\"]\n[hosts.finesse-b]\ntomcat_trust = []\n",
+        )
+        .unwrap();
+        let topo = spec.build(&d.path().join("lab")).unwrap();
+        let f = &topo.vos_files["finesse-a"];
+        assert_eq!(f.own.as_ref().unwrap().cert, own.cert);
+        assert_eq!(f.trust.as_deref(), Some(&[own.cert.clone()][..]));
+        assert_eq!(topo.vos_files["finesse-b"].trust.as_deref(), Some(&[][..]));
+        // not a VOS host; a file that is not there; a file without the key
+        for (text, want) in [
+            ("[hosts.ads-a]\ntomcat = \"fin.pem\"\n", "a VOS host's"),
+            (
+                "[hosts.cuic-a]\ntomcat_trust = [\"nope.pem\"]\n",
+                "hosts.cuic-a.tomcat_trust",
+            ),
+            (
+                "[hosts.ids-a]\ntomcat = \"trust.pem\"\n",
+                "hosts.ids-a.tomcat",
+            ),
+        ] {
+            let e = parse(&p, text).unwrap().build(d.path()).err().unwrap();
+            assert!(e.to_string().contains(want), "{e}");
+        }
     }
 }

@@ -15,6 +15,9 @@
 #   scenarios/field/northwind-f10-inventory-by-host-name/input/ (F10_ONLY=1: this one alone)
 #   scenarios/field/fabrikam-f2-short-name/input/
 #   scenarios/field/tailspin-f25-expired/input/
+#   scenarios/field/contoso-f5-sso-not-a-global-catalog/input/ (SSO_CVP_ONLY=1: with wingtip)
+#   scenarios/field/wingtip-f19-cvp-keystore/input/
+#   scenarios/field/litware-f17-f18-finesse-live-data/input/ (VOS_ONLY=1: this one alone)
 #   harness/tests/fixtures/reproduce/{loop,corrupt-store,wrong-password,nothing}/
 set -euo pipefail
 
@@ -597,6 +600,184 @@ make_wingtip() {
         > "$out/security.properties"
 }
 
+
+# Prints a certificate (PEM, $1) as a VOS appliance's admin CLI prints it
+# (`show cert own tomcat`, `show cert trust …`): the RSA BSAFE
+# X509Certificate text of docs/research/vos-cli.md §2c, its dates in the
+# server's time zone ($2, e.g. America/Los_Angeles), the key identifiers as
+# `keyID:` lines as the research's capture shows them.
+vos_dump() {
+    python3 - "$1" "$2" <<'EOF'
+import sys, zoneinfo
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID, ExtensionOID
+cert = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
+tz = zoneinfo.ZoneInfo(sys.argv[2])
+short = {NameOID.COMMON_NAME: "CN", NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+         NameOID.ORGANIZATION_NAME: "O", NameOID.LOCALITY_NAME: "L",
+         NameOID.STATE_OR_PROVINCE_NAME: "ST", NameOID.COUNTRY_NAME: "C",
+         NameOID.DOMAIN_COMPONENT: "DC"}
+def name(n):
+    return ", ".join(f"{short[a.oid]}={a.value}" for a in reversed(list(n)))
+def date(d):
+    return d.astimezone(tz).strftime("%a %b %d %H:%M:%S %Z %Y")
+sig = {"1.2.840.113549.1.1.11": "SHA256withRSA", "1.2.840.113549.1.1.12": "SHA384withRSA",
+       "1.2.840.113549.1.1.5": "SHA1withRSA"}[cert.signature_algorithm_oid.dotted_string]
+out = ["[", "  Version: V3",
+       f"  Serial Number: {cert.serial_number:X}",
+       f"  SignatureAlgorithm: {sig} ({cert.signature_algorithm_oid.dotted_string})",
+       f"  Issuer Name: {name(cert.issuer)}",
+       f"  Validity From: {date(cert.not_valid_before_utc)}",
+       f"           To:   {date(cert.not_valid_after_utc)}",
+       f"  Subject Name: {name(cert.subject)}",
+       "  Key: RSA (1.2.840.113549.1.1.1)",
+       "    Key value: " + cert.public_key().public_bytes(
+           serialization.Encoding.DER, serialization.PublicFormat.PKCS1).hex(),
+       f"  Extensions: {len(cert.extensions)} present"]
+names = {"2.5.29.15": "KeyUsage", "2.5.29.37": "ExtKeyUsageSyntax", "2.5.29.17": "SubjectAltName",
+         "2.5.29.19": "BasicConstraints", "2.5.29.14": "SubjectKeyIdentifier",
+         "2.5.29.35": "AuthorityKeyIdentifier"}
+usages = ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+          "key_agreement", "key_cert_sign", "crl_sign"]
+java = ["digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment",
+        "keyAgreement", "keyCertSign", "cRLSign"]
+for e in cert.extensions:
+    oid = e.oid.dotted_string
+    out += ["  [ ", f"     Extension: {names.get(oid, 'Extension')} (OID.{oid})",
+            f"     Critical: {'true' if e.critical else 'false'}"]
+    v = e.value
+    if oid == "2.5.29.15":
+        out.append("     Usages: " + "".join(f"{j}, " for u, j in zip(usages, java) if getattr(v, u)))
+    elif oid == "2.5.29.37":
+        out.append("     Usage oids: " + "".join(f"{o.dotted_string}, " for o in v))
+    elif oid == "2.5.29.17":
+        dns = v.get_values_for_type(x509.DNSName)
+        out.append(f"        altNames: {len(dns)} names")
+        out += [f"          {i}) {d} (dNSName)" for i, d in enumerate(dns, 1)]
+    elif oid == "2.5.29.19":
+        out.append(f"     cA: {'true' if v.ca else 'false'}")
+    elif oid == "2.5.29.14":
+        out.append(f"     keyID: {v.digest.hex()}")
+    elif oid == "2.5.29.35":
+        out.append(f"     keyID: {v.key_identifier.hex()}")
+    else:
+        out.append(f"     Value: {v.public_bytes().hex()}")
+    out.append("  ]")
+out += ["", "  Signature: "]
+s = cert.signature
+for i in range(0, len(s), 16):
+    row = s[i:i + 16]
+    asc = "".join(chr(b) if 0x20 <= b < 0x7f else "." for b in row)
+    out.append(f"  {i:04x}: {' '.join(f'{b:02x}' for b in row):<47} [{asc}]")
+out.append("]")
+sys.stdout.write("\r\n".join(out) + "\r\n")
+EOF
+}
+
+# A VOS-style self-signed tomcat certificate (the key stays in $WORK), made
+# with `openssl ca -selfsign` for fixed dates:
+#   vos_selfsigned DIR NAME SUBJECT SAN START END
+vos_selfsigned() {
+    local dir=$1 name=$2 subj=$3 san=$4 start=$5 end=$6
+    mkdir -p "$dir/db-$name"
+    : > "$dir/db-$name/index.txt"
+    openssl rand -hex 16 | tr a-f A-F > "$dir/db-$name/serial"
+    cat > "$dir/$name.cnf" <<EOF
+[ca]
+default_ca = vos
+[vos]
+database = $dir/db-$name/index.txt
+serial = $dir/db-$name/serial
+new_certs_dir = $dir/db-$name
+default_md = sha256
+policy = any
+preserve = yes
+unique_subject = no
+[any]
+countryName = optional
+stateOrProvinceName = optional
+localityName = optional
+organizationName = optional
+organizationalUnitName = optional
+commonName = supplied
+[tomcat]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature, keyEncipherment, dataEncipherment, keyAgreement
+extendedKeyUsage = serverAuth, clientAuth, 1.3.6.1.5.5.7.3.5
+subjectAltName = $san
+subjectKeyIdentifier = hash
+EOF
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/$name.key" \
+        -subj "$subj" -out "$dir/$name.csr" -config "$dir/req.cnf" 2>/dev/null
+    openssl ca -batch -notext -selfsign -config "$dir/$name.cnf" -extensions tomcat \
+        -keyfile "$dir/$name.key" -in "$dir/$name.csr" -out "$dir/$name.pem" \
+        -startdate "$start" -enddate "$end" 2>/dev/null
+}
+
+# Litware: Finesse and CUIC on VOS, as the customer's admin captured them
+# over SSH (PuTTY logs, CRLF): Finesse's primary fin01 trusts its own and
+# the secondary's certificates and IdS's, but CUIC's publisher's was never
+# uploaded to its tomcat-trust (F18: the Live Data gadget does not load);
+# the secondary's certificate was made for its host name `fin02` while the
+# inventory has fin02.corp.litware.test (F17), though it is in the AW's cacerts.
+make_litware() {
+    echo "== litware-f17-f18-finesse-live-data"
+    local out="$FIELD/litware-f17-f18-finesse-live-data/input"
+    local tmp="$WORK/litware"
+    rm -rf "$out" "$tmp" && mkdir -p "$out" "$tmp"
+    printf '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\n' > "$tmp/req.cnf"
+    local org="/C=US/ST=WA/L=Redmond/O=Litware Inc/OU=Contact Center"
+    vos_selfsigned "$tmp" fin01 "$org/CN=fin01.corp.litware.test" \
+        "DNS:fin01.corp.litware.test" 20250915170412Z 20300914170412Z
+    vos_selfsigned "$tmp" fin02 "$org/CN=fin02" "DNS:fin02" 20250915173055Z 20300914173055Z
+    vos_selfsigned "$tmp" cuic01 "$org/CN=cuic01.corp.litware.test" \
+        "DNS:cuic01.corp.litware.test" 20250916090233Z 20300915090233Z
+    vos_selfsigned "$tmp" ids01 "$org/CN=ids01.corp.litware.test" \
+        "DNS:ids01.corp.litware.test" 20250916101500Z 20300915101500Z
+    local nl=$'\r'
+    # fin01's session: its own certificate and its tomcat-trust
+    {
+        printf 'Command Line Interface is starting up, please wait ...\r\n\r\n   Welcome to the Platform Command Line Interface\r\n\r\n'
+        printf 'admin:show cert list own\r\n'
+        printf 'tomcat/tomcat.pem: Self-signed certificate generated by system\r\n'
+        printf 'ipsec/ipsec.pem: Self-signed certificate generated by system\r\n'
+        printf 'admin:show cert own tomcat\r\n\r\n'
+        vos_dump "$tmp/fin01.pem" America/Los_Angeles
+        printf 'admin:show cert list trust\r\n'
+        printf 'tomcat-trust/fin01.corp.litware.test.pem: Self-signed certificate generated by system\r\n'
+        printf 'tomcat-trust/fin02.pem: Trust Certificate\r\n'
+        printf 'tomcat-trust/ids01.corp.litware.test.pem: Trust Certificate\r\n'
+        printf 'ipsec-trust/fin01.corp.litware.test.pem: Self-signed certificate generated by system\r\n'
+        printf 'admin:'
+    } > "$out/putty-fin01.log"
+    # fin02's session: its own certificate only
+    {
+        printf 'admin:show cert own tomcat\r\n\r\n'
+        vos_dump "$tmp/fin02.pem" America/Los_Angeles
+        printf 'admin:'
+    } > "$out/putty-fin02.log"
+    # CUIC's publisher: its own certificate, dumped in PDT
+    {
+        printf 'admin:show cert own tomcat\r\n\r\n'
+        vos_dump "$tmp/cuic01.pem" America/Los_Angeles
+        printf 'admin:exit\r\n'
+    } > "$out/cuic01-show-cert.txt"
+    # IdS's certificate as downloaded from its cmplatform (Download .PEM File)
+    cp "$tmp/ids01.pem" "$out/ids01.corp.litware.test.pem"
+    # ADS side A's cacerts: the Finesse nodes' and IdS's certificates
+    # imported by FQDN as [SEC] says (fin02's too, though it names fin02)
+    make_store "$out/cacerts" JKS "$STOREPASS" \
+        "fin01.corp.litware.test|$tmp/fin01.pem" "fin02.corp.litware.test|$tmp/fin02.pem" \
+        "ids01.corp.litware.test|$tmp/ids01.pem"
+    cat > "$out/machineinventory.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?><results><pageInfo><resultsPerPage>25</resultsPerPage><startIndex>0</startIndex><totalResults>3</totalResults></pageInfo><machines><machine><changeStamp>0</changeStamp><refURL>/unifiedconfig/config/machineinventory/5000</refURL><name>ADSA</name><type>AW</type><hostName>adsa.corp.litware.test</hostName><networks><network><type>PUBLIC</type><address>adsa.corp.litware.test</address></network></networks></machine><machine><changeStamp>2</changeStamp><refURL>/unifiedconfig/config/machineinventory/5010</refURL><name>fin01</name><type>FINESSE</type><hostName>fin01.corp.litware.test</hostName><networks><network><type>PUBLIC</type><address>fin01.corp.litware.test</address></network></networks></machine><machine><changeStamp>2</changeStamp><refURL>/unifiedconfig/config/machineinventory/5011</refURL><name>fin02</name><type>FINESSE</type><hostName>fin02.corp.litware.test</hostName><networks><network><type>PUBLIC</type><address>fin02.corp.litware.test</address></network></networks></machine></machines></results>
+EOF
+}
+if [[ ${VOS_ONLY:-} == 1 ]]; then
+    make_litware
+    exit 0
+fi
 if [[ ${SSO_CVP_ONLY:-} == 1 ]]; then
     make_contoso
     make_wingtip
@@ -646,6 +827,7 @@ to_crlf "$OUT/README.txt"
 make_f10
 make_contoso
 make_wingtip
+make_litware
 
 # ---------------------------------------------------------------------------
 # Case 2: Fabrikam, Inc., F2: the certificate names only the short host name

@@ -553,8 +553,29 @@ impl RunningCceAdmin {
     /// line per machine: `<name> (<address>): OK`, or the exception (the
     /// wording around it is ccelab's, L).
     pub async fn finesse_status(&self) -> Result<(bool, Vec<String>), ProductError> {
+        self.finesse_status_of(&[]).await
+    }
+
+    /// [`Self::finesse_status`] for the machines whose address is one of
+    /// `only` (case-insensitive; empty: every machine).
+    pub async fn finesse_status_of(
+        &self,
+        only: &[String],
+    ) -> Result<(bool, Vec<String>), ProductError> {
         let h = &self.ctx;
-        let machines = self.status_machines();
+        let mut machines = self.status_machines();
+        if !only.is_empty() {
+            machines.retain(|m| only.iter().any(|o| o.eq_ignore_ascii_case(&m.address)));
+            if machines.is_empty() {
+                return Ok((
+                    false,
+                    vec![format!(
+                        "No machine of the inventory has the address {}.",
+                        only.join(" or ")
+                    )],
+                ));
+            }
+        }
         if machines.is_empty() {
             return Ok((
                 false,

@@ -70,39 +70,7 @@ impl CertSpec {
                 "`file` gives the whole certificate: issuer, cn, sans, key, not_before and not_after cannot be set with it".into(),
             );
         }
-        let bytes = crate::host::read_below(base_dir, f)?;
-        let at = base_dir.join(f).display().to_string();
-        let text = String::from_utf8(bytes).map_err(|_| format!("{at}: not a PEM text"))?;
-        let certs = Certificate::all_from_pem(&text).map_err(|e| format!("{at}: {e}"))?;
-        let Some(leaf) = certs.first().cloned() else {
-            return Err(format!("{at}: no CERTIFICATE in the file"));
-        };
-        let key = KeyPair::from_pem(&text).map_err(|e| format!("{at}: {e}"))?;
-        if key.spki_der() != leaf.spki_der().as_slice() {
-            return Err(format!(
-                "{at}: the private key is not the key of the first certificate ({})",
-                leaf.subject_string()
-            ));
-        }
-        let is_root = |c: &Certificate| c.is_self_issued() && c.is_signed_by(c);
-        let root = certs
-            .iter()
-            .find(|c| is_root(c))
-            .or(certs.last())
-            .cloned()
-            .unwrap_or_else(|| leaf.clone());
-        let intermediates = certs
-            .iter()
-            .skip(1)
-            .filter(|c| !is_root(c))
-            .cloned()
-            .collect();
-        Ok(Some(Issued {
-            cert: leaf,
-            key,
-            intermediates,
-            root,
-        }))
+        load_identity(base_dir, f).map(Some)
     }
 
     /// The parameters of the certificate for host `fqdn` with the clock at
@@ -160,4 +128,43 @@ pub fn time_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Err
         parse_time(v, OffsetDateTime::UNIX_EPOCH).map_err(serde::de::Error::custom)?;
     }
     Ok(s)
+}
+
+/// A certificate, its private key and its CA certificates from one PEM file
+/// (path relative to `base_dir`, never outside it): the first certificate
+/// is the leaf, the key must be its key.
+pub fn load_identity(base_dir: &std::path::Path, f: &str) -> Result<Issued, String> {
+    let bytes = crate::host::read_below(base_dir, f)?;
+    let at = base_dir.join(f).display().to_string();
+    let text = String::from_utf8(bytes).map_err(|_| format!("{at}: not a PEM text"))?;
+    let certs = Certificate::all_from_pem(&text).map_err(|e| format!("{at}: {e}"))?;
+    let Some(leaf) = certs.first().cloned() else {
+        return Err(format!("{at}: no CERTIFICATE in the file"));
+    };
+    let key = KeyPair::from_pem(&text).map_err(|e| format!("{at}: {e}"))?;
+    if key.spki_der() != leaf.spki_der().as_slice() {
+        return Err(format!(
+            "{at}: the private key is not the key of the first certificate ({})",
+            leaf.subject_string()
+        ));
+    }
+    let is_root = |c: &Certificate| c.is_self_issued() && c.is_signed_by(c);
+    let root = certs
+        .iter()
+        .find(|c| is_root(c))
+        .or(certs.last())
+        .cloned()
+        .unwrap_or_else(|| leaf.clone());
+    let intermediates = certs
+        .iter()
+        .skip(1)
+        .filter(|c| !is_root(c))
+        .cloned()
+        .collect();
+    Ok(Issued {
+        cert: leaf,
+        key,
+        intermediates,
+        root,
+    })
 }

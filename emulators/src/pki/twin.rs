@@ -171,6 +171,9 @@ pub struct Twinner {
     keys: BTreeMap<Vec<u8>, Arc<KeyPair>>,
     next: BTreeMap<KeyType, usize>,
     rename: Option<Rename>,
+    /// Originals (DER) whose signature cannot be checked: rebuilt from a
+    /// text dump, their issuer is found by name and key identifier.
+    by_name: std::collections::BTreeSet<Vec<u8>>,
 }
 
 impl Twinner {
@@ -189,6 +192,15 @@ impl Twinner {
             rename: Some(rename),
             ..Self::default()
         }
+    }
+
+    /// Finds the issuers of `ders` by name (and by the authority key
+    /// identifier where both sides have one) rather than by signature:
+    /// certificates rebuilt from a text dump (a VOS `show cert own
+    /// tomcat`), whose bytes, and so whose signature, are not the
+    /// original's.
+    pub fn by_name(&mut self, ders: impl IntoIterator<Item = Vec<u8>>) {
+        self.by_name.extend(ders);
     }
 
     /// The next unused twin key of type `kt`.
@@ -219,7 +231,7 @@ impl Twinner {
                 uniq.push(c.clone());
             }
         }
-        let issuer_of = issuers(&uniq)?;
+        let issuer_of = issuers(&uniq, &self.by_name)?;
         let mut out = Twins::default();
         let mut index: Vec<Option<usize>> = vec![None; uniq.len()];
         // stand-in issuers, by issuer name DER
@@ -375,6 +387,10 @@ impl Twinner {
             }
         };
         let mut tbs = c.x509().tbs_certificate.clone();
+        if let (Some(p), true) = (parent, self.by_name.contains(c.der())) {
+            // a rebuilt certificate names its issuer as the issuer's twin does
+            tbs.issuer = out.twins[p].cert.subject().clone();
+        }
         tbs.subject_public_key_info =
             SubjectPublicKeyInfoOwned::from_der(key.spki_der()).map_err(enc)?;
         if let Some(r) = &self.rename {
@@ -416,7 +432,10 @@ impl Twinner {
 /// The issuer of each certificate of `uniq` (its index; itself when
 /// self-signed; None when not among them), or the ring they form when some
 /// issue each other in a loop.
-fn issuers(uniq: &[Certificate]) -> Result<Vec<Option<usize>>, TwinError> {
+fn issuers(
+    uniq: &[Certificate],
+    by_name: &std::collections::BTreeSet<Vec<u8>>,
+) -> Result<Vec<Option<usize>>, TwinError> {
     // issuer of each original: Some(j) in uniq, or None (not there)
     let issuer_of: Vec<Option<usize>> = uniq
         .iter()
@@ -425,12 +444,34 @@ fn issuers(uniq: &[Certificate]) -> Result<Vec<Option<usize>>, TwinError> {
             if c.is_self_issued() && c.is_signed_by(c) {
                 return Some(i);
             }
-            uniq.iter()
+            let signed = uniq
+                .iter()
                 .enumerate()
                 .find(|(j, u)| {
                     *j != i
                         && dn::to_der(u.subject()) == dn::to_der(c.issuer())
                         && c.is_signed_by(u)
+                })
+                .map(|(j, _)| j);
+            if signed.is_some() || !by_name.contains(c.der()) {
+                return signed;
+            }
+            // a rebuilt certificate: its issuer by name and key identifier
+            if c.is_self_issued() {
+                return Some(i);
+            }
+            let aki = key_id(c, "2.5.29.35");
+            // by text: a dump does not keep the names' string types
+            let issuer = c.issuer_string().to_lowercase();
+            uniq.iter()
+                .enumerate()
+                .find(|(j, u)| {
+                    *j != i
+                        && u.subject_string().to_lowercase() == issuer
+                        && match (&aki, key_id(u, "2.5.29.14")) {
+                            (Some(a), Some(s)) => *a == s,
+                            _ => true,
+                        }
                 })
                 .map(|(j, _)| j)
         })
@@ -464,7 +505,33 @@ fn issuers(uniq: &[Certificate]) -> Result<Vec<Option<usize>>, TwinError> {
 /// Refuses certificates that issue each other in a loop (checked on every
 /// input, before anything else is decided).
 pub fn check_loops(certs: &[Certificate]) -> Result<(), TwinError> {
-    issuers(certs).map(|_| ())
+    issuers(certs, &Default::default()).map(|_| ())
+}
+
+/// The key identifier of `c`'s SKI (`2.5.29.14`) or AKI (`2.5.29.35`, its
+/// `keyIdentifier`), when it has one.
+fn key_id(c: &Certificate, oid: &str) -> Option<Vec<u8>> {
+    let e = c
+        .x509()
+        .tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| e.extn_id.to_string() == oid)?;
+    let v = e.extn_value.as_bytes();
+    if oid == "2.5.29.14" {
+        return der::asn1::OctetString::from_der(v)
+            .ok()
+            .map(|o| o.as_bytes().to_vec());
+    }
+    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … }
+    let seq = der::asn1::AnyRef::from_der(v).ok()?;
+    let body = seq.value();
+    if body.first() != Some(&0x80) {
+        return None;
+    }
+    let len = *body.get(1)? as usize;
+    body.get(2..2 + len).map(<[u8]>::to_vec)
 }
 
 /// `name` with `rename` applied to each attribute's string value (kept in

@@ -87,6 +87,9 @@ pub enum Action {
         /// The ADS (default `ads-a`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ads: Option<String>,
+        /// Only the machines with these addresses (default: every one).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        machines: Vec<String>,
     },
     /// Restarts a host's services; they reload from its disk (F9).
     Restart {
@@ -867,7 +870,9 @@ impl Action {
             Action::AcceptCertificate { agent, host, port } => {
                 finesse::accept_certificate(lab, agent.as_deref(), host, *port).await
             }
-            Action::InventoryStatus { ads } => spog::inventory_status(lab, ads.as_deref()).await,
+            Action::InventoryStatus { ads, machines } => {
+                spog::inventory_status(lab, ads.as_deref(), machines).await
+            }
             Action::Restart { host } => hosts::restart(lab, host).await,
             Action::Stop { host, service } => hosts::set_service(lab, host, service, false).await,
             Action::Start { host, service } => hosts::set_service(lab, host, service, true).await,

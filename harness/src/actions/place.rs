@@ -81,7 +81,7 @@ impl Action {
             // from one web server's disk to another's, then IIS restarts on
             // the second (asked of its host)
             | Action::PfxCopy { .. } => Place::Machine,
-            Action::OpenGadget { ads, .. } | Action::InventoryStatus { ads } => {
+            Action::OpenGadget { ads, .. } | Action::InventoryStatus { ads, .. } => {
                 named(topo, ads.as_deref().unwrap_or("ads-a"))
             }
             Action::FinesseDesktop { host, .. } => {

@@ -37,13 +37,17 @@ pub(super) async fn open_gadget(
 
 /// `inventory-status`: CCE Administration on `ads` checks the Finesse
 /// nodes of the inventory (F17); a line per machine.
-pub(super) async fn inventory_status(lab: &Lab, ads: Option<&str>) -> Result<Outcome, ActionError> {
+pub(super) async fn inventory_status(
+    lab: &Lab,
+    ads: Option<&str>,
+    machines: &[String],
+) -> Result<Outcome, ActionError> {
     let ads = ads.unwrap_or("ads-a");
     let admin = lab
         .product::<ccelab_emulators::cce_admin::RunningCceAdmin>(ads)
         .ok_or_else(|| ActionError::no_host(lab, ads))?;
     let (ok, lines) = admin
-        .finesse_status()
+        .finesse_status_of(machines)
         .await
         .map_err(|e| ActionError::Invalid(e.to_string()))?;
     Ok(Outcome {

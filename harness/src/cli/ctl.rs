@@ -315,6 +315,9 @@ pub(crate) enum InventoryAction {
         /// The ADS whose CCE Administration checks.
         #[arg(long, default_value = "ads-a")]
         ads: String,
+        /// Only the machine with this address (repeatable; default: every one).
+        #[arg(long = "machine", value_name = "ADDRESS")]
+        machines: Vec<String>,
     },
     /// Add a machine, checked as CCE Administration's machineinventory API checks
     /// ([ECE] 4.2: the ECE data server, EXTERNAL_ECE; 4.3: the web server,
@@ -623,8 +626,11 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
             ads: Some(ads),
             user,
         },
-        CtlAction::Inventory(InventoryAction::Status { ads }) => {
-            Action::InventoryStatus { ads: Some(ads) }
+        CtlAction::Inventory(InventoryAction::Status { ads, machines }) => {
+            Action::InventoryStatus {
+                ads: Some(ads),
+                machines,
+            }
         }
         CtlAction::Finesse(FinesseAction::Desktop {
             host,

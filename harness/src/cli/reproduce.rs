@@ -15,7 +15,8 @@ use crate::reproduce::{Options, Passwords};
 secrets, and run it.
 
 DIR holds what the customer sent, recognised by content (not by name): certificates \
-(PEM, DER/.cer, PKCS#7 .p7b, chain files, a VOS `show cert` output), an AW's cacerts \
+(PEM, DER/.cer, PKCS#7 .p7b, chain files), a VOS appliance's CLI session (Finesse, CUIC, \
+IdS: `show cert own tomcat` as its detail dump or PEM, `show cert list trust`), an AW's cacerts \
 (JKS, JCEKS or PKCS#12, with --storepass), IIS's applicationHost.config, ECE's \
 spog_config.js, CCE Administration's machine inventory (the REST API's XML or the bulk CSV: \
 the name SPOG's Java calls the web server by), ECE's Partition Administration Configuration \
@@ -33,7 +34,9 @@ OUT gets topology.toml (start it with `ccelab up --topology`), scenario.toml (ru
 stores), report.md: the files used and ignored, what the twins do not reproduce, and \
 for each flow (the ECE gadget opened from each ADS; partition-administrator SSO with the \
 customer's LDAP settings against a twin DC of their domain; the CVP call server reaching the \
-principal AW with the customer's .keystore) whether it works, the F-code of the \
+principal AW with the customer's .keystore; CCE Administration checking the captured Finesse \
+and IdS nodes with the customer's cacerts; an agent's desktop loading the Live Data gadget \
+from CUIC through Finesse's tomcat-trust as listed) whether it works, the F-code of the \
 failure, the texts the customer would see and the documented fix; and graph.svg, those \
 flows as a picture, red where the client refuses (`ccelab graph OUT` draws the whole \
 deployment).

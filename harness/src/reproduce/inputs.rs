@@ -1,6 +1,7 @@
 //! What a customer sent, recognised by content (never by file name): public
-//! certificates (PEM, DER, PKCS#7 `.p7b` in DER or PEM, chain files, a VOS
-//! `show cert` output that embeds PEM), Java key stores (JKS, JCEKS,
+//! certificates (PEM, DER, PKCS#7 `.p7b` in DER or PEM, chain files), a
+//! VOS appliance's `show cert own tomcat` / `show cert trust …` (the
+//! detail dump or PEM) and `show cert list own|trust`, Java key stores (JKS, JCEKS,
 //! PKCS#12) with their passwords, IIS `applicationHost.config`, CCE
 //! Administration's machine inventory (the REST API's XML or the bulk CSV),
 //! ECE's `spog_config.js`, ECE's Partition Administration Configuration
@@ -95,6 +96,10 @@ pub enum Kind {
         /// The machines (no passwords: the API never returns them).
         machines: Vec<NewMachine>,
     },
+    /// A VOS appliance's certificates as its admin CLI shows them ([SEC]:
+    /// Finesse, CUIC, IdS): `show cert own tomcat`, `show cert trust
+    /// tomcat-trust/…` (the detail dump, or PEM), `show cert list own|trust`.
+    Vos(VosCapture),
     /// ECE's `spog_config.js` ([ECE] 3).
     SpogConfig {
         /// `web_server_protocol`.
@@ -102,6 +107,158 @@ pub enum Kind {
         /// `web_server_name`.
         name: Option<String>,
     },
+}
+
+/// What a VOS CLI capture holds (one appliance's session: the commands
+/// and what they printed, prompts and pager lines included).
+#[derive(Clone, Debug, Default)]
+pub struct VosCapture {
+    /// `show cert own tomcat`: the appliance's own tomcat certificate.
+    pub own: Vec<Certificate>,
+    /// `show cert trust tomcat-trust/…`: certificates of its tomcat-trust.
+    pub trust: Vec<Certificate>,
+    /// `show cert list trust`: the tomcat-trust's file names
+    /// (`cuica.example.com.pem`), in order.
+    pub listed_trust: Vec<String>,
+    /// Whether `show cert list trust` (or its lines) is in the capture:
+    /// then `listed_trust` is the whole tomcat-trust.
+    pub has_trust_list: bool,
+    /// Certificates printed by no `show cert` command of the capture.
+    pub other: Vec<Certificate>,
+    /// Which certificates were rebuilt from a detail dump (their bytes,
+    /// and so their signature, are not the original's).
+    pub rebuilt: Vec<Certificate>,
+}
+
+impl VosCapture {
+    /// Every certificate of the capture.
+    pub fn certificates(&self) -> Vec<Certificate> {
+        self.own
+            .iter()
+            .chain(&self.trust)
+            .chain(&self.other)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Which `show cert` command printed a part of a capture.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum VosPart {
+    None,
+    Own,
+    OwnOther,
+    Trust,
+    TrustOther,
+    List,
+}
+
+/// A VOS CLI capture, if `text` is one: `None` when nothing in it is
+/// VOS's (a plain PEM file is read as certificates).
+fn vos_capture(text: &str) -> Result<Option<VosCapture>, String> {
+    use ccelab_emulators::platform::vos::dump;
+    // the parts, split at the `show cert …` command lines
+    let mut parts: Vec<(VosPart, usize, String)> = vec![(VosPart::None, 1, String::new())];
+    let mut commands = 0;
+    let mut trust_listed = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_end_matches('\r').trim();
+        let cmd = t.strip_prefix("admin:").unwrap_or(t).trim();
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        let part = match words.as_slice() {
+            ["show", "cert", "own", unit, ..] => Some(if unit.eq_ignore_ascii_case("tomcat") {
+                VosPart::Own
+            } else {
+                VosPart::OwnOther
+            }),
+            ["show", "cert", "trust", path, ..] => Some(if path.starts_with("tomcat-trust/") {
+                VosPart::Trust
+            } else {
+                VosPart::TrustOther
+            }),
+            ["show", "cert", "list", rest @ ..] => {
+                trust_listed |= rest
+                    .first()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("trust"));
+                Some(VosPart::List)
+            }
+            _ => None,
+        };
+        match part {
+            Some(p) => {
+                commands += 1;
+                parts.push((p, i + 1, String::new()));
+            }
+            None => {
+                if let Some(last) = parts.last_mut() {
+                    last.2.push_str(line);
+                    last.2.push('\n');
+                }
+            }
+        }
+    }
+    let listed = dump::parse_list(text);
+    let tomcat_lines: Vec<&str> = listed
+        .iter()
+        .filter(|l| l.path.starts_with("tomcat/") || l.path.starts_with("tomcat-trust/"))
+        .map(|l| l.path.as_str())
+        .collect();
+    let mut cap = VosCapture {
+        listed_trust: tomcat_lines
+            .iter()
+            .filter_map(|p| p.strip_prefix("tomcat-trust/"))
+            .map(str::to_string)
+            .collect(),
+        has_trust_list: trust_listed || tomcat_lines.iter().any(|p| p.starts_with("tomcat-trust/")),
+        ..VosCapture::default()
+    };
+    let mut dumps = 0;
+    for (part, first, body) in &parts {
+        let mut certs = Vec::new();
+        for (line, r) in dump::parse_dumps(body) {
+            dumps += 1;
+            let c =
+                r.map_err(|e| format!("line {}: the certificate dump: {e}", first + line - 1))?;
+            cap.rebuilt.push(c.clone());
+            certs.push(c);
+        }
+        if body.contains("-----BEGIN ") {
+            for b in pem::parse(body).map_err(|e| e.to_string())? {
+                if matches!(
+                    b.label.as_str(),
+                    "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE"
+                ) {
+                    let c = Certificate::from_der(&b.der)
+                        .map_err(|e| format!("line {}: {e}", first + b.line - 1))?;
+                    // a PEM after the dump of the same certificate: the PEM's bytes win
+                    cap.rebuilt.retain(|r| {
+                        !(r.serial_hex() == c.serial_hex()
+                            && r.issuer_string() == c.issuer_string())
+                    });
+                    certs.retain(|r: &Certificate| {
+                        !(r.serial_hex() == c.serial_hex()
+                            && r.issuer_string() == c.issuer_string())
+                    });
+                    certs.push(c);
+                }
+            }
+        }
+        match part {
+            VosPart::Own => cap.own.extend(certs),
+            VosPart::Trust => cap.trust.extend(certs),
+            VosPart::None | VosPart::List => cap.other.extend(certs),
+            VosPart::OwnOther | VosPart::TrustOther => {}
+        }
+    }
+    if commands == 0 && dumps == 0 && tomcat_lines.is_empty() {
+        return Ok(None);
+    }
+    // a session without the commands' echo (ssh without a terminal, a
+    // script): a lone certificate is the appliance's own `show cert own tomcat`
+    if commands == 0 && cap.other.len() == 1 {
+        cap.own = std::mem::take(&mut cap.other);
+    }
+    Ok(Some(cap))
 }
 
 /// ECE's Partition Administration Configuration, the LDAP settings of
@@ -289,7 +446,51 @@ impl Inputs {
             }
         }
         inputs.ignored.sort();
+        inputs.prefer_real_bytes();
         Ok(inputs)
+    }
+
+    /// A certificate rebuilt from a VOS detail dump that another file has
+    /// whole (same issuer and serial number) is that file's: its bytes are
+    /// the original's, so stores and chains see the same certificate.
+    fn prefer_real_bytes(&mut self) {
+        let rebuilt: Vec<Vec<u8>> = self
+            .used
+            .iter()
+            .flat_map(|i| match &i.kind {
+                Kind::Vos(v) => v.rebuilt.iter().map(|c| c.der().to_vec()).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let real: Vec<Certificate> = self
+            .all_certificates()
+            .into_iter()
+            .filter(|c| !rebuilt.iter().any(|r| r.as_slice() == c.der()))
+            .collect();
+        // by text: a dump does not keep the names' string types
+        let same = |a: &Certificate, b: &Certificate| {
+            a.serial_hex() == b.serial_hex()
+                && a.issuer_string().eq_ignore_ascii_case(&b.issuer_string())
+        };
+        for i in &mut self.used {
+            let Kind::Vos(v) = &mut i.kind else { continue };
+            let swap = |list: &mut Vec<Certificate>, rebuilt: &mut Vec<Certificate>| {
+                for c in list.iter_mut() {
+                    if !rebuilt.iter().any(|r| r.der() == c.der()) {
+                        continue;
+                    }
+                    if let Some(r) = real.iter().find(|r| same(r, c)) {
+                        rebuilt.retain(|x| x.der() != c.der());
+                        *c = r.clone();
+                    }
+                }
+            };
+            let mut rb = std::mem::take(&mut v.rebuilt);
+            swap(&mut v.own, &mut rb);
+            swap(&mut v.trust, &mut rb);
+            swap(&mut v.other, &mut rb);
+            v.rebuilt = rb;
+        }
     }
 
     /// Every certificate of the inputs (files and stores' trusted entries), each once.
@@ -298,6 +499,7 @@ impl Inputs {
         for i in &self.used {
             let certs: Vec<Certificate> = match &i.kind {
                 Kind::Certificates { certs, .. } => certs.clone(),
+                Kind::Vos(v) => v.certificates(),
                 Kind::Store { store, .. } => store
                     .entries()
                     .iter()
@@ -408,6 +610,23 @@ fn recognise(
         return Ok(Err("not text, and not a certificate or key store".into()));
     };
     let text = text.trim_start_matches('\u{feff}');
+    match vos_capture(text) {
+        Ok(Some(cap)) => {
+            if cap.own.is_empty()
+                && cap.trust.is_empty()
+                && cap.other.is_empty()
+                && !cap.has_trust_list
+            {
+                return Ok(Err(
+                    "a VOS CLI capture without the tomcat certificate or the tomcat-trust list"
+                        .into(),
+                ));
+            }
+            return Ok(Ok(Kind::Vos(cap)));
+        }
+        Ok(None) => {}
+        Err(e) => return Err(ReproduceError::file(path, format!("VOS CLI capture: {e}"))),
+    }
     if text.contains("-----BEGIN ") {
         let blocks = pem::parse(text).map_err(|e| ReproduceError::file(path, e))?;
         let mut certs = Vec::new();
@@ -443,16 +662,8 @@ fn recognise(
                 labels.join(", ")
             )));
         }
-        let vos =
-            text.contains("tomcat") && (text.contains("show cert") || text.contains("admin:"));
         return Ok(Ok(Kind::Certificates {
-            form: if p7 {
-                "PKCS#7 (PEM)"
-            } else if vos {
-                "VOS `show cert` output"
-            } else {
-                "PEM"
-            },
+            form: if p7 { "PKCS#7 (PEM)" } else { "PEM" },
             certs,
         }));
     }

@@ -98,6 +98,8 @@ const FAILURES: &[(&str, &str, &str)] = &[
     ("F14", "the LDAPS keystore lacks the AD certificate, or is not at the Keystore Location on every application server", "import the DC's certificate (openssl s_client, keytool -import) into the keystore at the configured location, on every application server ([ECE] 2.1)"),
     ("F15", "AD requires LDAP signing (KB4520412) and ECE binds in clear text", "Enable SSL on LDAP, the global catalog over TLS (3269), with the AD certificate in the keystore ([ECE] 2.1)"),
     ("F16", "anonymous binds not allowed and no DN for LDAP Search", "set DN for LDAP Search and its Password ([ECE] 2.2)"),
+    ("F17", "a Finesse / IdS certificate not trusted by the AW, or its CN / SAN not the FQDN in the inventory", "regenerate the certificate so that its CN is the FQDN (set cert regen tomcat), import it into every ADS's cacerts (keytool -import), restart the ADS ([SEC] Finesse / IdS → AW)"),
+    ("F18", "the Live Data gadget cannot load: CUIC's certificate not in Finesse's tomcat-trust (publisher → primary, subscriber → secondary), Finesse Tomcat not restarted, or the agent has not accepted the self-signed Live Data certificate", "set cert import trust tomcat on each Finesse node with its CUIC node's certificate, utils service restart Cisco Finesse Tomcat; agents accept the Live Data certificate ([SEC] Live Data)"),
     ("F19", "the principal AW's certificate not in a CVP server's .keystore", "download the AW's webadmin certificate, keytool -import -trustcacerts -keystore %CVP_HOME%\\conf\\security\\.keystore -storetype JCEKS -alias AW_cert (password from security.properties), restart the CVP services ([SEC])"),
     ("F2", "certificate name mismatch: the certificate's CN / SAN does not hold the name SPOG reaches ECE by", "CN or a SAN DNS entry must hold the FQDN entered in SPOG: re-issue the certificate ([ECE] 1.1)"),
     ("F7", "self-signed web certificate not (re-)imported on every ADS", "import the web server's current certificate on every ADS, restart ([ECE] 1, 4.1)"),
@@ -156,6 +158,61 @@ pub struct CvpPlan {
     pub aliases: Vec<String>,
 }
 
+/// The product of a VOS appliance among the files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VosRole {
+    /// Cisco Finesse.
+    Finesse,
+    /// CUIC with Live Data.
+    Cuic,
+    /// Cisco Identity Service.
+    Ids,
+}
+
+impl VosRole {
+    /// The lab's hosts of this product, primary (publisher) first.
+    fn hosts(self) -> [&'static str; 2] {
+        match self {
+            VosRole::Finesse => ["finesse-a", "finesse-b"],
+            VosRole::Cuic => ["cuic-a", "cuic-b"],
+            VosRole::Ids => ["ids-a", "ids-b"],
+        }
+    }
+
+    /// Its name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            VosRole::Finesse => "Finesse",
+            VosRole::Cuic => "CUIC",
+            VosRole::Ids => "IdS",
+        }
+    }
+}
+
+/// A VOS appliance among the files (a capture with its `show cert own
+/// tomcat`), as the reproduction has it ([SEC]; F17, F18).
+#[derive(Clone, Debug)]
+pub struct VosNode {
+    /// The capture.
+    pub file: String,
+    /// Its product.
+    pub role: VosRole,
+    /// Its host in the lab (`finesse-a`).
+    pub host: String,
+    /// Its FQDN (the inventory's, else its certificate's).
+    pub fqdn: String,
+    /// Its tomcat certificate (the customer's).
+    pub own: Certificate,
+    /// How the product and name were decided.
+    pub how: String,
+    /// Its tomcat-trust as the capture shows it: the certificates found
+    /// among the files (None: no `show cert list trust` nor `show cert
+    /// trust` in the capture, the lab's own then).
+    pub trust: Option<Vec<Certificate>>,
+    /// `show cert list trust` entries whose certificate is none of the files.
+    pub unresolved: Vec<String>,
+}
+
 /// A scenario step that is one of the flows (its outcome is a finding).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flow {
@@ -165,6 +222,12 @@ pub enum Flow {
     Sso,
     /// The CVP call server reaches the principal AW.
     CvpAw,
+    /// CCE Administration checks the inventory's Finesse and IdS nodes
+    /// with `cacerts` (F17).
+    VosAw,
+    /// The agent's desktop on the `n`-th VOS node (a Finesse one) with the
+    /// Live Data gadget (F18).
+    LiveData(usize),
 }
 
 /// Everything decided from the inputs, before anything is written.
@@ -201,6 +264,8 @@ pub struct Prepared {
     pub ldap: Option<LdapPlan>,
     /// The CVP call server's `.keystore`, when among the files.
     pub cvp: Option<CvpPlan>,
+    /// The VOS appliances among the files.
+    pub vos: Vec<VosNode>,
 }
 
 impl Prepared {
@@ -269,7 +334,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         ReproduceError::file(
             dir,
             format!(
-                "nothing to reproduce: no web server certificate, ECE LDAP settings or CVP .keystore among the files{}",
+                "nothing to reproduce: no web server certificate, ECE LDAP settings, CVP .keystore or VOS `show cert own tomcat` among the files{}",
                 if ignored.is_empty() {
                     String::new()
                 } else {
@@ -352,7 +417,12 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         }
         StoreRole::Cacerts
     };
+    let vos_in = inputs
+        .used
+        .iter()
+        .any(|i| matches!(&i.kind, Kind::Vos(v) if !v.own.is_empty()));
     let other_flows = ldap_in.is_some()
+        || vos_in
         || inputs.used.iter().any(|i| match &i.kind {
             Kind::Store {
                 store,
@@ -411,10 +481,17 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
                     (*c).clone(),
                     "the certificate naming spog_config.js's web_server_name".to_string(),
                 )),
-                (None, [one]) => Some((
+                (None, [one]) if !other_flows => Some((
                     (*one).clone(),
                     "the only server certificate among the files".to_string(),
                 )),
+                (None, [_]) if other_flows => {
+                    notes.push(format!(
+                        "{} is not taken for the ECE web server's (no applicationHost.config or spog_config.js names it, and the files concern other flows)",
+                        leaves[0].subject_string()
+                    ));
+                    None
+                }
                 (None, []) if other_flows => None,
                 (None, []) => return Err(nothing()),
                 (None, many) => {
@@ -471,10 +548,19 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
             }
         }
     };
-    // the certificates in play: the web certificate and its issuers (by
-    // name and signature), and anything with the same key as one of them
     let all = inputs.all_certificates();
+    let mut vos = vos_nodes(&inputs, &all, &mut notes);
+    // the certificates in play: the web certificate, the VOS appliances'
+    // and their tomcat-trust's, their issuers (by name and signature),
+    // and anything with the same key as one of them
     let mut play: Vec<Certificate> = web_cert.iter().cloned().collect();
+    for n in &vos {
+        for c in std::iter::once(&n.own).chain(n.trust.iter().flatten()) {
+            if !play.iter().any(|p| p.der() == c.der()) {
+                play.push(c.clone());
+            }
+        }
+    }
     loop {
         let before = play.len();
         let snapshot = play.clone();
@@ -505,6 +591,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     }
     let redactor = opts.redact.then(|| {
         let mut names: Vec<String> = spog_name.iter().cloned().collect();
+        names.extend(vos.iter().map(|n| n.fqdn.clone()));
         names.extend(iis.as_ref().map(|(_, b)| b.host_name().to_string()));
         names.push(ece_fqdn.0.clone());
         if !ldap_host.is_empty() {
@@ -525,6 +612,11 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         }
         None => Twinner::new(),
     };
+    // certificates rebuilt from a VOS detail dump: their issuers by name
+    twinner.by_name(inputs.used.iter().flat_map(|i| match &i.kind {
+        Kind::Vos(v) => v.rebuilt.iter().map(|c| c.der().to_vec()).collect(),
+        _ => Vec::new(),
+    }));
     let twins = twinner
         .twin(&ordered)
         .map_err(|e| ReproduceError::file(dir, e))?;
@@ -566,6 +658,8 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         web_pem.push_str(&web_twin.key.to_pkcs8_pem());
         web_pem.push_str(&pem_of(&sent));
         files.push(("twins/ece-web.pem".into(), web_pem.into_bytes()));
+    }
+    if !twins.twins.is_empty() {
         let every: Vec<Certificate> = twins.twins.iter().map(|t| t.cert.clone()).collect();
         files.push(("twins/all-twins.pem".into(), pem_of(&every).into_bytes()));
     }
@@ -766,6 +860,11 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
             ));
         }
     }
+    vos_files(&mut vos, &twins, &red, &mut topo, &mut files, &mut notes)?;
+    if vos.iter().any(|n| n.role != VosRole::Cuic) && !ads_stores.iter().any(|a| a.store.is_some())
+    {
+        notes.push("no cacerts among the files: CCE Administration's calls to Finesse and IdS (F17) are not checked".into());
+    }
     let text = toml::to_string(&topo).map_err(|e| ReproduceError::file(dir, e))?;
     files.push((
         "topology.toml".into(),
@@ -774,7 +873,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         ))
         .into_bytes(),
     ));
-    Ok(Prepared {
+    let p = Prepared {
         inputs,
         twins,
         web,
@@ -789,7 +888,257 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         inventory_web,
         ldap,
         cvp,
-    })
+        vos,
+    };
+    if !plan(&p).iter().any(|s| s.flow.is_some()) {
+        return Err(ReproduceError::file(
+            dir,
+            format!(
+                "nothing to reproduce: no flow can be run from these files ({})",
+                p.notes.join("; ")
+            ),
+        ));
+    }
+    Ok(p)
+}
+
+/// `name` as VOS names a tomcat-trust file: spaces and characters other
+/// than letters, digits, `.`, `-` and `_` as `_` (docs/research/vos-cli.md §6).
+fn vos_file_stem(cn: &str) -> String {
+    cn.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Whether `c` is the certificate of the tomcat-trust file `file`:
+/// `<CN>.pem` (12.x) or `<CN>_<serial>.pem` (14SU1 on).
+fn names_trust_file(c: &Certificate, file: &str) -> bool {
+    let stem = file.strip_suffix(".pem").unwrap_or(file);
+    let Some(cn) = c.common_name() else {
+        return false;
+    };
+    let cn = vos_file_stem(&cn);
+    let serial = c.serial_hex().replace(':', "").to_ascii_lowercase();
+    stem.eq_ignore_ascii_case(&cn) || stem.eq_ignore_ascii_case(&format!("{cn}_{serial}"))
+}
+
+/// The VOS appliances of the captures: each one's product (the machine
+/// inventory's type for the name its certificate holds, else the name),
+/// its host in the lab and FQDN, and its tomcat-trust as far as the files
+/// have the certificates listed.
+fn vos_nodes(inputs: &Inputs, all: &[Certificate], notes: &mut Vec<String>) -> Vec<VosNode> {
+    use ccelab_emulators::cce_admin::inventory::{FINESSE, IDS};
+    let machines: Vec<&ccelab_emulators::cce_admin::inventory::NewMachine> = inputs
+        .used
+        .iter()
+        .flat_map(|i| match &i.kind {
+            Kind::Inventory { machines, .. } => machines.iter().collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let label = |n: &str| n.split('.').next().unwrap_or(n).to_ascii_lowercase();
+    let mut out: Vec<VosNode> = Vec::new();
+    for i in &inputs.used {
+        let Kind::Vos(v) = &i.kind else { continue };
+        let Some(own) = v.own.first() else {
+            if v.has_trust_list || !v.trust.is_empty() {
+                notes.push(format!(
+                    "{}: a tomcat-trust without `show cert own tomcat` in the same capture: whose it is cannot be told (add the appliance's own certificate to the capture)",
+                    i.name
+                ));
+            }
+            continue;
+        };
+        let mut names: Vec<String> = own
+            .sans()
+            .into_iter()
+            .filter_map(|s| match s {
+                San::Dns(d) => Some(d.to_ascii_lowercase()),
+                San::Ip(_) => None,
+            })
+            .collect();
+        names.extend(own.common_name().map(|c| c.to_ascii_lowercase()));
+        let in_inventory = machines.iter().find(|m| {
+            let t = m.machine_type.to_ascii_uppercase();
+            (t == FINESSE || t == IDS)
+                && names
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&m.address) || label(n) == label(&m.address))
+        });
+        let first = names.last().cloned().unwrap_or_default();
+        let (role, how) = match in_inventory {
+            Some(m) => (
+                if m.machine_type.eq_ignore_ascii_case(FINESSE) {
+                    VosRole::Finesse
+                } else {
+                    VosRole::Ids
+                },
+                format!("the inventory's {} machine `{}`", m.machine_type, m.address),
+            ),
+            None => {
+                let l = label(&first);
+                let guess = if l.contains("finesse") || l.starts_with("fin") {
+                    Some(VosRole::Finesse)
+                } else if l.contains("cuic") || l.contains("livedata") {
+                    Some(VosRole::Cuic)
+                } else if l.contains("ids") {
+                    Some(VosRole::Ids)
+                } else {
+                    None
+                };
+                let Some(r) = guess else {
+                    notes.push(format!(
+                        "{}: the appliance `{first}` is in no machine inventory among the files and its name does not say Finesse, CUIC or IdS: not used",
+                        i.name
+                    ));
+                    continue;
+                };
+                (
+                    r,
+                    format!("its name `{first}` (in no machine inventory among the files)"),
+                )
+            }
+        };
+        let fqdn = match in_inventory {
+            Some(m) if crate::topology::is_fqdn(&m.address) => m.address.to_ascii_lowercase(),
+            _ => match names.iter().find(|n| crate::topology::is_fqdn(n)) {
+                Some(f) => f.clone(),
+                None => {
+                    notes.push(format!(
+                        "{}: no fully qualified name for `{first}` (neither in the inventory nor in its certificate): not used",
+                        i.name
+                    ));
+                    continue;
+                }
+            },
+        };
+        let Some(host) = role
+            .hosts()
+            .into_iter()
+            .find(|h| !out.iter().any(|n| n.host == *h))
+        else {
+            notes.push(format!(
+                "{}: a third {} node: the lab has two, not used",
+                i.name,
+                role.name()
+            ));
+            continue;
+        };
+        // the tomcat-trust: what `show cert trust` printed, and the
+        // certificates among the files that `show cert list trust` names
+        let mut unresolved = Vec::new();
+        let trust = (v.has_trust_list || !v.trust.is_empty()).then(|| {
+            let mut t: Vec<Certificate> = v.trust.clone();
+            for f in &v.listed_trust {
+                let found: Vec<&Certificate> =
+                    all.iter().filter(|c| names_trust_file(c, f)).collect();
+                if found.is_empty() && !t.iter().any(|c| names_trust_file(c, f)) {
+                    unresolved.push(f.clone());
+                }
+                for c in found {
+                    if !t.iter().any(|x| x.der() == c.der()) {
+                        t.push(c.clone());
+                    }
+                }
+            }
+            t
+        });
+        out.push(VosNode {
+            file: i.name.clone(),
+            role,
+            host: host.to_string(),
+            fqdn,
+            own: own.clone(),
+            how,
+            trust,
+            unresolved,
+        });
+    }
+    out
+}
+
+/// The VOS appliances' twins in the reproduction: `twins/<host>.pem`
+/// (the tomcat certificate, its key and CA certificates) and
+/// `twins/<host>-trust.pem` (its tomcat-trust), in `[hosts.<host>]`.
+fn vos_files(
+    vos: &mut [VosNode],
+    twins: &Twins,
+    red: &dyn Fn(&str) -> String,
+    topo: &mut toml::Table,
+    files: &mut Vec<(String, Vec<u8>)>,
+    notes: &mut Vec<String>,
+) -> Result<(), ReproduceError> {
+    for n in vos.iter() {
+        let Some(i) = twins
+            .twins
+            .iter()
+            .position(|t| t.original.as_ref().is_some_and(|o| o.der() == n.own.der()))
+        else {
+            continue;
+        };
+        let t = &twins.twins[i];
+        let mut pem = t.cert.to_pem();
+        pem.push_str(&t.key.to_pkcs8_pem());
+        pem.push_str(&pem_of(&twins.intermediates(i)));
+        if let Some(root) = twins.root(i).filter(|r| r.cert.der() != t.cert.der()) {
+            pem.push_str(&root.cert.to_pem());
+        }
+        let own_file = format!("twins/{}.pem", n.host);
+        files.push((own_file.clone(), pem.into_bytes()));
+        let mut h = toml::Table::new();
+        h.insert("fqdn".into(), red(&n.fqdn).into());
+        h.insert("tomcat".into(), own_file.into());
+        if let Some(trust) = &n.trust {
+            let twinned: Vec<Certificate> = trust
+                .iter()
+                .filter_map(|c| twins.of(c).map(|t| t.cert.clone()))
+                .collect();
+            let mut list = toml::value::Array::new();
+            if !twinned.is_empty() {
+                let f = format!("twins/{}-trust.pem", n.host);
+                files.push((f.clone(), pem_of(&twinned).into_bytes()));
+                list.push(f.into());
+            }
+            h.insert("tomcat_trust".into(), list.into());
+            if !n.unresolved.is_empty() {
+                notes.push(format!(
+                    "{} ({}): {} of its tomcat-trust ({}) are none of the files: the twin's tomcat-trust leaves them out",
+                    n.host,
+                    red(&n.fqdn),
+                    n.unresolved.len(),
+                    n.unresolved.iter().map(|u| red(u)).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        } else {
+            notes.push(format!(
+                "{} ({}): no `show cert list trust` in {}: its tomcat-trust is what ccelab's preset puts there",
+                n.host,
+                red(&n.fqdn),
+                n.file
+            ));
+        }
+        notes.push(format!(
+            "{} is the {} node `{}` ({}; from {})",
+            n.host,
+            n.role.name(),
+            red(&n.fqdn),
+            red(&n.how),
+            n.file
+        ));
+        let hosts = topo
+            .entry("hosts")
+            .or_insert_with(|| toml::Table::new().into());
+        if let Some(t) = hosts.as_table_mut() {
+            t.insert(n.host.clone(), h.into());
+        }
+    }
+    Ok(())
 }
 
 /// What a key store among the files is.
@@ -1160,9 +1509,8 @@ pub fn plan(p: &Prepared) -> Vec<Planned> {
             None,
         );
     }
-    let gadget = p.web.is_some()
-        || p.ads_stores.iter().any(|a| a.store.is_some())
-        || (p.ldap.is_none() && p.cvp.is_none());
+    let other = p.ldap.is_some() || p.cvp.is_some() || !p.vos.is_empty();
+    let gadget = p.web.is_some() || !other;
     if gadget {
         for (i, AdsTrust { host: ads, store }) in p.ads_stores.iter().enumerate() {
             step(
@@ -1235,6 +1583,70 @@ pub fn plan(p: &Prepared) -> Vec<Planned> {
             Some(Flow::CvpAw),
         );
     }
+    let checked: Vec<&VosNode> = p.vos.iter().filter(|n| n.role != VosRole::Cuic).collect();
+    if !checked.is_empty() && p.ads_stores.first().is_some_and(|a| a.store.is_some()) {
+        step(
+            format!(
+                "[[step]]\ndo = \"inventory-status\"\nads = \"ads-a\"\nmachines = [{}]\nnote = {}\n",
+                checked
+                    .iter()
+                    .map(|n| quote(&n.fqdn))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                quote(&format!(
+                    "CCE Administration on ads-a checks the inventory's Finesse and IdS nodes ({}) over HTTPS with its cacerts",
+                    checked.iter().map(|n| p.shown(&n.fqdn)).collect::<Vec<_>>().join(", ")
+                ))
+            ),
+            Some(Flow::VosAw),
+        );
+    }
+    let ports = {
+        let (web, socket) = ccelab_emulators::cuic::LiveDataProfile::V125.ports();
+        [web, socket]
+    };
+    for (i, n) in p.vos.iter().enumerate() {
+        if n.role != VosRole::Finesse {
+            continue;
+        }
+        // the primary shows the publisher's Live Data, the secondary the subscriber's
+        let pair = if n.host == "finesse-a" {
+            "cuic-a"
+        } else {
+            "cuic-b"
+        };
+        let Some(cuic) = p.vos.iter().find(|c| c.host == pair) else {
+            continue;
+        };
+        for (k, port) in ports.iter().enumerate() {
+            step(
+                format!(
+                    "[[step]]\ndo = \"accept-certificate\"\nhost = \"{pair}\"\nport = {port}\n{}",
+                    if k == 0 {
+                        format!(
+                            "note = {}\n",
+                            quote("assumed: the agent accepted the Live Data certificate at the browser's warning (a browser's state is in no file)")
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+                None,
+            );
+        }
+        step(
+            format!(
+                "[[step]]\ndo = \"finesse-desktop\"\nhost = \"{}\"\nnote = {}\n",
+                n.host,
+                quote(&format!(
+                    "an agent signs in on {}: Finesse fetches the Live Data gadget from {} with its tomcat-trust",
+                    p.shown(&n.fqdn),
+                    p.shown(&cuic.fqdn)
+                ))
+            ),
+            Some(Flow::LiveData(i)),
+        );
+    }
     out
 }
 
@@ -1260,6 +1672,8 @@ pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<Strin
             Some(Flow::Gadget(_)) => "the ECE gadget opened from each ADS",
             Some(Flow::Sso) => "partition-administrator SSO",
             Some(Flow::CvpAw) => "the CVP call server to the AW",
+            Some(Flow::VosAw) => "CCE Administration to Finesse and IdS",
+            Some(Flow::LiveData(_)) => "the Live Data gadget on the Finesse desktop",
             None => continue,
         };
         if !what.contains(&w) {
@@ -1315,6 +1729,8 @@ pub fn scenario_text(p: &Prepared, findings: Option<&[Finding]>) -> Result<Strin
                             .find(|t| t.contains("Exception"))
                             .unwrap_or(l.as_str()),
                     )
+                } else if let Some((_, m)) = l.split_once(" ERROR [shindig] ") {
+                    ("Finesse's desktop log", m)
                 } else if let Some((_, m)) = l.split_once(": %CVP") {
                     // `%CVP_12_5_ORM-3-AW_CONNECTION_FAILED: text`
                     ("CVP log", m.split_once(": ").map_or(m, |(_, t)| t))
@@ -1367,6 +1783,8 @@ pub fn findings(p: &Prepared, outcomes: &[crate::actions::Outcome]) -> Vec<Findi
             Flow::Gadget(i) => p.ads_stores.get(i).map(|a| gadget_finding(p, a, o)),
             Flow::Sso => Some(sso_finding(p, o)),
             Flow::CvpAw => Some(cvp_finding(p, o)),
+            Flow::VosAw => Some(vos_aw_finding(p, o)),
+            Flow::LiveData(i) => p.vos.get(i).map(|n| live_data_finding(p, n, o)),
         })
         .collect()
 }
@@ -1477,6 +1895,137 @@ fn cvp_finding(p: &Prepared, o: &crate::actions::Outcome) -> Finding {
         shows: lines_of(o),
         logged: o.logged.clone(),
         why,
+    }
+}
+
+/// CCE Administration's check of the captured Finesse and IdS nodes
+/// ([SEC] "Finesse / IdS → AW"): a line per machine, F17 for a failed one.
+fn vos_aw_finding(p: &Prepared, o: &crate::actions::Outcome) -> Finding {
+    let nodes: Vec<&VosNode> = p.vos.iter().filter(|n| n.role != VosRole::Cuic).collect();
+    let mut shows: Vec<String> = lines_of(o)
+        .into_iter()
+        .filter(|l| {
+            nodes
+                .iter()
+                .any(|n| l.contains(&format!("({})", p.shown(&n.fqdn))))
+        })
+        .collect();
+    // the failing machines first: what the scenario's symptom quotes
+    shows.sort_by_key(|l| l.ends_with(": OK"));
+    let ok = !shows.is_empty() && shows.iter().all(|l| l.ends_with(": OK"));
+    let store = p
+        .ads_stores
+        .first()
+        .and_then(|a| a.store.as_ref())
+        .map_or("cacerts", |(f, _)| f.as_str());
+    let mut why = Vec::new();
+    for n in &nodes {
+        let Some(l) = shows
+            .iter()
+            .find(|l| l.contains(&format!("({})", p.shown(&n.fqdn))))
+        else {
+            continue;
+        };
+        if l.contains("No subject alternative") || l.contains("No name matching") {
+            let names: Vec<String> = n
+                .own
+                .sans()
+                .into_iter()
+                .map(|s| match s {
+                    San::Dns(d) => d,
+                    San::Ip(a) => a.to_string(),
+                })
+                .collect();
+            why.push(format!(
+                "{}'s tomcat certificate ({}) names {}, not the inventory's {}",
+                n.host,
+                n.own.subject_string(),
+                if names.is_empty() {
+                    format!("only its CN `{}`", n.own.common_name().unwrap_or_default())
+                } else {
+                    names.join(", ")
+                },
+                n.fqdn
+            ));
+        } else if l.contains("PKIX path building failed") {
+            why.push(format!(
+                "{store} holds neither {}'s tomcat certificate ({}) nor a CA of it",
+                n.host,
+                n.own.subject_string()
+            ));
+        } else if l.contains("CertificateExpired")
+            || l.contains("NotAfter")
+            || l.contains("validity")
+        {
+            why.push(format!(
+                "{}'s tomcat certificate is outside its validity ({} to {})",
+                n.host,
+                rfc3339(n.own.not_before()),
+                rfc3339(n.own.not_after())
+            ));
+        }
+    }
+    Finding {
+        flow: "CCE Administration (ads-a) checks the inventory's Finesse and IdS nodes".into(),
+        ok,
+        code: (!ok && !shows.is_empty()).then_some("F17"),
+        shows,
+        logged: o.logged.clone(),
+        why: (!why.is_empty()).then(|| p.shown(&why.join("; "))),
+    }
+}
+
+/// The agent's desktop with the Live Data gadget ([SEC] Live Data): F18
+/// when Finesse (its tomcat-trust) or the agent's browser refuses CUIC.
+fn live_data_finding(p: &Prepared, n: &VosNode, o: &crate::actions::Outcome) -> Finding {
+    let pair = if n.host == "finesse-a" {
+        "cuic-a"
+    } else {
+        "cuic-b"
+    };
+    let cuic = p.vos.iter().find(|c| c.host == pair);
+    let why = (!o.ok).then(|| {
+        let (Some(c), Some(trust)) = (cuic, &n.trust) else {
+            return None;
+        };
+        let trusted = trust.iter().any(|t| {
+            t.der() == c.own.der()
+                || ccelab_emulators::pki::dn::to_der(t.subject())
+                    == ccelab_emulators::pki::dn::to_der(c.own.issuer())
+        });
+        Some(p.shown(&if trusted {
+            format!(
+                "{}'s tomcat-trust ({}) holds {}'s certificate or its issuer, yet Finesse refused it: see the log",
+                n.host, n.file, c.fqdn
+            )
+        } else {
+            format!(
+                "{}'s tomcat-trust ({}: {}) holds neither {}'s tomcat certificate ({}) nor its issuer",
+                n.host,
+                n.file,
+                if trust.is_empty() {
+                    "empty".to_string()
+                } else {
+                    trust.iter().map(|t| t.subject_string()).collect::<Vec<_>>().join("; ")
+                },
+                c.fqdn,
+                c.own.subject_string()
+            )
+        }))
+    });
+    let mut shows = lines_of(o);
+    // the gadget's line first: what the scenario's symptom quotes
+    shows.sort_by_key(|l| !l.starts_with("Live Data gadget"));
+    Finding {
+        flow: format!(
+            "an agent's desktop on {} loads the Live Data gadget",
+            n.host
+        ),
+        ok: o.ok,
+        code: (!o.ok).then_some("F18"),
+        shows,
+        logged: o.logged.clone(),
+        why: why.flatten(),
     }
 }
 
@@ -1673,6 +2222,34 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
                 },
                 l.keystore_location.as_deref().unwrap_or("")
             ),
+            Kind::Vos(v) => {
+                let mut parts = Vec::new();
+                if let Some(c) = v.own.first() {
+                    parts.push(format!("`show cert own tomcat`: {}", c.subject_string()));
+                }
+                if !v.trust.is_empty() {
+                    parts.push(format!(
+                        "`show cert trust`: {}",
+                        v.trust.iter().map(|c| c.subject_string()).collect::<Vec<_>>().join("; ")
+                    ));
+                }
+                if v.has_trust_list {
+                    parts.push(format!(
+                        "`show cert list trust`: {} tomcat-trust certificate(s)",
+                        v.listed_trust.len()
+                    ));
+                }
+                if !v.other.is_empty() {
+                    parts.push(format!("{} other certificate(s)", v.other.len()));
+                }
+                if !v.rebuilt.is_empty() {
+                    parts.push(format!(
+                        "{} rebuilt from the detail dump",
+                        v.rebuilt.len()
+                    ));
+                }
+                format!("VOS CLI capture: {}", parts.join(", "))
+            }
             Kind::CvpSecurity { .. } => {
                 "CVP's security.properties: Security.keystorePW (the .keystore's password)".into()
             }
@@ -1768,7 +2345,7 @@ pub fn report(p: &Prepared, findings: &[Finding], transcript: &str) -> String {
     }
     let _ = writeln!(
         s,
-        "\n## What happens\n\n`graph.svg` draws these flows (each ADS's Java to the web server; ECE's application server to the DC; the CVP call server to the AW — those the files concern), red where the client refuses (its text on hover); `ccelab graph` on this folder draws the whole deployment.\n"
+        "\n## What happens\n\n`graph.svg` draws these flows (each ADS's Java to the web server; ECE's application server to the DC; the CVP call server to the AW; CCE Administration to Finesse and IdS; Finesse to CUIC, and the agents' browsers to Live Data — those the files concern), red where the client refuses (its text on hover); `ccelab graph` on this folder draws the whole deployment.\n"
     );
     for f in findings {
         let verdict = match (f.ok, f.code) {
@@ -1938,6 +2515,29 @@ pub async fn reproduce(opts: &Options) -> Result<(Prepared, Vec<Finding>, String
     }
     if p.cvp.is_some() {
         pairs.push((vec!["cvp-a".into()], vec!["ads-a".into()]));
+    }
+    for s in &steps {
+        match s.flow {
+            Some(Flow::VosAw) => pairs.push((
+                vec!["ads-a".into()],
+                p.vos
+                    .iter()
+                    .filter(|n| n.role != VosRole::Cuic)
+                    .map(|n| n.host.clone())
+                    .collect(),
+            )),
+            Some(Flow::LiveData(i)) => {
+                if let Some(n) = p.vos.get(i) {
+                    let pair = if n.host == "finesse-a" {
+                        "cuic-a"
+                    } else {
+                        "cuic-b"
+                    };
+                    pairs.push((vec![n.host.clone()], vec![pair.into()]));
+                }
+            }
+            _ => {}
+        }
     }
     let graph = flows_graph(
         &work.path().join("out"),
