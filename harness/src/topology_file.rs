@@ -41,6 +41,11 @@
 //! aw_cert = true                       # false: F19
 //! wsm_certificate_cn = "fqdn"          # "host-name": F17 on the reporting server
 //!
+//! [ad_dc]
+//! require_signing = false              # KB4520412 (F15)
+//! # ldif = "ad.ldif"                   # entries added to the example directory
+//! # certificate = "twins/dc.pem"       # the DC's certificate, key and CAs (`ccelab reproduce`)
+//!
 //! [hosts.finesse-a]                    # any host: its FQDN; a VOS host (finesse-*, cuic-*,
 //! fqdn = "fin01.corp.example"          # ids-*): its certificate units from files
 //! tomcat = "twins/finesse-a.pem"       # the tomcat certificate, key and CA certificates
@@ -429,6 +434,10 @@ impl TopologyFile {
             topo.ad_dc = ad
                 .knobs(&self.base_dir, &dc)
                 .map_err(|e| at("ad_dc.ldif")(&e))?;
+            if let Some(f) = &ad.certificate {
+                topo.dc = ccelab_emulators::pki::spec::load_identity(&self.base_dir, f)
+                    .map_err(|e| at("ad_dc.certificate")(&e))?;
+            }
         }
         if let Some(p) = self.cuic.as_ref().and_then(|c| c.profile) {
             topo.live_data = p;

@@ -715,6 +715,21 @@ fn ece_ldap_settings_reproduce_partition_administrator_sso_f14_f15_f16_and_the_f
             report.contains("SSO against dc01.corp.contoso.test"),
             "{what}"
         );
+        // with the DC's certificate among the files, the twin DC presents its twin
+        let dc_file = files.iter().any(|(n, _)| *n == "dc01.pem");
+        assert_eq!(out.join("twins/dc.pem").exists(), dc_file, "{what}");
+        let topo = std::fs::read_to_string(out.join("topology.toml")).unwrap();
+        assert_eq!(
+            topo.contains("certificate = \"twins/dc.pem\""),
+            dc_file,
+            "{what}: {topo}"
+        );
+        if dc_file {
+            assert!(
+                report.contains("the twin DC presents the twin of CN=dc01.corp.contoso.test"),
+                "{what}: {report}"
+            );
+        }
         if code.is_some() {
             assert!(
                 f.shows.iter().any(

@@ -52,6 +52,10 @@ pub struct AdDcSection {
     /// An LDIF file (relative to the topology file) whose entries are added
     /// to the example directory (`userPassword:`/`unicodePwd::` set passwords).
     pub ldif: Option<String>,
+    /// The DC's certificate, its key and CA certificates from one PEM file
+    /// (`ccelab reproduce`'s twin of the customer's DC certificate); the
+    /// topology applies it (after the DC's FQDN).
+    pub certificate: Option<String>,
 }
 
 impl AdDcSection {

@@ -278,6 +278,19 @@ impl Prepared {
     }
 }
 
+/// Twin `i` as a server installs it: its certificate, its key, the CA
+/// certificates above it (the self-signed top last).
+fn identity_pem(twins: &Twins, i: usize) -> String {
+    let t = &twins.twins[i];
+    let mut pem = t.cert.to_pem();
+    pem.push_str(&t.key.to_pkcs8_pem());
+    pem.push_str(&pem_of(&twins.intermediates(i)));
+    if let Some(root) = twins.root(i).filter(|r| r.cert.der() != t.cert.der()) {
+        pem.push_str(&root.cert.to_pem());
+    }
+    pem
+}
+
 fn pem_of(certs: &[Certificate]) -> String {
     certs.iter().map(Certificate::to_pem).collect()
 }
@@ -550,10 +563,13 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     };
     let all = inputs.all_certificates();
     let mut vos = vos_nodes(&inputs, &all, &mut notes);
+    // the LDAP server's certificate, when a file or store has it: its twin
+    // is what the twin DC presents
+    let dc_cert = dc_certificate(&all, &ldap_host);
     // the certificates in play: the web certificate, the VOS appliances'
     // and their tomcat-trust's, their issuers (by name and signature),
     // and anything with the same key as one of them
-    let mut play: Vec<Certificate> = web_cert.iter().cloned().collect();
+    let mut play: Vec<Certificate> = web_cert.iter().chain(&dc_cert).cloned().collect();
     for n in &vos {
         for c in std::iter::once(&n.own).chain(n.trust.iter().flatten()) {
             if !play.iter().any(|p| p.der() == c.der()) {
@@ -817,6 +833,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
                 settings,
                 keystore: ldaps_store,
                 all: &all_certs,
+                twins: &twins,
                 signing: opts.ad_requires_signing,
                 red: &red,
                 redacting: opts.redact,
@@ -1082,15 +1099,8 @@ fn vos_files(
         else {
             continue;
         };
-        let t = &twins.twins[i];
-        let mut pem = t.cert.to_pem();
-        pem.push_str(&t.key.to_pkcs8_pem());
-        pem.push_str(&pem_of(&twins.intermediates(i)));
-        if let Some(root) = twins.root(i).filter(|r| r.cert.der() != t.cert.der()) {
-            pem.push_str(&root.cert.to_pem());
-        }
         let own_file = format!("twins/{}.pem", n.host);
-        files.push((own_file.clone(), pem.into_bytes()));
+        files.push((own_file.clone(), identity_pem(twins, i).into_bytes()));
         let mut h = toml::Table::new();
         h.insert("fqdn".into(), red(&n.fqdn).into());
         h.insert("tomcat".into(), own_file.into());
@@ -1169,11 +1179,26 @@ struct LdapInput<'a> {
     settings: LdapSettings,
     keystore: Option<(String, Keystore)>,
     all: &'a [Certificate],
+    /// The twins (the DC's certificate's among them when a file has it).
+    twins: &'a Twins,
     signing: bool,
     /// `--redact`'s rewrite (the identity without it).
     red: &'a dyn Fn(&str) -> String,
     /// `--redact` given.
     redacting: bool,
+}
+
+/// The certificate of the LDAP server `host` among `all`: a server
+/// certificate naming it first (a self-signed one made by `openssl req
+/// -x509` says CA:TRUE), else any naming it.
+fn dc_certificate(all: &[Certificate], host: &str) -> Option<Certificate> {
+    if host.is_empty() {
+        return None;
+    }
+    all.iter()
+        .find(|c| c.basic_constraints_ca().is_none() && names_host(c, host))
+        .or_else(|| all.iter().find(|c| names_host(c, host)))
+        .cloned()
 }
 
 /// The DC ccelab's preset has.
@@ -1209,6 +1234,7 @@ fn ldap_plan(
         settings,
         keystore,
         all,
+        twins,
         signing,
         red,
         redacting,
@@ -1347,6 +1373,26 @@ fn ldap_plan(
     } else if settings.enable_ssl != Some(true) && scheme == "ldap" {
         notes.push("ECE binds in clear text: if the customer's AD requires LDAP signing (KB4520412), it fails as F15 (--ad-requires-signing reproduces that)".into());
     }
+    // the DC presents the twin of the customer's DC certificate
+    let dc_twin = dc_certificate(all, &host).and_then(|c| {
+        twins
+            .twins
+            .iter()
+            .position(|t| t.original.as_ref().is_some_and(|o| o.der() == c.der()))
+    });
+    if let Some(i) = dc_twin {
+        let t = &twins.twins[i];
+        files.push(("twins/dc.pem".into(), identity_pem(twins, i).into_bytes()));
+        ad.insert("certificate".into(), "twins/dc.pem".into());
+        notes.push(format!(
+            "the twin DC presents the twin of {} (from the files)",
+            red(&t
+                .original
+                .as_ref()
+                .map(|o| o.subject_string())
+                .unwrap_or_default())
+        ));
+    }
     if !ad.is_empty() {
         topo.insert("ad_dc".into(), ad.into());
     }
@@ -1384,13 +1430,8 @@ fn ldap_plan(
                     .iter()
                     .filter_map(|e| e.entry.certificate())
                     .collect();
-                // a server certificate naming the DC first (a self-signed
-                // one made by `openssl req -x509` says CA:TRUE)
-                let dc_cert = all
-                    .iter()
-                    .find(|c| c.basic_constraints_ca().is_none() && names_host(c, &host))
-                    .or_else(|| all.iter().find(|c| names_host(c, &host)));
-                let with = match dc_cert {
+                let dc_cert = dc_certificate(all, &host);
+                let with = match &dc_cert {
                     Some(dc) => {
                         // the DC's certificate or any CA above it
                         let mut chain = vec![dc.clone()];
@@ -1436,10 +1477,41 @@ fn ldap_plan(
         let mut app = toml::Table::new();
         app.insert(
             "keystore".into(),
-            if with { "with-dc" } else { "without-dc" }.into(),
+            if with && dc_twin.is_none() {
+                "with-dc"
+            } else {
+                "without-dc"
+            }
+            .into(),
         );
-        // the store's other certificates (not the DC's: ccelab's DC has its own)
-        if let (Some((_, ks)), false) = (&keystore, with) {
+        if let (Some((_, ks)), Some(_)) = (&keystore, dc_twin) {
+            // the customer's keystore, its certificates in play as twins:
+            // Java's verdict on the twin DC's certificate is the original's
+            let mut left_out = 0;
+            let certs: Vec<Certificate> = ks
+                .entries()
+                .iter()
+                .filter_map(|e| e.entry.certificate())
+                .filter_map(|c| match twins.of(c) {
+                    Some(t) => Some(t.cert.clone()),
+                    None if redacting => {
+                        left_out += 1;
+                        None
+                    }
+                    None => Some(c.clone()),
+                })
+                .collect();
+            if left_out > 0 {
+                notes.push(format!(
+                    "with --redact the LDAPS keystore's {left_out} certificate(s) not of the DC's chain are left out (they name the customer)"
+                ));
+            }
+            if !certs.is_empty() {
+                files.push(("ldaps-keystore.pem".into(), pem_of(&certs).into_bytes()));
+                app.insert("keystore_also".into(), "ldaps-keystore.pem".into());
+            }
+        } else if let (Some((_, ks)), false) = (&keystore, with) {
+            // the store's other certificates (not the DC's: ccelab's DC has its own)
             let others: Vec<Certificate> = ks
                 .entries()
                 .iter()
