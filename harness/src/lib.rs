@@ -4,6 +4,7 @@
 //! emulators of `ccelab-emulators`.
 
 pub mod actions;
+pub mod chromium;
 pub mod cli;
 pub mod container;
 pub mod control;

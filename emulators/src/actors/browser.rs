@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use crate::ece::{
     login_page, spog_settings, GADGET_INBOX_PATH, GADGET_SESSION_PATH, SPOG_CONFIG_URL,
-    SPOG_USER_HEADER,
 };
 use crate::network::{Network, Unreachable};
 use crate::personality;
@@ -60,7 +59,8 @@ impl Jar {
 /// The gadget in the administrator's browser ([ECE] 3, F13): its script
 /// reads `spog_config.js` from the web server and calls
 /// `{web_server_protocol}://{web_server_name}` from the gadget's origin
-/// `https://{name}` (the inventory name SPOG loaded it from). A browser
+/// `https://{name}` (the inventory name SPOG loaded it from), framed by
+/// SPOG's page `top` (`https://<ADS>/cceadmin/email-and-chat`). A browser
 /// blocks `http` from an https page (mixed content) and a call to another
 /// origin without CORS headers (ECE sends none); a name that does not
 /// resolve fails. Returns the console lines (Chrome's wording); empty
@@ -78,8 +78,13 @@ pub async fn gadget_in_browser(
     addr: SocketAddr,
     sni: bool,
     user: &str,
+    top: &str,
 ) -> InBrowser {
-    let page = format!("https://{name}/default/spog/gadget");
+    // the gadget's page, as SPOG's Email and Chat page frames it
+    let query = format!("?user={}", crate::platform::http::percent_encode(user));
+    // Chrome names the top-level page (SPOG's) in a frame's mixed content
+    // (real Chromium, harness/tests/browser.rs)
+    let page = top.to_string();
     let timeout = Duration::from_secs(10);
     let mut jar = Jar::default();
     let js = match personality::https_reply(addr, name, sni, SPOG_CONFIG_URL, &[], timeout).await {
@@ -111,7 +116,10 @@ pub async fn gadget_in_browser(
             ])
         }
     };
-    let target = format!("{protocol}://{server}{GADGET_SESSION_PATH}");
+    let session_path = format!("{GADGET_SESSION_PATH}{query}");
+    // URLs as Chrome writes them: the host in lower case
+    let host = server.to_ascii_lowercase();
+    let target = format!("{protocol}://{host}{session_path}");
     if !protocol.eq_ignore_ascii_case("https") {
         return InBrowser::Console(vec![format!(
                 "Mixed Content: The page at '{page}' was loaded over HTTPS, but requested an insecure XMLHttpRequest endpoint '{target}'. This request has been blocked; the content must be served over HTTPS."
@@ -147,11 +155,11 @@ pub async fn gadget_in_browser(
     // longer than IIS waits for an application server, which waits for the DC
     let session = Duration::from_secs(25);
     let cookies = jar.header();
-    let mut who = vec![(SPOG_USER_HEADER, user)];
+    let mut who = vec![];
     if !cookies.is_empty() {
         who.push(("Cookie", cookies.as_str()));
     }
-    match personality::https_reply(to, &server, sni, GADGET_SESSION_PATH, &who, session).await {
+    match personality::https_reply(to, &server, sni, &session_path, &who, session).await {
         Ok(r) if r.status == 200 => jar.take(&r),
         // ECE could not sign the administrator in (its log says why)
         Ok(r) if r.status == 500 => return InBrowser::SignInFailed,
@@ -161,7 +169,7 @@ pub async fn gadget_in_browser(
         }
     }
     // the gadget's first view, with the session's cookie
-    let inbox = format!("{protocol}://{server}{GADGET_INBOX_PATH}");
+    let inbox = format!("{protocol}://{host}{GADGET_INBOX_PATH}");
     let cookies = jar.header();
     let with: Vec<(&str, &str)> = if cookies.is_empty() {
         vec![]

@@ -17,6 +17,7 @@ pub mod api;
 pub mod awdb;
 pub mod inventory;
 pub mod tomcat;
+pub mod web;
 
 use std::any::Any;
 use std::path::PathBuf;
@@ -404,6 +405,21 @@ pub struct RunningCceAdmin {
     sql: tokio::sync::Mutex<Option<awdb::AwdbServer>>,
     /// Whether `MSSQLSERVER` runs (changed under `sql`'s lock).
     sql_running: std::sync::atomic::AtomicBool,
+    /// The web UI's signed-in administrators.
+    web_sessions: std::sync::Mutex<web::Sessions>,
+    /// Itself, for the web UI's handler (set once it is made).
+    me: std::sync::OnceLock<std::sync::Weak<RunningCceAdmin>>,
+}
+
+/// What the Email and Chat page embeds after the ADS's server-side call
+/// to the ECE web server ([ECE] 4; F1, F2, F7–F10, F12).
+pub(crate) enum GadgetFrame {
+    /// No ECE web server in the inventory.
+    NoInventory,
+    /// The call failed (logged in catalina): SPOG's error text.
+    Error,
+    /// The gadget, from the web server by the inventory's name.
+    Frame(String),
 }
 
 /// Starts CCE Administration on an ADS: Tomcat loads `cacerts`, its HTTPS
@@ -442,7 +458,10 @@ pub async fn start(
         https: tokio::sync::Mutex::new(None),
         sql: tokio::sync::Mutex::new(Some(sql)),
         sql_running: std::sync::atomic::AtomicBool::new(true),
+        web_sessions: std::sync::Mutex::new(web::Sessions::default()),
+        me: std::sync::OnceLock::new(),
     });
+    let _ = admin.me.set(Arc::downgrade(&admin));
     admin.start_https().await?;
     Ok(admin)
 }
@@ -484,7 +503,16 @@ impl RunningCceAdmin {
             limits: crate::tls::Limits::TOMCAT,
             ..SiteConfig::default()
         };
-        let handler = api::cce_admin_handler(self.deployment.clone());
+        // the web UI under /cceadmin, the REST API elsewhere
+        let rest = api::cce_admin_handler(self.deployment.clone());
+        let me = self.me.get().cloned().unwrap_or_default();
+        let handler: crate::tls::Handler = Arc::new(move |r: crate::tls::HttpRequest| {
+            if r.path == web::ROOT || r.path.starts_with("/cceadmin/") {
+                Box::pin(web::serve(me.clone(), r))
+            } else {
+                rest(r)
+            }
+        });
         h.listeners
             .serve_in(slot, &h.name, h.address, 443, site, handler)
             .await
@@ -814,15 +842,8 @@ impl RunningCceAdmin {
             });
         };
         let name = inv.web_server.clone();
-        let path = "/default/spog/gadget";
-        let url = format!("https://{name}{path}");
-        let request = Request {
-            method: "GET",
-            path,
-            headers: &[],
-            body: b"",
-        };
-        let verdict = match self.call_ece(&inv, &request).await {
+        let url = format!("https://{name}{GADGET_PATH}");
+        let verdict = match self.call_ece(&inv, &GADGET_REQUEST).await {
             EceCall::NotRunning => {
                 return Ok(GadgetOutcome {
                     ok: false,
@@ -835,7 +856,8 @@ impl RunningCceAdmin {
             } => {
                 let sni = personality::sends_sni(Personality::Java, &name);
                 let user = user.unwrap_or(&self.deployment.admin.0);
-                let browser = gadget_in_browser(&*self.ctx.network, &name, addr, sni, user);
+                let top = format!("https://{}{}", self.ctx.fqdn, web::EMAIL_AND_CHAT);
+                let browser = gadget_in_browser(&*self.ctx.network, &name, addr, sni, user, &top);
                 return Ok(match browser.await {
                     // F4: ECE could not sign the administrator in
                     InBrowser::SignInFailed => GadgetOutcome {
@@ -877,6 +899,28 @@ impl RunningCceAdmin {
             message: GADGET_ERROR.into(),
             console: vec![],
         })
+    }
+
+    /// The Email and Chat page's server-side part: CCE Administration's
+    /// Java calls the inventory's web server (as [`Self::open_gadget`]
+    /// does; a failure goes to the catalina log); the browser then loads
+    /// the gadget itself.
+    pub(crate) async fn gadget_server_side(&self) -> Result<GadgetFrame, ProductError> {
+        let Some(inv) = self.deployment.inventory() else {
+            return Ok(GadgetFrame::NoInventory);
+        };
+        let url = format!("https://{}{GADGET_PATH}", inv.web_server);
+        let verdict = match self.call_ece(&inv, &GADGET_REQUEST).await {
+            EceCall::NotRunning => return Ok(GadgetFrame::Error),
+            // F3: the browser then shows what the web server answers
+            EceCall::Answered {
+                status: 200 | 503, ..
+            } => return Ok(GadgetFrame::Frame(inv.web_server.clone())),
+            EceCall::Answered { status, .. } => Self::status_verdict(status, &url),
+            EceCall::Failed(v) => v,
+        };
+        self.log_ece_failure(verdict).await?;
+        Ok(GadgetFrame::Error)
     }
 
     /// Users > Agents > an agent > "Support Email & Chat" and the "Enable
@@ -932,6 +976,18 @@ impl RunningCceAdmin {
         )))
     }
 }
+
+/// The gadget CCE Administration fetches from the ECE web server
+/// (`pa`'s credentials are added by [`RunningCceAdmin::call_ece`]).
+const GADGET_PATH: &str = "/default/spog/gadget";
+
+/// CCE Administration's request for the gadget.
+const GADGET_REQUEST: Request<'static> = Request {
+    method: "GET",
+    path: GADGET_PATH,
+    headers: &[],
+    body: b"",
+};
 
 /// How a call of CCE Administration to ECE went.
 enum EceCall {

@@ -36,6 +36,48 @@ pub const SPOG_CONFIG: &str = r"{ECE_HOME}\eService\templates\finesse\gadget\spo
 /// (ccelab's choice; the file itself is [ECE] 3's).
 pub const SPOG_CONFIG_URL: &str = "/default/templates/finesse/gadget/spog/spog_config.js";
 
+/// The gadget's page, which SPOG's Email and Chat page frames with the
+/// SPOG administrator as `?user=` (issue 18): a static page of the web
+/// server's templates next to `spog_config.js`, whose script reads it and
+/// calls `web_server_protocol://web_server_name` ([ECE] 3; F13). The path,
+/// the query and the script are ccelab's (L): ECE's own gadget is not public.
+pub const SPOG_GADGET_PAGE: &str = "/default/templates/finesse/gadget/spog/spog.html";
+
+/// The gadget page's HTML and script ([`SPOG_GADGET_PAGE`]): it shows
+/// `ECE gadget loaded` once its session call and first view succeed,
+/// SPOG's error text when ECE cannot sign the administrator in (F4), and
+/// nothing when its call is blocked (F13: the browser's console says why).
+pub const SPOG_GADGET_HTML: &str = r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Email and Chat</title>
+<script src="spog_config.js"></script>
+</head><body><div id="gadget">Loading</div>
+<script>
+(function () {
+  var show = function (t) { document.getElementById('gadget').textContent = t; };
+  var user = new URLSearchParams(location.search).get('user') || '';
+  var base = web_server_protocol + '://' + web_server_name;
+  var start = new XMLHttpRequest();
+  start.open('GET', base + '/default/spog/session?user=' + encodeURIComponent(user));
+  start.withCredentials = true;
+  start.onload = function () {
+    if (start.status === 500) { show('There was an error loading the page. Contact your administrator.'); return; }
+    if (start.status !== 200) { show(''); return; }
+    var inbox = new XMLHttpRequest();
+    inbox.open('GET', base + '/default/spog/inbox');
+    inbox.withCredentials = true;
+    inbox.onload = function () {
+      if (inbox.responseURL.indexOf('/login/') >= 0) { show('ECE login page'); return; }
+      show(inbox.status === 200 ? 'ECE gadget loaded' : '');
+    };
+    inbox.onerror = function () { show(''); };
+    inbox.send();
+  };
+  start.onerror = function () { show(''); };
+  start.send();
+})();
+</script></body></html>
+"#;
+
 /// The request the gadget's script makes from the browser to
 /// `{web_server_protocol}://{web_server_name}` (an invented path).
 pub const GADGET_SESSION_PATH: &str = "/default/spog/session";

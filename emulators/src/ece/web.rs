@@ -721,6 +721,13 @@ async fn ece_routes(site: &EceSite, tls: bool, r: HttpRequest) -> HttpResponse {
             body: SSL_REQUIRED_PAGE.as_bytes().to_vec(),
         };
     }
+    if r.path.eq_ignore_ascii_case(super::SPOG_GADGET_PAGE) {
+        return HttpResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            body: super::SPOG_GADGET_HTML.as_bytes().to_vec(),
+        };
+    }
     if r.path.eq_ignore_ascii_case(SPOG_CONFIG_URL) {
         let (path, disk) = (site.spog_config.clone(), site.disk.clone());
         // a FIFO, a link out of the disk or a huge file is not served
@@ -746,6 +753,21 @@ async fn ece_routes(site: &EceSite, tls: bool, r: HttpRequest) -> HttpResponse {
 async fn with_session(site: &EceSite, mut r: HttpRequest) -> HttpResponse {
     r.headers
         .retain(|(k, _)| !k.eq_ignore_ascii_case(SESSION_USER_HEADER));
+    // the gadget's page names the SPOG administrator in its query (a
+    // simple request, as a browser sends it across origins)
+    if r.path == GADGET_SESSION_PATH
+        && !r
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(SPOG_USER_HEADER))
+    {
+        let user = crate::platform::http::form_fields(&r.query)
+            .get("user")
+            .cloned();
+        if let Some(u) = user {
+            r.headers.push((SPOG_USER_HEADER.to_ascii_lowercase(), u));
+        }
+    }
     if let Some(partition) = session_partition(&r.path) {
         let user = session_cookie(&r).and_then(|id| {
             site.logins

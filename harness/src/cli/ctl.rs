@@ -442,6 +442,12 @@ pub(crate) enum SpogAction {
         /// The SPOG administrator (default: the topology's, administrator@example.local).
         #[arg(long)]
         user: Option<String>,
+        /// Also open it in a real headless Chromium (Debian's `chromium`, with
+        /// `certutil` from libnss3-tools), signed in as the topology's
+        /// administrator with the lab's root CA trusted, and save what it shows
+        /// as a PNG here; prints what Chromium showed and logged.
+        #[arg(long, value_name = "FILE.png")]
+        screenshot: Option<std::path::PathBuf>,
     },
 }
 
@@ -502,6 +508,8 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
         out!("{text}]");
         Ok(0)
     };
+    // `spog open-gadget --screenshot`: the ADS and the file
+    let mut shot: Option<(String, std::path::PathBuf)> = None;
     let action = match a.action {
         CtlAction::Status => return view("/status"),
         CtlAction::Events { follow: false } => return events("/events"),
@@ -622,10 +630,19 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
         },
         CtlAction::Ad(AdAction::Fault { user, fault }) => Action::AdFault { user, fault },
         CtlAction::Clock(ClockAction::Advance { by }) => Action::ClockAdvance { by },
-        CtlAction::Spog(SpogAction::OpenGadget { ads, user }) => Action::OpenGadget {
-            ads: Some(ads),
+        CtlAction::Spog(SpogAction::OpenGadget {
+            ads,
             user,
-        },
+            screenshot,
+        }) => {
+            if let Some(file) = screenshot {
+                shot = Some((ads.clone(), file));
+            }
+            Action::OpenGadget {
+                ads: Some(ads),
+                user,
+            }
+        }
         CtlAction::Inventory(InventoryAction::Status { ads, machines }) => {
             Action::InventoryStatus {
                 ads: Some(ads),
@@ -713,6 +730,14 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
         if let Some(f) = o["log_file"].as_str() {
             out!("see {f}");
         }
+    }
+    if let Some((ads, file)) = shot {
+        let seen = screenshot(&doc, &tj, &ads, &file)?;
+        out!("Chromium shows: {}", seen.shows);
+        for c in &seen.console {
+            out!("Chromium console: {c}");
+        }
+        out!("screenshot: {}", file.display());
     }
     Ok(if o["ok"].as_bool() == Some(true) {
         0
@@ -807,4 +832,75 @@ fn error_of(body: &str) -> String {
         .ok()
         .and_then(|v| v["error"].as_str().map(str::to_string))
         .unwrap_or_else(|| body.to_string())
+}
+
+/// `spog open-gadget --screenshot FILE`: the Email and Chat page of `ads`
+/// in a real headless Chromium, with the lab's names, ports, root CA and
+/// CCE administrator from `topology.json` (`doc`, read from `tj`).
+fn screenshot(
+    doc: &serde_json::Value,
+    tj: &std::path::Path,
+    ads: &str,
+    file: &std::path::Path,
+) -> Result<crate::chromium::Seen, Failure> {
+    use crate::chromium::{Chromium, Mapped};
+    let hosts: Vec<Mapped> = doc["hosts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| {
+            let port443 = h["services"].as_array()?.iter().find_map(|s| {
+                (s["port"].as_u64() == Some(443))
+                    .then(|| s["bound_port"].as_u64())
+                    .flatten()
+            })?;
+            Some(Mapped {
+                fqdn: h["fqdn"].as_str()?.to_string(),
+                address: h["address"].as_str()?.parse().ok()?,
+                port443: u16::try_from(port443).ok()?,
+            })
+        })
+        .collect();
+    let fqdn = doc["hosts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|h| h["name"].as_str() == Some(ads))
+        .and_then(|h| h["fqdn"].as_str())
+        .ok_or_else(|| Failure::file(tj, format!("no host `{ads}`")))?
+        .to_string();
+    let root_file = doc["ca_certs"][0]
+        .as_str()
+        .ok_or_else(|| Failure::file(tj, "no `ca_certs`"))?;
+    let root = std::fs::read_to_string(root_file)
+        .map_err(|e| Failure::file(std::path::Path::new(root_file), e))?;
+    let admin = doc["accounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| {
+            a["host"].as_str() == Some(ads)
+                && a["purpose"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("CCE Administration administrator"))
+        })
+        .ok_or_else(|| {
+            Failure::file(tj, format!("no CCE Administration administrator on {ads}"))
+        })?;
+    let (user, password) = (
+        admin["user"].as_str().unwrap_or_default().to_string(),
+        admin["password"].as_str().unwrap_or_default().to_string(),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new("tokio", e))?;
+    let seen = rt.block_on(async {
+        let browser = Chromium::launch(&hosts, &root).await?;
+        browser
+            .open_email_and_chat(&fqdn, &user, &password, Some(file))
+            .await
+    });
+    seen.map_err(|e| Failure::new("--screenshot", e))
 }

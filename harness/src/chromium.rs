@@ -1,0 +1,361 @@
+//! A real browser at the lab (issue 18): Debian's headless Chromium, driven
+//! over the DevTools protocol (chromiumoxide), signs in to CCE
+//! Administration's web UI on an ADS and opens the Email and Chat page,
+//! which frames ECE's gadget. What it shows and what its console says are
+//! what `open-gadget` predicts (`harness/tests/browser.rs` pins the two
+//! together); `ccelab ctl spog open-gadget --screenshot` saves what it shows.
+//!
+//! The browser's trust is its profile's: the lab's root CA in the NSS
+//! database of its `$HOME` (`certutil`, from libnss3-tools), as a domain
+//! PC trusts the enterprise CA. The lab's names go to the hosts'
+//! (ephemeral) ports by `--host-resolver-rules` (`MAP name:443
+//! address:port`); any other name does not resolve. Chromium checks
+//! certificates itself. Site isolation is off, so that the gadget's frame
+//! logs to the page's session.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::log::{
+    EnableParams as LogEnable, EventEntryAdded, LogEntryLevel,
+};
+use chromiumoxide::cdp::browser_protocol::page::{
+    CaptureScreenshotFormat, CreateIsolatedWorldParams, GetFrameTreeParams,
+};
+use chromiumoxide::cdp::js_protocol::runtime::{
+    ConsoleApiCalledType, EvaluateParams, EventConsoleApiCalled, EventExceptionThrown,
+};
+use chromiumoxide::page::ScreenshotParams;
+use chromiumoxide::Page;
+use futures_util::StreamExt;
+
+/// Where Debian's package puts Chromium.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// How long a page may take to settle.
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// Why the browser could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum BrowserError {
+    /// Chromium or certutil is missing.
+    #[error("{0} is not installed (Debian: apt-get install chromium libnss3-tools; bash .ci/run installs them)")]
+    Missing(&'static str),
+    /// The browser profile could not be made.
+    #[error("the browser profile: {0}")]
+    Profile(String),
+    /// The DevTools protocol failed.
+    #[error("Chromium: {0}")]
+    Cdp(String),
+    /// A page did not get where it should (the step it stopped at).
+    #[error("Chromium: {0}")]
+    Page(String),
+}
+
+fn cdp(e: impl std::fmt::Display) -> BrowserError {
+    BrowserError::Cdp(e.to_string())
+}
+
+/// What Chromium showed and logged for the Email and Chat page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    /// SPOG's error text, or the gadget frame's text once its script has
+    /// settled (empty: the gadget stays blank).
+    pub shows: String,
+    /// The console as Chrome shows it by default (not its verbose hints):
+    /// a failed request as `GET URL net::ERR_…`, anything else its text.
+    pub console: Vec<String>,
+}
+
+/// A host of the lab as the browser reaches it.
+#[derive(Clone, Debug)]
+pub struct Mapped {
+    /// Its FQDN.
+    pub fqdn: String,
+    /// Its loopback address.
+    pub address: std::net::Ipv4Addr,
+    /// Where its port 443 is bound.
+    pub port443: u16,
+}
+
+/// A running headless Chromium with the lab's trust and names.
+pub struct Chromium {
+    browser: Browser,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    /// Starts Chromium trusting `root_pem` (the lab's root CA) and
+    /// resolving the `hosts`' names (and addresses) at port 443 to where
+    /// they are bound. Call it inside a tokio runtime, which then drives it.
+    pub async fn launch(hosts: &[Mapped], root_pem: &str) -> Result<Chromium, BrowserError> {
+        if !Path::new(CHROMIUM).exists() {
+            return Err(BrowserError::Missing("chromium"));
+        }
+        let profile = tempfile::tempdir().map_err(|e| BrowserError::Profile(e.to_string()))?;
+        let home = profile.path().join("home");
+        let nss = home.join(".pki/nssdb");
+        std::fs::create_dir_all(&nss).map_err(|e| BrowserError::Profile(e.to_string()))?;
+        let root = profile.path().join("root.pem");
+        std::fs::write(&root, root_pem).map_err(|e| BrowserError::Profile(e.to_string()))?;
+        let db = format!("sql:{}", nss.display());
+        let root_arg = root.display().to_string();
+        for args in [
+            vec!["-N", "-d", &db, "--empty-password"],
+            vec![
+                "-A",
+                "-d",
+                &db,
+                "-t",
+                "C,,",
+                "-n",
+                "ccelab root",
+                "-i",
+                &root_arg,
+            ],
+        ] {
+            let o = Command::new("certutil")
+                .args(&args)
+                .output()
+                .map_err(|_| BrowserError::Missing("certutil"))?;
+            if !o.status.success() {
+                return Err(BrowserError::Profile(format!(
+                    "certutil {}: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )));
+            }
+        }
+        let mut rules: Vec<String> = Vec::new();
+        for h in hosts {
+            rules.push(format!("MAP {}:443 {}:{}", h.fqdn, h.address, h.port443));
+            rules.push(format!("MAP {}:443 {}:{}", h.address, h.address, h.port443));
+        }
+        rules.push("MAP * ~NOTFOUND".into());
+        let cfg = BrowserConfig::builder()
+            .chrome_executable(PathBuf::from(CHROMIUM))
+            .no_sandbox()
+            .respect_https_errors()
+            .window_size(1024, 720)
+            .user_data_dir(profile.path().join("profile"))
+            .env("HOME", home.display().to_string())
+            .arg(("host-resolver-rules", rules.join(", ").as_str()))
+            .arg(("disable-features", "IsolateOrigins,site-per-process"))
+            .build()
+            .map_err(BrowserError::Cdp)?;
+        let (browser, mut handler) = Browser::launch(cfg).await.map_err(cdp)?;
+        tokio::spawn(async move { while handler.next().await.is_some() {} });
+        Ok(Chromium {
+            browser,
+            _profile: profile,
+        })
+    }
+
+    /// Signs in to CCE Administration on `ads` (its FQDN) as `user` (once:
+    /// the profile keeps the session), opens the Overview's Email and Chat
+    /// card and waits for the gadget to settle; with `screenshot`, saves
+    /// the page as a PNG there.
+    pub async fn open_email_and_chat(
+        &self,
+        ads: &str,
+        user: &str,
+        password: &str,
+        screenshot: Option<&Path>,
+    ) -> Result<Seen, BrowserError> {
+        let page = self.browser.new_page("about:blank").await.map_err(cdp)?;
+        let mut logs = page
+            .event_listener::<EventEntryAdded>()
+            .await
+            .map_err(cdp)?;
+        let mut calls = page
+            .event_listener::<EventConsoleApiCalled>()
+            .await
+            .map_err(cdp)?;
+        let mut thrown = page
+            .event_listener::<EventExceptionThrown>()
+            .await
+            .map_err(cdp)?;
+        page.execute(LogEnable::default()).await.map_err(cdp)?;
+        page.goto(format!("https://{ads}/cceadmin"))
+            .await
+            .map_err(cdp)?;
+        if !at(&page, "/cceadmin/overview").await {
+            for (id, text) in [("#username", user), ("#password", password)] {
+                page.find_element(id)
+                    .await
+                    .map_err(cdp)?
+                    .click()
+                    .await
+                    .map_err(cdp)?
+                    .type_str(text)
+                    .await
+                    .map_err(cdp)?;
+            }
+            click(&page, "#sign-in").await?;
+        }
+        wait_at(&page, "/cceadmin/overview", "the Overview after signing in").await?;
+        click(&page, "#email-and-chat a").await?;
+        wait_at(&page, "/cceadmin/email-and-chat", "the Email and Chat page").await?;
+        page.wait_for_navigation().await.map_err(cdp)?;
+        let mut seen = Seen::default();
+        let error: Option<String> = page
+            .evaluate("(document.getElementById('gadget-error') || {}).textContent || null")
+            .await
+            .ok()
+            .and_then(|v| v.into_value().ok());
+        if let Some(e) = error {
+            seen.shows = e;
+        } else {
+            // the gadget's frame, until its script has settled (bounded)
+            let deadline = Instant::now() + SETTLE;
+            loop {
+                let text =
+                    frame_text(&page, ccelab_emulators::ece::SPOG_GADGET_PAGE, "gadget").await;
+                match text {
+                    Some(t) if t != "Loading" => {
+                        seen.shows = t;
+                        break;
+                    }
+                    _ if Instant::now() > deadline => {
+                        seen.shows = text.unwrap_or_default();
+                        break;
+                    }
+                    _ => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            }
+            // a blocked request's second line comes a moment later
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        if let Some(file) = screenshot {
+            page.save_screenshot(
+                ScreenshotParams::builder()
+                    .format(CaptureScreenshotFormat::Png)
+                    .build(),
+                file,
+            )
+            .await
+            .map_err(cdp)?;
+        }
+        let _ = page.close().await;
+        use futures_util::FutureExt;
+        while let Some(Some(e)) = logs.next().now_or_never() {
+            if e.entry.level != LogEntryLevel::Verbose {
+                seen.console.push(console_line(&e));
+            }
+        }
+        while let Some(Some(e)) = calls.next().now_or_never() {
+            if e.r#type == ConsoleApiCalledType::Debug {
+                continue;
+            }
+            let args: Vec<String> = e
+                .args
+                .iter()
+                .map(|a| {
+                    a.value
+                        .as_ref()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                })
+                .collect();
+            seen.console.push(args.join(" "));
+        }
+        while let Some(Some(e)) = thrown.next().now_or_never() {
+            let d = &e.exception_details;
+            seen.console.push(
+                d.exception
+                    .as_ref()
+                    .and_then(|x| x.description.clone())
+                    .map(|t| format!("Uncaught {}", t.lines().next().unwrap_or_default()))
+                    .unwrap_or_else(|| d.text.clone()),
+            );
+        }
+        Ok(seen)
+    }
+}
+
+/// A line as Chrome's console shows it: a failed request as `GET URL
+/// net::ERR_…`, anything else as its text.
+fn console_line(e: &EventEntryAdded) -> String {
+    let entry = &e.entry;
+    match (
+        entry.text.strip_prefix("Failed to load resource: "),
+        &entry.url,
+    ) {
+        (Some(err), Some(url)) => format!("GET {url} {err}"),
+        _ => entry.text.clone(),
+    }
+}
+
+async fn click(page: &Page, selector: &str) -> Result<(), BrowserError> {
+    page.find_element(selector)
+        .await
+        .map_err(cdp)?
+        .click()
+        .await
+        .map_err(cdp)?;
+    Ok(())
+}
+
+async fn at(page: &Page, path: &str) -> bool {
+    page.url()
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|u| u.ends_with(path))
+}
+
+/// Waits (bounded) until the page is at `path`.
+async fn wait_at(page: &Page, path: &str, what: &str) -> Result<(), BrowserError> {
+    let deadline = Instant::now() + SETTLE;
+    while !at(page, path).await {
+        if Instant::now() > deadline {
+            let url = page.url().await.ok().flatten().unwrap_or_default();
+            return Err(BrowserError::Page(format!(
+                "{what} did not open (at {url})"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+/// The text of the element `id` in the frame whose URL has `part`.
+async fn frame_text(page: &Page, part: &str, id: &str) -> Option<String> {
+    let tree = page.execute(GetFrameTreeParams::default()).await.ok()?;
+    let mut stack = vec![tree.result.frame_tree.clone()];
+    while let Some(t) = stack.pop() {
+        if t.frame.url.contains(part) {
+            let world = page
+                .execute(
+                    CreateIsolatedWorldParams::builder()
+                        .frame_id(t.frame.id.clone())
+                        .build()
+                        .ok()?,
+                )
+                .await
+                .ok()?;
+            let v = page
+                .execute(
+                    EvaluateParams::builder()
+                        .expression(format!(
+                            "(document.getElementById('{id}') || {{}}).textContent"
+                        ))
+                        .context_id(world.result.execution_context_id)
+                        .return_by_value(true)
+                        .build()
+                        .ok()?,
+                )
+                .await
+                .ok()?;
+            return v
+                .result
+                .result
+                .value
+                .and_then(|v| v.as_str().map(str::to_string));
+        }
+        stack.extend(t.child_frames.clone().unwrap_or_default());
+    }
+    None
+}

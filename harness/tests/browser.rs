@@ -1,0 +1,137 @@
+//! The real browser as a client (issue 18): headless Chromium, driven over
+//! the DevTools protocol ([`ccelab::chromium`]), signs in to CCE
+//! Administration's web UI on an ADS and opens the Email and Chat page,
+//! which frames ECE's gadget — and what it shows and logs must be what
+//! ccelab predicts (`open-gadget`: the page's text and Chrome's console),
+//! as Java 17, curl and openssl are pinned elsewhere. The browser starts
+//! once; the cases change the one lab between them.
+
+use ccelab::actions::Action;
+use ccelab::chromium::{Chromium, Mapped};
+use ccelab::deploy::LabBuilder;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn chromium_shows_and_logs_what_ccelab_predicts_for_the_ece_gadget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rt = rt();
+    let lab = rt.block_on(async {
+        LabBuilder::topology_text("preset = \"pcce-2000\"\n", tmp.path())
+            .unwrap()
+            .start(&tmp.path().join("lab"))
+            .await
+            .unwrap()
+    });
+    let hosts: Vec<Mapped> = lab
+        .topo
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            Some(Mapped {
+                fqdn: h.fqdn.clone(),
+                address: h.address,
+                port443: lab.bound_port(&h.name, 443)?,
+            })
+        })
+        .collect();
+    let admin = lab.topo.host("ads-a").unwrap().fqdn.clone();
+    let (user, password) = ("administrator@example.local", "Password1");
+    let shot = tmp.path().join("f1.png");
+    let browser = rt
+        .block_on(Chromium::launch(&hosts, &lab.topo.root.cert.to_pem()))
+        .expect("chromium and certutil (bash .ci/run installs them)");
+    let spog = r"{ECE_HOME}\eService\templates\finesse\gadget\spog\spog_config.js";
+    let cacerts = r"%JAVA_HOME%\lib\security\cacerts";
+    let edit = |old: &str, new: &str| Action::EditFile {
+        host: "ece".into(),
+        path: spog.into(),
+        replace: [old.into(), new.into()],
+    };
+    // (what changes before the case, its name)
+    let cases: Vec<(Vec<Action>, &str)> = vec![
+        (vec![], "the gadget loads"),
+        (vec![edit("\"https\"", "\"http\"")], "F13: http"),
+        (
+            vec![
+                edit("\"http\"", "\"https\""),
+                edit("\"ece.example.com\"", "\"UCSVRECEWEB.example.com\""),
+            ],
+            "F13: a name that does not resolve",
+        ),
+        (
+            vec![edit("\"UCSVRECEWEB.example.com\"", "\"127.0.0.11\"")],
+            "F13: the web server's address, which its certificate does not name",
+        ),
+        (
+            vec![edit("\"127.0.0.11\"", "\"adsa.example.com\"")],
+            "F13: another server's name (another origin, no CORS headers)",
+        ),
+        (
+            vec![
+                edit("\"adsa.example.com\"", "\"ece.example.com\""),
+                Action::StoreDelete {
+                    host: "ads-a".into(),
+                    path: cacerts.into(),
+                    alias: "example enterprise ca".into(),
+                    password: None,
+                },
+                Action::StoreDelete {
+                    host: "ads-a".into(),
+                    path: cacerts.into(),
+                    alias: "example issuing ca".into(),
+                    password: None,
+                },
+                Action::Restart {
+                    host: "ads-a".into(),
+                },
+            ],
+            "F1: the CAs not in the ADS's cacerts",
+        ),
+    ];
+    for (changes, what) in cases {
+        let (predicted, seen) = rt.block_on(async {
+            for c in changes {
+                let o = lab.apply(c).await.unwrap();
+                assert!(o.ok, "{what}: {o:?}");
+            }
+            let predicted = lab.apply(Action::open_gadget("ads-a")).await.unwrap();
+            let screenshot = what.starts_with("F1:").then_some(shot.as_path());
+            let seen = browser
+                .open_email_and_chat(&admin, user, password, screenshot)
+                .await
+                .unwrap();
+            (predicted, seen)
+        });
+        let mut lines = predicted.shows.lines();
+        let message = lines.next().unwrap_or_default().to_string();
+        let console: Vec<String> = lines
+            .filter_map(|l| l.strip_prefix("browser console: "))
+            .map(str::to_string)
+            .collect();
+        eprintln!("{what}: predicted {message:?} {console:?}; chromium {seen:?}");
+        assert_eq!(seen.console, console, "{what}: the console");
+        if predicted.ok {
+            assert_eq!(seen.shows, message, "{what}");
+        } else {
+            // a blocked gadget stays blank (ccelab describes that)
+            assert!(
+                seen.shows.is_empty() || seen.shows == message,
+                "{what}: {seen:?}"
+            );
+        }
+    }
+    // what the user sees for F1, as a PNG
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG screenshot");
+    rt.block_on(async move {
+        drop(browser);
+        drop(lab);
+    });
+}
