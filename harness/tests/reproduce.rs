@@ -691,6 +691,13 @@ fn ece_ldap_settings_reproduce_partition_administrator_sso_f14_f15_f16_and_the_f
             "a successful bind must be completed",
         ),
         (
+            "the DC's certificate among the files, no keystore (taken to hold it)",
+            vec![("ldap.txt", gc_tls.clone()), ("dc01.pem", dc.clone())],
+            false,
+            None,
+            "",
+        ),
+        (
             "the fix: the GC over TLS, the DC's certificate in the keystore",
             vec![
                 ("ldap.txt", gc_tls),

@@ -47,14 +47,10 @@ pub(crate) struct Sessions {
 }
 
 impl Sessions {
-    fn open(&mut self, host: &str, user: &str) -> String {
+    fn open(&mut self, user: &str) -> String {
         self.next += 1;
-        // deterministic, per host (a test double's sessions need no secrecy)
-        let id = {
-            use sha2::Digest;
-            let d = sha2::Sha256::digest(format!("{host}/{}", self.next).as_bytes());
-            hex::encode_upper(&d[..16])
-        };
+        // 128 random bits: the cookie is what stands for the password
+        let id = format!("{:032X}", rand::random::<u128>());
         if self.order.len() >= MAX_SESSIONS {
             let old = self.order.remove(0);
             self.by_id.remove(&old);
@@ -131,14 +127,14 @@ pub(crate) async fn serve(admin: Weak<RunningCceAdmin>, r: HttpRequest) -> HttpR
             let id = sessions
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .open(&admin.ctx.fqdn, au);
+                .open(au);
             HttpResponse {
                 status: 302,
                 headers: vec![
                     ("Location".into(), OVERVIEW.into()),
                     (
                         "Set-Cookie".into(),
-                        format!("{COOKIE}={id}; Path={ROOT}; Secure; HttpOnly"),
+                        format!("{COOKIE}={id}; Path={ROOT}; Secure; HttpOnly; SameSite=Strict"),
                     ),
                 ],
                 body: Vec::new(),

@@ -387,14 +387,21 @@ impl Twinner {
             }
         };
         let mut tbs = c.x509().tbs_certificate.clone();
-        if let (Some(p), true) = (parent, self.by_name.contains(c.der())) {
-            // a rebuilt certificate names its issuer as the issuer's twin does
-            tbs.issuer = out.twins[p].cert.subject().clone();
-        }
         tbs.subject_public_key_info =
             SubjectPublicKeyInfoOwned::from_der(key.spki_der()).map_err(enc)?;
         if let Some(r) = &self.rename {
             rename_tbs(&mut tbs, r.as_ref())?;
+        }
+        if let Some(p) = parent {
+            let rebuilt_parent = out.twins[p]
+                .original
+                .as_ref()
+                .is_some_and(|o| self.by_name.contains(o.der()));
+            if self.by_name.contains(c.der()) || rebuilt_parent {
+                // a rebuilt certificate (or one below a rebuilt issuer) names
+                // its issuer exactly as the issuer's twin does (renamed once)
+                tbs.issuer = out.twins[p].cert.subject().clone();
+            }
         }
         // the original's algorithm identifier, byte for byte, when it can be made
         let alg = if new_alg.oid == alg.oid {
@@ -444,14 +451,17 @@ fn issuers(
             if c.is_self_issued() && c.is_signed_by(c) {
                 return Some(i);
             }
+            // names byte for byte, or as text when the issuer was rebuilt
+            // from a dump (which does not keep the names' string types)
+            let named = |u: &Certificate| {
+                dn::to_der(u.subject()) == dn::to_der(c.issuer())
+                    || (by_name.contains(u.der())
+                        && u.subject_string().eq_ignore_ascii_case(&c.issuer_string()))
+            };
             let signed = uniq
                 .iter()
                 .enumerate()
-                .find(|(j, u)| {
-                    *j != i
-                        && dn::to_der(u.subject()) == dn::to_der(c.issuer())
-                        && c.is_signed_by(u)
-                })
+                .find(|(j, u)| *j != i && named(u) && c.is_signed_by(u))
                 .map(|(j, _)| j);
             if signed.is_some() || !by_name.contains(c.der()) {
                 return signed;

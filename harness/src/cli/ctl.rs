@@ -636,6 +636,12 @@ pub(crate) fn run(a: CtlArgs) -> Result<i32, Failure> {
             screenshot,
         }) => {
             if let Some(file) = screenshot {
+                if user.is_some() {
+                    return Err(Failure::new(
+                        "--screenshot",
+                        "Chromium signs in as the topology's administrator: --user cannot be given with it",
+                    ));
+                }
                 shot = Some((ads.clone(), file));
             }
             Action::OpenGadget {

@@ -187,7 +187,8 @@ fn vos_capture(text: &str) -> Result<Option<VosCapture>, String> {
         match part {
             Some(p) => {
                 commands += 1;
-                parts.push((p, i + 1, String::new()));
+                // the part starts on the line after the command
+                parts.push((p, i + 2, String::new()));
             }
             None => {
                 if let Some(last) = parts.last_mut() {
@@ -215,12 +216,18 @@ fn vos_capture(text: &str) -> Result<Option<VosCapture>, String> {
     let mut dumps = 0;
     for (part, first, body) in &parts {
         let mut certs = Vec::new();
-        for (line, r) in dump::parse_dumps(body) {
+        // another unit's certificates (ipsec…) are not used: not an error
+        let kept = !matches!(part, VosPart::OwnOther | VosPart::TrustOther);
+        for (line, r) in dump::parse_dumps_from(body, *first) {
             dumps += 1;
-            let c =
-                r.map_err(|e| format!("line {}: the certificate dump: {e}", first + line - 1))?;
-            cap.rebuilt.push(c.clone());
-            certs.push(c);
+            match r {
+                Ok(c) if kept => {
+                    cap.rebuilt.push(c.clone());
+                    certs.push(c);
+                }
+                Err(e) if kept => return Err(format!("the certificate dump at line {line}: {e}")),
+                _ => {}
+            }
         }
         if body.contains("-----BEGIN ") {
             for b in pem::parse(body).map_err(|e| e.to_string())? {
@@ -450,18 +457,22 @@ impl Inputs {
         Ok(inputs)
     }
 
-    /// A certificate rebuilt from a VOS detail dump that another file has
-    /// whole (same issuer and serial number) is that file's: its bytes are
-    /// the original's, so stores and chains see the same certificate.
-    fn prefer_real_bytes(&mut self) {
-        let rebuilt: Vec<Vec<u8>> = self
-            .used
+    /// The DER of every certificate rebuilt from a VOS detail dump.
+    pub fn rebuilt(&self) -> std::collections::BTreeSet<Vec<u8>> {
+        self.used
             .iter()
             .flat_map(|i| match &i.kind {
                 Kind::Vos(v) => v.rebuilt.iter().map(|c| c.der().to_vec()).collect(),
                 _ => Vec::new(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// A certificate rebuilt from a VOS detail dump that another file has
+    /// whole (same issuer and serial number) is that file's: its bytes are
+    /// the original's, so stores and chains see the same certificate.
+    fn prefer_real_bytes(&mut self) {
+        let rebuilt = self.rebuilt();
         let real: Vec<Certificate> = self
             .all_certificates()
             .into_iter()
@@ -474,22 +485,22 @@ impl Inputs {
         };
         for i in &mut self.used {
             let Kind::Vos(v) = &mut i.kind else { continue };
-            let swap = |list: &mut Vec<Certificate>, rebuilt: &mut Vec<Certificate>| {
+            // every copy of a rebuilt certificate that has a real one
+            let swaps: Vec<(Vec<u8>, Certificate)> = v
+                .rebuilt
+                .iter()
+                .filter_map(|c| Some((c.der().to_vec(), real.iter().find(|r| same(r, c))?.clone())))
+                .collect();
+            for list in [&mut v.own, &mut v.trust, &mut v.other] {
                 for c in list.iter_mut() {
-                    if !rebuilt.iter().any(|r| r.der() == c.der()) {
-                        continue;
-                    }
-                    if let Some(r) = real.iter().find(|r| same(r, c)) {
-                        rebuilt.retain(|x| x.der() != c.der());
+                    if let Some((_, r)) = swaps.iter().find(|(d, _)| d.as_slice() == c.der()) {
                         *c = r.clone();
                     }
                 }
-            };
-            let mut rb = std::mem::take(&mut v.rebuilt);
-            swap(&mut v.own, &mut rb);
-            swap(&mut v.trust, &mut rb);
-            swap(&mut v.other, &mut rb);
-            v.rebuilt = rb;
+            }
+            v.rebuilt
+                .retain(|c| !swaps.iter().any(|(d, _)| d.as_slice() == c.der()));
+            v.rebuilt.dedup_by(|a, b| a.der() == b.der());
         }
     }
 

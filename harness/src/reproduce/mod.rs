@@ -475,9 +475,19 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         .and_then(|(_, l)| l.server())
         .map(|(_, h, _)| h)
         .unwrap_or_default();
+    // nor is a certificate a VOS appliance's tomcat-trust lists (Finesse, CUIC, IdS)
+    let vos_listed: Vec<String> = inputs
+        .used
+        .iter()
+        .flat_map(|i| match &i.kind {
+            Kind::Vos(v) => v.listed_trust.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
     let leaves: Vec<&Certificate> = leaves
         .into_iter()
         .filter(|c| ldap_host.is_empty() || !names_host(c, &ldap_host))
+        .filter(|c| !vos_listed.iter().any(|f| names_trust_file(c, f)))
         .collect();
     let spog_name = spog.as_ref().and_then(|(_, _, n)| n.clone());
     let web = match by_hash {
@@ -494,17 +504,10 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
                     (*c).clone(),
                     "the certificate naming spog_config.js's web_server_name".to_string(),
                 )),
-                (None, [one]) if !other_flows => Some((
+                (None, [one]) => Some((
                     (*one).clone(),
                     "the only server certificate among the files".to_string(),
                 )),
-                (None, [_]) if other_flows => {
-                    notes.push(format!(
-                        "{} is not taken for the ECE web server's (no applicationHost.config or spog_config.js names it, and the files concern other flows)",
-                        leaves[0].subject_string()
-                    ));
-                    None
-                }
                 (None, []) if other_flows => None,
                 (None, []) => return Err(nothing()),
                 (None, many) => {
@@ -569,6 +572,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     // the certificates in play: the web certificate, the VOS appliances'
     // and their tomcat-trust's, their issuers (by name and signature),
     // and anything with the same key as one of them
+    let rebuilt = inputs.rebuilt();
     let mut play: Vec<Certificate> = web_cert.iter().chain(&dc_cert).cloned().collect();
     for n in &vos {
         for c in std::iter::once(&n.own).chain(n.trust.iter().flatten()) {
@@ -582,9 +586,11 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         let snapshot = play.clone();
         for c in &snapshot {
             for cand in &all {
-                let issues = ccelab_emulators::pki::dn::to_der(cand.subject())
-                    == ccelab_emulators::pki::dn::to_der(c.issuer())
-                    && c.is_signed_by(cand);
+                // (names as text: a dump does not keep their string types)
+                let issues = cand
+                    .subject_string()
+                    .eq_ignore_ascii_case(&c.issuer_string())
+                    && (c.is_signed_by(cand) || rebuilt.contains(c.der()));
                 let same_key = cand.spki_der() == c.spki_der();
                 if (issues || same_key) && !play.iter().any(|p| p.der() == cand.der()) {
                     play.push(cand.clone());
@@ -629,10 +635,7 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
         None => Twinner::new(),
     };
     // certificates rebuilt from a VOS detail dump: their issuers by name
-    twinner.by_name(inputs.used.iter().flat_map(|i| match &i.kind {
-        Kind::Vos(v) => v.rebuilt.iter().map(|c| c.der().to_vec()).collect(),
-        _ => Vec::new(),
-    }));
+    twinner.by_name(rebuilt.iter().cloned());
     let twins = twinner
         .twin(&ordered)
         .map_err(|e| ReproduceError::file(dir, e))?;
@@ -1035,6 +1038,16 @@ fn vos_nodes(inputs: &Inputs, all: &[Certificate], notes: &mut Vec<String>) -> V
                 }
             },
         };
+        if let Some(same) = out
+            .iter()
+            .find(|n| n.fqdn == fqdn || n.own.der() == own.der())
+        {
+            notes.push(format!(
+                "{}: the same appliance as {} ({}): not used again",
+                i.name, same.file, same.fqdn
+            ));
+            continue;
+        }
         let Some(host) = role
             .hosts()
             .into_iter()
@@ -1141,6 +1154,18 @@ fn vos_files(
             red(&n.how),
             n.file
         ));
+        let pair = if n.host == "finesse-a" {
+            "cuic-a"
+        } else {
+            "cuic-b"
+        };
+        if n.role == VosRole::Finesse && !vos.iter().any(|c| c.host == pair) {
+            notes.push(format!(
+                "{}: no {} CUIC node among the files (its Live Data comes from {pair}): its Live Data gadget is not checked",
+                n.host,
+                if pair == "cuic-a" { "first (publisher)" } else { "second (subscriber)" }
+            ));
+        }
         let hosts = topo
             .entry("hosts")
             .or_insert_with(|| toml::Table::new().into());
@@ -1477,7 +1502,8 @@ fn ldap_plan(
         let mut app = toml::Table::new();
         app.insert(
             "keystore".into(),
-            if with && dc_twin.is_none() {
+            // with-dc holds the DC's certificate ccelab serves (the twin, when there is one)
+            if with && (dc_twin.is_none() || keystore.is_none()) {
                 "with-dc"
             } else {
                 "without-dc"
@@ -1688,6 +1714,7 @@ pub fn plan(p: &Prepared) -> Vec<Planned> {
             "cuic-b"
         };
         let Some(cuic) = p.vos.iter().find(|c| c.host == pair) else {
+            // (the report's notes say which nodes the files give)
             continue;
         };
         for (k, port) in ports.iter().enumerate() {
@@ -2060,10 +2087,12 @@ fn live_data_finding(p: &Prepared, n: &VosNode, o: &crate::actions::Outcome) -> 
         let (Some(c), Some(trust)) = (cuic, &n.trust) else {
             return None;
         };
+        // the certificate itself (its key), or a CA of it (its name and key)
         let trusted = trust.iter().any(|t| {
-            t.der() == c.own.der()
-                || ccelab_emulators::pki::dn::to_der(t.subject())
-                    == ccelab_emulators::pki::dn::to_der(c.own.issuer())
+            t.spki_der() == c.own.spki_der()
+                || (!c.own.is_self_issued()
+                    && t.subject_string().eq_ignore_ascii_case(&c.own.issuer_string())
+                    && c.own.is_signed_by(t))
         });
         Some(p.shown(&if trusted {
             format!(

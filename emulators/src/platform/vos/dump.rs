@@ -181,6 +181,7 @@ fn zone_minutes(z: &str) -> Option<i32> {
         "NZST" => 720,
         "NZDT" => 780,
         "EST" => -300,
+        // AST is Atlantic here (Java prints AST for Riyadh too: +3, not modelled)
         "EDT" | "AST" => -240,
         "CST" => -360,
         "CDT" => -300,
@@ -192,6 +193,19 @@ fn zone_minutes(z: &str) -> Option<i32> {
         "HST" => -600,
         _ => return None,
     })
+}
+
+/// Java's form for a zone without an abbreviation: `GMT+05:45`, `GMT-03:00`.
+fn gmt_offset(z: &str) -> Option<i32> {
+    let rest = z.strip_prefix("GMT")?;
+    let sign = match rest.chars().next()? {
+        '+' => 1,
+        '-' => -1,
+        _ => return None,
+    };
+    let (h, m) = rest[1..].split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 60 + m))
 }
 
 /// `EEE MMM dd HH:mm:ss zzz yyyy` (Java's `Date.toString()`).
@@ -206,16 +220,15 @@ fn parse_java_date(s: &str) -> Result<time::OffsetDateTime, String> {
         .position(|m| *m == mon)
         .ok_or_else(bad)?;
     let month = time::Month::try_from(month as u8 + 1).map_err(|_| bad())?;
-    let num = |x: &str| x.parse::<u32>().map_err(|_| bad());
+    let num = |x: &str| x.parse::<u8>().map_err(|_| bad());
     let hms: Vec<&str> = hms.split(':').collect();
     let [h, m, sec] = hms[..] else {
         return Err(bad());
     };
-    let date = time::Date::from_calendar_date(num(year)? as i32, month, num(day)? as u8)
-        .map_err(|_| bad())?;
-    let tm =
-        time::Time::from_hms(num(h)? as u8, num(m)? as u8, num(sec)? as u8).map_err(|_| bad())?;
-    let off = zone_minutes(zone).ok_or_else(|| {
+    let year: i32 = year.parse().map_err(|_| bad())?;
+    let date = time::Date::from_calendar_date(year, month, num(day)?).map_err(|_| bad())?;
+    let tm = time::Time::from_hms(num(h)?, num(m)?, num(sec)?).map_err(|_| bad())?;
+    let off = zone_minutes(zone).or_else(|| gmt_offset(zone)).ok_or_else(|| {
         format!("`{s}`: the time zone `{zone}` is not one ccelab knows (UTC, GMT, EST/EDT, CST/CDT, MST/MDT, PST/PDT, CET/CEST, BST, IST, JST, AEST/AEDT…)")
     })?;
     let off = time::UtcOffset::from_whole_seconds(off * 60).map_err(|_| bad())?;
@@ -322,7 +335,12 @@ impl ExtBlock {
                     body.extend([0x01, 0x01, 0xff]);
                 }
                 if let Some(n) = self.path_len {
-                    body.extend([0x02, 0x01, n]);
+                    // a positive INTEGER
+                    if n >= 0x80 {
+                        body.extend([0x02, 0x02, 0x00, n]);
+                    } else {
+                        body.extend([0x02, 0x01, n]);
+                    }
                 }
                 tlv(0x30, &body)
             }
@@ -351,8 +369,10 @@ fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
         out.push(n as u8);
     } else if n < 0x100 {
         out.extend([0x81, n as u8]);
-    } else {
+    } else if n < 0x1_0000 {
         out.extend([0x82, (n >> 8) as u8, n as u8]);
+    } else {
+        out.extend([0x83, (n >> 16) as u8, (n >> 8) as u8, n as u8]);
     }
     out.extend_from_slice(body);
     out
@@ -578,10 +598,19 @@ fn rebuild(lines: &[(usize, &str)]) -> Result<crate::pki::Certificate, String> {
 /// output around them): each rebuilt from its fields (see [`rebuild`]),
 /// or why it could not be, with the line (1-based) where its dump starts.
 pub fn parse_dumps(text: &str) -> Vec<(usize, Result<crate::pki::Certificate, String>)> {
+    parse_dumps_from(text, 1)
+}
+
+/// [`parse_dumps`] of a part of a file whose first line is line `first`
+/// there: every line number is the file's.
+pub fn parse_dumps_from(
+    text: &str,
+    first: usize,
+) -> Vec<(usize, Result<crate::pki::Certificate, String>)> {
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
+        .map(|(i, l)| (i + first, l.trim_end_matches('\r')))
         .collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -599,19 +628,26 @@ pub fn parse_dumps(text: &str) -> Vec<(usize, Result<crate::pki::Certificate, St
         }
         let start = lines[i].0;
         // to the closing `]` after the signature rows
+        // (a prompt or the next dump ends a cut-off one)
         let mut j = i + 1;
         let mut in_sig = false;
         while j < lines.len() {
             let t = lines[j].1.trim();
             if t == "Signature:" {
                 in_sig = true;
-            } else if in_sig && (t == "]" || t.starts_with("admin:")) {
+            } else if (in_sig && t == "]")
+                || t.starts_with("admin:")
+                // an unindented `[` opens the next dump (extension blocks are indented)
+                || matches!(lines[j].1.trim_end(), "[" | "admin:[")
+            {
                 break;
             }
             j += 1;
         }
         out.push((start, rebuild(&lines[i + 1..j.min(lines.len())])));
-        i = j + 1;
+        // the closing `]` is this dump's; a prompt or a new `[` is looked at again
+        let closed = lines.get(j).is_some_and(|(_, l)| l.trim() == "]");
+        i = if closed { j + 1 } else { j.max(i + 1) };
     }
     out
 }
@@ -727,6 +763,11 @@ mod tests {
         assert!(parse_java_date("Wed Feb 03 15:31:38 XYZ 2027")
             .unwrap_err()
             .contains("`XYZ`"));
+        assert_eq!(
+            parse_java_date("Wed Feb 03 15:31:38 GMT+05:45 2027").unwrap(),
+            time::macros::datetime!(2027-02-03 09:46:38 UTC)
+        );
+        assert!(parse_java_date("Wed Feb 257 15:31:38 UTC 2027").is_err());
         let bad = "[\n  Version: V3\n  Serial Number: 01\n  Signature: \n]\n";
         let got = parse_dumps(bad);
         assert_eq!(got.len(), 1);
@@ -735,6 +776,21 @@ mod tests {
             .as_ref()
             .unwrap_err()
             .contains("SignatureAlgorithm"));
+    }
+
+    #[test]
+    fn a_cut_off_dump_does_not_take_the_next_one() {
+        let c = finesse_cert(vec![San::Dns("finessea.example.com".into())]);
+        let whole = certificate_lines(&c.cert).join("\r\n");
+        let cut: String = certificate_lines(&c.cert)
+            .iter()
+            .take(9)
+            .map(|l| format!("{l}\r\n"))
+            .collect();
+        let got = parse_dumps(&format!("{cut}{whole}\r\nadmin:"));
+        assert_eq!(got.len(), 2);
+        assert!(got[0].1.is_err(), "{:?}", got[0].1);
+        assert_eq!(got[1].1.as_ref().unwrap().der(), c.cert.der());
     }
 
     #[test]
