@@ -6,6 +6,8 @@
 //! as Java 17, curl and openssl are pinned elsewhere. The browser starts
 //! once; the cases change the one lab between them.
 
+mod common;
+
 use ccelab::actions::Action;
 use ccelab::chromium::{Chromium, Mapped};
 use ccelab::deploy::LabBuilder;
@@ -134,4 +136,44 @@ fn chromium_shows_and_logs_what_ccelab_predicts_for_the_ece_gadget() {
         drop(browser);
         drop(lab);
     });
+}
+
+#[test]
+fn ctl_spog_open_gadget_screenshot_saves_what_chromium_shows() {
+    let d = tempfile::tempdir().unwrap();
+    let u = common::up_with(&d.path().join("lab"), true);
+    let shot = d.path().join("gadget.png");
+    let o = common::ctl(
+        &u,
+        &[
+            "spog",
+            "open-gadget",
+            "--screenshot",
+            shot.to_str().unwrap(),
+        ],
+    );
+    let text = common::out(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    // ccelab's prediction, then what the real browser showed, then the file
+    assert!(text.starts_with("ECE gadget loaded\n"), "{text}");
+    assert!(
+        text.contains("Chromium shows: ECE gadget loaded\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Chromium console:"), "{text}");
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    // Chromium signs in as the topology's administrator only
+    let o = common::ctl(
+        &u,
+        &[
+            "spog",
+            "open-gadget",
+            "--user",
+            "x@example.local",
+            "--screenshot",
+            "x.png",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", common::out(&o));
 }
