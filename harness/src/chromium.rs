@@ -182,21 +182,23 @@ impl Chromium {
             .await
             .map_err(cdp)?;
         if !at(&page, "/cceadmin/overview").await {
-            for (id, text) in [("#username", user), ("#password", password)] {
-                page.find_element(id)
-                    .await
-                    .map_err(cdp)?
-                    .click()
-                    .await
-                    .map_err(cdp)?
-                    .type_str(text)
-                    .await
-                    .map_err(cdp)?;
-            }
-            click(&page, "#sign-in").await?;
+            // the form filled and sent by the page's own DOM, once it is there
+            // (node handles go stale if the document is replaced meanwhile)
+            let quote = |t: &str| serde_json::Value::String(t.to_string()).to_string();
+            let sign_in = format!(
+                "(() => {{ const u = document.getElementById('username'), p = document.getElementById('password'), b = document.getElementById('sign-in'); if (!u || !p || !b) return false; u.value = {}; p.value = {}; b.click(); return true; }})()",
+                quote(user),
+                quote(password)
+            );
+            js_until(&page, &sign_in, "the sign-in page").await?;
         }
         wait_at(&page, "/cceadmin/overview", "the Overview after signing in").await?;
-        click(&page, "#email-and-chat a").await?;
+        js_until(
+            &page,
+            "(() => { const a = document.querySelector('#email-and-chat a'); if (!a) return false; a.click(); return true; })()",
+            "the Email and Chat card",
+        )
+        .await?;
         wait_at(&page, "/cceadmin/email-and-chat", "the Email and Chat page").await?;
         page.wait_for_navigation().await.map_err(cdp)?;
         let mut seen = Seen::default();
@@ -288,14 +290,28 @@ fn console_line(e: &EventEntryAdded) -> String {
     }
 }
 
-async fn click(page: &Page, selector: &str) -> Result<(), BrowserError> {
-    page.find_element(selector)
-        .await
-        .map_err(cdp)?
-        .click()
-        .await
-        .map_err(cdp)?;
-    Ok(())
+/// Evaluates `script` (which answers whether it did its work) until it
+/// answers true (bounded).
+async fn js_until(page: &Page, script: &str, what: &str) -> Result<(), BrowserError> {
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let done: bool = page
+            .evaluate(script)
+            .await
+            .ok()
+            .and_then(|v| v.into_value().ok())
+            .unwrap_or(false);
+        if done {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            let url = page.url().await.ok().flatten().unwrap_or_default();
+            return Err(BrowserError::Page(format!(
+                "{what} did not show (at {url})"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn at(page: &Page, path: &str) -> bool {

@@ -153,7 +153,12 @@ fn ctl_spog_open_gadget_screenshot_saves_what_chromium_shows() {
         ],
     );
     let text = common::out(&o);
-    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // ccelab's prediction, then what the real browser showed, then the file
     assert!(text.starts_with("ECE gadget loaded\n"), "{text}");
     assert!(
