@@ -209,9 +209,9 @@ impl Listeners {
 
     /// Serves `host`'s product port `port` from `slot` with an HTTP(S) site
     /// (the deployment's stubs for that port answering first):
-    /// a server already listening there is reloaded on its socket (no other
-    /// listener can take the port meanwhile); otherwise the old one stops
-    /// and a new one binds ([`Listeners::bind`]).
+    /// a server already listening there is restarted on its socket (no other
+    /// listener can take the port meanwhile; its open connections close);
+    /// otherwise the old one stops and a new one binds ([`Listeners::bind`]).
     pub async fn serve_in(
         &self,
         slot: &mut Option<TlsServer>,
@@ -226,7 +226,7 @@ impl Listeners {
         if let Some(srv) = slot.as_ref() {
             if self.bound(host, port) == Some(srv.local_addr().port()) {
                 return srv
-                    .reload(site, handler)
+                    .restart(site, handler)
                     .map_err(|e| ProductError::new(host, e));
             }
         }

@@ -418,6 +418,54 @@ async fn plain_with(limits: ccelab_emulators::tls::Limits) -> TlsServer {
         .unwrap()
 }
 
+/// A restart closes the connections the old service accepted (a browser's
+/// keep-alive connection must not outlive the Tomcat or IIS that accepted
+/// it: issue 18's Finesse case found it); a reload (a load balancer's)
+/// keeps them; a stop closes them.
+#[tokio::test]
+async fn restart_and_stop_close_open_connections_reload_keeps_them() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = plain_with(ccelab_emulators::tls::Limits::TOMCAT).await;
+    let addr = server.local_addr();
+    let req = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab";
+    // one exchange on a kept-alive connection: the reply, the socket still open
+    async fn ask(s: &mut tokio::net::TcpStream, req: &[u8]) -> Option<String> {
+        s.write_all(req).await.ok()?;
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .ok()?
+            .ok()?;
+        (n > 0).then(|| String::from_utf8_lossy(&buf[..n]).into_owned())
+    }
+    let mut kept = tokio::net::TcpStream::connect(addr).await.unwrap();
+    assert!(ask(&mut kept, req).await.unwrap().ends_with("body 2\n"));
+    let site = SiteConfig {
+        plain_http: true,
+        ..SiteConfig::default()
+    };
+    let h = || {
+        ccelab_emulators::tls::handler(|_| ccelab_emulators::tls::HttpResponse::text(200, "new\n"))
+    };
+    server.reload(site.clone(), h()).unwrap();
+    // the old connection goes on with the old handler
+    assert!(ask(&mut kept, req).await.unwrap().ends_with("body 2\n"));
+    server.restart(site, h()).unwrap();
+    let mut eof = [0u8; 1];
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), kept.read(&mut eof))
+        .await
+        .expect("closed within 5 s");
+    assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
+    // a new connection gets the new service
+    let mut fresh = tokio::net::TcpStream::connect(addr).await.unwrap();
+    assert!(ask(&mut fresh, req).await.unwrap().ends_with("new\n"));
+    server.stop().await;
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), fresh.read(&mut eof))
+        .await
+        .expect("closed within 5 s");
+    assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
+}
+
 /// Sends `req` and reads until the server closes (at most 10 s): the answer.
 async fn exchange(addr: SocketAddr, req: &[u8]) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

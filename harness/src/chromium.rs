@@ -76,8 +76,24 @@ pub struct Mapped {
     pub fqdn: String,
     /// Its loopback address.
     pub address: std::net::Ipv4Addr,
-    /// Where its port 443 is bound.
-    pub port443: u16,
+    /// Its ports: (the product's port, where it is bound).
+    pub ports: Vec<(u16, u16)>,
+}
+
+impl Mapped {
+    /// Every host of a running `lab` with its bound ports.
+    pub fn of_lab(lab: &crate::lab::Lab) -> Vec<Mapped> {
+        lab.topo
+            .hosts
+            .iter()
+            .map(|h| Mapped {
+                fqdn: h.fqdn.clone(),
+                address: h.address,
+                ports: lab.ports_of(&h.name),
+            })
+            .filter(|m| !m.ports.is_empty())
+            .collect()
+    }
 }
 
 /// A running headless Chromium with the lab's trust and names.
@@ -88,8 +104,8 @@ pub struct Chromium {
 
 impl Chromium {
     /// Starts Chromium trusting `root_pem` (the lab's root CA) and
-    /// resolving the `hosts`' names (and addresses) at port 443 to where
-    /// they are bound. Call it inside a tokio runtime, which then drives it.
+    /// resolving the `hosts`' names (and addresses) at each of their ports
+    /// to where it is bound. Call it inside a tokio runtime, which then drives it.
     pub async fn launch(hosts: &[Mapped], root_pem: &str) -> Result<Chromium, BrowserError> {
         if !Path::new(CHROMIUM).exists() {
             return Err(BrowserError::Missing("chromium"));
@@ -130,8 +146,10 @@ impl Chromium {
         }
         let mut rules: Vec<String> = Vec::new();
         for h in hosts {
-            rules.push(format!("MAP {}:443 {}:{}", h.fqdn, h.address, h.port443));
-            rules.push(format!("MAP {}:443 {}:{}", h.address, h.address, h.port443));
+            for (port, bound) in &h.ports {
+                rules.push(format!("MAP {}:{port} {}:{bound}", h.fqdn, h.address));
+                rules.push(format!("MAP {}:{port} {}:{bound}", h.address, h.address));
+            }
         }
         rules.push("MAP * ~NOTFOUND".into());
         let cfg = BrowserConfig::builder()
@@ -165,19 +183,7 @@ impl Chromium {
         screenshot: Option<&Path>,
     ) -> Result<Seen, BrowserError> {
         let page = self.browser.new_page("about:blank").await.map_err(cdp)?;
-        let mut logs = page
-            .event_listener::<EventEntryAdded>()
-            .await
-            .map_err(cdp)?;
-        let mut calls = page
-            .event_listener::<EventConsoleApiCalled>()
-            .await
-            .map_err(cdp)?;
-        let mut thrown = page
-            .event_listener::<EventExceptionThrown>()
-            .await
-            .map_err(cdp)?;
-        page.execute(LogEnable::default()).await.map_err(cdp)?;
+        let console = Console::on(&page).await?;
         page.goto(format!("https://{ads}/cceadmin"))
             .await
             .map_err(cdp)?;
@@ -231,23 +237,190 @@ impl Chromium {
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
         if let Some(file) = screenshot {
-            page.save_screenshot(
-                ScreenshotParams::builder()
-                    .format(CaptureScreenshotFormat::Png)
-                    .build(),
-                file,
-            )
-            .await
-            .map_err(cdp)?;
+            save_png(&page, file).await?;
         }
         let _ = page.close().await;
+        seen.console = console.lines();
+        Ok(seen)
+    }
+
+    /// `agent` signs in to the Finesse desktop of `finesse` (its FQDN, port
+    /// 8445) and waits for the Live Data gadget to settle (its text stops
+    /// being "Loading"; bounded); with `screenshot`, saves the page there.
+    /// `shows` is the desktop's lines (`#agent`, `#livedata`), or the
+    /// sign-in page's error.
+    pub async fn open_finesse_desktop(
+        &self,
+        finesse: &str,
+        agent: &str,
+        password: &str,
+        screenshot: Option<&Path>,
+    ) -> Result<Seen, BrowserError> {
+        let page = self.browser.new_page("about:blank").await.map_err(cdp)?;
+        let console = Console::on(&page).await?;
+        // a refused connection ends in Chrome's error page: not an error here
+        let _ = page.goto(format!("https://{finesse}:8445/desktop")).await;
+        let quote = |t: &str| serde_json::Value::String(t.to_string()).to_string();
+        let sign_in = format!(
+            "(() => {{ const u = document.querySelector('input[name=username]'), p = document.querySelector('input[name=password]'), b = document.querySelector('input[type=submit]'); if (!u || !p || !b) return false; u.value = {}; p.value = {}; b.click(); return true; }})()",
+            quote(agent),
+            quote(password)
+        );
+        // Chrome's certificate warning instead (a certificate the browser
+        // does not trust, not yet accepted): its heading and error code
+        let warning = "(() => { if (!document.getElementById('proceed-link')) return null; const h = document.querySelector('#main-message h1'), c = document.getElementById('error-code'); return (h ? h.innerText.trim() : '') + '\\n' + (c ? c.innerText.trim() : ''); })()";
+        let deadline = Instant::now() + SETTLE;
+        while !page
+            .evaluate("document.readyState === 'complete'")
+            .await
+            .ok()
+            .and_then(|v| v.into_value::<bool>().ok())
+            .unwrap_or(false)
+            && Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let warned: Option<String> = page
+            .evaluate(warning)
+            .await
+            .ok()
+            .and_then(|v| v.into_value().ok());
+        if let Some(shows) = warned {
+            if let Some(file) = screenshot {
+                save_png(&page, file).await?;
+            }
+            let _ = page.close().await;
+            return Ok(Seen {
+                shows,
+                console: console.lines(),
+            });
+        }
+        js_until(&page, &sign_in, "the Finesse sign-in page").await?;
+        // the desktop's lines once the gadget settled, or the form's error
+        let settled = "(() => { const a = document.getElementById('agent'), g = document.getElementById('livedata'), e = document.querySelector('p.error'); if (e) return e.textContent; if (!a || !g || g.textContent.endsWith('Loading')) return null; return a.textContent + '\\n' + g.textContent; })()";
+        let deadline = Instant::now() + SETTLE;
+        let mut seen = Seen::default();
+        loop {
+            let v: Option<String> = page
+                .evaluate(settled)
+                .await
+                .ok()
+                .and_then(|v| v.into_value().ok());
+            if let Some(t) = v {
+                seen.shows = t;
+                break;
+            }
+            if Instant::now() > deadline {
+                let url = page.url().await.ok().flatten().unwrap_or_default();
+                return Err(BrowserError::Page(format!(
+                    "the desktop's Live Data gadget did not settle (at {url})"
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // a blocked request's second line comes a moment later
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if let Some(file) = screenshot {
+            save_png(&page, file).await?;
+        }
+        let _ = page.close().await;
+        seen.console = console.lines();
+        Ok(seen)
+    }
+
+    /// The agent opens `https://{host}:{port}/` and proceeds past Chrome's
+    /// certificate warning ("Advanced", "Proceed to … (unsafe)"). Answers
+    /// whether there was a warning to pass.
+    pub async fn accept_certificate(&self, host: &str, port: u16) -> Result<bool, BrowserError> {
+        let page = self.browser.new_page("about:blank").await.map_err(cdp)?;
+        // the warning is an error page for the navigation: not an error here
+        let _ = page.goto(format!("https://{host}:{port}/")).await;
+        let proceed = "(() => { const p = document.getElementById('proceed-link'); if (p) { p.click(); return 'warned'; } return document.readyState === 'complete' ? 'none' : null; })()";
+        let deadline = Instant::now() + SETTLE;
+        let warned = loop {
+            let v: Option<String> = page
+                .evaluate(proceed)
+                .await
+                .ok()
+                .and_then(|v| v.into_value().ok());
+            match v.as_deref() {
+                Some("warned") => break true,
+                Some(_) => break false,
+                None if Instant::now() > deadline => {
+                    return Err(BrowserError::Page(format!(
+                        "https://{host}:{port}/ did not open"
+                    )))
+                }
+                None => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
+        if warned {
+            let _ = page.wait_for_navigation().await;
+        }
+        let _ = page.close().await;
+        Ok(warned)
+    }
+}
+
+/// Saves what `page` shows as a PNG.
+async fn save_png(page: &Page, file: &Path) -> Result<(), BrowserError> {
+    page.save_screenshot(
+        ScreenshotParams::builder()
+            .format(CaptureScreenshotFormat::Png)
+            .build(),
+        file,
+    )
+    .await
+    .map(|_| ())
+    .map_err(cdp)
+}
+
+/// A page's console, listened to from before its first navigation.
+struct Console {
+    logs: chromiumoxide::listeners::EventStream<EventEntryAdded>,
+    calls: chromiumoxide::listeners::EventStream<EventConsoleApiCalled>,
+    thrown: chromiumoxide::listeners::EventStream<EventExceptionThrown>,
+}
+
+impl Console {
+    async fn on(page: &Page) -> Result<Console, BrowserError> {
+        let logs = page
+            .event_listener::<EventEntryAdded>()
+            .await
+            .map_err(cdp)?;
+        let calls = page
+            .event_listener::<EventConsoleApiCalled>()
+            .await
+            .map_err(cdp)?;
+        let thrown = page
+            .event_listener::<EventExceptionThrown>()
+            .await
+            .map_err(cdp)?;
+        page.execute(LogEnable::default()).await.map_err(cdp)?;
+        Ok(Console {
+            logs,
+            calls,
+            thrown,
+        })
+    }
+
+    /// The lines so far, each once: Chrome's console groups a repeated
+    /// message into one line with a count (a gadget retrying logs the same
+    /// failure again and again).
+    fn lines(mut self) -> Vec<String> {
         use futures_util::FutureExt;
-        while let Some(Some(e)) = logs.next().now_or_never() {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |line: String| {
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        };
+        while let Some(Some(e)) = self.logs.next().now_or_never() {
             if e.entry.level != LogEntryLevel::Verbose {
-                seen.console.push(console_line(&e));
+                add(console_line(&e));
             }
         }
-        while let Some(Some(e)) = calls.next().now_or_never() {
+        while let Some(Some(e)) = self.calls.next().now_or_never() {
             if e.r#type == ConsoleApiCalledType::Debug {
                 continue;
             }
@@ -261,19 +434,18 @@ impl Chromium {
                         .unwrap_or_default()
                 })
                 .collect();
-            seen.console.push(args.join(" "));
+            add(args.join(" "));
         }
-        while let Some(Some(e)) = thrown.next().now_or_never() {
+        while let Some(Some(e)) = self.thrown.next().now_or_never() {
             let d = &e.exception_details;
-            seen.console.push(
-                d.exception
-                    .as_ref()
-                    .and_then(|x| x.description.clone())
-                    .map(|t| format!("Uncaught {}", t.lines().next().unwrap_or_default()))
-                    .unwrap_or_else(|| d.text.clone()),
-            );
+            add(d
+                .exception
+                .as_ref()
+                .and_then(|x| x.description.clone())
+                .map(|t| format!("Uncaught {}", t.lines().next().unwrap_or_default()))
+                .unwrap_or_else(|| d.text.clone()));
         }
-        Ok(seen)
+        out
     }
 }
 
@@ -306,8 +478,17 @@ async fn js_until(page: &Page, script: &str, what: &str) -> Result<(), BrowserEr
         }
         if Instant::now() > deadline {
             let url = page.url().await.ok().flatten().unwrap_or_default();
+            // what shows instead (Chrome's error page names its error)
+            let text: String = page
+                .evaluate("document.body ? document.body.innerText : ''")
+                .await
+                .ok()
+                .and_then(|v| v.into_value().ok())
+                .unwrap_or_default();
+            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let text: String = text.chars().take(300).collect();
             return Err(BrowserError::Page(format!(
-                "{what} did not show (at {url})"
+                "{what} did not show (at {url}: {text})"
             )));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

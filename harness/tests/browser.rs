@@ -1,10 +1,11 @@
 //! The real browser as a client (issue 18): headless Chromium, driven over
 //! the DevTools protocol ([`ccelab::chromium`]), signs in to CCE
 //! Administration's web UI on an ADS and opens the Email and Chat page,
-//! which frames ECE's gadget — and what it shows and logs must be what
-//! ccelab predicts (`open-gadget`: the page's text and Chrome's console),
-//! as Java 17, curl and openssl are pinned elsewhere. The browser starts
-//! once; the cases change the one lab between them.
+//! which frames ECE's gadget, and signs an agent in to the Finesse desktop
+//! with its Live Data gadget — and what it shows and logs must be what
+//! ccelab predicts (`open-gadget`, `finesse-desktop`: the page's text and
+//! Chrome's console), as Java 17, curl and openssl are pinned elsewhere.
+//! The browser starts once; the cases change the one lab between them.
 
 mod common;
 
@@ -12,37 +13,44 @@ use ccelab::actions::Action;
 use ccelab::chromium::{Chromium, Mapped};
 use ccelab::deploy::LabBuilder;
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+/// The predicted outcome's lines: what the page shows, and the console
+/// (the lines after `browser console: `).
+fn predicted_lines(shows: &str) -> (Vec<String>, Vec<String>) {
+    let (console, page): (Vec<&str>, Vec<&str>) = shows
+        .lines()
+        .partition(|l| l.starts_with("browser console: "));
+    (
+        page.into_iter().map(str::to_string).collect(),
+        console
+            .into_iter()
+            .filter_map(|l| l.strip_prefix("browser console: "))
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// Lines typed at `host`'s VOS CLI over SSH, its answer.
+fn vos_cli(lab: &ccelab::lab::Lab, host: &str, lines: &str) -> String {
+    let h = lab.topo.host(host).unwrap();
+    let port = lab.bound_port(host, 22).unwrap();
+    common::vos_ssh(&h.address.to_string(), port, &format!("{lines}exit\n")).replace('\r', "")
 }
 
 #[test]
-fn chromium_shows_and_logs_what_ccelab_predicts_for_the_ece_gadget() {
+fn chromium_shows_and_logs_what_ccelab_predicts() {
     let tmp = tempfile::tempdir().unwrap();
-    let rt = rt();
+    let rt = common::rt();
     let lab = rt.block_on(async {
-        LabBuilder::topology_text("preset = \"pcce-2000\"\n", tmp.path())
-            .unwrap()
-            .start(&tmp.path().join("lab"))
-            .await
-            .unwrap()
+        LabBuilder::topology_text(
+            "preset = \"pcce-2000\"\n[finesse]\nrestart_seconds = 0.2\n",
+            tmp.path(),
+        )
+        .unwrap()
+        .start(&tmp.path().join("lab"))
+        .await
+        .unwrap()
     });
-    let hosts: Vec<Mapped> = lab
-        .topo
-        .hosts
-        .iter()
-        .filter_map(|h| {
-            Some(Mapped {
-                fqdn: h.fqdn.clone(),
-                address: h.address,
-                port443: lab.bound_port(&h.name, 443)?,
-            })
-        })
-        .collect();
+    let hosts = Mapped::of_lab(&lab);
     let admin = lab.topo.host("ads-a").unwrap().fqdn.clone();
     let (user, password) = ("administrator@example.local", "Password1");
     let shot = tmp.path().join("f1.png");
@@ -131,6 +139,85 @@ fn chromium_shows_and_logs_what_ccelab_predicts_for_the_ece_gadget() {
     }
     // what the user sees for F1, as a PNG
     let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG screenshot");
+
+    // the Finesse desktop and its Live Data gadget ([SEC] Live Data; F18)
+    let finesse = lab.topo.host("finesse-a").unwrap().fqdn.clone();
+    let cuic = lab.topo.host("cuic-a").unwrap().fqdn.clone();
+    let agent = lab.topo.agents[0].clone();
+    let f18 = tmp.path().join("f18.png");
+    let desktop = |what: &str, screenshot: Option<&std::path::Path>| {
+        let (predicted, seen) = rt.block_on(async {
+            let predicted = lab
+                .apply(Action::FinesseDesktop {
+                    host: None,
+                    agent: Some(agent.login_name.clone()),
+                    password: None,
+                })
+                .await
+                .unwrap();
+            let seen = browser
+                .open_finesse_desktop(&finesse, &agent.login_name, &agent.password, screenshot)
+                .await
+                .unwrap();
+            (predicted, seen)
+        });
+        let (page, console) = predicted_lines(&predicted.shows);
+        eprintln!("{what}: predicted {page:?} {console:?}; chromium {seen:?}");
+        assert_eq!(seen.shows, page.join("\n"), "{what}: the desktop");
+        assert_eq!(seen.console, console, "{what}: the console");
+        predicted.ok
+    };
+    // the agent proceeds past Chrome's warning in both (prediction, browser)
+    let accept = |host: &str, fqdn: &str, port: u16| {
+        rt.block_on(async {
+            let o = lab
+                .apply(Action::AcceptCertificate {
+                    agent: Some(agent.login_name.clone()),
+                    host: host.into(),
+                    port,
+                })
+                .await
+                .unwrap();
+            assert!(o.ok, "{o:?}");
+            let warned = browser.accept_certificate(fqdn, port).await.unwrap();
+            assert!(
+                warned,
+                "Chromium warned about {fqdn}:{port}'s self-signed certificate"
+            );
+        })
+    };
+    assert!(!desktop(
+        "Finesse's self-signed certificate not accepted: Chrome's warning",
+        None
+    ));
+    accept("finesse-a", &finesse, 8445);
+    assert!(!desktop(
+        "F18: the self-signed Live Data certificate not accepted",
+        Some(&f18)
+    ));
+    // the agent proceeds past the warning of the web service's port only:
+    // Chrome's exception holds for the host, so the Socket.IO port too
+    accept("cuic-a", &cuic, 12005);
+    assert!(desktop("the desktop and its Live Data gadget", None));
+    let cli = vos_cli(&lab, "cuic-a", "utils live-data cors disable\n");
+    assert!(cli.contains("CORS is disabled"), "{cli}");
+    assert!(!desktop(
+        "F18: Live Data does not allow the desktop's origin",
+        None
+    ));
+    vos_cli(&lab, "cuic-a", "utils live-data cors enable\n");
+    let cli = vos_cli(
+        &lab,
+        "finesse-a",
+        "set cert delete tomcat-trust cuica.example.com.pem\nutils service restart Cisco Finesse Tomcat\n",
+    );
+    assert!(cli.contains("Cisco Finesse Tomcat[STARTED]"), "{cli}");
+    assert!(!desktop(
+        "F18: the CUIC certificate not in Finesse's tomcat-trust",
+        None
+    ));
+    let png = std::fs::read(&f18).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG screenshot");
     rt.block_on(async move {
         drop(browser);

@@ -837,7 +837,7 @@ fn the_desktop_page_carries_the_gadget_finesse_could_fetch() {
         "127.0.0.20",
         "username=agent1&password=Password1&extension=1001001",
     );
-    assert!(page.contains("<div id=\"livedata\" data-server=\"https://cuica.example.com:12005\" data-socketio=\"https://cuica.example.com:12008\">"), "{page}");
+    assert!(page.contains("<div id=\"livedata\" data-server=\"https://cuica.example.com:12005\" data-socketio=\"https://cuica.example.com:12008\">Live Data gadget: Loading</div>"), "{page}");
     assert!(page.contains("Live Data is not available after repeated attempts. Retrying"));
     // a Finesse that does not trust CUIC: the gadget's place says why, the log has Java's exception
     let d2 = tempfile::tempdir().unwrap();
@@ -858,7 +858,7 @@ fn the_desktop_page_carries_the_gadget_finesse_could_fetch() {
             &format!("https://127.0.0.20:{port2}/desktop/signin"),
         ],
     ));
-    assert!(page.contains("The gadget could not be loaded from https://cuica.example.com:8444/cuic/gadget/LiveData/LiveDataGadget.jsp"), "{page}");
+    assert!(page.contains("Live Data gadget: the gadget could not be loaded from https://cuica.example.com:8444/cuic/gadget/LiveData/LiveDataGadget.jsp"), "{page}");
     let log = std::fs::read_to_string(
         u2.dir
             .join("disks/finesse-a/opt/cisco/desktop/logs/finesse/Desktop-webapp.log"),

@@ -4,6 +4,8 @@
 //! the real openssl and keytool, and bad input is refused naming the file,
 //! with nothing written.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -61,18 +63,10 @@ fn opts(dir: PathBuf, out: PathBuf, at: &str) -> Options {
     }
 }
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn the_field_cases_give_the_committed_reproductions_and_their_f_codes() {
     let tmp = tempfile::tempdir().unwrap();
-    let rt = rt();
+    let rt = common::rt();
     for (case, at, code, flows) in CASES {
         let dir = root().join("scenarios/field").join(case);
         let out = tmp.path().join(case);
@@ -276,7 +270,7 @@ fn refused(dir: &Path, passwords: Passwords) -> String {
     let out = tmp.path().join("out");
     let mut o = opts(dir.to_path_buf(), out.clone(), "2026-06-15T09:00:00Z");
     o.passwords = passwords;
-    let e = rt().block_on(reproduce::reproduce(&o)).unwrap_err();
+    let e = common::rt().block_on(reproduce::reproduce(&o)).unwrap_err();
     assert!(!out.exists(), "nothing is written on failure");
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
     assert!(left.is_empty(), "no work folder is left: {left:?}");
@@ -405,7 +399,7 @@ fn each_reproduction_fails_for_the_real_java_17_as_the_emulated_ads_logs_it() {
     use ccelab::deploy::LabBuilder;
     let tmp = tempfile::tempdir().unwrap();
     compile_probe(tmp.path());
-    let rt = rt();
+    let rt = common::rt();
     // the cases whose flows are the gadget from each ADS (the SSO and CVP
     // cases' Java is checked by the scenarios F4–F16 and F19 pin)
     for (case, _, code, _) in CASES.into_iter().filter(|c| gadget_case(c.2)) {
@@ -481,7 +475,7 @@ fn each_reproduction_fails_for_the_real_java_17_as_the_emulated_ads_logs_it() {
 #[test]
 fn redact_replaces_the_customers_names_everywhere_and_keeps_the_failure() {
     let tmp = tempfile::tempdir().unwrap();
-    let rt = rt();
+    let rt = common::rt();
     let customer = ["northwind", "seattle", "washington", "traders", "fabrikam"];
     for (case, at, code, _) in [CASES[0], CASES[2]] {
         let input = root().join("scenarios/field").join(case).join("input");
@@ -575,7 +569,7 @@ fn reproduce_files(
     let out = tmp.path().join("out");
     let mut o = opts(input, out.clone(), "2026-06-15T09:00:00Z");
     o.ad_requires_signing = signing;
-    let (_, findings, report) = rt().block_on(reproduce::reproduce(&o)).unwrap();
+    let (_, findings, report) = common::rt().block_on(reproduce::reproduce(&o)).unwrap();
     (findings, report, out, tmp)
 }
 
@@ -746,7 +740,7 @@ fn ece_ldap_settings_reproduce_partition_administrator_sso_f14_f15_f16_and_the_f
             );
         }
         // the written scenario passes as it is (its expectations are the run's)
-        let r = rt().block_on(async {
+        let r = common::rt().block_on(async {
             let s = ccelab::scenario::Scenario::load(&out.join("scenario.toml")).unwrap();
             ccelab::scenario::run(&s, &out.join("again")).await
         });
@@ -869,7 +863,7 @@ fn redacted_ldap_settings_name_no_customer_anywhere_and_still_fail_as_f5() {
         "2026-06-15T09:00:00Z",
     );
     o.redact = true;
-    let (_, findings, _) = rt().block_on(reproduce::reproduce(&o)).unwrap();
+    let (_, findings, _) = common::rt().block_on(reproduce::reproduce(&o)).unwrap();
     assert_eq!(findings[0].code, Some("F5"), "{findings:?}");
     for f in [
         "ad.ldif",
@@ -887,36 +881,6 @@ fn redacted_ldap_settings_name_no_customer_anywhere_and_still_fail_as_f5() {
         svg.contains("data-from=\"ece-app\" data-to=\"dc\""),
         "{svg}"
     );
-}
-
-/// The OpenSSH client (through sshpass) on a VOS host's admin CLI at
-/// `addr:port`, `input` on its standard input; its standard output.
-fn vos_ssh(addr: &str, port: u16, input: &str) -> String {
-    use std::io::Write;
-    let mut c = Command::new("sshpass")
-        .args([
-            "-p",
-            "Password1",
-            "ssh",
-            "-p",
-            &port.to_string(),
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "LogLevel=ERROR",
-            &format!("admin@{addr}"),
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("sshpass and ssh: bash .ci/run installs them");
-    c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let o = c.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// The certificate `openssl s_client` is served at `addr:port` (PEM).
@@ -937,7 +901,7 @@ fn a_vos_session_captured_with_openssh_gives_back_the_certificate_finesse_serves
     use ccelab::deploy::LabBuilder;
     use ccelab_emulators::pki::Certificate;
     let tmp = tempfile::tempdir().unwrap();
-    let rt = rt();
+    let rt = common::rt();
     let lab = rt.block_on(async {
         LabBuilder::topology_text("preset = \"pcce-2000\"\n", tmp.path())
             .unwrap()
@@ -948,7 +912,7 @@ fn a_vos_session_captured_with_openssh_gives_back_the_certificate_finesse_serves
     let fin = lab.topo.host("finesse-a").unwrap().clone();
     let addr = fin.address.to_string();
     // what a script's session prints (no terminal: the commands are not echoed)
-    let capture = vos_ssh(
+    let capture = common::vos_ssh(
         &addr,
         lab.bound_port("finesse-a", 22).unwrap(),
         "show cert own tomcat\nshow cert list trust\nexit\n",
@@ -997,7 +961,7 @@ fn the_vos_reproduction_fails_for_the_real_java_17_as_the_ads_and_finesse_log_it
     compile_probe(tmp.path());
     let repro = root().join("scenarios/field/litware-f17-f18-finesse-live-data/reproduction");
     let text = std::fs::read_to_string(repro.join("topology.toml")).unwrap();
-    let rt = rt();
+    let rt = common::rt();
     let (lab, status, desktop) = rt.block_on(async {
         let lab = LabBuilder::topology_text(&text, &repro)
             .unwrap()
@@ -1011,6 +975,16 @@ fn the_vos_reproduction_fails_for_the_real_java_17_as_the_ads_and_finesse_log_it
             })
             .await
             .unwrap();
+        // the agent's browser past the desktop's own certificate warning
+        let accepted = lab
+            .apply(ccelab::actions::Action::AcceptCertificate {
+                agent: None,
+                host: "finesse-a".into(),
+                port: 8445,
+            })
+            .await
+            .unwrap();
+        assert!(accepted.ok, "{accepted:?}");
         let desktop = lab
             .apply(ccelab::actions::Action::FinesseDesktop {
                 host: Some("finesse-a".into()),
@@ -1095,7 +1069,7 @@ fn redacted_vos_captures_name_no_customer_and_still_fail_as_f17_and_f18() {
     let out = tmp.path().join(case);
     let mut o = opts(input, out.clone(), at);
     o.redact = true;
-    let (_, findings, report) = rt().block_on(reproduce::reproduce(&o)).unwrap();
+    let (_, findings, report) = common::rt().block_on(reproduce::reproduce(&o)).unwrap();
     let codes: Vec<_> = findings.iter().map(|f| f.code).collect();
     assert_eq!(codes, [Some("F17"), Some("F18")], "{findings:?}");
     let mut texts = vec![report];

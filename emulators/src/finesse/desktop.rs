@@ -40,20 +40,49 @@ use crate::platform::vos::appliance::Appliance;
 /// The gadget's text when Live Data cannot be reached.
 pub const LIVE_DATA_UNAVAILABLE: &str =
     "Live Data is not available after repeated attempts. Retrying";
+/// How the desktop names the Live Data gadget before its state (ccelab's
+/// wording, L: the page and the prediction show the same line).
+pub const GADGET: &str = "Live Data gadget: ";
+/// The desktop's gadget line without a Live Data gadget in the layout (L).
+pub const NO_GADGET: &str = "No Live Data gadget in the desktop layout";
+
+/// The heading of Chrome's certificate warning (its interstitial for every
+/// `ERR_CERT_…`; the error code follows it on the page).
+pub const CERT_WARNING: &str = "Your connection is not private";
+
+/// The desktop's first line (L).
+pub fn signed_in(agent: &str, host: &str) -> String {
+    format!("Signed in as {agent} on {host}")
+}
+
+/// The gadget line once both Live Data calls succeeded (L).
+pub fn loaded(cuic: &str) -> String {
+    format!("{GADGET}loaded from {cuic}")
+}
+
+/// The gadget line when Finesse could not fetch the gadget's XML (L).
+pub fn not_fetched(url: &str) -> String {
+    format!("{GADGET}the gadget could not be loaded from {url}")
+}
+
 /// The size past which the desktop log rolls over.
 pub const MAX_LOG: u64 = 1 << 20;
 /// Finesse's desktop log (ccelab's name for it).
 pub const DESKTOP_LOG: &str = "opt/cisco/desktop/logs/finesse/Desktop-webapp.log";
 
 /// What the agents' browsers trust: the OS store (the enterprise CA) and
-/// the certificates each agent accepted at a browser warning — for that
-/// host and port only, as Firefox keeps its exceptions and as Cisco's
-/// procedure has agents accept 12005 and 12008 one by one.
+/// the certificates each agent accepted at a browser warning. Chrome keeps
+/// such an exception per host and certificate, not per port (measured with
+/// Debian's Chromium: proceeding past the warning of `https://h:9441/`
+/// also opens `https://h:9442/` presenting the same certificate), so one
+/// acceptance covers both Live Data ports when they share a certificate;
+/// Firefox asks per host and port, which is why Cisco's procedure has
+/// agents open 12005 and 12008 one by one.
 #[derive(Debug, Default)]
 pub struct Browsers {
     /// The OS trust store of the agents' PCs.
     pub os: Vec<Certificate>,
-    accepted: Mutex<HashMap<(String, String, u16), Vec<Certificate>>>,
+    accepted: Mutex<HashMap<(String, String), Vec<Certificate>>>,
 }
 
 impl Browsers {
@@ -65,25 +94,27 @@ impl Browsers {
         }
     }
 
-    /// The agent accepted `cert` at the browser's warning page of `host:port`.
-    pub fn accept(&self, agent: &str, host: &str, port: u16, cert: Certificate) {
+    /// The agent accepted `cert` at the browser's warning page of `host`
+    /// (at any of its ports).
+    pub fn accept(&self, agent: &str, host: &str, cert: Certificate) {
         let mut all = self.accepted.lock().unwrap_or_else(|e| e.into_inner());
         let list = all
-            .entry((agent.to_string(), host.to_ascii_lowercase(), port))
+            .entry((agent.to_string(), host.to_ascii_lowercase()))
             .or_default();
-        if !list.contains(&cert) {
+        // a browser keeps a bounded number of exceptions per host
+        if !list.contains(&cert) && list.len() < 16 {
             list.push(cert);
         }
     }
 
-    /// What `agent`'s browser trusts on `host:port`.
-    pub fn anchors(&self, agent: &str, host: &str, port: u16) -> Vec<Certificate> {
+    /// What `agent`'s browser trusts on `host`.
+    pub fn anchors(&self, agent: &str, host: &str) -> Vec<Certificate> {
         let mut a = self.os.clone();
         if let Some(more) = self
             .accepted
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&(agent.to_string(), host.to_ascii_lowercase(), port))
+            .get(&(agent.to_string(), host.to_ascii_lowercase()))
         {
             a.extend(more.iter().cloned());
         }
@@ -187,6 +218,35 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
         );
     }
     let d = &node.deployment;
+    // the agent's browser must trust the desktop's certificate first: the
+    // enterprise CA, or the self-signed certificate accepted at Chrome's warning
+    if let Ok(addr) = h.network.endpoint(&h.fqdn, 8445) {
+        if let Err(v) = personality::https_exchange_as(
+            Personality::Browser,
+            addr,
+            &h.fqdn,
+            &d.browsers.anchors(agent, &h.fqdn),
+            h.clock.now(),
+            &Request {
+                method: "GET",
+                path: "/desktop",
+                headers: &[],
+                body: b"",
+            },
+            Duration::from_secs(10),
+        )
+        .await
+        {
+            let code = chrome_error(&v.text);
+            if let Some(cert) = code.strip_prefix("net::ERR_CERT_") {
+                return failed(format!("{CERT_WARNING}\nNET::ERR_CERT_{cert}"), vec![]);
+            }
+            return failed(
+                format!("{desktop}/desktop cannot be reached"),
+                vec![format!("GET {desktop}/desktop {code}")],
+            );
+        }
+    }
     match d.agent(agent) {
         Some(x) if x.password == password => {}
         // ccelab's wording (L)
@@ -195,9 +255,9 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
     let Some(load) = a.loaded(super::FINESSE_TOMCAT) else {
         return failed(format!("{desktop}/desktop cannot be reached"), vec![]);
     };
-    let mut shows = vec![format!("Signed in as {agent} on {}", h.fqdn)];
+    let mut shows = vec![signed_in(agent, &h.fqdn)];
     let Some((cuic, profile)) = node.live_data.clone() else {
-        shows.push("No Live Data gadget in the desktop layout".into());
+        shows.push(NO_GADGET.into());
         return Desktop {
             ok: true,
             shows,
@@ -208,9 +268,7 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
     let anchors: Vec<Certificate> = load.trust.iter().map(|(_, c)| c.clone()).collect();
     if let Err((gadget, v)) = fetch_gadget(&h.network, &h.clock, &anchors, &cuic).await {
         log_failure(&h.disk, &h.clock, &gadget, &v).await;
-        shows.push(format!(
-            "Live Data gadget: the gadget could not be loaded from {gadget}"
-        ));
+        shows.push(not_fetched(&gadget));
         return Desktop {
             ok: false,
             shows,
@@ -230,7 +288,7 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
                 Personality::Browser,
                 addr,
                 &cuic,
-                &d.browsers.anchors(agent, &cuic, port),
+                &d.browsers.anchors(agent, &cuic),
                 h.clock.now(),
                 &Request {
                     method: "GET",
@@ -247,19 +305,20 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
             Err(e) => console.push(format!("GET {url} {e}")),
             Ok(r) if r.header("access-control-allow-origin") != Some(origin.as_str()) => {
                 console.push(format!("Access to XMLHttpRequest at '{url}' from origin '{origin}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."));
+                console.push(format!("GET {url} net::ERR_FAILED"));
             }
             Ok(_) => {}
         }
     }
     if console.is_empty() {
-        shows.push(format!("Live Data gadget: loaded from {cuic}"));
+        shows.push(loaded(&cuic));
         Desktop {
             ok: true,
             shows,
             console,
         }
     } else {
-        shows.push(format!("Live Data gadget: {LIVE_DATA_UNAVAILABLE}"));
+        shows.push(format!("{GADGET}{LIVE_DATA_UNAVAILABLE}"));
         Desktop {
             ok: false,
             shows,
@@ -309,7 +368,7 @@ fn page(status: u16, body: &str) -> crate::tls::HttpResponse {
         status,
         headers: vec![("Content-Type".into(), "text/html;charset=UTF-8".into())],
         body: format!(
-            "<!DOCTYPE html>\n<html><head><title>Cisco Finesse</title></head>\n<body>\n{body}\n</body></html>\n"
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>Cisco Finesse</title></head>\n<body>\n{body}\n</body></html>\n"
         )
         .into_bytes(),
     }
@@ -328,31 +387,44 @@ pub fn sign_in_page(error: Option<&str>) -> crate::tls::HttpResponse {
 }
 
 /// The desktop page of a signed-in agent: the Live Data gadget as Finesse
-/// fetched it, and the script that calls Live Data from the browser (three
-/// tries, then [`LIVE_DATA_UNAVAILABLE`]); a gadget Finesse could not fetch
-/// leaves its text in place of the gadget.
+/// fetched it, and the script that calls Live Data from the browser — the
+/// web service, then the Socket.IO service, by `XMLHttpRequest` with
+/// credentials; three tries 250 ms apart, then [`LIVE_DATA_UNAVAILABLE`]
+/// (and on retrying every 5 s: the timing is ccelab's, L). A gadget Finesse
+/// could not fetch leaves its text in place of the gadget. `#agent` and
+/// `#livedata` show the lines [`sign_in`] predicts.
 pub fn desktop_page(
     agent: &str,
     host: &str,
     gadget: Option<Result<(String, crate::cuic::LiveDataProfile), String>>,
 ) -> crate::tls::HttpResponse {
     let live = match gadget {
-        None => "<p>No Live Data gadget in the desktop layout.</p>".to_string(),
-        Some(Err(text)) => format!("<p class=\"gadget-error\">{}</p>", esc(&text)),
+        None => format!("<p id=\"livedata\">{NO_GADGET}</p>"),
+        Some(Err(url)) => format!(
+            "<p id=\"livedata\" class=\"gadget-error\">{}</p>",
+            esc(&not_fetched(&url))
+        ),
         Some(Ok((cuic, profile))) => {
             let (web, socket_io) = profile.ports();
+            // a JavaScript string literal that cannot end the script element
+            let quote = |t: &str| {
+                serde_json::Value::String(t.to_string())
+                    .to_string()
+                    .replace('<', "\\u003c")
+            };
             format!(
-                "<div id=\"livedata\" data-server=\"https://{c}:{web}\" data-socketio=\"https://{c}:{socket_io}\">Loading Live Data…</div>\n<script>\n(function () {{\n  var g = document.getElementById('livedata');\n  var urls = [g.dataset.server + '/livedata/security', g.dataset.socketio + '/security'];\n  var tries = 0;\n  function attempt() {{\n    Promise.all(urls.map(function (u) {{ return fetch(u, {{credentials: 'include'}}); }}))\n      .then(function () {{ g.textContent = 'Live Data'; }})\n      .catch(function () {{\n        tries += 1;\n        if (tries >= 3) {{ g.textContent = '{LIVE_DATA_UNAVAILABLE}'; }}\n        setTimeout(attempt, 2000);\n      }});\n  }}\n  attempt();\n}})();\n</script>",
-                c = esc(&cuic)
+                "<div id=\"livedata\" data-server=\"https://{c}:{web}\" data-socketio=\"https://{c}:{socket_io}\">{GADGET}Loading</div>\n<script>\n(function () {{\n  var g = document.getElementById('livedata');\n  var urls = [g.dataset.server + '/livedata/security', g.dataset.socketio + '/security'];\n  var tries = 0;\n  function get(u) {{\n    return new Promise(function (done) {{\n      var x = new XMLHttpRequest();\n      x.open('GET', u);\n      x.withCredentials = true;\n      x.onload = function () {{ done(true); }};\n      x.onerror = function () {{ done(false); }};\n      x.send();\n    }});\n  }}\n  function attempt() {{\n    get(urls[0]).then(function (a) {{\n      return get(urls[1]).then(function (b) {{ return a && b; }});\n    }}).then(function (good) {{\n      if (good) {{ g.textContent = {ok}; return; }}\n      tries += 1;\n      if (tries >= 3) {{ g.textContent = {fail}; }}\n      setTimeout(attempt, tries >= 3 ? 5000 : 250);\n    }});\n  }}\n  attempt();\n}})();\n</script>",
+                c = esc(&cuic),
+                ok = quote(&loaded(&cuic)),
+                fail = quote(&format!("{GADGET}{LIVE_DATA_UNAVAILABLE}")),
             )
         }
     };
     page(
         200,
         &format!(
-            "<h1>Cisco Finesse</h1>\n<p id=\"agent\">{} on {}</p>\n<section id=\"gadgets\">\n{live}\n</section>",
-            esc(agent),
-            esc(host)
+            "<h1>Cisco Finesse</h1>\n<p id=\"agent\">{}</p>\n<section id=\"gadgets\">\n{live}\n</section>",
+            esc(&signed_in(agent, host))
         ),
     )
 }

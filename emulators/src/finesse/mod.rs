@@ -301,7 +301,7 @@ impl RestEnv {
                     Ok(_) => Ok((cuic.clone(), *profile)),
                     Err((url, v)) => {
                         desktop::log_failure(&self.disk, &self.clock, &url, &v).await;
-                        Err(format!("The gadget could not be loaded from {url}"))
+                        Err(url)
                     }
                 },
             ),

@@ -474,11 +474,15 @@ fn prepare(config: SiteConfig) -> Result<Prepared, TlsError> {
     })
 }
 
-/// A running listener. Dropping it (or [`TlsServer::stop`]) stops accepting.
+/// A running listener. Dropping it (or [`TlsServer::stop`]) stops accepting
+/// and closes its open connections.
 pub struct TlsServer {
     acceptor: crate::net::Acceptor,
     /// What new connections are served with (see [`TlsServer::reload`]).
     current: Arc<std::sync::RwLock<(Arc<Prepared>, Handler)>>,
+    /// Bumped by [`TlsServer::restart`]: the connections of the server
+    /// process before it close.
+    epoch: tokio::sync::watch::Sender<u64>,
 }
 
 impl TlsServer {
@@ -493,7 +497,9 @@ impl TlsServer {
         let prepared = Arc::new(prepare(site)?);
         let current = Arc::new(std::sync::RwLock::new((prepared, handler)));
         let serving = current.clone();
-        let acceptor = crate::net::Acceptor::bind(addr, move |tcp, peer, _| {
+        let (epoch, _) = tokio::sync::watch::channel(0u64);
+        let epochs = epoch.clone();
+        let acceptor = crate::net::Acceptor::bind(addr, move |tcp, peer, mut stopped| {
             // at the cap: the connection is closed as it is accepted
             let Ok(permit) = slots.clone().try_acquire_owned() else {
                 let _ = tcp.set_zero_linger();
@@ -502,22 +508,43 @@ impl TlsServer {
             let local = tcp.local_addr().unwrap_or(addr);
             let (p, h) = serving.read().unwrap_or_else(|e| e.into_inner()).clone();
             let ev = events.clone();
+            let mut restarted = epochs.subscribe();
             tokio::spawn(async move {
-                serve_connection(tcp, peer, local, p, h, ev).await;
+                // a stop or restart ends the connection (as the process's
+                // death would): dropping it closes the socket
+                tokio::select! {
+                    _ = serve_connection(tcp, peer, local, p, h, ev) => {}
+                    _ = stopped.changed() => {}
+                    _ = restarted.changed() => {}
+                }
                 drop(permit);
             });
         })
         .await
         .map_err(|source| TlsError::Listen { addr, source })?;
-        Ok(TlsServer { acceptor, current })
+        Ok(TlsServer {
+            acceptor,
+            current,
+            epoch,
+        })
     }
 
     /// Serves new connections with another site and handler, on the same
-    /// socket (a service restart that keeps its port: the port is never
-    /// free for another listener to take meanwhile).
+    /// socket; the open connections go on as they were (a load balancer's
+    /// reload, whose old process finishes its connections).
     pub fn reload(&self, site: SiteConfig, handler: Handler) -> Result<(), TlsError> {
         let prepared = Arc::new(prepare(site)?);
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = (prepared, handler);
+        Ok(())
+    }
+
+    /// A service restart that keeps its port (the port is never free for
+    /// another listener to take meanwhile): new connections get the new
+    /// site and handler, the open ones close — a browser's keep-alive
+    /// connection does not outlive the Tomcat or IIS that accepted it.
+    pub fn restart(&self, site: SiteConfig, handler: Handler) -> Result<(), TlsError> {
+        self.reload(site, handler)?;
+        self.epoch.send_modify(|e| *e += 1);
         Ok(())
     }
 

@@ -94,7 +94,7 @@ pub(super) async fn accept_certificate(
         Contact::Presented { chain, .. } if !chain.is_empty() => {
             let leaf = chain[0].clone();
             let subject = leaf.subject_string();
-            node.deployment.browsers.accept(agent, &h.fqdn, port, leaf);
+            node.deployment.browsers.accept(agent, &h.fqdn, leaf);
             Ok(Outcome::ok(format!(
                 "{agent} accepted the certificate of https://{}:{port}/ ({subject})",
                 h.fqdn

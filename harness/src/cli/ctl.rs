@@ -855,15 +855,19 @@ fn screenshot(
         .into_iter()
         .flatten()
         .filter_map(|h| {
-            let port443 = h["services"].as_array()?.iter().find_map(|s| {
-                (s["port"].as_u64() == Some(443))
-                    .then(|| s["bound_port"].as_u64())
-                    .flatten()
-            })?;
+            let ports: Vec<(u16, u16)> = h["services"]
+                .as_array()?
+                .iter()
+                .filter_map(|s| {
+                    let port = u16::try_from(s["port"].as_u64()?).ok()?;
+                    let bound = u16::try_from(s["bound_port"].as_u64()?).ok()?;
+                    Some((port, bound))
+                })
+                .collect();
             Some(Mapped {
                 fqdn: h["fqdn"].as_str()?.to_string(),
                 address: h["address"].as_str()?.parse().ok()?,
-                port443: u16::try_from(port443).ok()?,
+                ports,
             })
         })
         .collect();

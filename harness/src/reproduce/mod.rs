@@ -1717,14 +1717,17 @@ pub fn plan(p: &Prepared) -> Vec<Planned> {
             // (the report's notes say which nodes the files give)
             continue;
         };
-        for (k, port) in ports.iter().enumerate() {
+        // the desktop's own certificate first (Finesse, 8445), then Live Data's
+        let warnings =
+            std::iter::once((n.host.as_str(), 8445)).chain(ports.iter().map(|&p| (pair, p)));
+        for (k, (host, port)) in warnings.enumerate() {
             step(
                 format!(
-                    "[[step]]\ndo = \"accept-certificate\"\nhost = \"{pair}\"\nport = {port}\n{}",
+                    "[[step]]\ndo = \"accept-certificate\"\nhost = \"{host}\"\nport = {port}\n{}",
                     if k == 0 {
                         format!(
                             "note = {}\n",
-                            quote("assumed: the agent accepted the Live Data certificate at the browser's warning (a browser's state is in no file)")
+                            quote("assumed: the agent accepted the desktop's and the Live Data certificates at the browser's warnings (a browser's state is in no file)")
                         )
                     } else {
                         String::new()

@@ -6,6 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
+/// The runtime the in-process labs of a test run on.
+pub(crate) fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 pub(crate) fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_ccelab")
 }
@@ -95,4 +104,34 @@ pub(crate) fn bound(u: &Up, host: &str, port: u64) -> u64 {
         .unwrap()["bound_port"]
         .as_u64()
         .unwrap()
+}
+
+/// The OpenSSH client (through sshpass) on a VOS host's admin CLI at
+/// `addr:port`, `input` on its standard input; its standard output.
+pub(crate) fn vos_ssh(addr: &str, port: u16, input: &str) -> String {
+    use std::io::Write;
+    let mut c = Command::new("sshpass")
+        .args([
+            "-p",
+            "Password1",
+            "ssh",
+            "-p",
+            &port.to_string(),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            &format!("admin@{addr}"),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sshpass and ssh: bash .ci/run installs them");
+    c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
