@@ -457,7 +457,12 @@ fn console_line(e: &EventEntryAdded) -> String {
         entry.text.strip_prefix("Failed to load resource: "),
         &entry.url,
     ) {
-        (Some(err), Some(url)) => format!("GET {url} {err}"),
+        // DevTools writes an HTTP error status as `500 (Internal Server Error)`
+        (Some(err), Some(url)) => format!(
+            "GET {url} {}",
+            err.strip_prefix("the server responded with a status of ")
+                .unwrap_or(err)
+        ),
         _ => entry.text.clone(),
     }
 }

@@ -269,3 +269,42 @@ fn ctl_spog_open_gadget_screenshot_saves_what_chromium_shows() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", common::out(&o));
 }
+
+/// `ccelab scenario run --screenshots DIR`: Chromium beside the scenario
+/// follows its browser steps (the certificate warnings passed, the pages
+/// opened), agrees with every prediction, and saves the named screenshots.
+#[test]
+fn scenario_run_with_screenshots_checks_chromium_and_saves_them() {
+    let d = tempfile::tempdir().unwrap();
+    let shots = d.path().join("shots");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let o = std::process::Command::new(common::bin())
+        .args(["scenario", "run", "--jobs", "2", "--screenshots"])
+        .arg(&shots)
+        .arg(root.join("scenarios/F18-live-data-not-accepted.toml"))
+        .arg(root.join("scenarios/F04-F05-ldap-not-a-global-catalog.toml"))
+        .output()
+        .unwrap();
+    let text = common::out(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 scenarios, 2 passed, 0 failed"), "{text}");
+    for f in [
+        "F18-desktop-certificate-warning.png",
+        "F18-live-data-not-accepted.png",
+        "F18-live-data-loaded.png",
+        "F04-ece-sign-in-error.png",
+    ] {
+        let png = std::fs::read(shots.join(f)).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{f}");
+        assert!(
+            text.contains(&format!("{}", shots.join(f).display())),
+            "{text}"
+        );
+    }
+    // the browser runs beside in-process labs only: with --containers, refused
+    let o = std::process::Command::new(common::bin())
+        .args(["scenario", "run", "--screenshots", "x", "--containers"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", common::out(&o));
+}

@@ -468,6 +468,7 @@ fn the_whole_catalog_passes_on_containers_with_the_same_snapshots() {
         tmp.path(),
         3,
         &backend,
+        None,
         |r| {
             eprintln!(
                 "{} {} ({} ms)",

@@ -62,6 +62,49 @@ fn the_catalog_document_is_up_to_date() {
     );
 }
 
+/// The catalog links a screenshot per browser-visible failure mode: each
+/// one a scenario names is committed in docs/screenshots (made by
+/// `ccelab scenario run scenarios --screenshots docs/screenshots`), and
+/// nothing there is unnamed.
+#[test]
+fn every_screenshot_the_scenarios_name_is_committed() {
+    let scenarios = Scenario::discover(&[root().join("scenarios")]).unwrap();
+    let dir = root().join("docs/screenshots");
+    let mut named: Vec<String> = scenarios
+        .iter()
+        .flat_map(|s| {
+            scenario::browser::screenshots(s)
+                .into_iter()
+                .map(str::to_string)
+        })
+        .collect();
+    named.sort();
+    for f in &named {
+        let png = std::fs::read(dir.join(f)).unwrap_or_default();
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "docs/screenshots/{f}: missing; run `cargo run -p ccelab -- scenario run scenarios --screenshots docs/screenshots`"
+        );
+    }
+    let mut there: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    there.sort();
+    assert_eq!(
+        there, named,
+        "docs/screenshots holds exactly the named screenshots"
+    );
+    // every browser-visible failure mode has one (F4's page: the F5 scenario)
+    for f in ["F1", "F5", "F13", "F18"] {
+        assert!(
+            scenarios.iter().any(|s| s.failure.as_deref() == Some(f)
+                && !scenario::browser::screenshots(s).is_empty()),
+            "{f} has no screenshot"
+        );
+    }
+}
+
 #[test]
 fn cli_lists_runs_and_reports() {
     let bin = env!("CARGO_BIN_EXE_ccelab");

@@ -16,8 +16,9 @@ pub enum InBrowser {
     /// The console lines (Chrome's wording); none when the gadget works.
     Console(Vec<String>),
     /// ECE answered the session call with an error: it could not sign the
-    /// SPOG administrator in (F4); the page shows SPOG's error.
-    SignInFailed,
+    /// SPOG administrator in (F4); the page shows SPOG's error, the
+    /// console the failed request.
+    SignInFailed(Vec<String>),
     /// The session started, but the gadget's next request reached a web
     /// server that does not know it: ECE's login page shows in the gadget
     /// (F23 behind a load balancer without persistence; what ECE's gadget
@@ -94,7 +95,8 @@ pub async fn gadget_in_browser(
         }
         Ok(personality::Reply { status, .. }) => {
             return InBrowser::Console(vec![format!(
-                "GET https://{name}{SPOG_CONFIG_URL} {status}",
+                "GET https://{name}{SPOG_CONFIG_URL} {}",
+                status_text(status)
             )])
         }
         Err(_) => {
@@ -162,8 +164,12 @@ pub async fn gadget_in_browser(
     match personality::https_reply(to, &server, sni, &session_path, &who, session).await {
         Ok(r) if r.status == 200 => jar.take(&r),
         // ECE could not sign the administrator in (its log says why)
-        Ok(r) if r.status == 500 => return InBrowser::SignInFailed,
-        Ok(r) => return InBrowser::Console(vec![format!("GET {target} {}", r.status)]),
+        Ok(r) if r.status == 500 => {
+            return InBrowser::SignInFailed(vec![format!("GET {target} {}", status_text(500))])
+        }
+        Ok(r) => {
+            return InBrowser::Console(vec![format!("GET {target} {}", status_text(r.status))])
+        }
         Err(_) => {
             return InBrowser::Console(vec![format!("GET {target} net::ERR_CONNECTION_RESET")])
         }
@@ -185,9 +191,19 @@ pub async fn gadget_in_browser(
         {
             InBrowser::SessionLost
         }
-        Ok(r) => InBrowser::Console(vec![format!("GET {inbox} {}", r.status)]),
+        Ok(r) => InBrowser::Console(vec![format!("GET {inbox} {}", status_text(r.status))]),
         Err(_) => InBrowser::Console(vec![format!("GET {inbox} net::ERR_CONNECTION_RESET")]),
     }
+}
+
+/// A failed request's status as Chrome's console shows it: `500 (Internal
+/// Server Error)` (real Chromium, harness/tests/browser.rs).
+pub fn status_text(status: u16) -> String {
+    let reason = hyper::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    format!("{status} ({reason})")
 }
 
 /// Whether `leaf` is valid for `name` (the browser's name check: rustls-webpki).

@@ -860,10 +860,10 @@ impl RunningCceAdmin {
                 let browser = gadget_in_browser(&*self.ctx.network, &name, addr, sni, user, &top);
                 return Ok(match browser.await {
                     // F4: ECE could not sign the administrator in
-                    InBrowser::SignInFailed => GadgetOutcome {
+                    InBrowser::SignInFailed(console) => GadgetOutcome {
                         ok: false,
                         message: GADGET_ERROR.into(),
-                        console: vec![],
+                        console,
                     },
                     // F23: the gadget's requests reached two web servers
                     InBrowser::SessionLost => GadgetOutcome {

@@ -65,6 +65,13 @@ pub(crate) struct RunArgs {
     /// The image the hosts' containers run (with --containers).
     #[arg(long, default_value = crate::container::IMAGE, requires = "containers")]
     image: String,
+    /// Real headless Chromium beside every scenario that names a
+    /// `screenshot` on a step: it follows the browser steps
+    /// (accept-certificate, open-gadget, finesse-desktop), must show and log
+    /// what ccelab predicts, and saves the screenshots in DIR (created).
+    /// Needs Debian's chromium and libnss3-tools; not with --containers.
+    #[arg(long, value_name = "DIR", conflicts_with = "containers")]
+    screenshots: Option<PathBuf>,
 }
 
 fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, Failure> {
@@ -115,6 +122,17 @@ pub(crate) fn run(c: ScenarioCommand) -> Result<i32, Failure> {
             if chosen.is_empty() {
                 return Err(Failure::new("scenario run", "no scenario matches"));
             }
+            if let Some(d) = &a.screenshots {
+                for tool in [crate::chromium::CHROMIUM, "/usr/bin/certutil"] {
+                    if !std::path::Path::new(tool).exists() {
+                        return Err(Failure::new(
+                            "--screenshots",
+                            format!("{tool} is not installed (Debian: apt-get install chromium libnss3-tools; bash .ci/run installs them)"),
+                        ));
+                    }
+                }
+                std::fs::create_dir_all(d).map_err(|e| Failure::file(d, e))?;
+            }
             ccelab_emulators::pki::warm_up();
             let tmp;
             let root = match &a.dir {
@@ -139,7 +157,8 @@ pub(crate) fn run(c: ScenarioCommand) -> Result<i32, Failure> {
             } else {
                 scenario::Backend::InProcess
             };
-            let all = scenario::run_all_progress(&chosen, &root, a.jobs, &backend, |r| {
+            let shots = a.screenshots.as_deref();
+            let all = scenario::run_all_progress(&chosen, &root, a.jobs, &backend, shots, |r| {
                 n += 1;
                 out!(
                     "[{n}/{total}] {} {:<10} {} ({} ms)",
@@ -188,6 +207,16 @@ pub(crate) fn run(c: ScenarioCommand) -> Result<i32, Failure> {
                 }
                 if !r.passed {
                     failed += 1;
+                }
+            }
+            if let Some(d) = &a.screenshots {
+                for s in &chosen {
+                    for f in scenario::browser::screenshots(s) {
+                        let file = d.join(f);
+                        if file.is_file() {
+                            out!("screenshot {}: {}", s.id, file.display());
+                        }
+                    }
                 }
             }
             out!(

@@ -34,6 +34,11 @@ pub struct Expect {
     pub store: Vec<StoreExpect>,
     /// A substring of an event (TLS or LDAP) recorded during the step.
     pub event: Option<String>,
+    /// On an `open-gadget` or `finesse-desktop` step: with `ccelab scenario
+    /// run --screenshots DIR`, real Chromium opens the same page, must show
+    /// and log what ccelab predicts, and its view is saved as `DIR/<this>`
+    /// (a file name ending in `.png`). Without `--screenshots` nothing.
+    pub screenshot: Option<String>,
 }
 
 /// Lines in a log file: `file` is a Windows path on `host`'s disk whose file

@@ -182,6 +182,23 @@ fn step(i: usize, raw: RawStep) -> Result<Step, (usize, String)> {
     {
         regex::Regex::new(r).map_err(|e| (do_at, format!("step {n}: bad regex `{r}`: {e}")))?;
     }
+    if let Some(shot) = &expect.screenshot {
+        if !matches!(
+            action,
+            Action::OpenGadget { .. } | Action::FinesseDesktop { .. }
+        ) {
+            return Err((
+                key_at("expect"),
+                format!("step {n}: expect: `screenshot` is for a page a browser shows: `open-gadget` or `finesse-desktop`, not `{name}`"),
+            ));
+        }
+        if !super::browser::screenshot_name_ok(shot) {
+            return Err((
+                key_at("expect"),
+                format!("step {n}: expect: screenshot `{shot}`: a file name ending in .png (letters, digits, `-`, `_`, `.`; no folder)"),
+            ));
+        }
+    }
     Ok(Step {
         action,
         note,
@@ -416,6 +433,44 @@ fn unknown_in_expected(e: &super::Expect, hosts: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_screenshot_is_a_png_file_name_on_a_browser_page_step() {
+        let p = Path::new("s.toml");
+        let head = "id = \"x\"\ntitle = \"t\"\nsource = \"s\"\n[[step]]\n";
+        let ok = Scenario::parse(
+            p,
+            &format!("{head}do = \"finesse-desktop\"\nexpect = {{ ok = true, screenshot = \"F18-a_1.png\" }}\n"),
+        )
+        .unwrap();
+        assert_eq!(super::super::browser::screenshots(&ok), ["F18-a_1.png"]);
+        let e = Scenario::parse(
+            p,
+            &format!(
+                "{head}do = \"restart\"\nhost = \"ads-a\"\nexpect = {{ screenshot = \"a.png\" }}\n"
+            ),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("s.toml:7:1: step 1: expect: `screenshot` is for a page a browser shows: `open-gadget` or `finesse-desktop`, not `restart`"),
+            "{e}"
+        );
+        for bad in ["../a.png", "a/b.png", "a.jpg", ".a.png", "a b.png"] {
+            let e = Scenario::parse(
+                p,
+                &format!("{head}do = \"open-gadget\"\nexpect = {{ screenshot = \"{bad}\" }}\n"),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                e.contains(&format!(
+                    "step 1: expect: screenshot `{bad}`: a file name ending in .png"
+                )),
+                "{bad}: {e}"
+            );
+        }
+    }
 
     #[test]
     fn errors_name_file_line_and_column() {

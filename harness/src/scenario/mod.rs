@@ -111,6 +111,7 @@
 //! same on any day; `harness/tests/scenarios.rs` runs the catalog a year ahead
 //! (under `faketime`) and compares it with the snapshots.
 
+pub mod browser;
 pub mod catalog;
 pub mod expect;
 pub mod file;

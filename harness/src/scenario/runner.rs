@@ -460,7 +460,7 @@ pub async fn run(s: &Scenario, dir: &Path) -> Report {
 
 /// [`run`] on `backend` (in containers: a pool of its own, removed afterwards).
 pub async fn run_on(s: &Scenario, dir: &Path, backend: &Backend) -> Report {
-    run_with(s, dir, backend, None).await
+    run_with(s, dir, backend, None, None).await
 }
 
 /// [`run_on`], in containers in `pool` on a lane of it.
@@ -469,8 +469,10 @@ async fn run_with(
     dir: &Path,
     backend: &Backend,
     pool: Option<(Arc<Pool>, usize)>,
+    shots: Option<&Path>,
 ) -> Report {
     let started = std::time::Instant::now();
+    let mut beside = super::browser::Beside::for_scenario(s, shots);
     let mut t = Transcript::new(s);
     let report = |t: Transcript, mismatches: Vec<Mismatch>, outcomes: Vec<Outcome>| Report {
         id: s.id.clone(),
@@ -500,7 +502,10 @@ async fn run_with(
     let mut outcomes = Vec::new();
     for (i, step) in s.steps.iter().enumerate() {
         let o = run.step(step).await;
-        let mm = run.check(&format!("step {}", i + 1), &step.expect, Some(&o));
+        let mut mm = run.check(&format!("step {}", i + 1), &step.expect, Some(&o));
+        if let Some(b) = beside.as_mut() {
+            mm.extend(b.step(&run, i + 1, step, &o).await);
+        }
         t.step(&run, i + 1, step, &o, &mm);
         mismatches.extend(mm);
         outcomes.push(Outcome {
@@ -526,15 +531,18 @@ async fn run_with(
 
 /// Runs scenarios `jobs` at a time, each under `root/<id>`; reports in input order.
 pub async fn run_all(scenarios: &[Scenario], root: &Path, jobs: usize) -> Vec<Report> {
-    run_all_progress(scenarios, root, jobs, &Backend::InProcess, |_| {}).await
+    run_all_progress(scenarios, root, jobs, &Backend::InProcess, None, |_| {}).await
 }
 
-/// [`run_all`] on `backend`, calling `done` with each report as its scenario finishes.
+/// [`run_all`] on `backend`, calling `done` with each report as its
+/// scenario finishes; with `shots`, real Chromium beside the scenarios
+/// that name screenshots ([`super::browser`]), saving them there.
 pub async fn run_all_progress(
     scenarios: &[Scenario],
     root: &Path,
     jobs: usize,
     backend: &Backend,
+    shots: Option<&Path>,
     mut done: impl FnMut(&Report),
 ) -> Vec<Report> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Report>();
@@ -566,6 +574,7 @@ pub async fn run_all_progress(
         let tx = tx.clone();
         let backend = backend.clone();
         let (lanes, pool, no_pool) = (lanes.clone(), pool.clone(), no_pool.clone());
+        let shots = shots.map(Path::to_path_buf);
         handles.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await;
             let r = match (&backend, &no_pool) {
@@ -577,9 +586,11 @@ pub async fn run_all_progress(
                         lanes.clone(),
                         lanes.lock().unwrap_or_else(|e| e.into_inner()).pop(),
                     );
-                    run_with(&s, &dir, &backend, pool.zip(lane.1)).await
+                    run_with(&s, &dir, &backend, pool.zip(lane.1), shots.as_deref()).await
                 }
-                (Backend::InProcess, _) => run_on(&s, &dir, &backend).await,
+                (Backend::InProcess, _) => {
+                    run_with(&s, &dir, &backend, None, shots.as_deref()).await
+                }
             };
             let _ = tx.send(r.clone());
             r
