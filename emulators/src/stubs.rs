@@ -562,6 +562,7 @@ mod tests {
             body: body.as_bytes().to_vec(),
             sni: None,
             binding: None,
+            http2: false,
         }
     }
 

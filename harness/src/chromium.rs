@@ -523,12 +523,25 @@ async fn wait_at(page: &Page, path: &str, what: &str) -> Result<(), BrowserError
     Ok(())
 }
 
-/// The text of the element `id` in the frame whose URL has `part`.
+/// The text of the element `id` in the frame whose URL has `part`; for a
+/// frame Chrome could not load (its error page), the error page's summary
+/// (`The webpage at … might be temporarily down …`).
 async fn frame_text(page: &Page, part: &str, id: &str) -> Option<String> {
     let tree = page.execute(GetFrameTreeParams::default()).await.ok()?;
     let mut stack = vec![tree.result.frame_tree.clone()];
     while let Some(t) = stack.pop() {
-        if t.frame.url.contains(part) {
+        let failed = t
+            .frame
+            .unreachable_url
+            .as_deref()
+            .is_some_and(|u| u.contains(part));
+        if t.frame.url.contains(part) || failed {
+            let expression = if failed {
+                // Chrome's error page: its summary paragraph
+                "(() => { const m = document.getElementById('main-message'); const p = m && m.querySelector('p'); return p ? p.innerText : null; })()".to_string()
+            } else {
+                format!("(document.getElementById('{id}') || {{}}).textContent")
+            };
             let world = page
                 .execute(
                     CreateIsolatedWorldParams::builder()
@@ -541,9 +554,7 @@ async fn frame_text(page: &Page, part: &str, id: &str) -> Option<String> {
             let v = page
                 .execute(
                     EvaluateParams::builder()
-                        .expression(format!(
-                            "(document.getElementById('{id}') || {{}}).textContent"
-                        ))
+                        .expression(expression)
                         .context_id(world.result.execution_context_id)
                         .return_by_value(true)
                         .build()

@@ -86,6 +86,19 @@ fn chromium_shows_and_logs_what_ccelab_predicts() {
         (
             vec![
                 edit("\"adsa.example.com\"", "\"ece.example.com\""),
+                Action::Stop {
+                    host: "ece-app".into(),
+                    service: "Cisco Service".into(),
+                },
+            ],
+            "F3: ECE's services not started",
+        ),
+        (
+            vec![
+                Action::Start {
+                    host: "ece-app".into(),
+                    service: "Cisco Service".into(),
+                },
                 Action::StoreDelete {
                     host: "ads-a".into(),
                     path: cacerts.into(),

@@ -94,10 +94,11 @@ pub async fn gadget_in_browser(
             r.body
         }
         Ok(personality::Reply { status, .. }) => {
+            let h2 = personality::negotiates_h2(addr, name, timeout).await;
             return InBrowser::Console(vec![format!(
                 "GET https://{name}{SPOG_CONFIG_URL} {}",
-                status_text(status)
-            )])
+                status_text(status, h2)
+            )]);
         }
         Err(_) => {
             return InBrowser::Console(vec![format!(
@@ -165,10 +166,12 @@ pub async fn gadget_in_browser(
         Ok(r) if r.status == 200 => jar.take(&r),
         // ECE could not sign the administrator in (its log says why)
         Ok(r) if r.status == 500 => {
-            return InBrowser::SignInFailed(vec![format!("GET {target} {}", status_text(500))])
+            let h2 = personality::negotiates_h2(to, &server, timeout).await;
+            return InBrowser::SignInFailed(vec![format!("GET {target} {}", status_text(500, h2))]);
         }
         Ok(r) => {
-            return InBrowser::Console(vec![format!("GET {target} {}", status_text(r.status))])
+            let h2 = personality::negotiates_h2(to, &server, timeout).await;
+            return InBrowser::Console(vec![format!("GET {target} {}", status_text(r.status, h2))]);
         }
         Err(_) => {
             return InBrowser::Console(vec![format!("GET {target} net::ERR_CONNECTION_RESET")])
@@ -191,17 +194,22 @@ pub async fn gadget_in_browser(
         {
             InBrowser::SessionLost
         }
-        Ok(r) => InBrowser::Console(vec![format!("GET {inbox} {}", status_text(r.status))]),
+        Ok(r) => {
+            let h2 = personality::negotiates_h2(to, &server, timeout).await;
+            InBrowser::Console(vec![format!("GET {inbox} {}", status_text(r.status, h2))])
+        }
         Err(_) => InBrowser::Console(vec![format!("GET {inbox} net::ERR_CONNECTION_RESET")]),
     }
 }
 
 /// A failed request's status as Chrome's console shows it: `500 (Internal
-/// Server Error)` (real Chromium, harness/tests/browser.rs).
-pub fn status_text(status: u16) -> String {
+/// Server Error)` over HTTP/1.1, `500 ()` over HTTP/2, whose answers have
+/// no reason phrase (real Chromium, harness/tests/browser.rs).
+pub fn status_text(status: u16, http2: bool) -> String {
     let reason = hyper::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
+        .filter(|_| !http2)
         .unwrap_or("");
     format!("{status} ({reason})")
 }

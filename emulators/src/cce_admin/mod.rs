@@ -211,9 +211,13 @@ pub struct GadgetOutcome {
     pub console: Vec<String>,
 }
 
-/// The message SPOG's gadget frame shows when the ECE services are down (F3).
+/// What the gadget's frame shows when the ECE services are down (F3):
+/// Chrome's error page for the frame's URL (its sentence as Chrome writes
+/// it; [ECE] quotes it without the full stop). Chromium 156 draws only the
+/// page's icon in a frame (docs/screenshots/F03-services-not-started.png);
+/// the sentence is the frame's text, and what opening its URL shows.
 pub fn gadget_down_message(url: &str) -> String {
-    format!("The webpage at {url} might be temporarily down or it may have moved permanently to a new web address")
+    format!("The webpage at {url} might be temporarily down or it may have moved permanently to a new web address.")
 }
 
 /// What the ADSs of a deployment share, as they share the configuration
@@ -883,10 +887,18 @@ impl RunningCceAdmin {
                 });
             }
             EceCall::Answered { status: 503, .. } => {
-                // F3: the gadget frame shows the browser's "might be temporarily down" page
+                // F3: the gadget's frame shows Chrome's "might be temporarily
+                // down" page for the frame's URL (as Chrome writes it)
+                let user = user.unwrap_or(&self.deployment.admin.0);
+                let frame = format!(
+                    "https://{}{}?user={}",
+                    name.to_ascii_lowercase(),
+                    crate::ece::SPOG_GADGET_PAGE,
+                    crate::platform::http::percent_encode(user)
+                );
                 return Ok(GadgetOutcome {
                     ok: false,
-                    message: gadget_down_message(&url),
+                    message: gadget_down_message(&frame),
                     console: vec![],
                 });
             }

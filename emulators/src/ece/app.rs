@@ -359,7 +359,8 @@ impl Running for AppProduct {
 /// * `/default/login`, `/system/login`: HTTP Basic check of that partition's
 ///   administrator (invented paths; 401 on wrong credentials, F12);
 /// * `/default/spog/gadget`: the gadget SPOG loads, with the `pa` credentials
-///   of the inventory (F12);
+///   of the inventory (F12); with `?user=` and no credentials, the gadget's
+///   page for the administrator's browser ([`super::SPOG_GADGET_HTML`]);
 /// * [`AGENTS_PATH`] (POST, `pa`): an agent CCE Administration enabled for
 ///   Email & Chat ([ECE] 6; `super::integration`);
 /// * [`GADGET_SESSION_PATH`]: what the gadget's script calls from the
@@ -432,7 +433,15 @@ async fn app_routes(server: &Arc<RunningApp>, r: HttpRequest) -> HttpResponse {
             }
         }
         "/default/spog/gadget" => {
-            if authorized("pa") {
+            if r.query.starts_with("user=") && basic_credentials(&r).is_none() {
+                // the administrator's browser, framed by SPOG: the page and
+                // its script (the session call signs the administrator in)
+                HttpResponse {
+                    status: 200,
+                    headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+                    body: super::SPOG_GADGET_HTML.as_bytes().to_vec(),
+                }
+            } else if authorized("pa") {
                 HttpResponse {
                     status: 200,
                     headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],

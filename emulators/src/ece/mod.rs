@@ -37,11 +37,14 @@ pub const SPOG_CONFIG: &str = r"{ECE_HOME}\eService\templates\finesse\gadget\spo
 pub const SPOG_CONFIG_URL: &str = "/default/templates/finesse/gadget/spog/spog_config.js";
 
 /// The gadget's page, which SPOG's Email and Chat page frames with the
-/// SPOG administrator as `?user=` (issue 18): a static page of the web
-/// server's templates next to `spog_config.js`, whose script reads it and
-/// calls `web_server_protocol://web_server_name` ([ECE] 3; F13). The path,
-/// the query and the script are ccelab's (L): ECE's own gadget is not public.
-pub const SPOG_GADGET_PAGE: &str = "/default/templates/finesse/gadget/spog/spog.html";
+/// SPOG administrator as `?user=` (issue 18): ECE's page, answered by an
+/// application server through IIS (the same path CCE Administration's Java
+/// fetches with the `pa` credentials); its script reads `spog_config.js`
+/// and calls `web_server_protocol://web_server_name` ([ECE] 3; F13). With
+/// every application server's "Cisco Service" stopped the frame shows
+/// Chrome's "might be temporarily down" page (F3, [`web`]). The path, the
+/// query and the script are ccelab's (L): ECE's own gadget is not public.
+pub const SPOG_GADGET_PAGE: &str = "/default/spog/gadget";
 
 /// The gadget page's HTML and script ([`SPOG_GADGET_PAGE`]): it shows
 /// `ECE gadget loaded` once its session call and first view succeed,
@@ -49,7 +52,7 @@ pub const SPOG_GADGET_PAGE: &str = "/default/templates/finesse/gadget/spog/spog.
 /// nothing when its call is blocked (F13: the browser's console says why).
 pub const SPOG_GADGET_HTML: &str = r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Email and Chat</title>
-<script src="spog_config.js"></script>
+<script src="/default/templates/finesse/gadget/spog/spog_config.js"></script>
 </head><body><div id="gadget">Loading</div>
 <script>
 (function () {

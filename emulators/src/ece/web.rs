@@ -512,7 +512,11 @@ fn read_site(
     let ca_store = disk
         .path(CERT_STORE_CA)
         .map_err(|e| ProductError::new(name, e))?;
-    let mut site = SiteConfig::default();
+    // IIS 10 offers HTTP/2 over TLS (Windows Server 2016 and later)
+    let mut site = SiteConfig {
+        http2: true,
+        ..SiteConfig::default()
+    };
     let mut product_port = 443;
     for b in &bindings {
         if !iis::is_thumbprint(&b.certificate_hash) {
@@ -678,6 +682,20 @@ async fn forward(site: &EceSite, r: &HttpRequest) -> HttpResponse {
             Err(_) => return HttpResponse::text(502, "Bad Gateway\n"),
         }
     }
+    // F3 in the browser: over HTTP/2 (Chrome; IIS 10 negotiates it by
+    // default) the stream is reset, and Chrome shows its "This site can't
+    // be reached / The webpage at … might be temporarily down or it may
+    // have moved permanently to a new web address" page, the text [ECE]
+    // quotes (Chrome shows that page for ERR_HTTP2_PROTOCOL_ERROR, measured
+    // and seen in public test reports; a 503 with or without a body shows
+    // "This page isn't working" instead). That IIS resets the stream — as
+    // HTTP.sys does to an HTTP/2 response carrying connection-specific
+    // headers, such as a redirector's error page — is ccelab's model (M):
+    // the sources quote the browser, not the server. HTTP/1.1 clients
+    // (CCE Administration's Java) get the 503.
+    if r.http2 {
+        return HttpResponse::reset();
+    }
     HttpResponse::text(503, "Service Unavailable\n")
 }
 
@@ -719,13 +737,6 @@ async fn ece_routes(site: &EceSite, tls: bool, r: HttpRequest) -> HttpResponse {
                 ("Server".into(), "Microsoft-IIS/10.0".into()),
             ],
             body: SSL_REQUIRED_PAGE.as_bytes().to_vec(),
-        };
-    }
-    if r.path.eq_ignore_ascii_case(super::SPOG_GADGET_PAGE) {
-        return HttpResponse {
-            status: 200,
-            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
-            body: super::SPOG_GADGET_HTML.as_bytes().to_vec(),
         };
     }
     if r.path.eq_ignore_ascii_case(SPOG_CONFIG_URL) {

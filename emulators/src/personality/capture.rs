@@ -173,6 +173,30 @@ pub(crate) fn unverified_config() -> Option<Arc<rustls::ClientConfig>> {
     client_config(Mode::Trust, false).map(|(c, _)| Arc::new(c))
 }
 
+/// Whether the server at `addr` (asked for `name`, with SNI) chooses HTTP/2
+/// when a browser offers it by ALPN (`h2`, `http/1.1`), as Chrome does: an
+/// HTTP/2 answer has no reason phrase, so Chrome's console writes its
+/// status as `500 ()`.
+pub async fn negotiates_h2(addr: SocketAddr, name: &str, timeout: Duration) -> bool {
+    let Some((mut config, _)) = client_config(Mode::Trust, true) else {
+        return false;
+    };
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let talk = async {
+        let tcp = TcpStream::connect(addr).await.ok()?;
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let mut s = connector.connect(server_name(name, addr), tcp).await.ok()?;
+        let h2 = s.get_ref().1.alpn_protocol() == Some(b"h2");
+        let _ = s.shutdown().await;
+        Some(h2)
+    };
+    tokio::time::timeout(timeout, talk)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
 /// Connects to `addr` as a client that asks for `name` and sends SNI only
 /// when `send_sni` (Java sends none for IP literals and dot-less names).
 pub async fn fetch_chain(

@@ -120,6 +120,10 @@ pub struct SiteConfig {
     pub plain_http: bool,
     /// The listener's limits (its product's timeouts, ccelab's caps).
     pub limits: Limits,
+    /// Offer HTTP/2 by ALPN (`h2`, then `http/1.1`), as IIS 10 does over
+    /// TLS on Windows Server 2016 and later; clients that do not ask for it
+    /// (Java's `HttpsURLConnection`) get HTTP/1.1.
+    pub http2: bool,
 }
 
 /// What a listener allows a client: how long it waits, how many
@@ -300,6 +304,8 @@ pub struct HttpRequest {
     pub sni: Option<String>,
     /// The binding that served the handshake (None on plain HTTP).
     pub binding: Option<String>,
+    /// The request came over HTTP/2.
+    pub http2: bool,
 }
 
 /// An HTTP response.
@@ -313,7 +319,25 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
+/// [`HttpResponse::status`] of [`HttpResponse::reset`].
+const RESET: u16 = 0;
+
+/// Why a request got no answer ([`HttpResponse::reset`]).
+#[derive(Debug, thiserror::Error)]
+#[error("the server reset the request")]
+struct Reset;
+
 impl HttpResponse {
+    /// No answer: over HTTP/2 the stream is reset (`RST_STREAM`,
+    /// `INTERNAL_ERROR`), over HTTP/1.1 the connection closes.
+    pub fn reset() -> Self {
+        HttpResponse {
+            status: RESET,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
     /// A response with `status` and a JSON body (one line).
     pub fn json(status: u16, v: serde_json::Value) -> Self {
         HttpResponse {
@@ -459,7 +483,11 @@ fn prepare(config: SiteConfig) -> Result<Prepared, TlsError> {
             .map_err(|e| err(&e))?
             .with_no_client_auth()
             .with_cert_resolver(Arc::new(Fixed(ck)));
-        sc.alpn_protocols = vec![b"http/1.1".to_vec()];
+        sc.alpn_protocols = if config.http2 {
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        } else {
+            vec![b"http/1.1".to_vec()]
+        };
         rustls_configs.push(Some(Arc::new(sc)));
     }
     let fingerprints = config
@@ -587,6 +615,7 @@ async fn serve_connection(
             None,
             None,
             limits,
+            false,
         )
         .await;
         return;
@@ -728,12 +757,14 @@ async fn serve_connection(
             chain_sent: p.fingerprints[idx].clone(),
         },
     );
+    let http2 = conn.alpn_protocol() == Some(b"h2");
     serve_http(
         hyper_util::rt::TokioIo::new(tls),
         handler,
         sni,
         Some(binding.name.clone()),
         limits,
+        http2,
     )
     .await;
 }
@@ -829,6 +860,7 @@ async fn serve_http<IO>(
     sni: Option<String>,
     binding: Option<String>,
     limits: Limits,
+    http2: bool,
 ) where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -868,11 +900,14 @@ async fn serve_http<IO>(
                     )
                 })
                 .collect::<Vec<_>>();
+            // HTTP/2 carries the host as the `:authority`
             let host = parts
                 .headers
                 .get(hyper::header::HOST)
                 .and_then(|h| h.to_str().ok())
-                .map(str::to_string);
+                .map(str::to_string)
+                .or_else(|| parts.uri.authority().map(|a| a.to_string()));
+            let http2 = parts.version == hyper::Version::HTTP_2;
             let r = handler(HttpRequest {
                 method: parts.method.to_string(),
                 path: parts.uri.path().to_string(),
@@ -882,18 +917,35 @@ async fn serve_http<IO>(
                 body,
                 sni,
                 binding,
+                http2,
             })
             .await;
+            if r.status == RESET {
+                return Err(Reset);
+            }
             let mut resp = hyper::Response::builder().status(r.status);
             for (k, v) in &r.headers {
                 resp = resp.header(k, v);
             }
-            Ok::<_, std::convert::Infallible>(
+            Ok::<_, Reset>(
                 resp.body(Full::new(Bytes::from(r.body)))
                     .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new()))),
             )
         }
     });
+    if http2 {
+        // bounded: streams at once, header block, what is buffered per stream
+        let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .timer(hyper_util::rt::TokioTimer::new())
+            .max_concurrent_streams(100)
+            .max_header_list_size(64 * 1024)
+            .max_send_buf_size(256 * 1024)
+            .keep_alive_interval(Some(limits.header_timeout))
+            .keep_alive_timeout(limits.header_timeout)
+            .serve_connection(io, service)
+            .await;
+        return;
+    }
     // header names as IIS writes them (`Content-Type`, `Date`, `Server`);
     // the header wait covers the first request and each kept-alive one
     let _ = hyper::server::conn::http1::Builder::new()

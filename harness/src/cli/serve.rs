@@ -87,6 +87,7 @@ pub(crate) fn run(a: ServeArgs) -> Result<i32, Failure> {
         no_match: NoMatch::Reset,
         plain_http: false,
         limits: ccelab_emulators::tls::Limits::HTTP_SYS,
+        http2: false,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(a.threads.max(1))

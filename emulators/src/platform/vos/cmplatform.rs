@@ -673,6 +673,7 @@ mod tests {
             body,
             sni: None,
             binding: None,
+            http2: false,
         };
         let parts = multipart(&r).unwrap();
         assert_eq!(parts["NAME"].1, b"tomcat-trust");
