@@ -176,7 +176,8 @@ pub const GADGET_ERROR: &str = "There was an error loading the page. Contact you
 
 /// What the SPOG user sees when the gadget's session is not known where its
 /// next request landed (F23 behind a load balancer): ccelab's description,
-/// not a product text.
+/// not a product text; the gadget's page shows the same sentence
+/// ([`crate::ece::SPOG_GADGET_HTML`]; Chromium, `F23-offload-no-cookie`).
 pub const GADGET_LOGIN_PAGE: &str = "The Email and Chat gadget shows ECE's login page instead of its content (its session is not known on the web server the request reached).";
 
 /// What the SPOG user sees when the gadget's own script cannot reach ECE

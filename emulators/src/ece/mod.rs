@@ -69,7 +69,7 @@ pub const SPOG_GADGET_HTML: &str = r#"<!DOCTYPE html>
     inbox.open('GET', base + '/default/spog/inbox');
     inbox.withCredentials = true;
     inbox.onload = function () {
-      if (inbox.responseURL.indexOf('/login/') >= 0) { show('ECE login page'); return; }
+      if (inbox.responseURL.indexOf('/login/') >= 0) { show("The Email and Chat gadget shows ECE's login page instead of its content (its session is not known on the web server the request reached)."); return; }
       show(inbox.status === 200 ? 'ECE gadget loaded' : '');
     };
     inbox.onerror = function () { show(''); };

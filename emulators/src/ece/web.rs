@@ -818,6 +818,11 @@ async fn with_session(site: &EceSite, mut r: HttpRequest) -> HttpResponse {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_gadget_page_shows_the_predicted_login_page_sentence() {
+        assert!(crate::ece::SPOG_GADGET_HTML.contains(crate::cce_admin::GADGET_LOGIN_PAGE));
+    }
+
     use super::*;
 
     #[test]
