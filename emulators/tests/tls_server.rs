@@ -466,6 +466,90 @@ async fn restart_and_stop_close_open_connections_reload_keeps_them() {
     assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
 }
 
+/// A handler's WebSocket: RFC 6455's handshake (the RFC's own example key
+/// and accept value), the first text frame, a close answered; a restart
+/// closes an open WebSocket too. (Chromium opens Live Data's in
+/// harness/tests/browser.rs.)
+#[tokio::test]
+async fn websockets_follow_rfc_6455_and_end_with_the_service() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    assert_eq!(
+        ccelab_emulators::tls::websocket_accept("dGhlIHNhbXBsZSBub25jZQ=="),
+        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+    );
+    let site = || SiteConfig {
+        plain_http: true,
+        ..SiteConfig::default()
+    };
+    let h = || {
+        ccelab_emulators::tls::handler(|r| {
+            if r.path == "/ws" {
+                ccelab_emulators::tls::HttpResponse::websocket("hello")
+            } else {
+                ccelab_emulators::tls::HttpResponse::text(404, "no\n")
+            }
+        })
+    };
+    let server = TlsServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        site(),
+        h(),
+        Events::default(),
+    )
+    .await
+    .unwrap();
+    let addr = server.local_addr();
+    let open = || async {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").await.unwrap();
+        let mut got = Vec::new();
+        let mut b = [0u8; 1];
+        while !got.ends_with(b"hello") && got.len() < 4096 {
+            assert_eq!(
+                s.read(&mut b).await.unwrap(),
+                1,
+                "{}",
+                String::from_utf8_lossy(&got)
+            );
+            got.push(b[0]);
+        }
+        (s, got)
+    };
+    let (mut s, got) = open().await;
+    assert!(got.ends_with(b"\r\n\r\n\x81\x05hello"), "{got:?}");
+    let text = String::from_utf8_lossy(&got).into_owned();
+    assert!(
+        text.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{text}"
+    );
+    // (hyper title-cases the name: `Sec-Websocket-Accept`; names are case-blind)
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=\r\n"),
+        "{text}"
+    );
+    // a masked close frame: answered with a close, then the socket closes
+    s.write_all(&[0x88, 0x80, 1, 2, 3, 4]).await.unwrap();
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut rest)).await;
+    assert_eq!(rest, [0x88, 0x00]);
+    // not a WebSocket handshake: 400
+    let plain = exchange(
+        addr,
+        b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(plain.starts_with("HTTP/1.1 400"), "{plain}");
+    // an open WebSocket ends with a restart of its service
+    let (mut s, _) = open().await;
+    server.restart(site(), h()).unwrap();
+    let mut eof = [0u8; 1];
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut eof))
+        .await
+        .expect("closed within 5 s");
+    assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
+}
+
 /// Sends `req` and reads until the server closes (at most 10 s): the answer.
 async fn exchange(addr: SocketAddr, req: &[u8]) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

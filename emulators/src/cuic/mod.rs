@@ -11,7 +11,13 @@
 //! * **CCE Live Data Web Service** on 12005 (`/livedata/security`) and
 //!   **CCE Live Data Socket.IO Service** on 12008 (`/security`): the
 //!   endpoints the agent's browser reaches directly (which is why it must
-//!   accept a self-signed Live Data certificate: [SEC]); bodies L;
+//!   accept a self-signed Live Data certificate: [SEC]); bodies L. The
+//!   Socket.IO service answers Engine.IO's handshake as a Socket.IO client
+//!   makes it — `/socket.io/?EIO=3&transport=polling` (an XHR, under CORS),
+//!   then the upgrade to a real WebSocket,
+//!   `wss://…/socket.io/?EIO=3&transport=websocket`, whose first frame is
+//!   the open packet (Engine.IO protocol 3; Live Data's own events are not
+//!   modelled);
 //! * the CORS allow-lists of `utils cuic cors …` and `utils live-data cors …`
 //!   (the CUIC and Live Data CLI guides; research vos-web.md §4): a desktop
 //!   origin not allowed gets no `Access-Control-Allow-Origin`, and the
@@ -179,6 +185,35 @@ fn with_cors(mut r: HttpResponse, cors: &Cors, req: &HttpRequest) -> HttpRespons
     r
 }
 
+/// The Engine.IO endpoint of Live Data's Socket.IO service.
+pub const SOCKET_IO_PATH: &str = "/socket.io/";
+
+/// Engine.IO's (protocol 3) answer on [`SOCKET_IO_PATH`]: the open packet,
+/// by polling (`transport=polling`) or as a WebSocket's first frame
+/// (`transport=websocket`, an `Upgrade: websocket` request).
+fn socket_io(r: &HttpRequest) -> HttpResponse {
+    let q = crate::platform::http::form_fields(&r.query);
+    let open = format!(
+        "0{{\"sid\":\"{:016x}\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,\"pingTimeout\":60000}}",
+        rand::random::<u64>()
+    );
+    match (
+        q.get("EIO").map(String::as_str),
+        q.get("transport").map(String::as_str),
+    ) {
+        (Some("3"), Some("websocket")) => HttpResponse::websocket(&open),
+        (Some("3"), Some("polling")) => HttpResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/plain; charset=UTF-8".into())],
+            body: format!("{}:{open}", open.chars().count()).into_bytes(),
+        },
+        _ => HttpResponse::json(
+            400,
+            serde_json::json!({"code": 0, "message": "Transport unknown"}),
+        ),
+    }
+}
+
 /// Starts CUIC on a host.
 pub async fn start(config: CuicConfig, ctx: HostCtx) -> Result<Arc<Appliance>, ProductError> {
     let cors = Arc::new(Mutex::new(CorsSettings {
@@ -218,6 +253,8 @@ pub async fn start(config: CuicConfig, ctx: HostCtx) -> Result<Arc<Appliance>, P
             crate::tls::handler(move |r| {
                 let resp = if paths.contains(&r.path.as_str()) {
                     HttpResponse::json(200, serde_json::json!({"status": "OK"}))
+                } else if paths.contains(&"/security") && r.path == SOCKET_IO_PATH {
+                    socket_io(&r)
                 } else {
                     HttpResponse::text(404, "Not Found")
                 };

@@ -50,6 +50,11 @@ pub const NO_GADGET: &str = "No Live Data gadget in the desktop layout";
 /// `ERR_CERT_…`; the error code follows it on the page).
 pub const CERT_WARNING: &str = "Your connection is not private";
 
+/// Socket.IO's first request, by XHR (Engine.IO protocol 3's polling handshake).
+pub const SOCKET_IO_POLLING: &str = "/socket.io/?EIO=3&transport=polling";
+/// Socket.IO's upgrade: the WebSocket the gadget then keeps open.
+pub const SOCKET_IO_WEBSOCKET: &str = "/socket.io/?EIO=3&transport=websocket";
+
 /// The desktop's first line (L).
 pub fn signed_in(agent: &str, host: &str) -> String {
     format!("Signed in as {agent} on {host}")
@@ -279,7 +284,7 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
     let origin = desktop.clone();
     let mut console = Vec::new();
     let (web, socket_io) = profile.ports();
-    for (port, path) in [(web, "/livedata/security"), (socket_io, "/security")] {
+    for (port, path) in [(web, "/livedata/security"), (socket_io, SOCKET_IO_POLLING)] {
         let url = format!("https://{cuic}:{port}{path}");
         let reply = match h.network.endpoint(&cuic, port) {
             Err(Unreachable::UnknownHost) => Err("net::ERR_NAME_NOT_RESOLVED".to_string()),
@@ -308,6 +313,39 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
                 console.push(format!("GET {url} net::ERR_FAILED"));
             }
             Ok(_) => {}
+        }
+    }
+    // then Socket.IO's upgrade to a WebSocket (no CORS: Live Data takes any origin)
+    if console.is_empty() {
+        let url = format!("wss://{cuic}:{socket_io}{SOCKET_IO_WEBSOCKET}");
+        let failed = match h.network.endpoint(&cuic, socket_io) {
+            Err(_) => Some(String::new()),
+            Ok(addr) => match personality::websocket_status_as(
+                Personality::Browser,
+                addr,
+                &cuic,
+                &d.browsers.anchors(agent, &cuic),
+                h.clock.now(),
+                &Request {
+                    method: "GET",
+                    path: SOCKET_IO_WEBSOCKET,
+                    headers: &[("Origin", origin.as_str())],
+                    body: b"",
+                },
+                Duration::from_secs(10),
+            )
+            .await
+            {
+                Ok(101) => None,
+                // Chrome's wording for a refused handshake (public reports, M)
+                Ok(status) => Some(format!(
+                    "Error during WebSocket handshake: Unexpected response code: {status}"
+                )),
+                Err(_) => Some(String::new()),
+            },
+        };
+        if let Some(why) = failed {
+            console.push(format!("WebSocket connection to '{url}' failed: {why}"));
         }
     }
     if console.is_empty() {
@@ -413,7 +451,8 @@ pub fn desktop_page(
                     .replace('<', "\\u003c")
             };
             format!(
-                "<div id=\"livedata\" data-server=\"https://{c}:{web}\" data-socketio=\"https://{c}:{socket_io}\">{GADGET}Loading</div>\n<script>\n(function () {{\n  var g = document.getElementById('livedata');\n  var urls = [g.dataset.server + '/livedata/security', g.dataset.socketio + '/security'];\n  var tries = 0;\n  function get(u) {{\n    return new Promise(function (done) {{\n      var x = new XMLHttpRequest();\n      x.open('GET', u);\n      x.withCredentials = true;\n      x.onload = function () {{ done(true); }};\n      x.onerror = function () {{ done(false); }};\n      x.send();\n    }});\n  }}\n  function attempt() {{\n    get(urls[0]).then(function (a) {{\n      return get(urls[1]).then(function (b) {{ return a && b; }});\n    }}).then(function (good) {{\n      if (good) {{ g.textContent = {ok}; return; }}\n      tries += 1;\n      if (tries >= 3) {{ g.textContent = {fail}; }}\n      setTimeout(attempt, tries >= 3 ? 5000 : 250);\n    }});\n  }}\n  attempt();\n}})();\n</script>",
+                "<div id=\"livedata\" data-server=\"https://{c}:{web}\" data-socketio=\"https://{c}:{socket_io}\">{GADGET}Loading</div>\n<script>\n(function () {{\n  var g = document.getElementById('livedata');\n  var urls = [g.dataset.server + '/livedata/security', g.dataset.socketio + '/socket.io/?EIO=3&transport=polling'];
+  var socket = g.dataset.socketio.replace(/^https:/, 'wss:') + '/socket.io/?EIO=3&transport=websocket';\n  var tries = 0;\n  function get(u) {{\n    return new Promise(function (done) {{\n      var x = new XMLHttpRequest();\n      x.open('GET', u);\n      x.withCredentials = true;\n      x.onload = function () {{ done(true); }};\n      x.onerror = function () {{ done(false); }};\n      x.send();\n    }});\n  }}\n  function ws(u) {{\n    return new Promise(function (done) {{\n      var w = new WebSocket(u);\n      w.onopen = function () {{ w.close(); done(true); }};\n      w.onerror = function () {{ done(false); }};\n    }});\n  }}\n  function attempt() {{\n    get(urls[0]).then(function (a) {{\n      return get(urls[1]).then(function (b) {{ return a && b; }});\n    }}).then(function (ok) {{\n      return ok ? ws(socket) : false;\n    }}).then(function (good) {{\n      if (good) {{ g.textContent = {ok}; return; }}\n      tries += 1;\n      if (tries >= 3) {{ g.textContent = {fail}; }}\n      setTimeout(attempt, tries >= 3 ? 5000 : 250);\n    }});\n  }}\n  attempt();\n}})();\n</script>",
                 c = esc(&cuic),
                 ok = quote(&loaded(&cuic)),
                 fail = quote(&format!("{GADGET}{LIVE_DATA_UNAVAILABLE}")),

@@ -477,6 +477,83 @@ pub async fn https_exchange_as(
         .map_err(|c| super::contact_failure(p, &c, name, addr))
 }
 
+/// Opens a WebSocket (RFC 6455) at `wss://name{request.path}` as
+/// personality `p`, with `request`'s headers (its `Origin`): the handshake
+/// judged as [`https_exchange_as`] judges it, then the upgrade request; the
+/// answer's status (101: open, its `Sec-WebSocket-Accept` checked; 0: a 101
+/// with a wrong one) — only the head is read, the socket then closed.
+pub async fn websocket_status_as(
+    p: super::Personality,
+    addr: SocketAddr,
+    name: &str,
+    anchors: &[Certificate],
+    at: time::OffsetDateTime,
+    request: &Request<'_>,
+    timeout: Duration,
+) -> Result<u16, super::Verdict> {
+    let path = request.path;
+    use tokio::io::AsyncReadExt;
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Err(_) => return Err(super::contact_failure(p, &Contact::TimedOut, name, addr)),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Err(super::contact_failure(p, &Contact::Refused, name, addr))
+        }
+        Ok(Err(e)) => return Err(super::contact_failure(p, &classify(&e), name, addr)),
+        Ok(Ok(t)) => t,
+    };
+    let _ = tcp.set_nodelay(true);
+    let mut tls = tls_judged(p, tcp, name, anchors, at, timeout).await?;
+    // a CR or LF would start another header line
+    let crlf = |t: &str| t.contains(['\r', '\n']);
+    if crlf(path) || crlf(name) || request.headers.iter().any(|(k, v)| crlf(k) || crlf(v)) {
+        return Err(super::contact_failure(p, &Contact::Closed, name, addr));
+    }
+    let extra: String = request
+        .headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let key = "dGhlIHNhbXBsZSBub25jZQ==";
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {name}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
+    );
+    let head = async {
+        tls.write_all(req.as_bytes())
+            .await
+            .map_err(|e| classify(&e))?;
+        let mut buf = Vec::new();
+        let mut byte = [0u8; 1];
+        while !buf.ends_with(b"\r\n\r\n") && buf.len() < 16 * 1024 {
+            match tls.read(&mut byte).await {
+                Ok(1) => buf.push(byte[0]),
+                _ => break,
+            }
+        }
+        Ok::<_, Contact>(String::from_utf8_lossy(&buf).into_owned())
+    };
+    let text = tokio::time::timeout(timeout, head)
+        .await
+        .unwrap_or(Err(Contact::TimedOut))
+        .map_err(|c| super::contact_failure(p, &c, name, addr))?;
+    let _ = tls.shutdown().await;
+    let status: u16 = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| super::contact_failure(p, &Contact::NotTls, name, addr))?;
+    let accepted = text.lines().any(|l| {
+        l.split_once(':').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("sec-websocket-accept")
+                && v.trim() == crate::tls::websocket_accept(key)
+        })
+    });
+    Ok(if status == 101 && !accepted {
+        0
+    } else {
+        status
+    })
+}
+
 /// A TLS client stream after a handshake judged by a personality.
 pub type JudgedStream = tokio_rustls::client::TlsStream<TcpStream>;
 

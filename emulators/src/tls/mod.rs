@@ -327,7 +327,31 @@ const RESET: u16 = 0;
 #[error("the server reset the request")]
 struct Reset;
 
+/// The GUID of RFC 6455 §1.3 that a server appends to the client's key.
+const WEBSOCKET_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// RFC 6455's `Sec-WebSocket-Accept` for a client's `Sec-WebSocket-Key`.
+pub fn websocket_accept(key: &str) -> String {
+    use base64::Engine as _;
+    use sha1::Digest as _;
+    let digest = sha1::Sha1::digest(format!("{}{WEBSOCKET_GUID}", key.trim()).as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(digest)
+}
+
 impl HttpResponse {
+    /// Accepts a WebSocket (RFC 6455) on an HTTP/1.1 `Upgrade: websocket`
+    /// request: `101 Switching Protocols`, then `first` as one text frame;
+    /// the server then reads (and drops) the client's frames until it
+    /// closes, answers a close, or is idle for the listener's header
+    /// timeout. A request that is not a WebSocket handshake gets 400.
+    pub fn websocket(first: &str) -> Self {
+        HttpResponse {
+            status: 101,
+            headers: Vec::new(),
+            body: first.as_bytes().to_vec(),
+        }
+    }
+
     /// No answer: over HTTP/2 the stream is reset (`RST_STREAM`,
     /// `INTERNAL_ERROR`), over HTTP/1.1 the connection closes.
     pub fn reset() -> Self {
@@ -537,11 +561,15 @@ impl TlsServer {
             let (p, h) = serving.read().unwrap_or_else(|e| e.into_inner()).clone();
             let ev = events.clone();
             let mut restarted = epochs.subscribe();
+            let ends = Ends {
+                stopped: stopped.clone(),
+                restarted: restarted.clone(),
+            };
             tokio::spawn(async move {
                 // a stop or restart ends the connection (as the process's
                 // death would): dropping it closes the socket
                 tokio::select! {
-                    _ = serve_connection(tcp, peer, local, p, h, ev) => {}
+                    _ = serve_connection(tcp, peer, local, p, h, ev, ends) => {}
                     _ = stopped.changed() => {}
                     _ = restarted.changed() => {}
                 }
@@ -587,6 +615,25 @@ impl TlsServer {
     }
 }
 
+/// What ends a connection before its peer does: the server's stop or
+/// restart (an upgraded WebSocket outlives the HTTP connection's task, so
+/// it watches them itself).
+#[derive(Clone)]
+struct Ends {
+    stopped: tokio::sync::watch::Receiver<bool>,
+    restarted: tokio::sync::watch::Receiver<u64>,
+}
+
+impl Ends {
+    /// Until the server stops or restarts.
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.stopped.changed() => {}
+            _ = self.restarted.changed() => {}
+        }
+    }
+}
+
 /// The longest a client may take to send its ClientHello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -597,6 +644,7 @@ async fn serve_connection(
     p: Arc<Prepared>,
     handler: Handler,
     events: Events,
+    ends: Ends,
 ) {
     let record = |sni: Option<String>, outcome: Outcome| {
         events.record(TlsEvent {
@@ -616,6 +664,7 @@ async fn serve_connection(
             None,
             limits,
             false,
+            ends,
         )
         .await;
         return;
@@ -765,6 +814,7 @@ async fn serve_connection(
         Some(binding.name.clone()),
         limits,
         http2,
+        ends,
     )
     .await;
 }
@@ -861,13 +911,17 @@ async fn serve_http<IO>(
     binding: Option<String>,
     limits: Limits,
     http2: bool,
+    ends: Ends,
 ) where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         let handler = handler.clone();
         let sni = sni.clone();
         let binding = binding.clone();
+        let ends = ends.clone();
+        // taken now, used only if the handler accepts a WebSocket
+        let upgrade = hyper::upgrade::on(&mut req);
         async move {
             use http_body_util::BodyExt;
             let (parts, body) = req.into_parts();
@@ -923,6 +977,16 @@ async fn serve_http<IO>(
             if r.status == RESET {
                 return Err(Reset);
             }
+            if r.status == 101 {
+                return Ok(websocket_upgrade(
+                    &parts.headers,
+                    http2,
+                    upgrade,
+                    r.body,
+                    limits,
+                    ends,
+                ));
+            }
             let mut resp = hyper::Response::builder().status(r.status);
             for (k, v) in &r.headers {
                 resp = resp.header(k, v);
@@ -953,7 +1017,84 @@ async fn serve_http<IO>(
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .serve_connection(io, service)
+        .with_upgrades()
         .await;
+}
+
+/// The answer to a handler's [`HttpResponse::websocket`]: 101 and the
+/// session on the upgraded connection (spawned), or 400 when the request
+/// is no WebSocket handshake (or came over HTTP/2, which needs RFC 8441).
+fn websocket_upgrade(
+    headers: &hyper::HeaderMap,
+    http2: bool,
+    upgrade: hyper::upgrade::OnUpgrade,
+    first: Vec<u8>,
+    limits: Limits,
+    ends: Ends,
+) -> hyper::Response<Full<Bytes>> {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let asks = value("upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
+    let (Some(key), true, false) = (value("sec-websocket-key"), asks, http2) else {
+        return body_refused(400);
+    };
+    let accept = websocket_accept(key);
+    tokio::spawn(async move {
+        if let Ok(up) = upgrade.await {
+            tokio::select! {
+                _ = websocket_session(hyper_util::rt::TokioIo::new(up), first, limits) => {}
+                _ = ends.wait() => {}
+            }
+        }
+    });
+    hyper::Response::builder()
+        .status(101)
+        .header("Upgrade", "websocket")
+        .header("Connection", "Upgrade")
+        .header("Sec-WebSocket-Accept", accept)
+        .body(Full::new(Bytes::new()))
+        .unwrap_or_else(|_| body_refused(400))
+}
+
+/// A server's side of a WebSocket: `first` as a text frame, then the
+/// client's frames read and dropped (bounded: at most 1 MiB in all) until
+/// it closes, sends a close (answered), or is idle for the header timeout.
+async fn websocket_session<IO>(mut io: IO, first: Vec<u8>, limits: Limits)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut frame = vec![0x81u8]; // FIN, text
+    match first.len() {
+        n @ 0..=125 => frame.push(n as u8),
+        n @ 126..=0xffff => {
+            frame.push(126);
+            frame.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            frame.push(127);
+            frame.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&first);
+    if io.write_all(&frame).await.is_err() {
+        return;
+    }
+    let mut seen = 0usize;
+    let mut buf = [0u8; 4096];
+    while seen < 1 << 20 {
+        match tokio::time::timeout(limits.header_timeout, io.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {
+                seen += n;
+                // a close frame (opcode 8) is answered with a close
+                if buf[0] & 0x0f == 0x8 {
+                    let _ = io.write_all(&[0x88, 0x00]).await;
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    let _ = io.shutdown().await;
 }
 
 /// The answer to a body the server will not read (413) or could not (400):
