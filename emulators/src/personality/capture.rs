@@ -445,6 +445,28 @@ impl Reply {
     }
 }
 
+/// Connects to `addr` and makes the handshake `p` judges ([`tls_judged`]);
+/// a failed connection as `p` words it.
+async fn connect_judged(
+    p: super::Personality,
+    addr: SocketAddr,
+    name: &str,
+    anchors: &[Certificate],
+    at: time::OffsetDateTime,
+    timeout: Duration,
+) -> Result<JudgedStream, super::Verdict> {
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Err(_) => return Err(super::contact_failure(p, &Contact::TimedOut, name, addr)),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Err(super::contact_failure(p, &Contact::Refused, name, addr))
+        }
+        Ok(Err(e)) => return Err(super::contact_failure(p, &classify(&e), name, addr)),
+        Ok(Ok(t)) => t,
+    };
+    let _ = tcp.set_nodelay(true);
+    tls_judged(p, tcp, name, anchors, at, timeout).await
+}
+
 /// [`https_request_as`], with the answer's headers.
 pub async fn https_exchange_as(
     p: super::Personality,
@@ -455,16 +477,7 @@ pub async fn https_exchange_as(
     request: &Request<'_>,
     timeout: Duration,
 ) -> Result<Reply, super::Verdict> {
-    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
-        Err(_) => return Err(super::contact_failure(p, &Contact::TimedOut, name, addr)),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            return Err(super::contact_failure(p, &Contact::Refused, name, addr))
-        }
-        Ok(Err(e)) => return Err(super::contact_failure(p, &classify(&e), name, addr)),
-        Ok(Ok(t)) => t,
-    };
-    let _ = tcp.set_nodelay(true);
-    let tls = tls_judged(p, tcp, name, anchors, at, timeout).await?;
+    let tls = connect_judged(p, addr, name, anchors, at, timeout).await?;
     let Request {
         method,
         path,
@@ -493,16 +506,7 @@ pub async fn websocket_status_as(
 ) -> Result<u16, super::Verdict> {
     let path = request.path;
     use tokio::io::AsyncReadExt;
-    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
-        Err(_) => return Err(super::contact_failure(p, &Contact::TimedOut, name, addr)),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            return Err(super::contact_failure(p, &Contact::Refused, name, addr))
-        }
-        Ok(Err(e)) => return Err(super::contact_failure(p, &classify(&e), name, addr)),
-        Ok(Ok(t)) => t,
-    };
-    let _ = tcp.set_nodelay(true);
-    let mut tls = tls_judged(p, tcp, name, anchors, at, timeout).await?;
+    let mut tls = connect_judged(p, addr, name, anchors, at, timeout).await?;
     // a CR or LF would start another header line
     let crlf = |t: &str| t.contains(['\r', '\n']);
     if crlf(path) || crlf(name) || request.headers.iter().any(|(k, v)| crlf(k) || crlf(v)) {
