@@ -25,38 +25,7 @@ fn finesse_lab(d: &std::path::Path) -> Up {
 /// The OpenSSH client on finesse-a's admin CLI, `input` on its standard
 /// input (no pty: no echo, no pagination); (exit code, stdout, stderr).
 fn ssh(port: u64, password: &str, input: &str) -> (i32, String, String) {
-    ssh_to("127.0.0.20", port, password, input)
-}
-
-/// [`ssh`] to the host at `addr`.
-fn ssh_to(addr: &str, port: u64, password: &str, input: &str) -> (i32, String, String) {
-    let mut c = Command::new("sshpass")
-        .args([
-            "-p",
-            password,
-            "ssh",
-            "-p",
-            &port.to_string(),
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "LogLevel=ERROR",
-            &format!("admin@{addr}"),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sshpass and ssh: bash .ci/run installs them");
-    c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let o = c.wait_with_output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        out(&o),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    common::ssh_to("127.0.0.20", port, password, input)
 }
 
 /// The serial of the certificate served on 127.0.0.20:`port`, as a number
@@ -880,7 +849,7 @@ fn live_data_cors_on_the_cuic_cli_and_the_desktop_that_follows_it() {
     let desktop = || ctl(&u, &["finesse", "desktop"]);
     assert!(desktop().status.success(), "{}", out(&desktop()));
     // delete the desktop's 8445 origin at the prompt: the gadget's calls are refused
-    let (code, o, _) = ssh_to(
+    let (code, o, _) = common::ssh_to(
         "127.0.0.22",
         bound(&u, "cuic-a", 22),
         "Password1",
@@ -888,7 +857,7 @@ fn live_data_cors_on_the_cuic_cli_and_the_desktop_that_follows_it() {
     );
     assert_eq!(code, 0);
     assert!(o.contains("4. https://finesseb.example.com:8445\r\na: all\r\nq: quit\r\nSelect the index of origin to be deleted [1-4 or a,q] Command run successfully\r\n"), "{o:?}");
-    let (_, o, _) = ssh_to(
+    let (_, o, _) = common::ssh_to(
         "127.0.0.22",
         bound(&u, "cuic-a", 22),
         "Password1",

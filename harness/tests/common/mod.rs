@@ -107,13 +107,14 @@ pub(crate) fn bound(u: &Up, host: &str, port: u64) -> u64 {
 }
 
 /// The OpenSSH client (through sshpass) on a VOS host's admin CLI at
-/// `addr:port`, `input` on its standard input; its standard output.
-pub(crate) fn vos_ssh(addr: &str, port: u16, input: &str) -> String {
+/// `addr:port`, `input` on its standard input (no pty: no echo, no
+/// pagination); (exit code, stdout, stderr).
+pub(crate) fn ssh_to(addr: &str, port: u64, password: &str, input: &str) -> (i32, String, String) {
     use std::io::Write;
     let mut c = Command::new("sshpass")
         .args([
             "-p",
-            "Password1",
+            password,
             "ssh",
             "-p",
             &port.to_string(),
@@ -132,6 +133,16 @@ pub(crate) fn vos_ssh(addr: &str, port: u16, input: &str) -> String {
         .expect("sshpass and ssh: bash .ci/run installs them");
     c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let o = c.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    (
+        o.status.code().unwrap_or(-1),
+        out(&o),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// [`ssh_to`] as `admin` / `Password1`, which must succeed: its stdout.
+pub(crate) fn vos_ssh(addr: &str, port: u16, input: &str) -> String {
+    let (code, stdout, stderr) = ssh_to(addr, u64::from(port), "Password1", input);
+    assert_eq!(code, 0, "{stderr}");
+    stdout
 }
