@@ -540,6 +540,35 @@ async fn websockets_follow_rfc_6455_and_end_with_the_service() {
     )
     .await;
     assert!(plain.starts_with("HTTP/1.1 400"), "{plain}");
+    // an open WebSocket keeps its connection's place under the cap
+    let capped = TlsServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SiteConfig {
+            plain_http: true,
+            limits: ccelab_emulators::tls::Limits {
+                max_connections: 1,
+                ..ccelab_emulators::tls::Limits::HTTP_SYS
+            },
+            ..SiteConfig::default()
+        },
+        h(),
+        Events::default(),
+    )
+    .await
+    .unwrap();
+    let mut ws = tokio::net::TcpStream::connect(capped.local_addr())
+        .await
+        .unwrap();
+    ws.write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").await.unwrap();
+    let mut head = [0u8; 12];
+    ws.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 101");
+    let over = exchange(capped.local_addr(), b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(
+        over.is_empty(),
+        "over the cap: closed at accept, not {over:?}"
+    );
+    drop(ws);
     // an open WebSocket ends with a restart of its service
     let (mut s, _) = open().await;
     server.restart(site(), h()).unwrap();

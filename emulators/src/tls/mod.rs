@@ -561,9 +561,12 @@ impl TlsServer {
             let (p, h) = serving.read().unwrap_or_else(|e| e.into_inner()).clone();
             let ev = events.clone();
             let mut restarted = epochs.subscribe();
+            // the connection's slot is held by whatever serves it: this task,
+            // then a WebSocket the connection was upgraded to
             let ends = Ends {
                 stopped: stopped.clone(),
                 restarted: restarted.clone(),
+                _slot: Arc::new(permit),
             };
             tokio::spawn(async move {
                 // a stop or restart ends the connection (as the process's
@@ -573,7 +576,6 @@ impl TlsServer {
                     _ = stopped.changed() => {}
                     _ = restarted.changed() => {}
                 }
-                drop(permit);
             });
         })
         .await
@@ -622,6 +624,9 @@ impl TlsServer {
 struct Ends {
     stopped: tokio::sync::watch::Receiver<bool>,
     restarted: tokio::sync::watch::Receiver<u64>,
+    /// The connection's place under the listener's cap, given back when
+    /// the last holder ends.
+    _slot: Arc<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Ends {
