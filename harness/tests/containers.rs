@@ -241,7 +241,7 @@ fn a_killed_host_is_refused_not_hung() {
     assert_eq!(v["ok"], false, "{v}");
     assert_eq!(
         v["shows"],
-        "The webpage at https://ece.example.com/default/spog/gadget might be temporarily down or it may have moved permanently to a new web address"
+        "The webpage at https://ece.example.com/default/spog/gadget?user=administrator%40example.local might be temporarily down or it may have moved permanently to a new web address."
     );
     // started again, it serves
     lab.start_host("ece-app").unwrap();

@@ -224,7 +224,7 @@ fn f10_inventory_by_address_or_short_name_and_f3_cisco_service_stopped() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         out(&o),
-        "The webpage at https://ece.example.com/default/spog/gadget might be temporarily down or it may have moved permanently to a new web address\n"
+        "The webpage at https://ece.example.com/default/spog/gadget?user=administrator%40example.local might be temporarily down or it may have moved permanently to a new web address.\n"
     );
     assert!(out(&ctl(&u, &["status"])).contains(r#""name":"Cisco Service","state":"Stopped""#));
     assert!(ctl(&u, &["start", "ece-app", "Cisco Service"])
