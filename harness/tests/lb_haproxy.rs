@@ -155,7 +155,10 @@ fn curl(ip: &str, port: u16, tls: &str, new_connections: bool, n: usize) -> Stri
         _ => args.push("--tlsv1.3".into()),
     }
     if new_connections {
-        args.extend(["-H".into(), "Connection: close".into()]);
+        // a new connection per request: HTTP/1.1 with `Connection: close`
+        // (over HTTP/2, which IIS offers, curl drops the header and keeps
+        // one connection for every URL)
+        args.extend(["--http1.1".into(), "-H".into(), "Connection: close".into()]);
     }
     args.extend([
         "-o".into(),
