@@ -127,6 +127,19 @@ pub trait Running: Send + Sync + 'static {
     fn trust_edges(&self) -> ProductFuture<'_, Vec<crate::edges::TrustEdge>> {
         Box::pin(async { Vec::new() })
     }
+    /// Where its round robins stand (IIS spreading new ECE sessions over
+    /// the application servers, a load balancer's next server). A real
+    /// browser beside a scenario replays a step ccelab has just predicted
+    /// (issue 18): the harness sets these back before the browser goes, so
+    /// that the browser meets the lab as the prediction did, and after it,
+    /// so that later steps go as without the browser.
+    fn turns(&self) -> Vec<usize> {
+        Vec::new()
+    }
+    /// Sets what [`Running::turns`] returned back (values it does not have are ignored).
+    fn set_turns(&self, turns: &[usize]) {
+        let _ = turns;
+    }
     /// The product's own type, for what only it does.
     fn as_any(&self) -> &dyn Any;
 }

@@ -321,3 +321,49 @@ fn scenario_run_with_screenshots_checks_chromium_and_saves_them() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", common::out(&o));
 }
+
+/// Round robin does not tell the browser from ccelab's prediction: the
+/// browser replays a step from where the prediction started (F14 with two
+/// application servers: both meet the one without the keystore; F23
+/// passthrough: both ride one kept-alive connection to one web server), and
+/// the scenario's transcript is the same as without the browser.
+#[test]
+fn the_browser_meets_round_robin_where_the_prediction_did() {
+    let d = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let files = [
+        root.join("scenarios/F14-keystore-not-copied.toml"),
+        root.join("scenarios/F23-passthrough-tls13.toml"),
+    ];
+    let run = |shots: Option<&std::path::Path>| {
+        let mut c = std::process::Command::new(common::bin());
+        c.args(["scenario", "run", "--verbose", "--jobs", "1"]);
+        if let Some(s) = shots {
+            c.arg("--screenshots").arg(s);
+        }
+        let o = c.args(&files).output().unwrap();
+        let text = common::out(&o);
+        assert_eq!(o.status.code(), Some(0), "{text}");
+        assert!(text.contains("2 scenarios, 2 passed, 0 failed"), "{text}");
+        // the transcript, without timings and the screenshots' lines
+        let strip = |l: &str| match l.rfind(" (") {
+            Some(i) if l.ends_with(" ms)") => l[..i].to_string(),
+            _ => l.to_string(),
+        };
+        text.lines()
+            .filter(|l| !l.starts_with("screenshot ") && !l.contains(" scenarios, "))
+            .map(strip)
+            .collect::<Vec<_>>()
+    };
+    let shots = d.path().join("shots");
+    let with = run(Some(&shots));
+    for f in [
+        "F14-keystore-not-copied.png",
+        "F23-passthrough-one-connection.png",
+    ] {
+        assert!(std::fs::read(shots.join(f))
+            .unwrap()
+            .starts_with(b"\x89PNG\r\n\x1a\n"));
+    }
+    assert_eq!(with, run(None));
+}

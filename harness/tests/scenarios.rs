@@ -96,7 +96,7 @@ fn every_screenshot_the_scenarios_name_is_committed() {
         "docs/screenshots holds exactly the named screenshots"
     );
     // every browser-visible failure mode has one (F4's page: the F5 scenario)
-    for f in ["F1", "F3", "F5", "F13", "F18", "F23"] {
+    for f in ["F1", "F3", "F5", "F13", "F14", "F18", "F23"] {
         assert!(
             scenarios.iter().any(|s| s.failure.as_deref() == Some(f)
                 && !scenario::browser::screenshots(s).is_empty()),

@@ -9,7 +9,7 @@ use crate::ece::{
     login_page, spog_settings, GADGET_INBOX_PATH, GADGET_SESSION_PATH, SPOG_CONFIG_URL,
 };
 use crate::network::{Network, Unreachable};
-use crate::personality;
+use crate::personality::{self, Failed, KeptAlive};
 
 /// What the gadget did in the administrator's browser.
 pub enum InBrowser {
@@ -88,21 +88,26 @@ pub async fn gadget_in_browser(
     let page = top.to_string();
     let timeout = Duration::from_secs(10);
     let mut jar = Jar::default();
-    let js = match personality::https_reply(addr, name, sni, SPOG_CONFIG_URL, &[], timeout).await {
+    // one kept-alive connection per origin, as Chrome keeps them: behind a
+    // load balancer that routes per connection, all of the gadget's
+    // requests to one origin land on one web server (F23 then shows only
+    // on a new connection; real Chromium, harness/tests/browser.rs)
+    let mut gadget_origin = KeptAlive::new(addr, name, sni);
+    let js = match gadget_origin.get(SPOG_CONFIG_URL, &[], timeout).await {
         Ok(r) if r.status == 200 => {
             jar.take(&r);
             r.body
         }
         Ok(personality::Reply { status, .. }) => {
-            let h2 = personality::negotiates_h2(addr, name, timeout).await;
             return InBrowser::Console(vec![format!(
                 "GET https://{name}{SPOG_CONFIG_URL} {}",
-                status_text(status, h2)
+                status_text(status, gadget_origin.http2())
             )]);
         }
-        Err(_) => {
+        Err(e) => {
             return InBrowser::Console(vec![format!(
-                "GET https://{name}{SPOG_CONFIG_URL} net::ERR_CONNECTION_RESET"
+                "GET https://{name}{SPOG_CONFIG_URL} {}",
+                net_error(&e)
             )])
         }
     };
@@ -155,6 +160,12 @@ pub async fn gadget_in_browser(
                 format!("GET {target} net::ERR_FAILED"),
             ]);
     }
+    // the same origin (the name differs in case at most): the same connection
+    let mut origin = if to == addr {
+        gadget_origin
+    } else {
+        KeptAlive::new(to, &server, sni)
+    };
     // longer than IIS waits for an application server, which waits for the DC
     let session = Duration::from_secs(25);
     let cookies = jar.header();
@@ -162,20 +173,22 @@ pub async fn gadget_in_browser(
     if !cookies.is_empty() {
         who.push(("Cookie", cookies.as_str()));
     }
-    match personality::https_reply(to, &server, sni, &session_path, &who, session).await {
+    match origin.get(&session_path, &who, session).await {
         Ok(r) if r.status == 200 => jar.take(&r),
         // ECE could not sign the administrator in (its log says why)
         Ok(r) if r.status == 500 => {
-            let h2 = personality::negotiates_h2(to, &server, timeout).await;
-            return InBrowser::SignInFailed(vec![format!("GET {target} {}", status_text(500, h2))]);
+            return InBrowser::SignInFailed(vec![format!(
+                "GET {target} {}",
+                status_text(500, origin.http2())
+            )]);
         }
         Ok(r) => {
-            let h2 = personality::negotiates_h2(to, &server, timeout).await;
-            return InBrowser::Console(vec![format!("GET {target} {}", status_text(r.status, h2))]);
+            return InBrowser::Console(vec![format!(
+                "GET {target} {}",
+                status_text(r.status, origin.http2())
+            )]);
         }
-        Err(_) => {
-            return InBrowser::Console(vec![format!("GET {target} net::ERR_CONNECTION_RESET")])
-        }
+        Err(e) => return InBrowser::Console(vec![format!("GET {target} {}", net_error(&e))]),
     }
     // the gadget's first view, with the session's cookie
     let inbox = format!("{protocol}://{host}{GADGET_INBOX_PATH}");
@@ -185,7 +198,7 @@ pub async fn gadget_in_browser(
     } else {
         vec![("Cookie", cookies.as_str())]
     };
-    match personality::https_reply(to, &server, sni, GADGET_INBOX_PATH, &with, session).await {
+    match origin.get(GADGET_INBOX_PATH, &with, session).await {
         Ok(r) if r.status == 200 => InBrowser::Console(vec![]),
         Ok(r)
             if r.status == 302
@@ -194,11 +207,22 @@ pub async fn gadget_in_browser(
         {
             InBrowser::SessionLost
         }
-        Ok(r) => {
-            let h2 = personality::negotiates_h2(to, &server, timeout).await;
-            InBrowser::Console(vec![format!("GET {inbox} {}", status_text(r.status, h2))])
-        }
-        Err(_) => InBrowser::Console(vec![format!("GET {inbox} net::ERR_CONNECTION_RESET")]),
+        Ok(r) => InBrowser::Console(vec![format!(
+            "GET {inbox} {}",
+            status_text(r.status, origin.http2())
+        )]),
+        Err(e) => InBrowser::Console(vec![format!("GET {inbox} {}", net_error(&e))]),
+    }
+}
+
+/// A request that got no answer, as Chrome's console names it (`net::ERR_*`).
+fn net_error(e: &Failed) -> &'static str {
+    match e {
+        Failed::StreamReset => "net::ERR_HTTP2_PROTOCOL_ERROR",
+        Failed::Contact(personality::Contact::Refused) => "net::ERR_CONNECTION_REFUSED",
+        Failed::Contact(personality::Contact::TimedOut) => "net::ERR_CONNECTION_TIMED_OUT",
+        Failed::Contact(personality::Contact::Closed) => "net::ERR_CONNECTION_CLOSED",
+        _ => "net::ERR_CONNECTION_RESET",
     }
 }
 

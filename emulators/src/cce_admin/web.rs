@@ -69,7 +69,7 @@ fn page(title: &str, body: &str) -> HttpResponse {
             ("Cache-Control".into(), "no-store".into()),
         ],
         body: format!(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>{title}</title>\n<style>body{{font-family:sans-serif;margin:0}}header{{background:#0d274d;color:#fff;padding:8px 16px}}nav{{float:left;width:160px;padding:16px}}main{{margin-left:200px;padding:16px}}.card{{display:inline-block;border:1px solid #ccc;border-radius:4px;padding:16px;margin:8px;width:180px}}.error{{color:#b00020}}iframe{{border:1px solid #ccc;width:100%;height:480px}}</style>\n</head><body><header>Unified Contact Center Enterprise Management</header>\n{body}\n</body></html>\n"
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>{title}</title>\n<style>body{{font-family:sans-serif;margin:0}}header{{background:#0d274d;color:#fff;padding:8px 16px}}nav{{float:left;width:160px;padding:16px}}a,a:visited{{color:#1a0dab}}main{{margin-left:200px;padding:16px}}.card{{display:inline-block;border:1px solid #ccc;border-radius:4px;padding:16px;margin:8px;width:180px}}.error{{color:#b00020}}iframe{{border:1px solid #ccc;width:100%;height:480px}}</style>\n</head><body><header>Unified Contact Center Enterprise Management</header>\n{body}\n</body></html>\n"
         )
         .into_bytes(),
     }

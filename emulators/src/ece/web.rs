@@ -583,6 +583,16 @@ impl Running for RunningWeb {
         Box::pin(self.restart_site())
     }
 
+    fn turns(&self) -> Vec<usize> {
+        vec![self.sessions.load(std::sync::atomic::Ordering::SeqCst)]
+    }
+
+    fn set_turns(&self, turns: &[usize]) {
+        if let Some(t) = turns.first() {
+            self.sessions.store(*t, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }

@@ -645,6 +645,21 @@ impl Running for RunningLb {
         Box::pin(self.load())
     }
 
+    fn turns(&self) -> Vec<usize> {
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        current
+            .as_ref()
+            .map(|b| vec![b.rr.load(Ordering::SeqCst)])
+            .unwrap_or_default()
+    }
+
+    fn set_turns(&self, turns: &[usize]) {
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        if let (Some(b), Some(t)) = (current.as_ref(), turns.first()) {
+            b.rr.store(*t, Ordering::SeqCst);
+        }
+    }
+
     /// `systemctl stop|start haproxy`: the VIP stops answering (relayed
     /// connections end with their peers), or the file is read again.
     fn set_service<'a>(

@@ -603,3 +603,170 @@ pub async fn tls_judged(
         Err(_) => Err(super::contact_failure(p, &Contact::TimedOut, name, peer)),
     }
 }
+
+/// A browser's connection to one origin (`https://name` at `addr`), kept
+/// alive and used for each request in turn, as Chrome does: ALPN offers
+/// `h2` and `http/1.1`, HTTP/2 when the server chooses it (one connection
+/// per origin), else HTTP/1.1 keep-alive (sequential requests reuse the
+/// idle connection). A new connection is made only when there is none or
+/// the server closed it — which is what decides, behind a load balancer
+/// that routes per connection, where the requests land (F23).
+pub struct KeptAlive {
+    addr: SocketAddr,
+    name: String,
+    send_sni: bool,
+    conn: Option<Sender>,
+}
+
+enum Sender {
+    H1(hyper::client::conn::http1::SendRequest<http_body_util::Full<hyper::body::Bytes>>),
+    H2(hyper::client::conn::http2::SendRequest<http_body_util::Full<hyper::body::Bytes>>),
+}
+
+impl Sender {
+    fn is_closed(&self) -> bool {
+        match self {
+            Sender::H1(s) => s.is_closed(),
+            Sender::H2(s) => s.is_closed(),
+        }
+    }
+}
+
+/// Why a request on a kept-alive connection failed.
+#[derive(Clone, Debug)]
+pub enum Failed {
+    /// No connection (refused, reset, timed out, not TLS…).
+    Contact(Contact),
+    /// The HTTP/2 stream was reset (Chrome: `net::ERR_HTTP2_PROTOCOL_ERROR`).
+    StreamReset,
+    /// The connection broke during the exchange, or no answer in time.
+    Broken,
+}
+
+/// The most of an answer's body a [`KeptAlive`] reads.
+const KEPT_ALIVE_MAX_BODY: usize = 1 << 20;
+
+impl KeptAlive {
+    /// A connection to `name` at `addr` (SNI as `send_sni`), opened at the first request.
+    pub fn new(addr: SocketAddr, name: &str, send_sni: bool) -> KeptAlive {
+        KeptAlive {
+            addr,
+            name: name.to_string(),
+            send_sni,
+            conn: None,
+        }
+    }
+
+    /// Whether the connection open now speaks HTTP/2 (its answers have no
+    /// reason phrase: Chrome's console writes `500 ()`).
+    pub fn http2(&self) -> bool {
+        matches!(self.conn, Some(Sender::H2(_)))
+    }
+
+    async fn open(&self) -> Result<Sender, Contact> {
+        let (mut config, _) = client_config(Mode::Accept, self.send_sni).ok_or(Contact::Closed)?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let tcp = TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| classify(&e))?;
+        let _ = tcp.set_nodelay(true);
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(server_name(&self.name, self.addr), tcp)
+            .await
+            .map_err(|e| classify(&e))?;
+        let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+        let io = hyper_util::rt::TokioIo::new(tls);
+        if h2 {
+            let (send, driver) =
+                hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+                    .await
+                    .map_err(|_| Contact::Closed)?;
+            tokio::spawn(async move {
+                let _ = driver.await;
+            });
+            Ok(Sender::H2(send))
+        } else {
+            let (send, driver) = hyper::client::conn::http1::handshake(io)
+                .await
+                .map_err(|_| Contact::Closed)?;
+            tokio::spawn(async move {
+                let _ = driver.await;
+            });
+            Ok(Sender::H1(send))
+        }
+    }
+
+    /// `GET path` with `headers` on the kept-alive connection (opened, or
+    /// reopened when the server closed it, first), within `timeout`.
+    pub async fn get(
+        &mut self,
+        path: &str,
+        headers: &[(&str, &str)],
+        timeout: Duration,
+    ) -> Result<Reply, Failed> {
+        use http_body_util::BodyExt;
+        let work = async {
+            if self.conn.as_ref().is_none_or(Sender::is_closed) {
+                self.conn = None;
+                self.conn = Some(self.open().await.map_err(Failed::Contact)?);
+            }
+            let mut req = hyper::Request::builder().method("GET");
+            req = match self.conn {
+                // HTTP/2: the origin in the request's URI (`:authority`)
+                Some(Sender::H2(_)) => req.uri(format!("https://{}{path}", self.name)),
+                _ => req.uri(path).header("host", &self.name),
+            };
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            let req = req
+                .body(http_body_util::Full::new(hyper::body::Bytes::new()))
+                .map_err(|_| Failed::Broken)?;
+            let resp = match self.conn.as_mut() {
+                Some(Sender::H1(s)) => {
+                    s.ready().await.map_err(|_| Failed::Broken)?;
+                    s.send_request(req).await
+                }
+                Some(Sender::H2(s)) => {
+                    s.ready().await.map_err(|_| Failed::Broken)?;
+                    s.send_request(req).await
+                }
+                None => return Err(Failed::Broken),
+            };
+            // an HTTP/2 request that fails on a connection still open had
+            // its stream reset
+            let still_open = self.conn.as_ref().is_some_and(|c| !c.is_closed());
+            let resp = resp.map_err(|_| {
+                if self.http2() && still_open {
+                    Failed::StreamReset
+                } else {
+                    Failed::Broken
+                }
+            })?;
+            let status = resp.status().as_u16();
+            let headers = resp
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect();
+            let body = http_body_util::Limited::new(resp.into_body(), KEPT_ALIVE_MAX_BODY)
+                .collect()
+                .await
+                .map_err(|_| Failed::Broken)?
+                .to_bytes();
+            Ok(Reply {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            })
+        };
+        let r = tokio::time::timeout(timeout, work)
+            .await
+            .unwrap_or(Err(Failed::Broken));
+        if r.is_err() {
+            // a broken connection is not reused
+            self.conn = None;
+        }
+        r
+    }
+}

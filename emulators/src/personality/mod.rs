@@ -25,8 +25,8 @@ use crate::pki::Certificate;
 
 pub use capture::{
     fetch_chain, https_exchange_as, https_get, https_reply, https_request, https_request_as,
-    legacy_probe, negotiates_h2, tls_judged, websocket_status_as, Contact, JudgedStream, Reply,
-    Request,
+    legacy_probe, negotiates_h2, tls_judged, websocket_status_as, Contact, Failed, JudgedStream,
+    KeptAlive, Reply, Request,
 };
 
 /// The clients ccelab imitates.

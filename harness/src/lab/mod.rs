@@ -69,6 +69,10 @@ pub struct EventMark {
     ldap: usize,
 }
 
+/// Where a lab's round robins stand, by host ([`Lab::turns`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Turns(std::collections::BTreeMap<String, Vec<usize>>);
+
 /// The running topology: host → running product (see [`crate::registry`]), the
 /// network they reach each other through, and where they listen.
 pub struct Lab {
@@ -267,6 +271,26 @@ impl Lab {
     pub fn product<T: 'static>(&self, host: &str) -> Option<&T> {
         let name = self.topo.host(host).map_or(host, |h| h.name.as_str());
         self.products.get(name)?.as_any().downcast_ref::<T>()
+    }
+
+    /// Where every product's round robins stand ([`Running::turns`]), by host.
+    pub fn turns(&self) -> Turns {
+        Turns(
+            self.products
+                .iter()
+                .map(|(h, p)| (h.clone(), p.turns()))
+                .filter(|(_, t)| !t.is_empty())
+                .collect(),
+        )
+    }
+
+    /// Sets the round robins back to `turns` (from [`Lab::turns`]).
+    pub fn set_turns(&self, turns: &Turns) {
+        for (h, t) in &turns.0 {
+            if let Some(p) = self.products.get(h) {
+                p.set_turns(t);
+            }
+        }
     }
 
     /// The error for a host this lab does not have, listing the ones it has.

@@ -501,10 +501,17 @@ async fn run_with(
     let mut mismatches = Vec::new();
     let mut outcomes = Vec::new();
     for (i, step) in s.steps.iter().enumerate() {
+        // the browser beside replays the step from where ccelab's
+        // prediction started, and leaves the lab's round robins as the
+        // prediction left them (`Running::turns`)
+        let before = beside.as_ref().map(|_| run.lab.turns());
         let o = run.step(step).await;
         let mut mm = run.check(&format!("step {}", i + 1), &step.expect, Some(&o));
-        if let Some(b) = beside.as_mut() {
+        if let (Some(b), Some(before)) = (beside.as_mut(), before) {
+            let after = run.lab.turns();
+            run.lab.set_turns(&before);
             mm.extend(b.step(&run, i + 1, step, &o).await);
+            run.lab.set_turns(&after);
         }
         t.step(&run, i + 1, step, &o, &mm);
         mismatches.extend(mm);
