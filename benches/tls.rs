@@ -193,12 +193,13 @@ fn verdicts(c: &mut Criterion) {
     let now = OffsetDateTime::now_utc();
     let mut g = c.benchmark_group("verdict_3_cert_chain");
     for p in [
-        Personality::Java,
+        Personality::JAVA17,
+        Personality::Java(ccelab_emulators::personality::jre::Jre::Jdk8(221)),
         Personality::OpenSsl,
         Personality::Curl,
         Personality::Browser,
     ] {
-        g.bench_function(format!("{p:?}"), |b| {
+        g.bench_function(p.name(), |b| {
             b.iter(|| {
                 black_box(personality::judge(
                     p,

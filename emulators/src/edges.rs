@@ -230,10 +230,11 @@ pub fn clear_text(
     wrap: &(dyn Fn(&Verdict) -> String + Sync),
 ) -> TrustEdge {
     let (addr, contact) = reach(network, &spec);
+    let client = spec.personality;
     let mut edge = TrustEdge::new(from, spec, addr, None);
     if let Some(c) = contact {
         let nowhere = addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], edge.port)));
-        let mut v = personality::contact_failure(Personality::Java, &c, &edge.name, nowhere);
+        let mut v = personality::contact_failure(client, &c, &edge.name, nowhere);
         v.text = wrap(&v);
         edge.ok = false;
         edge.text = v.text;

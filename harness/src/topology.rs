@@ -33,6 +33,7 @@
 pub use ccelab_emulators::ece::{
     ece_logs, ECE_LDAP_KEYSTORE, ECE_LDAP_KEYSTORE_PASS, ECE_LOGS, ECE_LOGS_HA, SPOG_CONFIG,
 };
+use ccelab_emulators::personality::jre::{JavaProduct, JavaSection, Jre, Release, DEFAULT_RELEASE};
 use ccelab_emulators::pki::example::{example_issuing, example_root};
 pub use ccelab_emulators::platform::iis::{
     APPLICATION_HOST, CERT_STORE_CA, CERT_STORE_MY, PFX_PASS,
@@ -281,6 +282,11 @@ pub struct Topology {
     /// VOS hosts whose certificate units come from files (`[hosts.NAME]
     /// tomcat`, `tomcat_trust`: `ccelab reproduce`'s twins), by host name.
     pub vos_files: std::collections::BTreeMap<String, VosFiles>,
+    /// The CCE release (`release = "12.5"`): the Java each product runs
+    /// (issue 19; [`ccelab_emulators::personality::jre::Release::java`]).
+    pub release: Release,
+    /// `[java]`: products whose Java is not their release's.
+    pub java: JavaSection,
 }
 
 /// A VOS host's certificate units as files give them.
@@ -366,6 +372,66 @@ fn dc_certificate(
 }
 
 impl Topology {
+    /// The release and the Java its products run, as a transcript names
+    /// them: `release 12.6 (Java 8u292)`, or per product when they differ
+    /// (`release 12.5 (Java: ads 8u221, ece_app 17)`).
+    pub fn release_summary(&self) -> String {
+        let mut seen: Vec<(&str, Jre)> = Vec::new();
+        for h in &self.hosts {
+            let product = match Self::java_product(h.role) {
+                Some(JavaProduct::Ads) => "ads",
+                Some(JavaProduct::EceApp) => "ece_app",
+                Some(JavaProduct::Cvp) => "cvp",
+                Some(JavaProduct::Vos) => "vos",
+                None => continue,
+            };
+            if !seen.iter().any(|(p, _)| *p == product) {
+                seen.push((product, self.java_of(h)));
+            }
+        }
+        let javas: Vec<String> = if seen.windows(2).all(|w| w[0].1 == w[1].1) {
+            seen.first()
+                .map(|(_, j)| vec![format!("Java {j}")])
+                .unwrap_or_default()
+        } else {
+            vec![format!(
+                "Java: {}",
+                seen.iter()
+                    .map(|(p, j)| format!("{p} {j}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )]
+        };
+        match javas.first() {
+            Some(j) => format!("release {} ({j})", self.release),
+            None => format!("release {}", self.release),
+        }
+    }
+
+    /// The product whose Java a topology chooses, for a host of `role`
+    /// (None: IIS, the DC, the CA, the load balancer — no Java client of
+    /// theirs is modelled).
+    pub fn java_product(role: Role) -> Option<JavaProduct> {
+        match role {
+            Role::Ads => Some(JavaProduct::Ads),
+            Role::EceApp => Some(JavaProduct::EceApp),
+            Role::CvpCall | Role::CvpReporting | Role::CvpOamp => Some(JavaProduct::Cvp),
+            Role::Finesse | Role::Cuic | Role::Ids => Some(JavaProduct::Vos),
+            Role::Ca | Role::EceWeb | Role::AdDc | Role::LoadBalancer => None,
+        }
+    }
+
+    /// The Java `host`'s product runs: `[java]`'s override, else its
+    /// release's; Java 17 for hosts without a Java product.
+    pub fn java_of(&self, host: &Host) -> Jre {
+        let Some(product) = Self::java_product(host.role) else {
+            return Jre::Jdk17;
+        };
+        self.java
+            .of(product)
+            .unwrap_or_else(|| self.release.java(product))
+    }
+
     /// Issues the DC's certificate again for its current FQDN.
     pub fn reissue_dc(&mut self) -> Result<(), TopologyError> {
         let fqdn = self
@@ -456,6 +522,8 @@ impl Topology {
             lb: None,
             stubs: Vec::new(),
             vos_files: Default::default(),
+            release: DEFAULT_RELEASE,
+            java: JavaSection::default(),
         })
         .and_then(|mut t| {
             if name == Preset::Ece400Ha.name() {

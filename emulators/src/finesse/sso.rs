@@ -58,6 +58,8 @@ pub struct IdsLink {
     pub trust: Arc<Vec<Certificate>>,
     /// The deployment's clock.
     pub clock: Clock,
+    /// The node's Java.
+    pub java: crate::personality::jre::Jre,
 }
 
 /// What a node knows of the tokens it was shown.
@@ -77,14 +79,14 @@ async fn call_ids(link: &IdsLink, request: &Request<'_>) -> Result<(u16, String)
             )))
         }
         Err(Unreachable::Refused) => {
-            return Err(Verdict::refuse(
-                "java.net.ConnectException: Connection refused",
-            ))
+            return Err(Verdict::refuse(personality::java::connection_refused(
+                link.java, false,
+            )))
         }
         Ok(a) => a,
     };
     personality::https_request_as(
-        Personality::Java,
+        Personality::Java(link.java),
         addr,
         &sso.ids,
         trust,

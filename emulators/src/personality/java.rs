@@ -15,13 +15,19 @@
 //!   X found`); IP literals only against IP SANs (`No subject alternative names
 //!   present` / `No subject alternative names matching IP address X found`).
 //!
-//! The F1 line of [ECE]'s troubleshooting was logged by an older JDK (8),
-//! whose message embeds the cause's class name
+//! The same decisions as other Java versions word them ([`Jre`], issue 19):
+//! JDK 11 is pinned against Temurin 11.0.13 (`emulators/tests/personality_diff.rs`);
+//! JDK 8's old JSSE (before 8u261/8u272) against the OpenJDK 8u source and
+//! published traces, cited at each text. The F1 line of [ECE]'s
+//! troubleshooting was logged by such a JDK 8, whose handshake exception
+//! embeds the cause's class name
 //! (`javax.net.ssl.SSLHandshakeException: sun.security.validator.ValidatorException: PKIX path building failed: …`);
-//! Java 17 prints the same message without it, as produced here.
+//! the backported JSSE, 11 and 17 print the cause's message only
+//! (`TransportContext.fatal` takes `cause.getMessage()`).
 
 use time::OffsetDateTime;
 
+use super::jre::Jre;
 use super::{alert_name, Contact, Verdict};
 use crate::pki::{Certificate, San};
 
@@ -58,6 +64,28 @@ fn chain(lines: Vec<String>) -> Verdict {
     }
 }
 
+/// The `SSLHandshakeException` JSSE throws for `causes` (top cause first,
+/// `class: message`): the old JSSE's message is the cause's `toString()`
+/// (`Alerts.getSSLException(…, reason, cause)` in JDK 8 before 8u261:
+/// "javax.net.ssl.SSLHandshakeException: sun.security.validator.ValidatorException: PKIX path building failed: …",
+/// escline/InstallCert#7 on 8u111, apache/pouchdb#8177 on 8u222;
+/// "…SSLHandshakeException: java.security.cert.CertificateException: No
+/// subject alternative DNS name matching … found.", alecgorge/jsonapi#493),
+/// the new one's the cause's message (`TransportContext.fatal`, measured on
+/// 11.0.13 and 17.0.15).
+fn handshake(jre: Jre, causes: Vec<String>) -> Verdict {
+    let first = causes.first().cloned().unwrap_or_default();
+    let top = if jre.old_jsse() {
+        format!("{SSL_HANDSHAKE}: {first}")
+    } else {
+        let message = first.split_once(": ").map_or("", |(_, m)| m);
+        format!("{SSL_HANDSHAKE}: {message}")
+    };
+    let mut lines = vec![top];
+    lines.extend(causes);
+    chain(lines)
+}
+
 fn issued_by(child: &Certificate, parent: &Certificate) -> bool {
     child.issuer() == parent.subject() && child.is_signed_by(parent)
 }
@@ -91,6 +119,7 @@ fn build_path<'a>(
 
 /// The PKIX decision: None when trusted, else the exception chain.
 fn pkix(
+    jre: Jre,
     chain_sent: &[Certificate],
     anchors: &[Certificate],
     at: OffsetDateTime,
@@ -100,7 +129,7 @@ fn pkix(
         return None;
     }
     let Some(path) = build_path(chain_sent, anchors) else {
-        return Some(pkix_failure());
+        return Some(pkix_failure(jre));
     };
     // PKIXCertPathValidator checks from the anchor's side down to the leaf.
     for c in path.iter().rev() {
@@ -117,12 +146,14 @@ fn pkix(
         } else {
             continue;
         };
-        return Some(chain(vec![
-            format!("{SSL_HANDSHAKE}: {VALIDATION_FAILED}"),
-            format!("sun.security.validator.ValidatorException: {VALIDATION_FAILED}"),
-            "java.security.cert.CertPathValidatorException: validity check failed".into(),
-            cause,
-        ]));
+        return Some(handshake(
+            jre,
+            vec![
+                format!("sun.security.validator.ValidatorException: {VALIDATION_FAILED}"),
+                "java.security.cert.CertPathValidatorException: validity check failed".into(),
+                cause,
+            ],
+        ));
     }
     None
 }
@@ -172,8 +203,10 @@ fn hostname(leaf: &Certificate, name: &str) -> Option<String> {
     }
 }
 
-/// Judges the chain a server sent, as `HttpsURLConnection` to `https://name/` would.
+/// Judges the chain a server sent, as `HttpsURLConnection` to
+/// `https://name/` on `jre` would.
 pub fn judge(
+    jre: Jre,
     chain_sent: &[Certificate],
     anchors: &[Certificate],
     name: &str,
@@ -186,35 +219,63 @@ pub fn judge(
     };
     if anchors.is_empty() {
         let m = "Unexpected error: java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty";
+        // the old JSSE wraps the RuntimeException itself (`Alerts.getSSLException`):
+        // "javax.net.ssl.SSLException: java.lang.RuntimeException: Unexpected
+        // error: java.security.InvalidAlgorithmParameterException: the
+        // trustAnchors parameter must be non-empty" (JDK 8 traces)
+        let top = if jre.old_jsse() {
+            format!("javax.net.ssl.SSLException: java.lang.RuntimeException: {m}")
+        } else {
+            format!("javax.net.ssl.SSLException: {m}")
+        };
         return chain(vec![
-            format!("javax.net.ssl.SSLException: {m}"),
+            top,
             format!("java.lang.RuntimeException: {m}"),
             "java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty".into(),
         ]);
     }
-    if let Some(v) = pkix(chain_sent, anchors, at) {
+    if let Some(v) = pkix(jre, chain_sent, anchors, at) {
         return v;
     }
     if let Some(m) = hostname(leaf, name) {
-        return chain(vec![
-            format!("{SSL_HANDSHAKE}: {m}"),
-            format!("java.security.cert.CertificateException: {m}"),
-        ]);
+        return handshake(
+            jre,
+            vec![format!("java.security.cert.CertificateException: {m}")],
+        );
     }
     Verdict::accept("OK")
 }
 
 /// What Java prints when the connection fails before a certificate is seen
 /// on a connection to `name`.
-pub fn contact_failure(c: &Contact, name: &str) -> Verdict {
+pub fn contact_failure(jre: Jre, c: &Contact, name: &str) -> Verdict {
     let lines: Vec<String> = match c {
         Contact::Presented { .. } => return Verdict::accept("OK"),
-        Contact::Refused => vec!["java.net.ConnectException: Connection refused".into()],
+        Contact::Refused => vec![connection_refused(jre, false)],
         Contact::Reset => vec!["java.net.SocketException: Connection reset".into()],
+        // the old JSSE's `SSLSocketImpl.readRecord`: "javax.net.ssl.SSLHandshakeException:
+        // Remote host closed connection during handshake … Caused by:
+        // java.io.EOFException: SSL peer shut down incorrectly at
+        // sun.security.ssl.InputRecord.read(InputRecord.java:505)" (a JDK 8
+        // trace, stored-code id 9003213348; SSLSocketImpl.java:992)
+        Contact::Closed if jre.old_jsse() => vec![
+            format!("{SSL_HANDSHAKE}: Remote host closed connection during handshake"),
+            "java.io.EOFException: SSL peer shut down incorrectly".into(),
+        ],
         Contact::Closed => vec![
             format!("{SSL_HANDSHAKE}: Remote host terminated the handshake"),
             "java.io.EOFException: SSL peer shut down incorrectly".into(),
         ],
+        // the old JSSE's `InputRecord.handleUnknownRecord`: "javax.net.ssl.SSLException:
+        // Unrecognized SSL message, plaintext connection? at
+        // sun.security.ssl.InputRecord.handleUnknownRecord(InputRecord.java:710)"
+        // (a JDK 8 trace, stored-code id 24241657586)
+        Contact::NotTls if jre.old_jsse() => {
+            vec![
+                "javax.net.ssl.SSLException: Unrecognized SSL message, plaintext connection?"
+                    .into(),
+            ]
+        }
         Contact::Alert(a) => vec![format!(
             "{SSL_HANDSHAKE}: Received fatal alert: {}",
             alert_name(*a)
@@ -235,16 +296,105 @@ fn unresolved(name: &str) -> Verdict {
     chain(vec![format!("java.net.UnknownHostException: {name}")])
 }
 
-/// What Java prints when `javax.net.ssl.trustStore` cannot be loaded (wrong
-/// password, wrong type, a PEM or empty file): the real cause is not in the
-/// chain — only `-Djavax.net.debug=trustmanager` shows it.
-pub fn truststore_unusable() -> Verdict {
+/// `java.net.ConnectException` for a refused connection on a Windows host
+/// or not. JDK 17's `NioSocketImpl` says "Connection refused" (measured,
+/// 17.0.15 on Linux; ccelab keeps it on Windows too, unmeasured there).
+/// JDK 8 and 11 use `PlainSocketImpl`, whose native code adds its own
+/// words: on Linux "Connection refused (Connection refused)" (measured,
+/// 11.0.13; the same in 8u traces, "java.net.ConnectException: Connection
+/// refused (Connection refused) at
+/// java.net.PlainSocketImpl.socketConnect(Native Method)"), on Windows
+/// "Connection refused: connect" (`DualStackPlainSocketImpl`; JDK 8 traces
+/// from Windows hosts, as CVP's logs show it).
+pub fn connection_refused(jre: Jre, windows: bool) -> String {
+    match (jre, windows) {
+        (Jre::Jdk17, _) => "java.net.ConnectException: Connection refused".into(),
+        (Jre::Jdk8(_) | Jre::Jdk11, true) => {
+            "java.net.ConnectException: Connection refused: connect".into()
+        }
+        (Jre::Jdk8(_) | Jre::Jdk11, false) => {
+            "java.net.ConnectException: Connection refused (Connection refused)".into()
+        }
+    }
+}
+
+/// Why `javax.net.ssl.trustStore` could not be loaded: the loader's own
+/// exceptions, which JDK 8 and 11 put at the end of the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreProblem {
+    /// A JKS (or JCEKS) store with another password.
+    JksPassword,
+    /// A PKCS#12 store with another password.
+    Pkcs12Password,
+    /// A store the loader could not parse, with the loader's exception.
+    Unreadable(&'static str),
+    /// A store the loader could not parse, where the exception depends on
+    /// the bytes in a way ccelab does not model.
+    Unknown,
+}
+
+/// What the loader of `store_type` (as `-Djavax.net.ssl.trustStoreType`
+/// names it; None: the default) throws for `bytes` it cannot parse
+/// (measured, 11.0.13): the JKS-family loaders (`JKS`, `JCEKS`) check the
+/// magic, the default `PKCS12` loader (with `keystore.type.compat`) parses
+/// DER unless the magic is JKS's.
+fn unreadable(store_type: Option<crate::stores::StoreType>, bytes: &[u8]) -> StoreProblem {
+    use crate::stores::StoreType;
+    let jks_family = matches!(store_type, Some(StoreType::Jks | StoreType::Jceks));
+    match (jks_family, bytes) {
+        (true, []) => StoreProblem::Unreadable("java.io.EOFException"),
+        (true, _) => StoreProblem::Unreadable("java.io.IOException: Invalid keystore format"),
+        (false, []) => StoreProblem::Unreadable("java.io.IOException: Short read of DER length"),
+        // JCEKS's magic 0xCECECECE as DER: tag 0xCE, then a long-form
+        // length byte 0xCE (0x4E = 78 length octets)
+        (false, [0xCE, 0xCE, 0xCE, 0xCE, ..]) => StoreProblem::Unreadable(
+            "java.io.IOException: DerInputStream.getLength(): lengthTag=78, too big.",
+        ),
+        // PEM: tag '-' (45), length '-' (45 octets, there in any certificate's PEM)
+        (false, [b'-', b'-', rest @ ..]) if rest.len() >= 45 => {
+            StoreProblem::Unreadable("java.io.IOException: toDerInputStream rejects tag type 45")
+        }
+        _ => StoreProblem::Unknown,
+    }
+}
+
+/// What Java prints when `javax.net.ssl.trustStore` cannot be loaded. JDK
+/// 17 ends the chain at `KeyManagementException: problem accessing trust
+/// store` (the cause shows only with `-Djavax.net.debug=trustmanager`);
+/// JDK 11 ends it with a `KeyStoreException` and the loader's own
+/// exceptions (measured, 11.0.13); JDK 8 as 11 (published 8u traces:
+/// jcustenborder/kafka-connect-syslog#8 "java.net.SocketException:
+/// java.security.NoSuchAlgorithmException: Error constructing
+/// implementation (algorithm: Default, provider: SunJSSE, class:
+/// sun.security.ssl.SSLContextImpl$DefaultSSLContext)", wso2/product-is#16273
+/// "Caused by: java.security.KeyStoreException: problem accessing trust",
+/// escline/InstallCert#4 on 8u101 "java.io.IOException: Keystore was
+/// tampered with, or password was incorrect … Caused by:
+/// java.security.UnrecoverableKeyException: Password verification failed";
+/// docs/research/java-versions.md §2.4). Where the loader's exception
+/// depends on the bytes in a way ccelab does not model, the chain stops at
+/// the `KeyStoreException`.
+pub fn truststore_unusable(jre: Jre, problem: StoreProblem) -> Verdict {
     let m = "java.security.NoSuchAlgorithmException: Error constructing implementation (algorithm: Default, provider: SunJSSE, class: sun.security.ssl.SSLContextImpl$DefaultSSLContext)";
-    chain(vec![
-        format!("java.net.SocketException: {m}"),
-        m.to_string(),
-        "java.security.KeyManagementException: problem accessing trust store".into(),
-    ])
+    let mut lines = vec![format!("java.net.SocketException: {m}"), m.to_string()];
+    if jre == Jre::Jdk17 {
+        lines.push("java.security.KeyManagementException: problem accessing trust store".into());
+        return chain(lines);
+    }
+    lines.push("java.security.KeyStoreException: problem accessing trust store".into());
+    match problem {
+        StoreProblem::JksPassword => lines.extend([
+            "java.io.IOException: Keystore was tampered with, or password was incorrect".to_string(),
+            "java.security.UnrecoverableKeyException: Password verification failed".to_string(),
+        ]),
+        StoreProblem::Pkcs12Password => lines.extend([
+            "java.io.IOException: keystore password was incorrect".to_string(),
+            "java.security.UnrecoverableKeyException: failed to decrypt safe contents entry: javax.crypto.BadPaddingException: Given final block not properly padded. Such issues can arise if a bad key is used during decryption.".to_string(),
+        ]),
+        StoreProblem::Unreadable(cause) => lines.push(cause.into()),
+        StoreProblem::Unknown => {}
+    }
+    chain(lines)
 }
 
 /// How Java's default trust manager gets its anchors from
@@ -260,16 +410,24 @@ pub fn truststore_unusable() -> Verdict {
 ///   no certificate at all (its certificate bags are encrypted), which fails
 ///   later with "the trustAnchors parameter must be non-empty".
 pub fn trust_anchors(
+    jre: Jre,
     path: &std::path::Path,
     password: Option<&str>,
     store_type: Option<crate::stores::StoreType>,
     jdk_cacerts: Option<&std::path::Path>,
 ) -> Result<Vec<Certificate>, Verdict> {
-    trust_anchors_from(std::fs::read(path).ok(), password, store_type, jdk_cacerts)
+    trust_anchors_from(
+        jre,
+        std::fs::read(path).ok(),
+        password,
+        store_type,
+        jdk_cacerts,
+    )
 }
 
 /// [`trust_anchors`] from the store's bytes, as read (None: no file there).
 pub fn trust_anchors_from(
+    jre: Jre,
     bytes: Option<Vec<u8>>,
     password: Option<&str>,
     store_type: Option<crate::stores::StoreType>,
@@ -280,14 +438,15 @@ pub fn trust_anchors_from(
         return match jdk_cacerts.and_then(|p| std::fs::read(p).ok()) {
             Some(b) => Keystore::load(&b, None)
                 .map(|k| k.java_trust_anchors())
-                .map_err(|_| truststore_unusable()),
+                .map_err(|_| truststore_unusable(jre, StoreProblem::Unknown)),
             // no JDK cacerts here: public CAs only, which never anchor a lab chain
-            None => Err(pkix_failure()),
+            None => Err(pkix_failure(jre)),
         };
     };
     let content = detect(&bytes);
     let readable = match (store_type, content) {
-        (Some(StoreType::Jceks), Some(StoreType::Jceks)) => true,
+        // the JCEKS loader reads JKS too (measured, 11.0.13 and 17.0.15)
+        (Some(StoreType::Jceks), Some(StoreType::Jceks | StoreType::Jks)) => true,
         (
             Some(StoreType::Jks | StoreType::Pkcs12) | None,
             Some(StoreType::Jks | StoreType::Pkcs12),
@@ -296,24 +455,30 @@ pub fn trust_anchors_from(
         _ => false,
     };
     if !readable {
-        return Err(truststore_unusable());
+        return Err(truststore_unusable(jre, unreadable(store_type, &bytes)));
     }
     let password = password.filter(|p| !p.is_empty());
     if content == Some(StoreType::Pkcs12) && password.is_none() {
         return Ok(Vec::new());
     }
+    let problem = match content {
+        Some(StoreType::Pkcs12) => StoreProblem::Pkcs12Password,
+        _ => StoreProblem::JksPassword,
+    };
     Keystore::load(&bytes, password)
         .map(|k| k.java_trust_anchors())
-        .map_err(|_| truststore_unusable())
+        .map_err(|_| truststore_unusable(jre, problem))
 }
 
-/// The PKIX path-building failure chain (F1's exception, as Java 17 prints it).
-pub fn pkix_failure() -> Verdict {
-    chain(vec![
-        format!("{SSL_HANDSHAKE}: {BUILD_FAILED}"),
-        format!("sun.security.validator.ValidatorException: {BUILD_FAILED}"),
-        "sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target".into(),
-    ])
+/// The PKIX path-building failure chain (F1's exception, as `jre` prints it).
+pub fn pkix_failure(jre: Jre) -> Verdict {
+    handshake(
+        jre,
+        vec![
+            format!("sun.security.validator.ValidatorException: {BUILD_FAILED}"),
+            "sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target".into(),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -326,6 +491,86 @@ mod tests {
         assert!(!name_matches("*.example.com", "a.b.example.com"));
         assert!(!name_matches("*.example.com", "example.com"));
         assert!(name_matches("ECE.example.com", "ece.EXAMPLE.com"));
+    }
+
+    /// JDK 8 before 8u261 (the old JSSE), against the texts the code cites.
+    #[test]
+    fn jdk8_old_jsse_texts_as_cited() {
+        let j8 = Jre::Jdk8(221);
+        // [ECE] troubleshooting, the catalina line (topology.md F1), verbatim
+        assert_eq!(
+            pkix_failure(j8).text,
+            "javax.net.ssl.SSLHandshakeException: sun.security.validator.ValidatorException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"
+        );
+        assert_eq!(
+            pkix_failure(Jre::Jdk17).text,
+            "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"
+        );
+        // the backported JSSE (8u261+) words it as 11 and 17
+        assert_eq!(pkix_failure(Jre::Jdk8(272)), pkix_failure(Jre::Jdk17));
+        assert_eq!(
+            contact_failure(j8, &Contact::Closed, "x").detail,
+            [
+                "javax.net.ssl.SSLHandshakeException: Remote host closed connection during handshake",
+                "java.io.EOFException: SSL peer shut down incorrectly"
+            ]
+        );
+        assert_eq!(
+            contact_failure(j8, &Contact::NotTls, "x").text,
+            "javax.net.ssl.SSLException: Unrecognized SSL message, plaintext connection?"
+        );
+        assert_eq!(
+            contact_failure(Jre::Jdk17, &Contact::NotTls, "x").text,
+            "javax.net.ssl.SSLException: Unsupported or unrecognized SSL message"
+        );
+        assert_eq!(
+            contact_failure(j8, &Contact::Refused, "x").text,
+            "java.net.ConnectException: Connection refused (Connection refused)"
+        );
+        assert_eq!(
+            connection_refused(j8, true),
+            "java.net.ConnectException: Connection refused: connect"
+        );
+        assert_eq!(
+            truststore_unusable(j8, StoreProblem::JksPassword).detail[2..],
+            [
+                "java.security.KeyStoreException: problem accessing trust store",
+                "java.io.IOException: Keystore was tampered with, or password was incorrect",
+                "java.security.UnrecoverableKeyException: Password verification failed"
+            ]
+        );
+        assert_eq!(
+            truststore_unusable(Jre::Jdk17, StoreProblem::JksPassword)
+                .detail
+                .len(),
+            3
+        );
+    }
+
+    /// The host-name texts: the cause's class in the old JSSE's message
+    /// (alecgorge/jsonapi#493; apache/activemq PR #301), not in the new one's.
+    #[test]
+    fn jdk8_hostname_texts_as_cited() {
+        let c = |jre, m: &str| {
+            handshake(
+                jre,
+                vec![format!("java.security.cert.CertificateException: {m}")],
+            )
+        };
+        let m = "No subject alternative DNS name matching tools.alecgorge.com found.";
+        assert_eq!(
+            c(Jre::Jdk8(221), m).text,
+            "javax.net.ssl.SSLHandshakeException: java.security.cert.CertificateException: No subject alternative DNS name matching tools.alecgorge.com found."
+        );
+        assert_eq!(
+            c(Jre::Jdk8(221), "No name matching {HOST} found").text,
+            "javax.net.ssl.SSLHandshakeException: java.security.cert.CertificateException: No name matching {HOST} found"
+        );
+        // openjdk/jdk8u-dev PR #829: a current 8u says it as 11 and 17
+        assert_eq!(
+            c(Jre::Jdk8(382), "No name matching localhost found").text,
+            "javax.net.ssl.SSLHandshakeException: No name matching localhost found"
+        );
     }
 
     #[test]

@@ -104,6 +104,10 @@ pub struct JndiEnv {
     pub timeout: Duration,
     /// The address the JVM's host connects from (None: the system's choice).
     pub source: Option<std::net::IpAddr>,
+    /// The JVM's version (its exceptions' texts).
+    pub jre: super::jre::Jre,
+    /// Whether the JVM runs on Windows (its socket errors' texts).
+    pub windows: bool,
 }
 
 /// One search result entry: its DN and attributes (values as text).
@@ -283,7 +287,8 @@ impl JndiContext {
             Ok(Ok(t)) => t,
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                 return Err(format!(
-                    "javax.naming.CommunicationException: {hp} [Root exception is java.net.ConnectException: Connection refused]"
+                    "javax.naming.CommunicationException: {hp} [Root exception is {}]",
+                    super::java::connection_refused(env.jre, env.windows)
                 ))
             }
             Ok(Err(e)) => {
@@ -312,7 +317,7 @@ impl JndiContext {
                 Err(v) => return Err(handshake_failure(u, binds, v)),
             };
             match tls_judged(
-                Personality::Java,
+                Personality::Java(env.jre),
                 tcp,
                 &u.host,
                 &anchors,

@@ -14,6 +14,7 @@ mod browser;
 pub(crate) mod capture;
 pub mod java;
 pub mod jndi;
+pub mod jre;
 pub mod openssl;
 
 use std::net::SocketAddr;
@@ -32,8 +33,10 @@ pub use capture::{
 /// The clients ccelab imitates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Personality {
-    /// Java 17 JSSE: Tomcat's HttpsURLConnection (CCE Administration), WildFly/JNDI (ECE).
-    Java,
+    /// Java's JSSE on that runtime ([`jre::Jre`]): Tomcat's
+    /// HttpsURLConnection (CCE Administration), WildFly/JNDI (ECE), CVP,
+    /// the VOS appliances' Tomcat.
+    Java(jre::Jre),
     /// `openssl s_client -verify_return_error -CAfile … -verify_hostname …` (OpenSSL 3.0, security level 2).
     OpenSsl,
     /// curl 7.88 on OpenSSL 3.0 (`--cacert`).
@@ -46,13 +49,31 @@ impl std::str::FromStr for Personality {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s.to_ascii_lowercase().as_str() {
-            "java" => Ok(Personality::Java),
+            "java" | "java17" => Ok(Personality::JAVA17),
             "openssl" => Ok(Personality::OpenSsl),
             "curl" => Ok(Personality::Curl),
             "browser" | "webpki" | "rustls" => Ok(Personality::Browser),
-            _ => Err(format!(
-                "unknown client `{s}` (use java, openssl, curl or browser)"
-            )),
+            other => match other.strip_prefix("java").map(str::parse::<jre::Jre>) {
+                Some(Ok(j)) => Ok(Personality::Java(j)),
+                _ => Err(format!(
+                    "unknown client `{s}` (use java (= java17), java11, java8, java8uN, openssl, curl or browser)"
+                )),
+            },
+        }
+    }
+}
+
+impl Personality {
+    /// Java 17, the personality pinned against the JDK 17 on this machine.
+    pub const JAVA17: Personality = Personality::Java(jre::Jre::Jdk17);
+
+    /// Its name as `ccelab check --as` takes it (`java17`, `java8u221`, `curl`).
+    pub fn name(self) -> String {
+        match self {
+            Personality::Java(j) => format!("java{j}"),
+            Personality::OpenSsl => "openssl".into(),
+            Personality::Curl => "curl".into(),
+            Personality::Browser => "browser".into(),
         }
     }
 }
@@ -115,7 +136,7 @@ pub fn sends_sni(p: Personality, name: &str) -> bool {
         return false;
     }
     match p {
-        Personality::Java | Personality::OpenSsl => name.contains('.') && !name.ends_with('.'),
+        Personality::Java(_) | Personality::OpenSsl => name.contains('.') && !name.ends_with('.'),
         Personality::Curl | Personality::Browser => true,
     }
 }
@@ -129,7 +150,7 @@ pub fn judge(
     at: OffsetDateTime,
 ) -> Verdict {
     match p {
-        Personality::Java => java::judge(chain, anchors, name, at),
+        Personality::Java(j) => java::judge(j, chain, anchors, name, at),
         Personality::OpenSsl => openssl::judge_s_client(chain, anchors, name, at),
         Personality::Curl => openssl::judge_curl(chain, anchors, name, at),
         Personality::Browser => browser::judge(chain, anchors, name, at),
@@ -151,7 +172,7 @@ pub fn contact_failure_of(
     build: &openssl::Build,
 ) -> Verdict {
     match p {
-        Personality::Java => java::contact_failure(contact, name),
+        Personality::Java(j) => java::contact_failure(j, contact, name),
         Personality::OpenSsl => openssl::s_client_contact_failure(contact, build),
         Personality::Curl => openssl::curl_contact_failure(contact, name, addr, build),
         Personality::Browser => Verdict::refuse(format!("{contact:?}")),
@@ -215,11 +236,30 @@ pub async fn connect_seen(
     };
     let sni = !reach.no_sni && sends_sni(p, name);
     let contact = fetch_chain(addr, name, sni, Duration::from_secs(10)).await;
-    let seen = match &contact {
+    let mut seen = match &contact {
         Contact::Presented { chain, .. } => chain.clone(),
         _ => Vec::new(),
     };
     let verdict = match &contact {
+        // a JDK 8 before 8u291 still enables TLS 1.0 and 1.1 (jre.rs): a
+        // server that refused TLS 1.2/1.3 goes on with it, and Java judges
+        // the chain it sends (ccelab reads it with an OpenSSL-like
+        // ClientHello; only `check` and the edges connect so: the products'
+        // own HTTPS calls speak TLS 1.2/1.3 only)
+        Contact::Alert(70) if matches!(p, Personality::Java(j) if j.tls10_enabled()) => {
+            let sni = sni.then_some(name);
+            match capture::legacy_probe(addr, sni, Duration::from_secs(10)).await {
+                crate::tls::legacy::ServerAnswer::Legacy { chain, .. } if !chain.is_empty() => {
+                    let v = judge(p, &chain, anchors, name, at);
+                    seen = chain;
+                    v
+                }
+                crate::tls::legacy::ServerAnswer::Alert(a) => {
+                    contact_failure_of(p, &Contact::Alert(a), name, addr, &reach.build)
+                }
+                _ => contact_failure_of(p, &contact, name, addr, &reach.build),
+            }
+        }
         Contact::Presented { chain, .. } => judge(p, chain, anchors, name, at),
         // curl and s_client offer TLS 1.0 too: a server that refused TLS
         // 1.2/1.3 may go on with them (crate::tls::legacy)

@@ -18,8 +18,11 @@ use super::{read, Failure};
 /// The options of `ccelab check`: the client, its trust, and the server or chain to judge.
 #[derive(Args, Debug)]
 pub(crate) struct CheckArgs {
-    /// The client: java (Java 17 JSSE, as CCE Administration), openssl (s_client),
-    /// curl, browser (rustls-webpki).
+    /// The client: java or java17 (Java 17 JSSE), java11 (Java 11), java8
+    /// (JDK 8u221, the old JSSE of CCE 12.5(1)'s AW, whose exceptions embed
+    /// their cause's class — the F1 line [ECE] quotes), java8uN (another 8
+    /// update: 8u261 on the new JSSE, TLS 1.0/1.1 off from 8u291), openssl
+    /// (s_client), curl, browser (rustls-webpki).
     #[arg(long = "as", value_name = "CLIENT")]
     client: Personality,
     /// The trust store: for java a keystore as `-Djavax.net.ssl.trustStore`
@@ -88,7 +91,8 @@ fn jdk_cacerts() -> Option<PathBuf> {
 /// The anchors, or the verdict the client gives before any connection.
 fn anchors(a: &CheckArgs) -> Result<Result<Vec<Certificate>, Verdict>, Failure> {
     match a.client {
-        Personality::Java => Ok(java::trust_anchors(
+        Personality::Java(jre) => Ok(java::trust_anchors(
+            jre,
             &a.trust,
             a.storepass.as_deref(),
             a.storetype,
@@ -221,7 +225,7 @@ fn print(v: &Verdict, p: Personality) {
     out!("{}", v.text);
     let rest: Vec<&String> = match p {
         // the Java chain's first line is the text itself
-        Personality::Java => v.detail.iter().skip(1).collect(),
+        Personality::Java(_) => v.detail.iter().skip(1).collect(),
         _ => v.detail.iter().filter(|d| **d != v.text).collect(),
     };
     for l in rest {
@@ -229,12 +233,12 @@ fn print(v: &Verdict, p: Personality) {
     }
 }
 
-fn name(p: Personality) -> &'static str {
+/// The client's name in "…: accepted" (`java` for Java 17, as before the
+/// other versions existed; `java11`, `java8u221`).
+fn name(p: Personality) -> String {
     match p {
-        Personality::Java => "java",
-        Personality::OpenSsl => "openssl",
-        Personality::Curl => "curl",
-        Personality::Browser => "browser",
+        Personality::JAVA17 => "java".into(),
+        p => p.name(),
     }
 }
 
@@ -259,7 +263,7 @@ pub(crate) fn run(a: CheckArgs) -> Result<i32, Failure> {
                 port,
                 &a.resolve,
                 a.hosts.as_deref(),
-                a.client == Personality::Java,
+                matches!(a.client, Personality::Java(_)),
             )?,
             no_sni: a.no_sni,
             build: match &a.openssl_version {

@@ -77,10 +77,15 @@ pub fn write_client_files(
         if let Some(c) = host_control(h) {
             doc["control"] = serde_json::Value::String(c);
         }
+        if crate::topology::Topology::java_product(h.role).is_some() {
+            // the Java its product runs (its release's, or `[java]`'s)
+            doc["java"] = serde_json::Value::String(topo.java_of(h).to_string());
+        }
         hosts.push(doc);
     }
     let doc = serde_json::json!({
         "preset": topo.preset,
+        "release": topo.release.to_string(),
         "hosts": hosts,
         "accounts": accounts,
         "ca_certs": ca_certs.iter().map(|(f, _)| ca_dir.join(f).display().to_string()).collect::<Vec<_>>(),

@@ -162,6 +162,7 @@ impl Lab {
                         clock: topo.clock.clone(),
                         network,
                         listeners,
+                        java: topo.java_of(h),
                     };
                     crate::registry::start(&topo, h, ctx, &shared)
                         .await

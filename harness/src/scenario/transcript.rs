@@ -42,10 +42,11 @@ impl Transcript {
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
         self.0.push(format!(
-            "given: {} ({} hosts), clock {}",
+            "given: {} ({} hosts), clock {}, {}",
             run.lab.topo.preset,
             run.lab.topo.hosts.len(),
-            run.redact(&clock)
+            run.redact(&clock),
+            run.lab.topo.release_summary()
         ));
     }
 
