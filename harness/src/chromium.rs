@@ -362,6 +362,25 @@ impl Chromium {
     }
 }
 
+impl Chromium {
+    /// Opens `url`, gives its scripts `settle`, and returns its console
+    /// lines (as [`Seen::console`] has them): one text checked against
+    /// real Chromium.
+    pub async fn console_of(
+        &self,
+        url: &str,
+        settle: Duration,
+    ) -> Result<Vec<String>, BrowserError> {
+        let page = self.browser.new_page("about:blank").await.map_err(cdp)?;
+        let console = Console::on(&page).await?;
+        // an error page is an answer here too
+        let _ = page.goto(url).await;
+        tokio::time::sleep(settle).await;
+        let _ = page.close().await;
+        Ok(console.lines())
+    }
+}
+
 /// Saves what `page` shows as a PNG.
 async fn save_png(page: &Page, file: &Path) -> Result<(), BrowserError> {
     page.save_screenshot(

@@ -367,3 +367,100 @@ fn the_browser_meets_round_robin_where_the_prediction_did() {
     }
     assert_eq!(with, run(None));
 }
+
+/// The console line of a WebSocket that does not open, as ccelab's Finesse
+/// desktop predicts it (`websocket_failed`), against real Chromium: a page
+/// opens `ws://…/socket.io/?EIO=3&transport=websocket` on a server that
+/// answers the upgrade 400, and one on a port nobody listens on.
+#[test]
+fn a_websocket_that_does_not_open_as_chromium_logs_it() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let path = "/socket.io/?EIO=3&transport=websocket";
+    let refused = format!("ws://cuica.example.com:{closed_port}{path}");
+    let answered = format!("ws://cuica.example.com:{port}{path}");
+    let page = format!(
+        "<!DOCTYPE html><html><head><link rel=\"icon\" href=\"data:,\"></head><body><script>new WebSocket('{answered}'); new WebSocket('{refused}');</script></body></html>"
+    );
+    // a bounded server: the page, then the upgrade (400), each connection on
+    // its own thread (Chrome also opens idle preconnections); it stops by itself
+    listener.set_nonblocking(true).unwrap();
+    let server = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        let mut served = Vec::new();
+        while served.len() < 8 && std::time::Instant::now() < deadline {
+            let Ok((mut c, _)) = listener.accept() else {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                continue;
+            };
+            let page = page.clone();
+            served.push(std::thread::spawn(move || {
+                let _ = c.set_nonblocking(false);
+                let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                let mut buf = [0u8; 4096];
+                let n = c.read(&mut buf).unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+                let answer = if head.contains("upgrade: websocket") {
+                    "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_string()
+                } else if n > 0 {
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                        page.len()
+                    )
+                } else {
+                    return;
+                };
+                let _ = c.write_all(answer.as_bytes());
+            }));
+        }
+        for t in served {
+            let _ = t.join();
+        }
+    });
+    let rt = common::rt();
+    let lines = rt.block_on(async {
+        let hosts = [Mapped {
+            fqdn: "cuica.example.com".into(),
+            address: std::net::Ipv4Addr::LOCALHOST,
+            ports: vec![(port, port), (closed_port, closed_port)],
+        }];
+        let now = time::OffsetDateTime::now_utc();
+        let anyone = ccelab_emulators::pki::Issued::self_signed(
+            &ccelab_emulators::pki::CertParams::leaf(
+                "CN=unused",
+                now,
+                now + time::Duration::days(1),
+            )
+            .unwrap(),
+            ccelab_emulators::pki::keypool::key(ccelab_emulators::pki::KeyType::EcP256, 0).unwrap(),
+        )
+        .unwrap();
+        let b = Chromium::launch(&hosts, &anyone.cert.to_pem())
+            .await
+            .unwrap();
+        b.console_of(
+            &format!("http://cuica.example.com:{port}/"),
+            std::time::Duration::from_secs(2),
+        )
+        .await
+        .unwrap()
+    });
+    let mut want = vec![
+        ccelab_emulators::finesse::desktop::websocket_failed(&answered, Ok(400)),
+        ccelab_emulators::finesse::desktop::websocket_failed(
+            &refused,
+            Err("net::ERR_CONNECTION_REFUSED"),
+        ),
+    ];
+    let mut got = lines;
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    drop(rt);
+    let _ = server.join();
+}

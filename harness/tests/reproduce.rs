@@ -60,6 +60,7 @@ fn opts(dir: PathBuf, out: PathBuf, at: &str) -> Options {
         force: false,
         redact: false,
         ad_requires_signing: false,
+        release: None,
     }
 }
 
@@ -111,6 +112,28 @@ fn the_field_cases_give_the_committed_reproductions_and_their_f_codes() {
             );
         }
     }
+}
+
+/// `--release 12.5`: the twins run a 12.5(1) AW's Java 8u221, whose log
+/// line for F1 is the one [ECE] quotes.
+#[test]
+fn a_reproduction_on_the_customers_release_logs_that_java_s_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rt = common::rt();
+    let dir = root().join("scenarios/field/northwind-f1-ca-missing/input");
+    let out = tmp.path().join("r");
+    let mut o = opts(dir, out.clone(), "2026-06-15T09:00:00Z");
+    o.release = Some("12.5".parse().unwrap());
+    let (_, findings, _) = rt.block_on(reproduce::reproduce(&o)).unwrap();
+    assert!(findings.iter().all(|f| !f.ok && f.code == Some("F1")));
+    let topo = std::fs::read_to_string(out.join("topology.toml")).unwrap();
+    assert!(topo.contains("release = \"12.5\""), "{topo}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("release 12.5 (Java 8u221)"), "{report}");
+    assert!(
+        report.contains("javax.net.ssl.SSLHandshakeException: sun.security.validator.ValidatorException: PKIX path building failed"),
+        "{report}"
+    );
 }
 
 fn openssl(args: &[&str]) -> (bool, String) {

@@ -320,7 +320,8 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
     if console.is_empty() {
         let url = format!("wss://{cuic}:{socket_io}{SOCKET_IO_WEBSOCKET}");
         let failed = match h.network.endpoint(&cuic, socket_io) {
-            Err(_) => Some(String::new()),
+            Err(Unreachable::UnknownHost) => Some(Err("net::ERR_NAME_NOT_RESOLVED")),
+            Err(Unreachable::Refused) => Some(Err("net::ERR_CONNECTION_REFUSED")),
             Ok(addr) => match personality::websocket_status_as(
                 Personality::Browser,
                 addr,
@@ -338,15 +339,12 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
             .await
             {
                 Ok(101) => None,
-                // Chrome's wording for a refused handshake (public reports, M)
-                Ok(status) => Some(format!(
-                    "Error during WebSocket handshake: Unexpected response code: {status}"
-                )),
-                Err(_) => Some(String::new()),
+                Ok(status) => Some(Ok(status)),
+                Err(v) => Some(Err(chrome_error(&v.text))),
             },
         };
-        if let Some(why) = failed {
-            console.push(format!("WebSocket connection to '{url}' failed: {why}"));
+        if let Some(answer) = failed {
+            console.push(websocket_failed(&url, answer));
         }
     }
     if console.is_empty() {
@@ -362,6 +360,21 @@ pub async fn sign_in(a: &Appliance, agent: &str, password: &str) -> Desktop {
             ok: false,
             shows,
             console,
+        }
+    }
+}
+
+/// Chrome's console line for a WebSocket to `url` that did not open: the
+/// HTTP status the server answered the upgrade with (not 101), or the
+/// network error (`net::ERR_CONNECTION_REFUSED`) when there was no answer.
+/// Checked against real Chromium (`harness/tests/browser.rs`).
+pub fn websocket_failed(url: &str, answer: Result<u16, &str>) -> String {
+    match answer {
+        Ok(s) => format!(
+            "WebSocket connection to '{url}' failed: Error during WebSocket handshake: Unexpected response code: {s}"
+        ),
+        Err(net) => {
+            format!("WebSocket connection to '{url}' failed: Error in connection establishment: {net}")
         }
     }
 }

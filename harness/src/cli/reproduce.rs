@@ -73,6 +73,11 @@ pub(super) struct ReproduceArgs {
     /// says: the twin DC refuses simple binds in clear text, as theirs does (F15).
     #[arg(long)]
     pub(super) ad_requires_signing: bool,
+    /// The customer's CCE release (12.0, 12.5 = 12.5(1), 12.5(1a), 12.5(2), 12.6; default
+    /// 12.6): the Java the twins run, so the texts of their logs (a 12.5(1) AW logs
+    /// `SSLHandshakeException: sun.security.validator.ValidatorException: PKIX path building failed`).
+    #[arg(long)]
+    pub(super) release: Option<ccelab_emulators::personality::jre::Release>,
 }
 
 /// Runs `ccelab reproduce`.
@@ -106,6 +111,7 @@ pub(super) fn run(a: ReproduceArgs) -> Result<i32, Failure> {
         force: a.force,
         redact: a.redact,
         ad_requires_signing: a.ad_requires_signing,
+        release: a.release,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

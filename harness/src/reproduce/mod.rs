@@ -70,6 +70,9 @@ pub struct Options {
     /// The customer's AD requires LDAP signing (KB4520412; no file says
     /// it): the twin DC refuses simple binds in clear text (F15).
     pub ad_requires_signing: bool,
+    /// The customer's CCE release (the twins' Java, so their logs' texts;
+    /// default: the topology's default, 12.6).
+    pub release: Option<ccelab_emulators::personality::jre::Release>,
 }
 
 /// A flow's outcome and what it means.
@@ -750,6 +753,9 @@ pub fn prepare(opts: &Options) -> Result<Prepared, ReproduceError> {
     let mut topo = toml::Table::new();
     topo.insert("preset".into(), "pcce-2000".into());
     topo.insert("clock".into(), at.clone().into());
+    if let Some(r) = opts.release {
+        topo.insert("release".into(), r.to_string().into());
+    }
     let mut ece_web = toml::Table::new();
     if web_cert.is_some() || spog_name.as_deref().is_some_and(is_fqdn) {
         ece_web.insert("fqdn".into(), ece_fqdn.0.clone().into());
