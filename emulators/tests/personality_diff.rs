@@ -8,7 +8,7 @@ mod common;
 use common::*;
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ccelab_emulators::personality::{self, Personality, Verdict};
@@ -765,4 +765,56 @@ async fn browser_personality_is_rustls_webpki() {
             .await
             .ok
     );
+}
+
+/// A property of a `java.security` file (its continuation lines joined).
+fn security_property(file: &Path, key: &str) -> String {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut value: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        match value.as_mut() {
+            None => {
+                if let Some(v) = line.strip_prefix(&format!("{key}=")) {
+                    value = Some(v.trim_end_matches('\\').trim().to_string());
+                    if !line.ends_with('\\') {
+                        break;
+                    }
+                }
+            }
+            Some(v) => {
+                v.push(' ');
+                v.push_str(line.trim_end_matches('\\').trim());
+                if !line.ends_with('\\') {
+                    break;
+                }
+            }
+        }
+    }
+    value.unwrap_or_default()
+}
+
+/// `jdk.tls.disabledAlgorithms` of the Java 11 and 17 personalities is the
+/// real JDKs' (their `conf/security/java.security`).
+#[test]
+fn disabled_algorithms_are_the_real_jdks() {
+    use ccelab_emulators::personality::jre::Jre;
+    let java17 = std::fs::canonicalize(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap())
+            .map(|d| d.join("java"))
+            .find(|j| j.exists())
+            .expect("java on PATH"),
+    )
+    .unwrap();
+    let java11 = PathBuf::from(jdk11());
+    for (java, jre) in [(java17, Jre::Jdk17), (java11, Jre::Jdk11)] {
+        let home = java.parent().unwrap().parent().unwrap();
+        let file = home.join("conf/security/java.security");
+        assert_eq!(
+            security_property(&file, "jdk.tls.disabledAlgorithms"),
+            jre.tls_disabled_algorithms(),
+            "{}",
+            file.display()
+        );
+    }
 }

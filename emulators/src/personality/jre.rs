@@ -70,15 +70,6 @@ impl Jre {
             Jre::Jdk17 => "SSLv3, TLSv1, TLSv1.1, DTLSv1.0, RC4, DES, MD5withRSA, DH keySize < 1024, EC keySize < 224, 3DES_EDE_CBC, anon, NULL, ECDH",
         }
     }
-
-    /// keytool's store type when `-storetype` is not given: JKS on 8
-    /// (`keystore.type=jks`), PKCS12 from 9 on (JEP 229).
-    pub fn keytool_default_store_type(self) -> crate::stores::StoreType {
-        match self {
-            Jre::Jdk8(_) => crate::stores::StoreType::Jks,
-            Jre::Jdk11 | Jre::Jdk17 => crate::stores::StoreType::Pkcs12,
-        }
-    }
 }
 
 impl fmt::Display for Jre {

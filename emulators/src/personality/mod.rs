@@ -130,7 +130,9 @@ pub fn is_ip_literal(name: &str) -> bool {
 /// IP literal (RFC 6066); Java (HttpsURLConnection) and `openssl s_client
 /// -connect NAME:PORT` without `-servername` send none for a dot-less name
 /// such as `localhost`, curl sends it (measured: JDK 17.0.15, OpenSSL 3.0.19,
-/// curl 7.88.1).
+/// curl 7.88.1). Every Java version alike: JSSE's
+/// `sun.security.ssl.Utilities.rawToSNIHostName` (JDK 8's and 11's too)
+/// makes an SNI name only of a name with a dot that does not end with one.
 pub fn sends_sni(p: Personality, name: &str) -> bool {
     if is_ip_literal(name) {
         return false;
