@@ -925,6 +925,27 @@ fn a_new_store_has_the_type_of_each_javas_keytool() {
         ("17", "keytool".to_string()),
         ("11", keytool11.display().to_string()),
     ];
+    // a new store made by `ccelab store import --java JAVA`, and its type
+    let ours = |java: &str| {
+        let f = d.join(format!("ours{java}.jks"));
+        ok(ccelab(&[
+            "store",
+            "import",
+            s(&f),
+            "--alias",
+            "ece",
+            "--cert",
+            s(&ece),
+            "--java",
+            java,
+        ]));
+        let listing = keytool_list(&f, "changeit");
+        listing
+            .lines()
+            .find(|l| l.starts_with("Keystore type: "))
+            .unwrap_or_default()
+            .to_string()
+    };
     for (java, keytool) in keytools {
         let real = d.join(format!("real{java}.jks"));
         ok(tool(
@@ -942,40 +963,13 @@ fn a_new_store_has_the_type_of_each_javas_keytool() {
                 "changeit",
             ],
         ));
-        let ours = d.join(format!("ours{java}.jks"));
-        ok(ccelab(&[
-            "store",
-            "import",
-            s(&ours),
-            "--alias",
-            "ece",
-            "--cert",
-            s(&ece),
-            "--java",
-            java,
-        ]));
-        let kind = |f: &std::path::Path| {
-            let listing = keytool_list(f, "changeit");
-            listing
-                .lines()
-                .find(|l| l.starts_with("Keystore type: "))
-                .unwrap_or_default()
-                .to_string()
-        };
-        assert_eq!(kind(&ours), kind(&real), "java {java}");
-        assert_eq!(kind(&ours), "Keystore type: PKCS12", "java {java}");
+        let listing = keytool_list(&real, "changeit");
+        let theirs = listing
+            .lines()
+            .find(|l| l.starts_with("Keystore type: "))
+            .unwrap_or_default();
+        assert_eq!(ours(java), theirs, "java {java}");
+        assert_eq!(theirs, "Keystore type: PKCS12", "java {java}");
     }
-    let ours = d.join("ours8.jks");
-    ok(ccelab(&[
-        "store",
-        "import",
-        s(&ours),
-        "--alias",
-        "ece",
-        "--cert",
-        s(&ece),
-        "--java",
-        "8",
-    ]));
-    assert!(keytool_list(&ours, "changeit").contains("Keystore type: JKS"));
+    assert_eq!(ours("8"), "Keystore type: JKS");
 }
