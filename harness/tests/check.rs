@@ -792,22 +792,26 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
         }
         // Java offers TLS 1.2/1.3 only: the real Java 17's exception chain
         std::fs::write(d.path().join("spec"), format!("case {url} - - -\n")).unwrap();
-        let real = out(&tool(
-            "java",
-            &[
-                &format!("-Djdk.net.hosts.file={}", hosts.display()),
-                &format!("-Djavax.net.ssl.trustStore={}", ts.display()),
-                "-Djavax.net.ssl.trustStorePassword=changeit",
-                "-cp",
-                s(d.path()),
-                "Probe",
-                s(&d.path().join("spec")),
-            ],
-        ));
-        let real: Vec<&str> = real
-            .lines()
-            .filter(|l| !l.starts_with("CASE") && *l != "END")
-            .collect();
+        // the probe's lines on `java` trusting `store`, with `extra` options first
+        let real_java = |java: &str, store: &Path, extra: &[String]| -> Vec<String> {
+            let mut args: Vec<String> = extra.to_vec();
+            args.extend([
+                format!("-Djdk.net.hosts.file={}", hosts.display()),
+                format!("-Djavax.net.ssl.trustStore={}", store.display()),
+                "-Djavax.net.ssl.trustStorePassword=changeit".into(),
+                "-cp".into(),
+                s(d.path()).into(),
+                "Probe".into(),
+                s(&d.path().join("spec")).into(),
+            ]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            out(&tool(java, &args))
+                .lines()
+                .filter(|l| !l.starts_with("CASE") && *l != "END")
+                .map(str::to_string)
+                .collect()
+        };
+        let real = real_java("java", &ts, &[]);
         let o = check("java", &ts, &["--storepass", "changeit"]);
         assert_eq!(out(&o).lines().collect::<Vec<_>>(), real, "{server}");
         assert_eq!(
@@ -823,23 +827,11 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
             continue;
         }
         for (store, accepted) in [(&ts, true), (&other_ts, false)] {
-            let real = out(&tool(
+            let real = real_java(
                 &java11,
-                &[
-                    &format!("-Djava.security.properties={}", props.display()),
-                    &format!("-Djdk.net.hosts.file={}", hosts.display()),
-                    &format!("-Djavax.net.ssl.trustStore={}", store.display()),
-                    "-Djavax.net.ssl.trustStorePassword=changeit",
-                    "-cp",
-                    s(d.path()),
-                    "Probe",
-                    s(&d.path().join("spec")),
-                ],
-            ));
-            let real: Vec<&str> = real
-                .lines()
-                .filter(|l| !l.starts_with("CASE") && *l != "END")
-                .collect();
+                store,
+                &[format!("-Djava.security.properties={}", props.display())],
+            );
             let o = check("java8u272", store, &["--storepass", "changeit"]);
             if accepted {
                 assert_eq!(real, ["OK 200"], "{server}");
