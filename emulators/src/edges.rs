@@ -36,6 +36,23 @@ pub struct EdgeSpec {
     pub port: u16,
     /// The failure modes this edge shows (topology.md's F-codes).
     pub codes: Vec<&'static str>,
+    /// The client runs on Windows (a Java's socket errors say so:
+    /// [`crate::personality::java::connection_refused`]).
+    pub windows: bool,
+}
+
+/// What `spec`'s client prints when the connection fails before any
+/// certificate: a Java on Windows words a refused connection its own way.
+fn contact_text(spec: &EdgeSpec, c: &Contact, addr: SocketAddr) -> Verdict {
+    match (spec.personality, c) {
+        (Personality::Java(j), Contact::Refused) => Verdict {
+            ok: false,
+            text: personality::java::connection_refused(j, spec.windows),
+            detail: vec![personality::java::connection_refused(j, spec.windows)],
+            exit_code: None,
+        },
+        (p, c) => personality::contact_failure(p, c, &spec.name, addr),
+    }
 }
 
 /// A certificate a server presented, as the graph shows it.
@@ -144,10 +161,7 @@ pub async fn probe(
     let (mut verdict, seen) = match (contact, addr) {
         (Some(c), a) => {
             let nowhere = a.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], spec.port)));
-            (
-                personality::contact_failure(p, &c, &spec.name, nowhere),
-                Vec::new(),
-            )
+            (contact_text(&spec, &c, nowhere), Vec::new())
         }
         (None, addr) => {
             let reach = Reach {
@@ -230,11 +244,12 @@ pub fn clear_text(
     wrap: &(dyn Fn(&Verdict) -> String + Sync),
 ) -> TrustEdge {
     let (addr, contact) = reach(network, &spec);
-    let client = spec.personality;
+    let failure = contact.map(|c| {
+        let nowhere = addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], spec.port)));
+        contact_text(&spec, &c, nowhere)
+    });
     let mut edge = TrustEdge::new(from, spec, addr, None);
-    if let Some(c) = contact {
-        let nowhere = addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], edge.port)));
-        let mut v = personality::contact_failure(client, &c, &edge.name, nowhere);
+    if let Some(mut v) = failure {
         v.text = wrap(&v);
         edge.ok = false;
         edge.text = v.text;

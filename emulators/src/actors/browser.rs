@@ -215,7 +215,10 @@ pub async fn gadget_in_browser(
     }
 }
 
-/// A request that got no answer, as Chrome's console names it (`net::ERR_*`).
+/// A request that got no answer, as Chrome's console names it (`net::ERR_*`:
+/// Chrome's error names; which one Chrome picks for a closed or reset
+/// connection is ccelab's reading of them, not measured — no scenario's
+/// gadget meets them).
 fn net_error(e: &Failed) -> &'static str {
     match e {
         Failed::StreamReset => "net::ERR_HTTP2_PROTOCOL_ERROR",

@@ -1064,6 +1064,7 @@ impl RunningCceAdmin {
             name,
             port,
             codes,
+            windows: true,
         };
         let mut specs = Vec::new();
         if let Some(inv) = self.deployment.inventory() {

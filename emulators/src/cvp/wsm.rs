@@ -245,15 +245,10 @@ pub async fn aw_edge(cvp: &RunningCvp) -> Option<crate::edges::TrustEdge> {
         name: cvp.config.principal_aw.clone(),
         port: 443,
         codes: vec!["F19"],
+        // Java on Windows names the call that was refused, as check_with_aw says
+        windows: true,
     };
     let h = &cvp.ctx;
-    // Java on Windows names the call that was refused, as check_with_aw says
-    let wrap = |v: &Verdict| match v.text.as_str() {
-        t if t.starts_with("java.net.ConnectException: Connection refused") => {
-            "java.net.ConnectException: Connection refused: connect".to_string()
-        }
-        _ => v.text.clone(),
-    };
     Some(
         edges::probe(
             h.network.as_ref(),
@@ -261,7 +256,7 @@ pub async fn aw_edge(cvp: &RunningCvp) -> Option<crate::edges::TrustEdge> {
             spec,
             trust.as_deref().map_err(Clone::clone),
             h.clock.now(),
-            &wrap,
+            &edges::as_is,
         )
         .await,
     )
@@ -286,7 +281,7 @@ pub async fn check_with_aw(cvp: &RunningCvp, user: &str, password: &str) -> AwCh
         }
         Err(Unreachable::Refused) => {
             return AwCheck::Failed(Verdict::refuse(
-                "java.net.ConnectException: Connection refused: connect",
+                crate::personality::java::connection_refused(cvp.ctx.java, true),
             ))
         }
     };

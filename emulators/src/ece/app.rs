@@ -569,6 +569,7 @@ async fn sso_edge(server: &Arc<RunningApp>) -> Option<crate::edges::TrustEdge> {
         name: url.host.clone(),
         port: url.port,
         codes: vec!["F5", "F14", "F15", "F16", "F25"],
+        windows: true,
     };
     let net = server.ctx.network.as_ref();
     let binds = !cfg.search_dn.trim().is_empty();

@@ -199,6 +199,7 @@ async fn edges(a: &Appliance) -> Vec<crate::edges::TrustEdge> {
         name: name.into(),
         port,
         codes,
+        windows: false,
     };
     let mut specs = Vec::new();
     if let Some(s) = &node.sso {
@@ -243,6 +244,7 @@ async fn edges(a: &Appliance) -> Vec<crate::edges::TrustEdge> {
                 name: cuic.clone(),
                 port,
                 codes: vec!["F18"],
+                windows: false,
             };
             // what Chrome's console names the failure, as the desktop logs it
             // (the rustls text behind it is ccelab's, not the browser's)

@@ -136,6 +136,15 @@ impl ServerCertVerifier for Recorder {
 
 /// A rustls client whose verifier works in `mode`.
 fn client_config(mode: Mode, send_sni: bool) -> Option<(rustls::ClientConfig, Arc<Recorder>)> {
+    client_config_with(mode, send_sni, true)
+}
+
+/// [`client_config`] offering TLS 1.3 only when `tls13` (else TLS 1.2 only).
+fn client_config_with(
+    mode: Mode,
+    send_sni: bool,
+    tls13: bool,
+) -> Option<(rustls::ClientConfig, Arc<Recorder>)> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let schemes = provider
         .signature_verification_algorithms
@@ -146,8 +155,13 @@ fn client_config(mode: Mode, send_sni: bool) -> Option<(rustls::ClientConfig, Ar
         mode,
         refusal: Mutex::new(None),
     });
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls13 {
+        rustls::DEFAULT_VERSIONS
+    } else {
+        &[&rustls::version::TLS12]
+    };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .ok()?
         .dangerous()
         .with_custom_certificate_verifier(recorder.clone())
@@ -173,30 +187,6 @@ pub(crate) fn unverified_config() -> Option<Arc<rustls::ClientConfig>> {
     client_config(Mode::Trust, false).map(|(c, _)| Arc::new(c))
 }
 
-/// Whether the server at `addr` (asked for `name`, with SNI) chooses HTTP/2
-/// when a browser offers it by ALPN (`h2`, `http/1.1`), as Chrome does: an
-/// HTTP/2 answer has no reason phrase, so Chrome's console writes its
-/// status as `500 ()`.
-pub async fn negotiates_h2(addr: SocketAddr, name: &str, timeout: Duration) -> bool {
-    let Some((mut config, _)) = client_config(Mode::Trust, true) else {
-        return false;
-    };
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    let talk = async {
-        let tcp = TcpStream::connect(addr).await.ok()?;
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-        let mut s = connector.connect(server_name(name, addr), tcp).await.ok()?;
-        let h2 = s.get_ref().1.alpn_protocol() == Some(b"h2");
-        let _ = s.shutdown().await;
-        Some(h2)
-    };
-    tokio::time::timeout(timeout, talk)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(false)
-}
-
 /// Connects to `addr` as a client that asks for `name` and sends SNI only
 /// when `send_sni` (Java sends none for IP literals and dot-less names).
 pub async fn fetch_chain(
@@ -205,7 +195,19 @@ pub async fn fetch_chain(
     send_sni: bool,
     timeout: Duration,
 ) -> Contact {
-    let Some((config, recorder)) = client_config(Mode::Capture, send_sni) else {
+    fetch_chain_with(addr, name, send_sni, timeout, true).await
+}
+
+/// [`fetch_chain`] offering TLS 1.3 only when `tls13` (a Java 8 does not:
+/// [`super::jre::Jre::tls13_client`]).
+pub(crate) async fn fetch_chain_with(
+    addr: SocketAddr,
+    name: &str,
+    send_sni: bool,
+    timeout: Duration,
+    tls13: bool,
+) -> Contact {
+    let Some((config, recorder)) = client_config_with(Mode::Capture, send_sni, tls13) else {
         return Contact::Closed;
     };
     let server_name = server_name(name, addr);
@@ -581,7 +583,9 @@ pub async fn tls_judged(
         name: name.to_string(),
         at,
     };
-    let Some((config, judging)) = client_config(mode, super::sends_sni(p, name)) else {
+    let Some((config, judging)) =
+        client_config_with(mode, super::sends_sni(p, name), p.offers_tls13())
+    else {
         return Err(super::contact_failure(p, &Contact::Closed, name, peer));
     };
     let result = tokio::time::timeout(
@@ -608,9 +612,10 @@ pub async fn tls_judged(
 /// alive and used for each request in turn, as Chrome does: ALPN offers
 /// `h2` and `http/1.1`, HTTP/2 when the server chooses it (one connection
 /// per origin), else HTTP/1.1 keep-alive (sequential requests reuse the
-/// idle connection). A new connection is made only when there is none or
-/// the server closed it — which is what decides, behind a load balancer
-/// that routes per connection, where the requests land (F23).
+/// idle connection). A new connection is made only when there is none, the
+/// server closed it, or a request on it failed — which is what decides,
+/// behind a load balancer that routes per connection, where the requests
+/// land (F23).
 pub struct KeptAlive {
     addr: SocketAddr,
     name: String,
@@ -666,9 +671,13 @@ impl KeptAlive {
     async fn open(&self) -> Result<Sender, Contact> {
         let (mut config, _) = client_config(Mode::Accept, self.send_sni).ok_or(Contact::Closed)?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        let tcp = TcpStream::connect(self.addr)
-            .await
-            .map_err(|e| classify(&e))?;
+        let tcp = TcpStream::connect(self.addr).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                Contact::Refused
+            } else {
+                classify(&e)
+            }
+        })?;
         let _ = tcp.set_nodelay(true);
         let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
             .connect(server_name(&self.name, self.addr), tcp)
@@ -733,11 +742,13 @@ impl KeptAlive {
                 }
                 None => return Err(Failed::Broken),
             };
-            // an HTTP/2 request that fails on a connection still open had
-            // its stream reset
-            let still_open = self.conn.as_ref().is_some_and(|c| !c.is_closed());
-            let resp = resp.map_err(|_| {
-                if self.http2() && still_open {
+            // HTTP/2: a stream the server reset (RST_STREAM), not the
+            // connection going away
+            let resp = resp.map_err(|e| {
+                let reset = std::error::Error::source(&e)
+                    .and_then(|s| s.downcast_ref::<h2::Error>())
+                    .is_some_and(|h| h.is_reset() && !h.is_go_away() && !h.is_io());
+                if reset {
                     Failed::StreamReset
                 } else {
                     Failed::Broken

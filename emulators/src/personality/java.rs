@@ -1,5 +1,6 @@
-//! Java 17 JSSE as CCE Administration (Tomcat, `HttpsURLConnection`) and the
-//! ECE application server see a peer: PKIX path building and validation
+//! Java's JSSE as CCE Administration (Tomcat, `HttpsURLConnection`), the
+//! ECE application server, CVP and the VOS appliances see a peer, on the Java
+//! each runs ([`Jre`]): PKIX path building and validation
 //! (`sun.security.validator.PKIXValidator`, `SunCertPathBuilder`) and the
 //! HTTPS host-name rules (`sun.security.util.HostnameChecker`), with the
 //! exception chains Java prints. Facts verified against JDK 17.0.15:

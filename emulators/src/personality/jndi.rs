@@ -1,4 +1,6 @@
-//! Java JNDI (`com.sun.jndi.ldap`, JDK 17) as an LDAP client: what ECE's
+//! Java JNDI (`com.sun.jndi.ldap`; pinned on JDK 17, the same classes on 8
+//! and 11, whose socket and JSSE texts come from [`super::java`] per
+//! [`JndiEnv::jre`]) as an LDAP client: what ECE's
 //! application server does for partition-administrator SSO ([ECE] 2.2; F5,
 //! F14, F15, F16) — an `InitialDirContext` on `ldap://` or `ldaps://` with
 //! simple authentication (or none), then a subtree search — and the exact

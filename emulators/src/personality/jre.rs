@@ -1,7 +1,8 @@
 //! The Java runtime a product runs (issue 19), and the release defaults.
 //!
-//! Every Windows product of a CCE 12.x deployment runs a Java 8; which
-//! update decides what its exceptions say. The split that matters is the
+//! Every Java product of a CCE 12.x deployment — the Windows ones (AW/ADS,
+//! ECE, CVP) and, by inference, the VOS appliances' Tomcat — runs a Java 8;
+//! which update decides what its exceptions say. The split that matters is the
 //! JSSE: before the TLS 1.3 backport (Oracle 8u261, OpenJDK 8u272) JSSE
 //! wraps a cause into the handshake exception's message with its class
 //! name — `javax.net.ssl.SSLHandshakeException:
@@ -34,6 +35,9 @@ pub const JDK8_DEFAULT_UPDATE: u16 = 221;
 /// 2020-08-28; research §2.3). ccelab takes 8u261 as the line for both.
 const NEW_JSSE_FROM: u16 = 261;
 
+/// JDK 8's client offers TLS 1.3 by default from 8u341 ([`Jre::tls13_client`]).
+const TLS13_CLIENT_FROM: u16 = 341;
+
 /// TLS 1.0 and 1.1 joined `jdk.tls.disabledAlgorithms` in 8u291 (Oracle,
 /// April 2021; JDK-8202343, CSR JDK-8254713; research §3).
 const TLS10_DISABLED_FROM: u16 = 291;
@@ -50,13 +54,13 @@ impl Jre {
         matches!(self, Jre::Jdk8(u) if u < TLS10_DISABLED_FROM)
     }
 
-    /// The major version: 8, 11 or 17.
-    pub fn major(self) -> u8 {
-        match self {
-            Jre::Jdk8(_) => 8,
-            Jre::Jdk11 => 11,
-            Jre::Jdk17 => 17,
-        }
+    /// Whether its client offers TLS 1.3 by default: 11 and 17 do; JDK 8
+    /// has none before the backport (8u261/8u272) and keeps it off for
+    /// clients until 8u341 (Oracle's 8u341 release note, "Enable TLSv1.3 by
+    /// default on JDK 8u for Client roles"; M for OpenJDK's builds). Every
+    /// release's Java 8 here (8u181 … 8u332) offers TLS 1.2 at most.
+    pub fn tls13_client(self) -> bool {
+        !matches!(self, Jre::Jdk8(u) if u < TLS13_CLIENT_FROM)
     }
 
     /// `jdk.tls.disabledAlgorithms` as that runtime's `java.security` has it
@@ -65,8 +69,7 @@ impl Jre {
     pub fn tls_disabled_algorithms(self) -> &'static str {
         match self {
             Jre::Jdk8(u) if u < TLS10_DISABLED_FROM => "SSLv3, RC4, DES, MD5withRSA, DH keySize < 1024, EC keySize < 224, 3DES_EDE_CBC, anon, NULL",
-            Jre::Jdk8(_) => "SSLv3, TLSv1, TLSv1.1, RC4, DES, MD5withRSA, DH keySize < 1024, EC keySize < 224, 3DES_EDE_CBC, anon, NULL, include jdk.disabled.namedCurves",
-            Jre::Jdk11 => "SSLv3, TLSv1, TLSv1.1, RC4, DES, MD5withRSA, DH keySize < 1024, EC keySize < 224, 3DES_EDE_CBC, anon, NULL, include jdk.disabled.namedCurves",
+            Jre::Jdk8(_) | Jre::Jdk11 => "SSLv3, TLSv1, TLSv1.1, RC4, DES, MD5withRSA, DH keySize < 1024, EC keySize < 224, 3DES_EDE_CBC, anon, NULL, include jdk.disabled.namedCurves",
             Jre::Jdk17 => "SSLv3, TLSv1, TLSv1.1, DTLSv1.0, RC4, DES, MD5withRSA, DH keySize < 1024, EC keySize < 224, 3DES_EDE_CBC, anon, NULL, ECDH",
         }
     }

@@ -26,8 +26,8 @@ use crate::pki::Certificate;
 
 pub use capture::{
     fetch_chain, https_exchange_as, https_get, https_reply, https_request, https_request_as,
-    legacy_probe, negotiates_h2, tls_judged, websocket_status_as, Contact, Failed, JudgedStream,
-    KeptAlive, Reply, Request,
+    legacy_probe, tls_judged, websocket_status_as, Contact, Failed, JudgedStream, KeptAlive, Reply,
+    Request,
 };
 
 /// The clients ccelab imitates.
@@ -66,6 +66,14 @@ impl std::str::FromStr for Personality {
 impl Personality {
     /// Java 17, the personality pinned against the JDK 17 on this machine.
     pub const JAVA17: Personality = Personality::Java(jre::Jre::Jdk17);
+
+    /// Whether its ClientHello offers TLS 1.3 (a Java 8 before 8u341 does not).
+    pub fn offers_tls13(self) -> bool {
+        match self {
+            Personality::Java(j) => j.tls13_client(),
+            _ => true,
+        }
+    }
 
     /// Its name as `ccelab check --as` takes it (`java17`, `java8u221`, `curl`).
     pub fn name(self) -> String {
@@ -237,7 +245,8 @@ pub async fn connect_seen(
         return (v, Vec::new());
     };
     let sni = !reach.no_sni && sends_sni(p, name);
-    let contact = fetch_chain(addr, name, sni, Duration::from_secs(10)).await;
+    let contact =
+        capture::fetch_chain_with(addr, name, sni, Duration::from_secs(10), p.offers_tls13()).await;
     let mut seen = match &contact {
         Contact::Presented { chain, .. } => chain.clone(),
         _ => Vec::new(),

@@ -10,7 +10,9 @@
 //! `openssl s_client` (OpenSSL 3.0, offering TLS 1.3 down to 1.0) verify the
 //! certificate, then refuse the MD5-SHA1 signature at security level ≥ 1
 //! and send `internal_error` — `legacy sigalg disallowed or unsupported`;
-//! Java 17 offers TLS 1.2/1.3 only and gets `protocol_version`.
+//! Java 17 (and 11, and 8 from 8u291) offers TLS 1.2/1.3 only and gets
+//! `protocol_version`; a Java 8 before 8u291 offers TLS 1.0 and judges the
+//! chain it is sent (`personality::connect_seen`).
 //!
 //! rustls speaks neither version, so this module writes and reads those few
 //! messages itself: [`ClientHelloInfo::parse`] and [`server_flight`] for

