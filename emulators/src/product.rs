@@ -131,8 +131,10 @@ pub trait Running: Send + Sync + 'static {
     /// the application servers, a load balancer's next server). A real
     /// browser beside a scenario replays a step ccelab has just predicted
     /// (issue 18): the harness sets these back before the browser goes, so
-    /// that the browser meets the lab as the prediction did, and after it,
-    /// so that later steps go as without the browser.
+    /// that the browser meets the round robins as the prediction did, and
+    /// after it, so that later steps meet them as without the browser (other
+    /// state the browser leaves — sessions it opened, the IDs they used —
+    /// stays; no transcript shows it).
     fn turns(&self) -> Vec<usize> {
         Vec::new()
     }

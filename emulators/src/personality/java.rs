@@ -223,7 +223,10 @@ pub fn judge(
         // the old JSSE wraps the RuntimeException itself (`Alerts.getSSLException`):
         // "javax.net.ssl.SSLException: java.lang.RuntimeException: Unexpected
         // error: java.security.InvalidAlgorithmParameterException: the
-        // trustAnchors parameter must be non-empty" (JDK 8 traces)
+        // trustAnchors parameter must be non-empty" (a trace with
+        // `sun.security.ssl.Alerts.getSSLException(Alerts.java:214)`, the old
+        // JSSE's frame, stored-code id 26608456545; the same line in JDK 8
+        // reports, e.g. a RedHat OpenJDK 8u265 note, id 48998456318)
         let top = if jre.old_jsse() {
             format!("javax.net.ssl.SSLException: java.lang.RuntimeException: {m}")
         } else {
