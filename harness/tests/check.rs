@@ -93,14 +93,7 @@ fn check_a_server_and_a_chain_as_each_client() {
     let resolve = format!("ece.example.com:{port}:127.0.0.1");
     // a cacerts with the root: accepted; without: F1's PKIX text
     let cacerts = d.path().join("cacerts");
-    let mut ks = Keystore::new(StoreType::Jks);
-    ks.import_cert(
-        "example enterprise ca",
-        lab.root.cert.clone(),
-        OffsetDateTime::now_utc(),
-    )
-    .unwrap();
-    ks.save(&cacerts, "changeit", None).unwrap();
+    jks(&cacerts, &[("example enterprise ca", &lab.root.cert)]);
     let o = ccelab(&[
         "check",
         "--as",
@@ -117,21 +110,7 @@ fn check_a_server_and_a_chain_as_each_client() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert_eq!(out(&o), "java: accepted\n");
     let empty = d.path().join("other");
-    let mut other = Keystore::new(StoreType::Jks);
-    let self_signed = ccelab_emulators::pki::Issued::self_signed(
-        &CertParams::leaf(
-            "CN=unrelated",
-            OffsetDateTime::now_utc(),
-            OffsetDateTime::now_utc() + Duration::days(1),
-        )
-        .unwrap(),
-        keypool::key(KeyType::EcP256, 0).unwrap(),
-    )
-    .unwrap();
-    other
-        .import_cert("x", self_signed.cert, OffsetDateTime::now_utc())
-        .unwrap();
-    other.save(&empty, "changeit", None).unwrap();
+    jks(&empty, &[("x", &unrelated().cert)]);
     let o = ccelab(&[
         "check",
         "--as",
@@ -206,14 +185,9 @@ fn java8_and_java11_take_the_same_cases() {
     let url = format!("https://ece.example.com:{port}/");
     let resolve = format!("ece.example.com:{port}:127.0.0.1");
     let trusting = d.path().join("cacerts");
-    let mut ks = Keystore::new(StoreType::Jks);
-    ks.import_cert("root", lab.root.cert.clone(), OffsetDateTime::now_utc())
-        .unwrap();
-    ks.save(&trusting, "changeit", None).unwrap();
+    jks(&trusting, &[("root", &lab.root.cert)]);
     let not_trusting = d.path().join("other");
-    Keystore::new(StoreType::Jks)
-        .save(&not_trusting, "changeit", None)
-        .unwrap();
+    jks(&not_trusting, &[]);
     let check = |client: &str, trust: &Path, pass: &str, u: &str| {
         let o = ccelab(&[
             "check",
@@ -246,20 +220,7 @@ fn java8_and_java11_take_the_same_cases() {
     assert_eq!(text.lines().next(), Some("javax.net.ssl.SSLException: java.lang.RuntimeException: Unexpected error: java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty"));
     // a store without the server's CA: [ECE]'s F1 line, verbatim
     let other_root = d.path().join("other-root");
-    let mut ks = Keystore::new(StoreType::Jks);
-    let unrelated = ccelab_emulators::pki::Issued::self_signed(
-        &CertParams::leaf(
-            "CN=unrelated",
-            OffsetDateTime::now_utc(),
-            OffsetDateTime::now_utc() + Duration::days(1),
-        )
-        .unwrap(),
-        keypool::key(KeyType::EcP256, 0).unwrap(),
-    )
-    .unwrap();
-    ks.import_cert("x", unrelated.cert, OffsetDateTime::now_utc())
-        .unwrap();
-    ks.save(&other_root, "changeit", None).unwrap();
+    jks(&other_root, &[("x", &unrelated().cert)]);
     assert_eq!(
         check("java8", &other_root, "changeit", &url),
         (
@@ -502,10 +463,7 @@ fn unresolvable_names_and_sni_match_the_real_clients() {
     let hosts = d.path().join("hosts");
     std::fs::write(&hosts, "# the lab\n127.0.0.1 ece.example.com ece\n").unwrap();
     let ts = d.path().join("ts.jks");
-    let mut jks = Keystore::new(StoreType::Jks);
-    jks.import_cert("root", lab.root.cert.clone(), OffsetDateTime::now_utc())
-        .unwrap();
-    jks.save(&ts, "changeit", None).unwrap();
+    jks(&ts, &[("root", &lab.root.cert)]);
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulators/tests/java/Probe.java");
     let o = tool("javac", &["-d", s(d.path()), s(&src)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -631,6 +589,26 @@ fn unresolvable_names_and_sni_match_the_real_clients() {
     );
 }
 
+/// A JKS trust store at `path` (password `changeit`) holding `certs` by alias.
+fn jks(path: &Path, certs: &[(&str, &ccelab_emulators::pki::Certificate)]) {
+    let mut ks = Keystore::new(StoreType::Jks);
+    for (alias, cert) in certs {
+        ks.import_cert(alias, (*cert).clone(), OffsetDateTime::now_utc())
+            .unwrap();
+    }
+    ks.save(path, "changeit", None).unwrap();
+}
+
+/// A self-signed certificate nothing in the lab trusts (pool key EC 0).
+fn unrelated() -> ccelab_emulators::pki::Issued {
+    let now = OffsetDateTime::now_utc();
+    ccelab_emulators::pki::Issued::self_signed(
+        &CertParams::leaf("CN=unrelated", now, now + Duration::days(1)).unwrap(),
+        keypool::key(KeyType::EcP256, 0).unwrap(),
+    )
+    .unwrap()
+}
+
 /// `ece.example.com`'s certificate from `root` (pool key 2).
 fn ece_leaf(root: &Ca) -> ccelab_emulators::pki::Issued {
     let now = OffsetDateTime::now_utc();
@@ -676,7 +654,6 @@ fn serve_only(
 fn a_tls10_only_server_as_each_real_client_sees_it() {
     let lab = lab();
     let d = tempfile::tempdir().unwrap();
-    let now = OffsetDateTime::now_utc();
     let leaf = ece_leaf(&lab.root);
     let (cert, key, root_pem, other_pem) = (
         d.path().join("cert.pem"),
@@ -687,11 +664,7 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
     std::fs::write(&cert, leaf.cert.to_pem()).unwrap();
     std::fs::write(&key, leaf.key.to_pkcs8_pem()).unwrap();
     std::fs::write(&root_pem, lab.root.cert.to_pem()).unwrap();
-    let other = ccelab_emulators::pki::Issued::self_signed(
-        &CertParams::leaf("CN=unrelated", now, now + Duration::days(1)).unwrap(),
-        keypool::key(KeyType::EcP256, 0).unwrap(),
-    )
-    .unwrap();
+    let other = unrelated();
     std::fs::write(&other_pem, other.cert.to_pem()).unwrap();
     // the real server
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -724,15 +697,11 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
     let ours = serve_only(&lab, &leaf, ccelab_emulators::tls::TlsVersion::Tls10);
     // Java's trust store, hosts file and the probe, compiled once
     let ts = d.path().join("ts.jks");
-    let mut jks = Keystore::new(StoreType::Jks);
-    jks.import_cert("root", lab.root.cert.clone(), now).unwrap();
-    jks.save(&ts, "changeit", None).unwrap();
+    jks(&ts, &[("root", &lab.root.cert)]);
     let hosts = d.path().join("hosts");
     std::fs::write(&hosts, "127.0.0.1 ece.example.com\n").unwrap();
     let other_ts = d.path().join("other.jks");
-    let mut jks = Keystore::new(StoreType::Jks);
-    jks.import_cert("other", other.cert.clone(), now).unwrap();
-    jks.save(&other_ts, "changeit", None).unwrap();
+    jks(&other_ts, &[("other", &other.cert)]);
     // a JDK with TLS 1.0 enabled: the real JDK 11 with JDK 8u272's
     // jdk.tls.disabledAlgorithms (TLSv1 and TLSv1.1 joined it in 8u291)
     let props = d.path().join("8u272.security");
@@ -855,15 +824,12 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
 fn a_tls13_only_server_as_java_8_and_17_see_it() {
     let lab = lab();
     let d = tempfile::tempdir().unwrap();
-    let now = OffsetDateTime::now_utc();
     let leaf = ece_leaf(&lab.root);
     let server = serve_only(&lab, &leaf, ccelab_emulators::tls::TlsVersion::Tls13);
     let port = server.local_addr().port();
     let url = format!("https://ece.example.com:{port}/");
     let ts = d.path().join("ts.jks");
-    let mut jks = Keystore::new(StoreType::Jks);
-    jks.import_cert("root", lab.root.cert.clone(), now).unwrap();
-    jks.save(&ts, "changeit", None).unwrap();
+    jks(&ts, &[("root", &lab.root.cert)]);
     let hosts = d.path().join("hosts");
     std::fs::write(&hosts, "127.0.0.1 ece.example.com\n").unwrap();
     std::fs::write(d.path().join("spec"), format!("case {url} - - -\n")).unwrap();
