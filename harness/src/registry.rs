@@ -742,6 +742,7 @@ pub(crate) fn write_disk(
                 servers: &servers,
                 cookie: knobs.cookie,
                 stick: knobs.stick,
+                timeout_connect: knobs.timeout_connect,
             };
             let offload = knobs.mode == ccelab_emulators::lb::LbMode::Offload;
             ccelab_emulators::lb::write_disk(

@@ -308,6 +308,8 @@ pub struct LbKnobs {
     pub cookie: bool,
     /// Passthrough: the stick table is configured (F23 when not).
     pub stick: bool,
+    /// `timeout connect` (5 s, the usual recipe's).
+    pub timeout_connect: std::time::Duration,
 }
 
 impl Default for LbKnobs {
@@ -316,6 +318,7 @@ impl Default for LbKnobs {
             mode: ccelab_emulators::lb::LbMode::Offload,
             cookie: true,
             stick: true,
+            timeout_connect: std::time::Duration::from_secs(5),
         }
     }
 }

@@ -37,6 +37,7 @@
 //! mode = "offload"                     # or "passthrough", "none" (F23)
 //! cookie = true                        # offload: cookie insert (false: F23)
 //! stick = true                         # passthrough: the session-ID stick table (false: F23)
+//! timeout_connect = "5s"               # haproxy.cfg's; a refused server is retried min(it, 1 s) apart
 //! # [ece_web] servers = 2              # web servers behind it (ece-web-1 …)
 //!
 //! [cvp]
@@ -284,6 +285,15 @@ impl TopologyFile {
             }
             if let Some(st) = lb.stick {
                 knobs.stick = st;
+            }
+            if let Some(t) = &lb.timeout_connect {
+                knobs.timeout_connect = ccelab_emulators::lb::config::duration(t)
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| {
+                        at("lb.timeout_connect")(&format!(
+                            "`{t}` is not a time in HAProxy's format (5s, 200ms)"
+                        ))
+                    })?;
             }
             topo.add_load_balancer(knobs).map_err(|e| at("lb")(&e))?;
         }
@@ -597,6 +607,29 @@ mod tests {
         .build(d.path())
         .unwrap();
         assert_eq!(topo.ece_fqdn(), "chat.corp.example");
+        assert_eq!(
+            topo.lb.as_ref().map(|l| l.timeout_connect),
+            Some(std::time::Duration::from_secs(5))
+        );
+        // haproxy.cfg's timeout connect, in HAProxy's time format
+        let t = parse(p, "[lb]\ntimeout_connect = \"200ms\"\n")
+            .unwrap()
+            .build(d.path())
+            .unwrap();
+        assert_eq!(
+            t.lb.map(|l| l.timeout_connect),
+            Some(std::time::Duration::from_millis(200))
+        );
+        let e = parse(p, "[lb]\ntimeout_connect = \"soon\"\n")
+            .unwrap()
+            .build(d.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("lb.timeout_connect") && e.contains("`soon` is not a time"),
+            "{e}"
+        );
         assert_eq!(
             topo.lb_servers(),
             [

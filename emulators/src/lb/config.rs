@@ -134,6 +134,9 @@ pub struct Layout<'a> {
     pub cookie: bool,
     /// Passthrough: whether the stick table is configured (F23 when not).
     pub stick: bool,
+    /// `timeout connect` (HAProxy waits min(it, 1 s) before each retry of a
+    /// server that refused).
+    pub timeout_connect: Duration,
 }
 
 /// The frontend's certificate file (offload).
@@ -148,9 +151,10 @@ pub fn write(l: &Layout<'_>) -> String {
          # servers ([ECE] HA), mode {}. ccelab reads this file when the load balancer\n\
          # starts; the real HAProxy runs it too.\n\
          global\n    maxconn 1024\n\n\
-         defaults\n    mode {}\n    timeout connect 5s\n    timeout client 50s\n    timeout server 50s\n    option redispatch\n    retries 3\n\n",
+         defaults\n    mode {}\n    timeout connect {}\n    timeout client 50s\n    timeout server 50s\n    option redispatch\n    retries 3\n\n",
         l.mode.name(),
         if l.mode == LbMode::Offload { "http" } else { "tcp" },
+        haproxy_time(l.timeout_connect),
     );
     s.push_str("frontend ece_vip\n");
     match l.mode {
@@ -206,8 +210,21 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-/// HAProxy's time format: a number with `us`, `ms` (default), `s`, `m`, `h` or `d`.
-fn duration(v: &str) -> Option<Duration> {
+/// A time as HAProxy writes it: `5s`, `250ms`, `1500us`.
+pub fn haproxy_time(d: Duration) -> String {
+    let us = d.as_micros();
+    if us % 1_000_000 == 0 {
+        format!("{}s", us / 1_000_000)
+    } else if us % 1000 == 0 {
+        format!("{}ms", us / 1000)
+    } else {
+        format!("{us}us")
+    }
+}
+
+/// HAProxy's time format: a number with an optional unit (`us`, `ms` — the
+/// default —, `s`, `m`, `h`, `d`).
+pub fn duration(v: &str) -> Option<Duration> {
     let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
     let (n, unit) = v.split_at(split);
     let n: u64 = n.parse().ok()?;
@@ -530,6 +547,7 @@ mod tests {
             servers: &servers,
             cookie: true,
             stick: true,
+            timeout_connect: Duration::from_secs(5),
         })
     }
 
@@ -605,6 +623,9 @@ mod tests {
         assert_eq!(duration("30m"), Some(Duration::from_secs(1800)));
         assert_eq!(duration("250"), Some(Duration::from_millis(250)));
         assert_eq!(duration("5x"), None);
+        for t in ["5s", "250ms", "1500us"] {
+            assert_eq!(haproxy_time(duration(t).unwrap()), t);
+        }
         assert_eq!(size("30k"), Some(30_000));
         assert_eq!(size("k"), None);
     }

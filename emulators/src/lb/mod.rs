@@ -50,6 +50,10 @@ pub struct LbSection {
     pub cookie: Option<bool>,
     /// Passthrough: the SSL session-ID stick table (default true; F23 when false).
     pub stick: Option<bool>,
+    /// `timeout connect` in HAProxy's time format (`5s`, the default;
+    /// `200ms`): also the turn-around before each retry of a server that
+    /// refused, min(it, 1 s).
+    pub timeout_connect: Option<String>,
 }
 
 /// HAProxy's answer when no server can take a request (its built-in 503 page).

@@ -330,6 +330,7 @@ pub(super) async fn set_mode(
     let (name, disk, fqdn, address) = (h.name.clone(), h.disk.clone(), h.fqdn.clone(), h.address);
     let cert = lab.topo.ece_web.clone();
     let (cookie, stick) = (cookie.unwrap_or(true), stick.unwrap_or(true));
+    let timeout_connect = lab.topo.lb.clone().unwrap_or_default().timeout_connect;
     tokio::task::spawn_blocking(move || {
         let layout = ccelab_emulators::lb::Layout {
             mode,
@@ -338,6 +339,7 @@ pub(super) async fn set_mode(
             servers: &servers,
             cookie,
             stick,
+            timeout_connect,
         };
         let offload = mode == ccelab_emulators::lb::LbMode::Offload;
         ccelab_emulators::lb::write_disk(&name, &disk, &layout, offload.then_some(&cert))

@@ -272,7 +272,7 @@ impl Drop for TempDir {
 }
 
 fn tempdir() -> Result<TempDir, Failure> {
-    let base = std::env::temp_dir().join(format!(
+    let base = scenario::scratch_base().join(format!(
         "ccelab-scenarios-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()

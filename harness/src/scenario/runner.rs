@@ -14,7 +14,7 @@ use super::file::{Scenario, Step};
 use super::re_static;
 use super::sanitize;
 use super::transcript::Transcript;
-use crate::actions::Outcome;
+use crate::actions::{Action, Outcome};
 use crate::container::pool::{Lease, Pool};
 use crate::lab::Lab;
 
@@ -145,7 +145,13 @@ pub struct Run {
     /// write dates relative to it.
     pub(super) date: String,
     hosts: Hosts,
+    /// The hosts' addresses as one pattern and each address's host, made
+    /// at the first redaction (addresses do not change during a run).
+    pub(super) addresses: std::sync::OnceLock<Option<Addresses>>,
 }
+
+/// The hosts' addresses as one pattern, and (address, host) of each.
+pub(super) type Addresses = (regex::Regex, Vec<(String, String)>);
 
 /// `dir` made ready for a run: a previous run's topology is removed, a
 /// folder holding anything else is refused.
@@ -233,6 +239,7 @@ impl Run {
             dir: dir.to_path_buf(),
             control: control.addr,
             hosts: Hosts::InProcess { _control: control },
+            addresses: Default::default(),
         })
     }
 
@@ -294,6 +301,7 @@ impl Run {
             lab: machine,
             dir: dir.to_path_buf(),
             control: addr,
+            addresses: Default::default(),
             hosts: Hosts::Containers {
                 pool,
                 lease: Some(lab),
@@ -574,15 +582,17 @@ pub async fn run_all_progress(
             Err(e) => no_pool = Some(e),
         }
     }
-    let mut handles = Vec::new();
-    for s in scenarios.iter().cloned() {
+    let mut handles: Vec<Option<tokio::task::JoinHandle<Report>>> =
+        scenarios.iter().map(|_| None).collect();
+    for i in start_order(scenarios) {
+        let s = scenarios[i].clone();
         let sem = sem.clone();
         let dir = root.join(sanitize(&s.id));
         let tx = tx.clone();
         let backend = backend.clone();
         let (lanes, pool, no_pool) = (lanes.clone(), pool.clone(), no_pool.clone());
         let shots = shots.map(Path::to_path_buf);
-        handles.push(tokio::spawn(async move {
+        handles[i] = Some(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await;
             let r = match (&backend, &no_pool) {
                 (Backend::Containers { .. }, Some(e)) => {
@@ -611,12 +621,38 @@ pub async fn run_all_progress(
     // the pool's containers and networks go, off the async workers
     let _ = tokio::task::spawn_blocking(move || drop(pool)).await;
     for (h, s) in handles.into_iter().zip(scenarios) {
-        out.push(
-            h.await
-                .unwrap_or_else(|e| Report::failed(s, "runner", "a finished run", e.to_string())),
-        );
+        let r = match h {
+            Some(h) => h.await.map_err(|e| e.to_string()),
+            None => Err("not started".to_string()),
+        };
+        out.push(r.unwrap_or_else(|e| Report::failed(s, "runner", "a finished run", e)));
     }
     out
+}
+
+/// The order scenarios start in when they run side by side: the costliest
+/// first, so that none of them is left running alone at the end. Their cost
+/// is mostly the real programs their steps start, a JVM (keytool) weighing
+/// as much as several others; equal ones keep their order.
+fn start_order(scenarios: &[Scenario]) -> Vec<usize> {
+    let cost = |s: &Scenario| -> usize {
+        s.steps
+            .iter()
+            .map(|step| match &step.action {
+                Action::Keytool { .. } => 5,
+                Action::Run { command } => {
+                    1 + 4 * command
+                        .iter()
+                        .map(|a| a.matches("keytool").count())
+                        .sum::<usize>()
+                }
+                _ => 0,
+            })
+            .sum()
+    };
+    let mut order: Vec<usize> = (0..scenarios.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(cost(&scenarios[*i])));
+    order
 }
 
 /// `v` with each `{…}` replaced by what `lookup` finds for it (`{{` and

@@ -215,22 +215,32 @@ impl Run {
             }
         }
         // each host's address (a loopback one in one process, the
-        // containers' network's in containers): `{ece.address}`, longest
-        // first so that 127.0.0.1 never takes part of 127.0.0.11
-        let mut hosts: Vec<(String, &str)> = self
-            .lab
-            .topo
-            .hosts
-            .iter()
-            .map(|h| (h.address.to_string(), h.name.as_str()))
-            .collect();
-        hosts.sort_by_key(|(a, _)| std::cmp::Reverse(a.len()));
-        for (address, name) in hosts {
-            if let Ok(re) = regex::Regex::new(&format!(r"\b{}\b", regex::escape(&address))) {
-                t = re
-                    .replace_all(&t, format!("{{{name}.address}}").as_str())
-                    .into_owned();
-            }
+        // containers' network's in containers): `{ece.address}`; one
+        // pattern of them all, whole addresses only (127.0.0.1 never takes
+        // part of 127.0.0.11), made once per run
+        let addresses = self.addresses.get_or_init(|| {
+            let hosts: Vec<(String, String)> = self
+                .lab
+                .topo
+                .hosts
+                .iter()
+                .map(|h| (h.address.to_string(), h.name.clone()))
+                .collect();
+            let alternatives: Vec<String> = hosts.iter().map(|(a, _)| regex::escape(a)).collect();
+            regex::Regex::new(&format!(r"\b(?:{})\b", alternatives.join("|")))
+                .ok()
+                .map(|re| (re, hosts))
+        });
+        if let Some((re, hosts)) = addresses {
+            t = re
+                .replace_all(&t, |c: &regex::Captures| {
+                    hosts
+                        .iter()
+                        .find(|(a, _)| *a == c[0])
+                        .map(|(_, name)| format!("{{{name}.address}}"))
+                        .unwrap_or_else(|| c[0].to_string())
+                })
+                .into_owned();
         }
         t
     }
