@@ -3,7 +3,7 @@
 //! `store-import`, `write-file` and `edit-file` change files on a host's
 //! disk the way an administrator would (nothing reloads until a restart: F9).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ccelab_emulators::stores::{write_atomic, Keystore, StoreError};
 
@@ -76,17 +76,33 @@ pub(crate) fn command_env(lab: &Lab) -> Vec<(String, String)> {
 
 /// `keytool` / `run`: runs `argv` as `ccelab exec` does (private mount
 /// namespace with the topology's hosts file, where one can be made); killed
-/// after [`COMMAND_TIMEOUT`].
+/// after [`COMMAND_TIMEOUT`]. `keytool` on the command's PATH is
+/// [`keytool_wrapper`]'s.
 pub(super) async fn run_command(lab: &Lab, argv: Vec<String>) -> Result<Outcome, ActionError> {
     if argv.is_empty() {
         return Err("an empty command".into());
     }
-    let dir = &lab.topo.dir;
+    let dir = lab.topo.dir.clone();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let wrapper = {
+        let (dir, path) = (dir.clone(), path.clone());
+        tokio::task::spawn_blocking(move || keytool_wrapper(&dir, &path))
+            .await
+            .ok()
+            .flatten()
+    };
     let mut cmd =
-        tokio::process::Command::from(crate::exec::command(dir, &dir.join("hosts"), &argv));
+        tokio::process::Command::from(crate::exec::command(&dir, &dir.join("hosts"), &argv));
     cmd.envs(command_env(lab))
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
+    if let Some(bin) = wrapper {
+        let mut dirs = vec![bin];
+        dirs.extend(std::env::split_paths(&path));
+        if let Ok(joined) = std::env::join_paths(dirs) {
+            cmd.env("PATH", joined);
+        }
+    }
     let out = match tokio::time::timeout(COMMAND_TIMEOUT, cmd.output()).await {
         Err(_) => {
             return Err(ActionError::Invalid(format!(
@@ -105,6 +121,55 @@ pub(super) async fn run_command(lab: &Lab, argv: Vec<String>) -> Result<Outcome,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         ..Outcome::default()
     })
+}
+
+/// JVM options for keytool that actions run (`-J` hands them to its JVM):
+/// a program that lives a fraction of a second gains nothing from the
+/// optimizing compiler, a parallel collector or the perf-data file.
+const KEYTOOL_JVM: &str = "-J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData";
+
+/// The lab's `.ccelab-bin` directory, put first on the PATH of the
+/// commands actions run, with a `keytool` that runs the real one (the first
+/// `keytool` on `path`) with [`KEYTOOL_JVM`]: the same keytool and the same
+/// output, at about 0.6× its CPU time (the JIT compiler threads were a sixth
+/// of the scenario catalog's CPU). None when no keytool is installed or the
+/// file cannot be written: the command then finds what PATH has.
+fn keytool_wrapper(dir: &Path, path: &std::ffi::OsStr) -> Option<PathBuf> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let bin = dir.join(".ccelab-bin");
+    let wrapper = bin.join("keytool");
+    if wrapper.is_file() {
+        return Some(bin);
+    }
+    let real = std::env::split_paths(path)
+        .filter(|d| *d != bin)
+        .map(|d| d.join("keytool"))
+        .find(|k| {
+            std::fs::metadata(k).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })?;
+    let quoted = format!("'{}'", real.display().to_string().replace('\'', r"'\''"));
+    let script = format!(
+        "#!/bin/sh\n# written by ccelab: the real keytool with JVM options for a short run\nexec {quoted} {KEYTOOL_JVM} \"$@\"\n"
+    );
+    std::fs::create_dir_all(&bin).ok()?;
+    // made executable before it takes its name: a command started meanwhile
+    // never finds a keytool it cannot run
+    let tmp = bin.join(format!(".keytool.{}", std::process::id()));
+    let made = (|| {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o755)
+            .open(&tmp)?;
+        f.write_all(script.as_bytes())?;
+        std::fs::rename(&tmp, &wrapper)
+    })();
+    if made.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    made.ok().map(|()| bin)
 }
 
 /// Loads a store, changes it, saves it in place (keytool's texts on failure).
@@ -230,4 +295,35 @@ pub(super) async fn edit_file(
         ))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keytool_wrapper_runs_the_real_one_with_the_jvm_options() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let (lab, jdk) = (t.path().join("lab"), t.path().join("jdk bin"));
+        std::fs::create_dir_all(&jdk).unwrap();
+        // no keytool on PATH: no wrapper, the command finds what PATH has
+        assert_eq!(keytool_wrapper(&lab, jdk.as_os_str()), None);
+        let real = jdk.join("keytool");
+        std::fs::write(&real, "#!/bin/sh\necho \"$@\"\n").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = std::env::join_paths([lab.join(".ccelab-bin"), jdk.clone()]).unwrap();
+        let bin = keytool_wrapper(&lab, &path).unwrap();
+        assert_eq!(bin, lab.join(".ccelab-bin"));
+        let out = std::process::Command::new(bin.join("keytool"))
+            .args(["-list", "-alias", "it's"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{KEYTOOL_JVM} -list -alias it's\n")
+        );
+        // made once per lab
+        assert_eq!(keytool_wrapper(&lab, &path), Some(bin));
+    }
 }
