@@ -625,6 +625,70 @@ fn ece_leaf(root: &Ca) -> ccelab_emulators::pki::Issued {
     .unwrap()
 }
 
+/// In `dir`: a JKS `ts.jks` (`changeit`) trusting `root`, a hosts file
+/// naming ece.example.com on loopback, Probe's `spec` of one case `url`,
+/// and Probe compiled for Java 11; the trust store's and hosts file's paths.
+fn probe_case(
+    dir: &Path,
+    root: &ccelab_emulators::pki::Certificate,
+    url: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let ts = dir.join("ts.jks");
+    jks(&ts, &[("root", root)]);
+    let hosts = dir.join("hosts");
+    std::fs::write(&hosts, "127.0.0.1 ece.example.com\n").unwrap();
+    std::fs::write(dir.join("spec"), format!("case {url} - - -\n")).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulators/tests/java/Probe.java");
+    let o = tool("javac", &["--release", "11", "-d", s(dir), s(&src)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (ts, hosts)
+}
+
+/// `ccelab check --as client` of `url` (ece.example.com on loopback
+/// `port`) trusting the JKS `ts` (`changeit`): what it prints.
+fn check_url_as(client: &str, ts: &Path, url: &str, port: u16) -> String {
+    let resolve = format!("ece.example.com:{port}:127.0.0.1");
+    out(&ccelab(&[
+        "check",
+        "--as",
+        client,
+        "--trust",
+        s(ts),
+        "--storepass",
+        "changeit",
+        "--url",
+        url,
+        "--resolve",
+        &resolve,
+    ]))
+}
+
+/// A real `openssl s_server -www` on a free loopback port with `cert`,
+/// `key` and `options`, once it accepts connections; and its port.
+fn s_server(cert: &Path, key: &Path, options: &[&str]) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Command::new("openssl")
+        .args(["s_server", "-accept", &format!("127.0.0.1:{port}")])
+        .args(["-cert", s(cert), "-key", s(key)])
+        .args(options)
+        .args(["-www", "-quiet"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (server, port)
+}
+
 /// A ccelab TLS server on loopback serving `leaf` with `version` only.
 fn serve_only(
     lab: &Lab,
@@ -667,32 +731,8 @@ fn a_tls10_only_server_as_each_real_client_sees_it() {
     let other = unrelated();
     std::fs::write(&other_pem, other.cert.to_pem()).unwrap();
     // the real server
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut real_server = Command::new("openssl")
-        .args([
-            "s_server",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-            "-cert",
-            s(&cert),
-            "-key",
-            s(&key),
-        ])
-        .args(["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0", "-www", "-quiet"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let (mut real_server, port) =
+        s_server(&cert, &key, &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
     // ccelab's TLS 1.0 binding
     let ours = serve_only(&lab, &leaf, ccelab_emulators::tls::TlsVersion::Tls10);
     // Java's trust store, hosts file and the probe, compiled once
@@ -828,14 +868,7 @@ fn a_tls13_only_server_as_java_8_and_17_see_it() {
     let server = serve_only(&lab, &leaf, ccelab_emulators::tls::TlsVersion::Tls13);
     let port = server.local_addr().port();
     let url = format!("https://ece.example.com:{port}/");
-    let ts = d.path().join("ts.jks");
-    jks(&ts, &[("root", &lab.root.cert)]);
-    let hosts = d.path().join("hosts");
-    std::fs::write(&hosts, "127.0.0.1 ece.example.com\n").unwrap();
-    std::fs::write(d.path().join("spec"), format!("case {url} - - -\n")).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulators/tests/java/Probe.java");
-    let o = tool("javac", &["--release", "11", "-d", s(d.path()), s(&src)]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (ts, hosts) = probe_case(d.path(), &lab.root.cert, &url);
     let java11 = common::jdk11();
     let real = out(&tool(
         s(&java11),
@@ -858,27 +891,86 @@ fn a_tls13_only_server_as_java_8_and_17_see_it() {
         real,
         ["javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version"]
     );
-    let resolve = format!("ece.example.com:{port}:127.0.0.1");
-    let check = |client: &str| {
-        let o = ccelab(&[
-            "check",
-            "--as",
-            client,
-            "--trust",
-            s(&ts),
-            "--storepass",
-            "changeit",
-            "--url",
-            &url,
-            "--resolve",
-            &resolve,
-        ]);
-        out(&o)
-    };
+    let check = |client: &str| check_url_as(client, &ts, &url, port);
     for java8 in ["java8", "java8u292", "java8u332"] {
         assert_eq!(check(java8).lines().collect::<Vec<_>>(), real, "{java8}");
     }
     assert_eq!(check("java"), "java: accepted\n");
     assert_eq!(check("java11"), "java11: accepted\n");
     assert_eq!(check("java8u341"), "java8u341: accepted\n");
+}
+
+/// A server whose only suites are ChaCha20-Poly1305 (a real `openssl
+/// s_server`, TLS 1.2 and 1.3): the real JDK 11 and 17 connect; a Java 8
+/// enables no ChaCha20 suite (`Jre::chacha20_suites`, OpenJDK 8u's
+/// `CipherSuite`) and gets `handshake_failure`, as the real JDK 11 does
+/// when held to Java 8's TLS 1.2 AES-GCM suites.
+#[test]
+fn a_chacha20_only_server_as_java_8_11_and_17_see_it() {
+    let lab = lab();
+    let d = tempfile::tempdir().unwrap();
+    let leaf = ece_leaf(&lab.root);
+    let (cert, key) = (d.path().join("cert.pem"), d.path().join("key.pem"));
+    std::fs::write(&cert, leaf.cert.to_pem()).unwrap();
+    std::fs::write(&key, leaf.key.to_pkcs8_pem()).unwrap();
+    let (mut server, port) = s_server(
+        &cert,
+        &key,
+        &[
+            "-cipher",
+            "ECDHE-RSA-CHACHA20-POLY1305",
+            "-ciphersuites",
+            "TLS_CHACHA20_POLY1305_SHA256",
+        ],
+    );
+    let url = format!("https://ece.example.com:{port}/");
+    let (ts, hosts) = probe_case(d.path(), &lab.root.cert, &url);
+    let java11 = common::jdk11();
+    let real = |java: &str, extra: &[&str]| -> Vec<String> {
+        let hosts_file = format!("-Djdk.net.hosts.file={}", hosts.display());
+        let store = format!("-Djavax.net.ssl.trustStore={}", ts.display());
+        let spec = d.path().join("spec");
+        let mut args: Vec<&str> = extra.to_vec();
+        args.extend([
+            hosts_file.as_str(),
+            store.as_str(),
+            "-Djavax.net.ssl.trustStorePassword=changeit",
+            "-cp",
+            s(d.path()),
+            "Probe",
+            s(&spec),
+        ]);
+        out(&tool(java, &args))
+            .lines()
+            .filter(|l| !l.starts_with("CASE") && *l != "END")
+            .map(str::to_string)
+            .collect()
+    };
+    // Java 8's offer on the real JDK 11: TLS 1.2, its enabled GCM and CBC
+    // suites with ECDHE (no ChaCha20)
+    let java8_offer = real(
+        s(&java11),
+        &[
+            "-Djdk.tls.client.protocols=TLSv1.2",
+            "-Djdk.tls.client.cipherSuites=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        ],
+    );
+    assert_eq!(
+        java8_offer,
+        ["javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure"]
+    );
+    assert_eq!(real(s(&java11), &[]), ["OK 200"]);
+    assert_eq!(real("java", &[]), ["OK 200"]);
+    let check = |client: &str| check_url_as(client, &ts, &url, port);
+    for java8 in ["java8", "java8u272", "java8u341"] {
+        assert_eq!(
+            check(java8).lines().collect::<Vec<_>>(),
+            java8_offer,
+            "{java8}"
+        );
+    }
+    assert_eq!(check("java11"), "java11: accepted\n");
+    assert_eq!(check("java"), "java: accepted\n");
+    let _ = server.kill();
+    let _ = server.wait();
 }

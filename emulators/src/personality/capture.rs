@@ -134,18 +134,47 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-/// A rustls client whose verifier works in `mode`.
-fn client_config(mode: Mode, send_sni: bool) -> Option<(rustls::ClientConfig, Arc<Recorder>)> {
-    client_config_with(mode, send_sni, true)
+/// What a client's ClientHello offers beyond rustls's defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ClientOffer {
+    /// TLS 1.3 (else TLS 1.2 only).
+    pub(crate) tls13: bool,
+    /// The ChaCha20-Poly1305 suites (else AES-GCM only).
+    pub(crate) chacha20: bool,
 }
 
-/// [`client_config`] offering TLS 1.3 only when `tls13` (else TLS 1.2 only).
+impl ClientOffer {
+    /// Everything rustls offers (curl, openssl, browsers, Java 11 and 17).
+    pub(crate) const ALL: ClientOffer = ClientOffer {
+        tls13: true,
+        chacha20: true,
+    };
+}
+
+/// A rustls client whose verifier works in `mode`.
+fn client_config(mode: Mode, send_sni: bool) -> Option<(rustls::ClientConfig, Arc<Recorder>)> {
+    client_config_with(mode, send_sni, ClientOffer::ALL)
+}
+
+/// [`client_config`] offering what `offer` says.
 fn client_config_with(
     mode: Mode,
     send_sni: bool,
-    tls13: bool,
+    offer: ClientOffer,
 ) -> Option<(rustls::ClientConfig, Arc<Recorder>)> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let tls13 = offer.tls13;
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    if !offer.chacha20 {
+        provider.cipher_suites.retain(|s| {
+            !matches!(
+                s.suite(),
+                rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256
+                    | rustls::CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+                    | rustls::CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+            )
+        });
+    }
+    let provider = Arc::new(provider);
     let schemes = provider
         .signature_verification_algorithms
         .supported_schemes();
@@ -195,19 +224,20 @@ pub async fn fetch_chain(
     send_sni: bool,
     timeout: Duration,
 ) -> Contact {
-    fetch_chain_with(addr, name, send_sni, timeout, true).await
+    fetch_chain_with(addr, name, send_sni, timeout, ClientOffer::ALL).await
 }
 
-/// [`fetch_chain`] offering TLS 1.3 only when `tls13` (a Java 8 does not:
-/// [`super::jre::Jre::tls13_client`]).
+/// [`fetch_chain`] offering what `offer` says (a Java 8 offers neither TLS
+/// 1.3, [`super::jre::Jre::tls13_client`], nor ChaCha20,
+/// [`super::jre::Jre::chacha20_suites`]).
 pub(crate) async fn fetch_chain_with(
     addr: SocketAddr,
     name: &str,
     send_sni: bool,
     timeout: Duration,
-    tls13: bool,
+    offer: ClientOffer,
 ) -> Contact {
-    let Some((config, recorder)) = client_config_with(Mode::Capture, send_sni, tls13) else {
+    let Some((config, recorder)) = client_config_with(Mode::Capture, send_sni, offer) else {
         return Contact::Closed;
     };
     let server_name = server_name(name, addr);
@@ -584,7 +614,7 @@ pub async fn tls_judged(
         at,
     };
     let Some((config, judging)) =
-        client_config_with(mode, super::sends_sni(p, name), p.offers_tls13())
+        client_config_with(mode, super::sends_sni(p, name), p.client_offer())
     else {
         return Err(super::contact_failure(p, &Contact::Closed, name, peer));
     };

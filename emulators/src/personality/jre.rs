@@ -63,6 +63,21 @@ impl Jre {
         !matches!(self, Jre::Jdk8(u) if u < TLS13_CLIENT_FROM)
     }
 
+    /// Whether its default cipher suites include ChaCha20-Poly1305
+    /// (`TLS_CHACHA20_POLY1305_SHA256`, `TLS_ECDHE_*_WITH_CHACHA20_POLY1305_SHA256`):
+    /// 11 (11.0.13 here) and 17 do — read from the real JDKs'
+    /// `SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites()`
+    /// (H); JDK 8 has none: OpenJDK 8u's `sun.security.ssl.CipherSuite`
+    /// (openjdk/jdk8u-dev, `jdk/src/share/classes/sun/security/ssl/CipherSuite.java`,
+    /// the new JSSE of 8u261+) enables AES-GCM, AES-CBC and 3DES suites
+    /// only, and the old JSSE before it had no TLS 1.3 and no ChaCha20 (H
+    /// for OpenJDK; M for Oracle's builds). A server that offers nothing but
+    /// ChaCha20 gets no shared suite from a Java 8: `Received fatal alert:
+    /// handshake_failure`.
+    pub fn chacha20_suites(self) -> bool {
+        !matches!(self, Jre::Jdk8(_))
+    }
+
     /// `jdk.tls.disabledAlgorithms` as that runtime's `java.security` has it
     /// (8u: reconstructed from the JDK's diffs, research §3, L; 11.0.13 and
     /// 17.0.15: read from the real files, H).

@@ -75,6 +75,18 @@ impl Personality {
         }
     }
 
+    /// What its ClientHello offers, as far as the probe can express it
+    /// (TLS 1.3; ChaCha20-Poly1305 suites, which a Java 8 lacks).
+    pub(crate) fn client_offer(self) -> capture::ClientOffer {
+        capture::ClientOffer {
+            tls13: self.offers_tls13(),
+            chacha20: match self {
+                Personality::Java(j) => j.chacha20_suites(),
+                _ => true,
+            },
+        }
+    }
+
     /// Its name as `ccelab check --as` takes it (`java17`, `java8u221`, `curl`).
     pub fn name(self) -> String {
         match self {
@@ -246,7 +258,7 @@ pub async fn connect_seen(
     };
     let sni = !reach.no_sni && sends_sni(p, name);
     let contact =
-        capture::fetch_chain_with(addr, name, sni, Duration::from_secs(10), p.offers_tls13()).await;
+        capture::fetch_chain_with(addr, name, sni, Duration::from_secs(10), p.client_offer()).await;
     let mut seen = match &contact {
         Contact::Presented { chain, .. } => chain.clone(),
         _ => Vec::new(),
