@@ -970,3 +970,121 @@ fn a_new_store_has_the_type_of_each_javas_keytool() {
     }
     assert_eq!(ours("8"), "Keystore type: JKS");
 }
+
+/// keytool 11 and 17 end a command on a JKS or JCEKS store that holds a
+/// key entry with their "proprietary format" warning on stderr (not for
+/// trusted certificates only; not after `-delete` of the last key): `ccelab
+/// store` prints what each real keytool prints, byte for byte.
+#[test]
+fn store_commands_warn_about_proprietary_formats_as_keytool_does() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    let cert = d.join("new");
+    ok(ccelab(&[
+        "pki",
+        "issue",
+        "--self-signed",
+        "--cn",
+        "new",
+        "--key",
+        "p256",
+        "--out",
+        s(&cert),
+    ]));
+    let cert = cert.join("cert.pem");
+    // a weak one: RSA-1024, SHA-1
+    let old = d.join("oldcert");
+    ok(ccelab(&[
+        "pki",
+        "issue",
+        "--self-signed",
+        "--cn",
+        "oldcert",
+        "--key",
+        "rsa1024",
+        "--hash",
+        "sha1",
+        "--out",
+        s(&old),
+    ]));
+    let old = old.join("cert.pem");
+    let keytool11 = common::jdk11().with_file_name("keytool");
+    let keytools = [("17", PathBuf::from("keytool")), ("11", keytool11.clone())];
+    // (store, password, an alias it holds)
+    let stores = [
+        ("cvp.keystore", "Cisco123", "wsm_certificate"),
+        ("trust.jks", "changeit", "ece.example.com"),
+        ("weakkey.jks", "changeit", "oldkey"),
+        ("weak.jks", "changeit", "old"),
+    ];
+    let (mut proprietary, mut risky) = (0, 0);
+    for (f, pass, alias) in stores {
+        let source = match f {
+            "weakkey.jks" => weak_key_store(d),
+            "weak.jks" => weak_store(d),
+            _ => fixture(f),
+        };
+        for (op, theirs, ours) in [
+            ("list", vec!["-list"], vec!["list", "--short"]),
+            (
+                "import",
+                vec![
+                    "-importcert",
+                    "-noprompt",
+                    "-alias",
+                    "new",
+                    "-file",
+                    s(&cert),
+                ],
+                vec!["import", "--alias", "new", "--cert", s(&cert)],
+            ),
+            (
+                "import-weak",
+                vec!["-importcert", "-noprompt", "-alias", "w", "-file", s(&old)],
+                vec!["import", "--alias", "w", "--cert", s(&old)],
+            ),
+            (
+                "export",
+                vec!["-exportcert", "-rfc", "-alias", alias, "-file", "out.pem"],
+                vec!["export", "--alias", alias, "--out", "out.pem"],
+            ),
+            (
+                "delete",
+                vec!["-delete", "-alias", alias],
+                vec!["delete", "--alias", alias],
+            ),
+        ] {
+            // each in its own folder, the store named `store` in it, so
+            // that the paths in the texts are the same
+            let run = |who: &str, program: &Path, args: Vec<&str>| -> String {
+                let dir = d.join(format!("{f}-{op}-{who}"));
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::copy(&source, dir.join("store")).unwrap();
+                let o = Command::new(program)
+                    .args(args)
+                    .current_dir(&dir)
+                    .env("LC_ALL", "C")
+                    .output()
+                    .unwrap();
+                assert!(o.status.success(), "{who} {op} {f}: {}", all(&o));
+                String::from_utf8_lossy(&o.stderr).into_owned()
+            };
+            let mut ours_args = vec!["store"];
+            ours_args.extend(ours.iter().copied());
+            ours_args.extend(["store", "--storepass", pass]);
+            let ours = run("ccelab", Path::new(env!("CARGO_BIN_EXE_ccelab")), ours_args);
+            for (version, keytool) in &keytools {
+                let mut args = theirs.clone();
+                args.extend(["-keystore", "store", "-storepass", pass]);
+                let real = run(&format!("keytool{version}"), keytool, args);
+                assert_eq!(ours, real, "{op} on {f}: ccelab vs keytool {version}");
+            }
+            proprietary += usize::from(ours.contains("uses a proprietary format"));
+            risky += usize::from(ours.contains("considered a security risk"));
+        }
+    }
+    // the two key-holding stores on every command but the delete of their
+    // only key; weak keys and signatures in listings, imports, exports
+    assert_eq!(proprietary, 8);
+    assert!(risky >= 8, "{risky}");
+}

@@ -146,6 +146,71 @@ fn load(path: &std::path::Path, storepass: &str) -> Result<Keystore, Failure> {
     Keystore::load(&bytes, Some(storepass)).map_err(|e| Failure::file(path, e))
 }
 
+/// keytool's `Warning:` block on stderr at the end of a command, as keytool
+/// 11 and 17 print it (measured with 11.0.13 and 17.0.15, the same texts):
+/// `weak` (what [`weak_lines`] says about the certificates the command
+/// touched), then — when the store is JKS or JCEKS and holds a key entry
+/// after the command (not for trusted certificates only; not after
+/// `-delete` of the last key) — its "proprietary format" advice naming
+/// `file` as the user did. Nothing when there is nothing to say. JDK 8's
+/// keytool gives the format advice too since the 8u backport of
+/// JDK-8182879 (seen with 1.8.0_265: kaikramer/keystore-explorer#234; the
+/// first 8u update is not pinned, M); its weak-algorithm wording is taken
+/// as 11's (L).
+fn warnings(weak: Vec<String>, ks: &Keystore, file: &std::path::Path) {
+    let mut lines = weak;
+    let proprietary = matches!(ks.store_type, StoreType::Jks | StoreType::Jceks);
+    if proprietary
+        && ks
+            .entries()
+            .iter()
+            .any(|e| !matches!(e.entry, Entry::Trusted(_)))
+    {
+        let f = file.display();
+        lines.push(format!(
+            "The {} keystore uses a proprietary format. It is recommended to migrate to PKCS12 which is an industry standard format using \"keytool -importkeystore -srckeystore {f} -destkeystore {f} -deststoretype pkcs12\".",
+            ks.store_type.keytool_name()
+        ));
+    }
+    if !lines.is_empty() {
+        eprintln!("\nWarning:\n{}", lines.join("\n"));
+    }
+}
+
+/// keytool's lines about a certificate with a legacy algorithm (JDK 17's
+/// `jdk.security.legacyAlgorithms`: SHA-1 signatures, RSA keys under 2048
+/// bits), `label` naming it (`<alias>` in a listing, `The input` for an
+/// import, `The certificate` for an export); its signature is not judged
+/// when `anchor` (keytool does not judge a trusted entry's own signature,
+/// but does an imported certificate's, self-signed or not).
+fn weak_lines(label: &str, c: &Certificate, anchor: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let sig = c.signature_algorithm_name();
+    if !anchor && sig.starts_with("SHA1") {
+        out.push(format!("{label} uses the {sig} signature algorithm which is considered a security risk. This algorithm will be disabled in a future update."));
+    }
+    if matches!(c.key_type(), Some(k) if k.rsa_bits().is_some_and(|b| b < 2048)) {
+        out.push(format!(
+            "{label} uses a {} which is considered a security risk. This key size will be disabled in a future update.",
+            key_algorithm_plain(c)
+        ));
+    }
+    out
+}
+
+/// What keytool says about an entry: a trusted certificate's key; a key
+/// entry's own certificate (the first of its chain), signature and key.
+fn entry_weak_lines(label: &str, entry: &Entry) -> Vec<String> {
+    match entry {
+        Entry::Trusted(c) => weak_lines(label, c, true),
+        Entry::PrivateKey { chain, .. } => chain
+            .first()
+            .map(|c| weak_lines(label, c, false))
+            .unwrap_or_default(),
+        Entry::Secret(_) => Vec::new(),
+    }
+}
+
 /// keytool's `MMM d, yyyy` creation date.
 fn medium_date(t: OffsetDateTime) -> String {
     use ccelab_emulators::clock::MONTH_ABBR as M;
@@ -223,8 +288,10 @@ fn list(a: ListArgs) -> CliResult {
             .iter()
             .any(|e| matches!(&e.entry, Entry::Trusted(t) if t == c))
     };
+    let mut weak = Vec::new();
     for e in entries {
         let alias = e.alias.to_lowercase();
+        weak.extend(entry_weak_lines(&format!("<{alias}>"), &e.entry));
         let date = medium_date(e.created.unwrap_or(now));
         if a.short {
             out.push_str(&format!("{alias}, {date}, {}, \n", e.entry.keytool_kind()));
@@ -261,6 +328,7 @@ fn list(a: ListArgs) -> CliResult {
         use std::io::Write as _;
         let _ = write!(std::io::stdout(), "{out}");
     }
+    warnings(weak, &ks, &a.file);
     Ok(())
 }
 
@@ -298,6 +366,7 @@ fn import(a: ImportArgs) -> CliResult {
         .iter()
         .find(|e| e.entry.certificate() == Some(&cert))
         .map(|e| e.alias.clone());
+    let weak = weak_lines("The input", &cert, false);
     ks.import_cert(&a.alias, cert, OffsetDateTime::now_utc())
         .map_err(|e| Failure::file(&a.file, e))?;
     if let Some(existing) = duplicate_of {
@@ -307,6 +376,7 @@ fn import(a: ImportArgs) -> CliResult {
     ks.save(&a.file, &a.pass.storepass, None)
         .map_err(|e| Failure::file(&a.file, e))?;
     eprintln!("Certificate was added to keystore");
+    warnings(weak, &ks, &a.file);
     Ok(())
 }
 
@@ -325,6 +395,7 @@ fn export(a: ExportArgs) -> CliResult {
     };
     ccelab_emulators::stores::write_atomic(&a.out, &bytes).map_err(|e| Failure::file(&a.out, e))?;
     eprintln!("Certificate stored in file <{}>", a.out.display());
+    warnings(entry_weak_lines("The certificate", &e.entry), &ks, &a.file);
     Ok(())
 }
 
@@ -332,7 +403,9 @@ fn delete(a: DeleteArgs) -> CliResult {
     let mut ks = load(&a.file, &a.pass.storepass)?;
     ks.delete(&a.alias).map_err(|e| Failure::file(&a.file, e))?;
     ks.save(&a.file, &a.pass.storepass, None)
-        .map_err(|e| Failure::file(&a.file, e))
+        .map_err(|e| Failure::file(&a.file, e))?;
+    warnings(Vec::new(), &ks, &a.file);
+    Ok(())
 }
 
 fn convert(a: ConvertArgs) -> CliResult {
