@@ -153,10 +153,12 @@ fn load(path: &std::path::Path, storepass: &str) -> Result<Keystore, Failure> {
 /// after the command (not for trusted certificates only; not after
 /// `-delete` of the last key) — its "proprietary format" advice naming
 /// `file` as the user did. Nothing when there is nothing to say. JDK 8's
-/// keytool gives the format advice too since the 8u backport of
-/// JDK-8182879 (seen with 1.8.0_265: kaikramer/keystore-explorer#234; the
-/// first 8u update is not pinned, M); its weak-algorithm wording is taken
-/// as 11's (L).
+/// keytool has the same three texts (`whose.sigalg.weak`, `whose.key.weak`,
+/// `jks.storetype.warning` in an 8u of 2020's `sun/security/tools/keytool/
+/// Resources.java`, ojdkbuild/lookaside_java-1.8.0-openjdk ba5fd0d0; the
+/// format advice seen with 1.8.0_265, kaikramer/keystore-explorer#234): the
+/// 8u backports of JDK-8171319 and JDK-8182879. Which 8u update first has
+/// them is not pinned (M): an older 8u may print less.
 fn warnings(weak: Vec<String>, ks: &Keystore, file: &std::path::Path) {
     let mut lines = weak;
     let proprietary = matches!(ks.store_type, StoreType::Jks | StoreType::Jceks);
