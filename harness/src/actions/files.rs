@@ -138,6 +138,12 @@ fn keytool_wrapper(dir: &Path, path: &std::ffi::OsStr) -> Option<PathBuf> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let bin = dir.join(".ccelab-bin");
     let wrapper = bin.join("keytool");
+    // only a real folder and file of the lab's: a symbolic link there could
+    // lead anywhere, and then PATH gets nothing
+    let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link(&bin) || is_link(&wrapper) {
+        return None;
+    }
     if wrapper.is_file() {
         return Some(bin);
     }
@@ -325,5 +331,13 @@ mod tests {
         );
         // made once per lab
         assert_eq!(keytool_wrapper(&lab, &path), Some(bin));
+        // a symbolic link in its place is neither followed nor put on PATH
+        let other = t.path().join("other");
+        std::fs::create_dir_all(&other).unwrap();
+        let lab2 = t.path().join("lab2");
+        std::fs::create_dir_all(&lab2).unwrap();
+        std::os::unix::fs::symlink(&other, lab2.join(".ccelab-bin")).unwrap();
+        assert_eq!(keytool_wrapper(&lab2, &path), None);
+        assert!(!other.join("keytool").exists());
     }
 }
