@@ -291,7 +291,7 @@ impl TopologyFile {
                     .filter(|d| !d.is_zero())
                     .ok_or_else(|| {
                         at("lb.timeout_connect")(&format!(
-                            "`{t}` is not a time in HAProxy's format (5s, 200ms)"
+                            "`{t}` is not a time above zero in HAProxy's format (5s, 200ms)"
                         ))
                     })?;
             }

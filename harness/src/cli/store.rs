@@ -188,16 +188,26 @@ fn warnings(weak: Vec<String>, ks: &Keystore, file: &std::path::Path) {
 fn weak_lines(label: &str, c: &Certificate, anchor: bool) -> Vec<String> {
     let mut out = Vec::new();
     let sig = c.signature_algorithm_name();
-    if !anchor && sig.starts_with("SHA1") {
+    if !anchor && legacy_signature(c) {
         out.push(format!("{label} uses the {sig} signature algorithm which is considered a security risk. This algorithm will be disabled in a future update."));
     }
-    if matches!(c.key_type(), Some(k) if k.rsa_bits().is_some_and(|b| b < 2048)) {
+    if legacy_key(c) {
         out.push(format!(
             "{label} uses a {} which is considered a security risk. This key size will be disabled in a future update.",
             key_algorithm_plain(c)
         ));
     }
     out
+}
+
+/// A SHA-1 signature: legacy for keytool (JDK 17's `jdk.security.legacyAlgorithms`).
+fn legacy_signature(c: &Certificate) -> bool {
+    c.signature_algorithm_name().starts_with("SHA1")
+}
+
+/// An RSA key under 2048 bits: legacy for keytool.
+fn legacy_key(c: &Certificate) -> bool {
+    matches!(c.key_type(), Some(k) if k.rsa_bits().is_some_and(|b| b < 2048))
 }
 
 /// What keytool says about an entry: a trusted certificate's key; a key
@@ -230,8 +240,7 @@ fn weak(s: String, is_weak: bool) -> String {
 }
 
 fn key_algorithm(c: &Certificate) -> String {
-    let rsa_small = matches!(c.key_type(), Some(k) if k.rsa_bits().is_some_and(|b| b < 2048));
-    weak(key_algorithm_plain(c), rsa_small)
+    weak(key_algorithm_plain(c), legacy_key(c))
 }
 
 fn key_algorithm_plain(c: &Certificate) -> String {
@@ -258,7 +267,7 @@ fn describe(c: &Certificate, trusted: bool) -> String {
         java_date(c.not_after()),
         c.sha1_fingerprint(),
         c.sha256_fingerprint(),
-        weak(c.signature_algorithm_name(), !trusted && c.signature_algorithm_name().starts_with("SHA1")),
+        weak(c.signature_algorithm_name(), !trusted && legacy_signature(c)),
         key_algorithm(c)
     )
 }
